@@ -1,0 +1,85 @@
+"""One Settings object: environment variables LAKEWORKS_*, an optional TOML file, defaults.
+
+Precedence, highest first: arguments to ``Settings.load``, ``LAKEWORKS_*`` environment
+variables, the config file (``LAKEWORKS_CONFIG`` or ``./lakeworks.toml``), defaults.
+With nothing set, everything lives under ``./.lakeworks/``.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from lakeworks.errors import InvalidInputError
+
+DEFAULT_CONFIG_FILE = "lakeworks.toml"
+
+
+class Settings(BaseSettings):
+    """Every setting lakeworks reads. Resolve once (``Settings.load()``) and pass it down."""
+
+    model_config = SettingsConfigDict(env_prefix="LAKEWORKS_", extra="forbid", frozen=True)
+
+    home: Path = Field(default=Path(".lakeworks"), description="folder for embedded state")
+    metadata_url: str | None = Field(default=None, description="SQLAlchemy URL of the catalog")
+    storage_url: str | None = Field(default=None, description="folder or s3://bucket/prefix")
+    s3_endpoint_url: str | None = None
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: str | None = None
+    s3_region: str = "us-east-1"
+    s3_allow_http: bool = False
+    workspace: str = "default"
+    user: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8765
+    duckdb_memory_limit: str | None = Field(default=None, description="e.g. '2GB'")
+    duckdb_threads: int | None = None
+    progress: bool = True
+
+    @classmethod
+    def load(cls, config_file: str | Path | None = None, **overrides: Any) -> Settings:
+        """Read the config file and environment, then apply ``overrides``.
+
+        Example:
+            >>> Settings.load(home="/tmp/lw").home.name
+            'lw'
+        """
+        path = Path(config_file or os.environ.get("LAKEWORKS_CONFIG", DEFAULT_CONFIG_FILE))
+        file_values = _read_config_file(path) if path.exists() else {}
+        env_names = {f"LAKEWORKS_{name.upper()}" for name in cls.model_fields}
+        from_env = {k for k in env_names if k in os.environ}
+        values = {k: v for k, v in file_values.items() if f"LAKEWORKS_{k.upper()}" not in from_env}
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    @property
+    def resolved_metadata_url(self) -> str:
+        return self.metadata_url or f"sqlite:///{(self.home / 'metadata.db').resolve()}"
+
+    @property
+    def resolved_storage_url(self) -> str:
+        return self.storage_url or str((self.home / "tables").resolve())
+
+    @property
+    def scratch_dir(self) -> Path:
+        return (self.home / "tmp").resolve()
+
+
+def _read_config_file(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidInputError(f"config file {path} is not valid TOML: {exc}") from exc
+    section = data.get("lakeworks", data)
+    unknown = set(section) - set(Settings.model_fields)
+    if unknown:
+        raise InvalidInputError(
+            f"config file {path} has unknown settings: {sorted(unknown)}",
+            hint=f"known settings: {sorted(Settings.model_fields)}",
+        )
+    return section

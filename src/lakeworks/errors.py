@@ -1,0 +1,102 @@
+"""One exception tree for lakeworks; every error says what happened and what to do.
+
+    LakeworksError
+     +-- NotFoundError            a workspace, table, version or file that does not exist
+     +-- AlreadyExistsError       creating something whose name is taken
+     +-- InvalidInputError        arguments or data that cannot be used as given
+     |    +-- SchemaMismatchError a write whose schema conflicts with the table's
+     |    +-- QueryError          SQL that DuckDB rejects (syntax, unknown column, ...)
+     +-- DataQualityError         data that fails a gate
+     +-- PermissionDeniedError    the caller may not do this
+     +-- QuotaExceededError       the workspace is over a limit
+     +-- ConflictError            a concurrent change won; retry
+     +-- UserCodeError            user-supplied code raised
+     +-- MissingDependencyError   an optional package is not installed
+     +-- UnavailableError         a database, bucket or API could not be reached (transient)
+
+Domain code raises these; the server maps each class to an HTTP status in one table and
+the CLI prints ``str(error)`` on one line. Errors never import a web framework.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class LakeworksError(Exception):
+    """Root of every lakeworks error.
+
+    Args:
+        message: what happened, naming the thing (table, column, file).
+        hint: what the user can do about it.
+        **fields: structured details (table=..., column=..., expected=..., found=...).
+    """
+
+    transient = False
+
+    def __init__(self, message: str, *, hint: str | None = None, **fields: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.fields = fields
+
+    def __str__(self) -> str:
+        return f"{self.message} ({self.hint})" if self.hint else self.message
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready description: error class, message, hint and fields."""
+        details = {k: v if isinstance(v, int | float | bool | None) else str(v)
+                   for k, v in self.fields.items()}
+        return {"error": type(self).__name__, "message": self.message, "hint": self.hint,
+                "details": details}
+
+
+class NotFoundError(LakeworksError):
+    pass
+
+
+class AlreadyExistsError(LakeworksError):
+    pass
+
+
+class InvalidInputError(LakeworksError):
+    pass
+
+
+class SchemaMismatchError(InvalidInputError):
+    pass
+
+
+class QueryError(InvalidInputError):
+    pass
+
+
+class DataQualityError(LakeworksError):
+    pass
+
+
+class PermissionDeniedError(LakeworksError):
+    pass
+
+
+class QuotaExceededError(LakeworksError):
+    pass
+
+
+class ConflictError(LakeworksError):
+    transient = True
+
+
+class UserCodeError(LakeworksError):
+    pass
+
+
+class MissingDependencyError(LakeworksError):
+    def __init__(self, package: str, extra: str | None = None) -> None:
+        hint = f"pip install 'lakeworks[{extra}]'" if extra else f"pip install {package}"
+        super().__init__(f"the optional package {package!r} is not installed", hint=hint,
+                         package=package)
+
+
+class UnavailableError(LakeworksError):
+    transient = True

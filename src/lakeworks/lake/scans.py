@@ -1,0 +1,95 @@
+"""Turn a Delta table version into something DuckDB scans.
+
+On local disk DuckDB reads the version's Parquet files directly (its fastest path, with
+projection and filter pushdown); elsewhere (S3) it scans the Arrow dataset deltalake
+provides. Tables with partition columns or deletion vectors always take the dataset path,
+since their files alone do not hold the whole truth.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import duckdb
+import pyarrow as pa
+from deltalake import DeltaTable
+
+from lakeworks.errors import InvalidInputError
+from lakeworks.lake.versions import arrow_schema
+
+if TYPE_CHECKING:
+    from lakeworks.platform import Platform
+
+
+def quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def native_files(dt: DeltaTable, platform: Platform) -> list[str] | None:
+    """The Parquet files DuckDB can read by path, or None when it must use the dataset."""
+    if not platform.storage.capabilities.native_scan:
+        return None
+    if dt.metadata().partition_columns:
+        return None
+    if "deletionVectors" in (dt.protocol().writer_features or []):
+        return None
+    return dt.file_uris()
+
+
+def register(con: duckdb.DuckDBPyConnection, view: str, dt: DeltaTable,
+             platform: Platform) -> list[str]:
+    """Make ``view`` a DuckDB view of the table version; returns the folders it reads."""
+    schema = arrow_schema(dt)
+    files = native_files(dt, platform)
+    columns = ", ".join(quote(n) for n in schema.names)
+    if files:
+        file_list = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {quote(view)} AS SELECT {columns} "
+                    f"FROM read_parquet({file_list}, union_by_name=true)")
+        return [dt.table_uri.removeprefix("file://").rstrip("/") + "/"]
+    source = dt.to_pyarrow_dataset() if files is None else schema.empty_table()
+    hidden = f"__lw_src_{abs(hash((view, dt.table_uri, dt.version())))}"
+    con.register(hidden, source)
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {quote(view)} AS SELECT {columns} FROM {hidden}")
+    return []
+
+
+def read(dt: DeltaTable, platform: Platform, *, table: str, columns: list[str] | None,
+         where: str | None, limit: int | None) -> pa.Table:
+    """Read a version as Arrow with projection, predicate and limit pushed into the scan."""
+    schema = arrow_schema(dt)
+    unknown = [c for c in columns or [] if c not in schema.names]
+    if unknown:
+        raise InvalidInputError(f"table {table!r} has no column(s) {unknown}",
+                                hint=f"its columns are {schema.names}", table=table)
+    if columns is None and where is None and limit is None and native_files(dt, platform) is None:
+        return dt.to_pyarrow_table()
+    con = duckdb.connect()
+    register(con, "t", dt, platform)
+    select = ", ".join(quote(c) for c in columns) if columns else "*"
+    sql = f"SELECT {select} FROM t" + (f" WHERE {where}" if where else "")
+    sql += f" LIMIT {int(limit)}" if limit is not None else ""
+    try:
+        return con.sql(sql).to_arrow_table()
+    except duckdb.Error as exc:
+        raise InvalidInputError(f"cannot filter table {table!r} with {where!r}: {exc}",
+                                table=table) from exc
+    finally:
+        con.close()
+
+
+def last_per_key(reader: pa.RecordBatchReader, keys: list[str]) -> pa.Table:
+    """The data with one row per key (the last one), as a merge source needs."""
+    data = reader.read_all()
+    con = duckdb.connect()
+    try:
+        con.register("src", data)
+        key_list = ", ".join(quote(k) for k in keys)
+        duplicates = con.sql(f"SELECT count(*) - count(DISTINCT ({key_list})) FROM src").fetchall()[0][0]
+        if not duplicates:
+            return data
+        return con.sql(f"SELECT * EXCLUDE (__lw_row) FROM (SELECT *, row_number() OVER () AS "
+                       f"__lw_row FROM src) QUALIFY row_number() OVER (PARTITION BY {key_list} "
+                       f"ORDER BY __lw_row DESC) = 1 ORDER BY __lw_row").to_arrow_table()
+    finally:
+        con.close()

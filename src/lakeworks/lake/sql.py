@@ -1,0 +1,224 @@
+"""SQL over a workspace's tables with DuckDB.
+
+Each query gets its own DuckDB connection that can see only the tables of the caller's
+workspace: the referenced tables become views, then file access is limited to their
+folders and the spill folder. Time travel: ``orders@v3`` reads version 3 and
+``orders@2026-11-27T10:00:00Z`` the version current at that instant.
+``CREATE [OR REPLACE] TABLE x AS SELECT ...`` and ``INSERT INTO x SELECT ...`` write
+versioned tables.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+import pyarrow as pa
+
+from lakeworks.context import Context
+from lakeworks.errors import InvalidInputError, NotFoundError, QueryError
+from lakeworks.lake import scans
+
+if TYPE_CHECKING:
+    import pandas
+    import polars
+
+    from lakeworks.lake.tables import WriteResult
+    from lakeworks.platform import Platform
+
+_IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
+_TIME = r"\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?"
+_TRAVEL = re.compile(rf"\b({_IDENT})@(v\d+|{_TIME})(?![\w:.+-])")
+_WORD = re.compile(rf"\b{_IDENT}\b")
+_CTAS = re.compile(rf"^\s*create\s+(or\s+replace\s+)?table\s+(?:if\s+not\s+exists\s+)?({_IDENT})"
+                   rf"\s+as\s+(.*)$", re.IGNORECASE | re.DOTALL)
+_INSERT = re.compile(rf"^\s*insert\s+into\s+({_IDENT})\s+(select|with|from)\b(.*)$",
+                     re.IGNORECASE | re.DOTALL)
+
+
+@dataclass(frozen=True)
+class TableRead:
+    """A table version a query read (for lineage)."""
+
+    table: str
+    version: int
+
+
+def split_quoted(sql: str) -> list[tuple[bool, str]]:
+    """Split SQL into (is_code, text) pieces, so rewrites never touch string literals."""
+    pieces, i, start = [], 0, 0
+    while i < len(sql):
+        ch = sql[i]
+        if ch in "'\"":
+            pieces.append((True, sql[start:i]))
+            end = i + 1
+            while end < len(sql):
+                if sql[end] == ch and (end + 1 >= len(sql) or sql[end + 1] != ch):
+                    break
+                end += 2 if sql[end] == ch else 1
+            pieces.append((False, sql[i:end + 1]))
+            i = start = end + 1
+            continue
+        i += 1
+    pieces.append((True, sql[start:]))
+    return pieces
+
+
+class Query:
+    """A bound query: validated on creation, run when a result is asked for.
+
+    Results: ``arrow()``, ``to_pandas()``, ``to_polars()``, ``batches()`` (a stream that
+    never holds the whole result in memory), or ``save("name")`` into a new table version.
+    """
+
+    def __init__(self, engine: SqlEngine, ctx: Context, sql: str) -> None:
+        self._engine = engine
+        self._ctx = ctx
+        self.sql = sql
+        self.con, self.reads, self._rewritten = engine.connect(ctx, sql)
+        try:
+            self._relation = self.con.sql(self._rewritten)
+        except duckdb.Error as exc:
+            self.con.close()
+            raise _query_error(exc, sql, engine.table_names(ctx)) from exc
+        if self._relation is None:
+            raise QueryError("only queries that return rows can run here", sql=sql,
+                             hint="write tables with CREATE TABLE x AS SELECT ... or .save()")
+
+    @property
+    def schema(self) -> pa.Schema:
+        return self._run(lambda: self._relation.limit(0).to_arrow_table().schema)
+
+    def arrow(self) -> pa.Table:
+        return self._run(lambda: self._relation.to_arrow_table())
+
+    def to_pandas(self) -> pandas.DataFrame:
+        return self._run(lambda: self._relation.df())
+
+    def to_polars(self) -> polars.DataFrame:
+        return self._run(lambda: self._relation.pl())
+
+    def batches(self, rows_per_batch: int = 100_000) -> pa.RecordBatchReader:
+        """Stream the result; DuckDB spills to disk so results larger than memory work."""
+        try:
+            reader = self._relation.to_arrow_reader(rows_per_batch)
+        except duckdb.Error as exc:
+            raise _query_error(exc, self.sql, []) from exc
+        return pa.RecordBatchReader.from_batches(reader.schema, self._hold(reader))
+
+    def save(self, name: str, mode: str = "error") -> WriteResult:
+        """Write the result as a table version (``mode``: error, append or overwrite)."""
+        return self._engine.platform.tables.write(self._ctx, name, self.batches(), mode=mode) \
+            if mode != "error" else self._engine.platform.tables.create(self._ctx, name,
+                                                                       self.batches())
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        return self._run(lambda: self._relation.fetchall())
+
+    def _hold(self, reader: pa.RecordBatchReader) -> Iterator[pa.RecordBatch]:
+        try:
+            yield from reader  # keeps the connection alive while the stream is read
+        finally:
+            reader.close()
+
+    def _run(self, fn):  # noqa: ANN001, ANN202
+        try:
+            return fn()
+        except duckdb.Error as exc:
+            raise _query_error(exc, self.sql, []) from exc
+
+    def __repr__(self) -> str:
+        return f"Query({self.sql!r})"
+
+
+class SqlEngine:
+    def __init__(self, platform: Platform) -> None:
+        self.platform = platform
+
+    def table_names(self, ctx: Context) -> list[str]:
+        return [t.name for t in self.platform.catalog.tables(ctx.workspace)]
+
+    def query(self, ctx: Context, sql: str) -> Query:
+        return Query(self, ctx, sql)
+
+    def execute(self, ctx: Context, sql: str) -> Query | WriteResult:
+        """Run any statement: a write for CREATE TABLE AS / INSERT INTO, else a Query."""
+        if match := _CTAS.match(sql):
+            replace, name, select = match.groups()
+            return self.query(ctx, select).save(name, mode="overwrite" if replace else "error")
+        if match := _INSERT.match(sql):
+            name, keyword, rest = match.groups()
+            self.platform.tables.entry(ctx, name)
+            return self.query(ctx, keyword + rest).save(name, mode="append")
+        return self.query(ctx, sql)
+
+    def connect(self, ctx: Context, sql: str) -> tuple[duckdb.DuckDBPyConnection, list[TableRead],
+                                                       str]:
+        """A connection with views for the tables ``sql`` names, and the rewritten SQL."""
+        names = set(self.table_names(ctx))
+        settings = self.platform.settings
+        scratch = settings.scratch_dir
+        scratch.mkdir(parents=True, exist_ok=True)
+        config: dict[str, Any] = {"temp_directory": str(scratch)}
+        if settings.duckdb_memory_limit:
+            config["memory_limit"] = settings.duckdb_memory_limit
+        if settings.duckdb_threads:
+            config["threads"] = settings.duckdb_threads
+        con = duckdb.connect(config=config)
+        reads: list[TableRead] = []
+        folders, pieces, seen = [str(scratch) + "/"], [], set()
+        for is_code, text in split_quoted(sql):
+            if is_code:
+                plain = _TRAVEL.sub(" ", text)
+                for word in sorted({w.lower() for w in _WORD.findall(plain)} & names - seen):
+                    seen.add(word)
+                    self._view(con, ctx, word, word, None, reads, folders)
+                text = _TRAVEL.sub(lambda m: self._travel(con, ctx, m, names, reads, folders),
+                                   text)
+            pieces.append(text)
+        _lock_down(con, folders)
+        return con, reads, "".join(pieces)
+
+    def _travel(self, con: duckdb.DuckDBPyConnection, ctx: Context, match: re.Match,
+                names: set[str], reads: list[TableRead], folders: list[str]) -> str:
+        name, when = match.groups()
+        if name not in names:
+            raise NotFoundError(f"table {name!r} does not exist in workspace {ctx.workspace!r}",
+                                table=name, workspace=ctx.workspace)
+        view = f"{name}@{when}"
+        if when.startswith("v"):
+            self._view(con, ctx, view, name, {"version": int(when[1:])}, reads, folders)
+        else:
+            self._view(con, ctx, view, name, {"as_of": when}, reads, folders)
+        return scans.quote(view)
+
+    def _view(self, con: duckdb.DuckDBPyConnection, ctx: Context, view: str, table: str,
+              at: dict[str, Any] | None, reads: list[TableRead], folders: list[str]) -> None:
+        dt = self.platform.tables.open(ctx, table, **(at or {}))
+        folders.extend(scans.register(con, view, dt, self.platform))
+        reads.append(TableRead(table, dt.version()))
+
+
+def _lock_down(con: duckdb.DuckDBPyConnection, folders: list[str]) -> None:
+    """Allow file access only to the query's own tables and the spill folder."""
+    listed = ", ".join("'" + f.replace("'", "''") + "'" for f in dict.fromkeys(folders))
+    con.execute(f"SET allowed_directories=[{listed}]")
+    con.execute("SET enable_external_access=false")
+    con.execute("SET lock_configuration=true")
+
+
+def _query_error(exc: duckdb.Error, sql: str, tables: list[str]) -> Exception:
+    message = str(exc).split("\n")[0]
+    if isinstance(exc, duckdb.CatalogException) and "does not exist" in message:
+        match = re.search(r"with name (\S+) does not exist", message)
+        name = match.group(1) if match else "?"
+        return NotFoundError(f"the query names table {name!r}, which does not exist",
+                             hint=f"tables in this workspace: {sorted(tables)}", table=name,
+                             sql=sql)
+    if isinstance(exc, duckdb.PermissionException):
+        return InvalidInputError(f"the query reads files outside this workspace: {message}",
+                                 hint="query tables by name", sql=sql)
+    return QueryError(f"the query failed: {message}", sql=sql, duckdb_error=str(exc))

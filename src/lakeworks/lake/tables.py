@@ -1,0 +1,348 @@
+"""Versioned tables: create, append, overwrite, upsert, delete, read, history, maintenance.
+
+Every write is one atomic Delta commit, tagged with the user and a write id so the exact
+version it produced can be found even when other writers commit at the same time.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+import pyarrow as pa
+from deltalake import CommitProperties, DeltaTable, write_deltalake
+from deltalake.exceptions import CommitFailedError, DeltaError
+from deltalake.exceptions import SchemaMismatchError as DeltaSchemaMismatch
+
+from lakeworks.context import Context, check_name
+from lakeworks.errors import (
+    ConflictError,
+    InvalidInputError,
+    LakeworksError,
+    NotFoundError,
+    SchemaMismatchError,
+    UnavailableError,
+)
+from lakeworks.lake import scans
+from lakeworks.lake.schemas import (
+    check_compatible,
+    check_unique_names,
+    conformed,
+    delta_schema,
+    to_reader,
+)
+from lakeworks.lake.versions import arrow_schema, open_delta, parse_time
+from lakeworks.meta.catalog import TableEntry
+
+if TYPE_CHECKING:
+    from lakeworks.platform import Platform
+
+WriteMode = Literal["append", "overwrite", "error"]
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """What one write did: the table, the version it created, and the rows it touched."""
+
+    table: str
+    version: int
+    operation: str
+    rows: int
+    metrics: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    version: int
+    timestamp: datetime
+    operation: str
+    user: str | None
+    rows_added: int | None
+    rows_removed: int | None
+    parameters: dict[str, Any]
+    metrics: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class TableInfo:
+    workspace: str
+    name: str
+    location: str
+    version: int
+    schema: pa.Schema
+    num_rows: int
+    num_files: int
+    size_bytes: int
+    description: str | None
+    created_at: datetime
+    created_by: str
+
+
+class Tables:
+    """The table service. Obtain it as ``platform.tables``; every method takes a Context."""
+
+    def __init__(self, platform: Platform) -> None:
+        self.platform = platform
+        self.catalog = platform.catalog
+
+    # catalog ----------------------------------------------------------------------
+    def entry(self, ctx: Context, name: str) -> TableEntry:
+        return self.catalog.table(ctx.workspace, name)
+
+    def list(self, ctx: Context) -> list[TableEntry]:
+        self.catalog.workspace(ctx.workspace)
+        return self.catalog.tables(ctx.workspace)
+
+    def exists(self, ctx: Context, name: str) -> bool:
+        return self.catalog.find_table(ctx.workspace, name) is not None
+
+    def open(self, ctx: Context, name: str, version: int | None = None,
+             as_of: datetime | str | None = None) -> DeltaTable:
+        """The Delta table behind ``name`` at the requested version."""
+        entry = self.entry(ctx, name)
+        return open_delta(entry.location, self._options, table=name, version=version, as_of=as_of)
+
+    def describe(self, ctx: Context, name: str) -> TableInfo:
+        entry = self.entry(ctx, name)
+        dt = open_delta(entry.location, self._options, table=name)
+        actions = pa.table(dt.get_add_actions(flatten=True))
+        rows = actions.column("num_records").to_pylist() if "num_records" in actions.column_names else []
+        sizes = actions.column("size_bytes").to_pylist() if actions.num_rows else []
+        return TableInfo(ctx.workspace, name, entry.location, dt.version(), arrow_schema(dt),
+                         sum(r or 0 for r in rows), actions.num_rows, sum(sizes),
+                         entry.description, entry.created_at, entry.created_by)
+
+    # writes -----------------------------------------------------------------------
+    def create(self, ctx: Context, name: str, data: Any = None, *, schema: pa.Schema | None = None,
+               description: str | None = None) -> WriteResult:
+        """Create a table from data, or empty from a schema. Fails if the name is taken."""
+        check_name("table", name)
+        if data is None and schema is None:
+            raise InvalidInputError(f"creating table {name!r} needs data or a schema", table=name)
+        reader = to_reader(data if data is not None else schema.empty_table())
+        return self._write(ctx, name, reader, mode="error", description=description)
+
+    def write(self, ctx: Context, name: str, data: Any, *, mode: WriteMode = "append",
+              schema_mode: Literal["merge", "overwrite"] | None = None,
+              description: str | None = None) -> WriteResult:
+        """Append to or overwrite a table, creating it when it does not exist.
+
+        New columns are added to the schema (nullable). A changed column type is refused
+        with SchemaMismatchError unless ``mode='overwrite', schema_mode='overwrite'``.
+        """
+        check_name("table", name)
+        if schema_mode == "overwrite" and mode != "overwrite":
+            raise InvalidInputError("schema_mode='overwrite' needs mode='overwrite'", table=name)
+        return self._write(ctx, name, to_reader(data), mode=mode, schema_mode=schema_mode,
+                           description=description)
+
+    def upsert(self, ctx: Context, name: str, data: Any, keys: list[str]) -> WriteResult:
+        """Merge rows on ``keys``: update matching rows, insert the others.
+
+        When the data holds the same key twice, the last row wins.
+        """
+        if not keys:
+            raise InvalidInputError(f"upsert into {name!r} needs at least one key column",
+                                    table=name)
+        reader = to_reader(data)
+        missing = [k for k in keys if k not in reader.schema.names]
+        if missing:
+            raise InvalidInputError(
+                f"upsert into {name!r}: key column(s) {missing} are not in the data",
+                hint=f"the data has columns {reader.schema.names}", table=name, keys=keys)
+        if not self.exists(ctx, name):
+            return self._write(ctx, name, reader, mode="error")
+        entry = self.entry(ctx, name)
+        dt = open_delta(entry.location, self._options, table=name)
+        table_schema = arrow_schema(dt)
+        missing = [k for k in keys if k not in table_schema.names]
+        if missing:
+            raise InvalidInputError(f"upsert into {name!r}: key column(s) {missing} are not "
+                                    f"columns of the table", table=name, keys=keys)
+        target = check_compatible(name, table_schema, reader.schema)
+        source = scans.last_per_key(conformed(reader, target), keys)
+        predicate = " AND ".join(f't."{k}" = s."{k}"' for k in keys)
+        write_id = uuid.uuid4().hex
+        try:
+            metrics = (dt.merge(source, predicate, source_alias="s", target_alias="t",
+                                merge_schema=target != table_schema,
+                                commit_properties=self._commit(ctx, write_id))
+                       .when_matched_update_all().when_not_matched_insert_all().execute())
+        except Exception as exc:
+            raise _write_error(exc, name) from exc
+        rows = metrics.get("num_target_rows_inserted", 0) + metrics.get("num_target_rows_updated", 0)
+        return WriteResult(name, self._version_of(entry, write_id), "upsert", rows, metrics)
+
+    def delete(self, ctx: Context, name: str, where: str) -> WriteResult:
+        """Delete the rows matching the SQL predicate ``where``."""
+        entry = self.entry(ctx, name)
+        dt = open_delta(entry.location, self._options, table=name)
+        write_id = uuid.uuid4().hex
+        try:
+            metrics = dt.delete(where, commit_properties=self._commit(ctx, write_id))
+        except Exception as exc:
+            raise InvalidInputError(f"cannot delete from {name!r} where {where!r}: {exc}",
+                                    table=name) from exc
+        return WriteResult(name, self._version_of(entry, write_id) if metrics.get(
+            "num_deleted_rows") else dt.version(), "delete", metrics.get("num_deleted_rows", 0),
+            metrics)
+
+    def drop(self, ctx: Context, name: str) -> None:
+        """Remove a table from the catalog and delete its files."""
+        entry = self.entry(ctx, name)
+        self.catalog.remove_table(ctx.workspace, name)
+        self.platform.storage.remove(entry.location)
+
+    # reads ------------------------------------------------------------------------
+    def read(self, ctx: Context, name: str, *, columns: list[str] | None = None,
+             where: str | None = None, version: int | None = None,
+             as_of: datetime | str | None = None, limit: int | None = None) -> pa.Table:
+        """Read a table (or some columns and rows of it) as Arrow.
+
+        ``where`` is a SQL predicate pushed down to the Parquet scan (file and row-group
+        statistics skip what cannot match). ``version`` / ``as_of`` read an earlier version.
+        """
+        dt = self.open(ctx, name, version=version, as_of=as_of)
+        return scans.read(dt, self.platform, table=name, columns=columns, where=where, limit=limit)
+
+    def history(self, ctx: Context, name: str, limit: int | None = None) -> list[VersionInfo]:
+        """Every version, newest first: when, what operation, by whom, rows added/removed."""
+        dt = self.open(ctx, name)
+        return [_version_info(h) for h in dt.history(limit)]
+
+    # maintenance ------------------------------------------------------------------
+    def compact(self, ctx: Context, name: str, target_size: int | None = None) -> dict[str, Any]:
+        """Rewrite small files into larger ones (a new version with the same rows)."""
+        dt = self.open(ctx, name)
+        return dt.optimize.compact(target_size=target_size,
+                                   commit_properties=self._commit(ctx, uuid.uuid4().hex))
+
+    def vacuum(self, ctx: Context, name: str, retention_hours: int = 168,
+               dry_run: bool = False) -> list[str]:
+        """Delete files no version newer than ``retention_hours`` needs; returns their paths.
+
+        Versions older than the retention can no longer be read afterwards.
+        """
+        if retention_hours < 0:
+            raise InvalidInputError("retention_hours must be >= 0", table=name)
+        dt = self.open(ctx, name)
+        return dt.vacuum(retention_hours=retention_hours, dry_run=dry_run,
+                         enforce_retention_duration=False,
+                         commit_properties=self._commit(ctx, uuid.uuid4().hex))
+
+    # internals --------------------------------------------------------------------
+    @property
+    def _options(self) -> dict[str, str]:
+        return self.platform.storage.options()
+
+    def _commit(self, ctx: Context, write_id: str) -> CommitProperties:
+        return CommitProperties(custom_metadata={"lakeworks.user": ctx.user,
+                                                 "lakeworks.write_id": write_id},
+                                max_commit_retries=50)
+
+    def _write(self, ctx: Context, name: str, reader: pa.RecordBatchReader, *, mode: str,
+               schema_mode: str | None = None, description: str | None = None) -> WriteResult:
+        check_unique_names(name, reader.schema)
+        entry, created = self._entry_for_write(ctx, name, mode, description)
+        write_id = uuid.uuid4().hex
+        counter = _RowCounter()
+        try:
+            target, delta_mode = self._target_schema(entry, name, reader.schema, mode, schema_mode,
+                                                     created)
+            stream = pa.RecordBatchReader.from_batches(target, counter.count(conformed(reader,
+                                                                                        target)))
+            write_deltalake(entry.location, stream, mode=delta_mode,
+                            schema_mode=schema_mode or ("merge" if not created else None),
+                            storage_options=self._options or None,
+                            commit_properties=self._commit(ctx, write_id))
+        except BaseException as exc:
+            if created:  # leave no half-made table behind
+                self.catalog.remove_table(ctx.workspace, name)
+                self.platform.storage.remove(entry.location)
+            if isinstance(exc, LakeworksError | KeyboardInterrupt):
+                raise
+            raise _write_error(exc, name) from exc
+        version = 0 if created else self._version_of(entry, write_id)
+        return WriteResult(name, version, "create" if created else mode, counter.rows, {})
+
+    def _entry_for_write(self, ctx: Context, name: str, mode: str,
+                         description: str | None) -> tuple[TableEntry, bool]:
+        entry = self.catalog.find_table(ctx.workspace, name)
+        if entry is not None:
+            if mode == "error":
+                from lakeworks.errors import AlreadyExistsError
+
+                raise AlreadyExistsError(f"table {name!r} already exists in workspace "
+                                         f"{ctx.workspace!r}", hint="use mode='append' or "
+                                         "'overwrite'", table=name, workspace=ctx.workspace)
+            return entry, False
+        location = self.platform.storage.table_uri(ctx.workspace, name)
+        self.platform.storage.remove(location)  # files left by a crash before the catalog row
+        try:
+            return self.catalog.add_table(ctx.workspace, name, location, ctx.user,
+                                          description), True
+        except LakeworksError:
+            existing = self.catalog.find_table(ctx.workspace, name)
+            if existing is None or mode == "error":
+                raise
+            return existing, False  # a concurrent writer created it first
+
+    def _target_schema(self, entry: TableEntry, name: str, incoming: pa.Schema, mode: str,
+                       schema_mode: str | None, created: bool) -> tuple[pa.Schema, str]:
+        if created or schema_mode == "overwrite":
+            return delta_schema(incoming), "overwrite" if not created else "error"
+        dt = open_delta(entry.location, self._options, table=name)
+        return check_compatible(name, arrow_schema(dt), incoming), mode
+
+    def _version_of(self, entry: TableEntry, write_id: str) -> int:
+        dt = open_delta(entry.location, self._options, table=entry.name)
+        for h in dt.history(50):
+            if h.get("lakeworks.write_id") == write_id:
+                return h["version"]
+        return dt.version()
+
+
+class _RowCounter:
+    def __init__(self) -> None:
+        self.rows = 0
+
+    def count(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            self.rows += batch.num_rows
+            yield batch
+
+
+def _version_info(h: dict[str, Any]) -> VersionInfo:
+    metrics = h.get("operationMetrics") or {}
+    added = metrics.get("num_added_rows", metrics.get("num_target_rows_inserted"))
+    removed = metrics.get("num_deleted_rows", metrics.get("num_target_rows_deleted"))
+    return VersionInfo(
+        version=h["version"], timestamp=datetime.fromtimestamp(h["timestamp"] / 1000, UTC),
+        operation=h.get("operation", "?"), user=h.get("lakeworks.user"),
+        rows_added=added, rows_removed=removed,
+        parameters=h.get("operationParameters") or {}, metrics=metrics,
+    )
+
+
+def _write_error(exc: BaseException, table: str) -> LakeworksError:
+    if isinstance(exc, LakeworksError):
+        return exc
+    if isinstance(exc, CommitFailedError):
+        return ConflictError(f"a concurrent change to table {table!r} conflicted with this "
+                             f"write: {exc}", hint="retry the write", table=table)
+    if isinstance(exc, DeltaSchemaMismatch):
+        return SchemaMismatchError(f"the data does not match the schema of {table!r}: {exc}",
+                                   table=table)
+    if isinstance(exc, OSError | DeltaError) and "connect" in str(exc).lower():
+        return UnavailableError(f"cannot write table {table!r}: {exc}", table=table)
+    if isinstance(exc, pa.ArrowInvalid | pa.ArrowTypeError | pa.ArrowNotImplementedError):
+        return SchemaMismatchError(f"cannot convert the data for table {table!r}: {exc}",
+                                   table=table)
+    return LakeworksError(f"writing table {table!r} failed: {type(exc).__name__}: {exc}",
+                          table=table)
+
+
+__all__ = ["Tables", "TableInfo", "VersionInfo", "WriteResult", "parse_time", "NotFoundError"]

@@ -1,0 +1,54 @@
+"""The platform: settings, the catalog, the storage, and the services built on them.
+
+One Platform per process (or per test); doors create it with ``Platform.open(settings)``
+and hand a Context to each service call.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from lakeworks.config import Settings
+from lakeworks.meta import engine as meta_engine
+from lakeworks.meta.catalog import Catalog
+
+
+class Platform:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.engine = meta_engine.make_engine(settings.resolved_metadata_url)
+        meta_engine.upgrade(self.engine)
+        self.catalog = Catalog(self.engine)
+
+    @classmethod
+    def open(cls, settings: Settings | None = None) -> Platform:
+        return cls(settings or Settings.load())
+
+    @cached_property
+    def storage(self):  # noqa: ANN201 - Storage, imported lazily to keep startup light
+        from lakeworks.lake.storage import storage_from_settings
+
+        storage = storage_from_settings(self.settings)
+        storage.check()
+        return storage
+
+    @cached_property
+    def tables(self):  # noqa: ANN201
+        from lakeworks.lake.tables import Tables
+
+        return Tables(self)
+
+    @cached_property
+    def sql(self):  # noqa: ANN201
+        from lakeworks.lake.sql import SqlEngine
+
+        return SqlEngine(self)
+
+    @cached_property
+    def ingest(self):  # noqa: ANN201
+        from lakeworks.ingest.loads import Loader
+
+        return Loader(self)
+
+    def close(self) -> None:
+        self.engine.dispose()
