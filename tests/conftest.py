@@ -24,8 +24,9 @@ from lakeworks.context import Context
 from lakeworks.platform import Platform
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-POSTGRES_URL = os.environ.get("LAKEWORKS_TEST_POSTGRES_URL",
-                              "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+POSTGRES_URL = os.environ.get(
+    "LAKEWORKS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 
 
 def unavailable(reason: str) -> None:
@@ -121,8 +122,11 @@ def s3_endpoint() -> Iterator[str]:
     if not Path(exe).exists():
         unavailable("moto_server is not installed (pip install 'moto[server]')")
     port = free_port()
-    proc = subprocess.Popen([exe, "-H", "127.0.0.1", "-p", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [exe, "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -146,13 +150,23 @@ def s3_bucket(s3_endpoint: str) -> str:
     import boto3
 
     name = f"lw-{uuid.uuid4().hex[:12]}"
-    boto3.client("s3", endpoint_url=s3_endpoint, aws_access_key_id="testing",
-                 aws_secret_access_key="testing", region_name="us-east-1").create_bucket(Bucket=name)
+    boto3.client(
+        "s3",
+        endpoint_url=s3_endpoint,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        region_name="us-east-1",
+    ).create_bucket(Bucket=name)
     return name
 
 
 @pytest.fixture
 def s3_settings(tmp_path: Path, s3_endpoint: str, s3_bucket: str) -> Settings:
-    return Settings.load(home=tmp_path / "lw", storage_url=f"s3://{s3_bucket}/lake",
-                         s3_endpoint_url=s3_endpoint, s3_allow_http=True, progress=False,
-                         **S3_KEYS)
+    return Settings.load(
+        home=tmp_path / "lw",
+        storage_url=f"s3://{s3_bucket}/lake",
+        s3_endpoint_url=s3_endpoint,
+        s3_allow_http=True,
+        progress=False,
+        **S3_KEYS,
+    )

@@ -25,12 +25,25 @@ from lakeworks.platform import Platform
 from lakeworks.sdk import Workspace
 
 __version__ = "0.1.0"
-__all__ = ["Context", "LakeworksError", "Platform", "Settings", "Workspace", "__version__",
-           "connect"]
+__all__ = [
+    "Context",
+    "LakeworksError",
+    "Platform",
+    "Settings",
+    "Workspace",
+    "__version__",
+    "connect",
+]
 
 
-def connect(workspace: str | None = None, *, user: str | None = None,
-            settings: Settings | None = None, create: bool = True, **overrides: Any) -> Workspace:
+def connect(
+    workspace: str | None = None,
+    *,
+    user: str | None = None,
+    settings: Settings | None = None,
+    create: bool = True,
+    **overrides: Any,
+) -> Workspace:
     """Open the platform and return a workspace (created on first use when ``create``).
 
     Settings come from ``settings`` or ``Settings.load(**overrides)``: keyword overrides,

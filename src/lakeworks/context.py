@@ -39,7 +39,8 @@ def check_name(kind: str, name: str) -> str:
         raise InvalidInputError(
             f"invalid {kind} name {name!r}",
             hint="use lower-case letters, digits and underscores, starting with a letter",
-            kind=kind, name=name,
+            kind=kind,
+            name=name,
         )
     if len(name) > 128:
         raise InvalidInputError(f"{kind} name {name!r} is longer than 128 characters")

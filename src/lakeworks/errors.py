@@ -45,10 +45,16 @@ class LakeworksError(Exception):
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready description: error class, message, hint and fields."""
-        details = {k: v if isinstance(v, int | float | bool | None) else str(v)
-                   for k, v in self.fields.items()}
-        return {"error": type(self).__name__, "message": self.message, "hint": self.hint,
-                "details": details}
+        details = {
+            k: v if isinstance(v, int | float | bool | None) else str(v)
+            for k, v in self.fields.items()
+        }
+        return {
+            "error": type(self).__name__,
+            "message": self.message,
+            "hint": self.hint,
+            "details": details,
+        }
 
 
 class NotFoundError(LakeworksError):
@@ -94,8 +100,9 @@ class UserCodeError(LakeworksError):
 class MissingDependencyError(LakeworksError):
     def __init__(self, package: str, extra: str | None = None) -> None:
         hint = f"pip install 'lakeworks[{extra}]'" if extra else f"pip install {package}"
-        super().__init__(f"the optional package {package!r} is not installed", hint=hint,
-                         package=package)
+        super().__init__(
+            f"the optional package {package!r} is not installed", hint=hint, package=package
+        )
 
 
 class UnavailableError(LakeworksError):

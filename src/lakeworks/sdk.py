@@ -46,16 +46,23 @@ class Workspace:
     def describe(self, table: str) -> TableInfo:
         return self.platform.tables.describe(self.ctx, table)
 
-    def create_table(self, table: str, data: Any = None, *, schema: pa.Schema | None = None,
-                     description: str | None = None) -> WriteResult:
-        return self.platform.tables.create(self.ctx, table, data, schema=schema,
-                                           description=description)
+    def create_table(
+        self,
+        table: str,
+        data: Any = None,
+        *,
+        schema: pa.Schema | None = None,
+        description: str | None = None,
+    ) -> WriteResult:
+        return self.platform.tables.create(
+            self.ctx, table, data, schema=schema, description=description
+        )
 
-    def write(self, table: str, data: Any, *, mode: str = "append",
-              schema_mode: str | None = None) -> WriteResult:
+    def write(
+        self, table: str, data: Any, *, mode: str = "append", schema_mode: str | None = None
+    ) -> WriteResult:
         """Append (default) or overwrite; creates the table on first write."""
-        return self.platform.tables.write(self.ctx, table, data, mode=mode,
-                                          schema_mode=schema_mode)
+        return self.platform.tables.write(self.ctx, table, data, mode=mode, schema_mode=schema_mode)
 
     def upsert(self, table: str, data: Any, keys: list[str] | str) -> WriteResult:
         keys = [keys] if isinstance(keys, str) else keys
@@ -64,12 +71,21 @@ class Workspace:
     def delete(self, table: str, where: str) -> WriteResult:
         return self.platform.tables.delete(self.ctx, table, where)
 
-    def read(self, table: str, *, columns: list[str] | None = None, where: str | None = None,
-             version: int | None = None, as_of: datetime | str | None = None,
-             limit: int | None = None, format: Format = "arrow") -> Any:
+    def read(
+        self,
+        table: str,
+        *,
+        columns: list[str] | None = None,
+        where: str | None = None,
+        version: int | None = None,
+        as_of: datetime | str | None = None,
+        limit: int | None = None,
+        format: Format = "arrow",
+    ) -> Any:
         """Read a table, optionally some columns/rows of it, at a version or time."""
-        data = self.platform.tables.read(self.ctx, table, columns=columns, where=where,
-                                         version=version, as_of=as_of, limit=limit)
+        data = self.platform.tables.read(
+            self.ctx, table, columns=columns, where=where, version=version, as_of=as_of, limit=limit
+        )
         return _as(data, format)
 
     def history(self, table: str, limit: int | None = None) -> list[VersionInfo]:

@@ -36,16 +36,19 @@ def native_files(dt: DeltaTable, platform: Platform) -> list[str] | None:
     return dt.file_uris()
 
 
-def register(con: duckdb.DuckDBPyConnection, view: str, dt: DeltaTable,
-             platform: Platform) -> list[str]:
+def register(
+    con: duckdb.DuckDBPyConnection, view: str, dt: DeltaTable, platform: Platform
+) -> list[str]:
     """Make ``view`` a DuckDB view of the table version; returns the folders it reads."""
     schema = arrow_schema(dt)
     files = native_files(dt, platform)
     columns = ", ".join(quote(n) for n in schema.names)
     if files:
         file_list = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
-        con.execute(f"CREATE OR REPLACE TEMP VIEW {quote(view)} AS SELECT {columns} "
-                    f"FROM read_parquet({file_list}, union_by_name=true)")
+        con.execute(
+            f"CREATE OR REPLACE TEMP VIEW {quote(view)} AS SELECT {columns} "
+            f"FROM read_parquet({file_list}, union_by_name=true)"
+        )
         return [dt.table_uri.removeprefix("file://").rstrip("/") + "/"]
     source = dt.to_pyarrow_dataset() if files is None else schema.empty_table()
     hidden = f"__lw_src_{abs(hash((view, dt.table_uri, dt.version())))}"
@@ -54,14 +57,24 @@ def register(con: duckdb.DuckDBPyConnection, view: str, dt: DeltaTable,
     return []
 
 
-def read(dt: DeltaTable, platform: Platform, *, table: str, columns: list[str] | None,
-         where: str | None, limit: int | None) -> pa.Table:
+def read(
+    dt: DeltaTable,
+    platform: Platform,
+    *,
+    table: str,
+    columns: list[str] | None,
+    where: str | None,
+    limit: int | None,
+) -> pa.Table:
     """Read a version as Arrow with projection, predicate and limit pushed into the scan."""
     schema = arrow_schema(dt)
     unknown = [c for c in columns or [] if c not in schema.names]
     if unknown:
-        raise InvalidInputError(f"table {table!r} has no column(s) {unknown}",
-                                hint=f"its columns are {schema.names}", table=table)
+        raise InvalidInputError(
+            f"table {table!r} has no column(s) {unknown}",
+            hint=f"its columns are {schema.names}",
+            table=table,
+        )
     if columns is None and where is None and limit is None and native_files(dt, platform) is None:
         return dt.to_pyarrow_table()
     con = duckdb.connect()
@@ -72,8 +85,9 @@ def read(dt: DeltaTable, platform: Platform, *, table: str, columns: list[str] |
     try:
         return con.sql(sql).to_arrow_table()
     except duckdb.Error as exc:
-        raise InvalidInputError(f"cannot filter table {table!r} with {where!r}: {exc}",
-                                table=table) from exc
+        raise InvalidInputError(
+            f"cannot filter table {table!r} with {where!r}: {exc}", table=table
+        ) from exc
     finally:
         con.close()
 
@@ -85,11 +99,15 @@ def last_per_key(reader: pa.RecordBatchReader, keys: list[str]) -> pa.Table:
     try:
         con.register("src", data)
         key_list = ", ".join(quote(k) for k in keys)
-        duplicates = con.sql(f"SELECT count(*) - count(DISTINCT ({key_list})) FROM src").fetchall()[0][0]
+        duplicates = con.sql(f"SELECT count(*) - count(DISTINCT ({key_list})) FROM src").fetchall()[
+            0
+        ][0]
         if not duplicates:
             return data
-        return con.sql(f"SELECT * EXCLUDE (__lw_row) FROM (SELECT *, row_number() OVER () AS "
-                       f"__lw_row FROM src) QUALIFY row_number() OVER (PARTITION BY {key_list} "
-                       f"ORDER BY __lw_row DESC) = 1 ORDER BY __lw_row").to_arrow_table()
+        return con.sql(
+            f"SELECT * EXCLUDE (__lw_row) FROM (SELECT *, row_number() OVER () AS "
+            f"__lw_row FROM src) QUALIFY row_number() OVER (PARTITION BY {key_list} "
+            f"ORDER BY __lw_row DESC) = 1 ORDER BY __lw_row"
+        ).to_arrow_table()
     finally:
         con.close()

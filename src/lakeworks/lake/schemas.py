@@ -10,8 +10,12 @@ import pyarrow as pa
 from lakeworks.errors import InvalidInputError, SchemaMismatchError
 
 # Delta has no unsigned integers: widen each to the next signed type that holds every value.
-_UNSIGNED = {pa.uint8(): pa.int16(), pa.uint16(): pa.int32(), pa.uint32(): pa.int64(),
-             pa.uint64(): pa.int64()}
+_UNSIGNED = {
+    pa.uint8(): pa.int16(),
+    pa.uint16(): pa.int32(),
+    pa.uint32(): pa.int64(),
+    pa.uint64(): pa.int64(),
+}
 
 # Incoming type -> table types it may be written into without losing information.
 _WIDENING = {
@@ -66,8 +70,10 @@ def to_reader(data: Any) -> pa.RecordBatchReader:
         return pa.Table.from_batches([data]).to_reader()
     if isinstance(data, list):
         if not data:
-            raise InvalidInputError("cannot write an empty list of rows without a schema",
-                                    hint="pass a pyarrow table with a schema instead")
+            raise InvalidInputError(
+                "cannot write an empty list of rows without a schema",
+                hint="pass a pyarrow table with a schema instead",
+            )
         return pa.Table.from_pylist(data).to_reader()
     if type(data).__module__.startswith("pandas"):
         return pa.Table.from_pandas(data, preserve_index=False).to_reader()
@@ -78,7 +84,7 @@ def to_reader(data: Any) -> pa.RecordBatchReader:
     raise InvalidInputError(
         f"cannot write data of type {type(data).__name__}",
         hint="pass a pyarrow Table/RecordBatchReader, a pandas or Polars DataFrame, or a list "
-             "of dicts",
+        "of dicts",
     )
 
 
@@ -95,14 +101,20 @@ def check_compatible(table: str, existing: pa.Schema, incoming: pa.Schema) -> pa
             result.append(field)
             continue
         found = delta_type(incoming.field(field.name).type)
-        if found != field.type and field.type not in _WIDENING.get(found, set()) \
-                and not pa.types.is_null(incoming.field(field.name).type):
+        if (
+            found != field.type
+            and field.type not in _WIDENING.get(found, set())
+            and not pa.types.is_null(incoming.field(field.name).type)
+        ):
             raise SchemaMismatchError(
                 f"column {field.name!r} of table {table!r} has type {field.type}, "
                 f"the data has {found}",
                 hint="cast the column to the table's type, or write with "
-                     "schema_mode='overwrite' (mode='overwrite') to replace the schema",
-                table=table, column=field.name, expected=str(field.type), found=str(found),
+                "schema_mode='overwrite' (mode='overwrite') to replace the schema",
+                table=table,
+                column=field.name,
+                expected=str(field.type),
+                found=str(found),
             )
         result.append(field)
     for field in incoming:
@@ -135,6 +147,7 @@ def check_unique_names(table: str, schema: pa.Schema) -> None:
     seen: set[str] = set()
     for name in schema.names:
         if name.lower() in seen:
-            raise InvalidInputError(f"column {name!r} appears twice in the data for {table!r}",
-                                    table=table, column=name)
+            raise InvalidInputError(
+                f"column {name!r} appears twice in the data for {table!r}", table=table, column=name
+            )
         seen.add(name.lower())

@@ -33,10 +33,14 @@ _IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
 _TIME = r"\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?"
 _TRAVEL = re.compile(rf"\b({_IDENT})@(v\d+|{_TIME})(?![\w:.+-])")
 _WORD = re.compile(rf"\b{_IDENT}\b")
-_CTAS = re.compile(rf"^\s*create\s+(or\s+replace\s+)?table\s+(?:if\s+not\s+exists\s+)?({_IDENT})"
-                   rf"\s+as\s+(.*)$", re.IGNORECASE | re.DOTALL)
-_INSERT = re.compile(rf"^\s*insert\s+into\s+({_IDENT})\s+(select|with|from)\b(.*)$",
-                     re.IGNORECASE | re.DOTALL)
+_CTAS = re.compile(
+    rf"^\s*create\s+(or\s+replace\s+)?table\s+(?:if\s+not\s+exists\s+)?({_IDENT})"
+    rf"\s+as\s+(.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+_INSERT = re.compile(
+    rf"^\s*insert\s+into\s+({_IDENT})\s+(select|with|from)\b(.*)$", re.IGNORECASE | re.DOTALL
+)
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,7 @@ def split_quoted(sql: str) -> list[tuple[bool, str]]:
                 if sql[end] == ch and (end + 1 >= len(sql) or sql[end + 1] != ch):
                     break
                 end += 2 if sql[end] == ch else 1
-            pieces.append((False, sql[i:end + 1]))
+            pieces.append((False, sql[i : end + 1]))
             i = start = end + 1
             continue
         i += 1
@@ -80,13 +84,11 @@ class Query:
         self.sql = sql
         self.con, self.reads, self._rewritten = engine.connect(ctx, sql)
         try:
+            _check_read_only(self.con, self._rewritten, sql)
             self._relation = self.con.sql(self._rewritten)
         except duckdb.Error as exc:
             self.con.close()
             raise _query_error(exc, sql, engine.table_names(ctx)) from exc
-        if self._relation is None:
-            raise QueryError("only queries that return rows can run here", sql=sql,
-                             hint="write tables with CREATE TABLE x AS SELECT ... or .save()")
 
     @property
     def schema(self) -> pa.Schema:
@@ -111,9 +113,11 @@ class Query:
 
     def save(self, name: str, mode: str = "error") -> WriteResult:
         """Write the result as a table version (``mode``: error, append or overwrite)."""
-        return self._engine.platform.tables.write(self._ctx, name, self.batches(), mode=mode) \
-            if mode != "error" else self._engine.platform.tables.create(self._ctx, name,
-                                                                       self.batches())
+        return (
+            self._engine.platform.tables.write(self._ctx, name, self.batches(), mode=mode)
+            if mode != "error"
+            else self._engine.platform.tables.create(self._ctx, name, self.batches())
+        )
 
     def fetchall(self) -> list[tuple[Any, ...]]:
         return self._run(lambda: self._relation.fetchall())
@@ -155,8 +159,9 @@ class SqlEngine:
             return self.query(ctx, keyword + rest).save(name, mode="append")
         return self.query(ctx, sql)
 
-    def connect(self, ctx: Context, sql: str) -> tuple[duckdb.DuckDBPyConnection, list[TableRead],
-                                                       str]:
+    def connect(
+        self, ctx: Context, sql: str
+    ) -> tuple[duckdb.DuckDBPyConnection, list[TableRead], str]:
         """A connection with views for the tables ``sql`` names, and the rewritten SQL."""
         names = set(self.table_names(ctx))
         settings = self.platform.settings
@@ -176,18 +181,27 @@ class SqlEngine:
                 for word in sorted({w.lower() for w in _WORD.findall(plain)} & names - seen):
                     seen.add(word)
                     self._view(con, ctx, word, word, None, reads, folders)
-                text = _TRAVEL.sub(lambda m: self._travel(con, ctx, m, names, reads, folders),
-                                   text)
+                text = _TRAVEL.sub(lambda m: self._travel(con, ctx, m, names, reads, folders), text)
             pieces.append(text)
         _lock_down(con, folders)
         return con, reads, "".join(pieces)
 
-    def _travel(self, con: duckdb.DuckDBPyConnection, ctx: Context, match: re.Match,
-                names: set[str], reads: list[TableRead], folders: list[str]) -> str:
+    def _travel(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        ctx: Context,
+        match: re.Match,
+        names: set[str],
+        reads: list[TableRead],
+        folders: list[str],
+    ) -> str:
         name, when = match.groups()
         if name not in names:
-            raise NotFoundError(f"table {name!r} does not exist in workspace {ctx.workspace!r}",
-                                table=name, workspace=ctx.workspace)
+            raise NotFoundError(
+                f"table {name!r} does not exist in workspace {ctx.workspace!r}",
+                table=name,
+                workspace=ctx.workspace,
+            )
         view = f"{name}@{when}"
         if when.startswith("v"):
             self._view(con, ctx, view, name, {"version": int(when[1:])}, reads, folders)
@@ -195,8 +209,16 @@ class SqlEngine:
             self._view(con, ctx, view, name, {"as_of": when}, reads, folders)
         return scans.quote(view)
 
-    def _view(self, con: duckdb.DuckDBPyConnection, ctx: Context, view: str, table: str,
-              at: dict[str, Any] | None, reads: list[TableRead], folders: list[str]) -> None:
+    def _view(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        ctx: Context,
+        view: str,
+        table: str,
+        at: dict[str, Any] | None,
+        reads: list[TableRead],
+        folders: list[str],
+    ) -> None:
         dt = self.platform.tables.open(ctx, table, **(at or {}))
         folders.extend(scans.register(con, view, dt, self.platform))
         reads.append(TableRead(table, dt.version()))
@@ -210,15 +232,41 @@ def _lock_down(con: duckdb.DuckDBPyConnection, folders: list[str]) -> None:
     con.execute("SET lock_configuration=true")
 
 
+_READS = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
+
+
+def _check_read_only(con: duckdb.DuckDBPyConnection, rewritten: str, sql: str) -> None:
+    statements = con.extract_statements(rewritten)
+    if len(statements) != 1:
+        raise QueryError(
+            f"expected one statement, found {len(statements)}",
+            sql=sql,
+            hint="run statements one at a time",
+        )
+    if statements[0].type not in _READS:
+        raise QueryError(
+            f"{statements[0].type.name} statements cannot run here; only queries that return rows",
+            sql=sql,
+            hint="write tables with CREATE TABLE x AS SELECT ..., INSERT INTO x SELECT ..., "
+            "or ws.sql(...).save('x')",
+        )
+
+
 def _query_error(exc: duckdb.Error, sql: str, tables: list[str]) -> Exception:
     message = str(exc).split("\n")[0]
     if isinstance(exc, duckdb.CatalogException) and "does not exist" in message:
         match = re.search(r"with name (\S+) does not exist", message)
         name = match.group(1) if match else "?"
-        return NotFoundError(f"the query names table {name!r}, which does not exist",
-                             hint=f"tables in this workspace: {sorted(tables)}", table=name,
-                             sql=sql)
+        return NotFoundError(
+            f"the query names table {name!r}, which does not exist",
+            hint=f"tables in this workspace: {sorted(tables)}",
+            table=name,
+            sql=sql,
+        )
     if isinstance(exc, duckdb.PermissionException):
-        return InvalidInputError(f"the query reads files outside this workspace: {message}",
-                                 hint="query tables by name", sql=sql)
+        return InvalidInputError(
+            f"the query reads files outside this workspace: {message}",
+            hint="query tables by name",
+            sql=sql,
+        )
     return QueryError(f"the query failed: {message}", sql=sql, duckdb_error=str(exc))

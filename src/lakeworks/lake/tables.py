@@ -99,8 +99,13 @@ class Tables:
     def exists(self, ctx: Context, name: str) -> bool:
         return self.catalog.find_table(ctx.workspace, name) is not None
 
-    def open(self, ctx: Context, name: str, version: int | None = None,
-             as_of: datetime | str | None = None) -> DeltaTable:
+    def open(
+        self,
+        ctx: Context,
+        name: str,
+        version: int | None = None,
+        as_of: datetime | str | None = None,
+    ) -> DeltaTable:
         """The Delta table behind ``name`` at the requested version."""
         entry = self.entry(ctx, name)
         return open_delta(entry.location, self._options, table=name, version=version, as_of=as_of)
@@ -109,15 +114,36 @@ class Tables:
         entry = self.entry(ctx, name)
         dt = open_delta(entry.location, self._options, table=name)
         actions = pa.table(dt.get_add_actions(flatten=True))
-        rows = actions.column("num_records").to_pylist() if "num_records" in actions.column_names else []
+        rows = (
+            actions.column("num_records").to_pylist()
+            if "num_records" in actions.column_names
+            else []
+        )
         sizes = actions.column("size_bytes").to_pylist() if actions.num_rows else []
-        return TableInfo(ctx.workspace, name, entry.location, dt.version(), arrow_schema(dt),
-                         sum(r or 0 for r in rows), actions.num_rows, sum(sizes),
-                         entry.description, entry.created_at, entry.created_by)
+        return TableInfo(
+            ctx.workspace,
+            name,
+            entry.location,
+            dt.version(),
+            arrow_schema(dt),
+            sum(r or 0 for r in rows),
+            actions.num_rows,
+            sum(sizes),
+            entry.description,
+            entry.created_at,
+            entry.created_by,
+        )
 
     # writes -----------------------------------------------------------------------
-    def create(self, ctx: Context, name: str, data: Any = None, *, schema: pa.Schema | None = None,
-               description: str | None = None) -> WriteResult:
+    def create(
+        self,
+        ctx: Context,
+        name: str,
+        data: Any = None,
+        *,
+        schema: pa.Schema | None = None,
+        description: str | None = None,
+    ) -> WriteResult:
         """Create a table from data, or empty from a schema. Fails if the name is taken."""
         check_name("table", name)
         if data is None and schema is None:
@@ -125,9 +151,16 @@ class Tables:
         reader = to_reader(data if data is not None else schema.empty_table())
         return self._write(ctx, name, reader, mode="error", description=description)
 
-    def write(self, ctx: Context, name: str, data: Any, *, mode: WriteMode = "append",
-              schema_mode: Literal["merge", "overwrite"] | None = None,
-              description: str | None = None) -> WriteResult:
+    def write(
+        self,
+        ctx: Context,
+        name: str,
+        data: Any,
+        *,
+        mode: WriteMode = "append",
+        schema_mode: Literal["merge", "overwrite"] | None = None,
+        description: str | None = None,
+    ) -> WriteResult:
         """Append to or overwrite a table, creating it when it does not exist.
 
         New columns are added to the schema (nullable). A changed column type is refused
@@ -136,8 +169,9 @@ class Tables:
         check_name("table", name)
         if schema_mode == "overwrite" and mode != "overwrite":
             raise InvalidInputError("schema_mode='overwrite' needs mode='overwrite'", table=name)
-        return self._write(ctx, name, to_reader(data), mode=mode, schema_mode=schema_mode,
-                           description=description)
+        return self._write(
+            ctx, name, to_reader(data), mode=mode, schema_mode=schema_mode, description=description
+        )
 
     def upsert(self, ctx: Context, name: str, data: Any, keys: list[str]) -> WriteResult:
         """Merge rows on ``keys``: update matching rows, insert the others.
@@ -145,14 +179,18 @@ class Tables:
         When the data holds the same key twice, the last row wins.
         """
         if not keys:
-            raise InvalidInputError(f"upsert into {name!r} needs at least one key column",
-                                    table=name)
+            raise InvalidInputError(
+                f"upsert into {name!r} needs at least one key column", table=name
+            )
         reader = to_reader(data)
         missing = [k for k in keys if k not in reader.schema.names]
         if missing:
             raise InvalidInputError(
                 f"upsert into {name!r}: key column(s) {missing} are not in the data",
-                hint=f"the data has columns {reader.schema.names}", table=name, keys=keys)
+                hint=f"the data has columns {reader.schema.names}",
+                table=name,
+                keys=keys,
+            )
         if not self.exists(ctx, name):
             return self._write(ctx, name, reader, mode="error")
         entry = self.entry(ctx, name)
@@ -160,20 +198,34 @@ class Tables:
         table_schema = arrow_schema(dt)
         missing = [k for k in keys if k not in table_schema.names]
         if missing:
-            raise InvalidInputError(f"upsert into {name!r}: key column(s) {missing} are not "
-                                    f"columns of the table", table=name, keys=keys)
+            raise InvalidInputError(
+                f"upsert into {name!r}: key column(s) {missing} are not columns of the table",
+                table=name,
+                keys=keys,
+            )
         target = check_compatible(name, table_schema, reader.schema)
         source = scans.last_per_key(conformed(reader, target), keys)
         predicate = " AND ".join(f't."{k}" = s."{k}"' for k in keys)
         write_id = uuid.uuid4().hex
         try:
-            metrics = (dt.merge(source, predicate, source_alias="s", target_alias="t",
-                                merge_schema=target != table_schema,
-                                commit_properties=self._commit(ctx, write_id))
-                       .when_matched_update_all().when_not_matched_insert_all().execute())
+            metrics = (
+                dt.merge(
+                    source,
+                    predicate,
+                    source_alias="s",
+                    target_alias="t",
+                    merge_schema=target != table_schema,
+                    commit_properties=self._commit(ctx, write_id),
+                )
+                .when_matched_update_all()
+                .when_not_matched_insert_all()
+                .execute()
+            )
         except Exception as exc:
             raise _write_error(exc, name) from exc
-        rows = metrics.get("num_target_rows_inserted", 0) + metrics.get("num_target_rows_updated", 0)
+        rows = metrics.get("num_target_rows_inserted", 0) + metrics.get(
+            "num_target_rows_updated", 0
+        )
         return WriteResult(name, self._version_of(entry, write_id), "upsert", rows, metrics)
 
     def delete(self, ctx: Context, name: str, where: str) -> WriteResult:
@@ -184,11 +236,16 @@ class Tables:
         try:
             metrics = dt.delete(where, commit_properties=self._commit(ctx, write_id))
         except Exception as exc:
-            raise InvalidInputError(f"cannot delete from {name!r} where {where!r}: {exc}",
-                                    table=name) from exc
-        return WriteResult(name, self._version_of(entry, write_id) if metrics.get(
-            "num_deleted_rows") else dt.version(), "delete", metrics.get("num_deleted_rows", 0),
-            metrics)
+            raise InvalidInputError(
+                f"cannot delete from {name!r} where {where!r}: {exc}", table=name
+            ) from exc
+        return WriteResult(
+            name,
+            self._version_of(entry, write_id) if metrics.get("num_deleted_rows") else dt.version(),
+            "delete",
+            metrics.get("num_deleted_rows", 0),
+            metrics,
+        )
 
     def drop(self, ctx: Context, name: str) -> None:
         """Remove a table from the catalog and delete its files."""
@@ -197,9 +254,17 @@ class Tables:
         self.platform.storage.remove(entry.location)
 
     # reads ------------------------------------------------------------------------
-    def read(self, ctx: Context, name: str, *, columns: list[str] | None = None,
-             where: str | None = None, version: int | None = None,
-             as_of: datetime | str | None = None, limit: int | None = None) -> pa.Table:
+    def read(
+        self,
+        ctx: Context,
+        name: str,
+        *,
+        columns: list[str] | None = None,
+        where: str | None = None,
+        version: int | None = None,
+        as_of: datetime | str | None = None,
+        limit: int | None = None,
+    ) -> pa.Table:
         """Read a table (or some columns and rows of it) as Arrow.
 
         ``where`` is a SQL predicate pushed down to the Parquet scan (file and row-group
@@ -217,11 +282,13 @@ class Tables:
     def compact(self, ctx: Context, name: str, target_size: int | None = None) -> dict[str, Any]:
         """Rewrite small files into larger ones (a new version with the same rows)."""
         dt = self.open(ctx, name)
-        return dt.optimize.compact(target_size=target_size,
-                                   commit_properties=self._commit(ctx, uuid.uuid4().hex))
+        return dt.optimize.compact(
+            target_size=target_size, commit_properties=self._commit(ctx, uuid.uuid4().hex)
+        )
 
-    def vacuum(self, ctx: Context, name: str, retention_hours: int = 168,
-               dry_run: bool = False) -> list[str]:
+    def vacuum(
+        self, ctx: Context, name: str, retention_hours: int = 168, dry_run: bool = False
+    ) -> list[str]:
         """Delete files no version newer than ``retention_hours`` needs; returns their paths.
 
         Versions older than the retention can no longer be read afterwards.
@@ -229,9 +296,12 @@ class Tables:
         if retention_hours < 0:
             raise InvalidInputError("retention_hours must be >= 0", table=name)
         dt = self.open(ctx, name)
-        return dt.vacuum(retention_hours=retention_hours, dry_run=dry_run,
-                         enforce_retention_duration=False,
-                         commit_properties=self._commit(ctx, uuid.uuid4().hex))
+        return dt.vacuum(
+            retention_hours=retention_hours,
+            dry_run=dry_run,
+            enforce_retention_duration=False,
+            commit_properties=self._commit(ctx, uuid.uuid4().hex),
+        )
 
     # internals --------------------------------------------------------------------
     @property
@@ -239,25 +309,40 @@ class Tables:
         return self.platform.storage.options()
 
     def _commit(self, ctx: Context, write_id: str) -> CommitProperties:
-        return CommitProperties(custom_metadata={"lakeworks.user": ctx.user,
-                                                 "lakeworks.write_id": write_id},
-                                max_commit_retries=50)
+        return CommitProperties(
+            custom_metadata={"lakeworks.user": ctx.user, "lakeworks.write_id": write_id},
+            max_commit_retries=50,
+        )
 
-    def _write(self, ctx: Context, name: str, reader: pa.RecordBatchReader, *, mode: str,
-               schema_mode: str | None = None, description: str | None = None) -> WriteResult:
+    def _write(
+        self,
+        ctx: Context,
+        name: str,
+        reader: pa.RecordBatchReader,
+        *,
+        mode: str,
+        schema_mode: str | None = None,
+        description: str | None = None,
+    ) -> WriteResult:
         check_unique_names(name, reader.schema)
         entry, created = self._entry_for_write(ctx, name, mode, description)
         write_id = uuid.uuid4().hex
         counter = _RowCounter()
         try:
-            target, delta_mode = self._target_schema(entry, name, reader.schema, mode, schema_mode,
-                                                     created)
-            stream = pa.RecordBatchReader.from_batches(target, counter.count(conformed(reader,
-                                                                                        target)))
-            write_deltalake(entry.location, stream, mode=delta_mode,
-                            schema_mode=schema_mode or ("merge" if not created else None),
-                            storage_options=self._options or None,
-                            commit_properties=self._commit(ctx, write_id))
+            target, delta_mode = self._target_schema(
+                entry, name, reader.schema, mode, schema_mode, created
+            )
+            stream = pa.RecordBatchReader.from_batches(
+                target, counter.count(conformed(reader, target))
+            )
+            write_deltalake(
+                entry.location,
+                stream,
+                mode=delta_mode,
+                schema_mode=schema_mode or ("merge" if not created else None),
+                storage_options=self._options or None,
+                commit_properties=self._commit(ctx, write_id),
+            )
         except BaseException as exc:
             if created:  # leave no half-made table behind
                 self.catalog.remove_table(ctx.workspace, name)
@@ -268,30 +353,42 @@ class Tables:
         version = 0 if created else self._version_of(entry, write_id)
         return WriteResult(name, version, "create" if created else mode, counter.rows, {})
 
-    def _entry_for_write(self, ctx: Context, name: str, mode: str,
-                         description: str | None) -> tuple[TableEntry, bool]:
+    def _entry_for_write(
+        self, ctx: Context, name: str, mode: str, description: str | None
+    ) -> tuple[TableEntry, bool]:
         entry = self.catalog.find_table(ctx.workspace, name)
         if entry is not None:
             if mode == "error":
                 from lakeworks.errors import AlreadyExistsError
 
-                raise AlreadyExistsError(f"table {name!r} already exists in workspace "
-                                         f"{ctx.workspace!r}", hint="use mode='append' or "
-                                         "'overwrite'", table=name, workspace=ctx.workspace)
+                raise AlreadyExistsError(
+                    f"table {name!r} already exists in workspace {ctx.workspace!r}",
+                    hint="use mode='append' or 'overwrite'",
+                    table=name,
+                    workspace=ctx.workspace,
+                )
             return entry, False
         location = self.platform.storage.table_uri(ctx.workspace, name)
         self.platform.storage.remove(location)  # files left by a crash before the catalog row
         try:
-            return self.catalog.add_table(ctx.workspace, name, location, ctx.user,
-                                          description), True
+            return self.catalog.add_table(
+                ctx.workspace, name, location, ctx.user, description
+            ), True
         except LakeworksError:
             existing = self.catalog.find_table(ctx.workspace, name)
             if existing is None or mode == "error":
                 raise
             return existing, False  # a concurrent writer created it first
 
-    def _target_schema(self, entry: TableEntry, name: str, incoming: pa.Schema, mode: str,
-                       schema_mode: str | None, created: bool) -> tuple[pa.Schema, str]:
+    def _target_schema(
+        self,
+        entry: TableEntry,
+        name: str,
+        incoming: pa.Schema,
+        mode: str,
+        schema_mode: str | None,
+        created: bool,
+    ) -> tuple[pa.Schema, str]:
         if created or schema_mode == "overwrite":
             return delta_schema(incoming), "overwrite" if not created else "error"
         dt = open_delta(entry.location, self._options, table=name)
@@ -320,10 +417,14 @@ def _version_info(h: dict[str, Any]) -> VersionInfo:
     added = metrics.get("num_added_rows", metrics.get("num_target_rows_inserted"))
     removed = metrics.get("num_deleted_rows", metrics.get("num_target_rows_deleted"))
     return VersionInfo(
-        version=h["version"], timestamp=datetime.fromtimestamp(h["timestamp"] / 1000, UTC),
-        operation=h.get("operation", "?"), user=h.get("lakeworks.user"),
-        rows_added=added, rows_removed=removed,
-        parameters=h.get("operationParameters") or {}, metrics=metrics,
+        version=h["version"],
+        timestamp=datetime.fromtimestamp(h["timestamp"] / 1000, UTC),
+        operation=h.get("operation", "?"),
+        user=h.get("lakeworks.user"),
+        rows_added=added,
+        rows_removed=removed,
+        parameters=h.get("operationParameters") or {},
+        metrics=metrics,
     )
 
 
@@ -331,18 +432,24 @@ def _write_error(exc: BaseException, table: str) -> LakeworksError:
     if isinstance(exc, LakeworksError):
         return exc
     if isinstance(exc, CommitFailedError):
-        return ConflictError(f"a concurrent change to table {table!r} conflicted with this "
-                             f"write: {exc}", hint="retry the write", table=table)
+        return ConflictError(
+            f"a concurrent change to table {table!r} conflicted with this write: {exc}",
+            hint="retry the write",
+            table=table,
+        )
     if isinstance(exc, DeltaSchemaMismatch):
-        return SchemaMismatchError(f"the data does not match the schema of {table!r}: {exc}",
-                                   table=table)
+        return SchemaMismatchError(
+            f"the data does not match the schema of {table!r}: {exc}", table=table
+        )
     if isinstance(exc, OSError | DeltaError) and "connect" in str(exc).lower():
         return UnavailableError(f"cannot write table {table!r}: {exc}", table=table)
     if isinstance(exc, pa.ArrowInvalid | pa.ArrowTypeError | pa.ArrowNotImplementedError):
-        return SchemaMismatchError(f"cannot convert the data for table {table!r}: {exc}",
-                                   table=table)
-    return LakeworksError(f"writing table {table!r} failed: {type(exc).__name__}: {exc}",
-                          table=table)
+        return SchemaMismatchError(
+            f"cannot convert the data for table {table!r}: {exc}", table=table
+        )
+    return LakeworksError(
+        f"writing table {table!r} failed: {type(exc).__name__}: {exc}", table=table
+    )
 
 
 __all__ = ["Tables", "TableInfo", "VersionInfo", "WriteResult", "parse_time", "NotFoundError"]

@@ -11,17 +11,25 @@ from deltalake.exceptions import DeltaError, TableNotFoundError
 from lakeworks.errors import InvalidInputError, NotFoundError, UnavailableError
 
 
-def open_delta(uri: str, options: dict[str, str], *, table: str, version: int | None = None,
-               as_of: datetime | str | None = None) -> DeltaTable:
+def open_delta(
+    uri: str,
+    options: dict[str, str],
+    *,
+    table: str,
+    version: int | None = None,
+    as_of: datetime | str | None = None,
+) -> DeltaTable:
     """The table at ``uri``, at ``version`` or ``as_of`` when given (not both)."""
     if version is not None and as_of is not None:
         raise InvalidInputError("give either version or as_of, not both", table=table)
     try:
         dt = DeltaTable(uri, storage_options=options or None)
     except TableNotFoundError as exc:
-        raise NotFoundError(f"table {table!r} has no data files at {uri}",
-                            hint="the folder was removed outside lakeworks; drop and "
-                                 "recreate the table", table=table) from exc
+        raise NotFoundError(
+            f"table {table!r} has no data files at {uri}",
+            hint="the folder was removed outside lakeworks; drop and recreate the table",
+            table=table,
+        ) from exc
     except OSError as exc:
         raise UnavailableError(f"cannot read table {table!r} at {uri}: {exc}", table=table) from exc
     except DeltaError as exc:
@@ -36,24 +44,41 @@ def open_delta(uri: str, options: dict[str, str], *, table: str, version: int | 
 def _load_version(dt: DeltaTable, table: str, version: int) -> None:
     latest = dt.version()
     if version < 0 or version > latest:
-        raise NotFoundError(f"table {table!r} has no version {version} (latest is {latest})",
-                            table=table, version=version, latest=latest)
+        raise NotFoundError(
+            f"table {table!r} has no version {version} (latest is {latest})",
+            table=table,
+            version=version,
+            latest=latest,
+        )
     try:
         dt.load_as_version(version)
     except Exception as exc:  # version removed by vacuum / log cleanup
-        raise NotFoundError(f"version {version} of table {table!r} is no longer available: {exc}",
-                            hint="versions older than the retention period are vacuumed",
-                            table=table, version=version) from exc
+        raise NotFoundError(
+            f"version {version} of table {table!r} is no longer available: {exc}",
+            hint="versions older than the retention period are vacuumed",
+            table=table,
+            version=version,
+        ) from exc
 
 
 def _load_as_of(dt: DeltaTable, table: str, as_of: datetime | str) -> None:
-    when = parse_time(as_of)
-    first = min(h["timestamp"] for h in dt.history())
-    if when.timestamp() * 1000 < first:
+    """Load the newest version committed at or before ``as_of``.
+
+    Resolved from the commit timestamps in the log (not object modification times, which
+    some object stores keep only to the second).
+    """
+    when_ms = parse_time(as_of).timestamp() * 1000
+    history = dt.history()
+    candidates = [h["version"] for h in history if h["timestamp"] <= when_ms]
+    if not candidates:
+        first = min(h["timestamp"] for h in history)
         created = datetime.fromtimestamp(first / 1000, UTC).isoformat()
-        raise NotFoundError(f"table {table!r} did not exist at {when.isoformat()}",
-                            hint=f"its first version was written at {created}", table=table)
-    dt.load_as_version(when)
+        raise NotFoundError(
+            f"table {table!r} did not exist at {parse_time(as_of).isoformat()}",
+            hint=f"its first version was written at {created}",
+            table=table,
+        )
+    _load_version(dt, table, max(candidates))
 
 
 def parse_time(value: datetime | str) -> datetime:
@@ -62,8 +87,9 @@ def parse_time(value: datetime | str) -> datetime:
         try:
             value = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError as exc:
-            raise InvalidInputError(f"cannot read {value!r} as a time",
-                                    hint="use ISO 8601, e.g. 2026-11-27T10:00:00Z") from exc
+            raise InvalidInputError(
+                f"cannot read {value!r} as a time", hint="use ISO 8601, e.g. 2026-11-27T10:00:00Z"
+            ) from exc
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 

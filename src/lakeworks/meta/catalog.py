@@ -83,13 +83,15 @@ class Catalog:
             ) from exc
 
     # workspaces -----------------------------------------------------------------
-    def create_workspace(self, name: str, user: str, description: str | None = None,
-                         exist_ok: bool = False) -> WorkspaceInfo:
+    def create_workspace(
+        self, name: str, user: str, description: str | None = None, exist_ok: bool = False
+    ) -> WorkspaceInfo:
         check_name("workspace", name)
         try:
             with self.session() as s:
-                row = WorkspaceRow(name=name, description=description, created_at=now(),
-                                   created_by=user)
+                row = WorkspaceRow(
+                    name=name, description=description, created_at=now(), created_by=user
+                )
                 s.add(row)
                 s.flush()
                 return _workspace(row)
@@ -102,49 +104,79 @@ class Catalog:
         with self.session() as s:
             row = s.scalar(select(WorkspaceRow).where(WorkspaceRow.name == name))
             if row is None:
-                raise NotFoundError(f"workspace {name!r} does not exist",
-                                    hint="create it with lw.connect(workspace=...) or "
-                                         "POST /api/v1/workspaces", workspace=name)
+                raise NotFoundError(
+                    f"workspace {name!r} does not exist",
+                    hint="create it with lw.connect(workspace=...) or POST /api/v1/workspaces",
+                    workspace=name,
+                )
             return _workspace(row)
 
     def workspaces(self) -> list[WorkspaceInfo]:
         with self.session() as s:
-            return [_workspace(r) for r in s.scalars(select(WorkspaceRow).order_by(WorkspaceRow.name))]
+            return [
+                _workspace(r) for r in s.scalars(select(WorkspaceRow).order_by(WorkspaceRow.name))
+            ]
 
     # tables ---------------------------------------------------------------------
-    def add_table(self, workspace: str, name: str, location: str, user: str,
-                  description: str | None = None, kind: str = "table") -> TableEntry:
+    def add_table(
+        self,
+        workspace: str,
+        name: str,
+        location: str,
+        user: str,
+        description: str | None = None,
+        kind: str = "table",
+    ) -> TableEntry:
         ws = self.workspace(workspace)
         try:
             with self.session() as s:
-                row = TableRow(workspace_id=ws.id, name=name, location=location,
-                               description=description, kind=kind, created_at=now(),
-                               created_by=user)
+                row = TableRow(
+                    workspace_id=ws.id,
+                    name=name,
+                    location=location,
+                    description=description,
+                    kind=kind,
+                    created_at=now(),
+                    created_by=user,
+                )
                 s.add(row)
                 s.flush()
                 return _table(row, workspace)
         except IntegrityError as exc:
-            raise AlreadyExistsError(f"table {name!r} already exists in workspace {workspace!r}",
-                                     table=name, workspace=workspace) from exc
+            raise AlreadyExistsError(
+                f"table {name!r} already exists in workspace {workspace!r}",
+                table=name,
+                workspace=workspace,
+            ) from exc
 
     def find_table(self, workspace: str, name: str) -> TableEntry | None:
         with self.session() as s:
-            row = s.scalar(select(TableRow).join(WorkspaceRow)
-                           .where(WorkspaceRow.name == workspace, TableRow.name == name))
+            row = s.scalar(
+                select(TableRow)
+                .join(WorkspaceRow)
+                .where(WorkspaceRow.name == workspace, TableRow.name == name)
+            )
             return _table(row, workspace) if row else None
 
     def table(self, workspace: str, name: str) -> TableEntry:
         entry = self.find_table(workspace, name)
         if entry is None:
-            raise NotFoundError(f"table {name!r} does not exist in workspace {workspace!r}",
-                                hint="list tables with `lakeworks tables list`",
-                                table=name, workspace=workspace)
+            raise NotFoundError(
+                f"table {name!r} does not exist in workspace {workspace!r}",
+                hint="list tables with `lakeworks tables list`",
+                table=name,
+                workspace=workspace,
+            )
         return entry
 
     def tables(self, workspace: str) -> list[TableEntry]:
         with self.session() as s:
-            rows = s.scalars(select(TableRow).join(WorkspaceRow)
-                             .where(WorkspaceRow.name == workspace).order_by(TableRow.name))
+            rows = s.scalars(
+                select(TableRow)
+                .join(WorkspaceRow)
+                .where(WorkspaceRow.name == workspace)
+                .order_by(TableRow.name)
+            )
             return [_table(r, workspace) for r in rows]
 
     def remove_table(self, workspace: str, name: str) -> None:
@@ -153,15 +185,31 @@ class Catalog:
             s.delete(s.get(TableRow, entry.id))
 
     # loads ----------------------------------------------------------------------
-    def start_load(self, workspace: str, table: str, source: str, source_kind: str, mode: str,
-                   user: str, fingerprint: str | None = None,
-                   watermark_column: str | None = None) -> int:
+    def start_load(
+        self,
+        workspace: str,
+        table: str,
+        source: str,
+        source_kind: str,
+        mode: str,
+        user: str,
+        fingerprint: str | None = None,
+        watermark_column: str | None = None,
+    ) -> int:
         ws = self.workspace(workspace)
         with self.session() as s:
-            row = LoadRow(workspace_id=ws.id, table_name=table, source=source,
-                          source_kind=source_kind, mode=mode, status="running",
-                          fingerprint=fingerprint, watermark_column=watermark_column,
-                          started_at=now(), started_by=user)
+            row = LoadRow(
+                workspace_id=ws.id,
+                table_name=table,
+                source=source,
+                source_kind=source_kind,
+                mode=mode,
+                status="running",
+                fingerprint=fingerprint,
+                watermark_column=watermark_column,
+                started_at=now(),
+                started_by=user,
+            )
             s.add(row)
             s.flush()
             return row.id
@@ -176,8 +224,14 @@ class Catalog:
             s.flush()
             return _load(row)
 
-    def loads(self, workspace: str, table: str | None = None, status: str | None = None,
-              fingerprint: str | None = None, source: str | None = None) -> list[LoadRecord]:
+    def loads(
+        self,
+        workspace: str,
+        table: str | None = None,
+        status: str | None = None,
+        fingerprint: str | None = None,
+        source: str | None = None,
+    ) -> list[LoadRecord]:
         with self.session() as s:
             query = select(LoadRow).join(WorkspaceRow).where(WorkspaceRow.name == workspace)
             if table:
@@ -201,17 +255,36 @@ def _workspace(row: WorkspaceRow) -> WorkspaceInfo:
 
 
 def _table(row: TableRow, workspace: str) -> TableEntry:
-    return TableEntry(row.id, workspace, row.name, row.location, row.description, row.kind,
-                      aware(row.created_at), row.created_by)
+    return TableEntry(
+        row.id,
+        workspace,
+        row.name,
+        row.location,
+        row.description,
+        row.kind,
+        aware(row.created_at),
+        row.created_by,
+    )
 
 
 def _load(row: LoadRow) -> LoadRecord:
     return LoadRecord(
-        id=row.id, table=row.table_name, source=row.source, source_kind=row.source_kind,
-        mode=row.mode, status=row.status, rows_read=row.rows_read or 0,
-        rows_written=row.rows_written or 0, rows_quarantined=row.rows_quarantined or 0,
-        table_version=row.table_version, watermark_column=row.watermark_column,
-        watermark=row.watermark, fingerprint=row.fingerprint, error=row.error,
-        started_at=aware(row.started_at), finished_at=aware(row.finished_at), started_by=row.started_by,
+        id=row.id,
+        table=row.table_name,
+        source=row.source,
+        source_kind=row.source_kind,
+        mode=row.mode,
+        status=row.status,
+        rows_read=row.rows_read or 0,
+        rows_written=row.rows_written or 0,
+        rows_quarantined=row.rows_quarantined or 0,
+        table_version=row.table_version,
+        watermark_column=row.watermark_column,
+        watermark=row.watermark,
+        fingerprint=row.fingerprint,
+        error=row.error,
+        started_at=aware(row.started_at),
+        finished_at=aware(row.finished_at),
+        started_by=row.started_by,
         details=row.details or {},
     )

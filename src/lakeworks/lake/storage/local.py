@@ -32,5 +32,7 @@ class LocalStorage(Storage):
         try:
             self.root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise UnavailableError(f"cannot create the table folder {self.root}: {exc}",
-                                   hint="set LAKEWORKS_STORAGE_URL to a writable folder") from exc
+            raise UnavailableError(
+                f"cannot create the table folder {self.root}: {exc}",
+                hint="set LAKEWORKS_STORAGE_URL to a writable folder",
+            ) from exc

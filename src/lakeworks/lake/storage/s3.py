@@ -14,9 +14,17 @@ from lakeworks.lake.storage.base import Storage, StorageCapabilities
 class S3Storage(Storage):
     capabilities = StorageCapabilities(native_scan=False)
 
-    def __init__(self, bucket: str, prefix: str = "", *, endpoint_url: str | None = None,
-                 access_key_id: str | None = None, secret_access_key: str | None = None,
-                 region: str = "us-east-1", allow_http: bool = False) -> None:
+    def __init__(
+        self,
+        bucket: str,
+        prefix: str = "",
+        *,
+        endpoint_url: str | None = None,
+        access_key_id: str | None = None,
+        secret_access_key: str | None = None,
+        region: str = "us-east-1",
+        allow_http: bool = False,
+    ) -> None:
         self.bucket = bucket
         self.prefix = prefix.strip("/")
         self.endpoint_url = endpoint_url
@@ -28,10 +36,15 @@ class S3Storage(Storage):
     @classmethod
     def from_settings(cls, url: str, settings: Settings) -> S3Storage:
         parsed = urlparse(url)
-        return cls(parsed.netloc, parsed.path, endpoint_url=settings.s3_endpoint_url,
-                   access_key_id=settings.s3_access_key_id,
-                   secret_access_key=settings.s3_secret_access_key,
-                   region=settings.s3_region, allow_http=settings.s3_allow_http)
+        return cls(
+            parsed.netloc,
+            parsed.path,
+            endpoint_url=settings.s3_endpoint_url,
+            access_key_id=settings.s3_access_key_id,
+            secret_access_key=settings.s3_secret_access_key,
+            region=settings.s3_region,
+            allow_http=settings.s3_allow_http,
+        )
 
     @property
     def root(self) -> str:
@@ -53,9 +66,13 @@ class S3Storage(Storage):
         return opts
 
     def filesystem(self) -> pafs.FileSystem:
-        kwargs = {"region": self.region, "access_key": self.access_key_id,
-                  "secret_key": self.secret_access_key, "connect_timeout": 5,
-                  "request_timeout": 30}
+        kwargs = {
+            "region": self.region,
+            "access_key": self.access_key_id,
+            "secret_key": self.secret_access_key,
+            "connect_timeout": 5,
+            "request_timeout": 30,
+        }
         if self.endpoint_url:
             parsed = urlparse(self.endpoint_url)
             kwargs["endpoint_override"] = parsed.netloc
@@ -75,5 +92,6 @@ class S3Storage(Storage):
                 hint="check LAKEWORKS_S3_ENDPOINT_URL, the keys, and that the server is up",
             ) from exc
         if info.type == pafs.FileType.NotFound:
-            raise UnavailableError(f"S3 bucket {self.bucket!r} does not exist",
-                                   hint="create the bucket first")
+            raise UnavailableError(
+                f"S3 bucket {self.bucket!r} does not exist", hint="create the bucket first"
+            )

@@ -1,0 +1,103 @@
+"""The quickstart: ingest, quarantine, SQL, history and time travel, then serve."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+import lakeworks as lw
+from lakeworks.config import Settings
+
+DATA = Path(__file__).parent / "data"
+console = Console()
+
+
+def main(
+    serve: bool = True, home: str | None = None, host: str | None = None, port: int | None = None
+) -> None:
+    """Run the quickstart in workspace ``quickstart`` under ``home`` (default ./.lakeworks)."""
+    settings = Settings.load(home=home, host=host, port=port)
+    ws = lw.connect("quickstart", settings=settings)
+    console.rule("[bold]lakeworks quickstart")
+    console.print(f"workspace [bold]{ws.name}[/] in {settings.home.resolve()}")
+    _ingest(ws)
+    _query(ws)
+    _travel(ws)
+    if serve:
+        _serve(settings)
+    ws.platform.close()
+
+
+def _ingest(ws: lw.Workspace) -> None:
+    console.rule("1. ingest")
+    for name in ("penguins.csv", "penguins_2010.csv"):
+        result = ws.ingest(str(DATA / name), table="penguins", progress=False)
+        console.print(
+            f"{name}: {result.status}: read {result.rows_read}, written "
+            f"{result.rows_written}, quarantined {result.rows_quarantined}"
+            + (f" (version {result.version})" if result.version is not None else "")
+        )
+    if "penguins__quarantine" in {t.name for t in ws.tables()}:
+        _show(
+            "quarantined rows (kept, never dropped)",
+            ws.sql(
+                "select line, raw_record, reason from penguins__quarantine order by line"
+            ).arrow(),
+        )
+
+
+def _query(ws: lw.Workspace) -> None:
+    console.rule("2. SQL")
+    _show(
+        "average body mass by species",
+        ws.sql(
+            "select species, count(*) as penguins, round(avg(body_mass_g)) as avg_mass_g "
+            "from penguins group by species order by species"
+        ).arrow(),
+    )
+    result = ws.sql(
+        "create or replace table island_counts as "
+        "select island, year, count(*) as n from penguins group by all"
+    )
+    console.print(
+        f"CREATE TABLE island_counts AS SELECT ...: version {result.version}, {result.rows} rows"
+    )
+
+
+def _travel(ws: lw.Workspace) -> None:
+    console.rule("3. history and time travel")
+    history = Table("version", "when", "operation", "user", "rows added")
+    for h in ws.history("penguins"):
+        history.add_row(
+            str(h.version),
+            h.timestamp.strftime("%Y-%m-%d %H:%M:%S"),
+            h.operation,
+            h.user or "",
+            str(h.rows_added if h.rows_added is not None else ""),
+        )
+    console.print(history)
+    then = ws.sql("select count(*) from penguins@v0").fetchall()[0][0]
+    now = ws.sql("select count(*) from penguins").fetchall()[0][0]
+    console.print(f"penguins@v0 has {then} rows; the latest version has {now}")
+
+
+def _serve(settings: Settings) -> None:
+    import uvicorn
+
+    from lakeworks.server.app import create_app
+
+    console.rule("4. serve")
+    console.print(
+        f"API on http://{settings.host}:{settings.port}  (docs at /docs, "
+        "metrics at /metrics; Ctrl-C to stop)"
+    )
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+
+
+def _show(title: str, data) -> None:  # noqa: ANN001 - a pyarrow Table
+    table = Table(*data.column_names, title=title)
+    for row in data.to_pylist():
+        table.add_row(*("" if v is None else str(v) for v in row.values()))
+    console.print(table)
