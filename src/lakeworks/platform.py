@@ -7,10 +7,17 @@ and hand a Context to each service call.
 from __future__ import annotations
 
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from lakeworks.config import Settings
 from lakeworks.meta import engine as meta_engine
 from lakeworks.meta.catalog import Catalog
+
+if TYPE_CHECKING:
+    from lakeworks.ingest.loads import Loader
+    from lakeworks.lake.sql import SqlEngine
+    from lakeworks.lake.storage import Storage
+    from lakeworks.lake.tables import Tables
 
 
 class Platform:
@@ -25,7 +32,7 @@ class Platform:
         return cls(settings or Settings.load())
 
     @cached_property
-    def storage(self):  # noqa: ANN201 - Storage, imported lazily to keep startup light
+    def storage(self) -> Storage:
         from lakeworks.lake.storage import storage_from_settings
 
         storage = storage_from_settings(self.settings)
@@ -33,19 +40,19 @@ class Platform:
         return storage
 
     @cached_property
-    def tables(self):  # noqa: ANN201
+    def tables(self) -> Tables:
         from lakeworks.lake.tables import Tables
 
         return Tables(self)
 
     @cached_property
-    def sql(self):  # noqa: ANN201
+    def sql(self) -> SqlEngine:
         from lakeworks.lake.sql import SqlEngine
 
         return SqlEngine(self)
 
     @cached_property
-    def ingest(self):  # noqa: ANN201
+    def ingest(self) -> Loader:
         from lakeworks.ingest.loads import Loader
 
         return Loader(self)
