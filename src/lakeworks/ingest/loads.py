@@ -1,0 +1,380 @@
+"""The loader: one call takes a source into a table and records the load in the catalog.
+
+See the package docstring (``lakeworks.ingest``) for the default modes and idempotency.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+
+from lakeworks.context import Context, check_name
+from lakeworks.errors import InvalidInputError, LakeworksError
+from lakeworks.ingest import progress, quarantine, watermarks
+from lakeworks.ingest.base import Plan, Source, Watermark
+from lakeworks.ingest.typemap import declared_types
+
+if TYPE_CHECKING:
+    from lakeworks.config import Settings
+    from lakeworks.platform import Platform
+
+MODES = ("append", "overwrite", "merge")
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """What one load did. ``rows_read == rows_written + rows_quarantined``."""
+
+    load_id: int
+    table: str
+    status: str  # "succeeded" | "skipped" | "failed"
+    rows_read: int
+    rows_written: int
+    rows_quarantined: int
+    version: int | None
+    quarantine_table: str | None
+    watermark: str | None
+    message: str
+
+
+@dataclass(frozen=True)
+class _Options:
+    mode: str
+    keys: list[str] | None
+    incremental_by: str | None
+    declared: dict[str, pa.DataType]
+    chunk_size: int
+    progress: bool
+
+
+class Loader:
+    """The ingestion service; obtain it as ``platform.ingest``."""
+
+    def __init__(self, platform: Platform) -> None:
+        self.platform = platform
+
+    def load(
+        self,
+        ctx: Context,
+        source: Any,
+        table: str,
+        *,
+        keys: list[str] | str | None = None,
+        incremental_by: str | None = None,
+        format: str | None = None,
+        mode: str | None = None,
+        schema: dict[str, str] | pa.Schema | None = None,
+        query: str | None = None,
+        chunk_size: int = 50_000,
+        progress: bool | None = None,
+        http: dict[str, Any] | None = None,
+    ) -> LoadResult:
+        """Load files, a SQL database or an HTTP API into ``table``.
+
+        Raises the LakeworksError that stopped a load after recording it as failed; the
+        table is then as it was.
+
+        Example:
+            >>> result = ws.ingest("orders.csv", "orders", keys=["id"])  # doctest: +SKIP
+            >>> result.rows_written, result.rows_quarantined  # doctest: +SKIP
+            (98, 2)
+        """
+        check_name("table", table)
+        keys = [keys] if isinstance(keys, str) else keys
+        src = open_source(
+            source, format=format, query=query, http=http, settings=self.platform.settings
+        )
+        if chunk_size < 1:
+            raise InvalidInputError("chunk_size must be at least 1", chunk_size=chunk_size)
+        options = _Options(
+            decide_mode(mode, keys, src.kind, incremental_by),
+            keys,
+            incremental_by,
+            declared_types(schema),
+            chunk_size,
+            progress_wanted(progress, self.platform.settings),
+        )
+        load_id = self.platform.catalog.start_load(
+            ctx.workspace,
+            table,
+            src.description,
+            src.kind,
+            options.mode,
+            ctx.user,
+            watermark_column=incremental_by,
+        )
+        return _Load(self.platform, ctx, table, src, options, load_id).run()
+
+
+def progress_wanted(option: bool | None, settings: Settings) -> bool:
+    return progress.wanted(option, settings.progress)
+
+
+def open_source(
+    source: Any,
+    *,
+    format: str | None,
+    query: str | None,
+    http: dict[str, Any] | None,
+    settings: Settings,
+) -> Source:
+    """The Source for a path, glob, s3:// URL, SQLAlchemy URL or http(s):// URL."""
+    if isinstance(source, os.PathLike):
+        source = os.fspath(source)
+    if not isinstance(source, str) or not source:
+        raise InvalidInputError(
+            f"cannot load from {source!r}",
+            hint="pass a path, glob, s3:// URL, database URL or http(s):// URL",
+        )
+    scheme = source.split("://", 1)[0].lower() if "://" in source else ""
+    if http is not None and scheme not in {"http", "https"}:
+        raise InvalidInputError("http= options apply only to http(s):// sources")
+    if scheme in {"http", "https"}:
+        from lakeworks.ingest.http import HttpSource
+
+        return HttpSource(source, http)
+    if scheme in {"", "file", "s3"}:
+        if query is not None:
+            raise InvalidInputError(
+                "query= applies only to database sources",
+                hint="pass a SQLAlchemy URL such as sqlite:///path.db",
+            )
+        from lakeworks.ingest.files import FileSource
+
+        return FileSource(source.removeprefix("file://"), format, settings)
+    from lakeworks.ingest.sqldb import SqlSource
+
+    return SqlSource(source, query)
+
+
+def decide_mode(
+    mode: str | None, keys: list[str] | None, kind: str, incremental_by: str | None
+) -> str:
+    """keys -> merge; files or incremental -> append; live sources -> overwrite."""
+    if mode is not None and mode not in MODES:
+        raise InvalidInputError(f"unknown mode {mode!r}", hint=f"use one of {list(MODES)}")
+    if keys and mode not in (None, "merge"):
+        raise InvalidInputError(
+            f"keys={keys} means mode='merge', not {mode!r}",
+            hint="drop keys= to append or overwrite",
+        )
+    if mode == "merge" and not keys:
+        raise InvalidInputError("mode='merge' needs keys=[...]", hint="name the key columns")
+    if keys:
+        return "merge"
+    if mode is not None:
+        return mode
+    return "append" if kind == "file" or incremental_by else "overwrite"
+
+
+@dataclass
+class _Counts:
+    rows: int = 0
+    version: int | None = None
+    quarantined: int = 0
+    quarantine_table: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+class _Load:
+    """One load in progress: options, the catalog row, and what happened so far."""
+
+    def __init__(
+        self,
+        platform: Platform,
+        ctx: Context,
+        table: str,
+        source: Source,
+        options: _Options,
+        load_id: int,
+    ) -> None:
+        self.platform, self.ctx, self.table = platform, ctx, table
+        self.source, self.options, self.load_id = source, options, load_id
+        self.fingerprint: str | None = None
+
+    def run(self) -> LoadResult:
+        try:
+            self.fingerprint = self.source.fingerprint()
+            if self._already_loaded():
+                return self._skipped()
+            return self._load()
+        except BaseException as exc:
+            error = (
+                exc
+                if isinstance(exc, LakeworksError | KeyboardInterrupt)
+                else LakeworksError(
+                    f"loading {self.table!r} from {self.source.description} failed: "
+                    f"{type(exc).__name__}: {exc}",
+                    table=self.table,
+                )
+            )
+            self.platform.catalog.finish_load(
+                self.load_id, "failed", error=str(error), fingerprint=self.fingerprint
+            )
+            if error is exc:
+                raise
+            raise error from exc
+        finally:
+            self.source.cleanup()
+
+    def _already_loaded(self) -> bool:
+        o = self.options
+        if o.mode != "append" or o.keys or o.incremental_by or self.fingerprint is None:
+            return False
+        if not self.platform.tables.exists(self.ctx, self.table):
+            return False
+        return bool(
+            self.platform.catalog.loads(
+                self.ctx.workspace, self.table, status="succeeded", fingerprint=self.fingerprint
+            )
+        )
+
+    def _skipped(self) -> LoadResult:
+        message = (
+            f"skipped: {self.source.description} was already loaded into {self.table!r} unchanged"
+        )
+        self.platform.catalog.finish_load(
+            self.load_id, "skipped", fingerprint=self.fingerprint, details={"message": message}
+        )
+        version = self.platform.tables.open(self.ctx, self.table).version()
+        return LoadResult(
+            self.load_id, self.table, "skipped", 0, 0, 0, version, None, None, message
+        )
+
+    def _load(self) -> LoadResult:
+        previous, type_name = self._previous_watermark()
+        extract = self.source.extract(self._plan(previous))
+        tracker = watermarks.Tracker(self.options.incremental_by)
+        try:
+            counts = self._write(tracker.track(extract.batches))
+        finally:
+            extract.close()
+        counts.details.update(extract.details)
+        counts.quarantine_table, known = quarantine.write(
+            self.platform, self.ctx, self.table, self.load_id, extract.rejects
+        )
+        counts.quarantined = len(extract.rejects) - known
+        if known:
+            counts.details["rows_already_quarantined"] = known
+        if tracker.maximum is not None:
+            previous, type_name = tracker.maximum, str(tracker.type)
+        mark = watermarks.encode(previous) if previous is not None else None
+        counts.details["watermark_type"] = type_name
+        return self._succeeded(counts, mark)
+
+    def _plan(self, previous: Any) -> Plan:
+        o = self.options
+        existing = None
+        if self.platform.tables.exists(self.ctx, self.table):
+            from lakeworks.lake.versions import arrow_schema
+
+            existing = arrow_schema(self.platform.tables.open(self.ctx, self.table))
+        mark = Watermark(o.incremental_by, previous) if o.incremental_by else None
+        scratch = self.platform.settings.scratch_dir
+        scratch.mkdir(parents=True, exist_ok=True)
+        return Plan(self.table, o.declared, existing, mark, o.chunk_size, scratch)
+
+    def _previous_watermark(self) -> tuple[Any, str | None]:
+        column = self.options.incremental_by
+        if column is None:
+            return None, None
+        for record in reversed(
+            self.platform.catalog.loads(
+                self.ctx.workspace, self.table, status="succeeded", source=self.source.description
+            )
+        ):
+            if record.watermark is not None and record.watermark_column == column:
+                type_name = record.details.get("watermark_type")
+                return watermarks.decode(record.watermark, type_name), type_name
+        return None, None
+
+    def _write(self, batches: Iterator[pa.RecordBatch]) -> _Counts:
+        counts = _Counts()
+        description = f"{self.source.description} -> {self.table}"
+        with progress.tracked(batches, description, self.options.progress) as stream:
+            first, rest = _peek(stream)
+            if first is None or (first.num_rows == 0 and self.options.mode != "overwrite"):
+                counts.version = self._current_version()
+                return counts
+            reader = pa.RecordBatchReader.from_batches(
+                first.schema, _counted(itertools.chain([first], rest), counts)
+            )
+            if self.options.mode == "merge":
+                result = self.platform.tables.upsert(
+                    self.ctx, self.table, reader, self.options.keys
+                )
+                counts.details["merge"] = {
+                    k: v for k, v in result.metrics.items() if k.startswith("num_target_rows")
+                }
+            else:
+                result = self.platform.tables.write(
+                    self.ctx, self.table, reader, mode=self.options.mode
+                )
+        counts.version = result.version
+        return counts
+
+    def _current_version(self) -> int | None:
+        if not self.platform.tables.exists(self.ctx, self.table):
+            return None
+        return self.platform.tables.open(self.ctx, self.table).version()
+
+    def _succeeded(self, counts: _Counts, watermark: str | None) -> LoadResult:
+        read = counts.rows + counts.quarantined
+        if counts.quarantine_table:
+            counts.details["quarantine_table"] = counts.quarantine_table
+        self.platform.catalog.finish_load(
+            self.load_id,
+            "succeeded",
+            rows_read=read,
+            rows_written=counts.rows,
+            rows_quarantined=counts.quarantined,
+            table_version=counts.version,
+            watermark=watermark,
+            fingerprint=self.fingerprint,
+            details=counts.details,
+        )
+        return LoadResult(
+            self.load_id,
+            self.table,
+            "succeeded",
+            read,
+            counts.rows,
+            counts.quarantined,
+            counts.version,
+            counts.quarantine_table,
+            watermark,
+            self._message(counts),
+        )
+
+    def _message(self, counts: _Counts) -> str:
+        message = f"loaded {counts.rows} rows into {self.table!r}"
+        if counts.version is not None:
+            message += f" (version {counts.version})"
+        if counts.quarantined:
+            message += (
+                f"; {counts.quarantined} malformed rows quarantined in {counts.quarantine_table!r}"
+            )
+        return message
+
+
+def _peek(
+    batches: Iterator[pa.RecordBatch],
+) -> tuple[pa.RecordBatch | None, Iterator[pa.RecordBatch]]:
+    """The first batch with rows (else the last empty one, else None) and the rest."""
+    last = None
+    for batch in batches:
+        if batch.num_rows:
+            return batch, batches
+        last = batch
+    return last, iter(())
+
+
+def _counted(batches: Iterator[pa.RecordBatch], counts: _Counts) -> Iterator[pa.RecordBatch]:
+    for batch in batches:
+        counts.rows += batch.num_rows
+        yield batch

@@ -1,0 +1,72 @@
+"""The quarantine table ``<table>__quarantine``: malformed rows with the reason."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import pyarrow as pa
+
+from lakeworks.ingest.base import Reject
+
+if TYPE_CHECKING:
+    from lakeworks.context import Context
+    from lakeworks.platform import Platform
+
+SCHEMA = pa.schema(
+    [
+        pa.field("load_id", pa.int64(), nullable=False),
+        pa.field("source", pa.string(), nullable=False),
+        pa.field("line", pa.int64()),
+        pa.field("raw_record", pa.string()),
+        pa.field("reason", pa.string(), nullable=False),
+        pa.field("columns", pa.string()),
+        pa.field("quarantined_at", pa.timestamp("us", tz="UTC"), nullable=False),
+    ]
+)
+
+
+def quarantine_table(table: str) -> str:
+    return f"{table}__quarantine"
+
+
+def as_arrow(load_id: int, rejects: list[Reject]) -> pa.Table:
+    at = datetime.now(UTC)
+    return pa.Table.from_pydict(
+        {
+            "load_id": [load_id] * len(rejects),
+            "source": [r.source for r in rejects],
+            "line": [r.line for r in rejects],
+            "raw_record": [r.raw_record for r in rejects],
+            "reason": [r.reason for r in rejects],
+            "columns": [r.columns for r in rejects],
+            "quarantined_at": [at] * len(rejects),
+        },
+        schema=SCHEMA,
+    )
+
+
+def write(
+    platform: Platform, ctx: Context, table: str, load_id: int, rejects: list[Reject]
+) -> tuple[str | None, int]:
+    """Append the rejects of one load that are not quarantined yet.
+
+    Returns the quarantine table's name (None when nothing was written) and how many
+    rejects were already there (an incremental re-read of the same file meets them again).
+    """
+    name = quarantine_table(table)
+    fresh = _fresh(platform, ctx, name, rejects)
+    if fresh:
+        platform.tables.write(ctx, name, as_arrow(load_id, fresh), mode="append")
+    return (name if fresh else None), len(rejects) - len(fresh)
+
+
+def _fresh(platform: Platform, ctx: Context, name: str, rejects: list[Reject]) -> list[Reject]:
+    if not rejects or not platform.tables.exists(ctx, name):
+        return rejects
+    sources = ", ".join("'" + s.replace("'", "''") + "'" for s in {r.source for r in rejects})
+    seen = platform.tables.read(
+        ctx, name, columns=["source", "line", "raw_record"], where=f"source IN ({sources})"
+    ).to_pylist()
+    known = {(row["source"], row["line"], row["raw_record"]) for row in seen}
+    return [r for r in rejects if (r.source, r.line, r.raw_record) not in known]
