@@ -1,0 +1,1 @@
+"""The command-line door: ``lakeworks`` (typer), one module per command group."""

@@ -1,0 +1,74 @@
+"""``lakeworks``: the command-line entry point.
+
+Example::
+
+    lakeworks init --workspace analytics
+    lakeworks -w analytics ingest orders.csv --table orders --keys order_id
+    lakeworks -w analytics sql "select status, count(*) from orders group by 1"
+    lakeworks server --port 8765
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from lakeworks.cli import ingest, init, server, sql, tables, workspaces
+from lakeworks.cli.session import ErrorReportingGroup, GlobalOptions, options
+
+app = typer.Typer(
+    name="lakeworks",
+    cls=ErrorReportingGroup,
+    no_args_is_help=True,
+    help="lakeworks: versioned lakehouse tables, SQL and ingestion for a data-science team.",
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def _global_options(
+    ctx: typer.Context,
+    workspace: Annotated[
+        str | None,
+        typer.Option(
+            "--workspace", "-w", help="workspace to act in [default: LAKEWORKS_WORKSPACE]"
+        ),
+    ] = None,
+    home: Annotated[
+        Path | None,
+        typer.Option("--home", help="folder for embedded state [default: ./.lakeworks]"),
+    ] = None,
+) -> None:
+    ctx.obj = GlobalOptions(workspace=workspace, home=home)
+
+
+app.add_typer(tables.app, name="tables")
+app.add_typer(workspaces.app, name="workspaces")
+app.command("sql")(sql.sql)
+app.command("ingest")(ingest.ingest)
+app.command("server")(server.server)
+app.command("init")(init.init)
+
+
+@app.command("quickstart")
+def quickstart(
+    ctx: typer.Context,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="stop before serving")] = False,
+    host: Annotated[str | None, typer.Option(help="address to serve on")] = None,
+    port: Annotated[int | None, typer.Option(help="port to serve on")] = None,
+) -> None:
+    """Ingest a small real data set, query it, travel in time, then serve the API."""
+    from lakeworks.quickstart.run import main as run_quickstart
+
+    home = options(ctx).home
+    run_quickstart(serve=not no_serve, home=str(home) if home else None, host=host, port=port)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

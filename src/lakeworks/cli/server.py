@@ -1,0 +1,25 @@
+"""``lakeworks server [--host] [--port]``: the REST API with uvicorn."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from lakeworks.cli.session import options
+
+
+def server(
+    ctx: typer.Context,
+    host: Annotated[str | None, typer.Option(help="address [default: 127.0.0.1]")] = None,
+    port: Annotated[int | None, typer.Option(help="port [default: 8765]")] = None,
+) -> None:
+    """Serve the REST API (OpenAPI docs at /docs, metrics at /metrics)."""
+    import uvicorn
+
+    from lakeworks.server.app import create_app
+
+    settings = options(ctx).settings(host=host, port=port)
+    app = create_app(settings)
+    typer.echo(f"lakeworks API on http://{settings.host}:{settings.port} (docs at /docs)")
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")

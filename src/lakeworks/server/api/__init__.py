@@ -1,0 +1,1 @@
+"""REST routers, one module per domain; each handler calls one service and maps the result."""

@@ -1,0 +1,22 @@
+"""/api/v1/workspaces/{ws}/sql: run one statement over the workspace's tables."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from lakeworks.lake.tables import WriteResult
+from lakeworks.server.dependencies import ContextDep, PlatformDep
+from lakeworks.server.schemas import RowsOut, SqlRequest, WriteOut
+
+router = APIRouter(prefix="/api/v1/workspaces/{ws}", tags=["sql"])
+
+
+@router.post("/sql")
+def run_sql(body: SqlRequest, ctx: ContextDep, platform: PlatformDep) -> RowsOut | WriteOut:
+    """A query returns at most ``limit`` rows (``truncated`` says when there were more);
+    CREATE TABLE AS and INSERT INTO return the version they wrote. Bad SQL is a 422 carrying
+    DuckDB's message."""
+    result = platform.sql.execute(ctx, body.query)
+    if isinstance(result, WriteResult):
+        return WriteOut.of(result)
+    return RowsOut.read(result.batches(), body.limit)

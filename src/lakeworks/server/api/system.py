@@ -1,0 +1,31 @@
+"""/health and /metrics."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from prometheus_client import CONTENT_TYPE_LATEST
+from pydantic import BaseModel
+from starlette.responses import Response
+
+import lakeworks
+from lakeworks.server.dependencies import PlatformDep
+
+router = APIRouter(tags=["system"])
+
+
+class Health(BaseModel):
+    status: str
+    version: str
+
+
+@router.get("/health")
+def health(platform: PlatformDep) -> Health:
+    """ok once the catalog answers; 503 when the metadata database cannot be reached."""
+    platform.catalog.workspaces()
+    return Health(status="ok", version=lakeworks.__version__)
+
+
+@router.get("/metrics", include_in_schema=False)
+def metrics(request: Request) -> Response:
+    """Prometheus text exposition of this app's request metrics."""
+    return Response(request.app.state.metrics.render(), media_type=CONTENT_TYPE_LATEST)
