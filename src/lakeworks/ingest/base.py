@@ -38,6 +38,7 @@ class Plan:
     watermark: Watermark | None
     chunk_size: int
     scratch: Path
+    null_values: tuple[str, ...] = ("",)
 
     @property
     def hints(self) -> dict[str, pa.DataType]:

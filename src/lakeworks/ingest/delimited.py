@@ -60,9 +60,9 @@ def _relation(
     params: dict[str, object] = {"files": [str(p) for p in paths]}
     try:
         columns = con.sql(
-            f"SELECT * FROM {_scan(params, plan.declared)} LIMIT 0", params=params
+            f"SELECT * FROM {_scan(params, plan.declared, plan.null_values)} LIMIT 0", params=params
         ).columns
-        scan = _scan(params, _types(plan, columns))
+        scan = _scan(params, _types(plan, columns), plan.null_values)
         where = ""
         if plan.watermark is not None:
             check_column(plan.watermark.column, columns, f"{paths[0]}")
@@ -78,12 +78,14 @@ def _relation(
         ) from exc
 
 
-def _scan(params: dict[str, object], types: dict[str, pa.DataType]) -> str:
+def _scan(params: dict[str, object], types: dict[str, pa.DataType], nulls: tuple[str, ...]) -> str:
     params.pop("types", None)
+    params["nulls"] = list(nulls)
+    options = "store_rejects = true, header = true, nullstr = $nulls"
     if not types:
-        return "read_csv($files, store_rejects = true, header = true)"
+        return f"read_csv($files, {options})"
     params["types"] = {c: duckdb_type(t, c) for c, t in types.items()}
-    return "read_csv($files, store_rejects = true, header = true, types = $types)"
+    return f"read_csv($files, {options}, types = $types)"
 
 
 def _types(plan: Plan, columns: list[str]) -> dict[str, pa.DataType]:

@@ -42,6 +42,11 @@ class LoadResult:
     message: str
 
 
+# As pandas.read_csv: the spellings of "missing" that CSV exports use. Pass
+# null_values=[""] to keep "NA" as text.
+DEFAULT_NULL_VALUES = ("", "NA", "N/A", "n/a", "NULL", "null", "NaN", "nan", "#N/A")
+
+
 @dataclass(frozen=True)
 class _Options:
     mode: str
@@ -50,6 +55,7 @@ class _Options:
     declared: dict[str, pa.DataType]
     chunk_size: int
     progress: bool
+    null_values: tuple[str, ...]
 
 
 class Loader:
@@ -73,6 +79,7 @@ class Loader:
         chunk_size: int = 50_000,
         progress: bool | None = None,
         http: dict[str, Any] | None = None,
+        null_values: list[str] | None = None,
     ) -> LoadResult:
         """Load files, a SQL database or an HTTP API into ``table``.
 
@@ -98,6 +105,7 @@ class Loader:
             declared_types(schema),
             chunk_size,
             progress_wanted(progress, self.platform.settings),
+            tuple(DEFAULT_NULL_VALUES if null_values is None else null_values),
         )
         load_id = self.platform.catalog.start_load(
             ctx.workspace,
@@ -277,7 +285,7 @@ class _Load:
         mark = Watermark(o.incremental_by, previous) if o.incremental_by else None
         scratch = self.platform.settings.scratch_dir
         scratch.mkdir(parents=True, exist_ok=True)
-        return Plan(self.table, o.declared, existing, mark, o.chunk_size, scratch)
+        return Plan(self.table, o.declared, existing, mark, o.chunk_size, scratch, o.null_values)
 
     def _previous_watermark(self) -> tuple[Any, str | None]:
         column = self.options.incremental_by

@@ -1,0 +1,42 @@
+"""The quickstart, run as a newcomer runs it (without serving)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import lakeworks as lw
+from lakeworks.config import Settings
+
+
+def run_quickstart(home: Path) -> str:
+    exe = Path(sys.executable).parent / "lakeworks"
+    done = subprocess.run(
+        [str(exe), "--home", str(home), "quickstart", "--no-serve"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_quickstart_shows_the_platform_end_to_end(tmp_path: Path) -> None:
+    out = run_quickstart(tmp_path / "lw")
+    assert "penguins.csv: succeeded: read 344, written 344, quarantined 0" in out
+    assert "penguins_2010.csv: succeeded: read 6, written 4, quarantined 2" in out
+    assert "heavy" in out  # the quarantined raw record is shown
+    assert "penguins@v0 has 344 rows; the latest version has 348" in out
+    ws = lw.connect("quickstart", settings=Settings.load(home=tmp_path / "lw"), create=False)
+    assert {t.name for t in ws.tables()} >= {"penguins", "penguins__quarantine", "island_counts"}
+    masses = ws.sql("select count(*) from penguins where body_mass_g is null").fetchall()
+    assert masses == [(2,)]  # the "NA" values of the original data are nulls, not text
+    ws.platform.close()
+
+
+def test_quickstart_twice_does_not_duplicate(tmp_path: Path) -> None:
+    run_quickstart(tmp_path / "lw")
+    out = run_quickstart(tmp_path / "lw")
+    assert "penguins.csv: skipped" in out
+    assert "the latest version has 348" in out
