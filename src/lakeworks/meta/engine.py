@@ -46,14 +46,14 @@ def alembic_config(engine: Engine) -> Config:
 def upgrade(engine: Engine) -> None:
     """Apply pending migrations; a no-op (one cheap query) when the schema is current."""
     config = alembic_config(engine)
-    head = ScriptDirectory.from_config(config).get_current_head()
+    heads = set(ScriptDirectory.from_config(config).get_heads())
     try:
         with engine.connect() as conn:
-            current = MigrationContext.configure(conn).get_current_revision()
+            current = set(MigrationContext.configure(conn).get_current_heads())
     except OperationalError as exc:
         raise UnavailableError(
             f"cannot reach the metadata database {engine.url.render_as_string()}: {exc.orig}",
             hint="check LAKEWORKS_METADATA_URL and that the database server is running",
         ) from exc
-    if current != head:
-        command.upgrade(config, "head")
+    if current != heads:  # domains may add migrations on parallel branches: apply all heads
+        command.upgrade(config, "heads")
