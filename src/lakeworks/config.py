@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     duckdb_memory_limit: str | None = Field(default=None, description="e.g. '2GB'")
     duckdb_threads: int | None = None
     progress: bool = True
+    executor: str = "local"
 
     @classmethod
     def load(cls, config_file: str | Path | None = None, **overrides: Any) -> Settings:

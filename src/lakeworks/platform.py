@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from lakeworks.lake.sql import SqlEngine
     from lakeworks.lake.storage import Storage
     from lakeworks.lake.tables import Tables
+    from lakeworks.pipelines.service import Pipelines
 
 
 class Platform:
@@ -56,6 +57,12 @@ class Platform:
         from lakeworks.ingest.loads import Loader
 
         return Loader(self)
+
+    @cached_property
+    def pipelines(self) -> Pipelines:
+        from lakeworks.pipelines.service import Pipelines
+
+        return Pipelines(self)
 
     def close(self) -> None:
         self.engine.dispose()

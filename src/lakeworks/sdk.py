@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     from lakeworks.lake.sql import Query
     from lakeworks.lake.tables import TableInfo, VersionInfo, WriteResult
     from lakeworks.meta.catalog import LoadRecord, TableEntry
+    from lakeworks.pipelines.service import BackfillResult, Pipelines
+    from lakeworks.pipelines.store import PipelineInfo, RunInfo
     from lakeworks.platform import Platform
 
 Format = Literal["arrow", "pandas", "polars"]
@@ -117,8 +119,79 @@ class Workspace:
     def loads(self, table: str | None = None) -> list[LoadRecord]:
         return self.platform.catalog.loads(self.ctx.workspace, table)
 
+    # pipelines ----------------------------------------------------------------------
+    @property
+    def pipelines(self) -> WorkspacePipelines:
+        """Register, run, backfill and inspect pipelines (``ws.pipelines.run("name")``)."""
+        return WorkspacePipelines(self.platform.pipelines, self.ctx)
+
     def __repr__(self) -> str:
         return f"<Workspace {self.name!r} as {self.ctx.user!r}>"
+
+
+class WorkspacePipelines:
+    """The pipelines of one workspace; see ``lakeworks.pipelines``.
+
+    Example:
+        >>> ws.pipelines.register("pipelines/orders.py")  # doctest: +SKIP
+        >>> run = ws.pipelines.run("orders_daily", params={"limit": 10})  # doctest: +SKIP
+        >>> run.state, [t.state for t in run.tasks]  # doctest: +SKIP
+        ('succeeded', ['succeeded', 'succeeded'])
+    """
+
+    def __init__(self, service: Pipelines, ctx: Context) -> None:
+        self.service = service
+        self.ctx = ctx
+
+    def register(self, path_or_module: Any) -> list[PipelineInfo]:
+        """Register every pipeline in a .py file, a module name or a module object."""
+        return self.service.register(self.ctx, path_or_module)
+
+    def list(self) -> list[PipelineInfo]:
+        return self.service.list(self.ctx)
+
+    def get(self, name: str) -> PipelineInfo:
+        return self.service.get(self.ctx, name)
+
+    def run(self, name: str, params: dict[str, Any] | None = None, wait: bool = True) -> RunInfo:
+        """Run now; returns the finished run (or the started one with ``wait=False``)."""
+        return self.service.run(self.ctx, name, params, wait=wait)
+
+    def backfill(
+        self,
+        name: str,
+        start: datetime | str,
+        end: datetime | str,
+        *,
+        rerun_succeeded: bool = False,
+        wait: bool = True,
+    ) -> BackfillResult:
+        """Run every schedule interval in ``[start, end)`` that has not succeeded yet."""
+        return self.service.backfill(
+            self.ctx, name, start, end, rerun_succeeded=rerun_succeeded, wait=wait
+        )
+
+    def runs(self, name: str | None = None, state: str | None = None) -> list[RunInfo]:
+        return self.service.runs(self.ctx, name, state)
+
+    def run_info(self, run_id: int) -> RunInfo:
+        return self.service.run_info(self.ctx, run_id)
+
+    def task_logs(self, run_id: int, task: str) -> str:
+        return self.service.task_logs(self.ctx, run_id, task)
+
+    def cancel(self, run_id: int) -> RunInfo:
+        return self.service.cancel(self.ctx, run_id)
+
+    def resume(self, run_id: int, wait: bool = True) -> RunInfo:
+        """Re-run a failed or cancelled run, keeping the tasks that succeeded."""
+        return self.service.resume(self.ctx, run_id, wait=wait)
+
+    def wait(self, run_id: int, timeout: float = 60.0) -> RunInfo:
+        return self.service.wait(self.ctx, run_id, timeout)
+
+    def pause(self, name: str, paused: bool = True) -> PipelineInfo:
+        return self.service.pause(self.ctx, name, paused)
 
 
 def _as(data: pa.Table, format: Format) -> Any:

@@ -1,0 +1,230 @@
+"""One call of a task: what an executor runs, what the task sees, and what comes back.
+
+``TaskCall`` and ``Outcome`` are plain picklable values, so the same ``run_task`` runs in
+a thread, a local process or on a Dask worker. User code raising never escapes
+``run_task``: it becomes a failed Outcome with the error and its traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any
+
+from lakeworks.context import Context
+from lakeworks.pipelines import capture
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from lakeworks.config import Settings
+    from lakeworks.platform import Platform
+
+try:
+    import resource
+except ImportError:  # pragma: no cover - not on Windows
+    resource = None
+
+_platforms: dict[str, Platform] = {}  # one Platform per settings in a worker process
+_platforms_lock = threading.Lock()
+
+
+class Skip(Exception):  # noqa: N818 - a signal, not an error
+    """Raise inside a task to mark it (and the tasks that need it) skipped."""
+
+
+@dataclass(frozen=True)
+class TableVersion:
+    """A table version a task read or wrote (the lineage record)."""
+
+    table: str
+    version: int | None
+
+
+@dataclass(frozen=True)
+class TaskCall:
+    """Everything needed to run one attempt of a task, anywhere."""
+
+    run_id: int
+    pipeline: str
+    task: str
+    attempt: int
+    fn: Any
+    kwargs: dict[str, Any]
+    params: dict[str, Any]
+    interval_start: datetime | None
+    interval_end: datetime | None
+    workspace: str
+    user: str
+    settings: Settings | None = None
+    wants_context: bool = False
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one attempt did."""
+
+    state: str  # succeeded | failed | skipped
+    result: Any = None
+    error: str | None = None
+    traceback: str | None = None
+    log: str = ""
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    duration_s: float = 0.0
+    cpu_seconds: float = 0.0
+    peak_memory_bytes: int | None = None
+    worker: str | None = None
+    reads: tuple[TableVersion, ...] = ()
+    writes: tuple[TableVersion, ...] = ()
+
+
+@dataclass
+class TaskContext:
+    """What a task sees as its ``context`` argument.
+
+    ``read``/``write``/``sql`` go through the platform and record the table versions for
+    lineage; ``record_read``/``record_write`` record what a task touched another way.
+    """
+
+    run_id: int
+    pipeline: str
+    task: str
+    attempt: int
+    params: dict[str, Any]
+    interval_start: datetime | None
+    interval_end: datetime | None
+    workspace: str
+    user: str
+    settings: Settings | None = None
+    reads: list[TableVersion] = field(default_factory=list)
+    writes: list[TableVersion] = field(default_factory=list)
+    _platform: Platform | None = None
+
+    @property
+    def log(self) -> Any:
+        """A logger whose records land in this task's captured log."""
+        return capture.TASK_LOGGER
+
+    @property
+    def ctx(self) -> Context:
+        return Context(workspace=self.workspace, user=self.user)
+
+    @property
+    def platform(self) -> Platform:
+        if self._platform is None:
+            self._platform = _platform_for(self.settings)
+        return self._platform
+
+    def record_read(self, table: str, version: int | None) -> None:
+        self.reads.append(TableVersion(table, version))
+
+    def record_write(self, table: str, version: int | None) -> None:
+        self.writes.append(TableVersion(table, version))
+
+    def read(self, table: str, version: int | None = None, **options: Any) -> pa.Table:
+        """Read a table of this workspace and record the version read."""
+        dt = self.platform.tables.open(self.ctx, table, version=version)
+        data = self.platform.tables.read(self.ctx, table, version=dt.version(), **options)
+        self.record_read(table, dt.version())
+        return data
+
+    def write(self, table: str, data: Any, mode: str = "append") -> Any:
+        """Write a table version and record it."""
+        result = self.platform.tables.write(self.ctx, table, data, mode=mode)
+        self.record_write(table, result.version)
+        return result
+
+
+def run_task(
+    call: TaskCall, platform: Platform | None = None, worker: str | None = None
+) -> Outcome:
+    """Run one attempt; never raises for an error in user code."""
+    context = TaskContext(
+        call.run_id,
+        call.pipeline,
+        call.task,
+        call.attempt,
+        call.params,
+        call.interval_start,
+        call.interval_end,
+        call.workspace,
+        call.user,
+        call.settings,
+        _platform=platform,
+    )
+    kwargs = dict(call.kwargs)
+    if call.wants_context:
+        kwargs["context"] = context
+    started, t0, cpu0 = datetime.now(UTC), time.perf_counter(), time.thread_time()
+    capture.start()
+    state, result, error, trace = "succeeded", None, None, None
+    try:
+        result = call.fn(**kwargs)
+    except Skip as exc:
+        state, error = "skipped", str(exc) or None
+    except Exception as exc:
+        state, error = "failed", f"{type(exc).__name__}: {exc}"
+        trace = traceback.format_exc()
+    finally:
+        log = capture.stop()
+    return Outcome(
+        state=state,
+        result=result,
+        error=error,
+        traceback=trace,
+        log=log,
+        started_at=started,
+        finished_at=datetime.now(UTC),
+        duration_s=time.perf_counter() - t0,
+        cpu_seconds=time.thread_time() - cpu0,
+        peak_memory_bytes=_peak_memory(),
+        worker=worker or _worker_name(),
+        reads=tuple(context.reads),
+        writes=tuple(context.writes),
+    )
+
+
+def stored_result(value: Any) -> dict[str, Any]:
+    """How a task's result is kept in the catalog: the JSON value, or its repr."""
+    try:
+        return {"value": json.loads(json.dumps(value, default=_encode_json)), "stored": True}
+    except (TypeError, ValueError):
+        return {"repr": repr(value)[:1000], "stored": False}
+
+
+def _encode_json(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if hasattr(value, "__dataclass_fields__"):
+        return {k: getattr(value, k) for k in value.__dataclass_fields__}
+    raise TypeError(type(value).__name__)
+
+
+def _peak_memory() -> int | None:
+    """The process's peak resident memory so far (threads share one process)."""
+    if resource is None:
+        return None
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def _worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.current_thread().name}"
+
+
+def _platform_for(settings: Settings | None) -> Platform:
+    from lakeworks.config import Settings
+    from lakeworks.platform import Platform
+
+    settings = settings or Settings.load()
+    key = settings.model_dump_json()
+    with _platforms_lock:
+        if key not in _platforms:
+            _platforms[key] = Platform.open(settings)
+        return _platforms[key]

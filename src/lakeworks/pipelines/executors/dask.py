@@ -1,0 +1,72 @@
+"""Tasks on a Dask distributed cluster (``LAKEWORKS_EXECUTOR=tcp://host:8786``).
+
+Each attempt is one Dask task. When a worker dies in the middle of a task, the Dask
+scheduler reruns it on another worker (up to ``distributed.scheduler.allowed-failures``
+times); past that the attempt fails with KilledWorker and the runner's retries apply.
+Workers open their own Platform from the settings, so the catalog and storage must be
+reachable from them (PostgreSQL and S3 in production).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from lakeworks.errors import MissingDependencyError, UnavailableError
+from lakeworks.pipelines.calls import Outcome, TaskCall, run_task
+from lakeworks.pipelines.executors.base import Capabilities, Done, Executor, lost
+
+
+class DaskExecutor(Executor):
+    capabilities = Capabilities("dask", remote=True, stops_running=False)
+
+    def __init__(self, address: str, timeout: float = 10.0) -> None:
+        try:
+            from distributed import Client
+        except ImportError as exc:  # pragma: no cover - a declared dependency
+            raise MissingDependencyError("distributed") from exc
+        self.address = address
+        try:
+            self.client = Client(address, timeout=timeout, set_as_default=False)
+        except (OSError, TimeoutError) as exc:
+            raise UnavailableError(
+                f"cannot reach the Dask scheduler at {address}: {exc}",
+                hint="start one with `dask scheduler` or fix LAKEWORKS_EXECUTOR "
+                "(use 'local' to run tasks in this process)",
+                address=address,
+            ) from exc
+
+    def submit(self, call: TaskCall, done: Done) -> Any:
+        key = f"lw-{call.run_id}-{call.task}-{call.attempt}-{uuid.uuid4().hex[:8]}"
+        try:
+            future = self.client.submit(_run_on_worker, call, key=key, pure=False)
+        except Exception as exc:
+            done(lost(f"cannot submit task {call.task!r} to {self.address}: {exc}"))
+            return None
+        future.add_done_callback(lambda f: done(_outcome(f)))
+        return future
+
+    def cancel(self, handle: Any) -> None:
+        if handle is not None:
+            handle.cancel()
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def _run_on_worker(call: TaskCall) -> Outcome:
+    from distributed import get_worker
+
+    return run_task(call, worker=get_worker().address)
+
+
+def _outcome(future: Any) -> Outcome:
+    if future.status == "finished":
+        return future.result()
+    if future.status == "cancelled":
+        return Outcome(state="cancelled", error="cancelled on the cluster")
+    try:
+        exc = future.exception()
+    except Exception as error:  # the future's own failure
+        exc = error
+    return lost(f"the Dask cluster failed the task: {type(exc).__name__}: {exc}")

@@ -1,0 +1,167 @@
+"""The scheduler: creates due runs, starts queued ones, and recovers abandoned ones.
+
+Each ``tick``:
+1. runs left "running" by a process that stopped heartbeating are requeued (their
+   succeeded tasks are kept) or, after ``max_recoveries``, failed;
+2. every unpaused pipeline gets a run per due schedule interval (all missed ones with
+   catch-up, else only the latest) and per new version of a trigger table;
+3. queued runs are claimed, within each pipeline's max_active_runs, and executed here.
+
+Several schedulers may share one PostgreSQL catalog: runs are created with a unique key
+per (pipeline, interval) and claimed by compare-and-set, so each due run starts once.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from lakeworks.context import Context
+from lakeworks.meta.catalog import now
+from lakeworks.pipelines.schedule import Schedule
+from lakeworks.pipelines.store import NewRun, PipelineInfo
+
+if TYPE_CHECKING:
+    from lakeworks.pipelines.service import Pipelines
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Tick:
+    """What one tick did."""
+
+    created: int
+    started: int
+    recovered: int
+    failed: int
+
+
+class Scheduler:
+    """Args:
+    tick_seconds: pause between ticks in ``run_forever``.
+    stale_after: seconds without a heartbeat after which a running run is recovered.
+    max_recoveries: recoveries of one run before it is failed for good.
+    max_parallel_runs: runs this scheduler executes at the same time.
+    """
+
+    def __init__(
+        self,
+        service: Pipelines,
+        *,
+        tick_seconds: float = 1.0,
+        stale_after: float = 30.0,
+        max_recoveries: int = 3,
+        max_parallel_runs: int = 16,
+    ) -> None:
+        self.service = service
+        self.store = service.store
+        self.tick_seconds = tick_seconds
+        self.stale_after = stale_after
+        self.max_recoveries = max_recoveries
+        self.max_parallel_runs = max_parallel_runs
+        self._pool = ThreadPoolExecutor(max_parallel_runs, thread_name_prefix="lw-scheduled")
+        self._in_flight: set[Future] = set()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def tick(self, moment: datetime | None = None) -> Tick:
+        moment = moment or now()
+        requeued, failed = self.store.recover_stale(
+            moment - timedelta(seconds=self.stale_after), self.max_recoveries
+        )
+        pipelines = {p.id: p for p in self.store.pipelines() if not p.paused}
+        created = sum(self._create_due(p, moment) for p in pipelines.values())
+        created += sum(
+            self._create_for_events(p) for p in pipelines.values() if p.summary.get("triggers")
+        )
+        started = self._start_queued(pipelines)
+        return Tick(created, started, len(requeued), len(failed))
+
+    @property
+    def in_flight(self) -> int:
+        self._in_flight = {f for f in self._in_flight if not f.done()}
+        return len(self._in_flight)
+
+    def run_forever(self) -> None:
+        """Tick until ``stop()``; errors of one tick are logged and the next tick retries."""
+        while not self._stop.is_set():
+            try:
+                self.tick()
+            except Exception:
+                log.exception("scheduler tick failed")
+            self._stop.wait(self.tick_seconds)
+
+    def start(self) -> Scheduler:
+        """Tick in a background thread (what ``lakeworks server`` does)."""
+        self._thread = threading.Thread(target=self.run_forever, name="lw-scheduler", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self, wait: bool = True) -> None:
+        """Stop ticking; with ``wait``, let the runs in flight finish first."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        self._pool.shutdown(wait=wait, cancel_futures=True)
+
+    # internals --------------------------------------------------------------------
+    def _create_due(self, info: PipelineInfo, moment: datetime) -> int:
+        if not info.schedule:
+            return 0
+        schedule = Schedule.parse(info.schedule)
+        after = self.store.latest_interval_end(info.id) or info.start_at or schedule.floor(moment)
+        due = schedule.due(after, moment, info.catchup)
+        if not due:
+            return 0
+        params = self._default_params(info)
+        if params is None:
+            return 0
+        runs = [NewRun(i.key, "schedule", params, i.start, i.end) for i in due]
+        self.store.create_runs(info, runs, info.created_by)
+        return len(runs)
+
+    def _create_for_events(self, info: PipelineInfo) -> int:
+        ctx = Context(info.workspace, info.created_by)
+        state = dict(info.trigger_state)
+        runs = []
+        for table in info.summary.get("triggers", []):
+            version = self.service._table_version(ctx, table)
+            if version > state.get(table, -1):
+                state[table] = version
+                runs.append(NewRun(f"event:{table}@v{version}", "event", {}))
+        if runs:
+            params = self._default_params(info)
+            if params is None:
+                return 0
+            runs = [NewRun(r.run_key, r.trigger, params) for r in runs]
+            self.store.create_runs(info, runs, info.created_by)
+            self.store.set_pipeline(info.id, trigger_state=state)
+        return len(runs)
+
+    def _default_params(self, info: PipelineInfo) -> dict | None:
+        try:
+            pipeline = self.service.definition(Context(info.workspace, info.created_by), info.name)
+            return pipeline.encode_params(pipeline.bind_params({}))
+        except Exception as exc:  # a broken file must not stop other pipelines
+            log.warning("cannot schedule pipeline %s/%s: %s", info.workspace, info.name, exc)
+            return None
+
+    def _start_queued(self, pipelines: dict[int, PipelineInfo]) -> int:
+        started = 0
+        for pipeline_id in sorted(self.store.queued_pipeline_ids()):
+            room = self.max_parallel_runs - self.in_flight
+            info = pipelines.get(pipeline_id)
+            if room <= 0:
+                break
+            if info is None:
+                continue
+            for run_id in self.store.claim(info, self.service.owner, room):
+                run = self.store.run(None, run_id, with_tasks=False)
+                self._in_flight.add(self._pool.submit(self.service.execute, run))
+                started += 1
+        return started

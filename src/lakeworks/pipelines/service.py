@@ -1,0 +1,317 @@
+"""The pipelines service: register, run, backfill, cancel, resume, and read runs back.
+
+Obtain it as ``platform.pipelines``; every method takes a Context first.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import uuid
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+from lakeworks.context import Context
+from lakeworks.errors import ConflictError, InvalidInputError
+from lakeworks.meta.catalog import now
+from lakeworks.pipelines import registry
+from lakeworks.pipelines.definitions import Pipeline
+from lakeworks.pipelines.executors import Executor, make_executor
+from lakeworks.pipelines.journal import Journal
+from lakeworks.pipelines.runs import RunExecution
+from lakeworks.pipelines.schedule import utc
+from lakeworks.pipelines.store import FINAL_RUN_STATES, NewRun, PipelineInfo, PipelineStore, RunInfo
+
+if TYPE_CHECKING:
+    from lakeworks.pipelines.scheduler import Scheduler
+    from lakeworks.platform import Platform
+
+
+@dataclass(frozen=True)
+class BackfillResult:
+    """What a backfill asked for and, when waited on, how its runs ended."""
+
+    pipeline: str
+    backfill: str
+    intervals: int
+    created: int
+    requeued: int
+    already_succeeded: int
+    states: dict[str, int]
+
+
+class Pipelines:
+    def __init__(self, platform: Platform, executor: Executor | None = None) -> None:
+        self.platform = platform
+        self.store = PipelineStore(platform.catalog)
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.journal = Journal(self.store, self.owner)
+        self._executor = executor
+        self._lock = threading.Lock()
+        self._live: dict[int, RunExecution] = {}
+
+    @property
+    def executor(self) -> Executor:
+        """Where tasks run (settings.executor), created on first use."""
+        with self._lock:
+            if self._executor is None:
+                self._executor = make_executor(self.platform.settings.executor, self.platform)
+            return self._executor
+
+    # registration -----------------------------------------------------------------
+    def register(self, ctx: Context, source: str | Path | ModuleType) -> list[PipelineInfo]:
+        """Register (or update) every pipeline a Python file or module defines.
+
+        Definitions are validated first: a cycle, an unknown dependency, an invalid cron
+        expression or a bad parameter is an InvalidInputError and nothing is registered.
+        """
+        stored = registry.source_of(source)
+        found = registry.pipelines_in(stored)
+        existing = {p.name: p for p in self.store.pipelines(ctx.workspace)}
+        return [
+            self._save(ctx, stored, pipeline, existing.get(pipeline.name))
+            for pipeline in found.values()
+        ]
+
+    def _save(
+        self, ctx: Context, source: str, pipeline: Pipeline, old: PipelineInfo | None
+    ) -> PipelineInfo:
+        start = pipeline.start or (old.start_at if old else None)
+        if start is None and pipeline.schedule is not None:
+            start = pipeline.schedule.floor(now())
+        triggers = dict(old.trigger_state) if old else {}
+        for table in pipeline.triggers:
+            triggers.setdefault(table, self._table_version(ctx, table))
+        return self.store.save_pipeline(
+            ctx.workspace,
+            pipeline.name,
+            ctx.user,
+            source=source,
+            summary=pipeline.summary(),
+            schedule=pipeline.schedule.text if pipeline.schedule else None,
+            catchup=pipeline.catchup,
+            max_active_runs=pipeline.max_active_runs,
+            start_at=start,
+            trigger_state=triggers,
+        )
+
+    def list(self, ctx: Context) -> list[PipelineInfo]:
+        return self.store.pipelines(ctx.workspace)
+
+    def get(self, ctx: Context, name: str) -> PipelineInfo:
+        return self.store.pipeline(ctx.workspace, name)
+
+    def definition(self, ctx: Context, name: str) -> Pipeline:
+        """The Pipeline object, loaded from the registered source."""
+        return registry.load(self.get(ctx, name).source, name)
+
+    def pause(self, ctx: Context, name: str, paused: bool = True) -> PipelineInfo:
+        """Stop (or resume) scheduling new runs of a pipeline; manual runs still work."""
+        info = self.get(ctx, name)
+        self.store.set_pipeline(info.id, paused=paused)
+        return self.get(ctx, name)
+
+    # running ----------------------------------------------------------------------
+    def run(
+        self,
+        ctx: Context,
+        name: str,
+        params: dict[str, Any] | None = None,
+        *,
+        text_params: dict[str, str] | None = None,
+        wait: bool = True,
+    ) -> RunInfo:
+        """Run a pipeline now, here. ``text_params`` takes ``name=text`` pairs from a CLI.
+
+        Returns the finished run when ``wait``, else the started run (poll ``run_info``).
+        """
+        info = self.get(ctx, name)
+        pipeline = registry.load(info.source, name)
+        typed = pipeline.parse_params(text_params) if text_params else {}
+        values = pipeline.bind_params({**typed, **(params or {})})
+        new = NewRun(None, "manual", pipeline.encode_params(values))
+        run = self.store.create_run(info, new, ctx.user, self.owner)
+        return self._go(pipeline, run, wait)
+
+    def resume(self, ctx: Context, run_id: int, wait: bool = True) -> RunInfo:
+        """Run a failed or cancelled run again, keeping its succeeded tasks."""
+        run = self.store.run(ctx.workspace, run_id, with_tasks=False)
+        if not self.store.requeue_run(run_id, ("failed", "cancelled")):
+            raise ConflictError(
+                f"run {run_id} is {run.state}; only failed or cancelled runs can be resumed",
+                run_id=run_id,
+                state=run.state,
+            )
+        pipeline = self.definition(ctx, run.pipeline)
+        if not self.store.take(run_id, self.owner):  # a scheduler took it first
+            return self.store.run(ctx.workspace, run_id)
+        return self._go(pipeline, self.store.run(ctx.workspace, run_id, with_tasks=False), wait)
+
+    def cancel(self, ctx: Context, run_id: int) -> RunInfo:
+        """Cancel a queued or running run (running tasks are abandoned, not killed)."""
+        self.store.run(ctx.workspace, run_id, with_tasks=False)
+        self.store.request_cancel(run_id)
+        live = self._live.get(run_id)
+        if live is not None:
+            live.request_cancel()
+        return self.store.run(ctx.workspace, run_id)
+
+    def backfill(
+        self,
+        ctx: Context,
+        name: str,
+        start: datetime | str,
+        end: datetime | str,
+        *,
+        params: dict[str, Any] | None = None,
+        rerun_succeeded: bool = False,
+        wait: bool = True,
+    ) -> BackfillResult:
+        """Create a run for every schedule interval inside ``[start, end)`` and run them.
+
+        Resumable: intervals that already succeeded are not run again (unless
+        ``rerun_succeeded``), failed or cancelled ones are resumed, missing ones created.
+        Runs respect the pipeline's max_active_runs. With ``wait=False`` they are only
+        queued, for a scheduler to run.
+        """
+        info = self.get(ctx, name)
+        pipeline = registry.load(info.source, name)
+        if pipeline.schedule is None:
+            raise InvalidInputError(
+                f"pipeline {name!r} has no schedule, so it has no intervals to backfill",
+                hint="give it schedule='@daily' (or a cron / period)",
+                pipeline=name,
+            )
+        intervals = list(pipeline.schedule.intervals(utc(start), utc(end)))
+        if not intervals:
+            raise InvalidInputError(
+                f"no whole {pipeline.schedule.text} interval fits in [{start}, {end})",
+                pipeline=name,
+            )
+        label = f"bf-{uuid.uuid4().hex[:10]}"
+        values = pipeline.encode_params(pipeline.bind_params(params))
+        existing = self.store.runs_by_key(info.id, [i.key for i in intervals])
+        new, requeued, succeeded = [], 0, 0
+        for interval in intervals:
+            found = existing.get(interval.key)
+            key = interval.key
+            if found is not None and found[1] == "succeeded":
+                succeeded += 1
+                if not rerun_succeeded:
+                    continue
+                key = f"{interval.key}#{label}"
+            elif found is not None:
+                requeued += self.store.requeue_run(found[0], ("failed", "cancelled"))
+                continue
+            new.append(NewRun(key, "backfill", values, interval.start, interval.end, label))
+        self.store.create_runs(info, new, ctx.user)
+        keys = [r.run_key for r in new] + [k for k, v in existing.items() if v[1] != "succeeded"]
+        ids = sorted(i for i, _ in self.store.runs_by_key(info.id, keys).values())
+        states = self.drain(info, pipeline, ids) if wait else {}
+        return BackfillResult(name, label, len(intervals), len(new), requeued, succeeded, states)
+
+    def drain(self, info: PipelineInfo, pipeline: Pipeline, run_ids: list[int]) -> dict[str, int]:
+        """Run the queued runs among ``run_ids`` here, max_active_runs at a time."""
+        remaining = list(run_ids)
+        states: dict[str, int] = {}
+        with ThreadPoolExecutor(info.max_active_runs, thread_name_prefix="lw-run") as pool:
+            active: set[Future] = set()
+            while remaining or active:
+                room = info.max_active_runs - len(active)
+                taken = self.store.claim(info, self.owner, room, remaining[:1000]) if room else []
+                done_ids = set(taken)
+                for run_id in taken:
+                    run = self.store.run(None, run_id, with_tasks=False)
+                    active.add(pool.submit(self._execute, pipeline, run))
+                if not taken and not active:
+                    break  # the rest is not queued (finished, or taken by someone else)
+                if active:
+                    finished, active = wait(active, timeout=1.0, return_when=FIRST_COMPLETED)
+                    for future in finished:
+                        state = future.result()
+                        states[state] = states.get(state, 0) + 1
+                remaining = [r for r in remaining if r not in done_ids]
+        return states
+
+    def execute(self, run: RunInfo) -> str:
+        """Execute a run this process has claimed (what a scheduler calls)."""
+        try:
+            pipeline = self.definition(Context(run.workspace, run.created_by), run.pipeline)
+        except Exception as exc:
+            self.store.finish_run(run.id, "failed", f"cannot load the pipeline: {exc}")
+            return "failed"
+        return self._execute(pipeline, run)
+
+    def _go(self, pipeline: Pipeline, run: RunInfo, wait: bool) -> RunInfo:
+        if wait:
+            self._execute(pipeline, run)
+            return self.store.run(run.workspace, run.id)
+        thread = threading.Thread(
+            target=self._execute, args=(pipeline, run), name=f"lw-run-{run.id}", daemon=True
+        )
+        thread.start()
+        return self.store.run(run.workspace, run.id, with_tasks=False)
+
+    def _execute(self, pipeline: Pipeline, run: RunInfo) -> str:
+        execution = RunExecution(self, pipeline, run, self.executor)
+        self._live[run.id] = execution
+        try:
+            return execution.execute()
+        finally:
+            self._live.pop(run.id, None)
+
+    # reading ----------------------------------------------------------------------
+    def runs(
+        self,
+        ctx: Context,
+        name: str | None = None,
+        state: str | None = None,
+        limit: int | None = 100,
+    ) -> list[RunInfo]:
+        """Runs of a workspace (or of one pipeline), newest first, without their tasks."""
+        return self.store.runs(ctx.workspace, name, [state] if state else None, limit=limit)
+
+    def run_info(self, ctx: Context, run_id: int) -> RunInfo:
+        """A run with its task runs (states, attempts, errors, costs, lineage)."""
+        return self.store.run(ctx.workspace, run_id)
+
+    def task_logs(self, ctx: Context, run_id: int, task: str) -> str:
+        """The captured output of a task (every attempt)."""
+        self.store.run(ctx.workspace, run_id, with_tasks=False)
+        return self.store.task_log(run_id, task) or ""
+
+    def wait(self, ctx: Context, run_id: int, timeout: float = 60.0) -> RunInfo:
+        """Block until a run is finished (or ``timeout`` seconds pass) and return it."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while True:
+            run = self.store.run(ctx.workspace, run_id, with_tasks=False)
+            if run.state in FINAL_RUN_STATES or time.monotonic() > deadline:
+                return self.store.run(ctx.workspace, run_id)
+            time.sleep(0.05)
+
+    # scheduling -------------------------------------------------------------------
+    def scheduler(self, **options: Any) -> Scheduler:
+        """A scheduler over every workspace's pipelines (see ``Scheduler`` for options)."""
+        from lakeworks.pipelines.scheduler import Scheduler
+
+        return Scheduler(self, **options)
+
+    def close(self) -> None:
+        self.journal.close()
+        with self._lock:
+            if self._executor is not None:
+                self._executor.close()
+                self._executor = None
+
+    def _table_version(self, ctx: Context, table: str) -> int:
+        """The current version of a trigger table, -1 when it does not exist yet."""
+        if not self.platform.tables.exists(ctx, table):
+            return -1
+        return self.platform.tables.open(ctx, table).version()

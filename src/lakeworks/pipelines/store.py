@@ -1,0 +1,611 @@
+"""Catalog access for pipelines, runs and task runs; returns frozen dataclasses.
+
+Concurrency rules, so several schedulers can share one catalog:
+- a scheduled, backfill or event run is created with INSERT .. ON CONFLICT DO NOTHING on
+  the unique (pipeline, run_key): two schedulers creating the same interval make one run;
+- a run is taken by a compare-and-set UPDATE (state queued -> running, owner = me), and
+  the per-pipeline run limit is checked under a row lock on the pipeline (PostgreSQL);
+- task state changes are written in batches (one executemany per flush).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from lakeworks.errors import NotFoundError
+from lakeworks.meta.catalog import Catalog, aware, now
+from lakeworks.meta.models import PipelineRow, PipelineRunRow, TaskRunRow, WorkspaceRow
+
+ACTIVE_RUN_STATES = ("queued", "running")
+FINAL_RUN_STATES = ("succeeded", "failed", "cancelled")
+
+
+@dataclass(frozen=True)
+class PipelineInfo:
+    id: int
+    workspace: str
+    name: str
+    source: str
+    schedule: str | None
+    catchup: bool
+    max_active_runs: int
+    start_at: datetime | None
+    paused: bool
+    summary: dict[str, Any]
+    trigger_state: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+    created_by: str
+
+
+@dataclass(frozen=True)
+class TaskRunInfo:
+    id: int
+    run_id: int
+    task: str
+    state: str
+    attempts: int
+    started_at: datetime | None
+    finished_at: datetime | None
+    duration_s: float | None
+    cpu_seconds: float | None
+    peak_memory_bytes: int | None
+    worker: str | None
+    error: str | None
+    traceback: str | None
+    result: dict[str, Any] | None
+    reads: list[dict[str, Any]]
+    writes: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    id: int
+    workspace: str
+    pipeline: str
+    state: str
+    trigger: str
+    run_key: str | None
+    params: dict[str, Any]
+    interval_start: datetime | None
+    interval_end: datetime | None
+    backfill: str | None
+    owner: str | None
+    heartbeat_at: datetime | None
+    cancel_requested: bool
+    recoveries: int
+    error: str | None
+    created_at: datetime
+    created_by: str
+    started_at: datetime | None
+    finished_at: datetime | None
+    tasks: tuple[TaskRunInfo, ...] = field(default=())
+
+    def task(self, name: str) -> TaskRunInfo:
+        for t in self.tasks:
+            if t.task == name:
+                return t
+        raise NotFoundError(f"run {self.id} has no task {name!r}", run_id=self.id, task=name)
+
+
+@dataclass(frozen=True)
+class NewRun:
+    """A run to create: its key (None for manual runs), trigger, window and parameters."""
+
+    run_key: str | None
+    trigger: str
+    params: dict[str, Any]
+    interval_start: datetime | None = None
+    interval_end: datetime | None = None
+    backfill: str | None = None
+
+
+TASK_FIELDS = (
+    "state",
+    "attempts",
+    "started_at",
+    "finished_at",
+    "duration_s",
+    "cpu_seconds",
+    "peak_memory_bytes",
+    "worker",
+    "error",
+    "traceback",
+    "log",
+    "result",
+    "reads",
+    "writes",
+)
+
+
+class PipelineStore:
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.dialect = catalog.engine.dialect.name
+
+    # pipelines --------------------------------------------------------------------
+    def save_pipeline(self, workspace: str, name: str, user: str, **values: Any) -> PipelineInfo:
+        """Create or update the registration of ``name`` (source, summary, schedule...)."""
+        ws = self.catalog.workspace(workspace)
+        with self.catalog.session() as s:
+            row = s.scalar(
+                select(PipelineRow).where(
+                    PipelineRow.workspace_id == ws.id, PipelineRow.name == name
+                )
+            )
+            if row is None:
+                row = PipelineRow(workspace_id=ws.id, name=name, created_at=now(), created_by=user)
+                s.add(row)
+            for key, value in values.items():
+                setattr(row, key, value)
+            row.updated_at = now()
+            s.flush()
+            return _pipeline(row, workspace)
+
+    def pipeline(self, workspace: str, name: str) -> PipelineInfo:
+        with self.catalog.session() as s:
+            row = s.scalar(_pipelines_in(workspace).where(PipelineRow.name == name))
+            if row is None:
+                raise NotFoundError(
+                    f"pipeline {name!r} is not registered in workspace {workspace!r}",
+                    hint="register it with `lakeworks pipelines register path.py`",
+                    pipeline=name,
+                    workspace=workspace,
+                )
+            return _pipeline(row, workspace)
+
+    def pipelines(self, workspace: str | None = None) -> list[PipelineInfo]:
+        """Pipelines of one workspace, or of every workspace (for the scheduler)."""
+        with self.catalog.session() as s:
+            query = select(PipelineRow, WorkspaceRow.name).join(WorkspaceRow)
+            if workspace is not None:
+                query = query.where(WorkspaceRow.name == workspace)
+            rows = s.execute(query.order_by(WorkspaceRow.name, PipelineRow.name)).all()
+            return [_pipeline(row, ws) for row, ws in rows]
+
+    def set_pipeline(self, pipeline_id: int, **values: Any) -> None:
+        with self.catalog.session() as s:
+            s.execute(update(PipelineRow).where(PipelineRow.id == pipeline_id).values(**values))
+
+    # runs -------------------------------------------------------------------------
+    def create_runs(self, pipeline: PipelineInfo, runs: Sequence[NewRun], user: str) -> None:
+        """Insert runs, skipping any whose run_key exists (so creating twice is harmless)."""
+        if not runs:
+            return
+        moment = now()
+        rows = [
+            {
+                "workspace_id": _workspace_id(self, pipeline),
+                "pipeline_id": pipeline.id,
+                "pipeline": pipeline.name,
+                "run_key": r.run_key,
+                "trigger": r.trigger,
+                "state": "queued",
+                "params": r.params,
+                "interval_start": r.interval_start,
+                "interval_end": r.interval_end,
+                "backfill": r.backfill,
+                "cancel_requested": False,
+                "recoveries": 0,
+                "created_at": moment,
+                "created_by": user,
+            }
+            for r in runs
+        ]
+        insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
+        statement = insert(PipelineRunRow).on_conflict_do_nothing(
+            index_elements=["pipeline_id", "run_key"]
+        )
+        with self.catalog.session() as s:
+            s.connection().execute(statement, rows)
+
+    def create_run(self, pipeline: PipelineInfo, new: NewRun, user: str, owner: str) -> RunInfo:
+        """A manual run, created already taken by ``owner``."""
+        ws_id = _workspace_id(self, pipeline)
+        with self.catalog.session() as s:
+            moment = now()
+            row = PipelineRunRow(
+                workspace_id=ws_id,
+                pipeline_id=pipeline.id,
+                pipeline=pipeline.name,
+                run_key=new.run_key,
+                trigger=new.trigger,
+                state="running",
+                params=new.params,
+                interval_start=new.interval_start,
+                interval_end=new.interval_end,
+                owner=owner,
+                heartbeat_at=moment,
+                cancel_requested=False,
+                recoveries=0,
+                created_at=moment,
+                created_by=user,
+                started_at=moment,
+            )
+            s.add(row)
+            s.flush()
+            return _run(row, pipeline.workspace)
+
+    def run(self, workspace: str | None, run_id: int, with_tasks: bool = True) -> RunInfo:
+        with self.catalog.session() as s:
+            found = s.execute(
+                select(PipelineRunRow, WorkspaceRow.name)
+                .join(WorkspaceRow)
+                .where(PipelineRunRow.id == run_id)
+            ).first()
+            if found is None or (workspace is not None and found[1] != workspace):
+                raise NotFoundError(
+                    f"pipeline run {run_id} does not exist in workspace {workspace!r}",
+                    run_id=run_id,
+                )
+            tasks = self._tasks(s, run_id) if with_tasks else ()
+            return _run(found[0], found[1], tasks)
+
+    def runs(
+        self,
+        workspace: str,
+        pipeline: str | None = None,
+        states: Iterable[str] | None = None,
+        backfill: str | None = None,
+        limit: int | None = 100,
+    ) -> list[RunInfo]:
+        """Runs, newest first."""
+        with self.catalog.session() as s:
+            query = select(PipelineRunRow).join(WorkspaceRow).where(WorkspaceRow.name == workspace)
+            if pipeline:
+                query = query.where(PipelineRunRow.pipeline == pipeline)
+            if states:
+                query = query.where(PipelineRunRow.state.in_(list(states)))
+            if backfill:
+                query = query.where(PipelineRunRow.backfill == backfill)
+            query = query.order_by(PipelineRunRow.id.desc()).limit(limit)
+            return [_run(r, workspace) for r in s.scalars(query)]
+
+    def runs_by_key(self, pipeline_id: int, keys: Sequence[str]) -> dict[str, tuple[int, str]]:
+        """run_key -> (run id, state) for the keys that exist."""
+        found: dict[str, tuple[int, str]] = {}
+        with self.catalog.session() as s:
+            for i in range(0, len(keys), 500):
+                chunk = list(keys[i : i + 500])
+                rows = s.execute(
+                    select(PipelineRunRow.run_key, PipelineRunRow.id, PipelineRunRow.state).where(
+                        PipelineRunRow.pipeline_id == pipeline_id,
+                        PipelineRunRow.run_key.in_(chunk),
+                    )
+                )
+                found.update({k: (i_, st) for k, i_, st in rows})
+        return found
+
+    def latest_interval_end(self, pipeline_id: int) -> datetime | None:
+        with self.catalog.session() as s:
+            return aware(
+                s.scalar(
+                    select(func.max(PipelineRunRow.interval_end)).where(
+                        PipelineRunRow.pipeline_id == pipeline_id,
+                        PipelineRunRow.trigger == "schedule",
+                    )
+                )
+            )
+
+    def claim(
+        self,
+        pipeline: PipelineInfo,
+        owner: str,
+        limit: int,
+        run_ids: Sequence[int] | None = None,
+    ) -> list[int]:
+        """Take up to ``limit`` queued runs of a pipeline, within its max_active_runs."""
+        with self.catalog.session() as s:
+            # A no-op write first: a row lock on PostgreSQL and the write lock on SQLite,
+            # so claims for one pipeline are serialised across schedulers.
+            s.execute(
+                update(PipelineRow)
+                .where(PipelineRow.id == pipeline.id)
+                .values(max_active_runs=PipelineRow.max_active_runs)
+            )
+            running = s.scalar(
+                select(func.count()).where(
+                    PipelineRunRow.pipeline_id == pipeline.id,
+                    PipelineRunRow.state == "running",
+                    PipelineRunRow.trigger != "manual",
+                )
+            )
+            room = min(limit, pipeline.max_active_runs - running)
+            if room <= 0:
+                return []
+            query = select(PipelineRunRow.id).where(
+                PipelineRunRow.pipeline_id == pipeline.id, PipelineRunRow.state == "queued"
+            )
+            if run_ids is not None:
+                query = query.where(PipelineRunRow.id.in_(list(run_ids)))
+            candidates = list(s.scalars(query.order_by(PipelineRunRow.id).limit(room)))
+            if not candidates:
+                return []
+            moment = now()
+            taken = s.execute(
+                update(PipelineRunRow)
+                .where(PipelineRunRow.id.in_(candidates), PipelineRunRow.state == "queued")
+                .values(
+                    state="running",
+                    owner=owner,
+                    heartbeat_at=moment,
+                    started_at=func.coalesce(PipelineRunRow.started_at, moment),
+                )
+                .returning(PipelineRunRow.id)
+            )
+            return [r for (r,) in taken]
+
+    def take(self, run_id: int, owner: str) -> bool:
+        """Take one queued run regardless of the run limit (a resume asked for by a user)."""
+        moment = now()
+        with self.catalog.session() as s:
+            result = s.execute(
+                update(PipelineRunRow)
+                .where(PipelineRunRow.id == run_id, PipelineRunRow.state == "queued")
+                .values(state="running", owner=owner, heartbeat_at=moment, started_at=moment)
+            )
+            return result.rowcount == 1
+
+    def queued_pipeline_ids(self) -> set[int]:
+        with self.catalog.session() as s:
+            return set(
+                s.scalars(
+                    select(PipelineRunRow.pipeline_id)
+                    .where(PipelineRunRow.state == "queued")
+                    .distinct()
+                )
+            )
+
+    def finish_run(self, run_id: int, state: str, error: str | None = None) -> None:
+        with self.catalog.session() as s:
+            s.execute(
+                update(PipelineRunRow)
+                .where(PipelineRunRow.id == run_id)
+                .values(state=state, error=error, finished_at=now(), owner=None)
+            )
+
+    def requeue_run(self, run_id: int, from_states: Sequence[str]) -> bool:
+        """Put a finished run back in the queue (resume); False if it was not in from_states."""
+        with self.catalog.session() as s:
+            result = s.execute(
+                update(PipelineRunRow)
+                .where(PipelineRunRow.id == run_id, PipelineRunRow.state.in_(list(from_states)))
+                .values(
+                    state="queued",
+                    error=None,
+                    finished_at=None,
+                    owner=None,
+                    cancel_requested=False,
+                )
+            )
+            if result.rowcount != 1:
+                return False
+            s.execute(
+                update(TaskRunRow)
+                .where(
+                    TaskRunRow.run_id == run_id,
+                    TaskRunRow.state.not_in(["succeeded", "skipped"]),
+                )
+                .values(state="queued", attempts=0)
+            )
+            return True
+
+    def request_cancel(self, run_id: int) -> str:
+        """Mark a run for cancelling; a queued run is cancelled at once. Returns its state."""
+        with self.catalog.session() as s:
+            s.execute(
+                update(PipelineRunRow)
+                .where(PipelineRunRow.id == run_id, PipelineRunRow.state == "queued")
+                .values(state="cancelled", finished_at=now(), cancel_requested=True)
+            )
+            s.execute(
+                update(PipelineRunRow)
+                .where(PipelineRunRow.id == run_id, PipelineRunRow.state == "running")
+                .values(cancel_requested=True)
+            )
+            s.execute(
+                update(TaskRunRow)
+                .where(
+                    TaskRunRow.run_id == run_id,
+                    TaskRunRow.state.in_(["queued", "retrying"]),
+                    select(PipelineRunRow.state)
+                    .where(PipelineRunRow.id == run_id)
+                    .scalar_subquery()
+                    == "cancelled",
+                )
+                .values(state="cancelled")
+            )
+            return s.scalar(select(PipelineRunRow.state).where(PipelineRunRow.id == run_id))
+
+    def cancel_requested(self, run_ids: Sequence[int]) -> set[int]:
+        if not run_ids:
+            return set()
+        with self.catalog.session() as s:
+            return set(
+                s.scalars(
+                    select(PipelineRunRow.id).where(
+                        PipelineRunRow.id.in_(list(run_ids)), PipelineRunRow.cancel_requested
+                    )
+                )
+            )
+
+    def heartbeat(self, owner: str) -> None:
+        with self.catalog.session() as s:
+            s.execute(
+                update(PipelineRunRow)
+                .where(PipelineRunRow.owner == owner, PipelineRunRow.state == "running")
+                .values(heartbeat_at=now())
+            )
+
+    def recover_stale(self, before: datetime, max_recoveries: int) -> tuple[list[int], list[int]]:
+        """Runs left 'running' by an owner silent since ``before``: requeue them (their
+        interrupted tasks count one attempt) or, past ``max_recoveries``, fail them.
+        Returns (requeued ids, failed ids)."""
+        requeued, failed = [], []
+        with self.catalog.session() as s:
+            stale = s.execute(
+                select(PipelineRunRow.id, PipelineRunRow.recoveries).where(
+                    PipelineRunRow.state == "running", PipelineRunRow.heartbeat_at < before
+                )
+            ).all()
+            for run_id, recoveries in stale:
+                give_up = recoveries >= max_recoveries
+                values: dict[str, Any] = {"owner": None, "recoveries": recoveries + 1}
+                if give_up:
+                    values.update(
+                        state="failed",
+                        finished_at=now(),
+                        error=f"abandoned {recoveries + 1} times by a scheduler that stopped",
+                    )
+                else:
+                    values.update(state="queued")
+                taken = s.execute(
+                    update(PipelineRunRow)
+                    .where(
+                        PipelineRunRow.id == run_id,
+                        PipelineRunRow.state == "running",
+                        PipelineRunRow.heartbeat_at < before,
+                    )
+                    .values(**values)
+                )
+                if taken.rowcount != 1:
+                    continue  # another scheduler recovered it first
+                s.execute(
+                    update(TaskRunRow)
+                    .where(TaskRunRow.run_id == run_id, TaskRunRow.state.in_(["running"]))
+                    .values(
+                        state="failed" if give_up else "queued",
+                        error="interrupted: the process running it stopped",
+                    )
+                )
+                (failed if give_up else requeued).append(run_id)
+        return requeued, failed
+
+    # task runs --------------------------------------------------------------------
+    def tasks(self, run_id: int) -> list[TaskRunInfo]:
+        with self.catalog.session() as s:
+            return list(self._tasks(s, run_id))
+
+    def task_rows(self, run_id: int) -> dict[str, dict[str, Any]]:
+        """The raw task rows of a run (for the runner to resume from)."""
+        with self.catalog.session() as s:
+            rows = s.execute(select(TaskRunRow).where(TaskRunRow.run_id == run_id)).scalars()
+            return {r.task: {"id": r.id, **{f: getattr(r, f) for f in TASK_FIELDS}} for r in rows}
+
+    def add_tasks(self, run_id: int, names: Sequence[str]) -> dict[str, int]:
+        """Insert queued task rows; returns task name -> row id."""
+        with self.catalog.session() as s:
+            s.connection().execute(
+                TaskRunRow.__table__.insert(),
+                [{"run_id": run_id, "task": n, "state": "queued", "attempts": 0} for n in names],
+            )
+            rows = s.execute(
+                select(TaskRunRow.task, TaskRunRow.id).where(TaskRunRow.run_id == run_id)
+            )
+            return dict(rows.all())
+
+    def write_tasks(self, changes: Sequence[dict[str, Any]]) -> None:
+        """Apply task updates in one transaction; each dict holds ``_id`` and every field."""
+        if not changes:
+            return
+        statement = (
+            update(TaskRunRow.__table__)
+            .where(TaskRunRow.__table__.c.id == bindparam("_id"))
+            .values({f: bindparam(f) for f in TASK_FIELDS})
+        )
+        with self.catalog.session() as s:
+            s.connection().execute(statement, list(changes))
+
+    def task_log(self, run_id: int, task: str) -> str | None:
+        with self.catalog.session() as s:
+            found = s.execute(
+                select(TaskRunRow.log).where(TaskRunRow.run_id == run_id, TaskRunRow.task == task)
+            ).first()
+            if found is None:
+                raise NotFoundError(f"run {run_id} has no task {task!r}", run_id=run_id, task=task)
+            return found[0]
+
+    def _tasks(self, s: Any, run_id: int) -> tuple[TaskRunInfo, ...]:
+        rows = s.scalars(
+            select(TaskRunRow).where(TaskRunRow.run_id == run_id).order_by(TaskRunRow.id)
+        )
+        return tuple(_task(r) for r in rows)
+
+
+def _workspace_id(store: PipelineStore, pipeline: PipelineInfo) -> int:
+    return store.catalog.workspace(pipeline.workspace).id
+
+
+def _pipelines_in(workspace: str) -> Any:
+    return select(PipelineRow).join(WorkspaceRow).where(WorkspaceRow.name == workspace)
+
+
+def _pipeline(row: PipelineRow, workspace: str) -> PipelineInfo:
+    return PipelineInfo(
+        id=row.id,
+        workspace=workspace,
+        name=row.name,
+        source=row.source,
+        schedule=row.schedule,
+        catchup=row.catchup,
+        max_active_runs=row.max_active_runs,
+        start_at=aware(row.start_at),
+        paused=row.paused,
+        summary=row.summary or {},
+        trigger_state=row.trigger_state or {},
+        created_at=aware(row.created_at),
+        updated_at=aware(row.updated_at),
+        created_by=row.created_by,
+    )
+
+
+def _run(row: PipelineRunRow, workspace: str, tasks: tuple[TaskRunInfo, ...] = ()) -> RunInfo:
+    return RunInfo(
+        id=row.id,
+        workspace=workspace,
+        pipeline=row.pipeline,
+        state=row.state,
+        trigger=row.trigger,
+        run_key=row.run_key,
+        params=row.params or {},
+        interval_start=aware(row.interval_start),
+        interval_end=aware(row.interval_end),
+        backfill=row.backfill,
+        owner=row.owner,
+        heartbeat_at=aware(row.heartbeat_at),
+        cancel_requested=row.cancel_requested,
+        recoveries=row.recoveries,
+        error=row.error,
+        created_at=aware(row.created_at),
+        created_by=row.created_by,
+        started_at=aware(row.started_at),
+        finished_at=aware(row.finished_at),
+        tasks=tasks,
+    )
+
+
+def _task(row: TaskRunRow) -> TaskRunInfo:
+    return TaskRunInfo(
+        id=row.id,
+        run_id=row.run_id,
+        task=row.task,
+        state=row.state,
+        attempts=row.attempts,
+        started_at=aware(row.started_at),
+        finished_at=aware(row.finished_at),
+        duration_s=row.duration_s,
+        cpu_seconds=row.cpu_seconds,
+        peak_memory_bytes=row.peak_memory_bytes,
+        worker=row.worker,
+        error=row.error,
+        traceback=row.traceback,
+        result=row.result,
+        reads=row.reads or [],
+        writes=row.writes or [],
+    )
