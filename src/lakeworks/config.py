@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     duckdb_memory_limit: str | None = Field(default=None, description="e.g. '2GB'")
     duckdb_threads: int | None = None
     progress: bool = True
+    lineage_transport: str = Field(default="file", description="file, http, console or none")
+    lineage_url: str | None = Field(default=None, description="OpenLineage URL or file path")
     executor: str = "local"
 
     @classmethod

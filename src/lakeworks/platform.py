@@ -14,7 +14,10 @@ from lakeworks.meta import engine as meta_engine
 from lakeworks.meta.catalog import Catalog
 
 if TYPE_CHECKING:
+    from lakeworks.hooks import Hooks
     from lakeworks.ingest.loads import Loader
+    from lakeworks.lineage.service import Lineage
+    from lakeworks.quality.service import Quality
     from lakeworks.lake.sql import SqlEngine
     from lakeworks.lake.storage import Storage
     from lakeworks.lake.tables import Tables
@@ -63,6 +66,27 @@ class Platform:
         from lakeworks.pipelines.service import Pipelines
 
         return Pipelines(self)
+
+    @cached_property
+    def hooks(self) -> Hooks:
+        """Observers of every write: lineage, then check results and profiles."""
+        from lakeworks.hooks import Hooks
+        from lakeworks.lineage.service import LineageHook
+        from lakeworks.quality.service import QualityHook
+
+        return Hooks([LineageHook(self), QualityHook(self)])
+
+    @cached_property
+    def quality(self) -> Quality:
+        from lakeworks.quality.service import Quality
+
+        return Quality(self)
+
+    @cached_property
+    def lineage(self) -> Lineage:
+        from lakeworks.lineage.service import Lineage
+
+        return Lineage(self)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -13,11 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
+from lakeworks import hooks
 from lakeworks.context import Context, check_name
 from lakeworks.errors import InvalidInputError, LakeworksError
 from lakeworks.ingest import progress, quarantine, watermarks
 from lakeworks.ingest.base import Plan, Source, Watermark
 from lakeworks.ingest.typemap import declared_types
+from lakeworks.lake.tables import GATED
 
 if TYPE_CHECKING:
     from lakeworks.config import Settings
@@ -186,6 +188,7 @@ class _Counts:
     version: int | None = None
     quarantined: int = 0
     quarantine_table: str | None = None
+    held: int = 0
     details: dict[str, Any] = field(default_factory=dict)
 
 
@@ -210,7 +213,13 @@ class _Load:
             self.fingerprint = self.source.fingerprint()
             if self._already_loaded():
                 return self._skipped()
-            return self._load()
+            with hooks.reading(  # lineage: what this load's writes read
+                kind="load",
+                sources=(self.source.description,),
+                source_kind=self.source.kind,
+                load_id=self.load_id,
+            ):
+                return self._load()
         except BaseException as exc:
             error = (
                 exc
@@ -266,7 +275,9 @@ class _Load:
         counts.quarantine_table, known = quarantine.write(
             self.platform, self.ctx, self.table, self.load_id, extract.rejects
         )
-        counts.quarantined = len(extract.rejects) - known
+        counts.quarantined = len(extract.rejects) - known + counts.held
+        if counts.held:
+            counts.quarantine_table = quarantine.quarantine_table(self.table)
         if known:
             counts.details["rows_already_quarantined"] = known
         if tracker.maximum is not None:
@@ -324,6 +335,8 @@ class _Load:
                     self.ctx, self.table, reader, mode=self.options.mode
                 )
         counts.version = result.version
+        counts.held = result.metrics.get(GATED, 0)  # rows the quality gate quarantined
+        counts.rows -= counts.held
         return counts
 
     def _current_version(self) -> int | None:
@@ -364,9 +377,8 @@ class _Load:
         if counts.version is not None:
             message += f" (version {counts.version})"
         if counts.quarantined:
-            message += (
-                f"; {counts.quarantined} malformed rows quarantined in {counts.quarantine_table!r}"
-            )
+            kind = "malformed rows" if not counts.held else "rows (malformed or failing checks)"
+            message += f"; {counts.quarantined} {kind} quarantined in {counts.quarantine_table!r}"
         return message
 
 

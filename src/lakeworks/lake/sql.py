@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pyarrow as pa
 
+from lakeworks import hooks
 from lakeworks.context import Context
 from lakeworks.errors import InvalidInputError, NotFoundError, QueryError
 from lakeworks.lake import scans
@@ -113,11 +114,12 @@ class Query:
 
     def save(self, name: str, mode: str = "error") -> WriteResult:
         """Write the result as a table version (``mode``: error, append or overwrite)."""
-        return (
-            self._engine.platform.tables.write(self._ctx, name, self.batches(), mode=mode)
-            if mode != "error"
-            else self._engine.platform.tables.create(self._ctx, name, self.batches())
-        )
+        tables = self._engine.platform.tables
+        reads = tuple((r.table, r.version) for r in self.reads)
+        with hooks.reading(kind="sql", tables=reads, sql=self.sql, rewritten=self._rewritten):
+            if mode != "error":
+                return tables.write(self._ctx, name, self.batches(), mode=mode)
+            return tables.create(self._ctx, name, self.batches())
 
     def fetchall(self) -> list[tuple[Any, ...]]:
         return self._run(lambda: self._relation.fetchall())
@@ -222,6 +224,7 @@ class SqlEngine:
         dt = self.platform.tables.open(ctx, table, **(at or {}))
         folders.extend(scans.register(con, view, dt, self.platform))
         reads.append(TableRead(table, dt.version()))
+        self.platform.hooks.emit("table_read", ctx=ctx, table=table, version=dt.version())
 
 
 def _lock_down(con: duckdb.DuckDBPyConnection, folders: list[str]) -> None:

@@ -26,6 +26,7 @@ from lakeworks.errors import (
     SchemaMismatchError,
     UnavailableError,
 )
+from lakeworks.hooks import current_inputs
 from lakeworks.lake import scans
 from lakeworks.lake.schemas import (
     check_compatible,
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
     from lakeworks.platform import Platform
 
 WriteMode = Literal["append", "overwrite", "error"]
+GATED = "rows_quarantined_by_checks"  # in WriteResult.metrics when the quality gate held rows
 
 
 @dataclass(frozen=True)
@@ -204,10 +206,14 @@ class Tables:
                 keys=keys,
             )
         target = check_compatible(name, table_schema, reader.schema)
-        source = scans.last_per_key(conformed(reader, target), keys)
-        predicate = " AND ".join(f't."{k}" = s."{k}"' for k in keys)
         write_id = uuid.uuid4().hex
+        self._started(ctx, name, "upsert", write_id)  # hooks and quality gate (see _started)
         try:
+            reader, held = self.platform.quality.gate(
+                ctx, name, reader, write_id=write_id, keys=keys
+            )
+            source = scans.last_per_key(conformed(reader, target), keys)
+            predicate = " AND ".join(f't."{k}" = s."{k}"' for k in keys)
             metrics = (
                 dt.merge(
                     source,
@@ -222,30 +228,36 @@ class Tables:
                 .execute()
             )
         except Exception as exc:
+            self._failed(ctx, name, "upsert", write_id, exc)
             raise _write_error(exc, name) from exc
         rows = metrics.get("num_target_rows_inserted", 0) + metrics.get(
             "num_target_rows_updated", 0
         )
-        return WriteResult(name, self._version_of(entry, write_id), "upsert", rows, metrics)
+        metrics = {**metrics, **({GATED: held} if held else {})}
+        result = WriteResult(name, self._version_of(entry, write_id), "upsert", rows, metrics)
+        return self._finished(ctx, result, write_id)
 
     def delete(self, ctx: Context, name: str, where: str) -> WriteResult:
         """Delete the rows matching the SQL predicate ``where``."""
         entry = self.entry(ctx, name)
         dt = open_delta(entry.location, self._options, table=name)
         write_id = uuid.uuid4().hex
+        self._started(ctx, name, "delete", write_id)
         try:
             metrics = dt.delete(where, commit_properties=self._commit(ctx, write_id))
         except Exception as exc:
+            self._failed(ctx, name, "delete", write_id, exc)
             raise InvalidInputError(
                 f"cannot delete from {name!r} where {where!r}: {exc}", table=name
             ) from exc
-        return WriteResult(
+        result = WriteResult(
             name,
             self._version_of(entry, write_id) if metrics.get("num_deleted_rows") else dt.version(),
             "delete",
             metrics.get("num_deleted_rows", 0),
             metrics,
         )
+        return self._finished(ctx, result, write_id)
 
     def drop(self, ctx: Context, name: str) -> None:
         """Remove a table from the catalog and delete its files."""
@@ -271,6 +283,7 @@ class Tables:
         statistics skip what cannot match). ``version`` / ``as_of`` read an earlier version.
         """
         dt = self.open(ctx, name, version=version, as_of=as_of)
+        self.platform.hooks.emit("table_read", ctx=ctx, table=name, version=dt.version())
         return scans.read(dt, self.platform, table=name, columns=columns, where=where, limit=limit)
 
     def history(self, ctx: Context, name: str, limit: int | None = None) -> list[VersionInfo]:
@@ -328,7 +341,13 @@ class Tables:
         entry, created = self._entry_for_write(ctx, name, mode, description)
         write_id = uuid.uuid4().hex
         counter = _RowCounter()
+        operation, held = "create" if created else mode, 0
+        self._started(ctx, name, operation, write_id)
         try:
+            if not created:  # quality gate: may quarantine rows or refuse the write
+                reader, held = self.platform.quality.gate(
+                    ctx, name, reader, write_id=write_id, mode=mode
+                )
             target, delta_mode = self._target_schema(
                 entry, name, reader.schema, mode, schema_mode, created
             )
@@ -344,6 +363,7 @@ class Tables:
                 commit_properties=self._commit(ctx, write_id),
             )
         except BaseException as exc:
+            self._failed(ctx, name, operation, write_id, exc)
             if created:  # leave no half-made table behind
                 self.catalog.remove_table(ctx.workspace, name)
                 self.platform.storage.remove(entry.location)
@@ -351,7 +371,47 @@ class Tables:
                 raise
             raise _write_error(exc, name) from exc
         version = 0 if created else self._version_of(entry, write_id)
-        return WriteResult(name, version, "create" if created else mode, counter.rows, {})
+        metrics = {GATED: held} if held else {}
+        return self._finished(
+            ctx, WriteResult(name, version, operation, counter.rows, metrics), write_id
+        )
+
+    # hooks (lakeworks.hooks): observers of every write; lineage and profiles use them ----
+    def _started(self, ctx: Context, name: str, operation: str, write_id: str) -> None:
+        self.platform.hooks.emit(
+            "write_started",
+            ctx=ctx,
+            table=name,
+            operation=operation,
+            write_id=write_id,
+            inputs=current_inputs(),
+        )
+
+    def _failed(
+        self, ctx: Context, name: str, operation: str, write_id: str, error: BaseException
+    ) -> None:
+        self.platform.hooks.emit(
+            "write_failed",
+            ctx=ctx,
+            table=name,
+            operation=operation,
+            write_id=write_id,
+            inputs=current_inputs(),
+            error=error,
+        )
+
+    def _finished(self, ctx: Context, result: WriteResult, write_id: str) -> WriteResult:
+        self.platform.hooks.emit(
+            "write_finished",
+            ctx=ctx,
+            table=result.table,
+            operation=result.operation,
+            write_id=write_id,
+            inputs=current_inputs(),
+            version=result.version,
+            rows=result.rows,
+        )
+        return result
 
     def _entry_for_write(
         self, ctx: Context, name: str, mode: str, description: str | None

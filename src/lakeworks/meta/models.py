@@ -157,3 +157,146 @@ class TaskRunRow(Base):
 
 
 # quality and lineage (migration 0003) ------------------------------------------------------
+
+
+# quality and lineage (migration 0003) ------------------------------------------------------
+class QualityCheckRow(Base):
+    """A data quality check declared on a table."""
+
+    __tablename__ = "quality_checks"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "table_name", "name", name="uq_quality_checks_name"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), nullable=False)
+    table_name: Mapped[str] = mapped_column(String(128), nullable=False)
+    name: Mapped[str] = mapped_column(String(256), nullable=False)
+    kind: Mapped[str] = mapped_column(String(64), nullable=False)
+    spec: Mapped[dict] = mapped_column(JSON, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    created_by: Mapped[str] = mapped_column(String(256), nullable=False)
+
+
+class QualityResultRow(Base):
+    """The outcome of one check on one table version."""
+
+    __tablename__ = "quality_results"
+    __table_args__ = (Index("ix_quality_results_table", "workspace_id", "table_name", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), nullable=False)
+    table_name: Mapped[str] = mapped_column(String(128), nullable=False)
+    table_version: Mapped[int | None] = mapped_column(BigInteger)
+    run_id: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    trigger: Mapped[str] = mapped_column(String(32), nullable=False)
+    check_name: Mapped[str] = mapped_column(String(256), nullable=False)
+    kind: Mapped[str] = mapped_column(String(64), nullable=False)
+    severity: Mapped[str] = mapped_column(String(16), nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    violating: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    total: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    observed: Mapped[float | None] = mapped_column(Float)
+    message: Mapped[str] = mapped_column(Text, nullable=False)
+    sample: Mapped[list | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class TableProfileRow(Base):
+    """The profile of one table version: per-column statistics as compact JSON."""
+
+    __tablename__ = "table_profiles"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "table_name", "table_version", name="uq_table_profiles"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), nullable=False)
+    table_name: Mapped[str] = mapped_column(String(128), nullable=False)
+    table_version: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    rows: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    profile: Mapped[dict] = mapped_column(JSON, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class LineageRunRow(Base):
+    """One job run that wrote a table version: a SQL statement, a load, a pipeline task."""
+
+    __tablename__ = "lineage_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), nullable=False)
+    run_uuid: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    job: Mapped[str] = mapped_column(String(512), nullable=False)
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    pipeline: Mapped[str | None] = mapped_column(String(128))
+    pipeline_run_id: Mapped[int | None] = mapped_column(BigInteger)
+    task: Mapped[str | None] = mapped_column(String(128))
+    sql: Mapped[str | None] = mapped_column(Text)
+    table_name: Mapped[str] = mapped_column(String(128), nullable=False)
+    table_version: Mapped[int | None] = mapped_column(BigInteger)
+    operation: Mapped[str] = mapped_column(String(32), nullable=False)
+    user: Mapped[str] = mapped_column(String(256), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class LineageEdgeRow(Base):
+    """An input of a lineage run: a table version, a file, a query or a URL."""
+
+    __tablename__ = "lineage_edges"
+    __table_args__ = (
+        Index("ix_lineage_edges_source", "workspace_id", "source_kind", "source_name"),
+        Index("ix_lineage_edges_target", "workspace_id", "target_table"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[int] = mapped_column(
+        ForeignKey("lineage_runs.id", ondelete="CASCADE"), nullable=False
+    )
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), nullable=False)
+    source_kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    source_name: Mapped[str] = mapped_column(Text, nullable=False)
+    source_version: Mapped[int | None] = mapped_column(BigInteger)
+    target_table: Mapped[str] = mapped_column(String(128), nullable=False)
+    target_version: Mapped[int | None] = mapped_column(BigInteger)
+    columns: Mapped[dict | None] = mapped_column(JSON)
+
+
+class FeatureDefinitionRow(Base):
+    """One version of a feature definition (entity, view or service); versions only grow."""
+
+    __tablename__ = "feature_definitions"
+    __table_args__ = (
+        UniqueConstraint(
+            "workspace_id", "kind", "name", "version", name="uq_feature_definitions_version"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), nullable=False)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    name: Mapped[str] = mapped_column(String(128), nullable=False)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    spec: Mapped[dict] = mapped_column(JSON, nullable=False)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    created_by: Mapped[str] = mapped_column(String(256), nullable=False)
+
+
+class FeatureMaterializationRow(Base):
+    """A materialization (or push) of a feature view into the online store."""
+
+    __tablename__ = "feature_materializations"
+    __table_args__ = (Index("ix_feature_materializations_view", "workspace_id", "view"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), nullable=False)
+    view: Mapped[str] = mapped_column(String(128), nullable=False)
+    view_version: Mapped[int] = mapped_column(Integer, nullable=False)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    start_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    end_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    rows: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    finished_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    created_by: Mapped[str] = mapped_column(String(256), nullable=False)

@@ -1,0 +1,87 @@
+"""Prometheus counters for check runs and quarantined rows, and webhook alerts."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import httpx
+from prometheus_client import CollectorRegistry, Counter
+from prometheus_client.exposition import generate_latest
+
+from lakeworks.quality.reports import QualityReport
+
+log = logging.getLogger("lakeworks.quality")
+
+
+class QualityMetrics:
+    """Counters of one platform (their own registry, as the server's HTTP metrics)."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.checks = Counter(
+            "lakeworks_quality_checks_total",
+            "Check evaluations by workspace, table and status (passed, failed, warned)",
+            ["workspace", "table", "status"],
+            registry=self.registry,
+        )
+        self.quarantined = Counter(
+            "lakeworks_quality_rows_quarantined_total",
+            "Rows the quality gate sent to <table>__quarantine",
+            ["workspace", "table"],
+            registry=self.registry,
+        )
+        self.refused = Counter(
+            "lakeworks_quality_writes_refused_total",
+            "Writes the quality gate refused (a table-level check of error severity failed)",
+            ["workspace", "table"],
+            registry=self.registry,
+        )
+
+    def observe(self, report: QualityReport, refused: bool = False) -> None:
+        for result in report.results:
+            self.checks.labels(report.workspace, report.table, result.status).inc()
+        if report.rows_quarantined:
+            self.quarantined.labels(report.workspace, report.table).inc(report.rows_quarantined)
+        if refused:
+            self.refused.labels(report.workspace, report.table).inc()
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
+
+
+def payload(report: QualityReport) -> dict[str, Any]:
+    """The JSON body of an alert."""
+    return {
+        "workspace": report.workspace,
+        "table": report.table,
+        "version": report.version,
+        "run_id": report.run_id,
+        "trigger": report.trigger,
+        "passed": report.passed,
+        "rows_quarantined": report.rows_quarantined,
+        "summary": report.summary(),
+        "problems": [
+            {
+                "check": r.check,
+                "status": r.status,
+                "severity": r.severity,
+                "violating": r.violating,
+                "total": r.total,
+                "message": r.message,
+            }
+            for r in report.failed + report.warned
+        ],
+    }
+
+
+def send(report: QualityReport, urls: set[str], timeout: float = 5.0) -> None:
+    """POST the report to each webhook URL; an unreachable hook is logged, never raised."""
+    if not urls or not (report.failed or report.warned):
+        return
+    body = payload(report)
+    for url in sorted(urls):
+        try:
+            httpx.post(url, json=body, timeout=timeout).raise_for_status()
+        except httpx.HTTPError as exc:
+            log.warning("quality alert to %s failed: %s", url, exc)

@@ -1,0 +1,135 @@
+"""Checks compiled to DuckDB SQL: one aggregate query evaluates every check in one scan.
+
+Each row-level check becomes a predicate that is TRUE when a row violates it; the summary
+query counts them with ``count_if``. Table-level checks become one aggregate each
+(``count(*)``, ``max(col)``, ``avg(col)``...). Most kinds are one line in ``_VIOLATION``
+or ``_AGGREGATE``; ``unique`` is the exception (a distinct count, and a window when
+flagging rows).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from lakeworks.lake.scans import quote
+from lakeworks.quality.checks import Check
+
+
+def literal(value: Any) -> str:
+    """A Python value as a DuckDB literal."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, datetime):
+        kind = "TIMESTAMPTZ" if value.tzinfo else "TIMESTAMP"
+        return f"{kind} '{value.isoformat()}'"
+    if isinstance(value, date):
+        return f"DATE '{value.isoformat()}'"
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def ref_view(check: Check) -> str:
+    """The view name under which a referential check's other table is registered."""
+    return f"__lw_ref_{check.params['table']}"
+
+
+def _range(expr: str, low: Any, high: Any) -> str:
+    parts = []
+    if low is not None:
+        parts.append(f"{expr} < {literal(low)}")
+    if high is not None:
+        parts.append(f"{expr} > {literal(high)}")
+    return " OR ".join(parts)
+
+
+def _keys(check: Check) -> str:
+    return ", ".join(quote(c) for c in check.columns)
+
+
+def _any_null(check: Check) -> str:
+    return " OR ".join(f"{quote(c)} IS NULL" for c in check.columns)
+
+
+_VIOLATION = {
+    "not_null": lambda c, col: f"{col} IS NULL",
+    "accepted_values": lambda c, col: (
+        f"{col} NOT IN ({', '.join(literal(v) for v in c.params['values'])})"
+    ),
+    "between": lambda c, col: _range(col, c.params.get("min"), c.params.get("max")),
+    "matches": lambda c, col: f"NOT regexp_matches({col}, {literal(c.params['pattern'])})",
+    "length": lambda c, col: _range(f"length({col})", c.params.get("min"), c.params.get("max")),
+    "references": lambda c, col: (
+        f"{col} NOT IN (SELECT {quote(c.params['key'])} FROM {quote(ref_view(c))} "
+        f"WHERE {quote(c.params['key'])} IS NOT NULL)"
+    ),
+    "expression": lambda c, col: f"NOT ({c.params['sql']})",
+}
+
+_AGGREGATE = {
+    "row_count": lambda c, col: "count(*)",
+    "row_count_anomaly": lambda c, col: "count(*)",
+    "freshness": lambda c, col: f"max({col})",
+    "mean": lambda c, col: f"avg({col})",
+    "stddev": lambda c, col: f"stddev_samp({col})",
+    "quantile": lambda c, col: f"quantile_cont({col}, {c.params['q']})",
+    "null_rate_anomaly": lambda c, col: f"count_if({col} IS NULL) / nullif(count(*), 0)",
+}
+
+
+def violation(check: Check) -> str:
+    """SQL that is TRUE for a row violating the row-level ``check`` (never NULL)."""
+    if check.kind == "unique":
+        raise ValueError("unique is judged over the whole table; see flag()")
+    column = quote(check.columns[0]) if check.columns else ""
+    return f"coalesce(({_VIOLATION[check.kind](check, column)}), FALSE)"
+
+
+def summary(check: Check) -> str:
+    """One aggregate: the violating count (row-level) or the observed value (table-level)."""
+    if check.kind == "unique":
+        keys = _keys(check)
+        distinct = f"count(DISTINCT ({keys}))" if len(check.columns) > 1 else f"count(DISTINCT {keys})"
+        return f"count(*) FILTER (WHERE NOT ({_any_null(check)})) - {distinct}"
+    if check.row_level:
+        return f"count_if({violation(check)})"
+    column = quote(check.columns[0]) if check.columns else ""
+    return _AGGREGATE[check.kind](check, column)
+
+
+def summary_query(checks: list[Check], view: str) -> str:
+    """One scan of ``view``: ``n`` (rows) and ``c0, c1, ...`` for each check in order."""
+    parts = ["count(*) AS n"] + [f"{summary(c)} AS c{i}" for i, c in enumerate(checks)]
+    return f"SELECT {', '.join(parts)} FROM {quote(view)}"
+
+
+def flag(check: Check, view: str, existing: str | None = None) -> str:
+    """SQL TRUE for a row of ``view`` that violates ``check``, for splitting rows.
+
+    For ``unique`` a row violates when its key repeats within ``view`` or, when given,
+    already exists in ``existing`` (a view name or a parenthesised subquery).
+    """
+    if check.kind != "unique":
+        return violation(check)
+    keys = _keys(check)
+    repeated = f"count(*) OVER (PARTITION BY {keys}) > 1"
+    if existing is not None:
+        key_tuple = f"({keys})" if len(check.columns) > 1 else keys
+        repeated += f" OR {key_tuple} IN (SELECT {keys} FROM {existing})"
+    return f"(NOT ({_any_null(check)}) AND ({repeated}))"
+
+
+def sample_query(check: Check, view: str, limit: int) -> str:
+    """Some rows that violate the row-level ``check``."""
+    if check.kind == "unique":
+        keys = _keys(check)
+        key_tuple = f"({keys})" if len(check.columns) > 1 else keys
+        return (
+            f"SELECT * FROM {quote(view)} WHERE {key_tuple} IN (SELECT {keys} FROM "
+            f"{quote(view)} WHERE NOT ({_any_null(check)}) GROUP BY ALL HAVING count(*) > 1) "
+            f"LIMIT {int(limit)}"
+        )
+    return f"SELECT * FROM {quote(view)} WHERE {violation(check)} LIMIT {int(limit)}"

@@ -1,0 +1,183 @@
+"""Run compiled checks on a DuckDB view and judge each one: passed, failed or warned."""
+
+from __future__ import annotations
+
+import json
+import math
+import statistics
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+import duckdb
+
+from lakeworks.quality import compile as sql
+from lakeworks.quality.checks import Check
+
+SAMPLE_ROWS = 5
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one check came out (before it is stored as a CheckResult)."""
+
+    check: Check
+    status: str  # passed | failed | warned
+    violating: int
+    total: int
+    observed: float | None
+    message: str
+    sample: list[dict[str, Any]] | None = None
+
+
+History = Callable[[Check], list[float]]
+
+
+def run(
+    con: duckdb.DuckDBPyConnection,
+    view: str,
+    checks: list[Check],
+    history: History,
+    now: datetime | None = None,
+    sample_rows: int = SAMPLE_ROWS,
+) -> list[Outcome]:
+    """Evaluate ``checks`` over ``view`` in one scan, plus one small query per failing
+    row-level check for its sample of violating rows."""
+    if not checks:
+        return []
+    row = con.sql(sql.summary_query(checks, view)).fetchall()[0]
+    total, values = row[0], row[1:]
+    now = now or datetime.now(UTC)
+    outcomes = [judge(c, total, v, history, now) for c, v in zip(checks, values, strict=True)]
+    return [
+        _with_sample(con, view, o, sample_rows) if o.status != "passed" and o.check.row_level else o
+        for o in outcomes
+    ]
+
+
+def judge(check: Check, total: int, value: Any, history: History, now: datetime) -> Outcome:
+    """Decide one check from the aggregate ``value`` the summary query computed."""
+    if check.row_level:
+        passed, message = _row_level(check, int(value or 0), total)
+        return _outcome(check, passed, int(value or 0), total, None, message)
+    return _TABLE_LEVEL[check.kind](check, total, value, history, now)
+
+
+def _outcome(
+    check: Check, passed: bool, violating: int, total: int, observed: Any, message: str
+) -> Outcome:
+    status = "passed" if passed else ("failed" if check.severity == "error" else "warned")
+    number = float(observed) if isinstance(observed, int | float) else None
+    return Outcome(check, status, violating, total, number, message)
+
+
+def _row_level(check: Check, violating: int, total: int) -> tuple[bool, str]:
+    if total == 0:
+        return True, "the table has no rows, so no row violates"
+    percent = 100.0 * violating / total
+    limit_rows = check.max_rows if check.max_rows is not None or check.max_percent else 0
+    too_many = limit_rows is not None and violating > limit_rows
+    too_many |= check.max_percent is not None and percent > check.max_percent
+    allowed = []
+    if limit_rows is not None:
+        allowed.append(f"{limit_rows} rows")
+    if check.max_percent is not None:
+        allowed.append(f"{check.max_percent}%")
+    what = "rows repeat a key" if check.kind == "unique" else "rows violate"
+    message = f"{violating} of {total} {what} ({percent:.2f}%; allowed {' or '.join(allowed)})"
+    return not too_many, message
+
+
+def _bounds(check: Check, observed: Any, what: str) -> tuple[bool, str]:
+    low, high = check.params.get("min"), check.params.get("max")
+    inside = (low is None or observed >= low) and (high is None or observed <= high)
+    expected = f"[{'-inf' if low is None else low}, {'inf' if high is None else high}]"
+    return inside, f"{what} is {observed:g}, expected within {expected}"
+
+
+def _row_count(check: Check, total: int, value: Any, history: History, now: datetime) -> Outcome:
+    passed, message = _bounds(check, total, "the row count")
+    return _outcome(check, passed, 0, total, total, message)
+
+
+def _statistic(check: Check, total: int, value: Any, history: History, now: datetime) -> Outcome:
+    what = f"the {check.kind} of {check.columns[0]}"
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        need = "two non-null values" if check.kind == "stddev" else "a non-null value"
+        message = f"{what} is undefined: the table has {total} rows and it needs {need}"
+        return _outcome(check, False, 0, total, None, message)
+    passed, message = _bounds(check, float(value), what)
+    return _outcome(check, passed, 0, total, value, message)
+
+
+def _freshness(check: Check, total: int, value: Any, history: History, now: datetime) -> Outcome:
+    column = check.columns[0]
+    if value is None:
+        message = f"{column} has no non-null values ({total} rows), so the table is not fresh"
+        return _outcome(check, False, 0, total, None, message)
+    newest = _as_utc(value)
+    age = (now - newest).total_seconds()
+    limit = check.params["max_age_s"]
+    message = f"newest {column} is {newest.isoformat()}, {age:.0f}s old (allowed {limit:.0f}s)"
+    return _outcome(check, age <= limit, 0, total, age, message)
+
+
+def _as_utc(value: date | datetime) -> datetime:
+    if not isinstance(value, datetime):
+        value = datetime(value.year, value.month, value.day)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _anomaly(check: Check, total: int, value: Any, history: History, now: datetime) -> Outcome:
+    what = "the row count" if check.kind == "row_count_anomaly" else f"the null rate of {check.columns[0]}"
+    if value is None:
+        message = f"{what} is undefined on an empty table; nothing to compare"
+        return _outcome(check, True, 0, total, None, message)
+    observed = float(value)
+    past = history(check)[-check.params["window"] :]
+    if len(past) < check.params["min_history"]:
+        message = (
+            f"{what} is {observed:g}; not enough history to judge "
+            f"({len(past)} of {check.params['min_history']} earlier versions)"
+        )
+        return _outcome(check, True, 0, total, observed, message)
+    mean, spread = statistics.fmean(past), statistics.pstdev(past)
+    if spread == 0:
+        z = 0.0 if math.isclose(observed, mean) else math.inf
+    else:
+        z = abs(observed - mean) / spread
+    message = (
+        f"{what} is {observed:g}; history mean {mean:g}, stddev {spread:g} over "
+        f"{len(past)} versions: z = {z:.2f} (allowed {check.params['z']:g})"
+    )
+    return _outcome(check, z <= check.params["z"], 0, total, observed, message)
+
+
+_TABLE_LEVEL = {
+    "row_count": _row_count,
+    "freshness": _freshness,
+    "mean": _statistic,
+    "stddev": _statistic,
+    "quantile": _statistic,
+    "null_rate_anomaly": _anomaly,
+    "row_count_anomaly": _anomaly,
+}
+
+
+def _with_sample(
+    con: duckdb.DuckDBPyConnection, view: str, outcome: Outcome, limit: int
+) -> Outcome:
+    data = con.sql(sql.sample_query(outcome.check, view, limit)).to_arrow_table()
+    return Outcome(**{**outcome.__dict__, "sample": json_rows(data.to_pylist())})
+
+
+def json_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows as JSON-safe values (times as ISO text, NaN as null)."""
+    return json.loads(json.dumps(rows, default=_encode), parse_constant=lambda _: None)
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)

@@ -1,0 +1,283 @@
+"""Catalog access for checks, check results and profiles; returns frozen dataclasses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from lakeworks.errors import AlreadyExistsError, NotFoundError
+from lakeworks.meta.catalog import Catalog, aware, now
+from lakeworks.meta.models import QualityCheckRow, QualityResultRow, TableProfileRow
+from lakeworks.quality.checks import Check
+from lakeworks.quality.evaluate import Outcome
+
+
+@dataclass(frozen=True)
+class CheckInfo:
+    """A check attached to a table."""
+
+    id: int
+    table: str
+    name: str
+    kind: str
+    check: Check
+    created_at: datetime
+    created_by: str
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One stored outcome of one check on one table version."""
+
+    id: int
+    table: str
+    version: int | None
+    run_id: str
+    trigger: str  # manual | write
+    check: str
+    kind: str
+    severity: str
+    status: str  # passed | failed | warned
+    violating: int
+    total: int
+    observed: float | None
+    message: str
+    sample: list[dict[str, Any]] | None
+    created_at: datetime
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The profile of one table version: ``columns`` maps a column to its statistics."""
+
+    table: str
+    version: int
+    rows: int
+    columns: dict[str, dict[str, Any]]
+    created_at: datetime
+
+
+class QualityStore:
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+
+    # checks -------------------------------------------------------------------------
+    def add_checks(self, workspace: str, table: str, checks: list[Check], user: str) -> list[CheckInfo]:
+        ws = self.catalog.workspace(workspace)
+        try:
+            with self.catalog.session() as s:
+                rows = [
+                    QualityCheckRow(
+                        workspace_id=ws.id,
+                        table_name=table,
+                        name=c.name,
+                        kind=c.kind,
+                        spec=c.to_spec(),
+                        created_at=now(),
+                        created_by=user,
+                    )
+                    for c in checks
+                ]
+                s.add_all(rows)
+                s.flush()
+                return [_check(r) for r in rows]
+        except IntegrityError as exc:
+            raise AlreadyExistsError(
+                f"table {table!r} already has a check of that name",
+                hint="remove it first, or pass name=... to the check",
+                table=table,
+            ) from exc
+
+    def checks(self, workspace: str, table: str) -> list[CheckInfo]:
+        ws = self.catalog.workspace(workspace)
+        with self.catalog.session() as s:
+            rows = s.scalars(
+                select(QualityCheckRow)
+                .where(QualityCheckRow.workspace_id == ws.id, QualityCheckRow.table_name == table)
+                .order_by(QualityCheckRow.id)
+            )
+            return [_check(r) for r in rows]
+
+    def remove_check(self, workspace: str, table: str, name: str) -> None:
+        ws = self.catalog.workspace(workspace)
+        with self.catalog.session() as s:
+            done = s.execute(
+                delete(QualityCheckRow).where(
+                    QualityCheckRow.workspace_id == ws.id,
+                    QualityCheckRow.table_name == table,
+                    QualityCheckRow.name == name,
+                )
+            )
+            if not done.rowcount:
+                raise NotFoundError(
+                    f"table {table!r} has no check named {name!r}",
+                    hint=f"list them with `lakeworks quality list {table}`",
+                    table=table,
+                    check=name,
+                )
+
+    # results ------------------------------------------------------------------------
+    def save_results(
+        self,
+        workspace: str,
+        table: str,
+        version: int | None,
+        run_id: str,
+        trigger: str,
+        outcomes: list[Outcome],
+    ) -> list[CheckResult]:
+        ws = self.catalog.workspace(workspace)
+        at = now()
+        with self.catalog.session() as s:
+            rows = [
+                QualityResultRow(
+                    workspace_id=ws.id,
+                    table_name=table,
+                    table_version=version,
+                    run_id=run_id,
+                    trigger=trigger,
+                    check_name=o.check.name,
+                    kind=o.check.kind,
+                    severity=o.check.severity,
+                    status=o.status,
+                    violating=o.violating,
+                    total=o.total,
+                    observed=o.observed,
+                    message=o.message,
+                    sample=o.sample,
+                    created_at=at,
+                )
+                for o in outcomes
+            ]
+            s.add_all(rows)
+            s.flush()
+            return [_result(r) for r in rows]
+
+    def results(
+        self,
+        workspace: str,
+        table: str,
+        *,
+        run_id: str | None = None,
+        check: str | None = None,
+        limit: int = 100,
+    ) -> list[CheckResult]:
+        """Newest first."""
+        ws = self.catalog.workspace(workspace)
+        query = select(QualityResultRow).where(
+            QualityResultRow.workspace_id == ws.id, QualityResultRow.table_name == table
+        )
+        if run_id:
+            query = query.where(QualityResultRow.run_id == run_id)
+        if check:
+            query = query.where(QualityResultRow.check_name == check)
+        with self.catalog.session() as s:
+            rows = s.scalars(query.order_by(QualityResultRow.id.desc()).limit(limit))
+            return [_result(r) for r in rows]
+
+    def observed_history(
+        self, workspace_id: int, table: str, check: str, limit: int, before: int
+    ) -> list[float]:
+        """What ``check`` observed on versions before ``before``, oldest first, one each."""
+        with self.catalog.session() as s:
+            rows = s.execute(
+                select(QualityResultRow.table_version, QualityResultRow.observed)
+                .where(
+                    QualityResultRow.workspace_id == workspace_id,
+                    QualityResultRow.table_name == table,
+                    QualityResultRow.check_name == check,
+                    QualityResultRow.observed.is_not(None),
+                    QualityResultRow.table_version < before,
+                )
+                .order_by(QualityResultRow.id.desc())
+                .limit(limit * 4)
+            ).all()
+        per_version: dict[int, float] = {}
+        for version, observed in rows:
+            per_version.setdefault(version, observed)
+        return [per_version[v] for v in sorted(per_version)][-limit:]
+
+    # profiles -----------------------------------------------------------------------
+    def save_profile(self, workspace: str, table: str, version: int, rows: int, columns: dict) -> Profile:
+        ws = self.catalog.workspace(workspace)
+        with self.catalog.session() as s:
+            existing = s.scalar(_profile_query(ws.id, table, version))
+            if existing is not None:
+                return _profile(existing)
+            row = TableProfileRow(
+                workspace_id=ws.id,
+                table_name=table,
+                table_version=version,
+                rows=rows,
+                profile=columns,
+                created_at=now(),
+            )
+            s.add(row)
+            s.flush()
+            return _profile(row)
+
+    def profile(self, workspace: str, table: str, version: int | None) -> Profile | None:
+        ws = self.catalog.workspace(workspace)
+        with self.catalog.session() as s:
+            query = (
+                _profile_query(ws.id, table, version)
+                if version is not None
+                else select(TableProfileRow)
+                .where(TableProfileRow.workspace_id == ws.id, TableProfileRow.table_name == table)
+                .order_by(TableProfileRow.table_version.desc())
+                .limit(1)
+            )
+            row = s.scalar(query)
+            return _profile(row) if row is not None else None
+
+
+def _profile_query(workspace_id: int, table: str, version: int):  # noqa: ANN202
+    return select(TableProfileRow).where(
+        TableProfileRow.workspace_id == workspace_id,
+        TableProfileRow.table_name == table,
+        TableProfileRow.table_version == version,
+    )
+
+
+def _check(row: QualityCheckRow) -> CheckInfo:
+    return CheckInfo(
+        row.id,
+        row.table_name,
+        row.name,
+        row.kind,
+        Check.from_spec(row.spec),
+        aware(row.created_at),
+        row.created_by,
+    )
+
+
+def _result(row: QualityResultRow) -> CheckResult:
+    return CheckResult(
+        id=row.id,
+        table=row.table_name,
+        version=row.table_version,
+        run_id=row.run_id,
+        trigger=row.trigger,
+        check=row.check_name,
+        kind=row.kind,
+        severity=row.severity,
+        status=row.status,
+        violating=row.violating,
+        total=row.total,
+        observed=row.observed,
+        message=row.message,
+        sample=row.sample,
+        created_at=aware(row.created_at),
+    )
+
+
+def _profile(row: TableProfileRow) -> Profile:
+    return Profile(row.table_name, row.table_version, row.rows, row.profile, aware(row.created_at))
