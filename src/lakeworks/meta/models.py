@@ -157,9 +157,6 @@ class TaskRunRow(Base):
 
 
 # quality and lineage (migration 0003) ------------------------------------------------------
-
-
-# quality and lineage (migration 0003) ------------------------------------------------------
 class QualityCheckRow(Base):
     """A data quality check declared on a table."""
 
