@@ -17,7 +17,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from lakeworks.context import Context
-from lakeworks.errors import ConflictError, InvalidInputError
+from lakeworks.errors import ConflictError, InvalidInputError, LakeworksError
 from lakeworks.meta.catalog import now
 from lakeworks.pipelines import registry
 from lakeworks.pipelines.definitions import Pipeline
@@ -258,7 +258,12 @@ class Pipelines:
         return self.store.run(run.workspace, run.id, with_tasks=False)
 
     def _execute(self, pipeline: Pipeline, run: RunInfo) -> str:
-        execution = RunExecution(self, pipeline, run, self.executor)
+        try:
+            executor = self.executor
+        except LakeworksError as exc:  # e.g. the Dask scheduler is unreachable
+            self.store.finish_run(run.id, "failed", str(exc))
+            raise
+        execution = RunExecution(self, pipeline, run, executor)
         self._live[run.id] = execution
         try:
             return execution.execute()

@@ -9,8 +9,11 @@ reachable from them (PostgreSQL and S3 in production).
 
 from __future__ import annotations
 
+import socket
 import uuid
 from typing import Any
+
+import cloudpickle
 
 from lakeworks.errors import MissingDependencyError, UnavailableError
 from lakeworks.pipelines.calls import Outcome, TaskCall, run_task
@@ -27,6 +30,7 @@ class DaskExecutor(Executor):
             raise MissingDependencyError("distributed") from exc
         self.address = address
         try:
+            _probe(address, timeout)  # a refused port fails now, not after the timeout
             self.client = Client(address, timeout=timeout, set_as_default=False)
         except (OSError, TimeoutError) as exc:
             raise UnavailableError(
@@ -39,7 +43,10 @@ class DaskExecutor(Executor):
     def submit(self, call: TaskCall, done: Done) -> Any:
         key = f"lw-{call.run_id}-{call.task}-{call.attempt}-{uuid.uuid4().hex[:8]}"
         try:
-            future = self.client.submit(_run_on_worker, call, key=key, pure=False)
+            # cloudpickle here: Dask's own pickling would refer to pipeline files by a
+            # module name the scheduler and workers cannot import.
+            payload = cloudpickle.dumps(call)
+            future = self.client.submit(_run_on_worker, payload, key=key, pure=False)
         except Exception as exc:
             done(lost(f"cannot submit task {call.task!r} to {self.address}: {exc}"))
             return None
@@ -54,10 +61,15 @@ class DaskExecutor(Executor):
         self.client.close()
 
 
-def _run_on_worker(call: TaskCall) -> Outcome:
+def _probe(address: str, timeout: float) -> None:
+    host, _, port = address.split("://", 1)[-1].rpartition(":")
+    socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+
+
+def _run_on_worker(payload: bytes) -> Outcome:
     from distributed import get_worker
 
-    return run_task(call, worker=get_worker().address)
+    return run_task(cloudpickle.loads(payload), worker=get_worker().address)
 
 
 def _outcome(future: Any) -> Outcome:

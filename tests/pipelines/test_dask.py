@@ -1,0 +1,193 @@
+"""The Dask executor against a real cluster: a scheduler and two workers on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from lakeworks.config import Settings
+from lakeworks.context import Context
+from lakeworks.errors import UnavailableError
+from lakeworks.pipelines.executors import make_executor
+from lakeworks.platform import Platform
+from tests.conftest import free_port
+
+pytestmark = pytest.mark.slow
+DASK = str(Path(sys.executable).parent / "dask")
+
+
+def _wait_for_port(port: int, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(f"nothing listens on port {port} after {seconds} s")
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, list]]:
+    """A dask scheduler and two single-thread workers (no nanny: a kill is a real loss)."""
+    port = free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    logs = tmp_path_factory.mktemp("dask")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    procs = [
+        subprocess.Popen(
+            [DASK, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+            stdout=subprocess.DEVNULL,
+            stderr=open(logs / "scheduler.log", "w"),  # noqa: SIM115
+            env=env,
+        )
+    ]
+    try:
+        _wait_for_port(port, 30)
+        workers = [
+            subprocess.Popen(
+                [DASK, "worker", address, "--nthreads", "1", "--no-nanny", "--no-dashboard"]
+                + ["--host", "127.0.0.1", "--name", f"w{i}"],
+                stdout=subprocess.DEVNULL,
+                stderr=open(logs / f"worker{i}.log", "w"),  # noqa: SIM115
+                env=env,
+            )
+            for i in range(2)
+        ]
+        procs += workers
+        from distributed import Client
+
+        with Client(address, timeout=30) as client:
+            client.wait_for_workers(2, timeout=60)
+        yield address, workers
+    finally:
+        for proc in reversed(procs):
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(3)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)
+
+
+@pytest.fixture
+def dask_platform(settings: Settings, cluster: tuple[str, list]) -> Iterator[Platform]:
+    platform = Platform.open(settings.model_copy(update={"executor": cluster[0]}))
+    platform.catalog.create_workspace("default", "tester", exist_ok=True)
+    yield platform
+    platform.pipelines.close()
+    platform.close()
+
+
+def test_a_run_on_the_cluster(dask_platform: Platform, define) -> None:  # noqa: ANN001
+    ctx = Context("default", "tester")
+    service = dask_platform.pipelines
+    service.register(
+        ctx,
+        define(
+            """
+            import os
+            p = Pipeline("on_dask", params={"n": Param(int, 4)})
+
+            @p.task
+            def square(n, context):
+                print("on worker", context.attempt)
+                return n * n
+
+            @p.task(retries=1, retry_delay=0)
+            def fails(square):
+                raise ValueError(f"bad {square}")
+
+            p.add("wide", lambda square: [square] * 3)
+            """
+        ),
+    )
+    run = service.run(ctx, "on_dask")
+    assert run.state == "failed", run.tasks
+    assert run.task("square").result["value"] == 16
+    assert run.task("square").worker.startswith("tcp://127.0.0.1:")
+    assert run.task("wide").state == "succeeded"
+    assert run.task("fails").attempts == 2 and "ValueError: bad 16" in run.task("fails").error
+    assert service.task_logs(ctx, run.id, "square") == "on worker 1\n"
+
+
+def test_a_worker_killed_mid_task_means_a_retry_elsewhere(
+    dask_platform: Platform,
+    cluster: tuple[str, list],
+    define,
+    tmp_path,  # noqa: ANN001
+) -> None:
+    ctx = Context("default", "tester")
+    service = dask_platform.pipelines
+    pids = tmp_path / "pids"
+    service.register(
+        ctx,
+        define(
+            f"""
+            import os
+            p = Pipeline("victim")
+
+            @p.task(retries=1, retry_delay=0, timeout=60)
+            def slow():
+                with open({str(pids)!r}, "a") as f:
+                    f.write(f"{{os.getpid()}}\\n")
+                time.sleep(2)
+                return os.getpid()
+
+            p.add("after", lambda slow: slow)
+            """
+        ),
+    )
+    run = service.run(ctx, "victim", wait=False)
+    deadline = time.monotonic() + 30
+    while not pids.exists() or not pids.read_text().strip():
+        assert time.monotonic() < deadline, "the task never started"
+        time.sleep(0.05)
+    victim = int(pids.read_text().split()[0])
+    [worker] = [w for w in cluster[1] if w.pid == victim]
+    os.kill(worker.pid, signal.SIGKILL)
+    worker.wait(10)
+    done = service.wait(ctx, run.id, timeout=60)
+    assert done.state == "succeeded", done.error
+    survivor = done.task("slow").result["value"]
+    assert survivor != victim
+    assert [int(p) for p in pids.read_text().split()] == [victim, survivor]
+    assert done.task("after").state == "succeeded"
+
+
+def test_an_unreachable_scheduler_is_a_clear_error() -> None:
+    port = free_port()
+    started = time.monotonic()
+    with pytest.raises(
+        UnavailableError, match=f"cannot reach the Dask scheduler at tcp://127.0.0.1:{port}"
+    ) as info:
+        make_executor(f"tcp://127.0.0.1:{port}", None).__class__  # noqa: B018
+    assert "LAKEWORKS_EXECUTOR" in info.value.hint
+    assert time.monotonic() - started < 30
+
+
+def test_a_run_against_an_unreachable_scheduler_fails_definitely(
+    settings: Settings,
+    define,  # noqa: ANN001
+) -> None:
+    platform = Platform.open(
+        settings.model_copy(update={"executor": f"tcp://127.0.0.1:{free_port()}"})
+    )
+    ctx = Context("default", "tester")
+    platform.catalog.create_workspace("default", "tester", exist_ok=True)
+    platform.pipelines.register(ctx, define('p = Pipeline("nowhere")\np.add("a", lambda: 1)\n'))
+    with pytest.raises(UnavailableError):
+        platform.pipelines.run(ctx, "nowhere")
+    [run] = platform.pipelines.runs(ctx, "nowhere")
+    assert run.state == "failed" and "cannot reach the Dask scheduler" in run.error
+    platform.close()
