@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -68,6 +69,7 @@ class Scheduler:
         self._in_flight: set[Future] = set()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.totals: Counter[str] = Counter()  # created, started, recovered, failed so far
 
     def tick(self, moment: datetime | None = None) -> Tick:
         moment = moment or now()
@@ -80,7 +82,9 @@ class Scheduler:
             self._create_for_events(p) for p in pipelines.values() if p.summary.get("triggers")
         )
         started = self._start_queued(pipelines)
-        return Tick(created, started, len(requeued), len(failed))
+        tick = Tick(created, started, len(requeued), len(failed))
+        self.totals.update(asdict(tick))
+        return tick
 
     @property
     def in_flight(self) -> int:
