@@ -13,6 +13,15 @@ if TYPE_CHECKING:
     from lakeworks.ingest.loads import LoadResult
     from lakeworks.lake.sql import Query
     from lakeworks.lake.tables import TableInfo, VersionInfo, WriteResult
+    from lakeworks.lineage import LineageGraph
+    from lakeworks.quality import (
+        Check,
+        CheckInfo,
+        CheckResult,
+        Profile,
+        QualityReport,
+        ReloadResult,
+    )
     from lakeworks.meta.catalog import LoadRecord, TableEntry
     from lakeworks.pipelines.service import BackfillResult, Pipelines
     from lakeworks.pipelines.store import PipelineInfo, RunInfo
@@ -125,8 +134,59 @@ class Workspace:
         """Register, run, backfill and inspect pipelines (``ws.pipelines.run("name")``)."""
         return WorkspacePipelines(self.platform.pipelines, self.ctx)
 
+    # quality and lineage -------------------------------------------------------------
+    @property
+    def quality(self) -> WorkspaceQuality:
+        """Checks, results, gates and profiles: ``ws.quality.add("orders", [qc.not_null("id")])``."""
+        return WorkspaceQuality(self)
+
+    def lineage(self, table: str, version: int | None = None, depth: int = 10) -> LineageGraph:
+        """What ``table`` (a version of it, or all) was made from and what was made from it."""
+        return self.platform.lineage.graph(self.ctx, table, version, depth)
+
     def __repr__(self) -> str:
         return f"<Workspace {self.name!r} as {self.ctx.user!r}>"
+
+
+class WorkspaceQuality:
+    """The quality service bound to one workspace (``ws.quality``).
+
+    Example:
+        >>> from lakeworks.quality import checks as qc
+        >>> ws = lw.connect(home="/tmp/lw-quality-doctest")  # doctest: +SKIP
+        >>> ws.quality.add("orders", [qc.not_null("id"), qc.unique("id")])  # doctest: +SKIP
+        >>> ws.quality.run("orders").passed  # doctest: +SKIP
+        True
+    """
+
+    def __init__(self, ws: Workspace) -> None:
+        self._service = ws.platform.quality
+        self._ctx = ws.ctx
+
+    def add(self, table: str, checks: Check | list[Check]) -> list[CheckInfo]:
+        return self._service.add(self._ctx, table, checks)
+
+    def list(self, table: str) -> list[CheckInfo]:
+        return self._service.checks(self._ctx, table)
+
+    def remove(self, table: str, name: str) -> None:
+        self._service.remove(self._ctx, table, name)
+
+    def run(self, table: str, version: int | None = None) -> QualityReport:
+        return self._service.run(self._ctx, table, version)
+
+    def results(
+        self, table: str, *, run_id: str | None = None, check: str | None = None, limit: int = 100
+    ) -> list[CheckResult]:
+        return self._service.results(self._ctx, table, run_id=run_id, check=check, limit=limit)
+
+    def reload(self, table: str, where: str | None = None) -> ReloadResult:
+        """Write quarantined rows (fixed in ``<table>__quarantine``, or after a check
+        changed) again through the checks; rows that still fail stay quarantined."""
+        return self._service.reload(self._ctx, table, where)
+
+    def profile(self, table: str, version: int | None = None) -> Profile:
+        return self._service.profile(self._ctx, table, version)
 
 
 class WorkspacePipelines:

@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from lakeworks.cli import ingest, init, server, sql, tables, workspaces
+from lakeworks.cli import ingest, init, lineage, quality, server, sql, tables, workspaces
 from lakeworks.cli.session import ErrorReportingGroup, GlobalOptions, options
 
 app = typer.Typer(
@@ -46,6 +46,8 @@ def _global_options(
 
 app.add_typer(tables.app, name="tables")
 app.add_typer(workspaces.app, name="workspaces")
+app.add_typer(quality.app, name="quality")
+app.command("lineage")(lineage.lineage)
 app.command("sql")(sql.sql)
 app.command("ingest")(ingest.ingest)
 app.command("server")(server.server)

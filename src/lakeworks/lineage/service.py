@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("lakeworks.lineage")
 MAX_EDGES = 1000
 _SOURCE_KINDS = {"file": "file", "sql": "query", "http": "url"}
+_KEEPS_ROWS = {"append", "upsert", "delete"}
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,8 @@ class Lineage:
         job = jobs.current_job.get()
         if job is not None:
             nodes += [Node("table", t, v) for t, v in job.reads if Node("table", t, v) not in nodes]
+        if not nodes and inputs.sql:
+            return [Node("query", inputs.sql)]
         return nodes or [Node("data", f"rows written by {ctx.user}")]
 
     def schema(self, ctx: Context, table: str, version: int | None) -> pa.Schema | None:
@@ -150,6 +153,8 @@ class LineageHook(Hook):
     ) -> None:
         job = jobs.current_job.get()
         sources = self.lineage.sources(ctx, inputs)
+        if operation in _KEEPS_ROWS and version > 0:  # the new version holds the previous one
+            sources = [Node("table", table, version - 1), *sources]
         columns = self._columns(ctx, table, version, inputs)
         self.lineage.store.save(
             RunRecord(

@@ -87,16 +87,28 @@ class Check:
                 params[key] = date.fromisoformat(params[key]["date"])
             elif isinstance(params.get(key), dict) and "datetime" in params[key]:
                 params[key] = datetime.fromisoformat(params[key]["datetime"])
-        return _made(
-            kind,
-            tuple(spec.get("columns") or ()),
-            params,
-            spec.get("severity", "error"),
-            spec.get("max_rows"),
-            spec.get("max_percent"),
-            spec.get("name") or None,
-            spec.get("webhook"),
-        )
+        if "sql" in params:
+            params["predicate"] = params.pop("sql")
+        if "max_age_s" in params:
+            params["max_age"] = params.pop("max_age_s")
+        options = {
+            k: spec[k] for k in ("severity", "max_rows", "max_percent", "name", "webhook") if spec.get(k) is not None
+        }
+        columns = list(spec.get("columns") or ())
+        build = globals()[kind]
+        try:
+            if kind == "unique":
+                return build(columns, **params, **options)
+            if columns:
+                if len(columns) != 1:
+                    raise InvalidInputError(f"a {kind} check takes one column, not {columns}")
+                return build(columns[0], **params, **options)
+            return build(**params, **options)
+        except TypeError as exc:
+            raise InvalidInputError(
+                f"the {kind} check cannot be made from {spec}: {exc}",
+                hint="see lakeworks.quality.checks for each kind's arguments",
+            ) from exc
 
 
 def _json_value(value: Any) -> Any:
@@ -258,7 +270,8 @@ def quantile(
     if not isinstance(q, int | float) or not 0 < q < 1:
         raise InvalidInputError(f"quantile q must be between 0 and 1, not {q!r}", column=column)
     params = {"q": float(q), "min": min, "max": max}
-    return _made("quantile", _columns(column), params, name=f"quantile({column}, {q})", **options)
+    options.setdefault("name", f"quantile({column}, {q})")
+    return _made("quantile", _columns(column), params, **options)
 
 
 def null_rate_anomaly(

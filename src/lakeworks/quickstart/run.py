@@ -25,6 +25,7 @@ def main(
     _ingest(ws)
     _query(ws)
     _travel(ws)
+    _quality(ws)
     if serve:
         _serve(settings)
     ws.platform.close()
@@ -83,12 +84,47 @@ def _travel(ws: lw.Workspace) -> None:
     console.print(f"penguins@v0 has {then} rows; the latest version has {now}")
 
 
+def _quality(ws: lw.Workspace) -> None:
+    from lakeworks.cli.lineage import render
+    from lakeworks.quality import checks as qc
+
+    console.rule("4. quality gates and lineage")
+    if not ws.quality.list("penguins"):
+        ws.quality.add(
+            "penguins",
+            [
+                qc.not_null("species"),
+                qc.accepted_values("island", ["Biscoe", "Dream", "Torgersen"]),
+                qc.between("body_mass_g", 2500, 6500),
+                qc.row_count(min=300),
+                qc.mean("flipper_length_mm", 180, 220, severity="warn"),
+            ],
+        )
+    console.print(ws.quality.run("penguins").summary(), markup=False)
+    arrivals = [
+        {"species": "Adelie", "island": "Atlantis", "body_mass_g": 3800, "year": 2011},
+        {"species": "Gentoo", "island": "Biscoe", "body_mass_g": 9999, "year": 2011},
+    ]
+    written = ws.write("penguins", arrivals)
+    held = written.metrics.get("rows_quarantined_by_checks", 0)
+    console.print(f"wrote 2 new penguins: {written.rows} landed, {held} held by failing checks")
+    _show(
+        "rows held by checks (fix them, then `lakeworks quality reload penguins`)",
+        ws.sql(
+            "select raw_record, reason from penguins__quarantine "
+            "where reason like 'check:%' order by quarantined_at desc limit 2"
+        ).arrow(),
+    )
+    console.print("lineage of island_counts:")
+    console.print(render(ws.lineage("island_counts", depth=3)))
+
+
 def _serve(settings: Settings) -> None:
     import uvicorn
 
     from lakeworks.server.app import create_app
 
-    console.rule("4. serve")
+    console.rule("5. serve")
     console.print(
         f"API on http://{settings.host}:{settings.port}  (docs at /docs, "
         "metrics at /metrics; Ctrl-C to stop)"

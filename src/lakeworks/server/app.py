@@ -22,10 +22,17 @@ import lakeworks
 from lakeworks.config import Settings
 from lakeworks.platform import Platform
 from lakeworks.server import errors
-from lakeworks.server.api import sql, system, tables, workspaces
+from lakeworks.server.api import lineage, quality, sql, system, tables, workspaces
 from lakeworks.server.metrics import HttpMetrics, MetricsMiddleware
 
-ROUTERS = (system.router, workspaces.router, tables.router, sql.router)
+ROUTERS = (
+    system.router,
+    workspaces.router,
+    tables.router,
+    sql.router,
+    quality.router,
+    lineage.router,
+)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

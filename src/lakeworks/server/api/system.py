@@ -26,6 +26,7 @@ def health(platform: PlatformDep) -> Health:
 
 
 @router.get("/metrics", include_in_schema=False)
-def metrics(request: Request) -> Response:
-    """Prometheus text exposition of this app's request metrics."""
-    return Response(request.app.state.metrics.render(), media_type=CONTENT_TYPE_LATEST)
+def metrics(request: Request, platform: PlatformDep) -> Response:
+    """Prometheus text exposition of this app's request metrics and the quality counters."""
+    body = request.app.state.metrics.render() + platform.quality.metrics.render()
+    return Response(body, media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,152 @@
+"""/api/v1/workspaces/{ws}/quality/{table}: checks, runs, results, reload, profile."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel, Field
+
+from lakeworks.quality import Check, CheckInfo, CheckResult, QualityReport
+from lakeworks.server.dependencies import ContextDep, PlatformDep
+
+router = APIRouter(prefix="/api/v1/workspaces/{ws}/quality/{table}", tags=["quality"])
+
+
+class CheckIn(BaseModel):
+    """A check as JSON, e.g. ``{"kind": "between", "columns": ["amount"],
+    "params": {"min": 0, "max": 100}, "severity": "warn"}``."""
+
+    kind: str
+    columns: list[str] = Field(default_factory=list)
+    params: dict[str, Any] = Field(default_factory=dict)
+    severity: str = "error"
+    max_rows: int | None = None
+    max_percent: float | None = None
+    name: str | None = None
+    webhook: str | None = None
+
+
+class ChecksIn(BaseModel):
+    checks: list[CheckIn]
+
+
+class CheckOut(BaseModel):
+    name: str
+    kind: str
+    spec: dict[str, Any]
+    created_at: datetime
+    created_by: str
+
+    @classmethod
+    def of(cls, info: CheckInfo) -> CheckOut:
+        return cls(
+            name=info.name,
+            kind=info.kind,
+            spec=info.check.to_spec(),
+            created_at=info.created_at,
+            created_by=info.created_by,
+        )
+
+
+class ResultOut(BaseModel):
+    id: int
+    table: str
+    version: int | None
+    run_id: str
+    trigger: str
+    check: str
+    kind: str
+    severity: str
+    status: str
+    violating: int
+    total: int
+    observed: float | None
+    message: str
+    sample: list[dict[str, Any]] | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, result: CheckResult) -> ResultOut:
+        return cls(**result.__dict__)
+
+
+class ReportOut(BaseModel):
+    table: str
+    version: int | None
+    run_id: str
+    passed: bool
+    summary: str
+    results: list[ResultOut]
+
+    @classmethod
+    def of(cls, report: QualityReport) -> ReportOut:
+        return cls(
+            table=report.table,
+            version=report.version,
+            run_id=report.run_id,
+            passed=report.passed,
+            summary=report.summary(),
+            results=[ResultOut.of(r) for r in report.results],
+        )
+
+
+@router.get("/checks")
+def list_checks(table: str, ctx: ContextDep, platform: PlatformDep) -> list[CheckOut]:
+    return [CheckOut.of(c) for c in platform.quality.checks(ctx, table)]
+
+
+@router.post("/checks", status_code=201)
+def add_checks(table: str, body: ChecksIn, ctx: ContextDep, platform: PlatformDep) -> list[CheckOut]:
+    """Attach checks; a check that cannot run on the table is a 422 naming the problem."""
+    checks = [Check.from_spec(c.model_dump()) for c in body.checks]
+    return [CheckOut.of(c) for c in platform.quality.add(ctx, table, checks)]
+
+
+@router.delete("/checks/{name}", status_code=204)
+def remove_check(table: str, name: str, ctx: ContextDep, platform: PlatformDep) -> Response:
+    platform.quality.remove(ctx, table, name)
+    return Response(status_code=204)
+
+
+@router.post("/runs")
+def run_checks(
+    table: str,
+    ctx: ContextDep,
+    platform: PlatformDep,
+    version: Annotated[int | None, Query(ge=0)] = None,
+) -> ReportOut:
+    """Run every check on a version (default: latest); the results are stored."""
+    return ReportOut.of(platform.quality.run(ctx, table, version))
+
+
+@router.get("/results")
+def results(
+    table: str,
+    ctx: ContextDep,
+    platform: PlatformDep,
+    run_id: str | None = None,
+    check: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
+) -> list[ResultOut]:
+    """Stored results, newest first."""
+    found = platform.quality.results(ctx, table, run_id=run_id, check=check, limit=limit)
+    return [ResultOut.of(r) for r in found]
+
+
+@router.post("/reload")
+def reload(table: str, ctx: ContextDep, platform: PlatformDep) -> dict[str, Any]:
+    """Write the rows the checks quarantined again, through the checks."""
+    return platform.quality.reload(ctx, table).__dict__
+
+
+@router.get("/profile")
+def profile(
+    table: str,
+    ctx: ContextDep,
+    platform: PlatformDep,
+    version: Annotated[int | None, Query(ge=0)] = None,
+) -> dict[str, Any]:
+    p = platform.quality.profile(ctx, table, version)
+    return {"table": p.table, "version": p.version, "rows": p.rows, "columns": p.columns}
