@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     duckdb_memory_limit: str | None = Field(default=None, description="e.g. '2GB'")
     duckdb_threads: int | None = None
     progress: bool = True
+    online_url: str | None = Field(default=None, description="redis://... for online features")
     lineage_transport: str = Field(default="file", description="file, http, console or none")
     lineage_url: str | None = Field(default=None, description="OpenLineage URL or file path")
     executor: str = "local"

@@ -14,6 +14,7 @@ from lakeworks.meta import engine as meta_engine
 from lakeworks.meta.catalog import Catalog
 
 if TYPE_CHECKING:
+    from lakeworks.features.service import Features
     from lakeworks.hooks import Hooks
     from lakeworks.ingest.loads import Loader
     from lakeworks.lineage.service import Lineage
@@ -88,5 +89,13 @@ class Platform:
 
         return Lineage(self)
 
+    @cached_property
+    def features(self) -> Features:
+        from lakeworks.features.service import Features
+
+        return Features(self)
+
     def close(self) -> None:
+        if "features" in self.__dict__:
+            self.features.close()
         self.engine.dispose()

@@ -8,6 +8,13 @@ from typing import TYPE_CHECKING, Any, Literal
 from lakeworks.context import Context
 
 if TYPE_CHECKING:
+    from lakeworks.features.lookup import OnlineResult
+    from lakeworks.features.materialize import MaterializeResult
+    from lakeworks.features.offline import TrainingSet
+    from lakeworks.features.push import PushResult
+    from lakeworks.features.registry import ApplyResult, Change
+    from lakeworks.features.service import Features
+    from lakeworks.features.store import DefinitionVersion
     import pyarrow as pa
 
     from lakeworks.ingest.loads import LoadResult
@@ -144,6 +151,12 @@ class Workspace:
         """What ``table`` (a version of it, or all) was made from and what was made from it."""
         return self.platform.lineage.graph(self.ctx, table, version, depth)
 
+    # features -----------------------------------------------------------------------
+    @property
+    def features(self) -> WorkspaceFeatures:
+        """The feature store of this workspace: apply, training_set, online, push."""
+        return WorkspaceFeatures(self.platform.features, self.ctx)
+
     def __repr__(self) -> str:
         return f"<Workspace {self.name!r} as {self.ctx.user!r}>"
 
@@ -262,3 +275,79 @@ def _as(data: pa.Table, format: Format) -> Any:
 
         return polars.from_arrow(data)
     return data
+
+
+class WorkspaceFeatures:
+    """The feature store of one workspace (``ws.features``).
+
+    Example:
+        >>> import lakeworks as lw
+        >>> from lakeworks.features import Entity
+        >>> ws = lw.connect(home="/tmp/lw-features-doctest")
+        >>> print(ws.features.apply([Entity("rider", join_keys=["rider_id"])]))  # doctest: +SKIP
+        + entity rider (v1)
+    """
+
+    def __init__(self, service: Features, ctx: Context) -> None:
+        self._service = service
+        self._ctx = ctx
+
+    def apply(self, definitions: Any, *, dry_run: bool = False) -> ApplyResult:
+        """Register entities, feature views and services; returns the diff (print it)."""
+        return self._service.apply(self._ctx, definitions, dry_run=dry_run)
+
+    def list(self, kind: str | None = None) -> list[DefinitionVersion]:
+        """The current version of every definition ('entity', 'view' or 'service')."""
+        return self._service.list(self._ctx, kind)
+
+    def get(self, name: str, kind: str = "view") -> Any:
+        return self._service.get(self._ctx, name, kind)
+
+    def versions(self, name: str, kind: str = "view") -> list[DefinitionVersion]:
+        return self._service.versions(self._ctx, name, kind)
+
+    def rollback(self, name: str, to_version: int, kind: str = "view") -> Change:
+        """Make version ``to_version``'s definition current again (as a new version)."""
+        return self._service.rollback(self._ctx, name, to_version, kind)
+
+    def training_set(
+        self,
+        entities: Any,
+        features: Any,
+        *,
+        point_in_time: Literal["known", "event"] = "known",
+        timestamp: str | None = None,
+        full_names: bool = False,
+        save_as: str | None = None,
+    ) -> TrainingSet:
+        """Each feature's latest value at or before each entity row's time.
+
+        ``entities``: Arrow, pandas, Polars, a list of dicts or a table name, with the join
+        keys and one timestamp column (naive timestamps are UTC). ``point_in_time="known"``
+        (default) also hides values lakeworks learned after the row's time.
+        """
+        return self._service.training_set(
+            self._ctx,
+            entities,
+            features,
+            point_in_time=point_in_time,
+            timestamp=timestamp,
+            full_names=full_names,
+            save_as=save_as,
+        )
+
+    def materialize(
+        self, view: str, start: datetime | str | None = None, end: datetime | str | None = None
+    ) -> MaterializeResult:
+        """Write the latest value per entity in [start, end) to the online store."""
+        return self._service.materialize(self._ctx, view, start, end)
+
+    def online(
+        self, features: Any, entity_rows: list[dict[str, Any]], *, full_names: bool = False
+    ) -> OnlineResult:
+        """The latest values for each entity row, each with a status."""
+        return self._service.online(self._ctx, features, entity_rows, full_names=full_names)
+
+    def push(self, view: str, rows: Any) -> PushResult:
+        """Serve ``rows`` online now and append them to the view's source table."""
+        return self._service.push(self._ctx, view, rows)

@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from lakeworks.cli import ingest, init, lineage, quality, server, sql, tables, workspaces
+from lakeworks.cli import features, ingest, init, lineage, quality, server, sql, tables, workspaces
 from lakeworks.cli.session import ErrorReportingGroup, GlobalOptions, options
 
 app = typer.Typer(
@@ -45,6 +45,7 @@ def _global_options(
 
 
 app.add_typer(tables.app, name="tables")
+app.add_typer(features.app, name="features")
 app.add_typer(workspaces.app, name="workspaces")
 app.add_typer(quality.app, name="quality")
 app.command("lineage")(lineage.lineage)

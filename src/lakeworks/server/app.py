@@ -22,10 +22,11 @@ import lakeworks
 from lakeworks.config import Settings
 from lakeworks.platform import Platform
 from lakeworks.server import errors
-from lakeworks.server.api import lineage, quality, sql, system, tables, workspaces
+from lakeworks.server.api import features, lineage, quality, sql, system, tables, workspaces
 from lakeworks.server.metrics import HttpMetrics, MetricsMiddleware
 
 ROUTERS = (
+    features.router,
     system.router,
     workspaces.router,
     tables.router,

@@ -1,0 +1,227 @@
+"""Training sets: each feature's latest value at or before each entity row's time.
+
+One DuckDB query joins the entity frame to every requested view with ASOF LEFT JOIN.
+
+Modes (``point_in_time``):
+
+- ``"known"`` (default): a row sees a feature value only when it was both valid
+  (event time <= row time) and already known to lakeworks (known-at time <= row time; see
+  ``sources``). Among those, the one with the latest event time wins (ties: the one
+  learned last). So a correction loaded next week never leaks into last week's rows.
+  Implemented by turning each source into a timeline: a value becomes the answer at
+  ``greatest(event time, known-at time)`` unless an already-visible value has a later
+  event time; the ASOF join then runs on that availability time.
+- ``"event"``: event time alone (ties between rows with the same key and event time: the
+  one learned last wins). Values loaded late do appear in earlier rows.
+
+Nulls and missing entities: every entity row is returned once, in the order given. A
+feature is null when the key has no value at or before the row's time, when the newest
+such value is older than the view's TTL, when the row's key or timestamp is null, or when
+the newest value itself is null (no older value is filled in). A source query that does
+not select ``_lw_known_at`` has no known-at times: it is joined on event time in both
+modes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from lakeworks.context import Context
+from lakeworks.errors import InvalidInputError, LakeworksError
+from lakeworks.features import entities as entity_frames
+from lakeworks.features.sources import KNOWN_AT, SourceViews, TableRead, check_schema, connect
+from lakeworks.features.sources import lock_down as lock_connection
+from lakeworks.lake.scans import quote
+
+if TYPE_CHECKING:
+    import pandas
+    import polars
+
+    from lakeworks.features.definitions import FeatureView
+    from lakeworks.features.registry import Snapshot
+    from lakeworks.lake.tables import WriteResult
+    from lakeworks.platform import Platform
+
+PointInTime = Literal["known", "event"]
+_ROW = "__lw_row"
+_TS = "__lw_ts"
+
+
+@dataclass(frozen=True)
+class TrainingSet:
+    """A training set: the entity rows with one column per feature.
+
+    ``views`` maps each feature view used to its version, ``tables`` the source table
+    versions read; ``saved`` is the table version written when ``save_as`` was given.
+    """
+
+    table: pa.Table
+    features: tuple[str, ...]
+    point_in_time: str
+    views: dict[str, int]
+    tables: tuple[TableRead, ...]
+    saved: WriteResult | None = None
+    sql: str = field(default="", repr=False)
+
+    def arrow(self) -> pa.Table:
+        return self.table
+
+    def to_pandas(self) -> pandas.DataFrame:
+        return self.table.to_pandas()
+
+    def to_polars(self) -> polars.DataFrame:
+        import polars
+
+        return polars.from_arrow(self.table)
+
+
+@dataclass(frozen=True)
+class _Joined:
+    view: FeatureView
+    alias: str
+    keys: tuple[str, ...]
+    features: list[tuple[str, str]]  # (feature, output name)
+    known: bool  # the source has known-at times
+
+
+def output_names(
+    pairs: list[tuple[FeatureView, str]], full_names: bool, taken: list[str] = ()
+) -> list[str]:
+    """Column names of the requested features; duplicates are refused."""
+    names = [f"{v.name}__{f}" if full_names else f for v, f in pairs]
+    seen: dict[str, str] = {}
+    for (view, feature), name in zip(pairs, names, strict=True):
+        ref = f"{view.name}:{feature}"
+        if name in seen:
+            raise InvalidInputError(
+                f"two requested features are both named {name!r} ({seen[name]} and {ref})",
+                hint="request one of them, or pass full_names=True for 'view__feature' columns",
+                feature=name,
+            )
+        if name in taken:
+            raise InvalidInputError(
+                f"feature {ref} has the same name as column {name!r} of the entity rows",
+                hint="rename that column, or pass full_names=True",
+                feature=name,
+            )
+        seen[name] = ref
+    return names
+
+
+def training_set(
+    platform: Platform,
+    ctx: Context,
+    snapshot: Snapshot,
+    entities: Any,
+    pairs: list[tuple[FeatureView, str]],
+    *,
+    point_in_time: PointInTime = "known",
+    timestamp: str | None = None,
+    full_names: bool = False,
+) -> TrainingSet:
+    if point_in_time not in ("known", "event"):
+        raise InvalidInputError(
+            f"point_in_time must be 'known' or 'event', not {point_in_time!r}"
+        )
+    if isinstance(entities, str):
+        entities = platform.tables.read(ctx, entities)
+    frame = entity_frames.to_arrow(entities, "entity rows")
+    ts_column = entity_frames.timestamp_column(frame, timestamp)
+    views = list({v.name: v for v, _ in pairs}.values())
+    keys = {v.name: list(snapshot.entity(v.entity).join_keys) for v in views}
+    entity_frames.check_keys(frame, keys)
+    names = output_names(pairs, full_names, frame.column_names)
+    if _ROW in frame.column_names or _TS in frame.column_names:
+        raise InvalidInputError(f"entity rows may not have columns {_ROW!r} or {_TS!r}")
+    frame = frame.append_column(_ROW, pa.array(np.arange(frame.num_rows, dtype=np.int64)))
+
+    con = connect(platform)
+    try:
+        sources = SourceViews(platform, ctx, con)
+        joined = []
+        for i, view in enumerate(views):
+            alias = f"__lw_src_{i}"
+            schema = sources.add(view, alias)
+            check_schema(view, snapshot.entity(view.entity), schema)
+            wanted = [(f, n) for (v, f), n in zip(pairs, names, strict=True) if v.name == view.name]
+            joined.append(
+                _Joined(view, alias, tuple(keys[view.name]), wanted, KNOWN_AT in schema.names)
+            )
+        lock_connection(con, sources.folders, platform)
+        con.register("__lw_entities", frame)
+        sql = _sql(joined, ts_column, point_in_time)
+        try:
+            table = con.sql(sql).to_arrow_table()
+        except duckdb.Error as exc:
+            raise InvalidInputError(
+                f"the training set query failed: {str(exc).splitlines()[0]}",
+                hint="check that key columns have the same types as in the feature sources",
+            ) from exc
+    except LakeworksError:
+        raise
+    finally:
+        con.close()
+    return TrainingSet(
+        table=table,
+        features=tuple(names),
+        point_in_time=point_in_time,
+        views={v.name: snapshot.views[v.name].version for v in views},
+        tables=tuple(sources.reads.values()),
+        sql=sql,
+    )
+
+
+def _sql(joined: list[_Joined], ts_column: str, mode: PointInTime) -> str:
+    ctes = [f"__lw_e AS (SELECT *, CAST({quote(ts_column)} AS TIMESTAMPTZ) AS {_TS} "
+            "FROM __lw_entities)"]
+    selects, joins = [], []
+    for i, j in enumerate(joined):
+        name = f"__lw_v{i}"
+        ctes.append(f"{name} AS ({_timeline(j, mode)})")
+        on = " AND ".join(f"e.{quote(k)} = {name}.{quote(k)}" for k in j.keys)
+        if mode == "known" and j.known:
+            on += f" AND e.{_TS} >= {name}.__lw_avail"
+        elif j.known:  # event time, ties broken by the time the value was learned
+            on += (f" AND {{'t': e.{_TS}, 'k': 'infinity'::TIMESTAMPTZ}} >= "
+                   f"{{'t': {name}.__lw_t, 'k': {name}.__lw_k}}")
+        else:
+            on += f" AND e.{_TS} >= {name}.__lw_t"
+        joins.append(f"ASOF LEFT JOIN {name} ON {on}")
+        ttl = j.view.ttl
+        for feature, output in j.features:
+            value = f"{name}.{quote(feature)}"
+            if ttl is not None:
+                micros = int(ttl.total_seconds() * 1_000_000)
+                value = (f"CASE WHEN {name}.__lw_t >= e.{_TS} - to_microseconds({micros}) "
+                         f"THEN {value} END")
+            selects.append(f"{value} AS {quote(output)}")
+    return (
+        f"WITH {', '.join(ctes)} SELECT e.* EXCLUDE ({_ROW}, {_TS}), {', '.join(selects)} "
+        f"FROM __lw_e e {' '.join(joins)} ORDER BY e.{_ROW}"
+    )
+
+
+def _timeline(j: _Joined, mode: PointInTime) -> str:
+    keys = ", ".join(quote(k) for k in j.keys)
+    features = ", ".join(quote(f) for f in dict.fromkeys(f for f, _ in j.features))
+    t = f"CAST({quote(j.view.timestamp)} AS TIMESTAMPTZ)"
+    if not j.known:
+        return f"SELECT {keys}, {t} AS __lw_t, {features} FROM {j.alias}"
+    base = f"SELECT {keys}, {t} AS __lw_t, {KNOWN_AT} AS __lw_k, {features} FROM {j.alias}"
+    if mode == "event":
+        return base
+    # A value is the answer from greatest(t, k) on, unless a value with a later event time
+    # is already visible then; of values visible at the same instant, the newest wins.
+    order = "__lw_avail, __lw_t, __lw_k"
+    return (
+        f"SELECT * FROM (SELECT *, greatest(__lw_t, __lw_k) AS __lw_avail FROM ({base})) "
+        f"QUALIFY coalesce(__lw_t >= max(__lw_t) OVER (PARTITION BY {keys} ORDER BY {order} "
+        f"ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), true) "
+        f"AND row_number() OVER (PARTITION BY {keys}, __lw_avail "
+        f"ORDER BY __lw_t DESC, __lw_k DESC) = 1"
+    )

@@ -1,0 +1,68 @@
+"""The online store interface: latest feature values per entity key, one backend per file.
+
+Values are stored per (workspace, view, entity key) as one record: the event time of the
+value (microseconds since the epoch, UTC) and the features as a JSON object. A write
+keeps the stored record when it is newer than the incoming one, so materializations and
+pushes may arrive in any order.
+"""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class OnlineCapabilities:
+    """What a backend offers, as data.
+
+    shared: several processes and hosts see the same values (Redis), or one host (SQLite).
+    """
+
+    shared: bool
+
+
+@dataclass(frozen=True)
+class Record:
+    """One stored value: event time in microseconds and the features as a JSON text."""
+
+    event_us: int
+    values: str
+
+
+class OnlineStore(ABC):
+    capabilities: OnlineCapabilities
+
+    @abstractmethod
+    def write(self, workspace: str, view: str, rows: Sequence[tuple[str, int, str]]) -> int:
+        """Store (key, event_us, values JSON) rows unless a newer value is stored; returns
+        how many rows were given."""
+
+    @abstractmethod
+    def read(self, workspace: str, view: str, keys: Sequence[str]) -> list[Record | None]:
+        """The stored record of each key, None where there is none."""
+
+    @abstractmethod
+    def delete_view(self, workspace: str, view: str) -> None:
+        """Forget every value of a view."""
+
+    @abstractmethod
+    def check(self) -> None:
+        """Raise UnavailableError when the store cannot be reached."""
+
+    def close(self) -> None:  # noqa: B027 - optional for backends
+        """Release connections."""
+
+
+def encode_key(values: Sequence[Any]) -> str:
+    """The stored form of an entity key: a compact JSON list (``[42]``, ``[7,"2026-01"]``)."""
+    return json.dumps(list(values), separators=(",", ":"), ensure_ascii=False, default=_plain)
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    raise TypeError(f"a key must be an integer or a string, not {type(value).__name__}")

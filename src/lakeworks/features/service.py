@@ -1,0 +1,207 @@
+"""The feature store service, ``platform.features``: every method takes a Context first."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from datetime import datetime
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from lakeworks.context import Context
+from lakeworks.errors import InvalidInputError, NotFoundError
+from lakeworks.features import lookup, offline
+from lakeworks.features.definitions import Definition, FeatureService, FeatureView
+from lakeworks.features.materialize import MaterializeResult, materialize
+from lakeworks.features.online import OnlineStore, store_from_settings
+from lakeworks.features.push import PushResult, push
+from lakeworks.features.registry import ApplyResult, Change, Registry, resolve_refs
+from lakeworks.features.store import DefinitionVersion, Materialization
+
+if TYPE_CHECKING:
+    from lakeworks.platform import Platform
+
+FeatureRefs = list[str] | tuple[str, ...] | str | FeatureService
+
+
+class Features:
+    """Definitions, training sets, materialization, online reads and pushes."""
+
+    def __init__(self, platform: Platform) -> None:
+        self.platform = platform
+        self.registry = Registry(platform)
+        self._online_views: set[tuple[str, str]] = set()  # views known to have online data
+        self._plans: dict[tuple[Any, ...], lookup.Plan] = {}
+        self._lock = threading.Lock()
+
+    @cached_property
+    def online_store(self) -> OnlineStore:
+        return store_from_settings(self.platform.settings)
+
+    # definitions ------------------------------------------------------------------
+    def apply(
+        self, ctx: Context, definitions: Iterable[Definition], *, dry_run: bool = False
+    ) -> ApplyResult:
+        """Register entities, views and services; returns the diff (``print`` it)."""
+        self.platform.catalog.workspace(ctx.workspace)
+        return self.registry.apply(ctx, definitions, dry_run=dry_run)
+
+    def list(self, ctx: Context, kind: str | None = None) -> list[DefinitionVersion]:
+        return self.registry.list(ctx, kind)
+
+    def get(self, ctx: Context, name: str, kind: str = "view") -> Definition:
+        found = self.registry.snapshot(ctx).of(kind).get(name)
+        if found is None:
+            raise NotFoundError(f"{kind} {name!r} is not registered", name=name, kind=kind)
+        return found.definition
+
+    def versions(self, ctx: Context, name: str, kind: str = "view") -> list[DefinitionVersion]:
+        return self.registry.versions(ctx, name, kind)
+
+    def rollback(self, ctx: Context, name: str, to_version: int, kind: str = "view") -> Change:
+        return self.registry.rollback(ctx, name, to_version, kind)
+
+    def materializations(self, ctx: Context, view: str) -> list[Materialization]:
+        return self.registry.store.materializations(ctx.workspace, view)
+
+    # offline ----------------------------------------------------------------------
+    def training_set(
+        self,
+        ctx: Context,
+        entities: Any,
+        features: FeatureRefs,
+        *,
+        point_in_time: offline.PointInTime = "known",
+        timestamp: str | None = None,
+        full_names: bool = False,
+        save_as: str | None = None,
+    ) -> offline.TrainingSet:
+        snapshot = self.registry.snapshot(ctx)
+        pairs = resolve_refs(snapshot, self._refs(ctx, features))
+        result = offline.training_set(
+            self.platform,
+            ctx,
+            snapshot,
+            entities,
+            pairs,
+            point_in_time=point_in_time,
+            timestamp=timestamp,
+            full_names=full_names,
+        )
+        if save_as is None:
+            return result
+        saved = _save(self.platform, ctx, save_as, result)
+        return offline.TrainingSet(
+            result.table, result.features, result.point_in_time, result.views, result.tables,
+            saved, result.sql,
+        )
+
+    # online -----------------------------------------------------------------------
+    def materialize(
+        self,
+        ctx: Context,
+        view: str,
+        start: datetime | str | None = None,
+        end: datetime | str | None = None,
+    ) -> MaterializeResult:
+        result = materialize(
+            self.platform, ctx, self.registry.snapshot(ctx), self.online_store,
+            self.registry.store, view, start, end,
+        )
+        self._online_views.add((ctx.workspace, view))
+        return result
+
+    def online(
+        self,
+        ctx: Context,
+        features: FeatureRefs,
+        entity_rows: list[dict[str, Any]],
+        *,
+        full_names: bool = False,
+    ) -> lookup.OnlineResult:
+        """The latest value of each feature for each entity row, with a status each."""
+        plan = self._plan(ctx, features, full_names)
+        for vp in plan.views:
+            self._check_online(ctx, vp.view)
+        return lookup.read(self.online_store, ctx.workspace, plan, entity_rows)
+
+    def push(self, ctx: Context, view: str, rows: Any) -> PushResult:
+        snapshot = self.registry.snapshot(ctx)
+        result = push(self.platform, ctx, snapshot, self.online_store, view, rows)
+        if (ctx.workspace, view) not in self._online_views:
+            self._record_push(ctx, snapshot.views[view].version, result)
+        return result
+
+    def close(self) -> None:
+        if "online_store" in self.__dict__:
+            self.online_store.close()
+
+    # internals --------------------------------------------------------------------
+    def _refs(self, ctx: Context, features: FeatureRefs) -> list[str]:
+        if isinstance(features, FeatureService):
+            return list(features.features)
+        if isinstance(features, str):  # a service name
+            return list(self.registry.snapshot(ctx).service(features).features)
+        if isinstance(features, FeatureView):
+            return features.refs()
+        if not isinstance(features, list | tuple):
+            raise InvalidInputError(
+                "features must be a list of 'view:feature' names, a feature service or its "
+                f"name, not {type(features).__name__}"
+            )
+        return list(features)
+
+    def _plan(self, ctx: Context, features: FeatureRefs, full_names: bool) -> lookup.Plan:
+        snapshot = self.registry.snapshot(ctx)
+        key = (
+            ctx.workspace,
+            id(snapshot),
+            tuple(features) if isinstance(features, list | tuple) else features,
+            full_names,
+        )
+        cached = self._plans.get(key)
+        if cached is not None:
+            return cached
+        pairs = resolve_refs(snapshot, self._refs(ctx, features))
+        names = offline.output_names(pairs, full_names)
+        keys = {v.name: list(snapshot.entity(v.entity).join_keys) for v, _ in pairs}
+        plan = lookup.plan(pairs, names, keys)
+        with self._lock:
+            if len(self._plans) > 1000:
+                self._plans.clear()
+            self._plans[key] = plan
+        return plan
+
+    def _check_online(self, ctx: Context, view: str) -> None:
+        if (ctx.workspace, view) in self._online_views:
+            return
+        if not self.registry.store.materializations(ctx.workspace, view):
+            raise NotFoundError(
+                f"feature view {view!r} has no online values yet: it was never materialized "
+                "nor pushed",
+                hint=f"run ws.features.materialize({view!r}) or "
+                f"`lakeworks features materialize {view}`",
+                view=view,
+            )
+        self._online_views.add((ctx.workspace, view))
+
+    def _record_push(self, ctx: Context, version: int, result: PushResult) -> None:
+        at = result.ingested_at
+        self.registry.store.record_materialization(
+            ctx.workspace,
+            Materialization(result.view, version, "push", None, None, result.online_keys, at,
+                            at, ctx.user),
+        )
+        self._online_views.add((ctx.workspace, result.view))
+
+
+def _save(platform: Platform, ctx: Context, name: str, result: offline.TrainingSet):  # noqa: ANN202
+    """Write the training set as a new version of table ``name``, declaring its inputs."""
+    sources = tuple(f"feature_view:{v}@v{version}" for v, version in result.views.items())
+    tables = tuple((t.table, t.version) for t in result.tables)
+    try:
+        from lakeworks.hooks import reading
+    except ImportError:  # lineage hooks not installed in this build
+        return platform.tables.write(ctx, name, result.table, mode="overwrite")
+    with reading(kind="features", tables=tables, sources=sources, source_kind="feature_views"):
+        return platform.tables.write(ctx, name, result.table, mode="overwrite")
