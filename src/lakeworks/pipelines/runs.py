@@ -75,12 +75,19 @@ class RunExecution:
         self._running = 0
         self._retries_pending = 0
         self._labels = (run.workspace, run.pipeline)
+        self._prepared = False
 
     def request_cancel(self) -> None:
         """Stop the run: queued tasks are cancelled, running ones abandoned."""
         if not self._cancel.is_set():
             self._cancel.set()
             self._events.put(("", -1, None))
+
+    def prepare(self) -> None:
+        """Read (or create) the run's task rows; ``execute`` does it when not done before."""
+        if not self._prepared:
+            self._load()
+            self._prepared = True
 
     def execute(self) -> str:
         """Run to the end; returns the final run state (also written to the catalog)."""
@@ -98,7 +105,7 @@ class RunExecution:
 
     # main loop --------------------------------------------------------------------
     def _execute(self) -> tuple[str, str | None]:
-        self._load()
+        self.prepare()
         for name in self.graph.order:
             self._settle(name)
         while True:

@@ -5,6 +5,7 @@ Obtain it as ``platform.pipelines``; every method takes a Context first.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import threading
@@ -30,6 +31,8 @@ from lakeworks.pipelines.store import FINAL_RUN_STATES, NewRun, PipelineInfo, Pi
 if TYPE_CHECKING:
     from lakeworks.pipelines.scheduler import Scheduler
     from lakeworks.platform import Platform
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -251,24 +254,37 @@ class Pipelines:
         if wait:
             self._execute(pipeline, run)
             return self.store.run(run.workspace, run.id)
+        execution = self._prepare(pipeline, run)
         thread = threading.Thread(
-            target=self._execute, args=(pipeline, run), name=f"lw-run-{run.id}", daemon=True
+            target=self._background, args=(execution,), name=f"lw-run-{run.id}", daemon=True
         )
         thread.start()
-        return self.store.run(run.workspace, run.id, with_tasks=False)
+        return self.store.run(run.workspace, run.id)
 
     def _execute(self, pipeline: Pipeline, run: RunInfo) -> str:
-        try:
-            executor = self.executor
-        except LakeworksError as exc:  # e.g. the Dask scheduler is unreachable
-            self.store.finish_run(run.id, "failed", str(exc))
-            raise
-        execution = RunExecution(self, pipeline, run, executor)
-        self._live[run.id] = execution
+        execution = self._prepare(pipeline, run)
         try:
             return execution.execute()
         finally:
             self._live.pop(run.id, None)
+
+    def _background(self, execution: RunExecution) -> None:
+        try:
+            execution.execute()
+        except Exception:  # recorded on the run; nobody waits for this thread
+            log.exception("pipeline run %s failed in the runner", execution.run_id)
+        finally:
+            self._live.pop(execution.run_id, None)
+
+    def _prepare(self, pipeline: Pipeline, run: RunInfo) -> RunExecution:
+        try:
+            execution = RunExecution(self, pipeline, run, self.executor)
+            execution.prepare()
+        except LakeworksError as exc:  # e.g. the Dask scheduler is unreachable
+            self.store.finish_run(run.id, "failed", str(exc))
+            raise
+        self._live[run.id] = execution
+        return execution
 
     # reading ----------------------------------------------------------------------
     def runs(

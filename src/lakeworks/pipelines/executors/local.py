@@ -33,13 +33,18 @@ class ThreadExecutor(Executor):
             max_workers or max(8, 4 * (os.cpu_count() or 1)), thread_name_prefix="lw-task"
         )
 
-    def submit(self, call: TaskCall, done: Done) -> Future:
-        future = self._pool.submit(run_task, call, self.platform)
+    def submit(self, call: TaskCall, done: Done) -> Future | None:
+        try:
+            future = self._pool.submit(run_task, call, self.platform)
+        except RuntimeError as exc:  # the pool was shut down
+            done(lost(f"the executor is closed: {exc}"))
+            return None
         future.add_done_callback(lambda f: done(_outcome(f)))
         return future
 
     def cancel(self, handle: Any) -> None:
-        handle.cancel()
+        if handle is not None:
+            handle.cancel()
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
@@ -76,6 +81,9 @@ class ProcessExecutor(Executor):
             except BrokenProcessPool:
                 self._pool = self._new_pool()
                 future = self._pool.submit(_run_payload, payload)
+            except RuntimeError as exc:  # the pool was shut down
+                done(lost(f"the executor is closed: {exc}"))
+                return None
         future.add_done_callback(lambda f: done(self._outcome(f)))
         return future
 
