@@ -9,6 +9,7 @@ is reported as UnavailableError instead of hanging a request.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from urllib.parse import urlsplit
 
 from lakeworks.errors import MissingDependencyError, UnavailableError
 from lakeworks.features.online.base import OnlineCapabilities, OnlineStore, Record
@@ -99,7 +100,7 @@ class RedisOnlineStore(OnlineStore):
         self.client.close()
 
     def _unavailable(self, exc: Exception) -> UnavailableError:
-        where = self.url.split("@")[-1]  # never echo a password
+        where = urlsplit(self.url).netloc.rpartition("@")[2] or self.url  # never a password
         return UnavailableError(
             f"the Redis online store at {where} is unavailable: {exc}",
             hint="check LAKEWORKS_ONLINE_URL and that Redis is running",
