@@ -26,6 +26,7 @@ from lakeworks.errors import DataQualityError, InvalidInputError
 from lakeworks.hooks import current_inputs
 from lakeworks.ingest.quarantine import SCHEMA, quarantine_table
 from lakeworks.lake.scans import quote
+from lakeworks.lake.versions import arrow_schema
 from lakeworks.quality import compile as sql
 from lakeworks.quality import evaluate
 from lakeworks.quality.checks import Check
@@ -188,7 +189,7 @@ class Gate:
             return ReloadResult(table, 0, 0, 0, target.version())
         data = _typed(
             [json.loads(r) for r in rows.column("raw_record").to_pylist()],
-            self.platform.tables.open(ctx, table).schema().to_arrow(),
+            arrow_schema(target),
             table,
         )
         cutoff = pc.max(rows.column("quarantined_at")).as_py()

@@ -70,6 +70,8 @@ def validate(check: Check, table: str, schema: pa.Schema, schema_of: SchemaOf) -
             )
     if check.kind == "between":
         _check_bound_types(check, schema.field(check.columns[0]).type, table)
+    if check.kind == "accepted_values":
+        _check_values(check, schema.field(check.columns[0]).type, table)
     con = duckdb.connect()
     try:
         if check.kind == "matches":
@@ -96,6 +98,20 @@ def _check_bound_types(check: Check, found: pa.DataType, table: str) -> None:
                 hint="give dates/datetimes for date and timestamp columns, numbers otherwise",
                 table=table,
             )
+
+
+def _check_values(check: Check, found: pa.DataType, table: str) -> None:
+    fits = (lambda v: isinstance(v, int | float) and not isinstance(v, bool)) if _numeric(found) else (
+        (lambda v: isinstance(v, str)) if _string(found) else (lambda v: True)
+    )
+    wrong = [v for v in check.params["values"] if not fits(v)]
+    if wrong:
+        raise InvalidInputError(
+            f"check {check.name!r}: values {wrong} do not fit column {check.columns[0]!r} "
+            f"of type {found}",
+            table=table,
+            column=check.columns[0],
+        )
 
 
 def _check_regex(con: duckdb.DuckDBPyConnection, check: Check) -> None:
