@@ -51,15 +51,16 @@ class Journal:
         with self._lock:
             self._pending[row_id] = {**fields, "_id": row_id}
 
-    def flush(self) -> None:
-        """Write everything pending now (blocks until written)."""
+    def flush(self, finish: tuple[int, str, str | None] | None = None) -> None:
+        """Write everything pending now (blocks until written); ``finish`` = (run id,
+        state, error) also ends that run, in the same transaction."""
         with self._flush_lock:
             with self._lock:
                 batch, self._pending = self._pending, {}
-            if not batch:
+            if not batch and finish is None:
                 return
             try:
-                self.store.write_tasks(list(batch.values()))
+                self.store.write_tasks(list(batch.values()), finish)
             except Exception:
                 with self._lock:  # keep them for the next flush, unless newer fields came
                     self._pending = {**batch, **self._pending}

@@ -321,8 +321,7 @@ class RunExecution:
 
     def _finish(self, state: str, error: str | None) -> None:
         self.journal.unwatch(self.run_id)
-        self.journal.flush()
-        self.store.finish_run(self.run_id, state, error)
+        self.journal.flush(finish=(self.run_id, state, error))
         if state == "succeeded":
             metrics.RUNS_SUCCEEDED.labels(*self._labels).inc()
         else:

@@ -164,8 +164,7 @@ class Scheduler:
                 break
             if info is None:
                 continue
-            for run_id in self.store.claim(info, self.service.owner, room):
-                run = self.store.run(None, run_id, with_tasks=False)
+            for run in self.store.claim(info, self.service.owner, room):
                 self._in_flight.add(self._pool.submit(self.service.execute, run))
                 started += 1
         return started

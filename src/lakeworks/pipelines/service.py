@@ -213,33 +213,28 @@ class Pipelines:
                 continue
             new.append(NewRun(key, "backfill", values, interval.start, interval.end, label))
         self.store.create_runs(info, new, ctx.user)
-        keys = [r.run_key for r in new] + [k for k, v in existing.items() if v[1] != "succeeded"]
-        ids = sorted(i for i, _ in self.store.runs_by_key(info.id, keys).values())
-        states = self.drain(info, pipeline, ids) if wait else {}
+        window = (intervals[0].start, intervals[-1].end)
+        states = self.drain(info, pipeline, window) if wait else {}
         return BackfillResult(name, label, len(intervals), len(new), requeued, succeeded, states)
 
-    def drain(self, info: PipelineInfo, pipeline: Pipeline, run_ids: list[int]) -> dict[str, int]:
-        """Run the queued runs among ``run_ids`` here, max_active_runs at a time."""
-        remaining = list(run_ids)
+    def drain(
+        self, info: PipelineInfo, pipeline: Pipeline, window: tuple[datetime, datetime]
+    ) -> dict[str, int]:
+        """Run here the queued runs whose interval lies in ``window``, max_active_runs at
+        a time; returns how many ended in each state."""
         states: dict[str, int] = {}
         with ThreadPoolExecutor(info.max_active_runs, thread_name_prefix="lw-run") as pool:
             active: set[Future] = set()
-            while remaining or active:
+            while True:
                 room = info.max_active_runs - len(active)
-                taken = self.store.claim(info, self.owner, room, remaining[:1000]) if room else []
-                done_ids = set(taken)
-                for run_id in taken:
-                    run = self.store.run(None, run_id, with_tasks=False)
-                    active.add(pool.submit(self._execute, pipeline, run))
-                if not taken and not active:
-                    break  # the rest is not queued (finished, or taken by someone else)
-                if active:
-                    finished, active = wait(active, timeout=1.0, return_when=FIRST_COMPLETED)
-                    for future in finished:
-                        state = future.result()
-                        states[state] = states.get(state, 0) + 1
-                remaining = [r for r in remaining if r not in done_ids]
-        return states
+                taken = self.store.claim(info, self.owner, room, window) if room else []
+                active.update(pool.submit(self._execute, pipeline, run) for run in taken)
+                if not active:
+                    return states  # nothing queued is left (others may still run some)
+                finished, active = wait(active, timeout=1.0, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    state = future.result()
+                    states[state] = states.get(state, 0) + 1
 
     def execute(self, run: RunInfo) -> str:
         """Execute a run this process has claimed (what a scheduler calls)."""

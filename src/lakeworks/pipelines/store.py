@@ -298,9 +298,10 @@ class PipelineStore:
         pipeline: PipelineInfo,
         owner: str,
         limit: int,
-        run_ids: Sequence[int] | None = None,
-    ) -> list[int]:
-        """Take up to ``limit`` queued runs of a pipeline, within its max_active_runs."""
+        window: tuple[datetime, datetime] | None = None,
+    ) -> list[RunInfo]:
+        """Take up to ``limit`` queued runs of a pipeline, within its max_active_runs
+        (only runs whose interval lies inside ``window`` when given)."""
         with self.catalog.session() as s:
             # A no-op write first: a row lock on PostgreSQL and the write lock on SQLite,
             # so claims for one pipeline are serialised across schedulers.
@@ -322,13 +323,16 @@ class PipelineStore:
             query = select(PipelineRunRow.id).where(
                 PipelineRunRow.pipeline_id == pipeline.id, PipelineRunRow.state == "queued"
             )
-            if run_ids is not None:
-                query = query.where(PipelineRunRow.id.in_(list(run_ids)))
+            if window is not None:
+                query = query.where(
+                    PipelineRunRow.interval_start >= window[0],
+                    PipelineRunRow.interval_end <= window[1],
+                )
             candidates = list(s.scalars(query.order_by(PipelineRunRow.id).limit(room)))
             if not candidates:
                 return []
             moment = now()
-            taken = s.execute(
+            taken = s.scalars(
                 update(PipelineRunRow)
                 .where(PipelineRunRow.id.in_(candidates), PipelineRunRow.state == "queued")
                 .values(
@@ -337,9 +341,10 @@ class PipelineStore:
                     heartbeat_at=moment,
                     started_at=func.coalesce(PipelineRunRow.started_at, moment),
                 )
-                .returning(PipelineRunRow.id)
+                .returning(PipelineRunRow)
+                .execution_options(synchronize_session=False)
             )
-            return [r for (r,) in taken]
+            return sorted((_run(r, pipeline.workspace) for r in taken), key=lambda r: r.id)
 
     def take(self, run_id: int, owner: str) -> bool:
         """Take one queued run regardless of the run limit (a resume asked for by a user)."""
@@ -364,11 +369,14 @@ class PipelineStore:
 
     def finish_run(self, run_id: int, state: str, error: str | None = None) -> None:
         with self.catalog.session() as s:
-            s.execute(
-                update(PipelineRunRow)
-                .where(PipelineRunRow.id == run_id)
-                .values(state=state, error=error, finished_at=now(), owner=None)
-            )
+            self._finish(s, run_id, state, error)
+
+    def _finish(self, s: Any, run_id: int, state: str, error: str | None) -> None:
+        s.execute(
+            update(PipelineRunRow)
+            .where(PipelineRunRow.id == run_id)
+            .values(state=state, error=error, finished_at=now(), owner=None)
+        )
 
     def requeue_run(self, run_id: int, from_states: Sequence[str]) -> bool:
         """Put a finished run back in the queue (resume); False if it was not in from_states."""
@@ -500,27 +508,34 @@ class PipelineStore:
 
     def add_tasks(self, run_id: int, names: Sequence[str]) -> dict[str, int]:
         """Insert queued task rows; returns task name -> row id."""
+        table = TaskRunRow.__table__
         with self.catalog.session() as s:
-            s.connection().execute(
-                TaskRunRow.__table__.insert(),
+            rows = s.connection().execute(
+                table.insert().returning(table.c.task, table.c.id, sort_by_parameter_order=True),
                 [{"run_id": run_id, "task": n, "state": "queued", "attempts": 0} for n in names],
-            )
-            rows = s.execute(
-                select(TaskRunRow.task, TaskRunRow.id).where(TaskRunRow.run_id == run_id)
             )
             return dict(rows.all())
 
-    def write_tasks(self, changes: Sequence[dict[str, Any]]) -> None:
-        """Apply task updates in one transaction; each dict holds ``_id`` and every field."""
-        if not changes:
+    def write_tasks(
+        self, changes: Sequence[dict[str, Any]], finish: tuple[int, str, str | None] | None = None
+    ) -> None:
+        """Apply task updates in one transaction; each dict holds ``_id`` and every field.
+
+        ``finish`` = (run id, state, error) ends that run in the same transaction.
+        """
+        if not changes and finish is None:
             return
+        table = TaskRunRow.__table__
         statement = (
-            update(TaskRunRow.__table__)
-            .where(TaskRunRow.__table__.c.id == bindparam("_id"))
+            update(table)
+            .where(table.c.id == bindparam("_id"))
             .values({f: bindparam(f) for f in TASK_FIELDS})
         )
         with self.catalog.session() as s:
-            s.connection().execute(statement, list(changes))
+            if changes:
+                s.connection().execute(statement, list(changes))
+            if finish is not None:
+                self._finish(s, *finish)
 
     def task_log(self, run_id: int, task: str) -> str | None:
         with self.catalog.session() as s:
