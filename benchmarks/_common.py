@@ -73,5 +73,7 @@ def machine() -> dict[str, Any]:
         "versions": versions,
         "git_commit": sh(f"git -C {REPO} rev-parse --short HEAD"),
         # others edit the tree concurrently: record which source files differed from HEAD
-        "git_dirty_src": sh(f"git -C {REPO} status --short -- src").splitlines(),
+        "git_dirty_src": [
+            x.strip() for x in sh(f"git -C {REPO} status --short -- src").splitlines()
+        ],
     }
