@@ -18,8 +18,8 @@ from lakeworks.config import Settings
 from lakeworks.context import Context
 from lakeworks.errors import InvalidInputError
 from lakeworks.meta.models import PipelineRunRow
+from lakeworks.pipelines.records import TASK_FIELDS, NewRun
 from lakeworks.pipelines.scheduler import Scheduler
-from lakeworks.pipelines.store import NewRun
 from lakeworks.platform import Platform
 
 
@@ -270,8 +270,6 @@ def test_a_killed_runner_process_is_recovered_by_the_scheduler(
 
 
 def _blank() -> dict:
-    from lakeworks.pipelines.store import TASK_FIELDS
-
     return dict.fromkeys(TASK_FIELDS)
 
 

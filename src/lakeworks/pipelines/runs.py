@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from lakeworks.pipelines import metrics
 from lakeworks.pipelines.calls import Outcome, TaskCall, stored_result
 from lakeworks.pipelines.definitions import CONTEXT_ARG, Graph, Pipeline, Task
-from lakeworks.pipelines.store import TASK_FIELDS, RunInfo
+from lakeworks.pipelines.records import TASK_FIELDS, RunInfo
 
 if TYPE_CHECKING:
     from lakeworks.pipelines.executors.base import Executor

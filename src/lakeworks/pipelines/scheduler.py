@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING
 
 from lakeworks.context import Context
 from lakeworks.meta.catalog import now
+from lakeworks.pipelines.records import NewRun, PipelineInfo
 from lakeworks.pipelines.schedule import Schedule
-from lakeworks.pipelines.store import NewRun, PipelineInfo
 
 if TYPE_CHECKING:
     from lakeworks.pipelines.service import Pipelines

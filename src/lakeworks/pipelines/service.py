@@ -24,9 +24,10 @@ from lakeworks.pipelines import registry
 from lakeworks.pipelines.definitions import Pipeline
 from lakeworks.pipelines.executors import Executor, make_executor
 from lakeworks.pipelines.journal import Journal
+from lakeworks.pipelines.records import FINAL_RUN_STATES, NewRun, PipelineInfo, RunInfo
 from lakeworks.pipelines.runs import RunExecution
 from lakeworks.pipelines.schedule import utc
-from lakeworks.pipelines.store import FINAL_RUN_STATES, NewRun, PipelineInfo, PipelineStore, RunInfo
+from lakeworks.pipelines.store import PipelineStore
 
 if TYPE_CHECKING:
     from lakeworks.pipelines.scheduler import Scheduler

@@ -11,7 +11,6 @@ Concurrency rules, so several schedulers can share one catalog:
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -21,106 +20,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 from lakeworks.errors import NotFoundError
 from lakeworks.meta.catalog import Catalog, aware, now
 from lakeworks.meta.models import PipelineRow, PipelineRunRow, TaskRunRow, WorkspaceRow
-
-ACTIVE_RUN_STATES = ("queued", "running")
-FINAL_RUN_STATES = ("succeeded", "failed", "cancelled")
-
-
-@dataclass(frozen=True)
-class PipelineInfo:
-    id: int
-    workspace: str
-    name: str
-    source: str
-    schedule: str | None
-    catchup: bool
-    max_active_runs: int
-    start_at: datetime | None
-    paused: bool
-    summary: dict[str, Any]
-    trigger_state: dict[str, Any]
-    created_at: datetime
-    updated_at: datetime
-    created_by: str
-
-
-@dataclass(frozen=True)
-class TaskRunInfo:
-    id: int
-    run_id: int
-    task: str
-    state: str
-    attempts: int
-    started_at: datetime | None
-    finished_at: datetime | None
-    duration_s: float | None
-    cpu_seconds: float | None
-    peak_memory_bytes: int | None
-    worker: str | None
-    error: str | None
-    traceback: str | None
-    result: dict[str, Any] | None
-    reads: list[dict[str, Any]]
-    writes: list[dict[str, Any]]
-
-
-@dataclass(frozen=True)
-class RunInfo:
-    id: int
-    workspace: str
-    pipeline: str
-    state: str
-    trigger: str
-    run_key: str | None
-    params: dict[str, Any]
-    interval_start: datetime | None
-    interval_end: datetime | None
-    backfill: str | None
-    owner: str | None
-    heartbeat_at: datetime | None
-    cancel_requested: bool
-    recoveries: int
-    error: str | None
-    created_at: datetime
-    created_by: str
-    started_at: datetime | None
-    finished_at: datetime | None
-    tasks: tuple[TaskRunInfo, ...] = field(default=())
-
-    def task(self, name: str) -> TaskRunInfo:
-        for t in self.tasks:
-            if t.task == name:
-                return t
-        raise NotFoundError(f"run {self.id} has no task {name!r}", run_id=self.id, task=name)
-
-
-@dataclass(frozen=True)
-class NewRun:
-    """A run to create: its key (None for manual runs), trigger, window and parameters."""
-
-    run_key: str | None
-    trigger: str
-    params: dict[str, Any]
-    interval_start: datetime | None = None
-    interval_end: datetime | None = None
-    backfill: str | None = None
-
-
-TASK_FIELDS = (
-    "state",
-    "attempts",
-    "started_at",
-    "finished_at",
-    "duration_s",
-    "cpu_seconds",
-    "peak_memory_bytes",
-    "worker",
-    "error",
-    "traceback",
-    "log",
-    "result",
-    "reads",
-    "writes",
+from lakeworks.pipelines.records import (
+    TASK_FIELDS,
+    NewRun,
+    PipelineInfo,
+    RunInfo,
+    TaskRunInfo,
+    pipeline_info,
+    run_info,
+    task_info,
 )
 
 
@@ -146,7 +54,7 @@ class PipelineStore:
                 setattr(row, key, value)
             row.updated_at = now()
             s.flush()
-            return _pipeline(row, workspace)
+            return pipeline_info(row, workspace)
 
     def pipeline(self, workspace: str, name: str) -> PipelineInfo:
         with self.catalog.session() as s:
@@ -158,7 +66,7 @@ class PipelineStore:
                     pipeline=name,
                     workspace=workspace,
                 )
-            return _pipeline(row, workspace)
+            return pipeline_info(row, workspace)
 
     def pipelines(self, workspace: str | None = None) -> list[PipelineInfo]:
         """Pipelines of one workspace, or of every workspace (for the scheduler)."""
@@ -167,7 +75,7 @@ class PipelineStore:
             if workspace is not None:
                 query = query.where(WorkspaceRow.name == workspace)
             rows = s.execute(query.order_by(WorkspaceRow.name, PipelineRow.name)).all()
-            return [_pipeline(row, ws) for row, ws in rows]
+            return [pipeline_info(row, ws) for row, ws in rows]
 
     def set_pipeline(self, pipeline_id: int, **values: Any) -> None:
         with self.catalog.session() as s:
@@ -230,7 +138,7 @@ class PipelineStore:
             )
             s.add(row)
             s.flush()
-            return _run(row, pipeline.workspace)
+            return run_info(row, pipeline.workspace)
 
     def run(self, workspace: str | None, run_id: int, with_tasks: bool = True) -> RunInfo:
         with self.catalog.session() as s:
@@ -245,7 +153,7 @@ class PipelineStore:
                     run_id=run_id,
                 )
             tasks = self._tasks(s, run_id) if with_tasks else ()
-            return _run(found[0], found[1], tasks)
+            return run_info(found[0], found[1], tasks)
 
     def runs(
         self,
@@ -265,7 +173,7 @@ class PipelineStore:
             if backfill:
                 query = query.where(PipelineRunRow.backfill == backfill)
             query = query.order_by(PipelineRunRow.id.desc()).limit(limit)
-            return [_run(r, workspace) for r in s.scalars(query)]
+            return [run_info(r, workspace) for r in s.scalars(query)]
 
     def runs_by_key(self, pipeline_id: int, keys: Sequence[str]) -> dict[str, tuple[int, str]]:
         """run_key -> (run id, state) for the keys that exist."""
@@ -344,7 +252,7 @@ class PipelineStore:
                 .returning(PipelineRunRow)
                 .execution_options(synchronize_session=False)
             )
-            return sorted((_run(r, pipeline.workspace) for r in taken), key=lambda r: r.id)
+            return sorted((run_info(r, pipeline.workspace) for r in taken), key=lambda r: r.id)
 
     def take(self, run_id: int, owner: str) -> bool:
         """Take one queued run regardless of the run limit (a resume asked for by a user)."""
@@ -550,7 +458,7 @@ class PipelineStore:
         rows = s.scalars(
             select(TaskRunRow).where(TaskRunRow.run_id == run_id).order_by(TaskRunRow.id)
         )
-        return tuple(_task(r) for r in rows)
+        return tuple(task_info(r) for r in rows)
 
 
 def _workspace_id(store: PipelineStore, pipeline: PipelineInfo) -> int:
@@ -559,68 +467,3 @@ def _workspace_id(store: PipelineStore, pipeline: PipelineInfo) -> int:
 
 def _pipelines_in(workspace: str) -> Any:
     return select(PipelineRow).join(WorkspaceRow).where(WorkspaceRow.name == workspace)
-
-
-def _pipeline(row: PipelineRow, workspace: str) -> PipelineInfo:
-    return PipelineInfo(
-        id=row.id,
-        workspace=workspace,
-        name=row.name,
-        source=row.source,
-        schedule=row.schedule,
-        catchup=row.catchup,
-        max_active_runs=row.max_active_runs,
-        start_at=aware(row.start_at),
-        paused=row.paused,
-        summary=row.summary or {},
-        trigger_state=row.trigger_state or {},
-        created_at=aware(row.created_at),
-        updated_at=aware(row.updated_at),
-        created_by=row.created_by,
-    )
-
-
-def _run(row: PipelineRunRow, workspace: str, tasks: tuple[TaskRunInfo, ...] = ()) -> RunInfo:
-    return RunInfo(
-        id=row.id,
-        workspace=workspace,
-        pipeline=row.pipeline,
-        state=row.state,
-        trigger=row.trigger,
-        run_key=row.run_key,
-        params=row.params or {},
-        interval_start=aware(row.interval_start),
-        interval_end=aware(row.interval_end),
-        backfill=row.backfill,
-        owner=row.owner,
-        heartbeat_at=aware(row.heartbeat_at),
-        cancel_requested=row.cancel_requested,
-        recoveries=row.recoveries,
-        error=row.error,
-        created_at=aware(row.created_at),
-        created_by=row.created_by,
-        started_at=aware(row.started_at),
-        finished_at=aware(row.finished_at),
-        tasks=tasks,
-    )
-
-
-def _task(row: TaskRunRow) -> TaskRunInfo:
-    return TaskRunInfo(
-        id=row.id,
-        run_id=row.run_id,
-        task=row.task,
-        state=row.state,
-        attempts=row.attempts,
-        started_at=aware(row.started_at),
-        finished_at=aware(row.finished_at),
-        duration_s=row.duration_s,
-        cpu_seconds=row.cpu_seconds,
-        peak_memory_bytes=row.peak_memory_bytes,
-        worker=row.worker,
-        error=row.error,
-        traceback=row.traceback,
-        result=row.result,
-        reads=row.reads or [],
-        writes=row.writes or [],
-    )
