@@ -166,6 +166,10 @@ def _online_ws(home: Path, store: str) -> lw.Workspace:
 
 
 def _rss() -> float:
+    """Peak RSS of this process in MB (VmHWM: unlike ru_maxrss, not inherited from the parent)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 

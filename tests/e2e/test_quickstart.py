@@ -28,6 +28,7 @@ def test_quickstart_shows_the_platform_end_to_end(tmp_path: Path) -> None:
     assert "penguins_2010.csv: succeeded: read 6, written 4, quarantined 2" in out
     assert "heavy" in out  # the quarantined raw record is shown
     assert "penguins@v0 has 344 rows; the latest version has 348" in out
+    assert "online Biscoe: {'avg_mass_g': " in out  # the feature store step
     ws = lw.connect("quickstart", settings=Settings.load(home=tmp_path / "lw"), create=False)
     assert {t.name for t in ws.tables()} >= {"penguins", "penguins__quarantine", "island_counts"}
     masses = ws.sql("select count(*) from penguins where body_mass_g is null").fetchall()

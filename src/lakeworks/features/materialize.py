@@ -61,7 +61,7 @@ def materialize(
                     if m.kind == "materialize"]
         if previous:
             start_at, learned_since = previous[-1].end, previous[-1].started_at
-    if start_at is not None and start_at >= end_at:
+    if start is not None and start_at >= end_at:
         raise InvalidInputError(
             f"materializing {view.name!r}: start {start_at.isoformat()} is not before end "
             f"{end_at.isoformat()}",

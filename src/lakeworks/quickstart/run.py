@@ -26,6 +26,7 @@ def main(
     _query(ws)
     _travel(ws)
     _quality(ws)
+    _features(ws)
     if serve:
         _serve(settings)
     ws.platform.close()
@@ -119,12 +120,50 @@ def _quality(ws: lw.Workspace) -> None:
     console.print(render(ws.lineage("island_counts", depth=3)))
 
 
+def _features(ws: lw.Workspace) -> None:
+    from lakeworks.features import Entity, FeatureView
+
+    console.rule("5. feature store")
+    island = Entity("island", join_keys=["island"], description="an island of the archipelago")
+    stats = FeatureView(
+        "island_stats",
+        entity=island,
+        timestamp="ts",
+        features=["avg_mass_g", "avg_flipper_mm", "penguins"],
+        source="select island, make_timestamptz(year, 12, 31, 0, 0, 0) as ts, "
+        "round(avg(body_mass_g)) as avg_mass_g, round(avg(flipper_length_mm), 1) as "
+        "avg_flipper_mm, count(*) as penguins, max(_lw_known_at) as _lw_known_at "
+        "from penguins group by island, year",
+        description="per island and year: average body mass and flipper length",
+        owner="quickstart",
+    )
+    console.print(str(ws.features.apply([island, stats])), markup=False)
+    entities = ws.sql(
+        "select distinct island, make_timestamptz(year, 6, 30, 0, 0, 0) as at from penguins "
+        "where year > 2007 and island is not null order by all limit 4"
+    ).arrow()
+    features = ["island_stats:avg_mass_g", "island_stats:penguins"]
+    by_event = ws.features.training_set(entities, features, point_in_time="event")
+    _show("training set, event time: each island's stats of the year before", by_event.arrow())
+    known = ws.features.training_set(entities, features).arrow()
+    nulls = known.column("avg_mass_g").null_count
+    console.print(
+        f"as known at each row's time (the default): {nulls} of {known.num_rows} rows have no "
+        "value, since lakeworks learned these stats today, not in 2008"
+    )
+    done = ws.features.materialize("island_stats")
+    console.print(f"materialized island_stats: {done.rows} islands into the online store")
+    online = ws.features.online(features, [{"island": "Biscoe"}, {"island": "Atlantis"}])
+    for row, values, status in zip(("Biscoe", "Atlantis"), online.values, online.status):
+        console.print(f"online {row}: {values} {set(status.values())}", markup=False)
+
+
 def _serve(settings: Settings) -> None:
     import uvicorn
 
     from lakeworks.server.app import create_app
 
-    console.rule("5. serve")
+    console.rule("6. serve")
     console.print(
         f"API on http://{settings.host}:{settings.port}  (docs at /docs, "
         "metrics at /metrics; Ctrl-C to stop)"
