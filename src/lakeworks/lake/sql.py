@@ -22,6 +22,7 @@ from lakeworks import hooks
 from lakeworks.context import Context
 from lakeworks.errors import InvalidInputError, NotFoundError, QueryError
 from lakeworks.lake import scans
+from lakeworks.lake.versions import open_delta
 
 if TYPE_CHECKING:
     import pandas
@@ -165,7 +166,8 @@ class SqlEngine:
         self, ctx: Context, sql: str
     ) -> tuple[duckdb.DuckDBPyConnection, list[TableRead], str]:
         """A connection with views for the tables ``sql`` names, and the rewritten SQL."""
-        names = set(self.table_names(ctx))
+        # one catalog query per statement: name -> location of every table in the workspace
+        names = {t.name: t.location for t in self.platform.catalog.tables(ctx.workspace)}
         settings = self.platform.settings
         scratch = settings.scratch_dir
         scratch.mkdir(parents=True, exist_ok=True)
@@ -180,9 +182,9 @@ class SqlEngine:
         for is_code, text in split_quoted(sql):
             if is_code:
                 plain = _TRAVEL.sub(" ", text)
-                for word in sorted({w.lower() for w in _WORD.findall(plain)} & names - seen):
+                for word in sorted({w.lower() for w in _WORD.findall(plain)} & names.keys() - seen):
                     seen.add(word)
-                    self._view(con, ctx, word, word, None, reads, folders)
+                    self._view(con, ctx, word, word, names[word], None, reads, folders)
                 text = _TRAVEL.sub(lambda m: self._travel(con, ctx, m, names, reads, folders), text)
             pieces.append(text)
         _lock_down(con, folders)
@@ -193,7 +195,7 @@ class SqlEngine:
         con: duckdb.DuckDBPyConnection,
         ctx: Context,
         match: re.Match,
-        names: set[str],
+        names: dict[str, str],
         reads: list[TableRead],
         folders: list[str],
     ) -> str:
@@ -205,10 +207,8 @@ class SqlEngine:
                 workspace=ctx.workspace,
             )
         view = f"{name}@{when}"
-        if when.startswith("v"):
-            self._view(con, ctx, view, name, {"version": int(when[1:])}, reads, folders)
-        else:
-            self._view(con, ctx, view, name, {"as_of": when}, reads, folders)
+        at = {"version": int(when[1:])} if when.startswith("v") else {"as_of": when}
+        self._view(con, ctx, view, name, names[name], at, reads, folders)
         return scans.quote(view)
 
     def _view(
@@ -217,11 +217,13 @@ class SqlEngine:
         ctx: Context,
         view: str,
         table: str,
+        location: str,
         at: dict[str, Any] | None,
         reads: list[TableRead],
         folders: list[str],
     ) -> None:
-        dt = self.platform.tables.open(ctx, table, **(at or {}))
+        options = self.platform.storage.options()
+        dt = open_delta(location, options, table=table, **(at or {}))
         folders.extend(scans.register(con, view, dt, self.platform))
         reads.append(TableRead(table, dt.version()))
         self.platform.hooks.emit("table_read", ctx=ctx, table=table, version=dt.version())
@@ -230,9 +232,10 @@ class SqlEngine:
 def _lock_down(con: duckdb.DuckDBPyConnection, folders: list[str]) -> None:
     """Allow file access only to the query's own tables and the spill folder."""
     listed = ", ".join("'" + f.replace("'", "''") + "'" for f in dict.fromkeys(folders))
-    con.execute(f"SET allowed_directories=[{listed}]")
-    con.execute("SET enable_external_access=false")
-    con.execute("SET lock_configuration=true")
+    con.execute(
+        f"SET allowed_directories=[{listed}]; SET enable_external_access=false; "
+        "SET lock_configuration=true"
+    )
 
 
 _READS = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
