@@ -121,6 +121,53 @@ def test_a_run_on_the_cluster(dask_platform: Platform, define) -> None:  # noqa:
     assert service.task_logs(ctx, run.id, "square") == "on worker 1\n"
 
 
+def test_a_chain_submitted_ahead_handles_retries_and_skips(
+    dask_platform: Platform,
+    define,
+    tmp_path,  # noqa: ANN001
+) -> None:
+    ctx = Context("default", "tester")
+    service = dask_platform.pipelines
+    flag = tmp_path / "tried"
+    service.register(
+        ctx,
+        define(
+            f"""
+            import os
+            p = Pipeline("ahead")
+            p.add("a", lambda: 1)
+
+            @p.task(retries=1, retry_delay=0)
+            def b(a):
+                if not os.path.exists({str(flag)!r}):
+                    open({str(flag)!r}, "w").close()
+                    raise RuntimeError("first try fails")
+                return a + 1
+
+            p.add("c", lambda b: b * 10)
+            p.add("d", lambda c: c + 1)
+
+            @p.task
+            def quiet(a):
+                raise Skip("nothing to do")
+
+            p.add("after_quiet", lambda quiet: 1)
+            """
+        ),
+    )
+    run = service.run(ctx, "ahead")
+    states = {t.task: (t.state, t.attempts) for t in run.tasks}
+    assert states == {
+        "a": ("succeeded", 1),
+        "b": ("succeeded", 2),
+        "c": ("succeeded", 1),
+        "d": ("succeeded", 1),
+        "quiet": ("skipped", 1),
+        "after_quiet": ("skipped", 0),
+    }
+    assert run.task("d").result["value"] == 21 and run.state == "succeeded"
+
+
 def test_a_worker_killed_mid_task_means_a_retry_elsewhere(
     dask_platform: Platform,
     cluster: tuple[str, list],

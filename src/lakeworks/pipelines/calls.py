@@ -64,13 +64,14 @@ class TaskCall:
     user: str
     settings: Settings | None = None
     wants_context: bool = False
+    from_upstream: tuple[str, ...] = ()  # arguments an executor fills from upstream outcomes
 
 
 @dataclass(frozen=True)
 class Outcome:
     """What one attempt did."""
 
-    state: str  # succeeded | failed | skipped
+    state: str  # succeeded | failed | skipped | cancelled | not_run (its upstream failed)
     result: Any = None
     error: str | None = None
     traceback: str | None = None

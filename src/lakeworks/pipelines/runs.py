@@ -45,6 +45,9 @@ class _Task:
     has_result: bool = False
     handle: Any = None
     token: int = 0
+    ahead: bool = False  # submitted before its upstream finished (executors that chain)
+    ahead_attempt: int = 0
+    early: Outcome | None = None  # an answer that came before the upstream's
 
     @property
     def state(self) -> str:
@@ -171,23 +174,30 @@ class RunExecution:
             self._set(live, state="cancelled")
         elif "skipped" in ups:
             self._set(live, state="skipped", error="an upstream task was skipped")
+        elif live.ahead:
+            self._start_ahead(live)
+            return
         else:
             self._ready.append(name)
             return
         for child in self.graph.downstream[name]:
             self._settle(child)
 
-    def _submit(self, live: _Task) -> None:
+    def _submit(self, live: _Task, upstream: dict[str, Any] | None = None) -> None:
+        """Start an attempt; with ``upstream`` (task -> handle of its attempt in flight)
+        the executor starts it once those succeed."""
         task = live.task
         attempt = (live.fields.get("attempts") or 0) + 1
         if attempt > task.max_attempts:  # a recovered task that used up its attempts
-            self._done(live, "failed", live.fields.get("error") or "no attempts left")
+            if not upstream:
+                self._done(live, "failed", live.fields.get("error") or "no attempts left")
             return
         live.token += 1
+        upstream = upstream or {}
         kwargs = {
             arg: self._tasks[arg].result if arg in task.deps else self.params[arg]
             for arg in task.args
-            if arg != CONTEXT_ARG
+            if arg != CONTEXT_ARG and arg not in upstream
         }
         call = TaskCall(
             run_id=self.run_id,
@@ -203,23 +213,85 @@ class RunExecution:
             user=self.run.created_by,
             settings=self.service.platform.settings if self.executor.capabilities.remote else None,
             wants_context=CONTEXT_ARG in task.args,
+            from_upstream=tuple(a for a in task.args if a in upstream),
         )
-        self._set(live, state="running", attempts=attempt, started_at=datetime.now(UTC))
         token = live.token
-        if task.timeout:
-            self._timer(time.monotonic() + task.timeout, "deadline", task.name, token)
-        self._running += 1
+        if upstream:
+            live.ahead, live.ahead_attempt = True, attempt
+        else:
+            self._set(live, state="running", attempts=attempt, started_at=datetime.now(UTC))
+            if task.timeout:
+                self._timer(time.monotonic() + task.timeout, "deadline", task.name, token)
+            self._running += 1
+
+        def done(outcome: Outcome) -> None:
+            self._events.put((task.name, token, outcome))
+
         # The runner thread alone reads the events, so the handle is set before any answer.
-        live.handle = self.executor.submit(call, lambda o: self._events.put((task.name, token, o)))
+        if upstream:
+            live.handle = self.executor.submit(call, done, upstream)
+        else:
+            live.handle = self.executor.submit(call, done)
+        if self.executor.capabilities.chains:
+            self._submit_ahead(task.name)
+
+    def _submit_ahead(self, name: str) -> None:
+        """Hand the executor the children whose unfinished upstream is all in flight, so
+        a chain runs on the cluster without a round trip to this process per task."""
+        for child_name in self.graph.downstream[name]:
+            child = self._tasks[child_name]
+            if child.state != "queued" or child.handle is not None:
+                continue
+            deps = [self._tasks[d] for d in child.task.deps]
+            if not all(
+                (d.state == "succeeded" and d.has_result) or d.handle is not None for d in deps
+            ):
+                continue
+            upstream = {d.task.name: d.handle for d in deps if d.state != "succeeded"}
+            if upstream:
+                self._submit(child, upstream)
+
+    def _start_ahead(self, live: _Task) -> None:
+        """The upstream of a task submitted ahead has succeeded: it counts as running now."""
+        live.ahead = False
+        attempt = live.ahead_attempt
+        self._set(live, state="running", attempts=attempt, started_at=datetime.now(UTC))
+        if live.task.timeout:
+            self._timer(
+                time.monotonic() + live.task.timeout, "deadline", live.task.name, live.token
+            )
+        self._running += 1
+        if live.early is not None:
+            self._events.put((live.task.name, live.token, live.early))
+            live.early = None
+
+    def _discard_ahead(self, name: str) -> None:
+        """Drop the attempts submitted ahead below a task whose attempt did not succeed."""
+        for child_name in self.graph.downstream[name]:
+            child = self._tasks[child_name]
+            if child.ahead:
+                self.executor.cancel(child.handle)
+                child.token += 1
+                child.handle, child.ahead, child.early = None, False, None
+                self._discard_ahead(child_name)
 
     def _on_event(self, name: str, token: int, outcome: Outcome | None) -> None:
         if outcome is None:
             return  # a wake-up (cancel)
         live = self._tasks[name]
-        if token != live.token or live.state != "running":
+        if token != live.token:
             return  # a late answer from an attempt that timed out or was cancelled
+        if live.ahead:
+            live.early = outcome  # kept until the upstream's own answer is handled
+            return
+        if live.state != "running":
+            return
         self._running -= 1
         live.handle = None
+        if outcome.state == "not_run":  # its upstream did not succeed after all
+            self._set(live, state="queued", attempts=live.fields["attempts"] - 1)
+            self._settle(live.task.name)
+            return
         self._record(live, outcome)
 
     def _record(self, live: _Task, outcome: Outcome) -> None:
@@ -244,11 +316,13 @@ class RunExecution:
             live.result, live.has_result = outcome.result, True
             self._done(live, "succeeded", None, result=stored_result(outcome.result), **fields)
         elif outcome.state == "skipped":
+            self._discard_ahead(live.task.name)
             self._done(live, "skipped", outcome.error, **fields)
         else:
             self._failed(live, outcome.error or "failed", **fields)
 
     def _failed(self, live: _Task, error: str, **fields: Any) -> None:
+        self._discard_ahead(live.task.name)
         if live.fields["attempts"] < live.task.max_attempts and not self._cancel.is_set():
             delay = live.task.delay(live.fields["attempts"])
             self._timer(time.monotonic() + delay, "retry", live.task.name, live.token)
@@ -305,7 +379,7 @@ class RunExecution:
 
     def _abandon_running(self, state: str, error: str) -> None:
         for live in self._tasks.values():
-            if live.state == "running":
+            if live.state == "running" or live.ahead:
                 self.executor.cancel(live.handle)
                 live.token += 1
                 self._set(live, state=state, error=error, finished_at=datetime.now(UTC))

@@ -21,19 +21,26 @@ Done = Callable[[Outcome], None]
 @dataclass(frozen=True)
 class Capabilities:
     """name: how settings spell it; remote: tasks run in other processes (they open their
-    own Platform from settings); stops_running: cancel() stops a running attempt."""
+    own Platform from settings); stops_running: cancel() stops a running attempt;
+    chains: submit() accepts upstream handles and starts the task when they succeed."""
 
     name: str
     remote: bool
     stops_running: bool
+    chains: bool = False
 
 
 class Executor(ABC):
     capabilities: Capabilities
 
     @abstractmethod
-    def submit(self, call: TaskCall, done: Done) -> Any:
-        """Start one attempt; return a handle for ``cancel``."""
+    def submit(self, call: TaskCall, done: Done, upstream: dict[str, Any] | None = None) -> Any:
+        """Start one attempt; return a handle for ``cancel``.
+
+        ``upstream`` (only when ``capabilities.chains``): task name -> handle of an
+        attempt in flight; the call runs after they all succeed, with their results for
+        the arguments in ``call.from_upstream``, else answers an Outcome "not_run".
+        """
 
     def cancel(self, handle: Any) -> None:  # noqa: B027 - optional, best effort
         """Try to stop an attempt whose result is no longer wanted."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import socket
 import uuid
+from dataclasses import replace
 from typing import Any
 
 import cloudpickle
@@ -21,7 +22,7 @@ from lakeworks.pipelines.executors.base import Capabilities, Done, Executor, los
 
 
 class DaskExecutor(Executor):
-    capabilities = Capabilities("dask", remote=True, stops_running=False)
+    capabilities = Capabilities("dask", remote=True, stops_running=False, chains=True)
 
     def __init__(self, address: str, timeout: float = 10.0) -> None:
         try:
@@ -40,13 +41,17 @@ class DaskExecutor(Executor):
                 address=address,
             ) from exc
 
-    def submit(self, call: TaskCall, done: Done) -> Any:
+    def submit(self, call: TaskCall, done: Done, upstream: dict[str, Any] | None = None) -> Any:
         key = f"lw-{call.run_id}-{call.task}-{call.attempt}-{uuid.uuid4().hex[:8]}"
         try:
             # cloudpickle here: Dask's own pickling would refer to pipeline files by a
             # module name the scheduler and workers cannot import.
             payload = cloudpickle.dumps(call)
-            future = self.client.submit(_run_on_worker, payload, key=key, pure=False)
+            names = list(upstream or {})
+            futures = [upstream[n] for n in names]
+            future = self.client.submit(
+                _run_on_worker, payload, names, *futures, key=key, pure=False
+            )
         except Exception as exc:
             done(lost(f"cannot submit task {call.task!r} to {self.address}: {exc}"))
             return None
@@ -66,10 +71,17 @@ def _probe(address: str, timeout: float) -> None:
     socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
 
 
-def _run_on_worker(payload: bytes) -> Outcome:
+def _run_on_worker(payload: bytes, names: list[str], *upstream: Outcome) -> Outcome:
     from distributed import get_worker
 
-    return run_task(cloudpickle.loads(payload), worker=get_worker().address)
+    call: TaskCall = cloudpickle.loads(payload)
+    kwargs = dict(call.kwargs)
+    for name, outcome in zip(names, upstream, strict=True):
+        if outcome.state != "succeeded":
+            return Outcome(state="not_run")
+        if name in call.from_upstream:
+            kwargs[name] = outcome.result
+    return run_task(replace(call, kwargs=kwargs), worker=get_worker().address)
 
 
 def _outcome(future: Any) -> Outcome:

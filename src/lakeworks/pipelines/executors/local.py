@@ -33,7 +33,7 @@ class ThreadExecutor(Executor):
             max_workers or max(8, 4 * (os.cpu_count() or 1)), thread_name_prefix="lw-task"
         )
 
-    def submit(self, call: TaskCall, done: Done) -> Future | None:
+    def submit(self, call: TaskCall, done: Done, upstream: Any = None) -> Future | None:
         try:
             future = self._pool.submit(run_task, call, self.platform)
         except RuntimeError as exc:  # the pool was shut down
@@ -69,7 +69,7 @@ class ProcessExecutor(Executor):
             self._max_workers, mp_context=multiprocessing.get_context("spawn")
         )
 
-    def submit(self, call: TaskCall, done: Done) -> Future | None:
+    def submit(self, call: TaskCall, done: Done, upstream: Any = None) -> Future | None:
         try:
             payload = cloudpickle.dumps(call)
         except Exception as exc:
