@@ -69,10 +69,14 @@ class Lineage:
     def _walk(self, ctx: Context, start: tuple[str, int | None], step, next_node, depth: int) -> list[Edge]:  # noqa: ANN001
         edges: list[Edge] = []
         seen, frontier = {start}, [start]
+        taken: set[tuple[str, Node]] = set()
         for _ in range(depth):
             following = []
             for table, version in frontier:
                 for edge in step(ctx.workspace, table, version):
+                    if (edge.run_uuid, edge.source) in taken:
+                        continue
+                    taken.add((edge.run_uuid, edge.source))
                     edges.append(edge)
                     node = next_node(edge)
                     key = (node.name, node.version)
