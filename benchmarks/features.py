@@ -35,9 +35,9 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+from _common import BENCH_DIR, log, machine, summary
 
 import lakeworks as lw
-from _common import BENCH_DIR, log, machine, summary
 from lakeworks.config import Settings
 from lakeworks.features import Entity, FeatureView
 
@@ -61,22 +61,36 @@ def prepare(home: Path, entities: int, steps: int, entity_rows: int) -> None:
         ids = np.arange(start, min(entities, start + batch))
         n = len(ids) * steps
         ts = t0 + np.tile(np.arange(steps), len(ids)) * HOUR_US + rng.integers(0, HOUR_US, n)
-        cols = {"entity_id": pa.array(np.repeat(ids, steps)),
-                "event_ts": pa.array(ts, pa.timestamp("us", "UTC"))}
+        cols = {
+            "entity_id": pa.array(np.repeat(ids, steps)),
+            "event_ts": pa.array(ts, pa.timestamp("us", "UTC")),
+        }
         cols.update({f: pa.array(rng.random(n)) for f in FEATURES})
         # learned 0-2 hours after the event, as if loaded by a feed with some lag
-        cols["_lw_ingested_at"] = pa.array(ts + rng.integers(0, 2 * HOUR_US, n),
-                                           pa.timestamp("us", "UTC"))
+        cols["_lw_ingested_at"] = pa.array(
+            ts + rng.integers(0, 2 * HOUR_US, n), pa.timestamp("us", "UTC")
+        )
         ws.write("rides", pa.table(cols))
     ws.compact("rides")
     when = t0 + rng.integers(0, steps * HOUR_US, entity_rows)
-    pq.write_table(pa.table({
-        "entity_id": pa.array(rng.integers(0, entities, entity_rows)),
-        "ts": pa.array(when, pa.timestamp("us", "UTC")),
-        "label": pa.array(rng.integers(0, 2, entity_rows)),
-    }), home / "entities.parquet")
-    ws.features.apply([Entity("driver", "entity_id"), FeatureView(
-        "rides", entity="driver", timestamp="event_ts", features=FEATURES, source="rides")])
+    pq.write_table(
+        pa.table(
+            {
+                "entity_id": pa.array(rng.integers(0, entities, entity_rows)),
+                "ts": pa.array(when, pa.timestamp("us", "UTC")),
+                "label": pa.array(rng.integers(0, 2, entity_rows)),
+            }
+        ),
+        home / "entities.parquet",
+    )
+    ws.features.apply(
+        [
+            Entity("driver", "entity_id"),
+            FeatureView(
+                "rides", entity="driver", timestamp="event_ts", features=FEATURES, source="rides"
+            ),
+        ]
+    )
     ws.platform.close()
     marker.write_text(json.dumps(want))
 
@@ -93,8 +107,10 @@ def part_training(home: Path, mode: str, repeat: int) -> dict[str, Any]:
         files = ws.platform.tables.open(ws.ctx, "rides").file_uris()
         listed = ", ".join(f"'{f}'" for f in files)
         selects = ", ".join(f"f.{c}" for c in FEATURES)
-        sql = (f"SELECT e.*, {selects} FROM entities e ASOF LEFT JOIN read_parquet([{listed}]) f "
-               "ON e.entity_id = f.entity_id AND e.ts >= f.event_ts")
+        sql = (
+            f"SELECT e.*, {selects} FROM entities e ASOF LEFT JOIN read_parquet([{listed}]) f "
+            "ON e.entity_id = f.entity_id AND e.ts >= f.event_ts"
+        )
 
         def run() -> pa.Table:
             con = duckdb.connect()
@@ -103,26 +119,33 @@ def part_training(home: Path, mode: str, repeat: int) -> dict[str, Any]:
             con.close()
             return out
     else:
+
         def run() -> pa.Table:
             return ws.features.training_set(entities, refs, point_in_time=mode).arrow()
+
     times, out = [], None
     for _ in range(repeat):
         start = time.perf_counter()
         out = run()
         times.append(time.perf_counter() - start)
-    fingerprint = duckdb.sql(
-        "SELECT count(*), count(f0), sum(f0), sum(f9) FROM out"
-    ).fetchall()[0]
-    return {**summary(times), "rows": out.num_rows, "check": [round(x, 6) if
-            isinstance(x, float) else x for x in fingerprint], "peak_rss_mb": _rss()}
+    fingerprint = duckdb.sql("SELECT count(*), count(f0), sum(f0), sum(f9) FROM out").fetchall()[0]
+    return {
+        **summary(times),
+        "rows": out.num_rows,
+        "check": [round(x, 6) if isinstance(x, float) else x for x in fingerprint],
+        "peak_rss_mb": _rss(),
+    }
 
 
 def part_materialize(home: Path, store: str) -> dict[str, Any]:
     ws = _online_ws(home, store)
     start = time.perf_counter()
     result = ws.features.materialize("rides", start="1970-01-01", end="2100-01-01")
-    return {"seconds": round(time.perf_counter() - start, 4), "entities": result.rows,
-            "peak_rss_mb": _rss()}
+    return {
+        "seconds": round(time.perf_counter() - start, 4),
+        "entities": result.rows,
+        "peak_rss_mb": _rss(),
+    }
 
 
 def part_online(home: Path, store: str, calls: int) -> dict[str, Any]:
@@ -147,9 +170,11 @@ def part_online(home: Path, store: str, calls: int) -> dict[str, Any]:
         assert all(s == "present" for s in result.status[0].values())
         lat_ms = np.array(lat) / 1e6
         out[f"entities_{batch}"] = {
-            "calls": count, "p50_ms": round(float(np.percentile(lat_ms, 50)), 4),
+            "calls": count,
+            "p50_ms": round(float(np.percentile(lat_ms, 50)), 4),
             "p99_ms": round(float(np.percentile(lat_ms, 99)), 4),
-            "mean_ms": round(float(lat_ms.mean()), 4)}
+            "mean_ms": round(float(lat_ms.mean()), 4),
+        }
     return out
 
 
@@ -161,7 +186,8 @@ def _online_ws(home: Path, store: str) -> lw.Workspace:
     from lakeworks.features.online.redis import RedisOnlineStore
 
     ws.platform.features.online_store = RedisOnlineStore(
-        REDIS_URL, prefix=f"lwbench-{uuid.uuid4().hex[:8]}")
+        REDIS_URL, prefix=f"lwbench-{uuid.uuid4().hex[:8]}"
+    )
     return ws
 
 
@@ -193,9 +219,11 @@ def main() -> None:
     args = p.parse_args()
     if args.part:
         kind, _, arg = args.part.partition(":")
-        fn = {"training": lambda: part_training(args.home, arg, args.repeat),
-              "materialize": lambda: part_materialize(args.home, arg),
-              "online": lambda: part_online(args.home, arg, args.calls)}[kind]
+        fn = {
+            "training": lambda: part_training(args.home, arg, args.repeat),
+            "materialize": lambda: part_materialize(args.home, arg),
+            "online": lambda: part_online(args.home, arg, args.calls),
+        }[kind]
         print(json.dumps(fn()))
         return
     home = BENCH_DIR / f"features-{args.entities}x{args.steps}-{args.entity_rows}"
@@ -210,7 +238,9 @@ def main() -> None:
     base = training["duckdb"]["median_s"]
     training["event_vs_duckdb"] = round(training["event"]["median_s"] / base, 3)
     training["known_vs_duckdb"] = round(training["known"]["median_s"] / base, 3)
-    training["event_same_rows_as_duckdb"] = training["event"]["check"] == training["duckdb"]["check"]
+    training["event_same_rows_as_duckdb"] = (
+        training["event"]["check"] == training["duckdb"]["check"]
+    )
     results["training_set"] = training
     stores = ["sqlite"] + ([] if args.no_redis else ["redis"])
     for store in stores:

@@ -16,8 +16,12 @@ def test_apply_shows_a_diff_and_versions_changes(rides: lw.Workspace) -> None:
     again = rides.features.apply([rider, trips])
     assert [c.action for c in again.changes] == ["unchanged", "unchanged"]
     changed = FeatureView(
-        "rider_trips", entity="rider", timestamp="ts", features=["trips"],
-        source="rider_events", ttl=timedelta(days=1),
+        "rider_trips",
+        entity="rider",
+        timestamp="ts",
+        features=["trips"],
+        source="rider_events",
+        ttl=timedelta(days=1),
     )
     result = rides.features.apply([changed])
     assert str(result) == "~ view rider_trips v1 -> v2: features, owner, tags, ttl_seconds"
@@ -61,13 +65,19 @@ def test_a_source_without_the_timestamp_column_is_refused(ws: lw.Workspace) -> N
 def test_a_source_query_is_checked_at_apply(ws: lw.Workspace) -> None:
     ws.write("events", [{"rider_id": 1, "ts": "2026-01-01", "n": 1}])
     by_sql = FeatureView(
-        "daily", entity="rider", timestamp="ts", features=["n"],
+        "daily",
+        entity="rider",
+        timestamp="ts",
+        features=["n"],
         source="select rider_id, ts, n from events",
     )
     with pytest.raises(InvalidInputError, match="'ts' is string, not a timestamp"):
         ws.features.apply([rider, by_sql])
     fixed = FeatureView(
-        "daily", entity="rider", timestamp="ts", features=["n"],
+        "daily",
+        entity="rider",
+        timestamp="ts",
+        features=["n"],
         source="select rider_id, cast(ts as timestamp) as ts, n from events",
     )
     assert [c.action for c in ws.features.apply([rider, fixed]).changes] == ["create", "create"]

@@ -11,7 +11,7 @@ from tests.cli.conftest import Cli, cli  # noqa: F401 - the cli fixture
 from tests.server.conftest import client  # noqa: F401 - the client fixture
 
 NOW = datetime.now(UTC).replace(microsecond=0)
-DEFINITIONS = '''
+DEFINITIONS = """
 from datetime import timedelta
 from lakeworks.features import Entity, FeatureService, FeatureView
 
@@ -19,7 +19,7 @@ rider = Entity("rider", join_keys=["rider_id"])
 stats = FeatureView("rider_stats", entity=rider, timestamp="ts", features=["trips"],
                     source="rider_events", ttl=timedelta(days={days}))
 pricing = FeatureService("pricing", [stats])
-'''
+"""
 
 
 def _setup(client: TestClient) -> str:  # noqa: F811
@@ -42,12 +42,23 @@ def test_rest_lists_serves_and_takes_pushes(client: TestClient, tmp_path: Path) 
     platform.features.apply(ctx, load_definitions(path)[:1])
     from lakeworks.features import FeatureView
 
-    platform.features.apply(ctx, [FeatureView(
-        "rider_stats", entity="rider", timestamp="ts", features=["trips"],
-        source="select rider_id, cast(ts as timestamptz) as ts, trips from rider_events")])
+    platform.features.apply(
+        ctx,
+        [
+            FeatureView(
+                "rider_stats",
+                entity="rider",
+                timestamp="ts",
+                features=["trips"],
+                source="select rider_id, cast(ts as timestamptz) as ts, trips from rider_events",
+            )
+        ],
+    )
     listed = client.get(f"{base}/features").json()
     assert [(d["kind"], d["name"], d["version"]) for d in listed] == [
-        ("entity", "rider", 1), ("view", "rider_stats", 1)]
+        ("entity", "rider", 1),
+        ("view", "rider_stats", 1),
+    ]
     versions = client.get(f"{base}/features/view/rider_stats/versions").json()
     assert [v["version"] for v in versions] == [1]
 
@@ -55,18 +66,22 @@ def test_rest_lists_serves_and_takes_pushes(client: TestClient, tmp_path: Path) 
     refused = client.post(f"{base}/features/online", json=body)
     assert refused.status_code == 404 and "materialize" in refused.json()["hint"]
     platform.features.materialize(ctx, "rider_stats")
-    served = client.post(f"{base}/features/online",
-                         json={**body, "entity_rows": [{"rider_id": 1}, {"rider_id": 2}]})
+    served = client.post(
+        f"{base}/features/online", json={**body, "entity_rows": [{"rider_id": 1}, {"rider_id": 2}]}
+    )
     assert served.status_code == 200
     assert served.json()["results"] == [
         {"values": {"trips": 3}, "status": {"trips": "present"}},
         {"values": {"trips": None}, "status": {"trips": "unknown_entity"}},
     ]
-    missing_key = client.post(f"{base}/features/online",
-                              json={**body, "entity_rows": [{"driver": 1}]})
+    missing_key = client.post(
+        f"{base}/features/online", json={**body, "entity_rows": [{"driver": 1}]}
+    )
     assert missing_key.status_code == 422
-    push = client.post(f"{base}/features/push", json={"view": "rider_stats", "rows": [
-        {"rider_id": 1, "ts": NOW.isoformat(), "trips": 4}]})
+    push = client.post(
+        f"{base}/features/push",
+        json={"view": "rider_stats", "rows": [{"rider_id": 1, "ts": NOW.isoformat(), "trips": 4}]},
+    )
     assert push.status_code == 422 and "query" in push.json()["message"]
 
 
@@ -75,17 +90,23 @@ def test_rest_push_then_online(client: TestClient) -> None:  # noqa: F811
     from lakeworks.features import Entity, FeatureView
 
     platform = client.app.state.platform
-    platform.features.apply(Context("sales", "ann"), [
-        Entity("rider", "rider_id"),
-        FeatureView("live", entity="rider", timestamp="ts", features=["trips"], source="live"),
-    ])
+    platform.features.apply(
+        Context("sales", "ann"),
+        [
+            Entity("rider", "rider_id"),
+            FeatureView("live", entity="rider", timestamp="ts", features=["trips"], source="live"),
+        ],
+    )
     base = "/api/v1/workspaces/sales/features"
-    pushed = client.post(f"{base}/push", json={"view": "live", "rows": [
-        {"rider_id": 7, "ts": "2026-11-27T10:00:00Z", "trips": 1}]})
+    pushed = client.post(
+        f"{base}/push",
+        json={"view": "live", "rows": [{"rider_id": 7, "ts": "2026-11-27T10:00:00Z", "trips": 1}]},
+    )
     assert pushed.status_code == 201, pushed.json()
     assert pushed.json()["online_keys"] == 1
-    served = client.post(f"{base}/online", json={"features": ["live:trips"],
-                                                 "entity_rows": [{"rider_id": 7}]})
+    served = client.post(
+        f"{base}/online", json={"features": ["live:trips"], "entity_rows": [{"rider_id": 7}]}
+    )
     assert served.json()["results"][0]["values"] == {"trips": 1}
 
 

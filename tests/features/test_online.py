@@ -16,8 +16,14 @@ from tests.conftest import free_port
 from tests.features.conftest import REDIS_URL, rider, write
 
 NOW = datetime.now(UTC).replace(microsecond=0)
-view = FeatureView("rider_now", entity="rider", timestamp="ts", features=["trips", "rating"],
-                   source="rider_live", ttl=timedelta(hours=1))
+view = FeatureView(
+    "rider_now",
+    entity="rider",
+    timestamp="ts",
+    features=["trips", "rating"],
+    source="rider_live",
+    ttl=timedelta(hours=1),
+)
 
 
 @pytest.fixture(params=["sqlite", "redis"])
@@ -26,11 +32,15 @@ def live(request: pytest.FixtureRequest, ws: lw.Workspace) -> lw.Workspace:
     if request.param == "redis":
         prefix = request.getfixturevalue("redis_prefix")
         ws.platform.features.online_store = RedisOnlineStore(REDIS_URL, prefix=prefix)
-    write(ws, "rider_live", [
-        {"rider_id": 1, "ts": NOW - timedelta(minutes=20), "trips": 4, "rating": 4.0},
-        {"rider_id": 1, "ts": NOW - timedelta(minutes=5), "trips": 5, "rating": 4.5},
-        {"rider_id": 2, "ts": NOW - timedelta(hours=2), "trips": 9, "rating": 3.0},
-    ])
+    write(
+        ws,
+        "rider_live",
+        [
+            {"rider_id": 1, "ts": NOW - timedelta(minutes=20), "trips": 4, "rating": 4.0},
+            {"rider_id": 1, "ts": NOW - timedelta(minutes=5), "trips": 5, "rating": 4.5},
+            {"rider_id": 2, "ts": NOW - timedelta(hours=2), "trips": 9, "rating": 3.0},
+        ],
+    )
     ws.features.apply([rider, view])
     return ws
 
@@ -43,23 +53,30 @@ def test_online_reads_before_any_materialization_are_refused(live: lw.Workspace)
 def test_materialize_then_read_with_statuses(live: lw.Workspace) -> None:
     result = live.features.materialize("rider_now")
     assert (result.rows, result.start) == (2, None)
-    got = live.features.online(["rider_now:trips", "rider_now:rating"],
-                               [{"rider_id": 1}, {"rider_id": 2}, {"rider_id": 3}])
+    got = live.features.online(
+        ["rider_now:trips", "rider_now:rating"], [{"rider_id": 1}, {"rider_id": 2}, {"rider_id": 3}]
+    )
     assert got.values == [
-        {"trips": 5, "rating": 4.5}, {"trips": None, "rating": None},
+        {"trips": 5, "rating": 4.5},
+        {"trips": None, "rating": None},
         {"trips": None, "rating": None},
     ]
     assert [s["trips"] for s in got.status] == ["present", "expired", "unknown_entity"]
 
 
 def test_materialize_a_window_and_then_incrementally(live: lw.Workspace) -> None:
-    first = live.features.materialize("rider_now", NOW - timedelta(days=1),
-                                      NOW - timedelta(minutes=10))
+    first = live.features.materialize(
+        "rider_now", NOW - timedelta(days=1), NOW - timedelta(minutes=10)
+    )
     assert first.rows == 2
     assert live.features.online(["rider_now:trips"], [{"rider_id": 1}]).values == [{"trips": 4}]
-    late = write(live, "rider_live", [  # an old event time, learned now
-        {"rider_id": 2, "ts": NOW - timedelta(minutes=30), "trips": 10, "rating": 3.5},
-    ])
+    late = write(
+        live,
+        "rider_live",
+        [  # an old event time, learned now
+            {"rider_id": 2, "ts": NOW - timedelta(minutes=30), "trips": 10, "rating": 3.5},
+        ],
+    )
     second = live.features.materialize("rider_now")  # from the last end, plus late arrivals
     assert second.start == NOW - timedelta(minutes=10) and second.end >= late
     rows = live.features.online(["rider_now:trips"], [{"rider_id": 1}, {"rider_id": 2}]).values
@@ -70,23 +87,29 @@ def test_materialize_a_window_and_then_incrementally(live: lw.Workspace) -> None
 
 def test_push_serves_online_now_and_training_sets_later(live: lw.Workspace) -> None:
     before = datetime.now(UTC)
-    pushed = live.features.push("rider_now", [
-        {"rider_id": 3, "ts": NOW - timedelta(minutes=1), "trips": 1, "rating": 5.0},
-        {"rider_id": 3, "ts": NOW, "trips": 2, "rating": 4.9},
-    ])
+    pushed = live.features.push(
+        "rider_now",
+        [
+            {"rider_id": 3, "ts": NOW - timedelta(minutes=1), "trips": 1, "rating": 5.0},
+            {"rider_id": 3, "ts": NOW, "trips": 2, "rating": 4.9},
+        ],
+    )
     assert (pushed.rows, pushed.online_keys, pushed.table) == (2, 1, "rider_live")
     got = live.features.online(["rider_now:trips"], [{"rider_id": 3}])
     assert got.values == [{"trips": 2}] and got.status == [{"trips": "present"}]
-    rows = [{"rider_id": 3, "at": before - timedelta(microseconds=1)},
-            {"rider_id": 3, "at": pushed.ingested_at}]
+    rows = [
+        {"rider_id": 3, "at": before - timedelta(microseconds=1)},
+        {"rider_id": 3, "at": pushed.ingested_at},
+    ]
     training = live.features.training_set(rows, ["rider_now:trips"])
     assert training.arrow().column("trips").to_pylist() == [None, 2]  # known from the push on
 
 
 def test_an_older_push_does_not_replace_a_newer_value(live: lw.Workspace) -> None:
     live.features.materialize("rider_now")
-    live.features.push("rider_now", [{"rider_id": 1, "ts": NOW - timedelta(hours=3),
-                                      "trips": 0, "rating": 0.0}])
+    live.features.push(
+        "rider_now", [{"rider_id": 1, "ts": NOW - timedelta(hours=3), "trips": 0, "rating": 0.0}]
+    )
     assert live.features.online(["rider_now:trips"], [{"rider_id": 1}]).values == [{"trips": 5}]
 
 
@@ -104,19 +127,34 @@ def test_push_bad_input(live: lw.Workspace) -> None:
     with pytest.raises(InvalidInputError, match=r"lack column\(s\) \['rating'\]"):
         live.features.push("rider_now", [{"rider_id": 1, "ts": NOW, "trips": 1}])
     with pytest.raises(InvalidInputError, match="mix timestamps"):
-        live.features.push("rider_now", [
-            {"rider_id": 1, "ts": NOW, "trips": 1, "rating": 1.0},
-            {"rider_id": 1, "ts": NOW.replace(tzinfo=None), "trips": 1, "rating": 1.0},
-        ])
+        live.features.push(
+            "rider_now",
+            [
+                {"rider_id": 1, "ts": NOW, "trips": 1, "rating": 1.0},
+                {"rider_id": 1, "ts": NOW.replace(tzinfo=None), "trips": 1, "rating": 1.0},
+            ],
+        )
 
 
 def test_push_creates_the_source_table(ws: lw.Workspace) -> None:
-    ws.features.apply([Entity("device", "device_id"), FeatureView(
-        "temps", entity="device", timestamp="ts", features=["celsius"], source="device_temps")])
-    ws.features.push("temps", [{"device_id": "d1", "ts": NOW.replace(tzinfo=None),
-                                "celsius": 21.5}])  # naive means UTC
+    ws.features.apply(
+        [
+            Entity("device", "device_id"),
+            FeatureView(
+                "temps",
+                entity="device",
+                timestamp="ts",
+                features=["celsius"],
+                source="device_temps",
+            ),
+        ]
+    )
+    ws.features.push(
+        "temps", [{"device_id": "d1", "ts": NOW.replace(tzinfo=None), "celsius": 21.5}]
+    )  # naive means UTC
     assert ws.features.online(["temps:celsius"], [{"device_id": "d1"}]).values == [
-        {"celsius": 21.5}]
+        {"celsius": 21.5}
+    ]
     stored = ws.read("device_temps").to_pylist()[0]
     assert stored["ts"] == NOW and stored["_lw_ingested_at"] is not None
 

@@ -35,8 +35,11 @@ def test_write_then_read_many_keys_in_order(store: OnlineStore) -> None:
     assert store.write("ws", "v", rows) == 1200
     keys = [encode_key([i]) for i in (5, 1199, 7, 5, 5000)]
     assert store.read("ws", "v", keys) == [
-        Record(1005, '{"x": 5}'), Record(2199, '{"x": 1199}'), Record(1007, '{"x": 7}'),
-        Record(1005, '{"x": 5}'), None,
+        Record(1005, '{"x": 5}'),
+        Record(2199, '{"x": 1199}'),
+        Record(1007, '{"x": 7}'),
+        Record(1005, '{"x": 5}'),
+        None,
     ]
 
 

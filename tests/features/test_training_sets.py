@@ -31,8 +31,9 @@ def test_latest_value_at_or_before_each_row_never_later(rides: lw.Workspace) -> 
         {"rider_id": 3, "at": T0 + timedelta(days=1)},  # unknown entity
         {"rider_id": None, "at": T0 + timedelta(days=1)},  # null key
     ]
-    result = rides.features.training_set(entities, ["rider_trips:trips", "rider_trips:rating"],
-                                         point_in_time="event")
+    result = rides.features.training_set(
+        entities, ["rider_trips:trips", "rider_trips:rating"], point_in_time="event"
+    )
     assert values(result, "trips") == [None, 10, 10, 11, 3, None, None]
     assert values(result, "rating") == [None, 4.5, 4.5, 4.6, None, None, None]
     assert result.arrow().column_names == ["rider_id", "at", "trips", "rating"]
@@ -41,11 +42,15 @@ def test_latest_value_at_or_before_each_row_never_later(rides: lw.Workspace) -> 
 
 
 def test_rows_keep_their_order_and_labels(rides: lw.Workspace) -> None:
-    frame = pa.table({
-        "rider_id": [2, 1, 1],
-        "at": pa.array([T0 + timedelta(hours=h) for h in (5, 30, 1)], pa.timestamp("us", "UTC")),
-        "label": [0, 1, 0],
-    })
+    frame = pa.table(
+        {
+            "rider_id": [2, 1, 1],
+            "at": pa.array(
+                [T0 + timedelta(hours=h) for h in (5, 30, 1)], pa.timestamp("us", "UTC")
+            ),
+            "label": [0, 1, 0],
+        }
+    )
     result = rides.features.training_set(frame, "pricing", point_in_time="event")
     assert result.to_pandas()["trips"].tolist() == [3, 11, 10]
     assert result.to_polars()["label"].to_list() == [0, 1, 0]
@@ -64,13 +69,24 @@ def test_ttl_hides_old_values(rides: lw.Workspace) -> None:
 def test_a_late_correction_does_not_leak_into_earlier_rows(ws: lw.Workspace) -> None:
     event = datetime.now(UTC) - timedelta(hours=1)
     learned = write(ws, "rider_events", [{"rider_id": 1, "ts": event, "trips": 10, "rating": 1.0}])
-    ws.features.apply([rider, FeatureView("rider_trips", entity="rider", timestamp="ts",
-                                          features=["trips"], source="rider_events")])
+    ws.features.apply(
+        [
+            rider,
+            FeatureView(
+                "rider_trips",
+                entity="rider",
+                timestamp="ts",
+                features=["trips"],
+                source="rider_events",
+            ),
+        ]
+    )
     corrected = write(
         ws, "rider_events", [{"rider_id": 1, "ts": event, "trips": 99, "rating": 1.0}]
     )
     late = write(  # a newer event time, loaded later still
-        ws, "rider_events",
+        ws,
+        "rider_events",
         [{"rider_id": 1, "ts": event + timedelta(minutes=1), "trips": 50, "rating": 1.0}],
     )
     rows = [
@@ -89,14 +105,31 @@ def test_a_late_correction_does_not_leak_into_earlier_rows(ws: lw.Workspace) -> 
 
 def test_an_older_event_learned_late_never_replaces_a_newer_one(ws: lw.Workspace) -> None:
     now = datetime.now(UTC)
-    write(ws, "rider_events", [{"rider_id": 1, "ts": now - timedelta(minutes=1), "trips": 5,
-                               "rating": 1.0}])
-    late = write(ws, "rider_events", [{"rider_id": 1, "ts": now - timedelta(minutes=9),
-                                      "trips": 1, "rating": 1.0}])
-    ws.features.apply([rider, FeatureView("rider_trips", entity="rider", timestamp="ts",
-                                          features=["trips"], source="rider_events")])
-    result = ws.features.training_set([{"rider_id": 1, "at": late + timedelta(seconds=1)}],
-                                      ["rider_trips:trips"])
+    write(
+        ws,
+        "rider_events",
+        [{"rider_id": 1, "ts": now - timedelta(minutes=1), "trips": 5, "rating": 1.0}],
+    )
+    late = write(
+        ws,
+        "rider_events",
+        [{"rider_id": 1, "ts": now - timedelta(minutes=9), "trips": 1, "rating": 1.0}],
+    )
+    ws.features.apply(
+        [
+            rider,
+            FeatureView(
+                "rider_trips",
+                entity="rider",
+                timestamp="ts",
+                features=["trips"],
+                source="rider_events",
+            ),
+        ]
+    )
+    result = ws.features.training_set(
+        [{"rider_id": 1, "at": late + timedelta(seconds=1)}], ["rider_trips:trips"]
+    )
     assert values(result, "trips") == [5]
 
 
@@ -105,8 +138,18 @@ def test_compaction_keeps_what_was_known(ws: lw.Workspace) -> None:
     learned = write(ws, "rider_events", [{"rider_id": 1, "ts": event, "trips": 1, "rating": 1.0}])
     write(ws, "rider_events", [{"rider_id": 2, "ts": event, "trips": 2, "rating": 1.0}])
     ws.compact("rider_events")
-    ws.features.apply([rider, FeatureView("rider_trips", entity="rider", timestamp="ts",
-                                          features=["trips"], source="rider_events")])
+    ws.features.apply(
+        [
+            rider,
+            FeatureView(
+                "rider_trips",
+                entity="rider",
+                timestamp="ts",
+                features=["trips"],
+                source="rider_events",
+            ),
+        ]
+    )
     later = datetime.now(UTC)
     result = ws.features.training_set(
         [{"rider_id": 1, "at": learned - US}, {"rider_id": 1, "at": later}], ["rider_trips:trips"]
@@ -115,23 +158,31 @@ def test_compaction_keeps_what_was_known(ws: lw.Workspace) -> None:
 
 
 def test_multi_key_entities_and_many_views_in_one_query(ws: lw.Workspace) -> None:
-    ws.write("store_day", [
-        {"store": "a", "region": 1, "ts": T0, "sales": 10.0},
-        {"store": "a", "region": 2, "ts": T0, "sales": 20.0},
-        {"store": "a", "region": 1, "ts": T0 + timedelta(hours=2), "sales": 11.0},
-    ])
+    ws.write(
+        "store_day",
+        [
+            {"store": "a", "region": 1, "ts": T0, "sales": 10.0},
+            {"store": "a", "region": 2, "ts": T0, "sales": 20.0},
+            {"store": "a", "region": 1, "ts": T0 + timedelta(hours=2), "sales": 11.0},
+        ],
+    )
     ws.write("store_staff", [{"store": "a", "region": 1, "ts": T0, "staff": 4}])
     ws.write("regions", [{"region": 1, "ts": T0, "weather": "rain"}])
-    ws.features.apply([
-        Entity("store", join_keys=["store", "region"]),
-        Entity("region", join_keys="region"),
-        FeatureView("sales", entity="store", timestamp="ts", features=["sales"],
-                    source="store_day"),
-        FeatureView("staffing", entity="store", timestamp="ts", features=["staff"],
-                    source="store_staff"),
-        FeatureView("weather", entity="region", timestamp="ts", features=["weather"],
-                    source="regions"),
-    ])
+    ws.features.apply(
+        [
+            Entity("store", join_keys=["store", "region"]),
+            Entity("region", join_keys="region"),
+            FeatureView(
+                "sales", entity="store", timestamp="ts", features=["sales"], source="store_day"
+            ),
+            FeatureView(
+                "staffing", entity="store", timestamp="ts", features=["staff"], source="store_staff"
+            ),
+            FeatureView(
+                "weather", entity="region", timestamp="ts", features=["weather"], source="regions"
+            ),
+        ]
+    )
     rows = [
         {"store": "a", "region": 1, "at": T0 + timedelta(hours=1)},
         {"store": "a", "region": 2, "at": T0 + timedelta(hours=3)},
@@ -149,22 +200,33 @@ def test_multi_key_entities_and_many_views_in_one_query(ws: lw.Workspace) -> Non
 
 
 def test_a_sql_source_with_known_at(ws: lw.Workspace) -> None:
-    learned = write(ws, "raw", [{"rider_id": 1, "ts": T0, "km": 2.0}, {"rider_id": 1, "ts": T0,
-                                                                         "km": 3.0}])
-    ws.features.apply([rider, FeatureView(
-        "km", entity="rider", timestamp="ts", features=["total_km"],
-        source="select rider_id, ts, sum(km) as total_km, max(_lw_known_at) as _lw_known_at "
-        "from raw group by all",
-    )])
+    learned = write(
+        ws, "raw", [{"rider_id": 1, "ts": T0, "km": 2.0}, {"rider_id": 1, "ts": T0, "km": 3.0}]
+    )
+    ws.features.apply(
+        [
+            rider,
+            FeatureView(
+                "km",
+                entity="rider",
+                timestamp="ts",
+                features=["total_km"],
+                source="select rider_id, ts, sum(km) as total_km, "
+                "max(_lw_known_at) as _lw_known_at from raw group by all",
+            ),
+        ]
+    )
     rows = [{"rider_id": 1, "at": learned - US}, {"rider_id": 1, "at": learned}]
     assert values(ws.features.training_set(rows, ["km:total_km"]), "total_km") == [None, 5.0]
 
 
 def test_naive_timestamps_are_utc(rides: lw.Workspace) -> None:
     naive = (T0 + timedelta(days=1)).replace(tzinfo=None)
-    result = rides.features.training_set([{"rider_id": 1, "at": naive - US},
-                                          {"rider_id": 1, "at": naive}],
-                                         ["rider_trips:trips"], point_in_time="event")
+    result = rides.features.training_set(
+        [{"rider_id": 1, "at": naive - US}, {"rider_id": 1, "at": naive}],
+        ["rider_trips:trips"],
+        point_in_time="event",
+    )
     assert values(result, "trips") == [10, 11]
 
 
@@ -203,14 +265,24 @@ def test_which_timestamp_must_be_said_when_there_are_two(rides: lw.Workspace) ->
     rows = [{"rider_id": 1, "at": T0, "signup": T0}]
     with pytest.raises(InvalidInputError, match="2 timestamp columns"):
         rides.features.training_set(rows, ["rider_trips:trips"])
-    result = rides.features.training_set(rows, ["rider_trips:trips"], timestamp="at",
-                                         point_in_time="event")
+    result = rides.features.training_set(
+        rows, ["rider_trips:trips"], timestamp="at", point_in_time="event"
+    )
     assert values(result, "trips") == [10]
 
 
 def test_duplicate_feature_names_across_views(rides: lw.Workspace) -> None:
-    rides.features.apply([FeatureView("rider_trips_copy", entity="rider", timestamp="ts",
-                                      features=["trips"], source="rider_events")])
+    rides.features.apply(
+        [
+            FeatureView(
+                "rider_trips_copy",
+                entity="rider",
+                timestamp="ts",
+                features=["trips"],
+                source="rider_events",
+            )
+        ]
+    )
     rows = [{"rider_id": 1, "at": T0}]
     refs = ["rider_trips:trips", "rider_trips_copy:trips"]
     with pytest.raises(InvalidInputError, match="both named 'trips'"):
@@ -225,29 +297,48 @@ def test_a_feature_named_like_an_entity_column(rides: lw.Workspace) -> None:
 
 
 def test_a_source_that_lost_its_timestamp_column(rides: lw.Workspace) -> None:
-    rides.write("rider_events", [{"rider_id": 1, "trips": 1, "rating": 1.0, "when": T0}],
-                mode="overwrite", schema_mode="overwrite")
+    rides.write(
+        "rider_events",
+        [{"rider_id": 1, "trips": 1, "rating": 1.0, "when": T0}],
+        mode="overwrite",
+        schema_mode="overwrite",
+    )
     with pytest.raises(InvalidInputError, match="has no timestamp column 'ts'"):
         rides.features.training_set([{"rider_id": 1, "at": T0}], ["rider_trips:trips"])
 
 
 # property: event mode equals a brute-force reference ------------------------------------
 feature_rows = st.lists(
-    st.tuples(st.integers(0, 3), st.integers(0, 50), st.integers(-5, 5)), min_size=1, max_size=25,
+    st.tuples(st.integers(0, 3), st.integers(0, 50), st.integers(-5, 5)),
+    min_size=1,
+    max_size=25,
     unique_by=lambda r: (r[0], r[1]),
 )
 entity_rows = st.lists(st.tuples(st.integers(0, 4), st.integers(-2, 55)), min_size=1, max_size=15)
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(features=feature_rows, entities=entity_rows)
 def test_event_mode_matches_a_reference(ws: lw.Workspace, features, entities) -> None:  # noqa: ANN001
     minute = timedelta(minutes=1)
-    ws.write("f", [{"k": k, "ts": T0 + t * minute, "v": v} for k, t, v in features],
-             mode="overwrite")
-    ws.features.apply([Entity("e", "k"), FeatureView("fv", entity="e", timestamp="ts",
-                                                     features=["v"], source="f",
-                                                     ttl=timedelta(minutes=20))])
+    ws.write(
+        "f", [{"k": k, "ts": T0 + t * minute, "v": v} for k, t, v in features], mode="overwrite"
+    )
+    ws.features.apply(
+        [
+            Entity("e", "k"),
+            FeatureView(
+                "fv",
+                entity="e",
+                timestamp="ts",
+                features=["v"],
+                source="f",
+                ttl=timedelta(minutes=20),
+            ),
+        ]
+    )
     rows = [{"k": k, "at": T0 + t * minute} for k, t in entities]
     got = values(ws.features.training_set(rows, ["fv:v"], point_in_time="event"), "v")
     expected = []

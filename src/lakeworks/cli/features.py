@@ -14,14 +14,18 @@ from lakeworks.cli.session import console, workspace
 from lakeworks.errors import InvalidInputError, UserCodeError
 from lakeworks.features.definitions import Entity, FeatureService, FeatureView
 
-app = typer.Typer(help="Register feature definitions, materialize them online.", no_args_is_help=True)
+app = typer.Typer(
+    help="Register feature definitions, materialize them online.", no_args_is_help=True
+)
 
 
 @app.command("apply")
 def apply(
     ctx: typer.Context,
     path: Path,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="show the diff, store nothing")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="show the diff, store nothing")
+    ] = False,
 ) -> None:
     """Register the entities, feature views and services defined in a Python file."""
     definitions = load_definitions(path)
@@ -56,8 +60,13 @@ def versions(
         items = ws.features.versions(name, kind)
     out = Table("version", "when", "by", "note", "details")
     for d in items:
-        out.add_row(str(d.version), f"{d.created_at:%Y-%m-%d %H:%M:%S}", d.created_by,
-                    d.note or "", _details(d.kind, d.spec))
+        out.add_row(
+            str(d.version),
+            f"{d.created_at:%Y-%m-%d %H:%M:%S}",
+            d.created_by,
+            d.note or "",
+            _details(d.kind, d.spec),
+        )
     console().print(out)
 
 
@@ -78,7 +87,9 @@ def rollback(
 def materialize(
     ctx: typer.Context,
     view: str,
-    start: Annotated[str | None, typer.Option(help="ISO time [default: the last run's end]")] = None,
+    start: Annotated[
+        str | None, typer.Option(help="ISO time [default: the last run's end]")
+    ] = None,
     end: Annotated[str | None, typer.Option(help="ISO time, exclusive [default: now]")] = None,
 ) -> None:
     """Write the latest value per entity of a view into the online store."""
@@ -105,7 +116,9 @@ def load_definitions(path: Path) -> list[Entity | FeatureView | FeatureService]:
         raise UserCodeError(f"{path} raised {type(exc).__name__}: {exc}", path=str(path)) from exc
     finally:
         sys.modules.pop(spec.name, None)
-    found = [v for v in vars(module).values() if isinstance(v, Entity | FeatureView | FeatureService)]
+    found = [
+        v for v in vars(module).values() if isinstance(v, Entity | FeatureView | FeatureService)
+    ]
     if not found:
         raise InvalidInputError(
             f"{path} defines no Entity, FeatureView or FeatureService",
@@ -119,6 +132,7 @@ def _details(kind: str, spec: dict) -> str:
         return "keys " + ", ".join(spec["join_keys"])
     if kind == "view":
         ttl = spec.get("ttl_seconds")
-        return (f"{spec['entity']}: {', '.join(spec['features'])} from {spec['source'][:40]}"
-                + (f" (ttl {ttl:g} s)" if ttl else ""))
+        return f"{spec['entity']}: {', '.join(spec['features'])} from {spec['source'][:40]}" + (
+            f" (ttl {ttl:g} s)" if ttl else ""
+        )
     return ", ".join(spec["features"])

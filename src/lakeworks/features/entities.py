@@ -44,8 +44,7 @@ def to_arrow(data: Any, what: str = "entity rows") -> pa.Table:
         return data.to_arrow()
     raise InvalidInputError(
         f"cannot use {type(data).__name__} as {what}",
-        hint="give a pyarrow Table, a pandas or Polars DataFrame, a list of dicts, or a "
-        "table name",
+        hint="give a pyarrow Table, a pandas or Polars DataFrame, a list of dicts, or a table name",
     )
 
 
@@ -111,8 +110,12 @@ def check_keys(table: pa.Table, keys: dict[str, list[str]], what: str = "entity 
             )
         for key in needed:
             kind = table.schema.field(key).type
-            if not (pa.types.is_integer(kind) or pa.types.is_string(kind) or
-                    pa.types.is_large_string(kind) or pa.types.is_null(kind)):
+            if not (
+                pa.types.is_integer(kind)
+                or pa.types.is_string(kind)
+                or pa.types.is_large_string(kind)
+                or pa.types.is_null(kind)
+            ):
                 raise InvalidInputError(
                     f"key column {key!r} of the {what} is {kind}; keys are integers or strings",
                     column=key,

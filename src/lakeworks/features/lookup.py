@@ -58,7 +58,9 @@ class Plan:
     views: tuple[ViewPlan, ...]
 
 
-def plan(pairs: list[tuple[FeatureView, str]], names: list[str], keys: dict[str, list[str]]) -> Plan:
+def plan(
+    pairs: list[tuple[FeatureView, str]], names: list[str], keys: dict[str, list[str]]
+) -> Plan:
     views: dict[str, list[tuple[str, str]]] = {}
     by_name = {}
     for (view, feature), name in zip(pairs, names, strict=True):
@@ -102,13 +104,22 @@ def read(
                 for feature, name in vp.features:
                     out[name], st[name] = stored.get(feature), PRESENT
     order = plan.features
+    if len(plan.views) == 1:  # already in the order asked
+        return OnlineResult(order, values, status)
     return OnlineResult(
-        order, [{n: v[n] for n in order} for v in values], [{n: s[n] for n in order} for s in status]
+        order,
+        [{n: v[n] for n in order} for v in values],
+        [{n: s[n] for n in order} for s in status],
     )
 
 
 def _key(row: dict[str, Any], vp: ViewPlan) -> str:
     try:
+        if len(vp.keys) == 1:
+            value = row[vp.keys[0]]
+            if type(value) is int:  # the common case, without json.dumps
+                return f"[{value}]"
+            return encode_key([value])
         return encode_key([row[k] for k in vp.keys])
     except KeyError as exc:
         raise InvalidInputError(

@@ -57,8 +57,9 @@ def materialize(
     start_at = parse_time(start) if start is not None else None
     learned_since = None
     if start_at is None:
-        previous = [m for m in catalog.materializations(ctx.workspace, view.name)
-                    if m.kind == "materialize"]
+        previous = [
+            m for m in catalog.materializations(ctx.workspace, view.name) if m.kind == "materialize"
+        ]
         if previous:
             start_at, learned_since = previous[-1].end, previous[-1].started_at
     if start is not None and start_at >= end_at:
@@ -74,8 +75,14 @@ def materialize(
         check_schema(view, entity, schema)
         lock_down(con, sources.folders, platform)
         latest = con.sql(
-            _sql(view, list(entity.join_keys), KNOWN_AT in schema.names, start_at, end_at,
-                 learned_since)
+            _sql(
+                view,
+                list(entity.join_keys),
+                KNOWN_AT in schema.names,
+                start_at,
+                end_at,
+                learned_since,
+            )
         ).to_arrow_table()
     except duckdb.Error as exc:
         raise InvalidInputError(
@@ -89,8 +96,17 @@ def materialize(
     version = snapshot.views[view.name].version
     catalog.record_materialization(
         ctx.workspace,
-        Materialization(view.name, version, "materialize", start_at, end_at, len(rows), started,
-                        finished, ctx.user),
+        Materialization(
+            view.name,
+            version,
+            "materialize",
+            start_at,
+            end_at,
+            len(rows),
+            started,
+            finished,
+            ctx.user,
+        ),
     )
     return MaterializeResult(
         view.name, version, start_at, end_at, len(rows), (finished - started).total_seconds()
@@ -125,6 +141,10 @@ def records(latest: pa.Table, keys: list[str]) -> list[tuple[str, int, str]]:
         else [encode_key(list(k)) for k in zip(*columns, strict=True)]
     )
     return list(
-        zip(key_texts, latest.column("__lw_us").to_pylist(), latest.column("__lw_v").to_pylist(),
-            strict=True)
+        zip(
+            key_texts,
+            latest.column("__lw_us").to_pylist(),
+            latest.column("__lw_v").to_pylist(),
+            strict=True,
+        )
     )

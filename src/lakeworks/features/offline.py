@@ -125,9 +125,7 @@ def training_set(
     full_names: bool = False,
 ) -> TrainingSet:
     if point_in_time not in ("known", "event"):
-        raise InvalidInputError(
-            f"point_in_time must be 'known' or 'event', not {point_in_time!r}"
-        )
+        raise InvalidInputError(f"point_in_time must be 'known' or 'event', not {point_in_time!r}")
     if isinstance(entities, str):
         entities = platform.tables.read(ctx, entities)
     frame = entity_frames.to_arrow(entities, "entity rows")
@@ -177,8 +175,9 @@ def training_set(
 
 
 def _sql(joined: list[_Joined], ts_column: str, mode: PointInTime) -> str:
-    ctes = [f"__lw_e AS (SELECT *, CAST({quote(ts_column)} AS TIMESTAMPTZ) AS {_TS} "
-            "FROM __lw_entities)"]
+    ctes = [
+        f"__lw_e AS (SELECT *, CAST({quote(ts_column)} AS TIMESTAMPTZ) AS {_TS} FROM __lw_entities)"
+    ]
     selects, joins = [], []
     for i, j in enumerate(joined):
         name = f"__lw_v{i}"
@@ -187,8 +186,10 @@ def _sql(joined: list[_Joined], ts_column: str, mode: PointInTime) -> str:
         if mode == "known" and j.known:
             on += f" AND e.{_TS} >= {name}.__lw_avail"
         elif j.known:  # event time, ties broken by the time the value was learned
-            on += (f" AND {{'t': e.{_TS}, 'k': 'infinity'::TIMESTAMPTZ}} >= "
-                   f"{{'t': {name}.__lw_t, 'k': {name}.__lw_k}}")
+            on += (
+                f" AND {{'t': e.{_TS}, 'k': 'infinity'::TIMESTAMPTZ}} >= "
+                f"{{'t': {name}.__lw_t, 'k': {name}.__lw_k}}"
+            )
         else:
             on += f" AND e.{_TS} >= {name}.__lw_t"
         joins.append(f"ASOF LEFT JOIN {name} ON {on}")
@@ -197,8 +198,10 @@ def _sql(joined: list[_Joined], ts_column: str, mode: PointInTime) -> str:
             value = f"{name}.{quote(feature)}"
             if ttl is not None:
                 micros = int(ttl.total_seconds() * 1_000_000)
-                value = (f"CASE WHEN {name}.__lw_t >= e.{_TS} - to_microseconds({micros}) "
-                         f"THEN {value} END")
+                value = (
+                    f"CASE WHEN {name}.__lw_t >= e.{_TS} - to_microseconds({micros}) "
+                    f"THEN {value} END"
+                )
             selects.append(f"{value} AS {quote(output)}")
     return (
         f"WITH {', '.join(ctes)} SELECT e.* EXCLUDE ({_ROW}, {_TS}), {', '.join(selects)} "

@@ -79,7 +79,9 @@ def _utc(data: pa.Table, column: str) -> pa.Table:
     kind = data.schema.field(column).type
     if pa.types.is_timestamp(kind) and kind.tz is None:  # naive means UTC
         i = data.schema.get_field_index(column)
-        return data.set_column(i, column, pc.cast(data.column(column), pa.timestamp(kind.unit, "UTC")))
+        return data.set_column(
+            i, column, pc.cast(data.column(column), pa.timestamp(kind.unit, "UTC"))
+        )
     if not (pa.types.is_timestamp(kind) or pa.types.is_date(kind)):
         raise InvalidInputError(
             f"column {column!r} of the pushed rows is {kind}, not a timestamp", column=column

@@ -247,7 +247,9 @@ def _unique(definitions: Iterable[Definition]) -> list[Definition]:
             )
         key = (d.kind, d.name)
         if key in seen and seen[key] != d:
-            raise InvalidInputError(f"two different definitions of {d.kind} {d.name!r} in one apply")
+            raise InvalidInputError(
+                f"two different definitions of {d.kind} {d.name!r} in one apply"
+            )
         seen[key] = d
     return list(seen.values())
 
@@ -269,5 +271,7 @@ def _changed_fields(old: dict, new: dict) -> tuple[str, ...]:
 def _snapshot(rows: list[DefinitionVersion]) -> Snapshot:
     groups: dict[str, dict[str, Registered]] = {"entity": {}, "view": {}, "service": {}}
     for row in rows:
-        groups[row.kind][row.name] = Registered(from_spec(row.kind, row.name, row.spec), row.version)
+        groups[row.kind][row.name] = Registered(
+            from_spec(row.kind, row.name, row.spec), row.version
+        )
     return Snapshot(groups["entity"], groups["view"], groups["service"])

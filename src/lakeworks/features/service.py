@@ -92,8 +92,13 @@ class Features:
             return result
         saved = _save(self.platform, ctx, save_as, result)
         return offline.TrainingSet(
-            result.table, result.features, result.point_in_time, result.views, result.tables,
-            saved, result.sql,
+            result.table,
+            result.features,
+            result.point_in_time,
+            result.views,
+            result.tables,
+            saved,
+            result.sql,
         )
 
     # online -----------------------------------------------------------------------
@@ -105,8 +110,14 @@ class Features:
         end: datetime | str | None = None,
     ) -> MaterializeResult:
         result = materialize(
-            self.platform, ctx, self.registry.snapshot(ctx), self.online_store,
-            self.registry.store, view, start, end,
+            self.platform,
+            ctx,
+            self.registry.snapshot(ctx),
+            self.online_store,
+            self.registry.store,
+            view,
+            start,
+            end,
         )
         self._online_views.add((ctx.workspace, view))
         return result
@@ -189,8 +200,9 @@ class Features:
         at = result.ingested_at
         self.registry.store.record_materialization(
             ctx.workspace,
-            Materialization(result.view, version, "push", None, None, result.online_keys, at,
-                            at, ctx.user),
+            Materialization(
+                result.view, version, "push", None, None, result.online_keys, at, at, ctx.user
+            ),
         )
         self._online_views.add((ctx.workspace, result.view))
 

@@ -97,7 +97,8 @@ class SourceViews:
         if table not in self._tables:
             if not self.platform.tables.exists(self.ctx, table):
                 raise NotFoundError(
-                    f"table {table!r}" + (f", the source of feature view {view!r}," if view else "")
+                    f"table {table!r}"
+                    + (f", the source of feature view {view!r}," if view else "")
                     + f" does not exist in workspace {self.ctx.workspace!r}",
                     hint="write the table (or push rows to the view) first",
                     table=table,
@@ -194,9 +195,7 @@ def _register(
             f"CREATE TEMP VIEW {relation} AS SELECT *, {INGESTED_AT} AS {KNOWN_AT} FROM {raw}"
         )
         return schema.append(pa.field(KNOWN_AT, pa.timestamp("us", "UTC")))
-    known = pa.table(
-        {_FILE: pa.array(files, pa.string()), KNOWN_AT: file_known_times(dt, files)}
-    )
+    known = pa.table({_FILE: pa.array(files, pa.string()), KNOWN_AT: file_known_times(dt, files)})
     helper = f"__lw_files_{abs(hash((dt.table_uri, dt.version())))}"
     con.register(helper, known)
     if files:
@@ -237,6 +236,6 @@ def file_known_times(dt: DeltaTable, files: list[str]) -> pa.Array:
         mtime = modified.get(uri.removeprefix(root))
         i = len(stamps) - 1 if mtime is None else bisect.bisect_left(stamps, mtime)
         out.append(effective[min(i, len(stamps) - 1)])
-    return pa.array([datetime.fromtimestamp(ms / 1000, UTC) for ms in out], pa.timestamp("us", "UTC"))
-
-
+    return pa.array(
+        [datetime.fromtimestamp(ms / 1000, UTC) for ms in out], pa.timestamp("us", "UTC")
+    )

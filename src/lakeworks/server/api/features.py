@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 from typing import Any
 
@@ -104,11 +105,14 @@ def _timestamps(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for row in rows:
         converted = {}
         for key, value in row.items():
-            if isinstance(value, str) and len(value) >= 10 and value[4:5] == "-" and value[7:8] == "-":
-                try:
+            if (
+                isinstance(value, str)
+                and len(value) >= 10
+                and value[4:5] == "-"
+                and value[7:8] == "-"
+            ):
+                with contextlib.suppress(ValueError):
                     value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-                except ValueError:
-                    pass
             converted[key] = value
         out.append(converted)
     return out
