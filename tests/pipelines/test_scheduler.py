@@ -328,3 +328,20 @@ def test_two_schedulers_on_postgresql_start_each_due_run_once(
     assert sum(s.totals["started"] for s in schedulers) == len(runs)
     for p in platforms:
         p.close()
+
+
+def test_a_cancelled_run_of_a_dead_process_is_not_resumed(
+    pipelines,
+    ctx,
+    register,
+    platform,  # noqa: ANN001
+) -> None:
+    register('p = Pipeline("stopped")\np.add("a", lambda: 1)\n')
+    info = pipelines.get(ctx, "stopped")
+    run = pipelines.store.create_run(info, NewRun(None, "manual", {}), "tester", "dead:1:x")
+    pipelines.store.add_tasks(run.id, ["a"])
+    assert pipelines.cancel(ctx, run.id).state == "running"  # its owner would stop it
+    _make_stale(platform, run.id)
+    assert pipelines.scheduler(stale_after=5).tick().failed == 1
+    final = pipelines.run_info(ctx, run.id)
+    assert final.state == "cancelled" and final.task("a").state == "cancelled"

@@ -76,11 +76,10 @@ class Scheduler:
         requeued, failed = self.store.recover_stale(
             moment - timedelta(seconds=self.stale_after), self.max_recoveries
         )
-        pipelines = {p.id: p for p in self.store.pipelines() if not p.paused}
-        created = sum(self._create_due(p, moment) for p in pipelines.values())
-        created += sum(
-            self._create_for_events(p) for p in pipelines.values() if p.summary.get("triggers")
-        )
+        pipelines = {p.id: p for p in self.store.pipelines()}
+        active = [p for p in pipelines.values() if not p.paused]
+        created = sum(self._create_due(p, moment) for p in active)
+        created += sum(self._create_for_events(p) for p in active if p.summary.get("triggers"))
         started = self._start_queued(pipelines)
         tick = Tick(created, started, len(requeued), len(failed))
         self.totals.update(asdict(tick))

@@ -115,7 +115,8 @@ class Pipelines:
         return registry.load(self.get(ctx, name).source, name)
 
     def pause(self, ctx: Context, name: str, paused: bool = True) -> PipelineInfo:
-        """Stop (or resume) scheduling new runs of a pipeline; manual runs still work."""
+        """Stop (or resume) creating scheduled and event runs of a pipeline; runs already
+        queued still run, and manual runs and backfills still work."""
         info = self.get(ctx, name)
         self.store.set_pipeline(info.id, paused=paused)
         return self.get(ctx, name)

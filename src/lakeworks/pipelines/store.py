@@ -366,14 +366,16 @@ class PipelineStore:
         requeued, failed = [], []
         with self.catalog.session() as s:
             stale = s.execute(
-                select(PipelineRunRow.id, PipelineRunRow.recoveries).where(
-                    PipelineRunRow.state == "running", PipelineRunRow.heartbeat_at < before
-                )
+                select(
+                    PipelineRunRow.id, PipelineRunRow.recoveries, PipelineRunRow.cancel_requested
+                ).where(PipelineRunRow.state == "running", PipelineRunRow.heartbeat_at < before)
             ).all()
-            for run_id, recoveries in stale:
-                give_up = recoveries >= max_recoveries
+            for run_id, recoveries, cancelled in stale:
+                give_up = recoveries >= max_recoveries or cancelled
                 values: dict[str, Any] = {"owner": None, "recoveries": recoveries + 1}
-                if give_up:
+                if cancelled:
+                    values.update(state="cancelled", finished_at=now())
+                elif give_up:
                     values.update(
                         state="failed",
                         finished_at=now(),
@@ -392,13 +394,12 @@ class PipelineStore:
                 )
                 if taken.rowcount != 1:
                     continue  # another scheduler recovered it first
+                task_state = "cancelled" if cancelled else "failed" if give_up else "queued"
+                unfinished = ["running", "queued", "retrying"] if give_up else ["running"]
                 s.execute(
                     update(TaskRunRow)
-                    .where(TaskRunRow.run_id == run_id, TaskRunRow.state.in_(["running"]))
-                    .values(
-                        state="failed" if give_up else "queued",
-                        error="interrupted: the process running it stopped",
-                    )
+                    .where(TaskRunRow.run_id == run_id, TaskRunRow.state.in_(unfinished))
+                    .values(state=task_state, error="interrupted: the process running it stopped")
                 )
                 (failed if give_up else requeued).append(run_id)
         return requeued, failed
