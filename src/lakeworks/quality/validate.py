@@ -46,7 +46,13 @@ _TYPES = {
 }
 
 
-def validate(check: Check, table: str, schema: pa.Schema, schema_of: SchemaOf) -> None:
+def validate(
+    check: Check,
+    table: str,
+    schema: pa.Schema,
+    schema_of: SchemaOf,
+    connect: Callable[[], duckdb.DuckDBPyConnection] = duckdb.connect,
+) -> None:
     """Raise when ``check`` cannot run on ``table`` (of ``schema``)."""
     for column in check.columns:
         if column not in schema.names:
@@ -72,7 +78,7 @@ def validate(check: Check, table: str, schema: pa.Schema, schema_of: SchemaOf) -
         _check_bound_types(check, schema.field(check.columns[0]).type, table)
     if check.kind == "accepted_values":
         _check_values(check, schema.field(check.columns[0]).type, table)
-    con = duckdb.connect()
+    con = connect()
     try:
         if check.kind == "matches":
             _check_regex(con, check)
@@ -135,6 +141,7 @@ def _check_predicate(
     con: duckdb.DuckDBPyConnection, check: Check, table: str, schema: pa.Schema
 ) -> None:
     predicate = check.params["sql"]
+    _check_self_contained(check, predicate)
     probe = f"SELECT ({predicate}) AS p FROM {quote(table)}"
     try:
         if len(con.extract_statements(probe)) != 1:
@@ -156,6 +163,25 @@ def _check_predicate(
         raise InvalidInputError(
             f"check {check.name!r}: the predicate {predicate!r} is {kind}, not a boolean",
             hint="compare values, e.g. 'amount >= 0'",
+            predicate=predicate,
+        )
+
+
+def _check_self_contained(check: Check, predicate: str) -> None:
+    """A predicate judges the row in front of it: no subqueries or table functions, which
+    could read other tables or files."""
+    import sqlglot
+    from sqlglot import exp
+    from sqlglot.errors import SqlglotError
+
+    try:
+        tree = sqlglot.parse_one(predicate, dialect="duckdb")
+    except SqlglotError:
+        return  # DuckDB's own parse below gives the clearer error
+    if tree.find(exp.Select, exp.Table, exp.Subquery) is not None:
+        raise InvalidInputError(
+            f"check {check.name!r}: the predicate {predicate!r} reads other tables or files",
+            hint="use a references(...) check for keys in another table",
             predicate=predicate,
         )
 
