@@ -92,10 +92,12 @@ def summary(check: Check) -> str:
     """One aggregate: the violating count (row-level) or the observed value (table-level)."""
     if check.kind == "unique":
         keys = _keys(check)
-        distinct = f"count(DISTINCT ({keys}))" if len(check.columns) > 1 else f"count(DISTINCT {keys})"
-        return f"count(*) FILTER (WHERE NOT ({_any_null(check)})) - {distinct}"
-    if check.row_level:
-        return f"count_if({violation(check)})"
+        if len(check.columns) == 1:
+            return f"count({keys}) - count(DISTINCT {keys})"
+        return f"count(*) FILTER (WHERE NOT ({_any_null(check)})) - count(DISTINCT ({keys}))"
+    if check.row_level:  # count_if counts TRUE only, so a NULL (unknown) passes
+        column = quote(check.columns[0]) if check.columns else ""
+        return f"count_if({_VIOLATION[check.kind](check, column)})"
     column = quote(check.columns[0]) if check.columns else ""
     return _AGGREGATE[check.kind](check, column)
 

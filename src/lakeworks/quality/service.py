@@ -150,7 +150,7 @@ class Quality:
         return con
 
     def history(self, ctx: Context, table: str, before: int) -> evaluate.History:
-        workspace_id = self.platform.catalog.workspace(ctx.workspace).id
+        workspace_id = self.store._workspace_id(ctx.workspace)
 
         def observed(check: Check) -> list[float]:
             window = check.params.get("window", 30)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from lakeworks.errors import AlreadyExistsError, NotFoundError
@@ -68,6 +68,13 @@ class Profile:
 class QualityStore:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
+        self._workspace_ids: dict[str, int] = {}
+
+    def _workspace_id(self, workspace: str) -> int:
+        """Workspace ids never change, so one lookup per process is enough."""
+        if workspace not in self._workspace_ids:
+            self._workspace_ids[workspace] = self.catalog.workspace(workspace).id
+        return self._workspace_ids[workspace]
 
     # checks -------------------------------------------------------------------------
     def add_checks(self, workspace: str, table: str, checks: list[Check], user: str) -> list[CheckInfo]:
@@ -97,11 +104,14 @@ class QualityStore:
             ) from exc
 
     def checks(self, workspace: str, table: str) -> list[CheckInfo]:
-        ws = self.catalog.workspace(workspace)
+        workspace_id = self._workspace_id(workspace)
         with self.catalog.session() as s:
             rows = s.scalars(
                 select(QualityCheckRow)
-                .where(QualityCheckRow.workspace_id == ws.id, QualityCheckRow.table_name == table)
+                .where(
+                    QualityCheckRow.workspace_id == workspace_id,
+                    QualityCheckRow.table_name == table,
+                )
                 .order_by(QualityCheckRow.id)
             )
             return [_check(r) for r in rows]
@@ -134,32 +144,54 @@ class QualityStore:
         trigger: str,
         outcomes: list[Outcome],
     ) -> list[CheckResult]:
-        ws = self.catalog.workspace(workspace)
-        at = now()
+        workspace_id, at = self._workspace_id(workspace), now()
+        values = [
+            {
+                "workspace_id": workspace_id,
+                "table_name": table,
+                "table_version": version,
+                "run_id": run_id,
+                "trigger": trigger,
+                "check_name": o.check.name,
+                "kind": o.check.kind,
+                "severity": o.check.severity,
+                "status": o.status,
+                "violating": o.violating,
+                "total": o.total,
+                "observed": o.observed,
+                "message": o.message,
+                "sample": o.sample,
+                "created_at": at,
+            }
+            for o in outcomes
+        ]
+        if not values:
+            return []
         with self.catalog.session() as s:
-            rows = [
-                QualityResultRow(
-                    workspace_id=ws.id,
-                    table_name=table,
-                    table_version=version,
-                    run_id=run_id,
-                    trigger=trigger,
-                    check_name=o.check.name,
-                    kind=o.check.kind,
-                    severity=o.check.severity,
-                    status=o.status,
-                    violating=o.violating,
-                    total=o.total,
-                    observed=o.observed,
-                    message=o.message,
-                    sample=o.sample,
-                    created_at=at,
-                )
-                for o in outcomes
-            ]
-            s.add_all(rows)
-            s.flush()
-            return [_result(r) for r in rows]
+            ids = s.scalars(
+                insert(QualityResultRow).returning(QualityResultRow.id, sort_by_parameter_order=True),
+                values,
+            ).all()
+        return [
+            CheckResult(
+                id=i,
+                table=table,
+                version=version,
+                run_id=run_id,
+                trigger=trigger,
+                check=v["check_name"],
+                kind=v["kind"],
+                severity=v["severity"],
+                status=v["status"],
+                violating=v["violating"],
+                total=v["total"],
+                observed=v["observed"],
+                message=v["message"],
+                sample=v["sample"],
+                created_at=at,
+            )
+            for i, v in zip(ids, values, strict=True)
+        ]
 
     def results(
         self,
