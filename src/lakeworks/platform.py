@@ -96,6 +96,7 @@ class Platform:
         return Features(self)
 
     def close(self) -> None:
-        if "features" in self.__dict__:
-            self.features.close()
+        for service in ("pipelines", "features"):  # only those that were opened
+            if service in self.__dict__:
+                self.__dict__[service].close()
         self.engine.dispose()
