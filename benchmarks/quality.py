@@ -143,7 +143,9 @@ def child_profile(home: Path, repeat: int) -> dict:
     con = duckdb.connect()
     scans.register(con, "big", dt, ws.platform)
     ours = best(lambda: profiles.compute(con, "big", arrow_schema(dt)), repeat)
-    summarize = best(lambda: con.sql(f"SUMMARIZE SELECT * FROM read_parquet({files})").fetchall(), repeat)
+    summarize = best(
+        lambda: con.sql(f"SUMMARIZE SELECT * FROM read_parquet({files})").fetchall(), repeat
+    )
     return {"profile_s": ours, "summarize_s": summarize}
 
 
@@ -168,9 +170,15 @@ def child_small(home: Path, tables: int, rows: int) -> dict:
         files = ws.platform.tables.open(ws.ctx, name).file_uris()
         con.sql(HAND_WRITTEN.format(files=json.dumps(files).replace('"', "'"))).fetchall()
     hand = time.perf_counter() - start
-    return {"tables": tables, "rows_each": rows, "setup_s": setup_s, "total_s": total,
-            "per_call_ms": 1000 * total / tables, "duckdb_hand_written_per_call_ms": 1000 * hand / tables,
-            "overhead_per_call_ms": 1000 * (total - hand) / tables}
+    return {
+        "tables": tables,
+        "rows_each": rows,
+        "setup_s": setup_s,
+        "total_s": total,
+        "per_call_ms": 1000 * total / tables,
+        "duckdb_hand_written_per_call_ms": 1000 * hand / tables,
+        "overhead_per_call_ms": 1000 * (total - hand) / tables,
+    }
 
 
 CHILDREN = {
@@ -183,9 +191,22 @@ CHILDREN = {
 
 
 def run_child(mode: str, args: argparse.Namespace) -> dict:
-    cmd = [sys.executable, __file__, "--child", mode, "--home", str(args.home),
-           "--small-home", str(args.small_home), "--rows", str(args.rows),
-           "--tables", str(args.tables), "--repeat", str(args.repeat)]
+    cmd = [
+        sys.executable,
+        __file__,
+        "--child",
+        mode,
+        "--home",
+        str(args.home),
+        "--small-home",
+        str(args.small_home),
+        "--rows",
+        str(args.rows),
+        "--tables",
+        str(args.tables),
+        "--repeat",
+        str(args.repeat),
+    ]
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"{mode} failed:\n{done.stderr}")
@@ -204,29 +225,49 @@ def main() -> None:
     if args.child:
         print(json.dumps(CHILDREN[args.child](args)))
         return
-    with tempfile.TemporaryDirectory(dir=ROOT / ".bench" if (ROOT / ".bench").exists() else None) as tmp:
+    with tempfile.TemporaryDirectory(
+        dir=ROOT / ".bench" if (ROOT / ".bench").exists() else None
+    ) as tmp:
         args.home, args.small_home = Path(tmp) / "big", Path(tmp) / "small"
         setup = run_child("setup", args)
         ours, hand = run_child("lakeworks", args), run_child("duckdb", args)
         profile = run_child("profile", args)
         small = run_child("small", args)
     lw_s, dd_s = statistics.median(ours["times_s"]), statistics.median(hand["times_s"])
-    print(json.dumps({
-        "benchmark": "quality",
-        "machine": {"python": platform.python_version(), "cpus": __import__("os").cpu_count()},
-        "rows": args.rows,
-        "checks": 11,
-        "write_with_profile_s": round(setup["write_s"], 3),
-        "lakeworks_run": {"median_s": round(lw_s, 4), "peak_rss_mb": round(ours["peak_rss_mb"])},
-        "duckdb_hand_written": {"median_s": round(dd_s, 4), "peak_rss_mb": round(hand["peak_rss_mb"])},
-        "ratio_lakeworks_to_duckdb": round(lw_s / dd_s, 3),
-        "profile_s": round(statistics.median(profile["profile_s"]), 4),
-        "summarize_s": round(statistics.median(profile["summarize_s"]), 4),
-        "ratio_profile_to_summarize": round(
-            statistics.median(profile["profile_s"]) / statistics.median(profile["summarize_s"]), 3
-        ),
-        "small_tables": {k: round(v, 3) if isinstance(v, float) else v for k, v in small.items()},
-    }, indent=2))
+    print(
+        json.dumps(
+            {
+                "benchmark": "quality",
+                "machine": {
+                    "python": platform.python_version(),
+                    "cpus": __import__("os").cpu_count(),
+                },
+                "rows": args.rows,
+                "checks": 11,
+                "write_with_profile_s": round(setup["write_s"], 3),
+                "lakeworks_run": {
+                    "median_s": round(lw_s, 4),
+                    "peak_rss_mb": round(ours["peak_rss_mb"]),
+                },
+                "duckdb_hand_written": {
+                    "median_s": round(dd_s, 4),
+                    "peak_rss_mb": round(hand["peak_rss_mb"]),
+                },
+                "ratio_lakeworks_to_duckdb": round(lw_s / dd_s, 3),
+                "profile_s": round(statistics.median(profile["profile_s"]), 4),
+                "summarize_s": round(statistics.median(profile["summarize_s"]), 4),
+                "ratio_profile_to_summarize": round(
+                    statistics.median(profile["profile_s"])
+                    / statistics.median(profile["summarize_s"]),
+                    3,
+                ),
+                "small_tables": {
+                    k: round(v, 3) if isinstance(v, float) else v for k, v in small.items()
+                },
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

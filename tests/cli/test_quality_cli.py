@@ -6,7 +6,10 @@ from tests.cli.conftest import Cli
 
 
 def test_quality_add_list_run_results_reload_and_lineage(cli: Cli) -> None:
-    assert cli("sql", "create table t as select range as id, range % 5 as g from range(20)").exit_code == 0
+    assert (
+        cli("sql", "create table t as select range as id, range % 5 as g from range(20)").exit_code
+        == 0
+    )
     added = cli("quality", "add", "t", "between", "g", "-p", "min=0", "-p", "max=3")
     assert added.exit_code == 0 and "added between(g) to t" in added.output
     assert cli("quality", "add", "t", "unique", "id").exit_code == 0

@@ -45,12 +45,19 @@ def test_a_sql_write_records_table_versions_and_columns(penguins: lw.Workspace) 
 
 
 def test_time_travel_reads_are_recorded_at_their_version(penguins: lw.Workspace) -> None:
-    penguins.sql("create table old_and_new as select a.island from penguins@v0 a join penguins b using (year)")
-    sources = {(e.source.name, e.source.version) for e in penguins.lineage("old_and_new", depth=1).upstream}
+    penguins.sql(
+        "create table old_and_new as select a.island "
+        "from penguins@v0 a join penguins b using (year)"
+    )
+    sources = {
+        (e.source.name, e.source.version) for e in penguins.lineage("old_and_new", depth=1).upstream
+    }
     assert sources == {("penguins", 0), ("penguins", 1)}
 
 
-def test_upstream_follows_versions_and_loads_back_to_files(ws: lw.Workspace, tmp_path: Path) -> None:
+def test_upstream_follows_versions_and_loads_back_to_files(
+    ws: lw.Workspace, tmp_path: Path
+) -> None:
     path = tmp_path / "birds.csv"
     path.write_text("island,mass\nDream,3000\n")
     ws.ingest(str(path), "birds", progress=False)

@@ -76,8 +76,12 @@ def test_warn_severity_records_but_passes(orders: lw.Workspace) -> None:
 
 @pytest.mark.parametrize(
     ("options", "status"),
-    [({"max_rows": 5}, "failed"), ({"max_rows": 6}, "passed"), ({"max_percent": 60}, "passed"),
-     ({"max_percent": 59.9}, "failed")],
+    [
+        ({"max_rows": 5}, "failed"),
+        ({"max_rows": 6}, "passed"),
+        ({"max_percent": 60}, "passed"),
+        ({"max_percent": 59.9}, "failed"),
+    ],
 )
 def test_thresholds(orders: lw.Workspace, options: dict, status: str) -> None:
     orders.quality.add("orders", [qc.accepted_values("status", ["paid"], **options)])
@@ -88,7 +92,7 @@ def test_all_checks_compile_to_one_summary_query() -> None:
     from lakeworks.quality.compile import summary_query
 
     query = summary_query(PASSING, "t")
-    assert query.count("FROM \"t\"") == 1 and query.startswith("SELECT count(*) AS n")
+    assert query.count('FROM "t"') == 1 and query.startswith("SELECT count(*) AS n")
 
 
 def test_a_zero_row_table_gets_definite_explained_results(ws: lw.Workspace) -> None:
@@ -97,8 +101,15 @@ def test_a_zero_row_table_gets_definite_explained_results(ws: lw.Workspace) -> N
     ws.create_table("empty", schema=pa.schema([("x", pa.float64()), ("t", pa.timestamp("us"))]))
     ws.quality.add(
         "empty",
-        [qc.not_null("x"), qc.unique("x"), qc.row_count(min=1), qc.mean("x", 0, 1),
-         qc.freshness("t", "1d"), qc.row_count_anomaly(), qc.null_rate_anomaly("x")],
+        [
+            qc.not_null("x"),
+            qc.unique("x"),
+            qc.row_count(min=1),
+            qc.mean("x", 0, 1),
+            qc.freshness("t", "1d"),
+            qc.row_count_anomaly(),
+            qc.null_rate_anomaly("x"),
+        ],
     )
     by = {r.check: r for r in ws.quality.run("empty").results}
     assert by["not_null(x)"].status == "passed" and "no rows" in by["not_null(x)"].message
@@ -141,7 +152,9 @@ def test_null_rate_anomaly(ws: lw.Workspace) -> None:
     assert ws.read("m").num_rows == 10 and ws.history("m")[0].version == 3
 
 
-def test_results_are_stored_newest_first_and_checks_listed_and_removed(orders: lw.Workspace) -> None:
+def test_results_are_stored_newest_first_and_checks_listed_and_removed(
+    orders: lw.Workspace,
+) -> None:
     orders.quality.add("orders", [qc.not_null("id"), qc.unique("id")])
     run = orders.quality.run("orders")
     stored = orders.quality.results("orders", run_id=run.run_id)

@@ -21,7 +21,10 @@ from lakeworks.quality import checks as qc
         (lambda: qc.expression("amount + 1"), "not a boolean"),
         (lambda: qc.expression("1) FROM orders; DROP TABLE x; SELECT (1"), "one SQL expression"),
         (lambda: qc.expression("customer IN (SELECT id FROM customers)"), "reads other tables"),
-        (lambda: qc.expression("(SELECT count(*) FROM read_csv('/etc/passwd')) > 0"), "reads other"),
+        (
+            lambda: qc.expression("(SELECT count(*) FROM read_csv('/etc/passwd')) > 0"),
+            "reads other",
+        ),
         (lambda: qc.between("email", 0, 1), "needs a number, date or timestamp"),
         (lambda: qc.between("day", 0, 1), "does not fit column"),
         (lambda: qc.matches("amount", "x"), "needs text"),

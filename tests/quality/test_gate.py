@@ -32,7 +32,9 @@ def gated(ws: lw.Workspace) -> lw.Workspace:
     return ws
 
 
-def test_a_load_lands_good_rows_and_quarantines_bad_ones(gated: lw.Workspace, tmp_path: Path) -> None:
+def test_a_load_lands_good_rows_and_quarantines_bad_ones(
+    gated: lw.Workspace, tmp_path: Path
+) -> None:
     path = tmp_path / "orders.csv"
     path.write_text(CSV)
     result = gated.ingest(str(path), "orders", progress=False)
@@ -40,8 +42,13 @@ def test_a_load_lands_good_rows_and_quarantines_bad_ones(gated: lw.Workspace, tm
     assert result.quarantine_table == "orders__quarantine"
     assert sorted(r["id"] for r in gated.read("orders").to_pylist()) == [0, 1, 4]
     held = gated.read("orders__quarantine").to_pylist()
-    assert {h["reason"] for h in held} == {"check: accepted_values(status)", "check: between(amount)"}
-    assert {h["source"] for h in held} == {str(path)} and {h["load_id"] for h in held} == {result.load_id}
+    assert {h["reason"] for h in held} == {
+        "check: accepted_values(status)",
+        "check: between(amount)",
+    }
+    assert {h["source"] for h in held} == {str(path)} and {h["load_id"] for h in held} == {
+        result.load_id
+    }
     stored = {r.check: r for r in gated.quality.results("orders", limit=4)}
     assert stored["not_null(amount)"].status == "warned"  # recorded, and the row landed
     assert stored["between(amount)"].version == result.version
@@ -54,8 +61,11 @@ def test_sql_writes_are_gated_too(gated: lw.Workspace) -> None:
 
 
 def test_an_upsert_replaces_keys_without_tripping_unique(gated: lw.Workspace) -> None:
-    result = gated.upsert("orders", [{"id": 0, "status": "open", "amount": 2.0},
-                                     {"id": 9, "status": "nope", "amount": 2.0}], keys=["id"])
+    result = gated.upsert(
+        "orders",
+        [{"id": 0, "status": "open", "amount": 2.0}, {"id": 9, "status": "nope", "amount": 2.0}],
+        keys=["id"],
+    )
     assert result.metrics["rows_quarantined_by_checks"] == 1
     assert gated.read("orders").to_pylist() == [{"id": 0, "status": "open", "amount": 2.0}]
 
@@ -72,8 +82,10 @@ def test_a_table_level_failure_refuses_the_write(gated: lw.Workspace) -> None:
 
 
 def test_fixed_rows_reload_with_one_call(gated: lw.Workspace) -> None:
-    gated.write("orders", [{"id": 1, "status": "bogus", "amount": 1.0},
-                           {"id": 2, "status": "paid", "amount": 500.0}])
+    gated.write(
+        "orders",
+        [{"id": 1, "status": "bogus", "amount": 1.0}, {"id": 2, "status": "paid", "amount": 500.0}],
+    )
     assert gated.read("orders__quarantine").num_rows == 2
     nothing = gated.quality.reload("orders")  # nothing fixed yet: both go back
     assert (nothing.rows_reloaded, nothing.rows_landed, nothing.rows_still_quarantined) == (2, 0, 2)
@@ -115,8 +127,13 @@ def webhook() -> Iterator[str]:
 
 
 def test_a_failing_check_posts_to_its_webhook(orders: lw.Workspace, webhook: str) -> None:
-    orders.quality.add("orders", [qc.accepted_values("status", ["paid"], webhook=webhook),
-                                  qc.not_null("id", webhook=webhook)])
+    orders.quality.add(
+        "orders",
+        [
+            qc.accepted_values("status", ["paid"], webhook=webhook),
+            qc.not_null("id", webhook=webhook),
+        ],
+    )
     orders.quality.run("orders")
     (alert,) = _Hook.received
     assert alert["table"] == "orders" and not alert["passed"]
@@ -131,8 +148,13 @@ def test_an_unreachable_webhook_never_fails_the_run(orders: lw.Workspace) -> Non
 def test_counters_count_checks_and_quarantined_rows(gated: lw.Workspace) -> None:
     gated.write("orders", [{"id": 5, "status": "bogus", "amount": 1.0}])
     text = gated.platform.quality.metrics.render().decode()
-    assert 'lakeworks_quality_rows_quarantined_total{table="orders",workspace="default"} 1.0' in text
-    assert 'lakeworks_quality_checks_total{status="failed",table="orders",workspace="default"} 1.0' in text
+    assert (
+        'lakeworks_quality_rows_quarantined_total{table="orders",workspace="default"} 1.0' in text
+    )
+    assert (
+        'lakeworks_quality_checks_total{status="failed",table="orders",workspace="default"} 1.0'
+        in text
+    )
 
 
 def test_each_new_version_is_profiled(orders: lw.Workspace) -> None:

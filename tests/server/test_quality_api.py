@@ -8,14 +8,18 @@ BASE = "/api/v1/workspaces/sales"
 
 
 def test_checks_runs_results_and_metrics(client: TestClient, orders: str) -> None:
-    checks = {"checks": [
-        {"kind": "accepted_values", "columns": ["status"], "params": {"values": ["paid"]}},
-        {"kind": "between", "columns": ["amount"], "params": {"min": 0, "max": 100}},
-    ]}
+    checks = {
+        "checks": [
+            {"kind": "accepted_values", "columns": ["status"], "params": {"values": ["paid"]}},
+            {"kind": "between", "columns": ["amount"], "params": {"min": 0, "max": 100}},
+        ]
+    }
     added = client.post(f"{BASE}/quality/orders/checks", json=checks)
     assert added.status_code == 201, added.text
     assert [c["name"] for c in client.get(f"{BASE}/quality/orders/checks").json()] == [
-        "accepted_values(status)", "between(amount)"]
+        "accepted_values(status)",
+        "between(amount)",
+    ]
     report = client.post(f"{BASE}/quality/orders/runs").json()
     assert report["passed"] is False and report["version"] == 0
     failed = [r for r in report["results"] if r["status"] == "failed"]
@@ -28,31 +32,51 @@ def test_checks_runs_results_and_metrics(client: TestClient, orders: str) -> Non
 
 
 def test_bad_checks_are_422_with_the_reason(client: TestClient, orders: str) -> None:
-    bad = client.post(f"{BASE}/quality/orders/checks", json={"checks": [
-        {"kind": "matches", "columns": ["status"], "params": {"pattern": "(x"}}]})
+    bad = client.post(
+        f"{BASE}/quality/orders/checks",
+        json={"checks": [{"kind": "matches", "columns": ["status"], "params": {"pattern": "(x"}}]},
+    )
     assert bad.status_code == 422 and "does not compile" in bad.json()["message"]
-    unknown = client.post(f"{BASE}/quality/orders/checks", json={"checks": [
-        {"kind": "not_null", "columns": ["nope"]}]})
+    unknown = client.post(
+        f"{BASE}/quality/orders/checks",
+        json={"checks": [{"kind": "not_null", "columns": ["nope"]}]},
+    )
     assert unknown.status_code == 422 and "no column 'nope'" in unknown.json()["message"]
     missing = client.post(f"{BASE}/quality/ghosts/runs")
     assert missing.status_code == 404
 
 
 def test_a_refused_write_is_422_and_reload(client: TestClient, orders: str) -> None:
-    client.post(f"{BASE}/quality/orders/checks", json={"checks": [
-        {"kind": "row_count", "params": {"max": 3}},
-        {"kind": "accepted_values", "columns": ["status"], "params": {"values": ["paid", "open"]}}]})
-    refused = client.post(f"{orders}/rows", json={"rows": [
-        {"order_id": 4, "status": "paid", "amount": 1.0}]})
+    client.post(
+        f"{BASE}/quality/orders/checks",
+        json={
+            "checks": [
+                {"kind": "row_count", "params": {"max": 3}},
+                {
+                    "kind": "accepted_values",
+                    "columns": ["status"],
+                    "params": {"values": ["paid", "open"]},
+                },
+            ]
+        },
+    )
+    refused = client.post(
+        f"{orders}/rows", json={"rows": [{"order_id": 4, "status": "paid", "amount": 1.0}]}
+    )
     assert refused.status_code == 422 and refused.json()["error"] == "DataQualityError"
     client.delete(f"{BASE}/quality/orders/checks/row_count()")
-    held = client.post(f"{orders}/rows", json={"rows": [{"order_id": 5, "status": "?", "amount": 1.0}]})
+    held = client.post(
+        f"{orders}/rows", json={"rows": [{"order_id": 5, "status": "?", "amount": 1.0}]}
+    )
     assert held.status_code == 201
     assert client.post(f"{BASE}/quality/orders/reload").json()["rows_still_quarantined"] == 1
 
 
 def test_lineage_as_json(client: TestClient, orders: str) -> None:
-    client.post(f"{BASE}/sql", json={"query": "create table paid as select * from orders where status = 'paid'"})
+    client.post(
+        f"{BASE}/sql",
+        json={"query": "create table paid as select * from orders where status = 'paid'"},
+    )
     graph = client.get(f"{BASE}/lineage/paid").json()
     assert graph["upstream"][0]["source"] == {"kind": "table", "name": "orders", "version": 0}
     assert graph["upstream"][0]["columns"]["amount"] == ["amount"]

@@ -57,5 +57,7 @@ def _branch(tree: Tree, edges: tuple[Edge, ...], table: str, near, far, columns:
                     child.add(f"[dim]{out} <- {', '.join(sources)}[/]")
             grow(child, (other.name, other.version))
 
-    for key in sorted((k for k in by_near if k[0] == table), key=lambda k: (k[1] is None, k[1] or 0)):
+    for key in sorted(
+        (k for k in by_near if k[0] == table), key=lambda k: (k[1] is None, k[1] or 0)
+    ):
         grow(tree.add(f"{key[0]}@v{key[1]}"), key)

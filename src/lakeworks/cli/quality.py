@@ -68,8 +68,12 @@ def list_checks(ctx: typer.Context, table: str) -> None:
     for info in infos:
         c = info.check
         threshold = " / ".join(
-            t for t in (f"{c.max_rows} rows" if c.max_rows is not None else "",
-                        f"{c.max_percent}%" if c.max_percent is not None else "") if t
+            t
+            for t in (
+                f"{c.max_rows} rows" if c.max_rows is not None else "",
+                f"{c.max_percent}%" if c.max_percent is not None else "",
+            )
+            if t
         )
         out.add_row(info.name, c.kind, c.severity, threshold, json.dumps(c.to_spec()["params"]))
     console().print(out)
@@ -145,10 +149,25 @@ def profile(
     """Per-column statistics of a table version."""
     with workspace(ctx) as ws:
         p = ws.quality.profile(table, version)
-    out = Table("column", "type", "nulls", "distinct", "min", "max", "mean",
-                title=f"{table} version {p.version}: {p.rows} rows")
+    out = Table(
+        "column",
+        "type",
+        "nulls",
+        "distinct",
+        "min",
+        "max",
+        "mean",
+        title=f"{table} version {p.version}: {p.rows} rows",
+    )
     for name, s in p.columns.items():
         mean = s.get("mean")
-        out.add_row(name, s["type"], str(s["nulls"]), str(s["distinct"]), str(s.get("min", "")),
-                    str(s.get("max", "")), "" if mean is None else f"{mean:.4g}")
+        out.add_row(
+            name,
+            s["type"],
+            str(s["nulls"]),
+            str(s["distinct"]),
+            str(s.get("min", "")),
+            str(s.get("max", "")),
+            "" if mean is None else f"{mean:.4g}",
+        )
     console().print(out)

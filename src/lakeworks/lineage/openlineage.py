@@ -107,7 +107,9 @@ def event(
 
     run_facets: dict[str, Any] = {}
     if job is not None:
-        parent = uuid.uuid5(uuid.NAMESPACE_URL, f"lakeworks:{workspace}:{job.pipeline}:{job.run_id}")
+        parent = uuid.uuid5(
+            uuid.NAMESPACE_URL, f"lakeworks:{workspace}:{job.pipeline}:{job.run_id}"
+        )
         run_facets["parent"] = parent_run.ParentRunFacet(
             run=parent_run.Run(runId=str(parent)),
             job=parent_run.Job(namespace=NAMESPACE, name=f"{workspace}.{job.pipeline}"),

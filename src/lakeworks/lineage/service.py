@@ -1,7 +1,7 @@
 """The lineage service (``platform.lineage``) and the hook that records every write.
 
 Example:
-    >>> ws.sql("create table counts as select island, count(*) n from penguins group by 1")  # doctest: +SKIP
+    >>> ws.sql("create table counts as select island from penguins")  # doctest: +SKIP
     >>> [str(e.source) for e in ws.lineage("counts").upstream]  # doctest: +SKIP
     ['penguins@v1']
 """
@@ -66,7 +66,9 @@ class Lineage:
         down = self._walk(ctx, (table, version), self.store.out_of, lambda e: e.target, depth)
         return LineageGraph(table, version, tuple(up), tuple(down))
 
-    def _walk(self, ctx: Context, start: tuple[str, int | None], step, next_node, depth: int) -> list[Edge]:  # noqa: ANN001
+    def _walk(
+        self, ctx: Context, start: tuple[str, int | None], step, next_node, depth: int
+    ) -> list[Edge]:  # noqa: ANN001
         edges: list[Edge] = []
         seen, frontier = {start}, [start]
         taken: set[tuple[str, Node]] = set()
@@ -136,11 +138,20 @@ class LineageHook(Hook):
     def table_read(self, *, table: str, version: int, **_: Any) -> None:
         jobs.record_read(table, version)
 
-    def write_started(self, *, ctx: Context, table: str, write_id: str, inputs: Inputs, **_: Any) -> None:
+    def write_started(
+        self, *, ctx: Context, table: str, write_id: str, inputs: Inputs, **_: Any
+    ) -> None:
         self._emit("START", ctx, table, write_id, inputs, None)
 
     def write_failed(
-        self, *, ctx: Context, table: str, write_id: str, inputs: Inputs, error: BaseException, **_: Any
+        self,
+        *,
+        ctx: Context,
+        table: str,
+        write_id: str,
+        inputs: Inputs,
+        error: BaseException,
+        **_: Any,
     ) -> None:
         self._emit("FAIL", ctx, table, write_id, inputs, None, error)
 
@@ -261,7 +272,10 @@ def _views(inputs: Inputs) -> dict[str, tuple[str, int]]:
     for table, version in inputs.tables:
         versions.setdefault(table, []).append(version)
     try:
-        names = {t.name for t in sqlglot.parse_one(inputs.rewritten, dialect="duckdb").find_all(exp.Table)}
+        names = {
+            t.name
+            for t in sqlglot.parse_one(inputs.rewritten, dialect="duckdb").find_all(exp.Table)
+        }
     except SqlglotError:
         return {}
     views = {}

@@ -44,7 +44,11 @@ class Edge:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "source": {"kind": self.source.kind, "name": self.source.name, "version": self.source.version},
+            "source": {
+                "kind": self.source.kind,
+                "name": self.source.name,
+                "version": self.source.version,
+            },
             "target": {"kind": "table", "name": self.target.name, "version": self.target.version},
             "job": self.job,
             "kind": self.kind,
@@ -133,7 +137,10 @@ class LineageStore:
         )
         if version is not None:
             query = query.where(
-                or_(LineageEdgeRow.source_version == version, LineageEdgeRow.source_version.is_(None))
+                or_(
+                    LineageEdgeRow.source_version == version,
+                    LineageEdgeRow.source_version.is_(None),
+                )
             )
         return self._run(query)
 

@@ -92,7 +92,9 @@ class Check:
         if "max_age_s" in params:
             params["max_age"] = params.pop("max_age_s")
         options = {
-            k: spec[k] for k in ("severity", "max_rows", "max_percent", "name", "webhook") if spec.get(k) is not None
+            k: spec[k]
+            for k in ("severity", "max_rows", "max_percent", "name", "webhook")
+            if spec.get(k) is not None
         }
         columns = list(spec.get("columns") or ())
         build = globals()[kind]
@@ -232,7 +234,9 @@ def expression(predicate: str, *, name: str | None = None, **options: Any) -> Ch
     """Every row satisfies the SQL ``predicate`` (a NULL result passes, as SQL CHECK does)."""
     if not isinstance(predicate, str) or not predicate.strip():
         raise InvalidInputError("expression needs a SQL predicate")
-    return _made("expression", (), {"sql": predicate}, name=name or f"expression({predicate})", **options)
+    return _made(
+        "expression", (), {"sql": predicate}, name=name or f"expression({predicate})", **options
+    )
 
 
 # table-level ------------------------------------------------------------------------------
@@ -254,7 +258,9 @@ def mean(column: str, min: float | None = None, max: float | None = None, **opti
     return _made("mean", _columns(column), {"min": min, "max": max}, **options)
 
 
-def stddev(column: str, min: float | None = None, max: float | None = None, **options: Any) -> Check:  # noqa: A002
+def stddev(
+    column: str, min: float | None = None, max: float | None = None, **options: Any
+) -> Check:  # noqa: A002
     """The sample standard deviation of ``column`` lies in [min, max]."""
     return _made("stddev", _columns(column), {"min": min, "max": max}, **options)
 
@@ -285,7 +291,9 @@ def null_rate_anomaly(
     return _made("null_rate_anomaly", _columns(column), _anomaly(z, min_history, window), **options)
 
 
-def row_count_anomaly(z: float = 3.0, min_history: int = 5, window: int = 30, **options: Any) -> Check:
+def row_count_anomaly(
+    z: float = 3.0, min_history: int = 5, window: int = 30, **options: Any
+) -> Check:
     """The row count is within ``z`` standard deviations of the counts of earlier versions."""
     return _made("row_count_anomaly", (), _anomaly(z, min_history, window), **options)
 
@@ -308,7 +316,9 @@ def _seconds(value: timedelta | str | float) -> float:
         seconds = value.total_seconds()
     elif isinstance(value, int | float) and not isinstance(value, bool):
         seconds = float(value)
-    elif isinstance(value, str) and value[-1:] in _UNITS and value[:-1].replace(".", "", 1).isdigit():
+    elif (
+        isinstance(value, str) and value[-1:] in _UNITS and value[:-1].replace(".", "", 1).isdigit()
+    ):
         seconds = float(value[:-1]) * _UNITS[value[-1]]
     else:
         raise InvalidInputError(

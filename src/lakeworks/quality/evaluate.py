@@ -130,7 +130,11 @@ def _as_utc(value: date | datetime) -> datetime:
 
 
 def _anomaly(check: Check, total: int, value: Any, history: History, now: datetime) -> Outcome:
-    what = "the row count" if check.kind == "row_count_anomaly" else f"the null rate of {check.columns[0]}"
+    what = (
+        "the row count"
+        if check.kind == "row_count_anomaly"
+        else f"the null rate of {check.columns[0]}"
+    )
     if value is None:
         message = f"{what} is undefined on an empty table; nothing to compare"
         return _outcome(check, True, 0, total, None, message)

@@ -112,9 +112,7 @@ class Gate:
             return data, None, []
         con.register(NEW, data.append_column(ROW, pa.array(range(data.num_rows), pa.int64())))
         existing = _kept_sql(keys)
-        flags = ", ".join(
-            f"{_flag(c, existing, keys)} AS f{i}" for i, c in enumerate(row_checks)
-        )
+        flags = ", ".join(f"{_flag(c, existing, keys)} AS f{i}" for i, c in enumerate(row_checks))
         flagged = con.sql(f"SELECT {flags} FROM {NEW} ORDER BY {ROW}").to_arrow_table()
         outcomes, failing = [], []
         for i, check in enumerate(row_checks):
@@ -196,9 +194,9 @@ class Gate:
         result = self.platform.tables.write(ctx, table, data, mode="append")
         again = result.metrics.get("rows_quarantined_by_checks", 0)
         stamp = cutoff.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        self.platform.tables.delete(
-            ctx, name, f"{held} AND quarantined_at <= arrow_cast('{stamp}', 'Timestamp(Microsecond, Some(\"UTC\"))')"
-        )
+        utc = "'Timestamp(Microsecond, Some(\"UTC\"))'"
+        before = f"quarantined_at <= arrow_cast('{stamp}', {utc})"
+        self.platform.tables.delete(ctx, name, f"{held} AND {before}")
         return ReloadResult(table, rows.num_rows, rows.num_rows - again, again, result.version)
 
 
@@ -243,7 +241,8 @@ def _reasons(failing: list[tuple[Check, pa.Array]], rows: int) -> list[dict[str,
                 names[i].append(check.name)
                 columns[i].extend(c for c in check.columns if c not in columns[i])
     return [
-        {"names": ", ".join(n), "columns": ", ".join(c)} for n, c in zip(names, columns, strict=True)
+        {"names": ", ".join(n), "columns": ", ".join(c)}
+        for n, c in zip(names, columns, strict=True)
     ]
 
 

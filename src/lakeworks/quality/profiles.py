@@ -24,11 +24,19 @@ TOP = 5
 
 
 def _numeric(t: pa.DataType) -> bool:
-    return (pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t)) and not pa.types.is_boolean(t)
+    return (
+        pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t)
+    ) and not pa.types.is_boolean(t)
 
 
 def _ordered(t: pa.DataType) -> bool:
-    return _numeric(t) or pa.types.is_temporal(t) or pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_boolean(t)
+    return (
+        _numeric(t)
+        or pa.types.is_temporal(t)
+        or pa.types.is_string(t)
+        or pa.types.is_large_string(t)
+        or pa.types.is_boolean(t)
+    )
 
 
 def _aggregates(name: str, t: pa.DataType) -> dict[str, str]:
@@ -49,12 +57,14 @@ def _aggregates(name: str, t: pa.DataType) -> dict[str, str]:
     return parts
 
 
-def compute(con: duckdb.DuckDBPyConnection, view: str, schema: pa.Schema) -> tuple[int, dict[str, Any]]:
+def compute(
+    con: duckdb.DuckDBPyConnection, view: str, schema: pa.Schema
+) -> tuple[int, dict[str, Any]]:
     """``(rows, {column: statistics})`` of ``view``, in one query."""
     plan = {f.name: _aggregates(f.name, f.type) for f in schema}
     selects = ["count(*) AS n"]
     for i, (_, parts) in enumerate(plan.items()):
-        selects += [f"{expr} AS \"{i}:{key}\"" for key, expr in parts.items()]
+        selects += [f'{expr} AS "{i}:{key}"' for key, expr in parts.items()]
     table = con.sql(f"SELECT {', '.join(selects)} FROM {quote(view)}").to_arrow_table()
     row = json_rows(table.to_pylist())[0]
     rows = int(row["n"])

@@ -193,7 +193,9 @@ class QualityHook(Hook):
     def __init__(self, platform: Platform) -> None:
         self.platform = platform
 
-    def write_finished(self, *, ctx: Context, table: str, write_id: str, version: int, **_: Any) -> None:
+    def write_finished(
+        self, *, ctx: Context, table: str, write_id: str, version: int, **_: Any
+    ) -> None:
         quality = self.platform.quality
         quality._gate.commit(ctx, table, write_id, version)
         if not table.endswith("__quarantine"):

@@ -77,7 +77,9 @@ class QualityStore:
         return self._workspace_ids[workspace]
 
     # checks -------------------------------------------------------------------------
-    def add_checks(self, workspace: str, table: str, checks: list[Check], user: str) -> list[CheckInfo]:
+    def add_checks(
+        self, workspace: str, table: str, checks: list[Check], user: str
+    ) -> list[CheckInfo]:
         ws = self.catalog.workspace(workspace)
         try:
             with self.catalog.session() as s:
@@ -169,7 +171,9 @@ class QualityStore:
             return []
         with self.catalog.session() as s:
             ids = s.scalars(
-                insert(QualityResultRow).returning(QualityResultRow.id, sort_by_parameter_order=True),
+                insert(QualityResultRow).returning(
+                    QualityResultRow.id, sort_by_parameter_order=True
+                ),
                 values,
             ).all()
         return [
@@ -238,7 +242,9 @@ class QualityStore:
         return [per_version[v] for v in sorted(per_version)][-limit:]
 
     # profiles -----------------------------------------------------------------------
-    def save_profile(self, workspace: str, table: str, version: int, rows: int, columns: dict) -> Profile:
+    def save_profile(
+        self, workspace: str, table: str, version: int, rows: int, columns: dict
+    ) -> Profile:
         ws = self.catalog.workspace(workspace)
         with self.catalog.session() as s:
             existing = s.scalar(_profile_query(ws.id, table, version))

@@ -107,8 +107,10 @@ def _check_bound_types(check: Check, found: pa.DataType, table: str) -> None:
 
 
 def _check_values(check: Check, found: pa.DataType, table: str) -> None:
-    fits = (lambda v: isinstance(v, int | float) and not isinstance(v, bool)) if _numeric(found) else (
-        (lambda v: isinstance(v, str)) if _string(found) else (lambda v: True)
+    fits = (
+        (lambda v: isinstance(v, int | float) and not isinstance(v, bool))
+        if _numeric(found)
+        else ((lambda v: isinstance(v, str)) if _string(found) else (lambda v: True))
     )
     wrong = [v for v in check.params["values"] if not fits(v)]
     if wrong:

@@ -98,7 +98,9 @@ def list_checks(table: str, ctx: ContextDep, platform: PlatformDep) -> list[Chec
 
 
 @router.post("/checks", status_code=201)
-def add_checks(table: str, body: ChecksIn, ctx: ContextDep, platform: PlatformDep) -> list[CheckOut]:
+def add_checks(
+    table: str, body: ChecksIn, ctx: ContextDep, platform: PlatformDep
+) -> list[CheckOut]:
     """Attach checks; a check that cannot run on the table is a 422 naming the problem."""
     checks = [Check.from_spec(c.model_dump()) for c in body.checks]
     return [CheckOut.of(c) for c in platform.quality.add(ctx, table, checks)]
