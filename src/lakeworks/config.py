@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     lineage_transport: str = Field(default="file", description="file, http, console or none")
     lineage_url: str | None = Field(default=None, description="OpenLineage URL or file path")
     executor: str = "local"
+    scheduler: bool = Field(default=True, description="run the scheduler in the server")
 
     @classmethod
     def load(cls, config_file: str | Path | None = None, **overrides: Any) -> Settings:

@@ -66,6 +66,7 @@ def test_each_app_has_its_own_metrics(client: TestClient, settings) -> None:  # 
         (errors.QuotaExceededError, 429),
         (errors.UnavailableError, 503),
         (errors.UserCodeError, 400),
+        (errors.MissingDependencyError, 501),
         (errors.LakeworksError, 400),
     ],
 )

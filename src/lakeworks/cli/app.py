@@ -15,7 +15,18 @@ from typing import Annotated
 
 import typer
 
-from lakeworks.cli import features, ingest, init, lineage, quality, server, sql, tables, workspaces
+from lakeworks.cli import (
+    features,
+    ingest,
+    init,
+    lineage,
+    pipelines,
+    quality,
+    server,
+    sql,
+    tables,
+    workspaces,
+)
 from lakeworks.cli.session import ErrorReportingGroup, GlobalOptions, options
 
 app = typer.Typer(
@@ -48,10 +59,12 @@ app.add_typer(tables.app, name="tables")
 app.add_typer(features.app, name="features")
 app.add_typer(workspaces.app, name="workspaces")
 app.add_typer(quality.app, name="quality")
+app.add_typer(pipelines.app, name="pipelines")
 app.command("lineage")(lineage.lineage)
 app.command("sql")(sql.sql)
 app.command("ingest")(ingest.ingest)
 app.command("server")(server.server)
+app.command("scheduler")(pipelines.scheduler)
 app.command("init")(init.init)
 
 

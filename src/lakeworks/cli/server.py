@@ -13,13 +13,18 @@ def server(
     ctx: typer.Context,
     host: Annotated[str | None, typer.Option(help="address [default: 127.0.0.1]")] = None,
     port: Annotated[int | None, typer.Option(help="port [default: 8765]")] = None,
+    no_scheduler: Annotated[
+        bool, typer.Option("--no-scheduler", help="do not schedule pipelines in this process")
+    ] = False,
 ) -> None:
     """Serve the REST API (OpenAPI docs at /docs, metrics at /metrics)."""
     import uvicorn
 
     from lakeworks.server.app import create_app
 
-    settings = options(ctx).settings(host=host, port=port)
+    settings = options(ctx).settings(
+        host=host, port=port, scheduler=False if no_scheduler else None
+    )
     app = create_app(settings)
     typer.echo(f"lakeworks API on http://{settings.host}:{settings.port} (docs at /docs)")
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")

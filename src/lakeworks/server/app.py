@@ -22,7 +22,16 @@ import lakeworks
 from lakeworks.config import Settings
 from lakeworks.platform import Platform
 from lakeworks.server import errors
-from lakeworks.server.api import features, lineage, quality, sql, system, tables, workspaces
+from lakeworks.server.api import (
+    features,
+    lineage,
+    pipelines,
+    quality,
+    sql,
+    system,
+    tables,
+    workspaces,
+)
 from lakeworks.server.metrics import HttpMetrics, MetricsMiddleware
 
 ROUTERS = (
@@ -33,20 +42,25 @@ ROUTERS = (
     sql.router,
     quality.router,
     lineage.router,
+    pipelines.router,
 )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """A FastAPI app over one Platform opened with ``settings`` (default: ``Settings.load()``).
 
-    The platform is on ``app.state.platform`` and is closed when the app shuts down.
+    The platform is on ``app.state.platform`` and is closed when the app shuts down. With
+    ``settings.scheduler`` (default) the app's lifespan also runs the pipelines scheduler.
     """
     settings = settings or Settings.load()
     platform = Platform.open(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        scheduler = platform.pipelines.scheduler().start() if settings.scheduler else None
         yield
+        if scheduler is not None:
+            scheduler.stop(wait=True)  # runs in flight end before the platform closes
         platform.close()
 
     app = FastAPI(

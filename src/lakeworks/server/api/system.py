@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from prometheus_client import CONTENT_TYPE_LATEST
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 from starlette.responses import Response
 
 import lakeworks
+from lakeworks.pipelines import metrics as pipeline_metrics
 from lakeworks.server.dependencies import PlatformDep
 
 router = APIRouter(tags=["system"])
@@ -27,6 +28,11 @@ def health(platform: PlatformDep) -> Health:
 
 @router.get("/metrics", include_in_schema=False)
 def metrics(request: Request, platform: PlatformDep) -> Response:
-    """Prometheus text exposition of this app's request metrics and the quality counters."""
-    body = request.app.state.metrics.render() + platform.quality.metrics.render()
+    """Prometheus text exposition of this app's request metrics, the quality counters and
+    the pipeline run and task metrics."""
+    body = (
+        request.app.state.metrics.render()
+        + platform.quality.metrics.render()
+        + generate_latest(pipeline_metrics.REGISTRY)
+    )
     return Response(body, media_type=CONTENT_TYPE_LATEST)

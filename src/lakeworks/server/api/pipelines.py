@@ -1,0 +1,104 @@
+"""/api/v1/workspaces/{ws}/pipelines and /pipeline-runs: register, run, backfill, inspect."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from lakeworks.server.dependencies import ContextDep, PlatformDep
+from lakeworks.server.pipeline_schemas import (
+    BackfillOut,
+    BackfillRequest,
+    PipelineOut,
+    PipelineRegister,
+    RunOut,
+    RunRequest,
+    TaskLogOut,
+)
+
+router = APIRouter(prefix="/api/v1/workspaces/{ws}", tags=["pipelines"])
+
+
+@router.get("/pipelines")
+def list_pipelines(ctx: ContextDep, platform: PlatformDep) -> list[PipelineOut]:
+    return [PipelineOut.of(p) for p in platform.pipelines.list(ctx)]
+
+
+@router.post("/pipelines", status_code=201)
+def register(body: PipelineRegister, ctx: ContextDep, platform: PlatformDep) -> list[PipelineOut]:
+    """Register every pipeline a file or module defines; a bad DAG is a 422 naming it."""
+    return [PipelineOut.of(p) for p in platform.pipelines.register(ctx, body.source)]
+
+
+@router.get("/pipelines/{name}")
+def get_pipeline(name: str, ctx: ContextDep, platform: PlatformDep) -> PipelineOut:
+    return PipelineOut.of(platform.pipelines.get(ctx, name))
+
+
+@router.post("/pipelines/{name}/pause")
+def pause(name: str, ctx: ContextDep, platform: PlatformDep) -> PipelineOut:
+    return PipelineOut.of(platform.pipelines.pause(ctx, name, True))
+
+
+@router.post("/pipelines/{name}/unpause")
+def unpause(name: str, ctx: ContextDep, platform: PlatformDep) -> PipelineOut:
+    return PipelineOut.of(platform.pipelines.pause(ctx, name, False))
+
+
+@router.post("/pipelines/{name}/runs", status_code=201)
+def run(name: str, body: RunRequest, ctx: ContextDep, platform: PlatformDep) -> RunOut:
+    """Run now; with ``wait`` the answer is the ended run, else the started one."""
+    return RunOut.of(platform.pipelines.run(ctx, name, body.params, wait=body.wait))
+
+
+@router.post("/pipelines/{name}/backfills", status_code=201)
+def backfill(
+    name: str, body: BackfillRequest, ctx: ContextDep, platform: PlatformDep
+) -> BackfillOut:
+    """A run per schedule interval in ``[start, end)`` not yet succeeded."""
+    done = platform.pipelines.backfill(
+        ctx,
+        name,
+        body.start,
+        body.end,
+        params=body.params,
+        rerun_succeeded=body.rerun_succeeded,
+        wait=body.wait,
+    )
+    return BackfillOut.of(done)
+
+
+@router.get("/pipelines/{name}/runs")
+def runs(
+    name: str,
+    ctx: ContextDep,
+    platform: PlatformDep,
+    state: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
+) -> list[RunOut]:
+    """Runs of a pipeline, newest first, without their tasks."""
+    platform.pipelines.get(ctx, name)  # an unknown pipeline is a 404, not an empty list
+    return [RunOut.of(r) for r in platform.pipelines.runs(ctx, name, state, limit)]
+
+
+@router.get("/pipeline-runs/{run_id}")
+def run_info(run_id: int, ctx: ContextDep, platform: PlatformDep) -> RunOut:
+    return RunOut.of(platform.pipelines.run_info(ctx, run_id))
+
+
+@router.get("/pipeline-runs/{run_id}/tasks/{task}/log")
+def task_log(run_id: int, task: str, ctx: ContextDep, platform: PlatformDep) -> TaskLogOut:
+    log = platform.pipelines.task_logs(ctx, run_id, task)
+    return TaskLogOut(run_id=run_id, task=task, log=log)
+
+
+@router.post("/pipeline-runs/{run_id}/cancel")
+def cancel(run_id: int, ctx: ContextDep, platform: PlatformDep) -> RunOut:
+    return RunOut.of(platform.pipelines.cancel(ctx, run_id))
+
+
+@router.post("/pipeline-runs/{run_id}/resume")
+def resume(run_id: int, ctx: ContextDep, platform: PlatformDep, wait: bool = True) -> RunOut:
+    """Run a failed or cancelled run again, keeping its succeeded tasks (409 otherwise)."""
+    return RunOut.of(platform.pipelines.resume(ctx, run_id, wait=wait))
