@@ -9,7 +9,9 @@ Example:
 
 from __future__ import annotations
 
+import logging
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import duckdb
@@ -26,6 +28,8 @@ from lakeworks.quality.checks import Check
 from lakeworks.quality.reports import QualityReport, ReloadResult
 from lakeworks.quality.store import CheckInfo, CheckResult, Profile, QualityStore
 from lakeworks.quality.validate import validate
+
+log = logging.getLogger("lakeworks.quality")
 
 if TYPE_CHECKING:
     from deltalake import DeltaTable
@@ -44,6 +48,7 @@ class Quality:
         self.metrics = alerts.QualityMetrics()
         self._gate = gate.Gate(self)
         self._db: duckdb.DuckDBPyConnection | None = None
+        self._profiler: ThreadPoolExecutor | None = None
 
     def duck(self) -> duckdb.DuckDBPyConnection:
         """A fresh connection to this service's in-memory DuckDB (opening a database costs
@@ -137,6 +142,28 @@ class Quality:
             con.close()
         return self.store.save_profile(ctx.workspace, table, dt.version(), rows, columns)
 
+    def profile_later(self, ctx: Context, table: str, version: int) -> None:
+        """Profile a new version off the write path, on one background thread.
+
+        A write returns as soon as it commits; ``close()`` (and interpreter exit) waits for
+        the profiles still queued, and ``profile()`` computes one on demand if asked first.
+        """
+        if self._profiler is None:
+            self._profiler = ThreadPoolExecutor(1, thread_name_prefix="lakeworks-profile")
+        self._profiler.submit(self._profile_quietly, ctx, table, version)
+
+    def _profile_quietly(self, ctx: Context, table: str, version: int) -> None:
+        try:
+            self.profile(ctx, table, version)
+        except Exception:  # a profile never fails a write; the log says why it is missing
+            log.exception("profiling %s version %s failed", table, version)
+
+    def close(self) -> None:
+        """Wait for queued profiles."""
+        if self._profiler is not None:
+            self._profiler.shutdown(wait=True)
+            self._profiler = None
+
     # shared with the gate -----------------------------------------------------------
     def connect(self, ctx: Context, dt: DeltaTable | None, checks: list[Check]) -> Any:
         """A DuckDB connection with the table as ``__lw_target`` and referenced tables."""
@@ -199,7 +226,7 @@ class QualityHook(Hook):
         quality = self.platform.quality
         quality._gate.commit(ctx, table, write_id, version)
         if not table.endswith("__quarantine"):
-            quality.profile(ctx, table, version)
+            quality.profile_later(ctx, table, version)
 
     def write_failed(self, *, write_id: str, **_: Any) -> None:
         self.platform.quality._gate.forget(write_id)
