@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from lakeworks.context import Context
+from lakeworks.lineage.jobs import running
 from lakeworks.pipelines import capture
 
 if TYPE_CHECKING:
@@ -167,7 +168,9 @@ def run_task(
     capture.start()
     state, result, error, trace = "succeeded", None, None, None
     try:
-        result = call.fn(**kwargs)
+        # writes inside are recorded in lineage as this task's; reads join its inputs
+        with running(pipeline=call.pipeline, run_id=call.run_id, task=call.task) as job:
+            result = call.fn(**kwargs)
     except Skip as exc:
         state, error = "skipped", str(exc) or None
     except Exception as exc:
@@ -175,6 +178,8 @@ def run_task(
         trace = traceback.format_exc()
     finally:
         log = capture.stop()
+    seen = {(r.table, r.version) for r in context.reads}
+    context.reads.extend(TableVersion(t, v) for t, v in job.reads if (t, v) not in seen)
     return Outcome(
         state=state,
         result=result,
