@@ -96,7 +96,7 @@ class Platform:
         return Features(self)
 
     def close(self) -> None:
-        for service in ("pipelines", "features", "quality"):  # only those that were opened
+        for service in ("pipelines", "features", "quality", "sql"):  # only those that were opened
             if service in self.__dict__:
                 self.__dict__[service].close()
         self.engine.dispose()
