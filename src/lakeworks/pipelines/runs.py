@@ -76,6 +76,7 @@ class RunExecution:
         self._timers: list[tuple[float, int, str, str, int]] = []  # (when, seq, kind, task, token)
         self._seq = itertools.count()
         self._running = 0
+        self._ahead: list[str] | None = None  # tasks whose children to submit ahead
         self._retries_pending = 0
         self._labels = (run.workspace, run.pipeline)
         self._prepared = False
@@ -237,7 +238,21 @@ class RunExecution:
 
     def _submit_ahead(self, name: str) -> None:
         """Hand the executor the children whose unfinished upstream is all in flight, so
-        a chain runs on the cluster without a round trip to this process per task."""
+        a chain runs on the cluster without a round trip to this process per task.
+
+        A work list, not recursion: a chain of thousands of tasks must not overflow the
+        stack (``_submit`` calls back here for every task it submits)."""
+        if self._ahead is not None:
+            self._ahead.append(name)
+            return
+        self._ahead = [name]
+        try:
+            while self._ahead:
+                self._submit_children(self._ahead.pop())
+        finally:
+            self._ahead = None
+
+    def _submit_children(self, name: str) -> None:
         for child_name in self.graph.downstream[name]:
             child = self._tasks[child_name]
             if child.state != "queued" or child.handle is not None:
@@ -267,13 +282,15 @@ class RunExecution:
 
     def _discard_ahead(self, name: str) -> None:
         """Drop the attempts submitted ahead below a task whose attempt did not succeed."""
-        for child_name in self.graph.downstream[name]:
-            child = self._tasks[child_name]
-            if child.ahead:
-                self.executor.cancel(child.handle)
-                child.token += 1
-                child.handle, child.ahead, child.early = None, False, None
-                self._discard_ahead(child_name)
+        below = [name]
+        while below:
+            for child_name in self.graph.downstream[below.pop()]:
+                child = self._tasks[child_name]
+                if child.ahead:
+                    self.executor.cancel(child.handle)
+                    child.token += 1
+                    child.handle, child.ahead, child.early = None, False, None
+                    below.append(child_name)
 
     def _on_event(self, name: str, token: int, outcome: Outcome | None) -> None:
         if outcome is None:
