@@ -142,3 +142,16 @@ def test_scheduler_runs_due_runs_and_stops_on_sigterm(tmp_path: Path) -> None:
             proc.kill()
     assert proc.returncode == 0, out
     assert "scheduler stopped (" in out and "started " in out
+
+
+def test_server_no_scheduler_flag(cli: Cli, monkeypatch) -> None:  # noqa: ANN001
+    import uvicorn
+
+    seen = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(app=app))
+    assert cli("server", "--no-scheduler").exit_code == 0
+    assert seen["app"].state.settings.scheduler is False
+    seen["app"].state.platform.close()
+    assert cli("server").exit_code == 0
+    assert seen["app"].state.settings.scheduler is True
+    seen["app"].state.platform.close()

@@ -29,10 +29,19 @@ def test_quickstart_shows_the_platform_end_to_end(tmp_path: Path) -> None:
     assert "heavy" in out  # the quarantined raw record is shown
     assert "penguins@v0 has 344 rows; the latest version has 348" in out
     assert "online Biscoe: {'avg_mass_g': " in out  # the feature store step
+    assert "registered pipeline penguins_daily (@daily): ingest -> species_stats" in out
+    assert "pipeline run 1 succeeded" in out
     ws = lw.connect("quickstart", settings=Settings.load(home=tmp_path / "lw"), create=False)
     assert {t.name for t in ws.tables()} >= {"penguins", "penguins__quarantine", "island_counts"}
     masses = ws.sql("select count(*) from penguins where body_mass_g is null").fetchall()
     assert masses == [(2,)]  # the "NA" values of the original data are nulls, not text
+    run = ws.pipelines.run_info(1)
+    assert [(t.task, t.state) for t in run.tasks] == [
+        ("ingest", "succeeded"),
+        ("species_stats", "succeeded"),
+    ]
+    assert ws.pipelines.get("penguins_daily").schedule == "@daily"
+    assert ws.sql("select count(*) from species_stats").fetchall() == [(3,)]
     ws.platform.close()
 
 
@@ -41,3 +50,4 @@ def test_quickstart_twice_does_not_duplicate(tmp_path: Path) -> None:
     out = run_quickstart(tmp_path / "lw")
     assert "penguins.csv: skipped" in out
     assert "the latest version has 348" in out
+    assert "pipeline run 2 succeeded" in out  # registered again, run again

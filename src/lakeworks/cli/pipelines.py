@@ -71,15 +71,23 @@ def run(
     param: Annotated[
         list[str] | None, typer.Option("--param", "-p", help="name=value, typed by the pipeline")
     ] = None,
-    wait: Annotated[bool, typer.Option("--wait/--no-wait", help="wait for the end")] = True,
+    wait: Annotated[
+        bool,
+        typer.Option(
+            "--wait/--no-wait",
+            help="--no-wait prints the run id as soon as it starts (to follow it with "
+            "run-info or cancel it from another shell); the run still executes in this "
+            "process, which exits when it ends",
+        ),
+    ] = True,
 ) -> None:
-    """Run a pipeline now; exits 1 when the run fails."""
+    """Run a pipeline now, here; exits 1 when the run fails."""
     with workspace(ctx) as ws:
         service = ws.platform.pipelines
         done = service.run(ws.ctx, name, text_params=_pairs(param or []), wait=wait)
-    if not wait:
-        typer.echo(f"started run {done.id} of {name} ({done.state})")
-        return
+        if not wait:
+            typer.echo(f"started run {done.id} of {name} ({done.state})")
+            done = ws.pipelines.wait(done.id, timeout=float("inf"))
     print_tasks(done)
     if done.state != "succeeded":
         typer.echo(f"error: run {done.id} of {name} {done.state}: {done.error or ''}", err=True)

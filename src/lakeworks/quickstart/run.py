@@ -27,6 +27,7 @@ def main(
     _travel(ws)
     _quality(ws)
     _features(ws)
+    _pipeline(ws)
     if serve:
         _serve(settings)
     ws.platform.close()
@@ -158,12 +159,28 @@ def _features(ws: lw.Workspace) -> None:
         console.print(f"online {row}: {values} {set(status.values())}", markup=False)
 
 
+def _pipeline(ws: lw.Workspace) -> None:
+    from lakeworks.cli.pipelines import print_tasks
+    from lakeworks.quickstart import pipeline
+
+    console.rule("6. pipelines")
+    [info] = ws.pipelines.register(pipeline)
+    console.print(
+        f"registered pipeline {info.name} ({info.schedule}): ingest -> species_stats; "
+        "`lakeworks server` or `lakeworks scheduler` runs it every day"
+    )
+    run = ws.pipelines.run(info.name)
+    print_tasks(run)
+    console.print(f"pipeline run {run.id} {run.state}")
+    _show("species_stats, written by the pipeline", ws.sql("select * from species_stats").arrow())
+
+
 def _serve(settings: Settings) -> None:
     import uvicorn
 
     from lakeworks.server.app import create_app
 
-    console.rule("6. serve")
+    console.rule("7. serve")
     console.print(
         f"API on http://{settings.host}:{settings.port}  (docs at /docs, "
         "metrics at /metrics; Ctrl-C to stop)"
