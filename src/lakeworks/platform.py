@@ -17,12 +17,12 @@ if TYPE_CHECKING:
     from lakeworks.features.service import Features
     from lakeworks.hooks import Hooks
     from lakeworks.ingest.loads import Loader
-    from lakeworks.lineage.service import Lineage
-    from lakeworks.quality.service import Quality
     from lakeworks.lake.sql import SqlEngine
     from lakeworks.lake.storage import Storage
     from lakeworks.lake.tables import Tables
+    from lakeworks.lineage.service import Lineage
     from lakeworks.pipelines.service import Pipelines
+    from lakeworks.quality.service import Quality
 
 
 class Platform:

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from lakeworks.context import Context
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from lakeworks.features.lookup import OnlineResult
     from lakeworks.features.materialize import MaterializeResult
     from lakeworks.features.offline import TrainingSet
@@ -15,12 +17,14 @@ if TYPE_CHECKING:
     from lakeworks.features.registry import ApplyResult, Change
     from lakeworks.features.service import Features
     from lakeworks.features.store import DefinitionVersion
-    import pyarrow as pa
-
     from lakeworks.ingest.loads import LoadResult
     from lakeworks.lake.sql import Query
     from lakeworks.lake.tables import TableInfo, VersionInfo, WriteResult
     from lakeworks.lineage import LineageGraph
+    from lakeworks.meta.catalog import LoadRecord, TableEntry
+    from lakeworks.pipelines.service import BackfillResult, Pipelines
+    from lakeworks.pipelines.store import PipelineInfo, RunInfo
+    from lakeworks.platform import Platform
     from lakeworks.quality import (
         Check,
         CheckInfo,
@@ -29,10 +33,6 @@ if TYPE_CHECKING:
         QualityReport,
         ReloadResult,
     )
-    from lakeworks.meta.catalog import LoadRecord, TableEntry
-    from lakeworks.pipelines.service import BackfillResult, Pipelines
-    from lakeworks.pipelines.store import PipelineInfo, RunInfo
-    from lakeworks.platform import Platform
 
 Format = Literal["arrow", "pandas", "polars"]
 
@@ -144,7 +144,7 @@ class Workspace:
     # quality and lineage -------------------------------------------------------------
     @property
     def quality(self) -> WorkspaceQuality:
-        """Checks, results, gates and profiles: ``ws.quality.add("orders", [qc.not_null("id")])``."""
+        """Checks, results, gates, profiles: ``ws.quality.add("t", [qc.not_null("id")])``."""
         return WorkspaceQuality(self)
 
     def lineage(self, table: str, version: int | None = None, depth: int = 10) -> LineageGraph:

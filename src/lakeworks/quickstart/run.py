@@ -155,7 +155,9 @@ def _features(ws: lw.Workspace) -> None:
     done = ws.features.materialize("island_stats")
     console.print(f"materialized island_stats: {done.rows} islands into the online store")
     online = ws.features.online(features, [{"island": "Biscoe"}, {"island": "Atlantis"}])
-    for row, values, status in zip(("Biscoe", "Atlantis"), online.values, online.status):
+    for row, values, status in zip(
+        ("Biscoe", "Atlantis"), online.values, online.status, strict=True
+    ):
         console.print(f"online {row}: {values} {set(status.values())}", markup=False)
 
 
