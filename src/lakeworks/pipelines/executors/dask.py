@@ -9,7 +9,10 @@ reachable from them (PostgreSQL and S3 in production).
 
 from __future__ import annotations
 
+import logging
+import queue
 import socket
+import threading
 import uuid
 from dataclasses import replace
 from typing import Any
@@ -19,6 +22,8 @@ import cloudpickle
 from lakeworks.errors import MissingDependencyError, UnavailableError
 from lakeworks.pipelines.calls import Outcome, TaskCall, run_task
 from lakeworks.pipelines.executors.base import Capabilities, Done, Executor, lost
+
+log = logging.getLogger("lakeworks.pipelines")
 
 
 class DaskExecutor(Executor):
@@ -40,6 +45,13 @@ class DaskExecutor(Executor):
                 "(use 'local' to run tasks in this process)",
                 address=address,
             ) from exc
+        # Results of finished tasks are fetched in batches (one gather per batch) by one
+        # thread, instead of one round trip per task from each done-callback.
+        self._ready: queue.SimpleQueue[tuple[Any, Done] | None] = queue.SimpleQueue()
+        self._collector = threading.Thread(
+            target=self._collect, name="lakeworks-dask-results", daemon=True
+        )
+        self._collector.start()
 
     def submit(self, call: TaskCall, done: Done, upstream: dict[str, Any] | None = None) -> Any:
         key = f"lw-{call.run_id}-{call.task}-{call.attempt}-{uuid.uuid4().hex[:8]}"
@@ -55,14 +67,49 @@ class DaskExecutor(Executor):
         except Exception as exc:
             done(lost(f"cannot submit task {call.task!r} to {self.address}: {exc}"))
             return None
-        future.add_done_callback(lambda f: done(_outcome(f)))
+        future.add_done_callback(lambda f: self._finished(f, done))
         return future
+
+    def _finished(self, future: Any, done: Done) -> None:
+        if future.status == "finished":
+            self._ready.put((future, done))
+        else:
+            done(_outcome(future))
+
+    def _collect(self) -> None:
+        while (item := self._ready.get()) is not None:
+            batch = [item]
+            while True:
+                try:
+                    more = self._ready.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    self._ready.put(None)  # let the loop end after this batch
+                    break
+                batch.append(more)
+            self._deliver(batch)
+
+    def _deliver(self, batch: list[tuple[Any, Done]]) -> None:
+        try:
+            results = self.client.gather([future for future, _ in batch])
+        except Exception:  # one of them went away since: fetch each on its own
+            for future, done in batch:
+                done(_outcome(future))
+            return
+        for (_, done), result in zip(batch, results, strict=True):
+            try:
+                done(result)
+            except Exception:  # the runner's callback failed: never stop collecting
+                log.exception("handling a finished Dask task failed")
 
     def cancel(self, handle: Any) -> None:
         if handle is not None:
             handle.cancel()
 
     def close(self) -> None:
+        self._ready.put(None)
+        self._collector.join(timeout=10)
         self.client.close()
 
 
