@@ -10,18 +10,28 @@ peak RSS:
   each feature row is learned 0-2 hours after its event time (``_lw_ingested_at``), so the
   as-known-at mode returns older values for some rows;
 - materialization of the whole table into SQLite and Redis (latest value per entity);
-- in-process online reads: 1 entity x 10 features and 100 entities per call, p50/p99.
+- in-process online reads: 1 entity x 10 features and 100 entities per call, p50/p99;
+- Feast side by side (``benchmarks/features_feast.py``, run with the Python of its own venv
+  ``.bench/feast-venv``, file offline store over hard links to the same Parquet files,
+  SQLite online store): ``get_historical_features``, ``materialize``, ``get_online_features``,
+  and the ratios against the goals of issue 5;
+- online over HTTP (``benchmarks/features_http.py``): ``lakeworks server`` versus
+  ``feast serve``, driven by ``wrk`` at concurrency 1 and 16.
 
-Prints one JSON document to stdout; progress goes to stderr.
+Prints one JSON document to stdout; progress goes to stderr. Feast's venv, once:
+
+    python -m venv .bench/feast-venv && .bench/feast-venv/bin/pip install feast
 
     python benchmarks/features.py
     python benchmarks/features.py --entities 1000 --entity-rows 10000   # quick check
+    python benchmarks/features.py --no-feast --no-http                   # lakeworks only
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import shutil
 import subprocess
@@ -36,6 +46,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 from _common import BENCH_DIR, log, machine, summary
+from features_http import FEAST_PYTHON, run_http
 
 import lakeworks as lw
 from lakeworks.config import Settings
@@ -206,6 +217,118 @@ def child(args: list[str]) -> dict[str, Any]:
     return json.loads(done.stdout)
 
 
+def feast_source(home: Path) -> Path:
+    """A folder of hard links to the Parquet files of the table's current version, for Feast."""
+    ws = connect(home)
+    files = [Path(f) for f in ws.platform.tables.open(ws.ctx, "rides").file_uris()]
+    ws.platform.close()
+    folder = home / "feast-source"
+    if sorted(p.name for p in folder.glob("*.parquet")) != sorted(f.name for f in files):
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir()
+        for f in files:
+            os.link(f, folder / f.name)
+    return folder
+
+
+def feast_child(args: list[str]) -> dict[str, Any]:
+    script = Path(__file__).with_name("features_feast.py")
+    done = subprocess.run([str(FEAST_PYTHON), str(script), *args], capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(done.stderr[-4000:])
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def run_feast(home: Path, args: argparse.Namespace) -> dict[str, Any]:
+    if not FEAST_PYTHON.exists():
+        return {
+            "error": f"{FEAST_PYTHON} not found (python -m venv .bench/feast-venv && "
+            ".bench/feast-venv/bin/pip install feast)"
+        }
+    repo = home / "feast-repo"
+    shutil.rmtree(repo, ignore_errors=True)
+    out: dict[str, Any] = {}
+    try:
+        out["setup"] = feast_child(
+            ["--repo", str(repo), "--part", "setup", "--source", str(feast_source(home))]
+        )
+        common = [
+            "--repo",
+            str(repo),
+            "--repeat",
+            str(args.feast_repeat),
+            "--calls",
+            str(args.calls),
+            "--n-entities",
+            str(args.entities),
+        ]
+        log("feast: get_historical_features")
+        out["historical"] = feast_child(
+            [*common, "--part", "historical", "--entities", str(home / "entities.parquet")]
+        )
+        log("feast: materialize")
+        out["materialize"] = feast_child([*common, "--part", "materialize"])
+        log("feast: online")
+        out["online"] = feast_child([*common, "--part", "online"])
+    except Exception as e:  # noqa: BLE001 - record what failed and go on
+        out["error"] = str(e)[-4000:]
+    return out
+
+
+def versus_feast(results: dict[str, Any]) -> dict[str, Any]:
+    """lakeworks against Feast, figure by figure, with the goals of issue 5."""
+    fe, tr = results["feast"], results["training_set"]
+    out: dict[str, Any] = {}
+    if "historical" in fe:
+        h = fe["historical"]
+        for mode in ("event", "known"):
+            out[f"training_{mode}"] = {
+                "feast_over_lakeworks_time": round(h["median_s"] / tr[mode]["median_s"], 1),
+                "lakeworks_over_feast_peak_rss": round(
+                    tr[mode]["peak_rss_mb"] / h["peak_rss_mb"], 3
+                ),
+                "goal_peak_rss_at_most_0.2": tr[mode]["peak_rss_mb"] <= h["peak_rss_mb"] / 5,
+            }
+        out["training_event"]["goal_25x_faster"] = h["median_s"] / tr["event"]["median_s"] >= 25
+    if "online" in fe and "online_sqlite" in results:
+        lw1, fe1 = results["online_sqlite"]["entities_1"], fe["online"]["entities_1"]
+        lw100, fe100 = results["online_sqlite"]["entities_100"], fe["online"]["entities_100"]
+        out["online_1"] = {
+            "feast_over_lakeworks_p50": round(fe1["p50_ms"] / lw1["p50_ms"], 1),
+            "feast_over_lakeworks_p50_with_to_dict": round(
+                fe1["to_dict"]["p50_ms"] / lw1["p50_ms"], 1
+            ),
+            "goal_p50_5x_lower": fe1["p50_ms"] >= 5 * lw1["p50_ms"],
+            "goal_p50_at_most_0.1ms": lw1["p50_ms"] <= 0.1,
+            "goal_p99_at_most_0.3ms": lw1["p99_ms"] <= 0.3,
+        }
+        out["online_100"] = {
+            "feast_over_lakeworks_p50": round(fe100["p50_ms"] / lw100["p50_ms"], 1),
+            "feast_over_lakeworks_mean": round(fe100["mean_ms"] / lw100["mean_ms"], 1),
+            "goal_10x_faster": fe100["p50_ms"] >= 10 * lw100["p50_ms"],
+        }
+    if "materialize" in fe:
+        f = fe["materialize"]["seconds"]
+        for store in ("sqlite", "redis"):
+            if f"materialize_{store}" in results:
+                lw_s = results[f"materialize_{store}"]["seconds"]
+                out[f"materialize_{store}"] = {
+                    "feast_sqlite_over_lakeworks": round(f / lw_s, 1),
+                    "goal_3x_faster": f >= 3 * lw_s,
+                }
+    return out
+
+
+def run_http_part(home: Path, args: argparse.Namespace, feast_ok: bool) -> dict[str, Any]:
+    online = home / "online-http.db"
+    online.unlink(missing_ok=True)
+    ws = connect(home, online_url=f"sqlite:///{online}")
+    ws.features.materialize("rides", start="1970-01-01", end="2100-01-01")
+    ws.platform.close()
+    repo = home / "feast-repo" if feast_ok else None
+    return run_http(home, repo, online, args.entities - 1, args.http_seconds, args.http_runs)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--entities", type=int, default=10_000)
@@ -214,6 +337,11 @@ def main() -> None:
     p.add_argument("--repeat", type=int, default=5)
     p.add_argument("--calls", type=int, default=5000)
     p.add_argument("--no-redis", action="store_true")
+    p.add_argument("--no-feast", action="store_true", help="skip Feast")
+    p.add_argument("--feast-repeat", type=int, default=3, help="get_historical_features runs")
+    p.add_argument("--no-http", action="store_true", help="skip the HTTP benchmark")
+    p.add_argument("--http-seconds", type=int, default=10, help="per wrk run")
+    p.add_argument("--http-runs", type=int, default=3)
     p.add_argument("--part", help=argparse.SUPPRESS)
     p.add_argument("--home", type=Path, help=argparse.SUPPRESS)
     args = p.parse_args()
@@ -247,6 +375,18 @@ def main() -> None:
         log(f"materialize + online: {store}")
         results[f"materialize_{store}"] = child([*common, "--part", f"materialize:{store}"])
         results[f"online_{store}"] = child([*common, "--part", f"online:{store}"])
+    feast_ok = False
+    if not args.no_feast:
+        results["feast"] = run_feast(home, args)
+        feast_ok = "error" not in results["feast"]
+        if "historical" in results["feast"]:
+            results["feast"]["historical"]["same_rows_as_event_mode"] = (
+                results["feast"]["historical"]["check"] == training["event"]["check"]
+            )
+        results["lakeworks_vs_feast"] = versus_feast(results)
+    if not args.no_http:
+        log("online over HTTP")
+        results["http"] = run_http_part(home, args, feast_ok)
     print(json.dumps(results, indent=2))
 
 
