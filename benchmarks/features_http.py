@@ -185,6 +185,7 @@ def run_http(
                     "--port",
                     str(port),
                     "--no-scheduler",
+                    "--no-access-log",
                 ],
                 env,
                 home,

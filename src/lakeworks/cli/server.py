@@ -16,6 +16,9 @@ def server(
     no_scheduler: Annotated[
         bool, typer.Option("--no-scheduler", help="do not schedule pipelines in this process")
     ] = False,
+    access_log: Annotated[
+        bool, typer.Option("--access-log/--no-access-log", help="log every request")
+    ] = True,
 ) -> None:
     """Serve the REST API (OpenAPI docs at /docs, metrics at /metrics)."""
     import uvicorn
@@ -27,4 +30,6 @@ def server(
     )
     app = create_app(settings)
     typer.echo(f"lakeworks API on http://{settings.host}:{settings.port} (docs at /docs)")
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+    uvicorn.run(
+        app, host=settings.host, port=settings.port, log_level="info", access_log=access_log
+    )

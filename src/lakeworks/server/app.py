@@ -32,6 +32,7 @@ from lakeworks.server.api import (
     tables,
     workspaces,
 )
+from lakeworks.server.feature_server import FeatureServer
 from lakeworks.server.metrics import HttpMetrics, MetricsMiddleware
 
 ROUTERS = (
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.platform = platform
     app.state.metrics = HttpMetrics()
+    app.add_middleware(FeatureServer, platform=platform)  # inside the metrics middleware
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     errors.install(app)
     for router in ROUTERS:
