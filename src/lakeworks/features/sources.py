@@ -27,7 +27,7 @@ from deltalake import DeltaTable
 
 from lakeworks.context import Context
 from lakeworks.errors import InvalidInputError, LakeworksError, NotFoundError
-from lakeworks.lake import scans
+from lakeworks.lake import duck, scans
 from lakeworks.lake.sql import split_quoted
 from lakeworks.lake.versions import arrow_schema
 
@@ -52,26 +52,14 @@ class TableRead:
 
 def connect(platform: Platform) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection configured like the SQL engine's, in UTC."""
-    settings = platform.settings
-    scratch = settings.scratch_dir
-    scratch.mkdir(parents=True, exist_ok=True)
-    config: dict[str, str | int] = {"temp_directory": str(scratch)}
-    if settings.duckdb_memory_limit:
-        config["memory_limit"] = settings.duckdb_memory_limit
-    if settings.duckdb_threads:
-        config["threads"] = settings.duckdb_threads
-    con = duckdb.connect(config=config)
+    con = duck.connect(platform.settings)
     con.execute("SET TimeZone = 'UTC'")
     return con
 
 
 def lock_down(con: duckdb.DuckDBPyConnection, folders: list[str], platform: Platform) -> None:
     """After the sources are registered, SQL can read only their folders (as ``ws.sql``)."""
-    allowed = [*folders, str(platform.settings.scratch_dir) + "/"]
-    listed = ", ".join("'" + f.replace("'", "''") + "'" for f in dict.fromkeys(allowed))
-    con.execute(f"SET allowed_directories=[{listed}]")
-    con.execute("SET enable_external_access=false")
-    con.execute("SET lock_configuration=true")
+    duck.lock_down(con, [*folders, str(platform.settings.scratch_dir) + "/"])
 
 
 class SourceViews:

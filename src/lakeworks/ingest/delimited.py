@@ -18,6 +18,7 @@ from lakeworks.errors import InvalidInputError
 from lakeworks.ingest.base import Extract, Plan, Reject
 from lakeworks.ingest.typemap import duckdb_type
 from lakeworks.ingest.watermarks import check_column
+from lakeworks.lake import duck
 
 if TYPE_CHECKING:
     from lakeworks.config import Settings
@@ -31,19 +32,9 @@ GROUP BY s.file_path, e.line ORDER BY s.file_path, e.line
 """
 
 
-def connect(settings: Settings, scratch: Path) -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection that spills to the scratch folder and honours the settings."""
-    config = {"temp_directory": str(scratch / "duckdb")}
-    if settings.duckdb_memory_limit:
-        config["memory_limit"] = settings.duckdb_memory_limit
-    if settings.duckdb_threads:
-        config["threads"] = str(settings.duckdb_threads)
-    return duckdb.connect(config=config)
-
-
 def read_csv(paths: list[Path], names: dict[str, str], plan: Plan, settings: Settings) -> Extract:
     """Stream the good rows of CSV files; rejects are complete when the stream ends."""
-    con = connect(settings, plan.scratch)
+    con = duck.connect(settings, plan.scratch / "duckdb")
     try:
         relation = _relation(con, paths, plan)
     except BaseException:

@@ -23,7 +23,7 @@ import pyarrow as pa
 from lakeworks import hooks
 from lakeworks.context import Context
 from lakeworks.errors import InvalidInputError, NotFoundError, QueryError
-from lakeworks.lake import scans
+from lakeworks.lake import duck, scans
 from lakeworks.lake.versions import open_delta
 
 if TYPE_CHECKING:
@@ -172,19 +172,12 @@ class SqlEngine:
 
     def _open_database(self, workspace: str) -> duckdb.DuckDBPyConnection:
         settings = self.platform.settings
-        scratch = settings.scratch_dir
-        scratch.mkdir(parents=True, exist_ok=True)
-        config: dict[str, Any] = {"temp_directory": str(scratch)}
-        if settings.duckdb_memory_limit:
-            config["memory_limit"] = settings.duckdb_memory_limit
-        if settings.duckdb_threads:
-            config["threads"] = settings.duckdb_threads
-        db = duckdb.connect(config=config)
-        folders = [str(scratch) + "/"]
+        db = duck.connect(settings)
+        folders = [str(settings.scratch_dir) + "/"]
         storage = self.platform.storage
         if storage.capabilities.native_scan:  # tables are read by path from the local disk
             folders.append(str(Path(storage.table_uri(workspace, "_")).parent) + "/")
-        _lock_down(db, folders)
+        duck.lock_down(db, folders)
         return db
 
     def table_names(self, ctx: Context) -> list[str]:
@@ -261,15 +254,6 @@ class SqlEngine:
         folders.extend(scans.register(con, view, dt, self.platform))
         reads.append(TableRead(table, dt.version()))
         self.platform.hooks.emit("table_read", ctx=ctx, table=table, version=dt.version())
-
-
-def _lock_down(con: duckdb.DuckDBPyConnection, folders: list[str]) -> None:
-    """Allow file access only to the query's own tables and the spill folder."""
-    listed = ", ".join("'" + f.replace("'", "''") + "'" for f in dict.fromkeys(folders))
-    con.execute(
-        f"SET allowed_directories=[{listed}]; SET enable_external_access=false; "
-        "SET lock_configuration=true"
-    )
 
 
 _READS = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
