@@ -56,6 +56,7 @@ class Lineage:
         self.store = LineageStore(platform.catalog)
         self._client: Any = None
         self._client_made = False
+        self._schemas: dict[tuple[int, int | None], pa.Schema] = {}
 
     def graph(
         self, ctx: Context, table: str, version: int | None = None, depth: int = 10
@@ -117,12 +118,30 @@ class Lineage:
         return nodes or [Node("data", f"rows written by {ctx.user}")]
 
     def schema(self, ctx: Context, table: str, version: int | None) -> pa.Schema | None:
-        from lakeworks.lake.versions import arrow_schema
+        """The schema of a table version, for schema facets and column lineage.
 
-        try:
-            return arrow_schema(self.platform.tables.open(ctx, table, version=version))
-        except Exception:  # a table dropped since, or not created yet
+        A write asks for the same versions several times (START, COMPLETE, columns); a
+        version never changes, so each (table entry, version) is read from the log once.
+        """
+        from lakeworks.lake.versions import arrow_schema, open_delta
+
+        entry = self.platform.catalog.find_table(ctx.workspace, table)
+        if entry is None:  # a table dropped since, or not created yet
             return None
+        key = (entry.id, version)
+        if version is not None and key in self._schemas:
+            return self._schemas[key]
+        try:
+            dt = open_delta(
+                entry.location, self.platform.storage.options(), table=table, version=version
+            )
+        except Exception:  # the version was vacuumed, or the files are gone
+            return None
+        schema = arrow_schema(dt)
+        if len(self._schemas) >= 4096:
+            self._schemas.clear()
+        self._schemas[(entry.id, dt.version())] = schema
+        return schema
 
 
 class LineageHook(Hook):
