@@ -19,10 +19,10 @@ from deltalake.exceptions import SchemaMismatchError as DeltaSchemaMismatch
 
 from lakeworks.context import Context, check_name
 from lakeworks.errors import (
+    AlreadyExistsError,
     ConflictError,
     InvalidInputError,
     LakeworksError,
-    NotFoundError,
     SchemaMismatchError,
     UnavailableError,
 )
@@ -35,7 +35,7 @@ from lakeworks.lake.schemas import (
     delta_schema,
     to_reader,
 )
-from lakeworks.lake.versions import arrow_schema, open_delta, parse_time
+from lakeworks.lake.versions import arrow_schema, open_delta
 from lakeworks.meta.catalog import TableEntry
 
 if TYPE_CHECKING:
@@ -424,8 +424,6 @@ class Tables:
         entry = self.catalog.find_table(ctx.workspace, name)
         if entry is not None:
             if mode == "error":
-                from lakeworks.errors import AlreadyExistsError
-
                 raise AlreadyExistsError(
                     f"table {name!r} already exists in workspace {ctx.workspace!r}",
                     hint="use mode='append' or 'overwrite'",
@@ -517,4 +515,4 @@ def _write_error(exc: BaseException, table: str) -> LakeworksError:
     )
 
 
-__all__ = ["Tables", "TableInfo", "VersionInfo", "WriteResult", "parse_time", "NotFoundError"]
+__all__ = ["TableInfo", "Tables", "VersionInfo", "WriteResult"]
