@@ -188,6 +188,11 @@ class WorkspaceQuality:
     def run(self, table: str, version: int | None = None) -> QualityReport:
         return self._service.run(self._ctx, table, version)
 
+    def run_many(self, tables: list[str] | None = None) -> list[QualityReport]:
+        """Check many tables at their latest versions (default: every table with checks);
+        tables of one schema and the same checks share one scan."""
+        return self._service.run_many(self._ctx, tables)
+
     def results(
         self, table: str, *, run_id: str | None = None, check: str | None = None, limit: int = 100
     ) -> list[CheckResult]:

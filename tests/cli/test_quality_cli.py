@@ -31,3 +31,19 @@ def test_bad_check_is_one_line_error(cli: Cli) -> None:
     cli("sql", "create table t as select 1 as id")
     bad = cli("quality", "add", "t", "matches", "id", "-p", "pattern=(x")
     assert bad.exit_code == 1 and "error:" in bad.output
+
+
+def test_quality_run_several_tables_or_all(cli: Cli) -> None:
+    cli("sql", "create table a as select range as id from range(5)")
+    cli("sql", "create table b as select range % 2 as id from range(5)")
+    for table in ("a", "b"):
+        assert cli("quality", "add", table, "unique", "id").exit_code == 0
+    both = cli("quality", "run", "a", "b")
+    assert both.exit_code == 1
+    assert "a (version 0): 1 checks, 0 failed" in both.output
+    assert "b (version 0): 1 checks, 1 failed" in both.output
+    assert "FAILED  unique(id): 3 of 5 rows repeat a key" in both.output
+    only_a = cli("quality", "run", "a")
+    assert only_a.exit_code == 0
+    assert cli("quality", "run").exit_code == 1  # every table with checks: b fails
+    assert cli("quality", "run", "a", "b", "--version", "0").exit_code != 0

@@ -215,3 +215,23 @@ def test_workspaces_are_isolated(backend_settings) -> None:  # noqa: ANN001
     finally:
         a.platform.close()
         b.platform.close()
+
+
+def test_current_snapshot_follows_every_commit(bws: lw.Workspace) -> None:
+    tables, ctx = bws.platform.tables, bws.ctx
+    bws.write("orders", orders([1]))
+    first = tables.current(ctx, "orders")
+    assert tables.current(ctx, "orders") is first  # unchanged: the same snapshot
+    bws.write("orders", orders([2]))  # a commit by this process...
+    assert tables.current(ctx, "orders").version() == 1
+    other = lw.connect(settings=bws.platform.settings, user="bob")  # ...or another one
+    try:
+        other.write("orders", orders([3]), mode="overwrite")
+    finally:
+        other.platform.close()
+    latest = tables.current(ctx, "orders")
+    assert latest.version() == 2 and latest.to_pyarrow_table().num_rows == 1
+    bws.drop_table("orders")
+    bws.write("orders", orders([4, 5]))  # a new table under the same name
+    renewed = tables.current(ctx, "orders")
+    assert renewed.version() == 0 and renewed.to_pyarrow_table().num_rows == 2

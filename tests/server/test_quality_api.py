@@ -82,3 +82,22 @@ def test_lineage_as_json(client: TestClient, orders: str) -> None:
     assert graph["upstream"][0]["columns"]["amount"] == ["amount"]
     assert client.get(f"{BASE}/lineage/orders").json()["downstream"][0]["target"]["name"] == "paid"
     assert client.get(f"{BASE}/lineage/ghosts").status_code == 404
+
+
+def test_run_many_tables_in_one_request(client: TestClient, orders: str) -> None:
+    check = {
+        "checks": [
+            {"kind": "accepted_values", "columns": ["status"], "params": {"values": ["paid"]}}
+        ]
+    }
+    made = client.post(f"{BASE}/sql", json={"query": "CREATE TABLE copy AS SELECT * FROM orders"})
+    assert made.status_code == 200, made.text
+    for table in ("orders", "copy"):
+        assert client.post(f"{BASE}/quality/{table}/checks", json=check).status_code == 201
+    reports = client.post(f"{BASE}/quality/runs", json={"tables": ["orders", "copy"]}).json()
+    assert [(r["table"], r["passed"]) for r in reports] == [("orders", False), ("copy", False)]
+    assert [r["results"][0]["violating"] for r in reports] == [1, 1]
+    every = client.post(f"{BASE}/quality/runs", json={}).json()
+    assert [r["table"] for r in every] == ["copy", "orders"]
+    missing = client.post(f"{BASE}/quality/runs", json={"tables": ["nope"]})
+    assert missing.status_code == 404 and "nope" in missing.json()["message"]

@@ -1,4 +1,5 @@
-"""``lakeworks quality add|list|remove|run|results|reload|profile TABLE``."""
+"""``lakeworks quality add|list|remove|run|results|reload|profile TABLE`` (``run`` takes
+several tables, or none for every table with checks)."""
 
 from __future__ import annotations
 
@@ -90,14 +91,24 @@ def remove(ctx: typer.Context, table: str, name: str) -> None:
 @app.command("run")
 def run(
     ctx: typer.Context,
-    table: str,
-    version: Annotated[int | None, typer.Option(help="a version (default: latest)")] = None,
+    tables: Annotated[
+        list[str] | None, typer.Argument(help="tables to check (default: every table with checks)")
+    ] = None,
+    version: Annotated[int | None, typer.Option(help="a version of the one table named")] = None,
 ) -> None:
-    """Run every check of a table; exits 1 when a check of error severity fails."""
+    """Run the checks of tables; exits 1 when a check of error severity fails."""
+    if version is not None and len(tables or []) != 1:
+        raise typer.BadParameter("--version needs exactly one table", param_hint="--version")
     with workspace(ctx) as ws:
-        report = ws.quality.run(table, version)
-    console().print(report.summary(), markup=False)
-    if not report.passed:
+        if version is not None:
+            reports = [ws.quality.run(tables[0], version)]
+        else:
+            reports = ws.quality.run_many(tables)
+    for report in reports:
+        console().print(report.summary(), markup=False)
+    if not reports:
+        console().print("no table has checks; add some with `lakeworks quality add`")
+    if not all(r.passed for r in reports):
         raise typer.Exit(1)
 
 

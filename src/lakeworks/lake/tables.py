@@ -6,6 +6,7 @@ version it produced can be found even when other writers commit at the same time
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 import pyarrow as pa
+import pyarrow.fs as pafs
 from deltalake import CommitProperties, DeltaTable, WriterProperties, write_deltalake
 from deltalake.exceptions import CommitFailedError, DeltaError
 from deltalake.exceptions import SchemaMismatchError as DeltaSchemaMismatch
@@ -46,6 +48,7 @@ if TYPE_CHECKING:
 WRITER_PROPERTIES = WriterProperties(max_row_group_size=131_072, compression="SNAPPY")
 
 WriteMode = Literal["append", "overwrite", "error"]
+CURRENT_CACHE_SIZE = 4096  # latest snapshots kept by Tables.current
 GATED = "rows_quarantined_by_checks"  # in WriteResult.metrics when the quality gate held rows
 
 
@@ -93,6 +96,10 @@ class Tables:
     def __init__(self, platform: Platform) -> None:
         self.platform = platform
         self.catalog = platform.catalog
+        # latest snapshot per table entry, shared by readers; see current()
+        self._current: dict[tuple[int, str, datetime], DeltaTable] = {}
+        self._current_lock = threading.Lock()
+        self._fs: pafs.FileSystem | None = None
 
     # catalog ----------------------------------------------------------------------
     def entry(self, ctx: Context, name: str) -> TableEntry:
@@ -115,6 +122,35 @@ class Tables:
         """The Delta table behind ``name`` at the requested version."""
         entry = self.entry(ctx, name)
         return open_delta(entry.location, self._options, table=name, version=version, as_of=as_of)
+
+    def current(self, ctx: Context, name: str, entry: TableEntry | None = None) -> DeltaTable:
+        """The latest version of ``name``, as a DeltaTable shared with other readers.
+
+        Opening a table reads its log (~2 ms locally, several requests on S3); here a
+        snapshot is kept per table and a later call only looks for the next commit file
+        (``_delta_log/<version + 1>.json``), which every commit writes atomically. Callers
+        read it and must not load other versions on it: use ``open`` for time travel.
+        """
+        entry = entry or self.entry(ctx, name)
+        key = (entry.id, entry.location, entry.created_at)  # a re-created table is new
+        dt = self._current.get(key)
+        if dt is not None and not self._committed(entry.location, dt.version() + 1):
+            return dt
+        dt = open_delta(entry.location, self._options, table=name)
+        with self._current_lock:
+            if len(self._current) >= CURRENT_CACHE_SIZE:
+                self._current.pop(next(iter(self._current)))
+            self._current[key] = dt
+        return dt
+
+    def _committed(self, location: str, version: int) -> bool:
+        storage = self.platform.storage
+        path = storage.fs_path(f"{location.rstrip('/')}/_delta_log/{version:020d}.json")
+        try:
+            self._fs = self._fs or storage.filesystem()
+            return self._fs.get_file_info(path).type != pafs.FileType.NotFound
+        except OSError:
+            return True  # cannot tell: read the log again
 
     def describe(self, ctx: Context, name: str) -> TableInfo:
         entry = self.entry(ctx, name)

@@ -169,14 +169,14 @@ class Catalog:
             )
         return entry
 
-    def tables(self, workspace: str) -> list[TableEntry]:
+    def tables(self, workspace: str, names: list[str] | None = None) -> list[TableEntry]:
+        """The workspace's tables by name (only ``names`` when given; unknown ones absent)."""
+        table = TableRow.__table__  # plain rows: no ORM objects to build
+        query = select(table).join(WorkspaceRow).where(WorkspaceRow.name == workspace)
+        if names is not None:
+            query = query.where(table.c.name.in_(names))
         with self.session() as s:
-            rows = s.scalars(
-                select(TableRow)
-                .join(WorkspaceRow)
-                .where(WorkspaceRow.name == workspace)
-                .order_by(TableRow.name)
-            )
+            rows = s.execute(query.order_by(table.c.name))
             return [_table(r, workspace) for r in rows]
 
     def remove_table(self, workspace: str, name: str) -> None:
@@ -254,7 +254,7 @@ def _workspace(row: WorkspaceRow) -> WorkspaceInfo:
     return WorkspaceInfo(row.id, row.name, row.description, aware(row.created_at), row.created_by)
 
 
-def _table(row: TableRow, workspace: str) -> TableEntry:
+def _table(row: Any, workspace: str) -> TableEntry:
     return TableEntry(
         row.id,
         workspace,

@@ -32,6 +32,9 @@ def literal(value: Any) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
+GROUP_FILES = "__lw_files"  # (file, t): which table each Parquet file belongs to
+
+
 def ref_view(check: Check) -> str:
     """The view name under which a referential check's other table is registered."""
     return f"__lw_ref_{check.params['table']}"
@@ -106,6 +109,21 @@ def summary_query(checks: list[Check], view: str) -> str:
     """One scan of ``view``: ``n`` (rows) and ``c0, c1, ...`` for each check in order."""
     parts = ["count(*) AS n"] + [f"{summary(c)} AS c{i}" for i, c in enumerate(checks)]
     return f"SELECT {', '.join(parts)} FROM {quote(view)}"
+
+
+def grouped_summary_query(checks: list[Check], files: list[str], columns: list[str]) -> str:
+    """``summary_query`` for many tables of one schema in one scan: one row per table,
+    ``t`` (as named in the registered ``__lw_files(file, t)``), then ``n, c0, c1, ...``."""
+    parts = ["m.__lw_t AS t", "count(*) AS n"]
+    parts += [f"{summary(c)} AS c{i}" for i, c in enumerate(checks)]
+    file_list = ", ".join(literal(f) for f in files)
+    projection = ", ".join(quote(c) for c in columns)
+    return (
+        f"SELECT {', '.join(parts)} FROM (SELECT {projection}, __lw_file FROM read_parquet("
+        f"[{file_list}], filename='__lw_file', union_by_name=true)) AS d "
+        f"JOIN (SELECT file AS __lw_f, t AS __lw_t FROM {GROUP_FILES}) AS m "
+        f"ON d.__lw_file = m.__lw_f GROUP BY m.__lw_t"
+    )
 
 
 def flag(check: Check, view: str, existing: str | None = None) -> str:

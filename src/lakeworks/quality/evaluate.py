@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from lakeworks.quality import compile as sql
 from lakeworks.quality.checks import Check
@@ -47,9 +48,44 @@ def run(
     if not checks:
         return []
     row = con.sql(sql.summary_query(checks, view)).fetchall()[0]
-    total, values = row[0], row[1:]
-    now = now or datetime.now(UTC)
-    outcomes = [judge(c, total, v, history, now) for c, v in zip(checks, values, strict=True)]
+    outcomes = judge_all(checks, row[0], row[1:], history, now or datetime.now(UTC))
+    return with_samples(con, view, outcomes, sample_rows)
+
+
+def summaries(
+    con: duckdb.DuckDBPyConnection,
+    files: dict[str, list[str]],
+    columns: list[str],
+    checks: list[Check],
+) -> dict[str, tuple[int, tuple[Any, ...]]]:
+    """The summary aggregates of many tables that share a schema and checks, in one scan
+    of all their Parquet files: table -> (rows, one value per check). A table whose files
+    hold no rows is absent."""
+    mapping = pa.table(
+        {
+            "file": [f for fs in files.values() for f in fs],
+            "t": [t for t, fs in files.items() for _ in fs],
+        }
+    )
+    con.register(sql.GROUP_FILES, mapping)
+    try:
+        query = sql.grouped_summary_query(checks, mapping["file"].to_pylist(), columns)
+        rows = con.sql(query).fetchall()
+    finally:
+        con.unregister(sql.GROUP_FILES)
+    return {row[0]: (row[1], row[2:]) for row in rows}
+
+
+def judge_all(
+    checks: list[Check], total: int, values: tuple[Any, ...], history: History, now: datetime
+) -> list[Outcome]:
+    return [judge(c, total, v, history, now) for c, v in zip(checks, values, strict=True)]
+
+
+def with_samples(
+    con: duckdb.DuckDBPyConnection, view: str, outcomes: list[Outcome], sample_rows: int
+) -> list[Outcome]:
+    """Each failing row-level outcome with a sample of the rows that violate it."""
     return [
         _with_sample(con, view, o, sample_rows) if o.status != "passed" and o.check.row_level else o
         for o in outcomes

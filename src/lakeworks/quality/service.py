@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import duckdb
@@ -86,16 +87,96 @@ class Quality:
     # running ------------------------------------------------------------------------
     def run(self, ctx: Context, table: str, version: int | None = None) -> QualityReport:
         """Evaluate every check of ``table`` on a version (default: the latest); stored."""
-        infos = self.checks(ctx, table)
+        if version is None:
+            return self.run_many(ctx, [table])[0]
         dt = self.platform.tables.open(ctx, table, version=version)
-        checks = [i.check for i in infos]
+        checks = [i.check for i in self.store.checks(ctx.workspace, table)]
+        outcomes = self._evaluate(ctx, table, dt, checks)
+        return self.record(ctx, table, dt.version(), "manual", outcomes, checks)
+
+    def run_many(self, ctx: Context, tables: list[str] | None = None) -> list[QualityReport]:
+        """Evaluate the checks of many tables at their latest versions; one stored report
+        per table, in the order asked (by name when ``tables`` is None: every table of the
+        workspace that has checks).
+
+        Tables on local disk that share a schema and the same check SQL are checked
+        together in one DuckDB scan of all their files, which is what makes checking
+        1,000 small tables cheap; the others get one query each. Results of all tables
+        are stored in one transaction.
+        """
+        declared = self.store.checks_of(ctx.workspace, tables)
+        names = sorted(declared) if tables is None else list(dict.fromkeys(tables))
+        entries = {e.name: e for e in self.platform.catalog.tables(ctx.workspace, names)}
+        if tables is None:
+            names = [n for n in names if n in entries]
+        missing = [n for n in names if n not in entries]
+        if missing:
+            self.platform.tables.entry(ctx, missing[0])  # NotFoundError naming it
+        targets: dict[str, tuple[DeltaTable, list[Check]]] = {}
+        groups: dict[Any, list[str]] = {}
+        for name in names:
+            dt = self.platform.tables.current(ctx, name, entries[name])
+            checks = [i.check for i in declared.get(name, [])]
+            targets[name] = (dt, checks)
+            groups.setdefault(self._group_key(dt, checks), []).append(name)
+        evaluated: dict[str, list[evaluate.Outcome]] = {}
+        for key, members in groups.items():
+            if key is not None and len(members) > 1:
+                evaluated.update(self._evaluate_group(ctx, members, targets))
+        for name in names:
+            if name not in evaluated:
+                evaluated[name] = self._evaluate(ctx, name, *targets[name])
+        return self._record_many(
+            ctx,
+            [
+                (name, targets[name][0].version(), "manual", evaluated[name], targets[name][1])
+                for name in names
+            ],
+        )
+
+    def _group_key(self, dt: DeltaTable, checks: list[Check]) -> Any:
+        """Tables with equal keys are checked in one scan; None: check it alone."""
+        if not checks or any(c.kind == "references" for c in checks):
+            return None
+        if not scans.native_files(dt, self.platform):
+            return None
+        return tuple(sql.summary(c) for c in checks), arrow_schema(dt)
+
+    def _evaluate(
+        self, ctx: Context, table: str, dt: DeltaTable, checks: list[Check]
+    ) -> list[evaluate.Outcome]:
         con = self.connect(ctx, dt, checks)
         try:
-            history = self.history(ctx, table, before=dt.version())
-            outcomes = evaluate.run(con, TARGET, checks, history)
+            return evaluate.run(con, TARGET, checks, self.history(ctx, table, dt.version()))
         finally:
             con.close()
-        return self.record(ctx, table, dt.version(), "manual", outcomes, checks)
+
+    def _evaluate_group(
+        self, ctx: Context, members: list[str], targets: dict[str, tuple[DeltaTable, list[Check]]]
+    ) -> dict[str, list[evaluate.Outcome]]:
+        """One scan for tables whose checks compile to the same SQL (names, severities and
+        thresholds may differ: each table is judged by its own checks). A table whose
+        files hold no rows is left out, to be evaluated alone."""
+        first, checks = targets[members[0]]
+        files = {n: scans.native_files(targets[n][0], self.platform) or [] for n in members}
+        con = self.duck()
+        try:
+            found = evaluate.summaries(con, files, arrow_schema(first).names, checks)
+            now, done = datetime.now(UTC), {}
+            for name in members:
+                if name not in found:
+                    continue
+                dt, own = targets[name]
+                total, values = found[name]
+                history = self.history(ctx, name, dt.version())
+                outcomes = evaluate.judge_all(own, total, values, history, now)
+                if any(o.status != "passed" and o.check.row_level for o in outcomes):
+                    scans.register(con, TARGET, dt, self.platform)
+                    outcomes = evaluate.with_samples(con, TARGET, outcomes, evaluate.SAMPLE_ROWS)
+                done[name] = outcomes
+            return done
+        finally:
+            con.close()
 
     def results(
         self,
@@ -197,15 +278,32 @@ class Quality:
         refused: bool = False,
     ) -> QualityReport:
         """Store the outcomes as results, count them, and alert the webhooks."""
-        run_id = uuid.uuid4().hex
-        results = self.store.save_results(ctx.workspace, table, version, run_id, trigger, outcomes)
-        report = QualityReport(
-            ctx.workspace, table, version, run_id, trigger, tuple(results), quarantined
-        )
-        self.metrics.observe(report, refused)
-        problems = {r.check for r in report.failed + report.warned}
-        alerts.send(report, {c.webhook for c in checks if c.webhook and c.name in problems})
-        return report
+        run = (table, version, trigger, outcomes, checks)
+        return self._record_many(ctx, [run], quarantined, refused)[0]
+
+    def _record_many(
+        self,
+        ctx: Context,
+        runs: list[tuple[str, int | None, str, list[evaluate.Outcome], list[Check]]],
+        quarantined: int = 0,
+        refused: bool = False,
+    ) -> list[QualityReport]:
+        """``record`` for several runs of (table, version, trigger, outcomes, checks), stored
+        in one transaction."""
+        run_ids = [uuid.uuid4().hex for _ in runs]
+        rows = [(r[0], r[1], i, r[2], r[3]) for r, i in zip(runs, run_ids, strict=True)]
+        stored = self.store.save_runs(ctx.workspace, rows)
+        reports = []
+        for run, run_id, results in zip(runs, run_ids, stored, strict=True):
+            table, version, trigger, _, checks = run
+            report = QualityReport(
+                ctx.workspace, table, version, run_id, trigger, tuple(results), quarantined
+            )
+            self.metrics.observe(report, refused)
+            problems = {r.check for r in report.failed + report.warned}
+            alerts.send(report, {c.webhook for c in checks if c.webhook and c.name in problems})
+            reports.append(report)
+        return reports
 
     def _schema_of(self, ctx: Context, table: str) -> pa.Schema | None:
         if not self.platform.tables.exists(ctx, table):

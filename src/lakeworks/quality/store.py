@@ -69,6 +69,7 @@ class QualityStore:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         self._workspace_ids: dict[str, int] = {}
+        self._parsed: dict[tuple[int, datetime], CheckInfo] = {}
 
     def _workspace_id(self, workspace: str) -> int:
         """Workspace ids never change, so one lookup per process is enough."""
@@ -106,17 +107,31 @@ class QualityStore:
             ) from exc
 
     def checks(self, workspace: str, table: str) -> list[CheckInfo]:
-        workspace_id = self._workspace_id(workspace)
+        return self.checks_of(workspace, [table]).get(table, [])
+
+    def checks_of(self, workspace: str, tables: list[str] | None) -> dict[str, list[CheckInfo]]:
+        """The checks of each table (of every table that has any when ``tables`` is None),
+        in one query; a table without checks is absent."""
+        table = QualityCheckRow.__table__  # plain rows: no ORM objects to build
+        query = select(table).where(table.c.workspace_id == self._workspace_id(workspace))
+        if tables is not None:
+            query = query.where(table.c.table_name.in_(tables))
+        found: dict[str, list[CheckInfo]] = {}
         with self.catalog.session() as s:
-            rows = s.scalars(
-                select(QualityCheckRow)
-                .where(
-                    QualityCheckRow.workspace_id == workspace_id,
-                    QualityCheckRow.table_name == table,
-                )
-                .order_by(QualityCheckRow.id)
-            )
-            return [_check(r) for r in rows]
+            for row in s.execute(query.order_by(table.c.id)):
+                found.setdefault(row.table_name, []).append(self._check(row))
+        return found
+
+    def _check(self, row: Any) -> CheckInfo:
+        """A stored check; parsed once per process (a row never changes after it is added;
+        (id, created_at) tells a re-used SQLite row id apart)."""
+        key = (row.id, row.created_at)
+        info = self._parsed.get(key)
+        if info is None:
+            if len(self._parsed) >= 65_536:
+                self._parsed.clear()
+            info = self._parsed[key] = _check(row)
+        return info
 
     def remove_check(self, workspace: str, table: str, name: str) -> None:
         ws = self.catalog.workspace(workspace)
@@ -146,6 +161,13 @@ class QualityStore:
         trigger: str,
         outcomes: list[Outcome],
     ) -> list[CheckResult]:
+        return self.save_runs(workspace, [(table, version, run_id, trigger, outcomes)])[0]
+
+    def save_runs(
+        self, workspace: str, runs: list[tuple[str, int | None, str, str, list[Outcome]]]
+    ) -> list[list[CheckResult]]:
+        """Store the outcomes of several runs ((table, version, run id, trigger, outcomes))
+        in one transaction; returns each run's results in order."""
         workspace_id, at = self._workspace_id(workspace), now()
         values = [
             {
@@ -165,37 +187,24 @@ class QualityStore:
                 "sample": o.sample,
                 "created_at": at,
             }
+            for table, version, run_id, trigger, outcomes in runs
             for o in outcomes
         ]
-        if not values:
-            return []
-        with self.catalog.session() as s:
-            ids = s.scalars(
-                insert(QualityResultRow).returning(
-                    QualityResultRow.id, sort_by_parameter_order=True
-                ),
-                values,
-            ).all()
-        return [
-            CheckResult(
-                id=i,
-                table=table,
-                version=version,
-                run_id=run_id,
-                trigger=trigger,
-                check=v["check_name"],
-                kind=v["kind"],
-                severity=v["severity"],
-                status=v["status"],
-                violating=v["violating"],
-                total=v["total"],
-                observed=v["observed"],
-                message=v["message"],
-                sample=v["sample"],
-                created_at=at,
-            )
-            for i, v in zip(ids, values, strict=True)
-        ]
+        ids: dict[tuple[str, str], int] = {}
+        if values:
+            table = QualityResultRow.__table__  # Core, no ORM objects
+            # RETURNING keys rather than sort_by_parameter_order, which on SQLite would
+            # send one INSERT per row; (run id, check) is unique
+            insert_rows = insert(table).returning(table.c.id, table.c.run_id, table.c.check_name)
+            with self.catalog.session() as s:
+                for id_, run_id, check in s.execute(insert_rows, values):
+                    ids[(run_id, check)] = id_
+        stored = [_stored(ids[(v["run_id"], v["check_name"])], v, at) for v in values]
+        out, start = [], 0
+        for *_, outcomes in runs:  # one list per run, in order
+            out.append(stored[start : start + len(outcomes)])
+            start += len(outcomes)
+        return out
 
     def results(
         self,
@@ -285,7 +294,7 @@ def _profile_query(workspace_id: int, table: str, version: int):  # noqa: ANN202
     )
 
 
-def _check(row: QualityCheckRow) -> CheckInfo:
+def _check(row: Any) -> CheckInfo:
     return CheckInfo(
         row.id,
         row.table_name,
@@ -294,6 +303,26 @@ def _check(row: QualityCheckRow) -> CheckInfo:
         Check.from_spec(row.spec),
         aware(row.created_at),
         row.created_by,
+    )
+
+
+def _stored(id: int, v: dict[str, Any], at: datetime) -> CheckResult:  # noqa: A002
+    return CheckResult(
+        id=id,
+        table=v["table_name"],
+        version=v["table_version"],
+        run_id=v["run_id"],
+        trigger=v["trigger"],
+        check=v["check_name"],
+        kind=v["kind"],
+        severity=v["severity"],
+        status=v["status"],
+        violating=v["violating"],
+        total=v["total"],
+        observed=v["observed"],
+        message=v["message"],
+        sample=v["sample"],
+        created_at=at,
     )
 
 

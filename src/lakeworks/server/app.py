@@ -42,6 +42,7 @@ ROUTERS = (
     tables.router,
     sql.router,
     quality.router,
+    quality.workspace_router,
     lineage.router,
     pipelines.router,
 )

@@ -12,6 +12,7 @@ from lakeworks.quality import Check, CheckInfo, CheckResult, QualityReport
 from lakeworks.server.dependencies import ContextDep, PlatformDep
 
 router = APIRouter(prefix="/api/v1/workspaces/{ws}/quality/{table}", tags=["quality"])
+workspace_router = APIRouter(prefix="/api/v1/workspaces/{ws}/quality", tags=["quality"])
 
 
 class CheckIn(BaseModel):
@@ -26,6 +27,12 @@ class CheckIn(BaseModel):
     max_percent: float | None = None
     name: str | None = None
     webhook: str | None = None
+
+
+class RunsIn(BaseModel):
+    """Tables to check at their latest versions; null: every table that has checks."""
+
+    tables: list[str] | None = None
 
 
 class ChecksIn(BaseModel):
@@ -121,6 +128,13 @@ def run_checks(
 ) -> ReportOut:
     """Run every check on a version (default: latest); the results are stored."""
     return ReportOut.of(platform.quality.run(ctx, table, version))
+
+
+@workspace_router.post("/runs")
+def run_many(body: RunsIn, ctx: ContextDep, platform: PlatformDep) -> list[ReportOut]:
+    """Run the checks of many tables at once (one scan for tables of one schema and the
+    same checks); the results are stored. One report per table, in the order asked."""
+    return [ReportOut.of(r) for r in platform.quality.run_many(ctx, body.tables)]
 
 
 @router.get("/results")
