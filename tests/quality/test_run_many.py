@@ -3,6 +3,8 @@ table at a time."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pyarrow as pa
 import pytest
 
@@ -164,3 +166,25 @@ def test_a_new_version_is_seen_at_once(ws: lw.Workspace) -> None:
     ws.write("a", [{"id": 4}])  # (checks stay with the table's name)
     again = ws.quality.run_many(["a"])
     assert (again[0].version, again[0].results[0].total) == (0, 1)
+
+
+def test_tables_of_several_files_come_out_as_one_at_a_time(ws: lw.Workspace) -> None:
+    for name in ("a", "b", "c"):
+        ws.write(name, [{"id": 1, "x": 1.0}, {"id": 2, "x": None}])
+    for name in ("a", "b", "c"):  # warnings: the gate lets every row land
+        checks = [qc.unique("id"), qc.not_null("x"), qc.mean("x", 0, 2)]
+        ws.quality.add(name, [replace(c, severity="warn") for c in checks])
+    ws.write("a", [{"id": 2, "x": 5.0}])  # a and b now have two files each
+    ws.write("b", [{"id": 3, "x": 1.5}])
+    together = ws.quality.run_many(["a", "b", "c"])
+    for report in together:
+        alone = ws.quality.run(report.table)
+        assert [(r.check, r.status, r.violating, r.total, r.observed) for r in report.results] == [
+            (r.check, r.status, r.violating, r.total, r.observed) for r in alone.results
+        ]
+    a = {r.check: r for r in together[0].results}
+    assert (a["unique(id)"].violating, a["mean(x)"].status, a["mean(x)"].observed) == (
+        1,
+        "warned",
+        3.0,
+    )

@@ -111,16 +111,25 @@ def summary_query(checks: list[Check], view: str) -> str:
     return f"SELECT {', '.join(parts)} FROM {quote(view)}"
 
 
-def grouped_summary_query(checks: list[Check], files: list[str], columns: list[str]) -> str:
+def grouped_summary_query(
+    checks: list[Check], files: list[str], columns: list[str], *, one_file_each: bool
+) -> str:
     """``summary_query`` for many tables of one schema in one scan: one row per table,
-    ``t`` (as named in the registered ``__lw_files(file, t)``), then ``n, c0, c1, ...``."""
-    parts = ["m.__lw_t AS t", "count(*) AS n"]
-    parts += [f"{summary(c)} AS c{i}" for i, c in enumerate(checks)]
+    ``t``, then ``n, c0, c1, ...``. With ``one_file_each`` ``t`` is the table's file;
+    otherwise files are mapped to tables through the registered ``__lw_files(file, t)``."""
+    aggregates = ", ".join(
+        ["count(*) AS n"] + [f"{summary(c)} AS c{i}" for i, c in enumerate(checks)]
+    )
     file_list = ", ".join(literal(f) for f in files)
     projection = ", ".join(quote(c) for c in columns)
+    scan = (
+        f"(SELECT {projection}, __lw_file FROM read_parquet([{file_list}], "
+        f"filename='__lw_file', union_by_name=true)) AS d"
+    )
+    if one_file_each:
+        return f"SELECT d.__lw_file AS t, {aggregates} FROM {scan} GROUP BY d.__lw_file"
     return (
-        f"SELECT {', '.join(parts)} FROM (SELECT {projection}, __lw_file FROM read_parquet("
-        f"[{file_list}], filename='__lw_file', union_by_name=true)) AS d "
+        f"SELECT m.__lw_t AS t, {aggregates} FROM {scan} "
         f"JOIN (SELECT file AS __lw_f, t AS __lw_t FROM {GROUP_FILES}) AS m "
         f"ON d.__lw_file = m.__lw_f GROUP BY m.__lw_t"
     )

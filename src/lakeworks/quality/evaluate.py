@@ -61,6 +61,11 @@ def summaries(
     """The summary aggregates of many tables that share a schema and checks, in one scan
     of all their Parquet files: table -> (rows, one value per check). A table whose files
     hold no rows is absent."""
+    if all(len(fs) == 1 for fs in files.values()):  # group by file: no join needed
+        table_of = {fs[0]: t for t, fs in files.items()}
+        query = sql.grouped_summary_query(checks, list(table_of), columns, one_file_each=True)
+        rows = con.sql(query).fetchall()
+        return {table_of[row[0]]: (row[1], row[2:]) for row in rows}
     mapping = pa.table(
         {
             "file": [f for fs in files.values() for f in fs],
@@ -69,7 +74,8 @@ def summaries(
     )
     con.register(sql.GROUP_FILES, mapping)
     try:
-        query = sql.grouped_summary_query(checks, mapping["file"].to_pylist(), columns)
+        all_files = mapping["file"].to_pylist()
+        query = sql.grouped_summary_query(checks, all_files, columns, one_file_each=False)
         rows = con.sql(query).fetchall()
     finally:
         con.unregister(sql.GROUP_FILES)

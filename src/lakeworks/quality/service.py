@@ -12,11 +12,13 @@ from __future__ import annotations
 import logging
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
+from deltalake import DeltaTable
 
 from lakeworks.context import Context
 from lakeworks.errors import InvalidInputError
@@ -33,11 +35,20 @@ from lakeworks.quality.validate import validate
 log = logging.getLogger("lakeworks.quality")
 
 if TYPE_CHECKING:
-    from deltalake import DeltaTable
-
     from lakeworks.platform import Platform
 
 TARGET = "__lw_target"
+
+
+@dataclass(frozen=True)
+class _Target:
+    """A table to check: its snapshot, checks, Parquet files (None: not scanned by path)
+    and schema."""
+
+    dt: DeltaTable
+    checks: list[Check]
+    files: list[str] | None
+    schema: pa.Schema
 
 
 class Quality:
@@ -50,6 +61,9 @@ class Quality:
         self._gate = gate.Gate(self)
         self._db: duckdb.DuckDBPyConnection | None = None
         self._profiler: ThreadPoolExecutor | None = None
+        # per snapshot / per check object, while the same one is handed out again
+        self._scans: dict[int, tuple[DeltaTable, list[str] | None, pa.Schema]] = {}
+        self._summaries: dict[int, tuple[Check, str]] = {}
 
     def duck(self) -> duckdb.DuckDBPyConnection:
         """A fresh connection to this service's in-memory DuckDB (opening a database costs
@@ -112,35 +126,59 @@ class Quality:
         missing = [n for n in names if n not in entries]
         if missing:
             self.platform.tables.entry(ctx, missing[0])  # NotFoundError naming it
-        targets: dict[str, tuple[DeltaTable, list[Check]]] = {}
+        targets: dict[str, _Target] = {}
         groups: dict[Any, list[str]] = {}
         for name in names:
             dt = self.platform.tables.current(ctx, name, entries[name])
             checks = [i.check for i in declared.get(name, [])]
-            targets[name] = (dt, checks)
-            groups.setdefault(self._group_key(dt, checks), []).append(name)
+            files, schema = self._scan_info(dt)
+            targets[name] = _Target(dt, checks, files, schema)
+            groups.setdefault(self._group_key(targets[name]), []).append(name)
         evaluated: dict[str, list[evaluate.Outcome]] = {}
         for key, members in groups.items():
             if key is not None and len(members) > 1:
                 evaluated.update(self._evaluate_group(ctx, members, targets))
         for name in names:
             if name not in evaluated:
-                evaluated[name] = self._evaluate(ctx, name, *targets[name])
+                target = targets[name]
+                evaluated[name] = self._evaluate(ctx, name, target.dt, target.checks)
         return self._record_many(
             ctx,
             [
-                (name, targets[name][0].version(), "manual", evaluated[name], targets[name][1])
+                (name, targets[name].dt.version(), "manual", evaluated[name], targets[name].checks)
                 for name in names
             ],
         )
 
-    def _group_key(self, dt: DeltaTable, checks: list[Check]) -> Any:
+    def _scan_info(self, dt: DeltaTable) -> tuple[list[str] | None, pa.Schema]:
+        """A snapshot's Parquet files (None: scan it as a dataset) and schema, kept while
+        ``Tables.current`` hands out the same snapshot."""
+        found = self._scans.get(id(dt))
+        if found is None or found[0] is not dt:
+            if len(self._scans) >= 4096:
+                self._scans.clear()
+            found = self._scans[id(dt)] = (
+                dt,
+                scans.native_files(dt, self.platform),
+                arrow_schema(dt),
+            )
+        return found[1], found[2]
+
+    def _group_key(self, target: _Target) -> Any:
         """Tables with equal keys are checked in one scan; None: check it alone."""
-        if not checks or any(c.kind == "references" for c in checks):
+        if not target.files or not target.checks:
             return None
-        if not scans.native_files(dt, self.platform):
+        if any(c.kind == "references" for c in target.checks):
             return None
-        return tuple(sql.summary(c) for c in checks), arrow_schema(dt)
+        return tuple(self._summary(c) for c in target.checks), target.schema
+
+    def _summary(self, check: Check) -> str:
+        found = self._summaries.get(id(check))
+        if found is None or found[0] is not check:
+            if len(self._summaries) >= 65_536:
+                self._summaries.clear()
+            found = self._summaries[id(check)] = (check, sql.summary(check))
+        return found[1]
 
     def _evaluate(
         self, ctx: Context, table: str, dt: DeltaTable, checks: list[Check]
@@ -152,26 +190,25 @@ class Quality:
             con.close()
 
     def _evaluate_group(
-        self, ctx: Context, members: list[str], targets: dict[str, tuple[DeltaTable, list[Check]]]
+        self, ctx: Context, members: list[str], targets: dict[str, _Target]
     ) -> dict[str, list[evaluate.Outcome]]:
         """One scan for tables whose checks compile to the same SQL (names, severities and
         thresholds may differ: each table is judged by its own checks). A table whose
         files hold no rows is left out, to be evaluated alone."""
-        first, checks = targets[members[0]]
-        files = {n: scans.native_files(targets[n][0], self.platform) or [] for n in members}
+        first = targets[members[0]]
+        files = {n: targets[n].files or [] for n in members}
         con = self.duck()
         try:
-            found = evaluate.summaries(con, files, arrow_schema(first).names, checks)
+            found = evaluate.summaries(con, files, first.schema.names, first.checks)
             now, done = datetime.now(UTC), {}
             for name in members:
                 if name not in found:
                     continue
-                dt, own = targets[name]
-                total, values = found[name]
-                history = self.history(ctx, name, dt.version())
-                outcomes = evaluate.judge_all(own, total, values, history, now)
+                target, (total, values) = targets[name], found[name]
+                history = self.history(ctx, name, target.dt.version())
+                outcomes = evaluate.judge_all(target.checks, total, values, history, now)
                 if any(o.status != "passed" and o.check.row_level for o in outcomes):
-                    scans.register(con, TARGET, dt, self.platform)
+                    scans.register(con, TARGET, target.dt, self.platform)
                     outcomes = evaluate.with_samples(con, TARGET, outcomes, evaluate.SAMPLE_ROWS)
                 done[name] = outcomes
             return done

@@ -113,24 +113,31 @@ class QualityStore:
         """The checks of each table (of every table that has any when ``tables`` is None),
         in one query; a table without checks is absent."""
         table = QualityCheckRow.__table__  # plain rows: no ORM objects to build
-        query = select(table).where(table.c.workspace_id == self._workspace_id(workspace))
+        head = [c for c in table.c if c.name != "spec"]  # specs only for checks not parsed yet
+        query = select(*head).where(table.c.workspace_id == self._workspace_id(workspace))
         if tables is not None:
             query = query.where(table.c.table_name.in_(tables))
-        found: dict[str, list[CheckInfo]] = {}
         with self.catalog.session() as s:
-            for row in s.execute(query.order_by(table.c.id)):
-                found.setdefault(row.table_name, []).append(self._check(row))
+            rows = s.execute(query.order_by(table.c.id)).all()
+            new = [r.id for r in rows if (r.id, r.created_at) not in self._parsed]
+            specs = (
+                dict(s.execute(select(table.c.id, table.c.spec).where(table.c.id.in_(new))).all())
+                if new
+                else {}
+            )
+        found: dict[str, list[CheckInfo]] = {}
+        for row in rows:
+            found.setdefault(row.table_name, []).append(self._check(row, specs.get(row.id)))
         return found
 
-    def _check(self, row: Any) -> CheckInfo:
-        """A stored check; parsed once per process (a row never changes after it is added;
-        (id, created_at) tells a re-used SQLite row id apart)."""
+    def _check(self, row: Any, spec: dict[str, Any] | None) -> CheckInfo:
+        """A stored check, parsed once per process: a row never changes after it is added,
+        and (id, created_at) tells a re-used SQLite row id apart. (Kept for the process's
+        life: one small entry per check ever read.)"""
         key = (row.id, row.created_at)
         info = self._parsed.get(key)
         if info is None:
-            if len(self._parsed) >= 65_536:
-                self._parsed.clear()
-            info = self._parsed[key] = _check(row)
+            info = self._parsed[key] = _check(row, spec)
         return info
 
     def remove_check(self, workspace: str, table: str, name: str) -> None:
@@ -192,12 +199,17 @@ class QualityStore:
         ]
         ids: dict[tuple[str, str], int] = {}
         if values:
-            table = QualityResultRow.__table__  # Core, no ORM objects
-            # RETURNING keys rather than sort_by_parameter_order, which on SQLite would
-            # send one INSERT per row; (run id, check) is unique
-            insert_rows = insert(table).returning(table.c.id, table.c.run_id, table.c.check_name)
+            # Core executemany (no ORM objects, no RETURNING: on SQLite that would send
+            # one INSERT per row), then the new ids by run id (indexed); (run id, check)
+            # is unique
+            table = QualityResultRow.__table__
+            run_ids = list({v["run_id"] for v in values})
             with self.catalog.session() as s:
-                for id_, run_id, check in s.execute(insert_rows, values):
+                s.execute(insert(table), values)
+                found = select(table.c.id, table.c.run_id, table.c.check_name).where(
+                    table.c.run_id.in_(run_ids)
+                )
+                for id_, run_id, check in s.execute(found):
                     ids[(run_id, check)] = id_
         stored = [_stored(ids[(v["run_id"], v["check_name"])], v, at) for v in values]
         out, start = [], 0
@@ -294,13 +306,13 @@ def _profile_query(workspace_id: int, table: str, version: int):  # noqa: ANN202
     )
 
 
-def _check(row: Any) -> CheckInfo:
+def _check(row: Any, spec: dict[str, Any] | None = None) -> CheckInfo:
     return CheckInfo(
         row.id,
         row.table_name,
         row.name,
         row.kind,
-        Check.from_spec(row.spec),
+        Check.from_spec(row.spec if spec is None else spec),
         aware(row.created_at),
         row.created_by,
     )
