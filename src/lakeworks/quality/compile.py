@@ -32,7 +32,7 @@ def literal(value: Any) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-GROUP_FILES = "__lw_files"  # (file, t): which table each Parquet file belongs to
+GROUP_FILES = "__lw_files"  # (file_index, t): which table each Parquet file belongs to
 
 
 def ref_view(check: Check) -> str:
@@ -115,22 +115,22 @@ def grouped_summary_query(
     checks: list[Check], files: list[str], columns: list[str], *, one_file_each: bool
 ) -> str:
     """``summary_query`` for many tables of one schema in one scan: one row per table,
-    ``t``, then ``n, c0, c1, ...``. With ``one_file_each`` ``t`` is the table's file;
-    otherwise files are mapped to tables through the registered ``__lw_files(file, t)``."""
-    aggregates = ", ".join(
-        ["count(*) AS n"] + [f"{summary(c)} AS c{i}" for i, c in enumerate(checks)]
-    )
+    ``t``, then ``n, c0, c1, ...``. With ``one_file_each`` ``t`` is the position of the
+    table's file in ``files``; otherwise files are mapped to tables through the
+    registered ``__lw_files(file_index, t)``."""
+    aggregates = [f"{summary(c)} AS c{i}" for i, c in enumerate(checks)]
+    aggregates = ", ".join(["count(*) AS n", *aggregates])
     file_list = ", ".join(literal(f) for f in files)
     projection = ", ".join(quote(c) for c in columns)
     scan = (
-        f"(SELECT {projection}, __lw_file FROM read_parquet([{file_list}], "
-        f"filename='__lw_file', union_by_name=true)) AS d"
+        f"(SELECT {projection}, file_index AS __lw_file FROM read_parquet([{file_list}], "
+        f"union_by_name=true)) AS d"
     )
     if one_file_each:
         return f"SELECT d.__lw_file AS t, {aggregates} FROM {scan} GROUP BY d.__lw_file"
     return (
         f"SELECT m.__lw_t AS t, {aggregates} FROM {scan} "
-        f"JOIN (SELECT file AS __lw_f, t AS __lw_t FROM {GROUP_FILES}) AS m "
+        f"JOIN (SELECT file_index AS __lw_f, t AS __lw_t FROM {GROUP_FILES}) AS m "
         f"ON d.__lw_file = m.__lw_f GROUP BY m.__lw_t"
     )
 

@@ -61,21 +61,15 @@ def summaries(
     """The summary aggregates of many tables that share a schema and checks, in one scan
     of all their Parquet files: table -> (rows, one value per check). A table whose files
     hold no rows is absent."""
-    if all(len(fs) == 1 for fs in files.values()):  # group by file: no join needed
-        table_of = {fs[0]: t for t, fs in files.items()}
-        query = sql.grouped_summary_query(checks, list(table_of), columns, one_file_each=True)
-        rows = con.sql(query).fetchall()
-        return {table_of[row[0]]: (row[1], row[2:]) for row in rows}
-    mapping = pa.table(
-        {
-            "file": [f for fs in files.values() for f in fs],
-            "t": [t for t, fs in files.items() for _ in fs],
-        }
-    )
-    con.register(sql.GROUP_FILES, mapping)
+    paths = [f for fs in files.values() for f in fs]
+    if len(paths) == len(files):  # one file per table: group by the file, no join
+        names = list(files)
+        query = sql.grouped_summary_query(checks, paths, columns, one_file_each=True)
+        return {names[row[0]]: (row[1], row[2:]) for row in con.sql(query).fetchall()}
+    owner = [t for t, fs in files.items() for _ in fs]
+    con.register(sql.GROUP_FILES, pa.table({"file_index": range(len(paths)), "t": owner}))
     try:
-        all_files = mapping["file"].to_pylist()
-        query = sql.grouped_summary_query(checks, all_files, columns, one_file_each=False)
+        query = sql.grouped_summary_query(checks, paths, columns, one_file_each=False)
         rows = con.sql(query).fetchall()
     finally:
         con.unregister(sql.GROUP_FILES)
