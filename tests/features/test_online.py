@@ -180,3 +180,30 @@ def test_the_online_url_setting_picks_redis(tmp_path: Path, redis_prefix: str) -
     store.close()
     with pytest.raises(InvalidInputError, match="unknown online store URL"):
         store_from_settings(Settings.load(home=tmp_path, online_url="memcached://x"))
+
+
+def test_many_rows_in_the_order_asked_across_two_views(live: lw.Workspace) -> None:
+    other = FeatureView(
+        "rider_slow", entity="rider", timestamp="ts", features=["rating"], source="rider_live"
+    )
+    live.features.apply([rider, view, other])
+    live.features.materialize("rider_now")
+    live.features.materialize("rider_slow")
+    asked = [1, 3, 2, 1, 1] * 30  # unknown, expired (in rider_now only) and repeated keys
+    got = live.features.online(
+        ["rider_slow:rating", "rider_now:trips", "rider_now:rating"],
+        [{"rider_id": k} for k in asked],
+        full_names=True,
+    )
+    names = ["rider_slow__rating", "rider_now__trips", "rider_now__rating"]
+    expect = {
+        1: ([4.5, 5, 4.5], ["present"] * 3),
+        2: ([3.0, None, None], ["present", "expired", "expired"]),
+        3: ([None] * 3, ["unknown_entity"] * 3),
+    }
+    assert got.features == tuple(names)
+    assert [list(v) for v in got.values] == [names] * len(asked)  # columns in the order asked
+    assert got.values == [dict(zip(names, expect[k][0], strict=True)) for k in asked]
+    assert got.status == [dict(zip(names, expect[k][1], strict=True)) for k in asked]
+    got.values[0]["rider_now__trips"] = -1  # each row has dicts of its own
+    assert got.values[3]["rider_now__trips"] == 5

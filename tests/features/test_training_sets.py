@@ -347,3 +347,53 @@ def test_event_mode_matches_a_reference(ws: lw.Workspace, features, entities) ->
         latest = max(seen, default=None)
         expected.append(latest[1] if latest and t - latest[0] <= 20 else None)
     assert got == expected
+
+
+# property: both modes equal a brute-force reference, with known-at times and ties -------
+learned_rows = st.lists(  # (key, event minute, minutes until learned, value)
+    st.tuples(st.integers(0, 2), st.integers(0, 30), st.integers(0, 15), st.integers(-5, 5)),
+    min_size=1,
+    max_size=25,
+    unique_by=lambda r: (r[0], r[1], r[2]),  # ties in event time, never in both times
+)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(features=learned_rows, entities=entity_rows, mode=st.sampled_from(["known", "event"]))
+def test_both_modes_match_a_reference_with_known_at_times(
+    ws: lw.Workspace,
+    features,  # noqa: ANN001
+    entities,  # noqa: ANN001
+    mode: str,
+) -> None:
+    minute = timedelta(minutes=1)
+    ws.write(
+        "f",
+        [
+            {"k": k, "ts": T0 + t * minute, "v": v, "_lw_ingested_at": T0 + (t + lag) * minute}
+            for k, t, lag, v in features
+        ],
+        mode="overwrite",
+    )
+    ws.features.apply(
+        [
+            Entity("e", "k"),
+            FeatureView(
+                "fv", entity="e", timestamp="ts", features=["v"], source="f", ttl=20 * minute
+            ),
+        ]
+    )
+    rows = [{"k": k, "at": T0 + t * minute} for k, t in entities]
+    got = values(ws.features.training_set(rows, ["fv:v"], point_in_time=mode), "v")
+    expected = []
+    for k, t in entities:
+        seen = [
+            (ft, ft + lag, v)
+            for fk, ft, lag, v in features
+            if fk == k and ft <= t and (mode == "event" or ft + lag <= t)
+        ]
+        latest = max(seen, default=None)  # latest event time; ties: learned last
+        expected.append(latest[2] if latest and t - latest[0] <= 20 else None)
+    assert got == expected

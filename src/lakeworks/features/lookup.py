@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 import pyarrow as pa
@@ -43,12 +42,49 @@ class OnlineResult:
         }
 
 
-@dataclass(frozen=True)
 class ViewPlan:
-    view: str
-    keys: tuple[str, ...]
-    features: tuple[tuple[str, str], ...]  # (feature, output name)
-    ttl_us: int | None
+    """What one view contributes to each response row, built once per feature list.
+
+    Holds the ready-made dicts of an unknown or expired key, and a cache of the values
+    dict of each stored text seen (decoded and renamed once; never stale, the text is the
+    value), so that answering a row is copying dicts.
+    """
+
+    _CACHE_ENTRIES = 65_536
+
+    def __init__(
+        self,
+        view: str,
+        keys: tuple[str, ...],
+        features: tuple[tuple[str, str], ...],  # (feature, output name)
+        ttl_us: int | None,
+    ) -> None:
+        self.view = view
+        self.keys = keys
+        self.features = features
+        self.ttl_us = ttl_us
+        names = [name for _, name in features]
+        self.nulls: dict[str, Any] = dict.fromkeys(names)
+        self.status = {s: dict.fromkeys(names, s) for s in (PRESENT, UNKNOWN, EXPIRED)}
+        self._values: dict[str, dict[str, Any]] = {}
+
+    def values_of(self, raws: list[str]) -> list[dict[str, Any]]:
+        """The output values in each stored JSON text; callers copy before handing them
+        out. The texts not seen yet are decoded together, in one call."""
+        cache = self._values
+        found = [cache.get(raw) for raw in raws]
+        missing = [raw for raw, values in zip(raws, found, strict=True) if values is None]
+        if not missing:
+            return found
+        decoded = json.loads("[" + ",".join(missing) + "]")
+        new = {
+            raw: {name: stored.get(feature) for feature, name in self.features}
+            for raw, stored in zip(missing, decoded, strict=True)
+        }
+        if len(cache) + len(new) > self._CACHE_ENTRIES:
+            cache.clear()
+        cache.update(new)
+        return [new[r] if v is None else v for r, v in zip(raws, found, strict=True)]
 
 
 @dataclass(frozen=True)
@@ -87,26 +123,17 @@ def read(
     if not isinstance(rows, list) or not rows:
         raise InvalidInputError("give at least one entity row, e.g. [{'rider_id': 7}]")
     now_us = time.time_ns() // 1000
-    values: list[dict[str, Any]] = [{} for _ in rows]
-    status: list[dict[str, str]] = [{} for _ in rows]
-    for vp in plan.views:
-        keys = [_key(row, vp) for row in rows]
-        records = store.read(workspace, vp.view, keys)
-        for i, record in enumerate(records):
-            out, st = values[i], status[i]
-            if record is None:
-                for _, name in vp.features:
-                    out[name], st[name] = None, UNKNOWN
-            elif vp.ttl_us is not None and record.event_us < now_us - vp.ttl_us:
-                for _, name in vp.features:
-                    out[name], st[name] = None, EXPIRED
-            else:
-                stored = _decode(record.values)
-                for feature, name in vp.features:
-                    out[name], st[name] = stored.get(feature), PRESENT
+    first, *others = plan.views
+    values, status = _read_view(store, workspace, first, rows, now_us)
+    if not others:  # already in the order asked
+        return OnlineResult(plan.features, values, status)
+    for vp in others:
+        more_values, more_status = _read_view(store, workspace, vp, rows, now_us)
+        for out, more in zip(values, more_values, strict=True):
+            out.update(more)
+        for out, more in zip(status, more_status, strict=True):
+            out.update(more)
     order = plan.features
-    if len(plan.views) == 1:  # already in the order asked
-        return OnlineResult(order, values, status)
     return OnlineResult(
         order,
         [{n: v[n] for n in order} for v in values],
@@ -114,11 +141,40 @@ def read(
     )
 
 
-@lru_cache(maxsize=65_536)
-def _decode(raw: str) -> dict[str, Any]:
-    """Stored values, decoded once per distinct stored text (never stale: the text is the
-    value). Callers only read from the dict."""
-    return json.loads(raw)
+def _read_view(
+    store: OnlineStore, workspace: str, vp: ViewPlan, rows: list[dict[str, Any]], now_us: int
+) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+    """One values dict and one status dict per row: one store read, then dict copies."""
+    records = store.read(workspace, vp.view, _keys(rows, vp))
+    oldest = None if vp.ttl_us is None else now_us - vp.ttl_us
+    fresh = vp.values_of(
+        [r.values for r in records if r is not None and (oldest is None or r.event_us >= oldest)]
+    )
+    nulls, found = vp.nulls, iter(fresh)
+    present, unknown, expired = (vp.status[s] for s in (PRESENT, UNKNOWN, EXPIRED))
+    values: list[dict[str, Any]] = []
+    status: list[dict[str, str]] = []
+    for record in records:
+        if record is None:
+            values.append(nulls.copy())
+            status.append(unknown.copy())
+        elif oldest is not None and record.event_us < oldest:
+            values.append(nulls.copy())
+            status.append(expired.copy())
+        else:
+            values.append(next(found).copy())
+            status.append(present.copy())
+    return values, status
+
+
+def _keys(rows: list[dict[str, Any]], vp: ViewPlan) -> list[str]:
+    if len(vp.keys) == 1:
+        name = vp.keys[0]
+        try:  # the common case, an integer key, without json.dumps
+            return [f"[{row[name]}]" if type(row[name]) is int else _key(row, vp) for row in rows]
+        except (KeyError, TypeError, AttributeError):
+            pass  # _key names the problem
+    return [_key(row, vp) for row in rows]
 
 
 def _key(row: dict[str, Any], vp: ViewPlan) -> str:

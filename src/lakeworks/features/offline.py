@@ -154,7 +154,7 @@ def training_set(
         con.register("__lw_entities", frame)
         sql = _sql(joined, ts_column, point_in_time)
         try:
-            table = con.sql(sql).to_arrow_table()
+            table = _in_entity_order(con.sql(sql).to_arrow_table())
         except duckdb.Error as exc:
             raise InvalidInputError(
                 f"the training set query failed: {str(exc).splitlines()[0]}",
@@ -175,8 +175,19 @@ def training_set(
 
 
 def _sql(joined: list[_Joined], ts_column: str, mode: PointInTime) -> str:
+    """One query: the entity rows, each ASOF-joined to every view (in no particular order:
+    ``_in_entity_order`` restores it, cheaper than an ORDER BY in DuckDB).
+
+    In event mode a source with known-at times joins on the pair (event time, known-at
+    time), so that of two values with the same event time the one learned last wins;
+    the pair is built once per row in the source's CTE, the entity side's once in
+    ``__lw_e`` (its known-at part is infinity).
+    """
+    ties = mode == "event" and any(j.known for j in joined)
+    pair = f", {{'t': {_TS}, 'k': 'infinity'::TIMESTAMPTZ}} AS __lw_tk" if ties else ""
     ctes = [
-        f"__lw_e AS (SELECT *, CAST({quote(ts_column)} AS TIMESTAMPTZ) AS {_TS} FROM __lw_entities)"
+        f"__lw_e AS (SELECT *, CAST({quote(ts_column)} AS TIMESTAMPTZ) AS {_TS}{pair} "
+        "FROM __lw_entities)"
     ]
     selects, joins = [], []
     for i, j in enumerate(joined):
@@ -186,10 +197,7 @@ def _sql(joined: list[_Joined], ts_column: str, mode: PointInTime) -> str:
         if mode == "known" and j.known:
             on += f" AND e.{_TS} >= {name}.__lw_avail"
         elif j.known:  # event time, ties broken by the time the value was learned
-            on += (
-                f" AND {{'t': e.{_TS}, 'k': 'infinity'::TIMESTAMPTZ}} >= "
-                f"{{'t': {name}.__lw_t, 'k': {name}.__lw_k}}"
-            )
+            on += f" AND e.__lw_tk >= {name}.__lw_tk"
         else:
             on += f" AND e.{_TS} >= {name}.__lw_t"
         joins.append(f"ASOF LEFT JOIN {name} ON {on}")
@@ -203,10 +211,19 @@ def _sql(joined: list[_Joined], ts_column: str, mode: PointInTime) -> str:
                     f"THEN {value} END"
                 )
             selects.append(f"{value} AS {quote(output)}")
+    hidden = f"{_TS}, __lw_tk" if ties else _TS
     return (
-        f"WITH {', '.join(ctes)} SELECT e.* EXCLUDE ({_ROW}, {_TS}), {', '.join(selects)} "
-        f"FROM __lw_e e {' '.join(joins)} ORDER BY e.{_ROW}"
+        f"WITH {', '.join(ctes)} SELECT e.* EXCLUDE ({hidden}), {', '.join(selects)} "
+        f"FROM __lw_e e {' '.join(joins)}"
     )
+
+
+def _in_entity_order(table: pa.Table) -> pa.Table:
+    """The rows put back in the order of the entity rows (column ``_ROW``), then dropped."""
+    rows = table.column(_ROW).to_numpy()
+    order = np.empty(len(rows), dtype=np.int64)
+    order[rows] = np.arange(len(rows), dtype=np.int64)
+    return table.drop_columns([_ROW]).take(order)
 
 
 def _timeline(j: _Joined, mode: PointInTime) -> str:
@@ -215,16 +232,20 @@ def _timeline(j: _Joined, mode: PointInTime) -> str:
     t = f"CAST({quote(j.view.timestamp)} AS TIMESTAMPTZ)"
     if not j.known:
         return f"SELECT {keys}, {t} AS __lw_t, {features} FROM {j.alias}"
-    base = f"SELECT {keys}, {t} AS __lw_t, {KNOWN_AT} AS __lw_k, {features} FROM {j.alias}"
     if mode == "event":
-        return base
+        pair = f"{{'t': {t}, 'k': {KNOWN_AT}}} AS __lw_tk"
+        ttl = f"{t} AS __lw_t, " if j.view.ttl is not None else ""
+        return f"SELECT {keys}, {ttl}{pair}, {features} FROM {j.alias}"
+    base = f"SELECT {keys}, {t} AS __lw_t, {KNOWN_AT} AS __lw_k, {features} FROM {j.alias}"
     # A value is the answer from greatest(t, k) on, unless a value with a later event time
-    # is already visible then; of values visible at the same instant, the newest wins.
-    order = "__lw_avail, __lw_t, __lw_k"
+    # is already visible then; of values visible at the same instant, the newest (the last
+    # in this order) wins. Both tests share one window, so one sort.
+    window = f"PARTITION BY {keys} ORDER BY __lw_avail, __lw_t, __lw_k"
+    ttl = "__lw_t, " if j.view.ttl is not None else ""
     return (
-        f"SELECT * FROM (SELECT *, greatest(__lw_t, __lw_k) AS __lw_avail FROM ({base})) "
-        f"QUALIFY coalesce(__lw_t >= max(__lw_t) OVER (PARTITION BY {keys} ORDER BY {order} "
+        f"SELECT {keys}, {ttl}__lw_avail, {features} FROM "
+        f"(SELECT *, greatest(__lw_t, __lw_k) AS __lw_avail FROM ({base})) "
+        f"QUALIFY coalesce(__lw_t >= max(__lw_t) OVER ({window} "
         f"ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), true) "
-        f"AND row_number() OVER (PARTITION BY {keys}, __lw_avail "
-        f"ORDER BY __lw_t DESC, __lw_k DESC) = 1"
+        f"AND lead(__lw_avail) OVER ({window}) IS DISTINCT FROM __lw_avail"
     )

@@ -12,7 +12,7 @@ import json
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 
 @dataclass(frozen=True)
@@ -25,9 +25,12 @@ class OnlineCapabilities:
     shared: bool
 
 
-@dataclass(frozen=True)
-class Record:
-    """One stored value: event time in microseconds and the features as a JSON text."""
+class Record(NamedTuple):
+    """One stored value: event time in microseconds and the features as a JSON text.
+
+    A named tuple rather than a dataclass: a read of many keys builds one per key, and a
+    tuple is the cheapest object to build.
+    """
 
     event_us: int
     values: str
