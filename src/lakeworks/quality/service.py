@@ -136,7 +136,7 @@ class Quality:
             groups.setdefault(self._group_key(targets[name]), []).append(name)
         evaluated: dict[str, list[evaluate.Outcome]] = {}
         for key, members in groups.items():
-            if key is not None and len(members) > 1:
+            if key is not None:  # one scan per group, a group of one too (no temp view)
                 evaluated.update(self._evaluate_group(ctx, members, targets))
         for name in names:
             if name not in evaluated:
