@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import queue
 import signal
 import socket
 import subprocess
@@ -16,6 +17,7 @@ import pytest
 from lakeworks.config import Settings
 from lakeworks.context import Context
 from lakeworks.errors import UnavailableError
+from lakeworks.pipelines.calls import Outcome, TaskCall
 from lakeworks.pipelines.executors import make_executor
 from lakeworks.platform import Platform
 from tests.conftest import free_port
@@ -238,3 +240,39 @@ def test_a_run_against_an_unreachable_scheduler_fails_definitely(
     [run] = platform.pipelines.runs(ctx, "nowhere")
     assert run.state == "failed" and "cannot reach the Dask scheduler" in run.error
     platform.close()
+
+
+def _double(x: int) -> int:
+    return 2 * x
+
+
+def test_tasks_submitted_together_go_to_the_cluster_as_one_graph(
+    cluster: tuple[str, list],
+) -> None:
+    executor = make_executor(cluster[0], None)
+    graphs = []
+    send = executor.client.get
+    executor.client.get = lambda graph, *a, **kw: graphs.append(graph) or send(graph, *a, **kw)
+    answers: queue.SimpleQueue[tuple[str, Outcome]] = queue.SimpleQueue()
+
+    def submit(task: str, kwargs: dict, upstream: dict | None = None) -> object:
+        call = TaskCall(
+            run_id=1, pipeline="p", task=task, attempt=1, fn=_double, kwargs=kwargs,
+            params={}, interval_start=None, interval_end=None, workspace="w", user="u",
+            from_upstream=tuple(upstream or ()),
+        )  # fmt: skip
+        return executor.submit(call, lambda o: answers.put((task, o)), upstream)
+
+    try:
+        root = submit("root", {"x": 1})
+        for i in range(3):
+            submit(f"m{i}", {}, {"x": root})
+        executor.flush()
+        outcomes = dict(answers.get(timeout=30) for _ in range(4))
+    finally:
+        executor.close()
+    assert len(graphs) == 1
+    assert {t: (o.state, o.result) for t, o in outcomes.items()} == {
+        "root": ("succeeded", 2),
+        **{f"m{i}": ("succeeded", 4) for i in range(3)},
+    }

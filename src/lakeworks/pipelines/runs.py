@@ -48,6 +48,7 @@ class _Task:
     ahead: bool = False  # submitted before its upstream finished (executors that chain)
     ahead_attempt: int = 0
     early: Outcome | None = None  # an answer that came before the upstream's
+    deps_done: int = 0  # how many of task.deps, in order, are known to be done
 
     @property
     def state(self) -> str:
@@ -118,6 +119,7 @@ class RunExecution:
             self._fire_timers()
             while self._ready:
                 self._submit(self._tasks[self._ready.popleft()])
+            self.executor.flush()
             if not self._running and not self._retries_pending and not self._ready:
                 break
             try:
@@ -166,9 +168,14 @@ class RunExecution:
         live = self._tasks[name]
         if live.state != "queued":
             return
-        ups = [self._tasks[d].state for d in live.task.deps]
-        if any(s not in DONE for s in ups):
+        deps = live.task.deps
+        # DONE is final within a run, so the deps seen done need no second look: a fan-in
+        # of n tasks costs n checks, not n * n.
+        while live.deps_done < len(deps) and self._tasks[deps[live.deps_done]].state in DONE:
+            live.deps_done += 1
+        if live.deps_done < len(deps):
             return
+        ups = [self._tasks[d].state for d in deps]
         if any(s in ("failed", "upstream_failed") for s in ups):
             self._set(live, state="upstream_failed", error="an upstream task failed")
         elif "cancelled" in ups:

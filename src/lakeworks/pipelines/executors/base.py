@@ -42,6 +42,14 @@ class Executor(ABC):
         the arguments in ``call.from_upstream``, else answers an Outcome "not_run".
         """
 
+    def flush(self) -> None:  # noqa: B027 - executors that start attempts at once
+        """Send the attempts submitted since the last flush.
+
+        An executor may hold submitted attempts and send them together (one message to
+        a cluster instead of one per attempt); the runner calls this after submitting
+        the tasks that became ready together. Handles are valid before the flush.
+        """
+
     def cancel(self, handle: Any) -> None:  # noqa: B027 - optional, best effort
         """Try to stop an attempt whose result is no longer wanted."""
 

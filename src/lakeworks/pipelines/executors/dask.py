@@ -9,6 +9,9 @@ reachable from them (PostgreSQL and S3 in production).
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import itertools
 import logging
 import queue
 import socket
@@ -23,6 +26,14 @@ from lakeworks.errors import MissingDependencyError, UnavailableError
 from lakeworks.pipelines.calls import Outcome, TaskCall, run_task
 from lakeworks.pipelines.executors.base import Capabilities, Done, Executor, lost
 
+try:
+    from dask._expr import LLGExpr
+    from dask.task_spec import Task, TaskRef
+    from distributed import Client
+    from distributed.client import done_callback
+except ImportError as exc:  # pragma: no cover - a declared dependency
+    raise MissingDependencyError("distributed") from exc
+
 log = logging.getLogger("lakeworks.pipelines")
 
 
@@ -30,10 +41,6 @@ class DaskExecutor(Executor):
     capabilities = Capabilities("dask", remote=True, stops_running=False, chains=True)
 
     def __init__(self, address: str, timeout: float = 10.0) -> None:
-        try:
-            from distributed import Client
-        except ImportError as exc:  # pragma: no cover - a declared dependency
-            raise MissingDependencyError("distributed") from exc
         self.address = address
         try:
             _probe(address, timeout)  # a refused port fails now, not after the timeout
@@ -52,29 +59,77 @@ class DaskExecutor(Executor):
             target=self._collect, name="lakeworks-dask-results", daemon=True
         )
         self._collector.start()
+        # Submitted attempts wait here until flush() sends them as one graph.
+        self._lock = threading.Lock()
+        self._batch: list[tuple[_Attempt, tuple[Any, ...]]] = []
+        self._pickles: dict[int, tuple[Any, bytes]] = {}
+        self._prefix = uuid.uuid4().hex[:8]  # keys are unique across clients
+        self._seq = itertools.count()
 
     def submit(self, call: TaskCall, done: Done, upstream: dict[str, Any] | None = None) -> Any:
-        key = f"lw-{call.run_id}-{call.task}-{call.attempt}-{uuid.uuid4().hex[:8]}"
-        try:
-            # cloudpickle here: Dask's own pickling would refer to pipeline files by a
-            # module name the scheduler and workers cannot import.
-            payload = cloudpickle.dumps(call)
-            names = list(upstream or {})
-            futures = [upstream[n] for n in names]
-            future = self.client.submit(
-                _run_on_worker, payload, names, *futures, key=key, pure=False
-            )
-        except Exception as exc:
-            done(lost(f"cannot submit task {call.task!r} to {self.address}: {exc}"))
-            return None
-        future.add_done_callback(lambda f: self._finished(f, done))
-        return future
+        """Hold the attempt for the next ``flush``; returns its handle (an ``_Attempt``)."""
+        key = f"lw-{call.run_id}-{call.task}-{call.attempt}-{self._prefix}-{next(self._seq)}"
+        names = list(upstream or {})
+        attempt = _Attempt(key, done, [upstream[n] for n in names])
+        with self._lock:
+            try:
+                # cloudpickle here: Dask's own pickling would refer to pipeline files by a
+                # module name the scheduler and workers cannot import. The function and
+                # the settings are pickled once per batch and loaded once per worker.
+                args = (
+                    cloudpickle.dumps(replace(call, fn=None, settings=None)),
+                    self._pickled(call.fn),
+                    self._pickled(call.settings),
+                    names,
+                )
+            except Exception as exc:
+                done(lost(f"cannot submit task {call.task!r} to {self.address}: {exc}"))
+                return None
+            self._batch.append((attempt, args))
+        return attempt
 
-    def _finished(self, future: Any, done: Done) -> None:
-        if future.status == "finished":
-            self._ready.put((future, done))
-        else:
-            done(_outcome(future))
+    def _pickled(self, value: Any) -> bytes:
+        """``value`` pickled, the same bytes object for the same value within a batch (so
+        the graph carries it once)."""
+        held = self._pickles.get(id(value))
+        if held is None:
+            held = self._pickles[id(value)] = (value, cloudpickle.dumps(value))
+        return held[1]
+
+    def flush(self) -> None:
+        """Send the held attempts to the scheduler as one graph."""
+        with self._lock:
+            batch, self._batch, self._pickles = self._batch, [], {}
+            graph, sent = {}, []
+            for attempt, args in batch:
+                if any(up.future is None and up.key not in graph for up in attempt.upstream):
+                    attempt.done(Outcome(state="not_run"))  # an upstream was never sent
+                    continue
+                refs = [TaskRef(up.key) for up in attempt.upstream]
+                graph[attempt.key] = Task(attempt.key, _run_on_worker, *args, *refs)
+                sent.append(attempt)
+            if not graph:
+                return
+            # A token of our own, as Client.submit does: tokenizing the graph would cost
+            # more than sending it.
+            expr = LLGExpr(graph, _determ_token=uuid.uuid4().hex)
+            try:
+                futures = self.client.get(expr, list(graph), sync=False, fifo_timeout="100 ms")
+            except Exception as exc:
+                for attempt in sent:
+                    attempt.done(lost(f"cannot submit tasks to {self.address}: {exc}"))
+                return
+            for attempt, future in zip(sent, futures, strict=True):
+                attempt.future, attempt.upstream = future, []
+        self.client.loop.add_callback(self._watch, [(a.future, a.done) for a in sent])
+
+    def _watch(self, attempts: list[tuple[Any, Done]]) -> None:
+        """On the client's event loop: queue each attempt for the collector when its
+        future ends (one wake-up of the loop per batch, no callback thread per future)."""
+        for future, done in attempts:
+            asyncio.ensure_future(
+                done_callback(future, lambda f, done=done: self._ready.put((f, done)))
+            )
 
     def _collect(self) -> None:
         while (item := self._ready.get()) is not None:
@@ -91,23 +146,32 @@ class DaskExecutor(Executor):
             self._deliver(batch)
 
     def _deliver(self, batch: list[tuple[Any, Done]]) -> None:
+        finished, others = [], []
+        for future, done in batch:
+            (finished if future.status == "finished" else others).append((future, done))
         try:
-            results = self.client.gather([future for future, _ in batch])
+            results = self.client.gather([future for future, _ in finished])
         except Exception:  # one of them went away since: fetch each on its own
-            for future, done in batch:
-                done(_outcome(future))
-            return
-        for (_, done), result in zip(batch, results, strict=True):
+            results = [_outcome(future) for future, _ in finished]
+        answers = [(done, result) for (_, done), result in zip(finished, results, strict=True)]
+        answers += [(done, _outcome(future)) for future, done in others]
+        for done, outcome in answers:
             try:
-                done(result)
+                done(outcome)
             except Exception:  # the runner's callback failed: never stop collecting
                 log.exception("handling a finished Dask task failed")
 
     def cancel(self, handle: Any) -> None:
-        if handle is not None:
-            handle.cancel()
+        if handle is None:
+            return
+        if handle.future is None:  # still held: send it first, it may be upstream of others
+            self.flush()
+        if handle.future is not None:
+            handle.future.cancel()
 
     def close(self) -> None:
+        with self._lock:
+            self._batch, self._pickles = [], {}
         self._ready.put(None)
         self._collector.join(timeout=10)
         self.client.close()
@@ -118,7 +182,25 @@ def _probe(address: str, timeout: float) -> None:
     socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
 
 
-def _run_on_worker(payload: bytes, names: list[str], *upstream: Outcome) -> Outcome:
+class _Attempt:
+    """The handle of one attempt: its Dask future once flushed."""
+
+    __slots__ = ("done", "future", "key", "upstream")
+
+    def __init__(self, key: str, done: Done, upstream: list[_Attempt]) -> None:
+        self.key, self.done, self.upstream = key, done, upstream
+        self.future: Any = None
+
+
+@functools.lru_cache(maxsize=256)
+def _loaded(payload: bytes) -> Any:
+    """A task function or settings, unpickled once per worker process."""
+    return cloudpickle.loads(payload)
+
+
+def _run_on_worker(
+    payload: bytes, fn: bytes, settings: bytes, names: list[str], *upstream: Outcome
+) -> Outcome:
     from distributed import get_worker
 
     call: TaskCall = cloudpickle.loads(payload)
@@ -128,7 +210,8 @@ def _run_on_worker(payload: bytes, names: list[str], *upstream: Outcome) -> Outc
             return Outcome(state="not_run")
         if name in call.from_upstream:
             kwargs[name] = outcome.result
-    return run_task(replace(call, kwargs=kwargs), worker=get_worker().address)
+    call = replace(call, fn=_loaded(fn), settings=_loaded(settings), kwargs=kwargs)
+    return run_task(call, worker=get_worker().address)
 
 
 def _outcome(future: Any) -> Outcome:
