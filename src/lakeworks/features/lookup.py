@@ -8,6 +8,7 @@ an error, not a column of nulls.
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 from dataclasses import dataclass
@@ -42,15 +43,19 @@ class OnlineResult:
         }
 
 
+# The values dict of each (view plan, stored JSON text) seen: decoded and renamed once,
+# never stale (the text is the value). One bound for all plans; emptied when full.
+_VALUES: dict[tuple[int, str], dict[str, Any]] = {}
+_VALUES_ENTRIES = 65_536
+_plan_ids = itertools.count()
+
+
 class ViewPlan:
     """What one view contributes to each response row, built once per feature list.
 
-    Holds the ready-made dicts of an unknown or expired key, and a cache of the values
-    dict of each stored text seen (decoded and renamed once; never stale, the text is the
-    value), so that answering a row is copying dicts.
+    Holds the ready-made dicts of an unknown or expired key, and finds the values dict of
+    stored texts in ``_VALUES``, so that answering a row is copying dicts.
     """
-
-    _CACHE_ENTRIES = 65_536
 
     def __init__(
         self,
@@ -66,13 +71,13 @@ class ViewPlan:
         names = [name for _, name in features]
         self.nulls: dict[str, Any] = dict.fromkeys(names)
         self.status = {s: dict.fromkeys(names, s) for s in (PRESENT, UNKNOWN, EXPIRED)}
-        self._values: dict[str, dict[str, Any]] = {}
+        self._id = next(_plan_ids)
 
     def values_of(self, raws: list[str]) -> list[dict[str, Any]]:
         """The output values in each stored JSON text; callers copy before handing them
         out. The texts not seen yet are decoded together, in one call."""
-        cache = self._values
-        found = [cache.get(raw) for raw in raws]
+        plan_id, get = self._id, _VALUES.get
+        found = [get((plan_id, raw)) for raw in raws]
         missing = [raw for raw, values in zip(raws, found, strict=True) if values is None]
         if not missing:
             return found
@@ -81,9 +86,9 @@ class ViewPlan:
             raw: {name: stored.get(feature) for feature, name in self.features}
             for raw, stored in zip(missing, decoded, strict=True)
         }
-        if len(cache) + len(new) > self._CACHE_ENTRIES:
-            cache.clear()
-        cache.update(new)
+        if len(_VALUES) + len(new) > _VALUES_ENTRIES:
+            _VALUES.clear()
+        _VALUES.update(((plan_id, raw), values) for raw, values in new.items())
         return [new[r] if v is None else v for r, v in zip(raws, found, strict=True)]
 
 
