@@ -32,7 +32,8 @@ try:
     from distributed import Client
     from distributed.client import done_callback
 except ImportError as exc:  # pragma: no cover - a declared dependency
-    raise MissingDependencyError("distributed") from exc
+    # LLGExpr (what Client.submit itself sends) and task_spec: dask 2026.8 or newer
+    raise MissingDependencyError("dask[distributed]>=2026.8") from exc
 
 log = logging.getLogger("lakeworks.pipelines")
 
