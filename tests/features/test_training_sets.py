@@ -397,3 +397,18 @@ def test_both_modes_match_a_reference_with_known_at_times(
         latest = max(seen, default=None)  # latest event time; ties: learned last
         expected.append(latest[2] if latest and t - latest[0] <= 20 else None)
     assert got == expected
+
+
+def test_a_row_without_event_time_never_wins_a_tie_in_known_mode(ws: lw.Workspace) -> None:
+    learned = T0 + timedelta(hours=1)  # both rows become visible at the same instant
+    ws.write(
+        "f",
+        [
+            {"k": 1, "ts": T0, "v": 1, "_lw_ingested_at": learned},
+            {"k": 1, "ts": None, "v": 2, "_lw_ingested_at": learned},
+        ],
+    )
+    view = FeatureView("fv", entity="e", timestamp="ts", features=["v"], source="f")
+    ws.features.apply([Entity("e", "k"), view])
+    rows = [{"k": 1, "at": learned - US}, {"k": 1, "at": learned}]
+    assert values(ws.features.training_set(rows, ["fv:v"]), "v") == [None, 1]

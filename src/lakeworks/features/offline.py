@@ -239,8 +239,9 @@ def _timeline(j: _Joined, mode: PointInTime) -> str:
     base = f"SELECT {keys}, {t} AS __lw_t, {KNOWN_AT} AS __lw_k, {features} FROM {j.alias}"
     # A value is the answer from greatest(t, k) on, unless a value with a later event time
     # is already visible then; of values visible at the same instant, the newest (the last
-    # in this order) wins. Both tests share one window, so one sort.
-    window = f"PARTITION BY {keys} ORDER BY __lw_avail, __lw_t, __lw_k"
+    # in this order; a row without an event time never wins) wins. Both tests share one
+    # window, so one sort.
+    window = f"PARTITION BY {keys} ORDER BY __lw_avail, __lw_t NULLS FIRST, __lw_k NULLS FIRST"
     ttl = "__lw_t, " if j.view.ttl is not None else ""
     return (
         f"SELECT {keys}, {ttl}__lw_avail, {features} FROM "
