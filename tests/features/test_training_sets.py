@@ -412,3 +412,21 @@ def test_a_row_without_event_time_never_wins_a_tie_in_known_mode(ws: lw.Workspac
     ws.features.apply([Entity("e", "k"), view])
     rows = [{"k": 1, "at": learned - US}, {"k": 1, "at": learned}]
     assert values(ws.features.training_set(rows, ["fv:v"]), "v") == [None, 1]
+
+
+def test_event_mode_breaks_ties_only_where_a_version_has_them(ws: lw.Workspace) -> None:
+    event = datetime.now(UTC) - timedelta(hours=1)
+    write(ws, "rider_events", [{"rider_id": 1, "ts": event, "trips": 10, "rating": 1.0}])
+    view = FeatureView(
+        "rider_trips", entity="rider", timestamp="ts", features=["trips"], source="rider_events"
+    )
+    ws.features.apply([rider, view])
+    rows = [{"rider_id": 1, "at": event + timedelta(days=1)}]
+    plain = ws.features.training_set(rows, ["rider_trips:trips"], point_in_time="event")
+    assert values(plain, "trips") == [10]
+    assert "__lw_tk" not in plain.sql  # no ties: joined on event time alone
+    for trips in (99, 42):  # the same key and event time, learned later each time
+        write(ws, "rider_events", [{"rider_id": 1, "ts": event, "trips": trips, "rating": 1.0}])
+        tied = ws.features.training_set(rows, ["rider_trips:trips"], point_in_time="event")
+        assert values(tied, "trips") == [trips]  # the one learned last
+        assert "__lw_tk" in tied.sql

@@ -24,7 +24,7 @@ modes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 import duckdb
@@ -87,6 +87,7 @@ class _Joined:
     keys: tuple[str, ...]
     features: list[tuple[str, str]]  # (feature, output name)
     known: bool  # the source has known-at times
+    ties: bool = True  # two rows may share a key and event time (event mode breaks ties)
 
 
 def output_names(
@@ -147,9 +148,11 @@ def training_set(
             schema = sources.add(view, alias)
             check_schema(view, snapshot.entity(view.entity), schema)
             wanted = [(f, n) for (v, f), n in zip(pairs, names, strict=True) if v.name == view.name]
-            joined.append(
-                _Joined(view, alias, tuple(keys[view.name]), wanted, KNOWN_AT in schema.names)
-            )
+            j = _Joined(view, alias, tuple(keys[view.name]), wanted, KNOWN_AT in schema.names)
+            if point_in_time == "event" and j.known and not view.source_is_query:
+                version = sources.reads[view.source].version
+                j = replace(j, ties=_may_tie(platform, ctx, con, j, version))
+            joined.append(j)
         lock_connection(con, sources.folders, platform)
         con.register("__lw_entities", frame)
         sql = _sql(joined, ts_column, point_in_time)
@@ -183,7 +186,7 @@ def _sql(joined: list[_Joined], ts_column: str, mode: PointInTime) -> str:
     the pair is built once per row in the source's CTE, the entity side's once in
     ``__lw_e`` (its known-at part is infinity).
     """
-    ties = mode == "event" and any(j.known for j in joined)
+    ties = mode == "event" and any(j.known and j.ties for j in joined)
     pair = f", {{'t': {_TS}, 'k': 'infinity'::TIMESTAMPTZ}} AS __lw_tk" if ties else ""
     ctes = [
         f"__lw_e AS (SELECT *, CAST({quote(ts_column)} AS TIMESTAMPTZ) AS {_TS}{pair} "
@@ -196,7 +199,7 @@ def _sql(joined: list[_Joined], ts_column: str, mode: PointInTime) -> str:
         on = " AND ".join(f"e.{quote(k)} = {name}.{quote(k)}" for k in j.keys)
         if mode == "known" and j.known:
             on += f" AND e.{_TS} >= {name}.__lw_avail"
-        elif j.known:  # event time, ties broken by the time the value was learned
+        elif j.known and j.ties:  # event time, ties broken by the time it was learned
             on += f" AND e.__lw_tk >= {name}.__lw_tk"
         else:
             on += f" AND e.{_TS} >= {name}.__lw_t"
@@ -218,6 +221,36 @@ def _sql(joined: list[_Joined], ts_column: str, mode: PointInTime) -> str:
     )
 
 
+# Whether a table version has two rows with the same key and event time; versions never
+# change, so each (table, version, keys, timestamp) is asked once per process.
+_TIES: dict[tuple[Any, ...], bool] = {}
+
+
+def _may_tie(
+    platform: Platform, ctx: Context, con: duckdb.DuckDBPyConnection, j: _Joined, version: int
+) -> bool:
+    """Whether event mode must break ties in ``j``'s source, a table at ``version``: two
+    rows with the same key and event time (the one learned last wins). Without any, the
+    ASOF join runs on event time alone, as a hand-written one does, with the same answer.
+    A query source may always tie."""
+    view = j.view
+    if view.source_is_query:
+        return True
+    entry = platform.tables.entry(ctx, view.source)  # a re-created table is another one
+    key = (entry.location, entry.created_at, version, j.keys, view.timestamp)
+    if key not in _TIES:
+        if len(_TIES) >= 4096:
+            _TIES.clear()
+        keys = ", ".join(quote(k) for k in j.keys)
+        t = quote(view.timestamp)
+        found = con.sql(
+            f"SELECT count(*) FROM (SELECT 1 FROM {j.alias} WHERE {t} IS NOT NULL "
+            f"GROUP BY {keys}, {t} HAVING count(*) > 1 LIMIT 1)"
+        ).fetchall()
+        _TIES[key] = found[0][0] > 0
+    return _TIES[key]
+
+
 def _in_entity_order(table: pa.Table) -> pa.Table:
     """The rows put back in the order of the entity rows (column ``_ROW``), then dropped."""
     rows = table.column(_ROW).to_numpy()
@@ -230,7 +263,7 @@ def _timeline(j: _Joined, mode: PointInTime) -> str:
     keys = ", ".join(quote(k) for k in j.keys)
     features = ", ".join(quote(f) for f in dict.fromkeys(f for f, _ in j.features))
     t = f"CAST({quote(j.view.timestamp)} AS TIMESTAMPTZ)"
-    if not j.known:
+    if not j.known or (mode == "event" and not j.ties):
         return f"SELECT {keys}, {t} AS __lw_t, {features} FROM {j.alias}"
     if mode == "event":
         pair = f"{{'t': {t}, 'k': {KNOWN_AT}}} AS __lw_tk"
