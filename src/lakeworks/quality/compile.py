@@ -121,6 +121,8 @@ def grouped_summary_query(
     aggregates = [f"{summary(c)} AS c{i}" for i, c in enumerate(checks)]
     aggregates = ", ".join(["count(*) AS n", *aggregates])
     file_list = ", ".join(literal(f) for f in files)
+    if one_file_each and len(files) == 1:  # one table of one file: no grouping needed
+        return f"SELECT 0 AS t, {aggregates} FROM read_parquet([{file_list}])"
     projection = ", ".join(quote(c) for c in columns)
     scan = (
         f"(SELECT {projection}, file_index AS __lw_file FROM read_parquet([{file_list}], "
