@@ -111,6 +111,21 @@ def summary_query(checks: list[Check], view: str) -> str:
     return f"SELECT {', '.join(parts)} FROM {quote(view)}"
 
 
+def table_summary_query(checks: list[Check], files: list[str], columns: list[str]) -> str:
+    """``summary_query`` straight over one table's Parquet files (no view, no grouping)."""
+    aggregates = ", ".join(
+        ["count(*) AS n"] + [f"{summary(c)} AS c{i}" for i, c in enumerate(checks)]
+    )
+    file_list = ", ".join(literal(f) for f in files)
+    if len(files) == 1:
+        return f"SELECT {aggregates} FROM read_parquet([{file_list}])"
+    projection = ", ".join(quote(c) for c in columns)
+    return (
+        f"SELECT {aggregates} FROM (SELECT {projection} FROM read_parquet([{file_list}], "
+        f"union_by_name=true))"
+    )
+
+
 def grouped_summary_query(
     checks: list[Check], files: list[str], columns: list[str], *, one_file_each: bool
 ) -> str:
@@ -121,8 +136,6 @@ def grouped_summary_query(
     aggregates = [f"{summary(c)} AS c{i}" for i, c in enumerate(checks)]
     aggregates = ", ".join(["count(*) AS n", *aggregates])
     file_list = ", ".join(literal(f) for f in files)
-    if one_file_each and len(files) == 1:  # one table of one file: no grouping needed
-        return f"SELECT 0 AS t, {aggregates} FROM read_parquet([{file_list}])"
     projection = ", ".join(quote(c) for c in columns)
     scan = (
         f"(SELECT {projection}, file_index AS __lw_file FROM read_parquet([{file_list}], "

@@ -59,8 +59,12 @@ def summaries(
     checks: list[Check],
 ) -> dict[str, tuple[int, tuple[Any, ...]]]:
     """The summary aggregates of many tables that share a schema and checks, in one scan
-    of all their Parquet files: table -> (rows, one value per check). A table whose files
-    hold no rows is absent."""
+    of all their Parquet files: table -> (rows, one value per check). Among several
+    tables, one whose files hold no rows is absent."""
+    if len(files) == 1:  # one table: a plain aggregate over its files
+        ((name, paths),) = files.items()
+        row = con.sql(sql.table_summary_query(checks, paths, columns)).fetchall()[0]
+        return {name: (row[0], row[1:])}
     paths = [f for fs in files.values() for f in fs]
     if len(paths) == len(files):  # one file per table: group by the file, no join
         names = list(files)
