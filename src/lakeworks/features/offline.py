@@ -232,10 +232,8 @@ def _may_tie(
     """Whether event mode must break ties in ``j``'s source, a table at ``version``: two
     rows with the same key and event time (the one learned last wins). Without any, the
     ASOF join runs on event time alone, as a hand-written one does, with the same answer.
-    A query source may always tie."""
+    (A query source has no version: the caller treats it as tying.)"""
     view = j.view
-    if view.source_is_query:
-        return True
     entry = platform.tables.entry(ctx, view.source)  # a re-created table is another one
     key = (entry.location, entry.created_at, version, j.keys, view.timestamp)
     if key not in _TIES:

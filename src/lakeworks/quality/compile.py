@@ -105,17 +105,19 @@ def summary(check: Check) -> str:
     return _AGGREGATE[check.kind](check, column)
 
 
+def _aggregates(checks: list[Check]) -> str:
+    """``n`` (rows) and ``c0, c1, ...``: each check's summary aggregate, in order."""
+    return ", ".join(["count(*) AS n"] + [f"{summary(c)} AS c{i}" for i, c in enumerate(checks)])
+
+
 def summary_query(checks: list[Check], view: str) -> str:
     """One scan of ``view``: ``n`` (rows) and ``c0, c1, ...`` for each check in order."""
-    parts = ["count(*) AS n"] + [f"{summary(c)} AS c{i}" for i, c in enumerate(checks)]
-    return f"SELECT {', '.join(parts)} FROM {quote(view)}"
+    return f"SELECT {_aggregates(checks)} FROM {quote(view)}"
 
 
 def table_summary_query(checks: list[Check], files: list[str], columns: list[str]) -> str:
     """``summary_query`` straight over one table's Parquet files (no view, no grouping)."""
-    aggregates = ", ".join(
-        ["count(*) AS n"] + [f"{summary(c)} AS c{i}" for i, c in enumerate(checks)]
-    )
+    aggregates = _aggregates(checks)
     file_list = ", ".join(literal(f) for f in files)
     if len(files) == 1:
         return f"SELECT {aggregates} FROM read_parquet([{file_list}])"
@@ -133,8 +135,7 @@ def grouped_summary_query(
     ``t``, then ``n, c0, c1, ...``. With ``one_file_each`` ``t`` is the position of the
     table's file in ``files``; otherwise files are mapped to tables through the
     registered ``__lw_files(file_index, t)``."""
-    aggregates = [f"{summary(c)} AS c{i}" for i, c in enumerate(checks)]
-    aggregates = ", ".join(["count(*) AS n", *aggregates])
+    aggregates = _aggregates(checks)
     file_list = ", ".join(literal(f) for f in files)
     projection = ", ".join(quote(c) for c in columns)
     scan = (

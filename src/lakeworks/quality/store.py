@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import delete, insert, select
@@ -211,7 +212,9 @@ class QualityStore:
                 )
                 for id_, run_id, check in s.execute(found):
                     ids[(run_id, check)] = id_
-        stored = [_stored(ids[(v["run_id"], v["check_name"])], v, at) for v in values]
+        stored = [
+            _result(SimpleNamespace(id=ids[(v["run_id"], v["check_name"])], **v)) for v in values
+        ]
         out, start = [], 0
         for *_, outcomes in runs:  # one list per run, in order
             out.append(stored[start : start + len(outcomes)])
@@ -318,27 +321,8 @@ def _check(row: Any, spec: dict[str, Any] | None = None) -> CheckInfo:
     )
 
 
-def _stored(id: int, v: dict[str, Any], at: datetime) -> CheckResult:  # noqa: A002
-    return CheckResult(
-        id=id,
-        table=v["table_name"],
-        version=v["table_version"],
-        run_id=v["run_id"],
-        trigger=v["trigger"],
-        check=v["check_name"],
-        kind=v["kind"],
-        severity=v["severity"],
-        status=v["status"],
-        violating=v["violating"],
-        total=v["total"],
-        observed=v["observed"],
-        message=v["message"],
-        sample=v["sample"],
-        created_at=at,
-    )
-
-
-def _result(row: QualityResultRow) -> CheckResult:
+def _result(row: Any) -> CheckResult:
+    """A stored result from its row (or the same fields just inserted)."""
     return CheckResult(
         id=row.id,
         table=row.table_name,
