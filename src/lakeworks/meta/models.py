@@ -195,7 +195,8 @@ class QualityResultRow(Base):
     total: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
     observed: Mapped[float | None] = mapped_column(Float)
     message: Mapped[str] = mapped_column(Text, nullable=False)
-    sample: Mapped[list | None] = mapped_column(JSON)
+    # no sample: SQL NULL, not the JSON text 'null' (nothing to encode for most rows)
+    sample: Mapped[list | None] = mapped_column(JSON(none_as_null=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from typing import Any
 
 import httpx
-from prometheus_client import CollectorRegistry, Counter
+from prometheus_client import CollectorRegistry
+from prometheus_client import Counter as PromCounter
 from prometheus_client.exposition import generate_latest
 
 from lakeworks.quality.reports import QualityReport
@@ -19,19 +21,19 @@ class QualityMetrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        self.checks = Counter(
+        self.checks = PromCounter(
             "lakeworks_quality_checks_total",
             "Check evaluations by workspace, table and status (passed, failed, warned)",
             ["workspace", "table", "status"],
             registry=self.registry,
         )
-        self.quarantined = Counter(
+        self.quarantined = PromCounter(
             "lakeworks_quality_rows_quarantined_total",
             "Rows the quality gate sent to <table>__quarantine",
             ["workspace", "table"],
             registry=self.registry,
         )
-        self.refused = Counter(
+        self.refused = PromCounter(
             "lakeworks_quality_writes_refused_total",
             "Writes the quality gate refused (a table-level check of error severity failed)",
             ["workspace", "table"],
@@ -39,8 +41,8 @@ class QualityMetrics:
         )
 
     def observe(self, report: QualityReport, refused: bool = False) -> None:
-        for result in report.results:
-            self.checks.labels(report.workspace, report.table, result.status).inc()
+        for status, count in Counter(r.status for r in report.results).items():
+            self.checks.labels(report.workspace, report.table, status).inc(count)
         if report.rows_quarantined:
             self.quarantined.labels(report.workspace, report.table).inc(report.rows_quarantined)
         if refused:

@@ -1,4 +1,9 @@
-"""Run compiled checks on a DuckDB view and judge each one: passed, failed or warned."""
+"""Run compiled checks on a DuckDB view and judge each one: passed, failed or warned.
+
+Summary queries go through ``con.execute``, not ``con.sql``: a relation binds and plans
+its query once more before it runs, which is about 2 ms of a small table's check. (Arrow
+results stay with ``con.sql``, which hands them over without a copy.)
+"""
 
 from __future__ import annotations
 
@@ -47,7 +52,7 @@ def run(
     row-level check for its sample of violating rows."""
     if not checks:
         return []
-    row = con.sql(sql.summary_query(checks, view)).fetchall()[0]
+    row = con.execute(sql.summary_query(checks, view)).fetchall()[0]
     outcomes = judge_all(checks, row[0], row[1:], history, now or datetime.now(UTC))
     return with_samples(con, view, outcomes, sample_rows)
 
@@ -63,18 +68,18 @@ def summaries(
     tables, one whose files hold no rows is absent."""
     if len(files) == 1:  # one table: a plain aggregate over its files
         ((name, paths),) = files.items()
-        row = con.sql(sql.table_summary_query(checks, paths, columns)).fetchall()[0]
+        row = con.execute(sql.table_summary_query(checks, paths, columns)).fetchall()[0]
         return {name: (row[0], row[1:])}
     paths = [f for fs in files.values() for f in fs]
     if len(paths) == len(files):  # one file per table: group by the file, no join
         names = list(files)
         query = sql.grouped_summary_query(checks, paths, columns, one_file_each=True)
-        return {names[row[0]]: (row[1], row[2:]) for row in con.sql(query).fetchall()}
+        return {names[row[0]]: (row[1], row[2:]) for row in con.execute(query).fetchall()}
     owner = [t for t, fs in files.items() for _ in fs]
     con.register(sql.GROUP_FILES, pa.table({"file_index": range(len(paths)), "t": owner}))
     try:
         query = sql.grouped_summary_query(checks, paths, columns, one_file_each=False)
-        rows = con.sql(query).fetchall()
+        rows = con.execute(query).fetchall()
     finally:
         con.unregister(sql.GROUP_FILES)
     return {row[0]: (row[1], row[2:]) for row in rows}

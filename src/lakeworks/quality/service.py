@@ -14,6 +14,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import duckdb
@@ -25,7 +26,7 @@ from lakeworks.errors import InvalidInputError
 from lakeworks.hooks import Hook
 from lakeworks.lake import scans
 from lakeworks.lake.versions import arrow_schema
-from lakeworks.quality import alerts, evaluate, gate, profiles
+from lakeworks.quality import alerts, evaluate, gate, profiles, stats
 from lakeworks.quality import compile as sql
 from lakeworks.quality.checks import Check
 from lakeworks.quality.reports import QualityReport, ReloadResult
@@ -41,14 +42,25 @@ TARGET = "__lw_target"
 
 
 @dataclass(frozen=True)
-class _Target:
-    """A table to check: its snapshot, checks, Parquet files (None: not scanned by path)
-    and schema."""
+class _Scan:
+    """How a snapshot is read: its Parquet files (None: not scanned by path), schema and,
+    on first ask, its files' statistics."""
 
     dt: DeltaTable
-    checks: list[Check]
     files: list[str] | None
     schema: pa.Schema
+
+    @cached_property
+    def stats(self) -> stats.Stats:
+        return stats.of(self.dt, self.schema)
+
+
+@dataclass(frozen=True)
+class _Target:
+    """A table to check: how its snapshot is read, and its checks."""
+
+    scan: _Scan
+    checks: list[Check]
 
 
 class Quality:
@@ -62,14 +74,19 @@ class Quality:
         self._db: duckdb.DuckDBPyConnection | None = None
         self._profiler: ThreadPoolExecutor | None = None
         # per snapshot / per check object, while the same one is handed out again
-        self._scans: dict[int, tuple[DeltaTable, list[str] | None, pa.Schema]] = {}
+        self._scans: dict[int, _Scan] = {}
         self._summaries: dict[int, tuple[Check, str]] = {}
 
     def duck(self) -> duckdb.DuckDBPyConnection:
         """A fresh connection to this service's in-memory DuckDB (opening a database costs
-        ~20 ms; a cursor on an open one is nearly free). Temp views stay per connection."""
+        ~20 ms; a cursor on an open one is nearly free). Temp views stay per connection.
+
+        Parquet footers are cached (DuckDB checks each file's modification time, and a
+        Delta table's files never change), so checking a table again reads only its data.
+        """
         if self._db is None:
             self._db = duckdb.connect()
+            self._db.execute("SET parquet_metadata_cache = true")
         return self._db.cursor()
 
     # declaring ----------------------------------------------------------------------
@@ -131,8 +148,7 @@ class Quality:
         for name in names:
             dt = self.platform.tables.current(ctx, name, entries[name])
             checks = [i.check for i in declared.get(name, [])]
-            files, schema = self._scan_info(dt)
-            targets[name] = _Target(dt, checks, files, schema)
+            targets[name] = _Target(self._scan(dt), checks)
             groups.setdefault(self._group_key(targets[name]), []).append(name)
         evaluated: dict[str, list[evaluate.Outcome]] = {}
         for key, members in groups.items():
@@ -141,36 +157,31 @@ class Quality:
         for name in names:
             if name not in evaluated:
                 target = targets[name]
-                evaluated[name] = self._evaluate(ctx, name, target.dt, target.checks)
-        return self._record_many(
-            ctx,
-            [
-                (name, targets[name].dt.version(), "manual", evaluated[name], targets[name].checks)
-                for name in names
-            ],
-        )
+                evaluated[name] = self._evaluate(ctx, name, target.scan.dt, target.checks)
+        runs = [
+            (n, targets[n].scan.dt.version(), "manual", evaluated[n], targets[n].checks)
+            for n in names
+        ]
+        return self._record_many(ctx, runs)
 
-    def _scan_info(self, dt: DeltaTable) -> tuple[list[str] | None, pa.Schema]:
-        """A snapshot's Parquet files (None: scan it as a dataset) and schema, kept while
-        ``Tables.current`` hands out the same snapshot."""
+    def _scan(self, dt: DeltaTable) -> _Scan:
+        """How ``dt`` is read, kept while ``Tables.current`` hands out the same snapshot."""
         found = self._scans.get(id(dt))
-        if found is None or found[0] is not dt:
+        if found is None or found.dt is not dt:
             if len(self._scans) >= 4096:
                 self._scans.clear()
-            found = self._scans[id(dt)] = (
-                dt,
-                scans.native_files(dt, self.platform),
-                arrow_schema(dt),
+            found = self._scans[id(dt)] = _Scan(
+                dt, scans.native_files(dt, self.platform), arrow_schema(dt)
             )
-        return found[1], found[2]
+        return found
 
     def _group_key(self, target: _Target) -> Any:
         """Tables with equal keys are checked in one scan; None: check it alone."""
-        if not target.files or not target.checks:
+        if not target.scan.files or not target.checks:
             return None
         if any(c.kind == "references" for c in target.checks):
             return None
-        return tuple(self._summary(c) for c in target.checks), target.schema
+        return tuple(self._summary(c) for c in target.checks), target.scan.schema
 
     def _summary(self, check: Check) -> str:
         found = self._summaries.get(id(check))
@@ -193,27 +204,53 @@ class Quality:
         self, ctx: Context, members: list[str], targets: dict[str, _Target]
     ) -> dict[str, list[evaluate.Outcome]]:
         """One scan for tables whose checks compile to the same SQL (names, severities and
-        thresholds may differ: each table is judged by its own checks). A table whose
-        files hold no rows is left out, to be evaluated alone."""
-        first = targets[members[0]]
-        files = {n: targets[n].files or [] for n in members}
+        thresholds may differ: each table is judged by its own checks). Checks that the
+        files' statistics settle for every table are left out of it, and with none left
+        there is no scan. A table whose files hold no rows is left out, to be evaluated
+        alone."""
         con = self.duck()
         try:
-            found = evaluate.summaries(con, files, first.schema.names, first.checks)
+            found = self._summaries_of(con, members, targets)
             now, done = datetime.now(UTC), {}
             for name in members:
                 if name not in found:
                     continue
                 target, (total, values) = targets[name], found[name]
-                history = self.history(ctx, name, target.dt.version())
+                history = self.history(ctx, name, target.scan.dt.version())
                 outcomes = evaluate.judge_all(target.checks, total, values, history, now)
                 if any(o.status != "passed" and o.check.row_level for o in outcomes):
-                    scans.register(con, TARGET, target.dt, self.platform)
+                    scans.register(con, TARGET, target.scan.dt, self.platform)
                     outcomes = evaluate.with_samples(con, TARGET, outcomes, evaluate.SAMPLE_ROWS)
                 done[name] = outcomes
             return done
         finally:
             con.close()
+
+    def _summaries_of(
+        self, con: duckdb.DuckDBPyConnection, members: list[str], targets: dict[str, _Target]
+    ) -> dict[str, tuple[int, tuple[Any, ...]]]:
+        """``evaluate.summaries`` of a group, with the values statistics settle filled in."""
+        first = targets[members[0]]
+        checks = first.checks
+        if not any(stats.settles(c) for c in checks):
+            files = {n: targets[n].scan.files or [] for n in members}
+            return evaluate.summaries(con, files, first.scan.schema.names, checks)
+        settled = {n: [stats.settle(targets[n].scan.stats, c) for c in checks] for n in members}
+        scanned = [
+            i for i in range(len(checks)) if any(settled[n][i] is stats.UNSETTLED for n in members)
+        ]
+        if not scanned and all(targets[n].scan.stats.rows is not None for n in members):
+            return {n: (targets[n].scan.stats.rows, tuple(settled[n])) for n in members}
+        files = {n: targets[n].scan.files or [] for n in members}
+        found = evaluate.summaries(
+            con, files, first.scan.schema.names, [checks[i] for i in scanned]
+        )
+        for name, (total, values) in found.items():
+            merged = settled[name]
+            for i, value in zip(scanned, values, strict=True):
+                merged[i] = value
+            found[name] = (total, tuple(merged))
+        return found
 
     def results(
         self,

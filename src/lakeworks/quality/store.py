@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import String, delete, insert, select, type_coerce
 from sqlalchemy.exc import IntegrityError
 
 from lakeworks.errors import AlreadyExistsError, NotFoundError
@@ -70,7 +69,7 @@ class QualityStore:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         self._workspace_ids: dict[str, int] = {}
-        self._parsed: dict[tuple[int, datetime], CheckInfo] = {}
+        self._parsed: dict[tuple[int, Any], CheckInfo] = {}  # (id, created_at as stored)
 
     def _workspace_id(self, workspace: str) -> int:
         """Workspace ids never change, so one lookup per process is enough."""
@@ -112,34 +111,27 @@ class QualityStore:
 
     def checks_of(self, workspace: str, tables: list[str] | None) -> dict[str, list[CheckInfo]]:
         """The checks of each table (of every table that has any when ``tables`` is None),
-        in one query; a table without checks is absent."""
-        table = QualityCheckRow.__table__  # plain rows: no ORM objects to build
-        head = [c for c in table.c if c.name != "spec"]  # specs only for checks not parsed yet
-        query = select(*head).where(table.c.workspace_id == self._workspace_id(workspace))
-        if tables is not None:
-            query = query.where(table.c.table_name.in_(tables))
-        with self.catalog.session() as s:
-            rows = s.execute(query.order_by(table.c.id)).all()
-            new = [r.id for r in rows if (r.id, r.created_at) not in self._parsed]
-            specs = (
-                dict(s.execute(select(table.c.id, table.c.spec).where(table.c.id.in_(new))).all())
-                if new
-                else {}
-            )
-        found: dict[str, list[CheckInfo]] = {}
-        for row in rows:
-            found.setdefault(row.table_name, []).append(self._check(row, specs.get(row.id)))
-        return found
+        in one query; a table without checks is absent.
 
-    def _check(self, row: Any, spec: dict[str, Any] | None) -> CheckInfo:
-        """A stored check, parsed once per process: a row never changes after it is added,
-        and (id, created_at) tells a re-used SQLite row id apart. (Kept for the process's
-        life: one small entry per check ever read.)"""
-        key = (row.id, row.created_at)
-        info = self._parsed.get(key)
-        if info is None:
-            info = self._parsed[key] = _check(row, spec)
-        return info
+        A check row never changes after it is added, so each is parsed once per process
+        and found again by (id, created_at as stored): the created_at tells a re-used
+        SQLite row id apart. Only those three plain columns are read on later calls.
+        """
+        table = QualityCheckRow.__table__
+        stamp = type_coerce(table.c.created_at, String)  # as stored: no datetime parsing
+        where = [table.c.workspace_id == self._workspace_id(workspace)]
+        if tables is not None:
+            where.append(table.c.table_name.in_(tables))
+        with self.catalog.session() as s:
+            query = select(table.c.id, table.c.table_name, stamp).where(*where)
+            rows = s.execute(query.order_by(table.c.id)).all()  # in the order added
+            if any((id_, at) not in self._parsed for id_, _, at in rows):
+                for row in s.execute(select(table, stamp.label("stamp")).where(*where)):
+                    self._parsed.setdefault((row.id, row.stamp), _check(row))
+        found: dict[str, list[CheckInfo]] = {}
+        for id_, name, at in rows:
+            found.setdefault(name, []).append(self._parsed[(id_, at)])
+        return found
 
     def remove_check(self, workspace: str, table: str, name: str) -> None:
         ws = self.catalog.workspace(workspace)
@@ -210,11 +202,8 @@ class QualityStore:
                 found = select(table.c.id, table.c.run_id, table.c.check_name).where(
                     table.c.run_id.in_(run_ids)
                 )
-                for id_, run_id, check in s.execute(found):
-                    ids[(run_id, check)] = id_
-        stored = [
-            _result(SimpleNamespace(id=ids[(v["run_id"], v["check_name"])], **v)) for v in values
-        ]
+                ids = {(run_id, check): id_ for id_, run_id, check in s.execute(found).all()}
+        stored = [_stored(ids[(v["run_id"], v["check_name"])], v) for v in values]
         out, start = [], 0
         for *_, outcomes in runs:  # one list per run, in order
             out.append(stored[start : start + len(outcomes)])
@@ -309,13 +298,13 @@ def _profile_query(workspace_id: int, table: str, version: int):  # noqa: ANN202
     )
 
 
-def _check(row: Any, spec: dict[str, Any] | None = None) -> CheckInfo:
+def _check(row: Any) -> CheckInfo:
     return CheckInfo(
         row.id,
         row.table_name,
         row.name,
         row.kind,
-        Check.from_spec(row.spec if spec is None else spec),
+        Check.from_spec(row.spec),
         aware(row.created_at),
         row.created_by,
     )
@@ -339,6 +328,27 @@ def _result(row: Any) -> CheckResult:
         message=row.message,
         sample=row.sample,
         created_at=aware(row.created_at),
+    )
+
+
+def _stored(id_: int, v: dict[str, Any]) -> CheckResult:
+    """The result just inserted from ``v`` (the columns of ``save_runs``)."""
+    return CheckResult(
+        id_,
+        v["table_name"],
+        v["table_version"],
+        v["run_id"],
+        v["trigger"],
+        v["check_name"],
+        v["kind"],
+        v["severity"],
+        v["status"],
+        v["violating"],
+        v["total"],
+        v["observed"],
+        v["message"],
+        v["sample"],
+        v["created_at"],
     )
 
 

@@ -1,0 +1,121 @@
+"""Checks settled by the Delta log's file statistics give the counts a scan gives, and
+everything statistics cannot prove is still scanned."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+from decimal import Decimal
+
+import pyarrow as pa
+import pytest
+
+import lakeworks as lw
+from lakeworks.quality import checks as qc
+from lakeworks.quality import evaluate, stats
+from tests.quality.test_run_many import counting
+
+
+def violating(report: object, check: str) -> int:
+    return next(r.violating for r in report.results if r.check == check)  # type: ignore[attr-defined]
+
+
+def first_file() -> pa.Table:
+    return pa.table(
+        {
+            "n": pa.array([1, 2, None, 4], pa.int64()),
+            "price": pa.array(
+                [Decimal("1.5"), Decimal("49.0"), None, Decimal("0")], pa.decimal128(9, 1)
+            ),
+            "ratio": pa.array([0.1, math.nan, 0.5, None], pa.float64()),
+            "day": pa.array([date(2026, 1, 1), date(2026, 3, 1), None, date(2026, 2, 1)]),
+            "gone": pa.array([None, None, None, None], pa.int32()),
+        }
+    )
+
+
+def test_not_null_is_the_sum_of_null_counts_over_files(ws: lw.Workspace) -> None:
+    ws.write("t", first_file())
+    ws.write("t", first_file().slice(1, 2))  # a second file: one more null n
+    ws.quality.add("t", [qc.not_null("n"), qc.not_null("gone"), qc.row_count(min=6, max=6)])
+    report = ws.quality.run("t")
+    assert violating(report, "not_null(n)") == 2
+    assert violating(report, "not_null(gone)") == 6
+    assert [r.status for r in report.results] == ["failed", "failed", "passed"]
+
+
+def test_checks_settled_by_statistics_need_no_scan(
+    ws: lw.Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ws.write("t", first_file())
+    ws.quality.add("t", [qc.not_null("day"), qc.between("n", 0, 10), qc.row_count(min=1)])
+    scans = counting(monkeypatch, evaluate, "summaries")
+    report = ws.quality.run("t")
+    assert scans == []
+    assert report.results[0].violating == 1 and report.results[0].status == "failed"
+    assert report.results[1].passed and report.results[2].observed == 4
+
+
+def test_floats_and_timestamps_are_always_scanned(
+    ws: lw.Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = [datetime(2026, 1, 1, 0, 0, 0, i) for i in range(4)]
+    ws.write("t", first_file().append_column("at", pa.array(at)))
+    low, high = datetime(2026, 1, 1), datetime(2026, 1, 2)
+    for check in (qc.between("ratio", -1, 2), qc.between("at", low, high)):
+        ws.quality.add("t", check)
+        scans = counting(monkeypatch, evaluate, "summaries")
+        assert ws.quality.run("t").passed
+        assert scans == [1]
+        ws.quality.remove("t", check.name)
+
+
+def test_a_range_statistics_cannot_prove_is_counted_by_the_scan(ws: lw.Workspace) -> None:
+    ws.write("t", first_file())
+    ws.quality.add(
+        "t",
+        [
+            qc.between("n", 2, 10, name="n from 2"),  # 1 is below: the file's min says so
+            qc.between("ratio", 0, 1, name="ratio"),  # NaN is not in the statistics
+            qc.between("price", 0, 49, name="price at its bound"),  # decimal max == bound
+            qc.between("price", 0, 48.9, name="price above"),
+            qc.between("day", date(2026, 1, 15), None, name="day"),
+            qc.between("gone", 0, 1, name="all null"),
+        ],
+    )
+    report = ws.quality.run("t")
+    nan_rows = ws.sql("SELECT count_if(ratio < 0 OR ratio > 1) FROM t").fetchall()[0][0]
+    assert {r.check: r.violating for r in report.results} == {
+        "n from 2": 1,
+        "ratio": nan_rows,  # as the scan compares NaN
+        "price at its bound": 0,
+        "price above": 1,
+        "day": 1,
+        "all null": 0,
+    }
+
+
+def test_a_column_missing_from_older_files_is_scanned(ws: lw.Workspace) -> None:
+    ws.write("t", pa.table({"n": [1, 2, 3]}))
+    ws.write("t", pa.table({"n": [4], "m": [5]}), schema_mode="merge")
+    ws.quality.add("t", [qc.not_null("m"), qc.between("m", 0, 9)])
+    report = ws.quality.run("t")
+    assert [(r.check, r.violating) for r in report.results] == [
+        ("not_null(m)", 3),
+        ("between(m)", 0),
+    ]
+
+
+def test_settle_refuses_what_it_cannot_prove() -> None:
+    known = stats.Stats(
+        rows=10, nulls={"a": 0, "b": None}, bounds={"a": (Decimal("1"), Decimal("5"))}
+    )
+    assert stats.settle(known, qc.not_null("a")) == 0
+    assert stats.settle(known, qc.not_null("b")) is stats.UNSETTLED
+    assert stats.settle(known, qc.between("a", 1, 5)) == 0
+    assert stats.settle(known, qc.between("a", 1.5, 5)) is stats.UNSETTLED
+    assert stats.settle(known, qc.between("a", 0, 1e300)) is stats.UNSETTLED  # 1e+300
+    assert stats.settle(known, qc.between("a", date(2026, 1, 1), None)) is stats.UNSETTLED
+    assert stats.settle(known, qc.between("b", 0, 9)) is stats.UNSETTLED
+    assert stats.settle(known, qc.unique("a")) is stats.UNSETTLED
+    assert stats.settle(known, qc.row_count(min=1)) == 10
