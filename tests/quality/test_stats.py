@@ -108,7 +108,7 @@ def test_a_column_missing_from_older_files_is_scanned(ws: lw.Workspace) -> None:
 
 def test_settle_refuses_what_it_cannot_prove() -> None:
     known = stats.Stats(
-        rows=10, nulls={"a": 0, "b": None}, bounds={"a": (Decimal("1"), Decimal("5"))}
+        rows=10, nulls={"a": 0, "b": None}, bounds={"a": (Decimal("1"), Decimal("5")), "b": None}
     )
     assert stats.settle(known, qc.not_null("a")) == 0
     assert stats.settle(known, qc.not_null("b")) is stats.UNSETTLED

@@ -18,6 +18,7 @@ Only files DuckDB reads by path qualify: the version has no deletion vectors.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -36,12 +37,25 @@ _F64 = Decimal("1e-15")  # more than the relative error of a decimal read as a f
 class Stats:
     """A version's statistics, summed over its files; None where a file lacks them.
 
-    ``bounds[column]`` is (lowest, highest) non-null value, or ``_EMPTY``.
+    ``nulls[column]`` is the null count; ``bounds[column]`` is (lowest, highest) non-null
+    value, ``_EMPTY`` when there is none, None when unknown or not a ranged type.
     """
 
     rows: int | None
-    nulls: dict[str, int | None]
-    bounds: dict[str, tuple[Any, Any] | object | None]
+    nulls: Mapping[str, int | None]
+    bounds: Mapping[str, tuple[Any, Any] | object | None]
+
+
+class _PerColumn(dict):
+    """A column's value, computed on first ask (most columns are never asked about)."""
+
+    def __init__(self, compute: Callable[[str], Any]) -> None:
+        super().__init__()
+        self._compute = compute
+
+    def __missing__(self, column: str) -> Any:
+        value = self[column] = self._compute(column)
+        return value
 
 
 def _ranged(kind: pa.DataType) -> bool:
@@ -51,26 +65,32 @@ def _ranged(kind: pa.DataType) -> bool:
 def of(dt: DeltaTable, schema: pa.Schema) -> Stats:
     """The statistics of ``dt``'s files, for its top-level columns."""
     actions = pa.table(dt.get_add_actions(flatten=True))
-    found = set(actions.schema.names)
+    found, types = set(actions.schema.names), {f.name: f.type for f in schema}
 
     def column(name: str) -> list[Any] | None:
         return actions.column(name).to_pylist() if name in found else None
 
     rows = column("num_records")
-    nulls: dict[str, int | None] = {}
-    bounds: dict[str, tuple[Any, Any] | object | None] = {}
-    for field in schema:
-        if "." in field.name:  # ambiguous among flattened names
-            continue
-        counts = column(f"null_count.{field.name}")
-        known = rows is not None and counts is not None and None not in rows + counts
-        nulls[field.name] = sum(counts) if known else None
-        if known and _ranged(field.type):
-            bounds[field.name] = _bounds(
-                rows, counts, column(f"min.{field.name}"), column(f"max.{field.name}")
-            )
-    total = sum(rows) if rows is not None and None not in rows else None
-    return Stats(total, nulls, bounds)
+    if rows is not None and None in rows:
+        rows = None
+
+    def null_counts(name: str) -> list[int] | None:
+        if rows is None or name not in types or "." in name:  # "." : ambiguous when flat
+            return None
+        counts = column(f"null_count.{name}")
+        return None if counts is None or None in counts else counts
+
+    def nulls(name: str) -> int | None:
+        counts = null_counts(name)
+        return None if counts is None else sum(counts)
+
+    def bounds(name: str) -> tuple[Any, Any] | object | None:
+        counts = null_counts(name)
+        if rows is None or counts is None or not _ranged(types[name]):
+            return None
+        return _bounds(rows, counts, column(f"min.{name}"), column(f"max.{name}"))
+
+    return Stats(None if rows is None else sum(rows), _PerColumn(nulls), _PerColumn(bounds))
 
 
 def _bounds(
@@ -107,10 +127,10 @@ def settle(stats: Stats, check: Check) -> Any:
         return UNSETTLED
     column = check.columns[0]
     if check.kind == "not_null":
-        nulls = stats.nulls.get(column)
+        nulls = stats.nulls[column]
         return UNSETTLED if nulls is None else nulls
     if check.kind == "between":
-        return 0 if _inside(stats.bounds.get(column), check.params) else UNSETTLED
+        return 0 if _inside(stats.bounds[column], check.params) else UNSETTLED
     return UNSETTLED
 
 
