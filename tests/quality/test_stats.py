@@ -119,3 +119,41 @@ def test_settle_refuses_what_it_cannot_prove() -> None:
     assert stats.settle(known, qc.between("b", 0, 9)) is stats.UNSETTLED
     assert stats.settle(known, qc.unique("a")) is stats.UNSETTLED
     assert stats.settle(known, qc.row_count(min=1)) == 10
+
+
+def test_alike_tables_settled_for_one_and_scanned_for_the_other(ws: lw.Workspace) -> None:
+    ws.write("inside", pa.table({"n": pa.array([1, 2, 3], pa.int64())}))
+    ws.write("outside", pa.table({"n": pa.array([1, 20, 30, None], pa.int64())}))
+    for name in ("inside", "outside"):
+        ws.quality.add(name, [qc.between("n", 0, 10), qc.not_null("n")])
+    inside, outside = ws.quality.run_many(["inside", "outside"])
+    assert [r.violating for r in inside.results] == [0, 0]
+    assert [r.violating for r in outside.results] == [2, 1]
+    assert [r.total for r in outside.results] == [4, 4]
+
+
+def test_same_results_as_with_statistics_ignored(
+    ws: lw.Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ws.write("t", first_file())
+    ws.write("t", first_file().slice(0, 2))
+    checks = [
+        qc.not_null("n"),
+        qc.not_null("price", max_rows=5),
+        qc.between("n", 1, 4),
+        qc.between("n", 2, None, name="n low"),
+        qc.between("price", 0, 49),
+        qc.between("day", date(2026, 1, 1), date(2026, 2, 15)),
+        qc.row_count(min=5, max=6),
+    ]
+    ws.quality.add("t", checks)
+    ws.write("u", first_file())
+    ws.quality.add("u", checks)
+    with_stats = ws.quality.run_many(["t", "u"])
+    monkeypatch.setattr(stats, "settles", lambda check: False)
+    without = ws.quality.run_many(["t", "u"])
+
+    def outcome(report: object) -> list[tuple]:
+        return [(r.check, r.status, r.violating, r.total, r.observed) for r in report.results]  # type: ignore[attr-defined]
+
+    assert [outcome(r) for r in with_stats] == [outcome(r) for r in without]
