@@ -207,7 +207,7 @@ class Quality:
         """One scan for tables whose checks compile to the same SQL (names, severities and
         thresholds may differ: each table is judged by its own checks). Checks that the
         files' statistics settle for every table are left out of it, and with none left
-        there is no scan. A table whose files hold no rows is left out, to be evaluated
+        there is no scan. A table the scan finds no rows of is left out, to be evaluated
         alone."""
         con = self.duck()
         try:
@@ -230,13 +230,14 @@ class Quality:
     def _summaries_of(
         self, con: duckdb.DuckDBPyConnection, members: list[str], targets: dict[str, _Target]
     ) -> dict[str, tuple[int, tuple[Any, ...]]]:
-        """``evaluate.summaries`` of a group, with the values statistics settle filled in."""
+        """``evaluate.summaries`` of a group, scanning only the checks that the files'
+        statistics leave unsettled for some table (none: no scan)."""
         first = targets[members[0]]
         checks = first.checks
-        if not any(stats.settles(c) for c in checks):
-            files = {n: targets[n].scan.files or [] for n in members}
-            return evaluate.summaries(con, files, first.scan.schema.names, checks)
-        settled = {n: [stats.settle(targets[n].scan.stats, c) for c in checks] for n in members}
+        if any(stats.settles(c) for c in checks):
+            settled = {n: [stats.settle(targets[n].scan.stats, c) for c in checks] for n in members}
+        else:  # no need to read the statistics
+            settled = {n: [stats.UNSETTLED] * len(checks) for n in members}
         scanned = [
             i for i in range(len(checks)) if any(settled[n][i] is stats.UNSETTLED for n in members)
         ]

@@ -18,6 +18,7 @@ Only files DuckDB reads by path qualify: the version has no deletion vectors.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -86,7 +87,7 @@ def of(dt: DeltaTable, schema: pa.Schema) -> Stats:
 
     def bounds(name: str) -> tuple[Any, Any] | object | None:
         counts = null_counts(name)
-        if rows is None or counts is None or not _ranged(types[name]):
+        if counts is None or not _ranged(types[name]):
             return None
         return _bounds(rows, counts, column(f"min.{name}"), column(f"max.{name}"))
 
@@ -153,6 +154,6 @@ def _inside(bounds: tuple[Any, Any] | object | None, params: dict[str, Any]) -> 
 def _exact(bound: Any) -> Any:
     """A bound as the literal DuckDB reads (``repr`` of a float is a DECIMAL literal)."""
     if isinstance(bound, float):
-        text = repr(bound)
-        return UNSETTLED if "e" in text or "n" in text else Decimal(text)
+        text = repr(bound)  # an exponent ("1e+300") makes DuckDB read a DOUBLE instead
+        return UNSETTLED if not math.isfinite(bound) or "e" in text else Decimal(text)
     return bound

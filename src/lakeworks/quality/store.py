@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import String, delete, insert, select, type_coerce
@@ -203,7 +204,9 @@ class QualityStore:
                     table.c.run_id.in_(run_ids)
                 )
                 ids = {(run_id, check): id_ for id_, run_id, check in s.execute(found).all()}
-        stored = [_stored(ids[(v["run_id"], v["check_name"])], v) for v in values]
+        stored = [
+            _result(SimpleNamespace(id=ids[(v["run_id"], v["check_name"])], **v)) for v in values
+        ]
         out, start = [], 0
         for *_, outcomes in runs:  # one list per run, in order
             out.append(stored[start : start + len(outcomes)])
@@ -328,27 +331,6 @@ def _result(row: Any) -> CheckResult:
         message=row.message,
         sample=row.sample,
         created_at=aware(row.created_at),
-    )
-
-
-def _stored(id_: int, v: dict[str, Any]) -> CheckResult:
-    """The result just inserted from ``v`` (the columns of ``save_runs``)."""
-    return CheckResult(
-        id_,
-        v["table_name"],
-        v["table_version"],
-        v["run_id"],
-        v["trigger"],
-        v["check_name"],
-        v["kind"],
-        v["severity"],
-        v["status"],
-        v["violating"],
-        v["total"],
-        v["observed"],
-        v["message"],
-        v["sample"],
-        v["created_at"],
     )
 
 
