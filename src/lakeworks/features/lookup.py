@@ -8,10 +8,10 @@ an error, not a column of nulls.
 
 from __future__ import annotations
 
-import itertools
 import json
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import pyarrow as pa
@@ -43,18 +43,11 @@ class OnlineResult:
         }
 
 
-# The values dict of each (view plan, stored JSON text) seen: decoded and renamed once,
-# never stale (the text is the value). One bound for all plans; emptied when full.
-_VALUES: dict[tuple[int, str], dict[str, Any]] = {}
-_VALUES_ENTRIES = 65_536
-_plan_ids = itertools.count()
-
-
 class ViewPlan:
     """What one view contributes to each response row, built once per feature list.
 
-    Holds the ready-made dicts of an unknown or expired key, and finds the values dict of
-    stored texts in ``_VALUES``, so that answering a row is copying dicts.
+    Holds the ready-made dicts of an unknown or expired key; with ``_values`` for stored
+    texts, answering a row is copying dicts.
     """
 
     def __init__(
@@ -71,25 +64,6 @@ class ViewPlan:
         names = [name for _, name in features]
         self.nulls: dict[str, Any] = dict.fromkeys(names)
         self.status = {s: dict.fromkeys(names, s) for s in (PRESENT, UNKNOWN, EXPIRED)}
-        self._id = next(_plan_ids)
-
-    def values_of(self, raws: list[str]) -> list[dict[str, Any]]:
-        """The output values in each stored JSON text; callers copy before handing them
-        out. The texts not seen yet are decoded together, in one call."""
-        plan_id, get = self._id, _VALUES.get
-        found = [get((plan_id, raw)) for raw in raws]
-        missing = [raw for raw, values in zip(raws, found, strict=True) if values is None]
-        if not missing:
-            return found
-        decoded = json.loads("[" + ",".join(missing) + "]")
-        new = {
-            raw: {name: stored.get(feature) for feature, name in self.features}
-            for raw, stored in zip(missing, decoded, strict=True)
-        }
-        if len(_VALUES) + len(new) > _VALUES_ENTRIES:
-            _VALUES.clear()
-        _VALUES.update(((plan_id, raw), values) for raw, values in new.items())
-        return [new[r] if v is None else v for r, v in zip(raws, found, strict=True)]
 
 
 @dataclass(frozen=True)
@@ -152,10 +126,7 @@ def _read_view(
     """One values dict and one status dict per row: one store read, then dict copies."""
     records = store.read(workspace, vp.view, _keys(rows, vp))
     oldest = None if vp.ttl_us is None else now_us - vp.ttl_us
-    fresh = vp.values_of(
-        [r.values for r in records if r is not None and (oldest is None or r.event_us >= oldest)]
-    )
-    nulls, found = vp.nulls, iter(fresh)
+    nulls = vp.nulls
     present, unknown, expired = (vp.status[s] for s in (PRESENT, UNKNOWN, EXPIRED))
     values: list[dict[str, Any]] = []
     status: list[dict[str, str]] = []
@@ -167,9 +138,17 @@ def _read_view(
             values.append(nulls.copy())
             status.append(expired.copy())
         else:
-            values.append(next(found).copy())
+            values.append(_values(vp, record.values).copy())
             status.append(present.copy())
     return values, status
+
+
+@lru_cache(maxsize=65_536)
+def _values(vp: ViewPlan, raw: str) -> dict[str, Any]:
+    """The output values in one stored JSON text, decoded once per (plan, text): never
+    stale, the text is the value. Callers copy before handing them out."""
+    stored = json.loads(raw)
+    return {name: stored.get(feature) for feature, name in vp.features}
 
 
 def _keys(rows: list[dict[str, Any]], vp: ViewPlan) -> list[str]:
