@@ -430,3 +430,21 @@ def test_event_mode_breaks_ties_only_where_a_version_has_them(ws: lw.Workspace) 
         tied = ws.features.training_set(rows, ["rider_trips:trips"], point_in_time="event")
         assert values(tied, "trips") == [trips]  # the one learned last
         assert "__lw_tk" in tied.sql
+
+
+def test_a_re_created_table_is_asked_about_ties_again(ws: lw.Workspace) -> None:
+    event = datetime.now(UTC) - timedelta(hours=1)
+    row = {"rider_id": 1, "ts": event, "trips": 10, "rating": 1.0}
+    write(ws, "rider_events", [row, {**row, "trips": 11}])  # version 0 has a tie
+    view = FeatureView(
+        "rider_trips", entity="rider", timestamp="ts", features=["trips"], source="rider_events"
+    )
+    ws.features.apply([rider, view])
+    rows = [{"rider_id": 1, "at": event + timedelta(days=1)}]
+    tied = ws.features.training_set(rows, ["rider_trips:trips"], point_in_time="event")
+    assert "__lw_tk" in tied.sql
+    ws.drop_table("rider_events")
+    write(ws, "rider_events", [row])  # version 0 again, of another table: no tie
+    plain = ws.features.training_set(rows, ["rider_trips:trips"], point_in_time="event")
+    assert "__lw_tk" not in plain.sql
+    assert values(plain, "trips") == [10]

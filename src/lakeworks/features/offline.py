@@ -124,7 +124,10 @@ def training_set(
     point_in_time: PointInTime = "known",
     timestamp: str | None = None,
     full_names: bool = False,
+    ties: dict[tuple[Any, ...], bool] | None = None,
 ) -> TrainingSet:
+    """``ties``: a cache of whether a table version has ties (see ``_may_tie``), kept by
+    the caller across calls."""
     if point_in_time not in ("known", "event"):
         raise InvalidInputError(f"point_in_time must be 'known' or 'event', not {point_in_time!r}")
     if isinstance(entities, str):
@@ -150,8 +153,8 @@ def training_set(
             wanted = [(f, n) for (v, f), n in zip(pairs, names, strict=True) if v.name == view.name]
             j = _Joined(view, alias, tuple(keys[view.name]), wanted, KNOWN_AT in schema.names)
             if point_in_time == "event" and j.known and not view.source_is_query:
-                version = sources.reads[view.source].version
-                j = replace(j, ties=_may_tie(platform, ctx, con, j, version))
+                identity = sources.identities[view.source]
+                j = replace(j, ties=_may_tie(con, j, identity, {} if ties is None else ties))
             joined.append(j)
         lock_connection(con, sources.folders, platform)
         con.register("__lw_entities", frame)
@@ -221,32 +224,28 @@ def _sql(joined: list[_Joined], ts_column: str, mode: PointInTime) -> str:
     )
 
 
-# Whether a table version has two rows with the same key and event time; versions never
-# change, so each (table, version, keys, timestamp) is asked once per process.
-_TIES: dict[tuple[Any, ...], bool] = {}
-
-
 def _may_tie(
-    platform: Platform, ctx: Context, con: duckdb.DuckDBPyConnection, j: _Joined, version: int
+    con: duckdb.DuckDBPyConnection, j: _Joined, identity: tuple[Any, ...], cache: dict
 ) -> bool:
-    """Whether event mode must break ties in ``j``'s source, a table at ``version``: two
-    rows with the same key and event time (the one learned last wins). Without any, the
-    ASOF join runs on event time alone, as a hand-written one does, with the same answer.
-    (A query source has no version: the caller treats it as tying.)"""
+    """Whether event mode must break ties in ``j``'s source, a table version (``identity``:
+    location, Delta table id, version): two rows with the same key and event time (the one
+    learned last wins). Without any, the ASOF join runs on event time alone, as a
+    hand-written one does, with the same answer. Versions never change, so ``cache`` keeps
+    the answer per (version, keys, timestamp). (A query source has no version: the caller
+    treats it as tying.)"""
     view = j.view
-    entry = platform.tables.entry(ctx, view.source)  # a re-created table is another one
-    key = (entry.location, entry.created_at, version, j.keys, view.timestamp)
-    if key not in _TIES:
-        if len(_TIES) >= 4096:
-            _TIES.clear()
+    key = (*identity, j.keys, view.timestamp)
+    if key not in cache:
+        if len(cache) >= 4096:
+            cache.clear()
         keys = ", ".join(quote(k) for k in j.keys)
         t = quote(view.timestamp)
         found = con.sql(
             f"SELECT count(*) FROM (SELECT 1 FROM {j.alias} WHERE {t} IS NOT NULL "
             f"GROUP BY {keys}, {t} HAVING count(*) > 1 LIMIT 1)"
         ).fetchall()
-        _TIES[key] = found[0][0] > 0
-    return _TIES[key]
+        cache[key] = found[0][0] > 0
+    return cache[key]
 
 
 def _in_entity_order(table: pa.Table) -> pa.Table:

@@ -32,6 +32,7 @@ class Features:
         self.registry = Registry(platform)
         self._online_views: set[tuple[str, str]] = set()  # views known to have online data
         self._plans: dict[tuple[Any, ...], lookup.Plan] = {}
+        self._ties: dict[tuple[Any, ...], bool] = {}  # see offline.training_set
         self._lock = threading.Lock()
 
     @cached_property
@@ -87,6 +88,7 @@ class Features:
             point_in_time=point_in_time,
             timestamp=timestamp,
             full_names=full_names,
+            ties=self._ties,
         )
         if save_as is None:
             return result

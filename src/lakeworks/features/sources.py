@@ -71,6 +71,8 @@ class SourceViews:
         self.con = con
         self.folders: list[str] = []
         self.reads: dict[str, TableRead] = {}
+        # per table: (location, Delta table id, version), the same only for the same data
+        self.identities: dict[str, tuple[str, str, int]] = {}
         self._tables: dict[str, tuple[str, pa.Schema]] = {}
 
     def add(self, view: FeatureView, name: str) -> pa.Schema:
@@ -96,6 +98,7 @@ class SourceViews:
             schema = _register(self.con, relation, dt, self.platform, table)
             self.folders.append(dt.table_uri.removeprefix("file://").rstrip("/") + "/")
             self.reads[table] = TableRead(table, dt.version())
+            self.identities[table] = (dt.table_uri, dt.metadata().id, dt.version())
             self._tables[table] = (relation, schema)
         return self._tables[table]
 
