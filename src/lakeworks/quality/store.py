@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import String, delete, insert, select, type_coerce
+from sqlalchemy import Connection, String, Table, delete, insert, select, type_coerce
 from sqlalchemy.exc import IntegrityError
 
 from lakeworks.errors import AlreadyExistsError, NotFoundError
@@ -170,43 +169,38 @@ class QualityStore:
         """Store the outcomes of several runs ((table, version, run id, trigger, outcomes))
         in one transaction; returns each run's results in order."""
         workspace_id, at = self._workspace_id(workspace), now()
-        values = [
-            {
-                "workspace_id": workspace_id,
-                "table_name": table,
-                "table_version": version,
-                "run_id": run_id,
-                "trigger": trigger,
-                "check_name": o.check.name,
-                "kind": o.check.kind,
-                "severity": o.check.severity,
-                "status": o.status,
-                "violating": o.violating,
-                "total": o.total,
-                "observed": o.observed,
-                "message": o.message,
-                "sample": o.sample,
-                "created_at": at,
-            }
+        rows = [
+            (
+                workspace_id,
+                table,
+                version,
+                run_id,
+                trigger,
+                o.check.name,
+                o.check.kind,
+                o.check.severity,
+                o.status,
+                o.violating,
+                o.total,
+                o.observed,
+                o.message,
+                o.sample,
+            )
             for table, version, run_id, trigger, outcomes in runs
             for o in outcomes
         ]
         ids: dict[tuple[str, str], int] = {}
-        if values:
-            # Core executemany (no ORM objects, no RETURNING: on SQLite that would send
-            # one INSERT per row), then the new ids by run id (indexed); (run id, check)
-            # is unique
+        if rows:
             table = QualityResultRow.__table__
-            run_ids = list({v["run_id"] for v in values})
             with self.catalog.session() as s:
-                s.execute(insert(table), values)
+                _insert_many(s.connection(), table, _RESULT_COLUMNS, rows, at)
+                # then the new ids by run id (indexed); (run id, check) is unique
                 found = select(table.c.id, table.c.run_id, table.c.check_name).where(
-                    table.c.run_id.in_(run_ids)
+                    table.c.run_id.in_([run[2] for run in runs])
                 )
                 ids = {(run_id, check): id_ for id_, run_id, check in s.execute(found).all()}
-        stored = [
-            _result(SimpleNamespace(id=ids[(v["run_id"], v["check_name"])], **v)) for v in values
-        ]
+        stamp = aware(at)
+        stored = [CheckResult(ids[(r[3], r[5])], *r[1:], stamp) for r in rows]
         out, start = [], 0
         for *_, outcomes in runs:  # one list per run, in order
             out.append(stored[start : start + len(outcomes)])
@@ -291,6 +285,55 @@ class QualityStore:
             )
             row = s.scalar(query)
             return _profile(row) if row is not None else None
+
+
+# the columns of a stored result in CheckResult's order (its id and created_at aside)
+_RESULT_COLUMNS = (
+    "workspace_id",
+    "table_name",
+    "table_version",
+    "run_id",
+    "trigger",
+    "check_name",
+    "kind",
+    "severity",
+    "status",
+    "violating",
+    "total",
+    "observed",
+    "message",
+    "sample",
+)
+
+
+def _insert_many(
+    conn: Connection, table: Table, columns: tuple[str, ...], rows: list[tuple], at: datetime
+) -> None:
+    """Insert ``rows`` (values of ``columns``, then ``created_at`` = ``at`` for all) with
+    one DB-API ``executemany``.
+
+    Core's executemany builds and processes a parameter dict per row, which is most of
+    the cost of storing 11,000 results (0.2 s of Python against 0.05 s in SQLite); here
+    only the JSON ``sample`` of a failing check is encoded per row, and ``at`` once.
+    """
+    dialect = conn.dialect
+    names = [*columns, "created_at"]
+    compiled = insert(table).compile(dialect=dialect, column_keys=names)
+    sample, json = columns.index("sample"), table.c.sample.type.dialect_impl(dialect)
+    encode = json.bind_processor(dialect) or (lambda v: v)
+    stamp = table.c.created_at.type.dialect_impl(dialect).bind_processor(dialect)
+    end = (stamp(at) if stamp else at,)
+    values = [
+        r + end if r[sample] is None else r[:sample] + (encode(r[sample]),) + r[sample + 1 :] + end
+        for r in rows
+    ]
+    if compiled.positional:
+        order = [names.index(p) for p in compiled.positiontup]
+        if order != list(range(len(names))):
+            values = [tuple(v[i] for i in order) for v in values]
+        conn.exec_driver_sql(str(compiled), values)
+    else:
+        conn.exec_driver_sql(str(compiled), [dict(zip(names, v, strict=True)) for v in values])
 
 
 def _profile_query(workspace_id: int, table: str, version: int):  # noqa: ANN202
