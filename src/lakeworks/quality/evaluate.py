@@ -11,7 +11,7 @@ import json
 import math
 import statistics
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -24,7 +24,7 @@ from lakeworks.quality.checks import Check
 SAMPLE_ROWS = 5
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Outcome:
     """How one check came out (before it is stored as a CheckResult)."""
 
@@ -218,7 +218,7 @@ def _with_sample(
     con: duckdb.DuckDBPyConnection, view: str, outcome: Outcome, limit: int
 ) -> Outcome:
     data = con.sql(sql.sample_query(outcome.check, view, limit)).to_arrow_table()
-    return Outcome(**{**outcome.__dict__, "sample": json_rows(data.to_pylist())})
+    return replace(outcome, sample=json_rows(data.to_pylist()))
 
 
 def json_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

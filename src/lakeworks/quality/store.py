@@ -29,7 +29,7 @@ class CheckInfo:
     created_by: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CheckResult:
     """One stored outcome of one check on one table version."""
 

@@ -76,7 +76,7 @@ class ResultOut(BaseModel):
 
     @classmethod
     def of(cls, result: CheckResult) -> ResultOut:
-        return cls(**result.__dict__)
+        return cls.model_validate(result, from_attributes=True)
 
 
 class ReportOut(BaseModel):
