@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, String, Table, delete, insert, select, type_coerce
+from sqlalchemy import Connection, String, delete, insert, select, type_coerce
 from sqlalchemy.exc import IntegrityError
 
 from lakeworks.errors import AlreadyExistsError, NotFoundError
@@ -193,7 +193,7 @@ class QualityStore:
         if rows:
             table = QualityResultRow.__table__
             with self.catalog.session() as s:
-                _insert_many(s.connection(), table, _RESULT_COLUMNS, rows, at)
+                _insert_results(s.connection(), rows, at)
                 # then the new ids by run id (indexed); (run id, check) is unique
                 found = select(table.c.id, table.c.run_id, table.c.check_name).where(
                     table.c.run_id.in_([run[2] for run in runs])
@@ -287,7 +287,8 @@ class QualityStore:
             return _profile(row) if row is not None else None
 
 
-# the columns of a stored result in CheckResult's order (its id and created_at aside)
+# what save_runs inserts per result, before created_at (the same for all): the workspace
+# id, then CheckResult's fields from ``table`` to ``sample``, in order
 _RESULT_COLUMNS = (
     "workspace_id",
     "table_name",
@@ -306,28 +307,26 @@ _RESULT_COLUMNS = (
 )
 
 
-def _insert_many(
-    conn: Connection, table: Table, columns: tuple[str, ...], rows: list[tuple], at: datetime
-) -> None:
-    """Insert ``rows`` (values of ``columns``, then ``created_at`` = ``at`` for all) with
-    one DB-API ``executemany``.
+def _insert_results(conn: Connection, rows: list[tuple], at: datetime) -> None:
+    """Insert result ``rows`` (values of ``_RESULT_COLUMNS``), all created ``at``, with one
+    DB-API ``executemany``.
 
     Core's executemany builds and processes a parameter dict per row, which is most of
     the cost of storing 11,000 results (0.2 s of Python against 0.05 s in SQLite); here
-    only the JSON ``sample`` of a failing check is encoded per row, and ``at`` once.
+    only the JSON ``sample`` of a failing check is encoded per row, and ``at`` once, each
+    by its column type's own bind processor.
     """
-    dialect = conn.dialect
-    names = [*columns, "created_at"]
+    table, dialect = QualityResultRow.__table__, conn.dialect
+    names = [*_RESULT_COLUMNS, "created_at"]
     compiled = insert(table).compile(dialect=dialect, column_keys=names)
-    sample, json = columns.index("sample"), table.c.sample.type.dialect_impl(dialect)
-    encode = json.bind_processor(dialect) or (lambda v: v)
+    encode = table.c.sample.type.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
     stamp = table.c.created_at.type.dialect_impl(dialect).bind_processor(dialect)
-    end = (stamp(at) if stamp else at,)
+    end, sample = (stamp(at) if stamp else at,), _RESULT_COLUMNS.index("sample")
     values = [
         r + end if r[sample] is None else r[:sample] + (encode(r[sample]),) + r[sample + 1 :] + end
         for r in rows
     ]
-    if compiled.positional:
+    if compiled.positional:  # in the order of the compiled statement's placeholders
         order = [names.index(p) for p in compiled.positiontup]
         if order != list(range(len(names))):
             values = [tuple(v[i] for i in order) for v in values]
