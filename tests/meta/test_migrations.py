@@ -35,6 +35,12 @@ def test_upgrade_creates_the_schema_at_head(metadata_url: str) -> None:
     engine.dispose()
 
 
+def test_heads_constant_is_alembics_heads() -> None:
+    # upgrade() decides "current" from HEADS without importing Alembic; a new migration
+    # that forgets to update it would leave databases unmigrated
+    assert _heads() == meta_engine.HEADS
+
+
 def test_upgrade_twice_keeps_data(metadata_url: str) -> None:
     engine = meta_engine.make_engine(metadata_url)
     meta_engine.upgrade(engine)

@@ -29,7 +29,7 @@ from lakeworks.context import Context
 from lakeworks.errors import InvalidInputError, LakeworksError, NotFoundError
 from lakeworks.lake import duck, scans
 from lakeworks.lake.sql import split_quoted
-from lakeworks.lake.versions import arrow_schema
+from lakeworks.lake.versions import add_actions, arrow_schema
 
 if TYPE_CHECKING:
     from lakeworks.features.definitions import Entity, FeatureView
@@ -206,7 +206,7 @@ def _register(
 
 def file_known_times(dt: DeltaTable, files: list[str]) -> pa.Array:
     """For each file (as ``dt.file_uris()`` names it), when its rows became known."""
-    actions = pa.table(dt.get_add_actions(flatten=True))
+    actions = add_actions(dt)
     modified = dict(
         zip(
             (unquote(p) for p in actions.column("path").to_pylist()),

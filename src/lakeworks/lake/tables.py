@@ -37,7 +37,7 @@ from lakeworks.lake.schemas import (
     delta_schema,
     to_reader,
 )
-from lakeworks.lake.versions import arrow_schema, open_delta
+from lakeworks.lake.versions import add_actions, arrow_schema, open_delta
 from lakeworks.meta.catalog import TableEntry
 
 if TYPE_CHECKING:
@@ -155,7 +155,7 @@ class Tables:
     def describe(self, ctx: Context, name: str) -> TableInfo:
         entry = self.entry(ctx, name)
         dt = open_delta(entry.location, self._options, table=name)
-        actions = pa.table(dt.get_add_actions(flatten=True))
+        actions = add_actions(dt)
         rows = (
             actions.column("num_records").to_pylist()
             if "num_records" in actions.column_names

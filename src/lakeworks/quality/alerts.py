@@ -6,7 +6,6 @@ import logging
 from collections import Counter
 from typing import Any
 
-import httpx
 from prometheus_client import CollectorRegistry
 from prometheus_client import Counter as PromCounter
 from prometheus_client.exposition import generate_latest
@@ -81,6 +80,8 @@ def send(report: QualityReport, urls: set[str], timeout: float = 5.0) -> None:
     """POST the report to each webhook URL; an unreachable hook is logged, never raised."""
     if not urls or not (report.failed or report.warned):
         return
+    import httpx  # here, not at the top: most processes never send an alert
+
     body = payload(report)
     for url in sorted(urls):
         try:

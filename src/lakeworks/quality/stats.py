@@ -27,6 +27,7 @@ from typing import Any
 import pyarrow as pa
 from deltalake import DeltaTable
 
+from lakeworks.lake.versions import add_actions
 from lakeworks.quality.checks import Check
 
 UNSETTLED = object()  # the check needs a scan
@@ -65,7 +66,7 @@ def _ranged(kind: pa.DataType) -> bool:
 
 def of(dt: DeltaTable, schema: pa.Schema) -> Stats:
     """The statistics of ``dt``'s files, for its top-level columns."""
-    actions = pa.table(dt.get_add_actions(flatten=True))
+    actions = add_actions(dt)
     found, types = set(actions.schema.names), {f.name: f.type for f in schema}
 
     def column(name: str) -> list[Any] | None:
