@@ -157,3 +157,66 @@ def test_same_results_as_with_statistics_ignored(
         return [(r.check, r.status, r.violating, r.total, r.observed) for r in report.results]  # type: ignore[attr-defined]
 
     assert [outcome(r) for r in with_stats] == [outcome(r) for r in without]
+
+
+# unique over an integer key: a bitmap over the range the statistics give ---------------
+def keyed(ids: list[int | None]) -> pa.Table:
+    return pa.table({"id": pa.array(ids, pa.int64()), "name": [f"n{i}" for i in ids]})
+
+
+def test_key_range_of_an_integer_key_over_several_tables() -> None:
+    one = stats.Stats(rows=4, nulls={"id": 1}, bounds={"id": (3, 9)})
+    other = stats.Stats(rows=3, nulls={"id": 0}, bounds={"id": (-2, 5)})
+    schema = pa.schema([("id", pa.int32()), ("when", pa.date32())])
+    assert stats.key_range([one, other], qc.unique("id"), schema) == (-2, 9)
+    empty = stats.Stats(rows=2, nulls={"id": 2}, bounds={"id": stats._EMPTY})
+    assert stats.key_range([one, empty], qc.unique("id"), schema) == (3, 9)
+    assert stats.key_range([empty], qc.unique("id"), schema) is None
+    unknown = stats.Stats(rows=2, nulls={"id": None}, bounds={"id": None})
+    assert stats.key_range([one, unknown], qc.unique("id"), schema) is None
+    assert stats.key_range([one], qc.not_null("id"), schema) is None
+    assert stats.key_range([one], qc.unique(["id", "when"]), schema) is None
+
+
+def test_key_range_refuses_a_wide_or_a_non_integer_key() -> None:
+    dates = stats.Stats(rows=4, nulls={"d": 0}, bounds={"d": (date(2026, 1, 1), date(2026, 2, 1))})
+    schema = pa.schema([("d", pa.date32()), ("id", pa.int64())])
+    assert stats.key_range([dates], qc.unique("d"), schema) is None
+    sparse = stats.Stats(rows=4, nulls={"id": 0}, bounds={"id": (0, 4 * 64)})  # 257 bits > 256
+    assert stats.key_range([sparse], qc.unique("id"), schema) is None
+    dense = stats.Stats(rows=4, nulls={"id": 0}, bounds={"id": (0, 4 * 64 - 1)})
+    assert stats.key_range([dense], qc.unique("id"), schema) == (0, 255)
+    huge = stats.Stats(rows=10**9, nulls={"id": 0}, bounds={"id": (0, stats.BITMAP_BITS)})
+    assert stats.key_range([huge], qc.unique("id"), schema) is None
+
+
+def test_unique_by_bitmap_counts_as_distinct_does(
+    ws: lw.Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ws.write("a", keyed([1, 2, 2, None, 5, 5, 5]))
+    ws.write("a", keyed([5, 7, None]))  # a second file: a repeat across files
+    ws.write("b", keyed([100, 101, 102]))  # another range: one bitmap spans both
+    ws.write("c", keyed([-4, -4]))
+    names = ["a", "b", "c"]
+    for name in names:
+        ws.quality.add(name, [qc.unique("id"), qc.unique("name", max_rows=100)])
+    ranges = []
+    real = stats.key_range
+    monkeypatch.setattr(
+        stats, "key_range", lambda *a: ranges.append(real(*a)) or ranges[-1], raising=True
+    )
+    bitmap = [[r.violating for r in report.results] for report in ws.quality.run_many(names)]
+    assert ranges == [(-4, 102), None]  # the integer key only
+    monkeypatch.setattr(stats, "key_range", lambda *a: None)
+    distinct = [[r.violating for r in report.results] for report in ws.quality.run_many(names)]
+    assert bitmap == distinct == [[4, 5], [0, 0], [1, 1]]  # "nNone" repeats too
+
+
+def test_a_key_outside_its_range_falls_back_to_a_distinct_count(
+    ws: lw.Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ws.write("t", keyed([1, 2, 2, 30]))
+    ws.quality.add("t", qc.unique("id"))
+    monkeypatch.setattr(stats, "key_range", lambda *a: (1, 2))  # statistics gone wrong
+    report = ws.quality.run("t")
+    assert report.results[0].violating == 1 and report.results[0].status == "failed"

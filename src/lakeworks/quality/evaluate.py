@@ -10,10 +10,9 @@ from __future__ import annotations
 import json
 import math
 import statistics
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import duckdb
 import pyarrow as pa
@@ -24,9 +23,9 @@ from lakeworks.quality.checks import Check
 SAMPLE_ROWS = 5
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """How one check came out (before it is stored as a CheckResult)."""
+class Outcome(NamedTuple):
+    """How one check came out (before it is stored as a CheckResult); a NamedTuple for
+    the reason CheckResult is one."""
 
     check: Check
     status: str  # passed | failed | warned
@@ -62,23 +61,48 @@ def summaries(
     files: dict[str, list[str]],
     columns: list[str],
     checks: list[Check],
+    key_ranges: Mapping[int, sql.KeyRange] | None = None,
 ) -> dict[str, tuple[int, tuple[Any, ...]]]:
     """The summary aggregates of many tables that share a schema and checks, in one scan
     of all their Parquet files: table -> (rows, one value per check). Among several
-    tables, one whose files hold no rows is absent."""
+    tables, one whose files hold no rows is absent.
+
+    ``key_ranges`` come from the files' statistics (see ``compile.summary``); should a
+    value lie outside its range after all, the scan runs again without them.
+    """
+    if key_ranges:
+        try:
+            return _summaries(con, files, columns, checks, key_ranges)
+        except duckdb.OutOfRangeException:
+            pass
+    return _summaries(con, files, columns, checks, None)
+
+
+def _summaries(
+    con: duckdb.DuckDBPyConnection,
+    files: dict[str, list[str]],
+    columns: list[str],
+    checks: list[Check],
+    key_ranges: Mapping[int, sql.KeyRange] | None,
+) -> dict[str, tuple[int, tuple[Any, ...]]]:
     if len(files) == 1:  # one table: a plain aggregate over its files
         ((name, paths),) = files.items()
-        row = con.execute(sql.table_summary_query(checks, paths, columns)).fetchall()[0]
+        query = sql.table_summary_query(checks, paths, columns, key_ranges)
+        row = con.execute(query).fetchall()[0]
         return {name: (row[0], row[1:])}
     paths = [f for fs in files.values() for f in fs]
     if len(paths) == len(files):  # one file per table: group by the file, no join
         names = list(files)
-        query = sql.grouped_summary_query(checks, paths, columns, one_file_each=True)
+        query = sql.grouped_summary_query(
+            checks, paths, columns, one_file_each=True, key_ranges=key_ranges
+        )
         return {names[row[0]]: (row[1], row[2:]) for row in con.execute(query).fetchall()}
     owner = [t for t, fs in files.items() for _ in fs]
     con.register(sql.GROUP_FILES, pa.table({"file_index": range(len(paths)), "t": owner}))
     try:
-        query = sql.grouped_summary_query(checks, paths, columns, one_file_each=False)
+        query = sql.grouped_summary_query(
+            checks, paths, columns, one_file_each=False, key_ranges=key_ranges
+        )
         rows = con.execute(query).fetchall()
     finally:
         con.unregister(sql.GROUP_FILES)
@@ -218,7 +242,7 @@ def _with_sample(
     con: duckdb.DuckDBPyConnection, view: str, outcome: Outcome, limit: int
 ) -> Outcome:
     data = con.sql(sql.sample_query(outcome.check, view, limit)).to_arrow_table()
-    return replace(outcome, sample=json_rows(data.to_pylist()))
+    return outcome._replace(sample=json_rows(data.to_pylist()))
 
 
 def json_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -15,7 +15,7 @@ rows that still fail go back to quarantine.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -121,7 +121,7 @@ class Gate:
             outcome = evaluate.judge(check, data.num_rows, count, lambda _: [], datetime.now(UTC))
             if outcome.status != "passed":
                 sample = evaluate.json_rows(data.filter(column).slice(0, 5).to_pylist())
-                outcome = replace(outcome, sample=sample)
+                outcome = outcome._replace(sample=sample)
             outcomes.append(outcome)
             if outcome.status == "failed":
                 failing.append((check, column))

@@ -244,8 +244,14 @@ class Quality:
         if not scanned and all(targets[n].scan.stats.rows is not None for n in members):
             return {n: (targets[n].scan.stats.rows, tuple(settled[n])) for n in members}
         files = {n: targets[n].scan.files or [] for n in members}
+        if any(checks[i].kind == "unique" for i in scanned):
+            tables = [targets[n].scan.stats for n in members]
+            keys = [stats.key_range(tables, checks[i], first.scan.schema) for i in scanned]
+            ranges = {at: key for at, key in enumerate(keys) if key is not None}
+        else:
+            ranges = {}
         found = evaluate.summaries(
-            con, files, first.scan.schema.names, [checks[i] for i in scanned]
+            con, files, first.scan.schema.names, [checks[i] for i in scanned], ranges
         )
         for name, (total, values) in found.items():
             merged = settled[name]

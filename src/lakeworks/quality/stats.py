@@ -158,3 +158,31 @@ def _exact(bound: Any) -> Any:
         text = repr(bound)  # an exponent ("1e+300") makes DuckDB read a DOUBLE instead
         return UNSETTLED if not math.isfinite(bound) or "e" in text else Decimal(text)
     return bound
+
+
+BITMAP_BITS = 1 << 27  # key bitmaps of one scan stay within 16 MB
+BITMAP_BITS_PER_ROW = 64  # ...and within 8 bytes a row, about what a hash table takes
+
+
+def key_range(tables: list[Stats], check: Check, schema: pa.Schema) -> tuple[int, int] | None:
+    """For a one-column ``unique`` on an integer column: the lowest and highest key over
+    the files of ``tables`` (all of one scan), when their statistics give them and one
+    bitmap per table of that width stays small (see ``compile.summary``); else None."""
+    if check.kind != "unique" or len(check.columns) != 1:
+        return None
+    column = check.columns[0]
+    at = schema.get_field_index(column)
+    if at < 0 or not pa.types.is_integer(schema.field(at).type):
+        return None
+    ranges = [stats.bounds[column] for stats in tables]
+    if any(r is None for r in ranges):
+        return None
+    held = [r for r in ranges if r is not _EMPTY]
+    if not held:
+        return None
+    low, high = min(r[0] for r in held), max(r[1] for r in held)  # type: ignore[index]
+    bits = (high - low + 1) * len(tables)
+    rows = sum(stats.rows or 0 for stats in tables)
+    if bits > min(BITMAP_BITS, BITMAP_BITS_PER_ROW * rows):
+        return None
+    return int(low), int(high)
