@@ -292,7 +292,7 @@ CHILDREN = {
 def run_child(mode: str, a: argparse.Namespace, out: Path, timeout: float) -> dict:
     python = PYTHONS[mode.removeprefix("small_")] if mode != "setup" else sys.executable
     if not Path(python).exists():
-        return {"status": f"not run: {python} missing"}
+        return {"status": f"not run: {python} missing", "wall_s": 0.0}
     cmd = [python, __file__, "--child", mode, "--out", str(out), "--home", str(a.home)]
     cmd += ["--parquet", str(a.parquet), "--rows", str(a.rows), "--repeat", str(a.repeat)]
     cmd += ["--tables", str(a.tables)]
