@@ -10,10 +10,14 @@ count, minimum and maximum. So:
   float's rounding: a decimal whose statistic equals a bound is scanned;
 - a row-count check's value is the sum of the row counts.
 
-Those checks are left out of the DuckDB scan. Floats are always scanned (NaN is not in
-the statistics but violates a range), as are strings (their statistics may be truncated)
-and timestamps (truncated to milliseconds), and any column a file has no statistics for.
-Only files DuckDB reads by path qualify: the version has no deletion vectors.
+Those checks are left out of the DuckDB scan. A ``unique`` check on one integer column is
+still scanned, but ``key_range`` gives the range its keys lie in, so that the scan can
+count distinct keys with a bitmap (see ``compile.summary``).
+
+Floats are always scanned (NaN is not in the statistics but violates a range), as are
+strings (their statistics may be truncated) and timestamps (truncated to milliseconds),
+and any column a file has no statistics for. Only files DuckDB reads by path qualify: the
+version has no deletion vectors.
 """
 
 from __future__ import annotations

@@ -369,7 +369,8 @@ def _parse(spec: str) -> Check:
 
 
 def _result(row: Any) -> CheckResult:
-    """A stored result from its row (or the same fields just inserted)."""
+    """A stored result from its row (``save_runs`` builds its results from the inserted
+    values instead)."""
     return CheckResult(
         id=row.id,
         table=row.table_name,
