@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 from lakeworks.errors import InvalidInputError
@@ -59,6 +60,17 @@ class Check:
     @property
     def row_level(self) -> bool:
         return ROW_LEVEL[self.kind]
+
+    @cached_property
+    def allowance(self) -> tuple[int | None, str]:
+        """For a row-level check: the most violating rows it allows (None when only
+        ``max_percent`` limits them) and that allowance in words, worked out once per
+        check rather than once per table judged."""
+        rows = self.max_rows if self.max_rows is not None or self.max_percent else 0
+        words = [] if rows is None else [f"{rows} rows"]
+        if self.max_percent is not None:
+            words.append(f"{self.max_percent}%")
+        return rows, " or ".join(words)
 
     def to_spec(self) -> dict[str, Any]:
         """The check as JSON (how the catalog stores it)."""
