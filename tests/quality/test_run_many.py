@@ -9,6 +9,7 @@ import pyarrow as pa
 import pytest
 
 import lakeworks as lw
+from lakeworks.config import Settings
 from lakeworks.errors import NotFoundError
 from lakeworks.quality import checks as qc
 from lakeworks.quality import evaluate
@@ -188,3 +189,34 @@ def test_tables_of_several_files_come_out_as_one_at_a_time(ws: lw.Workspace) -> 
         "warned",
         3.0,
     )
+
+
+def test_checks_changed_elsewhere_are_seen(ws: lw.Workspace, settings: Settings) -> None:
+    """Checks are kept between runs; another connection adding or removing any is seen
+    on the next run, including a re-used SQLite id (the newest check removed, another
+    added)."""
+    for name in ("a", "b"):
+        ws.write(name, [{"id": 1}, {"id": 2}])
+        ws.quality.add(name, [qc.unique("id")])
+    names = lambda report: [r.check for r in report.results]  # noqa: E731
+    assert [names(r) for r in ws.quality.run_many(["a", "b"])] == [["unique(id)"]] * 2
+    other = lw.connect(settings=settings, user="someone")
+    try:
+        other.quality.add("b", [qc.not_null("id")])
+        assert [names(r) for r in ws.quality.run_many(["a", "b"])] == [
+            ["unique(id)"],
+            ["unique(id)", "not_null(id)"],
+        ]
+        other.quality.remove("a", "unique(id)")
+        assert [names(r) for r in ws.quality.run_many(["a", "b"])] == [
+            [],
+            ["unique(id)", "not_null(id)"],
+        ]
+        newest = max(i.id for i in other.quality.list("b"))
+        other.quality.remove("b", "not_null(id)")
+        (added,) = other.quality.add("b", [qc.row_count(min=1)])
+        assert added.id == newest  # SQLite gave the removed check's id again
+        assert names(ws.quality.run("b")) == ["unique(id)", "row_count()"]
+        assert [r.table for r in ws.quality.run_many()] == ["b"]  # a has none left
+    finally:
+        other.platform.close()

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, String, delete, func, insert, select, type_coerce
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from lakeworks.errors import AlreadyExistsError, NotFoundError
 from lakeworks.meta.catalog import Catalog, aware, now
@@ -71,11 +72,22 @@ class Profile:
     created_at: datetime
 
 
+@dataclass
+class _Known:
+    """The checks of a workspace's tables read so far (a table without checks: empty),
+    while its checks look as ``fingerprint`` says; ``complete``: every table read."""
+
+    fingerprint: tuple[Any, ...]
+    by_table: dict[str, tuple[CheckInfo, ...]] = field(default_factory=dict)
+    complete: bool = False
+
+
 class QualityStore:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         self._workspace_ids: dict[str, int] = {}
         self._parsed: dict[tuple[int, Any], CheckInfo] = {}  # (id, created_at as stored)
+        self._checks: dict[int, _Known] = {}  # by workspace id
 
     def _workspace_id(self, workspace: str) -> int:
         """Workspace ids never change, so one lookup per process is enough."""
@@ -113,31 +125,63 @@ class QualityStore:
             ) from exc
 
     def checks(self, workspace: str, table: str) -> list[CheckInfo]:
-        return self.checks_of(workspace, [table]).get(table, [])
+        return list(self.checks_of(workspace, [table]).get(table, ()))
 
-    def checks_of(self, workspace: str, tables: list[str] | None) -> dict[str, list[CheckInfo]]:
+    def checks_of(
+        self, workspace: str, tables: list[str] | None
+    ) -> dict[str, tuple[CheckInfo, ...]]:
         """The checks of each table (of every table that has any when ``tables`` is None),
-        in one query; a table without checks is absent.
+        in the order added; a table without checks is absent.
 
-        A check row never changes after it is added, so each is parsed once per process
-        and found again by (id, created_at as stored): the created_at tells a re-used
-        SQLite row id apart. Only those three plain columns are read on later calls.
+        A check row never changes after it is added, so each table's checks are read once
+        and kept until the workspace's checks change: when the count, sum or largest of
+        their ids, or the newest created_at, differs (a removal changes the count or the
+        sum, an addition the largest id; a re-used SQLite id comes with a newer
+        created_at). That one aggregate row stands in for 11,000 rows of 1,000 tables'
+        checks on every ``run_many``. Each check is parsed once per process, found again
+        by (id, created_at as stored).
         """
+        workspace_id = self._workspace_id(workspace)
         table = QualityCheckRow.__table__
+        mine = table.c.workspace_id == workspace_id
         stamp = type_coerce(table.c.created_at, String)  # as stored: no datetime parsing
-        where = [table.c.workspace_id == self._workspace_id(workspace)]
-        if tables is not None:
-            where.append(table.c.table_name.in_(tables))
         with self.catalog.session() as s:
-            query = select(table.c.id, table.c.table_name, stamp).where(*where)
-            rows = s.execute(query.order_by(table.c.id)).all()  # in the order added
-            if any((id_, at) not in self._parsed for id_, _, at in rows):
-                for row in s.execute(select(table, stamp.label("stamp")).where(*where)):
-                    self._parsed.setdefault((row.id, row.stamp), _check(row))
+            changes = select(
+                func.count(), func.max(table.c.id), func.sum(table.c.id), func.max(stamp)
+            ).where(mine)
+            fingerprint = tuple(s.execute(changes).one())
+            known = self._checks.get(workspace_id)
+            if known is None or known.fingerprint != fingerprint:
+                known = self._checks[workspace_id] = _Known(fingerprint)
+            if tables is None and not known.complete:
+                known.by_table = self._read_checks(s, mine, None)
+                known.complete = True
+            elif tables is not None:
+                missing = [name for name in tables if name not in known.by_table]
+                if missing:
+                    found = self._read_checks(s, mine, missing)
+                    known.by_table.update({name: found.get(name, ()) for name in missing})
+        by_table = known.by_table
+        if tables is None:
+            return {name: infos for name, infos in by_table.items() if infos}
+        return {name: by_table[name] for name in tables if by_table[name]}
+
+    def _read_checks(
+        self, s: Session, mine: Any, tables: list[str] | None
+    ) -> dict[str, tuple[CheckInfo, ...]]:
+        """The checks of ``tables`` (None: all) from the catalog, in the order added."""
+        table = QualityCheckRow.__table__
+        stamp = type_coerce(table.c.created_at, String)
+        where = [mine] if tables is None else [mine, table.c.table_name.in_(tables)]
+        query = select(table.c.id, table.c.table_name, stamp).where(*where)
+        rows = s.execute(query.order_by(table.c.id)).all()
+        if any((id_, at) not in self._parsed for id_, _, at in rows):
+            for row in s.execute(select(table, stamp.label("stamp")).where(*where)):
+                self._parsed.setdefault((row.id, row.stamp), _check(row))
         found: dict[str, list[CheckInfo]] = {}
         for id_, name, at in rows:
             found.setdefault(name, []).append(self._parsed[(id_, at)])
-        return found
+        return {name: tuple(infos) for name, infos in found.items()}
 
     def remove_check(self, workspace: str, table: str, name: str) -> None:
         ws = self.catalog.workspace(workspace)
