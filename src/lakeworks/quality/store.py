@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, String, delete, func, insert, select, type_coerce
+from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -72,6 +74,9 @@ class Profile:
     created_at: datetime
 
 
+_FEW_TABLES = 32  # checks_of reads up to this many tables' checks alone, not kept
+
+
 @dataclass
 class _Known:
     """The checks of a workspace's tables read so far (a table without checks: empty),
@@ -133,17 +138,22 @@ class QualityStore:
         """The checks of each table (of every table that has any when ``tables`` is None),
         in the order added; a table without checks is absent.
 
-        A check row never changes after it is added, so each table's checks are read once
-        and kept until the workspace's checks change: when the count, sum or largest of
-        their ids, or the newest created_at, differs (a removal changes the count or the
-        sum, an addition the largest id; a re-used SQLite id comes with a newer
-        created_at). That one aggregate row stands in for 11,000 rows of 1,000 tables'
-        checks on every ``run_many``. Each check is parsed once per process, found again
-        by (id, created_at as stored).
+        A check row never changes after it is added, so when many tables are asked for,
+        each table's checks are read once and kept until the workspace's checks change:
+        when the count, sum or largest of their ids, or the newest created_at, differs (a
+        removal changes the count or the sum, an addition the largest id; a re-used SQLite
+        id comes with a newer created_at). That one aggregate row stands in for 11,000 rows
+        of 1,000 tables' checks on every ``run_many``. It reads every check row of the
+        workspace (~11 ms for 11,000), so a few tables are read alone instead. Each check
+        is parsed once per process, found again by (id, created_at as stored).
         """
         workspace_id = self._workspace_id(workspace)
         table = QualityCheckRow.__table__
         mine = table.c.workspace_id == workspace_id
+        if tables is not None and len(tables) <= _FEW_TABLES:  # cheaper than the aggregate
+            with self.catalog.session() as s:
+                found = self._read_checks(s, mine, tables)
+            return {name: found[name] for name in tables if name in found}
         stamp = type_coerce(table.c.created_at, String)  # as stored: no datetime parsing
         with self.catalog.session() as s:
             changes = select(
@@ -361,23 +371,32 @@ def _insert_results(conn: Connection, rows: list[tuple], at: datetime) -> None:
     only the JSON ``sample`` of a failing check is encoded per row, and ``at`` once, each
     by its column type's own bind processor.
     """
-    table, dialect = QualityResultRow.__table__, conn.dialect
+    statement, order, encode, stamp = _results_insert(conn.dialect)
     names = [*_RESULT_COLUMNS, "created_at"]
-    compiled = insert(table).compile(dialect=dialect, column_keys=names)
-    encode = table.c.sample.type.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
-    stamp = table.c.created_at.type.dialect_impl(dialect).bind_processor(dialect)
     end, sample = (stamp(at) if stamp else at,), _RESULT_COLUMNS.index("sample")
     values = [
         r + end if r[sample] is None else r[:sample] + (encode(r[sample]),) + r[sample + 1 :] + end
         for r in rows
     ]
-    if compiled.positional:  # in the order of the compiled statement's placeholders
-        order = [names.index(p) for p in compiled.positiontup]
-        if order != list(range(len(names))):
-            values = [tuple(v[i] for i in order) for v in values]
-        conn.exec_driver_sql(str(compiled), values)
-    else:
-        conn.exec_driver_sql(str(compiled), [dict(zip(names, v, strict=True)) for v in values])
+    if order is None:
+        conn.exec_driver_sql(statement, [dict(zip(names, v, strict=True)) for v in values])
+        return
+    if order != list(range(len(names))):  # in the order of the statement's placeholders
+        values = [tuple(v[i] for i in order) for v in values]
+    conn.exec_driver_sql(statement, values)
+
+
+@lru_cache(maxsize=8)
+def _results_insert(dialect: Dialect) -> tuple[str, list[int] | None, Callable, Callable | None]:
+    """The results insert compiled for ``dialect`` (once: compiling takes ~1.5 ms, much of
+    checking one small table): its SQL, the order of its positional placeholders (None:
+    named), and the bind processors of ``sample`` and ``created_at``."""
+    table, names = QualityResultRow.__table__, [*_RESULT_COLUMNS, "created_at"]
+    compiled = insert(table).compile(dialect=dialect, column_keys=names)
+    order = [names.index(p) for p in compiled.positiontup] if compiled.positional else None
+    encode = table.c.sample.type.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
+    stamp = table.c.created_at.type.dialect_impl(dialect).bind_processor(dialect)
+    return str(compiled), order, encode, stamp
 
 
 def _new_ids(conn: Connection, rows: list[tuple], run_ids: list[str]) -> list[int]:
