@@ -382,8 +382,10 @@ class Quality:
                 ctx.workspace, table, version, run_id, trigger, tuple(results), quarantined
             )
             self.metrics.observe(report, refused)
-            problems = {r.check for r in report.failed + report.warned}
-            alerts.send(report, {c.webhook for c in checks if c.webhook and c.name in problems})
+            problems = {r.check for r in results if r.status != "passed"}
+            if problems:
+                hooks = {c.webhook for c in checks if c.webhook and c.name in problems}
+                alerts.send(report, hooks)
             reports.append(report)
         return reports
 
