@@ -224,3 +224,21 @@ def test_checks_changed_elsewhere_are_seen(
         assert [r.table for r in ws.quality.run_many()] == ["b"]  # a has none left
     finally:
         other.platform.close()
+
+
+def test_checks_read_for_all_tables_answer_any_tables(
+    ws: lw.Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(quality_store, "_FEW_TABLES", 0)
+    ws.write("a", [{"id": 1}])
+    ws.write("b", [{"id": 1}])  # no checks
+    ws.quality.add("a", [qc.unique("id")])
+    store = ws.platform.quality.store
+    reads = counting(monkeypatch, store, "_read_checks")
+    assert [i.name for i in store.checks_of("default", ["b", "a"])["a"]] == ["unique(id)"]
+    assert set(store.checks_of("default", None)) == {"a"}
+    assert set(store.checks_of("default", ["a", "b"])) == {"a"}  # b known to have none
+    assert len(reads) == 2  # a and b alone, then every table; not again
+    ws.quality.add("b", [qc.not_null("id")])
+    assert set(store.checks_of("default", ["a", "b"])) == {"a", "b"}
+    assert len(reads) == 3

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -77,14 +77,14 @@ class Profile:
 _FEW_TABLES = 32  # checks_of reads up to this many tables' checks alone, not kept
 
 
-@dataclass
-class _Known:
+class _Known(NamedTuple):
     """The checks of a workspace's tables read so far (a table without checks: empty),
-    while its checks look as ``fingerprint`` says; ``complete``: every table read."""
+    while its checks look as ``fingerprint`` says; ``complete``: every table with checks
+    is in ``by_table``. Never changed in place: a newer one replaces it."""
 
     fingerprint: tuple[Any, ...]
-    by_table: dict[str, tuple[CheckInfo, ...]] = field(default_factory=dict)
-    complete: bool = False
+    by_table: dict[str, tuple[CheckInfo, ...]]
+    complete: bool
 
 
 class QualityStore:
@@ -162,19 +162,20 @@ class QualityStore:
             fingerprint = tuple(s.execute(changes).one())
             known = self._checks.get(workspace_id)
             if known is None or known.fingerprint != fingerprint:
-                known = self._checks[workspace_id] = _Known(fingerprint)
+                known = _Known(fingerprint, {}, complete=False)
             if tables is None and not known.complete:
-                known.by_table = self._read_checks(s, mine, None)
-                known.complete = True
-            elif tables is not None:
+                known = _Known(fingerprint, self._read_checks(s, mine, None), complete=True)
+            elif tables is not None and not known.complete:
                 missing = [name for name in tables if name not in known.by_table]
                 if missing:
                     found = self._read_checks(s, mine, missing)
-                    known.by_table.update({name: found.get(name, ()) for name in missing})
+                    read = {name: found.get(name, ()) for name in missing}
+                    known = _Known(fingerprint, {**known.by_table, **read}, complete=False)
+            self._checks[workspace_id] = known  # replaced whole: other threads read the old
         by_table = known.by_table
         if tables is None:
             return {name: infos for name, infos in by_table.items() if infos}
-        return {name: by_table[name] for name in tables if by_table[name]}
+        return {name: by_table[name] for name in tables if by_table.get(name)}
 
     def _read_checks(
         self, s: Session, mine: Any, tables: list[str] | None
