@@ -152,9 +152,7 @@ def _row_level(check: Check, violating: int, total: int) -> Outcome:
     )
     what = "rows repeat a key" if check.kind == "unique" else "rows violate"
     message = f"{violating} of {total} {what} ({percent:.2f}%; allowed {allowed})"
-    if not too_many:
-        return Outcome(check, "passed", violating, total, None, message)
-    status = "failed" if check.severity == "error" else "warned"
+    status = "passed" if not too_many else "failed" if check.severity == "error" else "warned"
     return Outcome(check, status, violating, total, None, message)
 
 

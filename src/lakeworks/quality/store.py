@@ -154,10 +154,9 @@ class QualityStore:
             with self.catalog.session() as s:
                 found = self._read_checks(s, mine, tables)
             return {name: found[name] for name in tables if name in found}
-        stamp = type_coerce(table.c.created_at, String)  # as stored: no datetime parsing
         with self.catalog.session() as s:
             changes = select(
-                func.count(), func.max(table.c.id), func.sum(table.c.id), func.max(stamp)
+                func.count(), func.max(table.c.id), func.sum(table.c.id), func.max(_stamp())
             ).where(mine)
             fingerprint = tuple(s.execute(changes).one())
             known = self._checks.get(workspace_id)
@@ -181,8 +180,7 @@ class QualityStore:
         self, s: Session, mine: Any, tables: list[str] | None
     ) -> dict[str, tuple[CheckInfo, ...]]:
         """The checks of ``tables`` (None: all) from the catalog, in the order added."""
-        table = QualityCheckRow.__table__
-        stamp = type_coerce(table.c.created_at, String)
+        table, stamp = QualityCheckRow.__table__, _stamp()
         where = [mine] if tables is None else [mine, table.c.table_name.in_(tables)]
         query = select(table.c.id, table.c.table_name, stamp).where(*where)
         rows = s.execute(query.order_by(table.c.id)).all()
@@ -361,6 +359,7 @@ _RESULT_COLUMNS = (
     "message",
     "sample",
 )
+_INSERTED = (*_RESULT_COLUMNS, "created_at")
 
 
 def _insert_results(conn: Connection, rows: list[tuple], at: datetime) -> None:
@@ -373,16 +372,15 @@ def _insert_results(conn: Connection, rows: list[tuple], at: datetime) -> None:
     by its column type's own bind processor.
     """
     statement, order, encode, stamp = _results_insert(conn.dialect)
-    names = [*_RESULT_COLUMNS, "created_at"]
     end, sample = (stamp(at) if stamp else at,), _RESULT_COLUMNS.index("sample")
     values = [
         r + end if r[sample] is None else r[:sample] + (encode(r[sample]),) + r[sample + 1 :] + end
         for r in rows
     ]
     if order is None:
-        conn.exec_driver_sql(statement, [dict(zip(names, v, strict=True)) for v in values])
+        conn.exec_driver_sql(statement, [dict(zip(_INSERTED, v, strict=True)) for v in values])
         return
-    if order != list(range(len(names))):  # in the order of the statement's placeholders
+    if order != list(range(len(_INSERTED))):  # in the order of the statement's placeholders
         values = [tuple(v[i] for i in order) for v in values]
     conn.exec_driver_sql(statement, values)
 
@@ -392,9 +390,9 @@ def _results_insert(dialect: Dialect) -> tuple[str, list[int] | None, Callable, 
     """The results insert compiled for ``dialect`` (once: compiling takes ~1.5 ms, much of
     checking one small table): its SQL, the order of its positional placeholders (None:
     named), and the bind processors of ``sample`` and ``created_at``."""
-    table, names = QualityResultRow.__table__, [*_RESULT_COLUMNS, "created_at"]
-    compiled = insert(table).compile(dialect=dialect, column_keys=names)
-    order = [names.index(p) for p in compiled.positiontup] if compiled.positional else None
+    table = QualityResultRow.__table__
+    compiled = insert(table).compile(dialect=dialect, column_keys=list(_INSERTED))
+    order = [_INSERTED.index(p) for p in compiled.positiontup] if compiled.positional else None
     encode = table.c.sample.type.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
     stamp = table.c.created_at.type.dialect_impl(dialect).bind_processor(dialect)
     return str(compiled), order, encode, stamp
@@ -421,6 +419,12 @@ def _new_ids(conn: Connection, rows: list[tuple], run_ids: list[str]) -> list[in
     found = select(table.c.id, *key).where(table.c.run_id.in_(run_ids))
     ids = {(run_id, check): id_ for id_, run_id, check in conn.execute(found).all()}
     return [ids[(r[3], r[5])] for r in rows]
+
+
+def _stamp() -> Any:
+    """A check's created_at as stored (no datetime parsing): with its id, what tells a
+    check apart from one that re-used its SQLite id."""
+    return type_coerce(QualityCheckRow.__table__.c.created_at, String)
 
 
 def _profile_query(workspace_id: int, table: str, version: int):  # noqa: ANN202
