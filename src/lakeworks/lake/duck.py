@@ -1,8 +1,10 @@
 """DuckDB connections configured from the settings, and the lock-down every query engine uses.
 
-One place for what every part that runs DuckDB over the lake needs: the spill folder,
-memory and thread limits, and — once the views a query may read are registered — file
-access limited to named folders with the configuration frozen.
+One place for what every part that runs DuckDB over the lake needs: the spill folder (one
+per workspace, so spilled data never crosses workspaces), memory and thread limits, no
+extension installed or loaded behind the caller's back, and file access limited to named
+folders with the configuration frozen. A connection that will run user SQL is locked down
+before the first user statement.
 """
 
 from __future__ import annotations
@@ -13,12 +15,21 @@ import duckdb
 
 from lakeworks.config import Settings
 
+# Extensions come with the wheel (parquet, json, icu, core_functions); a query that names
+# another one (delta_scan, sqlite_scan, ...) fails instead of downloading code.
+_NO_EXTENSIONS = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+
+
+def spill_folder(settings: Settings, workspace: str) -> Path:
+    """The folder a workspace's queries spill to; no other workspace's queries may read it."""
+    return settings.scratch_dir / "spill" / workspace
+
 
 def connect(settings: Settings, temp_directory: Path | None = None) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB that spills to ``temp_directory`` (default: the scratch folder)."""
     spill = temp_directory or settings.scratch_dir
     spill.mkdir(parents=True, exist_ok=True)
-    config: dict[str, str | int] = {"temp_directory": str(spill)}
+    config: dict[str, str | int | bool] = {"temp_directory": str(spill), **_NO_EXTENSIONS}
     if settings.duckdb_memory_limit:
         config["memory_limit"] = settings.duckdb_memory_limit
     if settings.duckdb_threads:
@@ -26,10 +37,28 @@ def connect(settings: Settings, temp_directory: Path | None = None) -> duckdb.Du
     return duckdb.connect(config=config)
 
 
+def sandbox(settings: Settings, workspace: str, folders: list[str]) -> duckdb.DuckDBPyConnection:
+    """A connection for one workspace's user SQL, locked down before it is handed out.
+
+    It spills to the workspace's own folder and reads files only under ``folders`` (each
+    ending in '/') and that spill folder.
+    """
+    spill = spill_folder(settings, workspace)
+    con = connect(settings, spill)
+    lock_down(con, [*folders, str(spill) + "/"])
+    return con
+
+
 def lock_down(con: duckdb.DuckDBPyConnection, folders: list[str]) -> None:
     """Allow file access only under ``folders`` (each ending in '/'); freeze the settings."""
     listed = ", ".join("'" + f.replace("'", "''") + "'" for f in dict.fromkeys(folders))
     con.execute(
         f"SET allowed_directories=[{listed}]; SET enable_external_access=false; "
+        "SET autoinstall_known_extensions=false; SET autoload_known_extensions=false; "
         "SET lock_configuration=true"
     )
+
+
+def locked(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether ``con``'s configuration is already frozen by :func:`lock_down`."""
+    return bool(con.execute("SELECT current_setting('lock_configuration')").fetchone()[0])

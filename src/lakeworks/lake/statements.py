@@ -1,0 +1,91 @@
+"""What a SQL statement does, decided by DuckDB's own parser, never by its first word.
+
+Only queries read: a SELECT (which DuckDB's parser also makes of ``FROM t``, ``VALUES``,
+``DESCRIBE``, ``SUMMARIZE``, ``PIVOT`` ...) and an EXPLAIN or EXPLAIN ANALYZE of one.
+``EXPLAIN ANALYZE`` executes the statement it explains, so EXPLAIN of anything else (a
+COPY, an INSERT, a SET, ...) is refused like the statement itself.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from lakeworks.errors import QueryError
+
+_TYPES = duckdb.StatementType
+_WRITE_HINT = (
+    "write tables with CREATE TABLE x AS SELECT ..., INSERT INTO x SELECT ..., "
+    "or ws.sql(...).save('x')"
+)
+
+
+def kind(sql: str) -> duckdb.StatementType:
+    """The type of the single statement in ``sql``; for EXPLAIN, of the explained one.
+
+    Raises:
+        QueryError: ``sql`` holds no statement or more than one.
+        duckdb.ParserException: ``sql`` does not parse.
+    """
+    statements = duckdb.extract_statements(sql)
+    if len(statements) != 1:
+        raise QueryError(
+            f"expected one statement, found {len(statements)}",
+            sql=sql,
+            hint="run statements one at a time",
+        )
+    statement = statements[0]
+    if statement.type != _TYPES.EXPLAIN:
+        return statement.type
+    return kind(explained(statement.query))
+
+
+def explained(sql: str) -> str:
+    """The statement an EXPLAIN statement explains: the text after EXPLAIN, its options
+    in parentheses and ANALYZE (as DuckDB's tokenizer splits them)."""
+    tokens = [(at, t) for at, t in duckdb.tokenize(sql) if t != duckdb.token_type.comment]
+    i = 1  # tokens[0] is EXPLAIN
+    while i < len(tokens):
+        at, token = tokens[i]
+        word = sql[at : tokens[i + 1][0] if i + 1 < len(tokens) else len(sql)].strip().lower()
+        if token == duckdb.token_type.keyword and word in ("analyze", "analyse"):
+            i += 1
+        elif token == duckdb.token_type.operator and word.startswith("("):
+            i = _after_parenthesis(sql, tokens, i)
+        else:
+            return sql[at:]
+    return ""
+
+
+def _after_parenthesis(sql: str, tokens: list, start: int) -> int:
+    depth = 0
+    for i in range(start, len(tokens)):
+        at = tokens[i][0]
+        if tokens[i][1] == duckdb.token_type.operator:
+            depth += sql[at] == "("
+            depth -= sql[at] == ")"
+            if depth == 0:
+                return i + 1
+    return len(tokens)
+
+
+def check_query(sql: str, shown: str | None = None) -> None:
+    """Refuse ``sql`` unless it is one query (or an EXPLAIN [ANALYZE] of one).
+
+    ``shown`` is the text the user wrote, named in the error (``sql`` may be rewritten).
+
+    Raises:
+        QueryError: any other statement, however it is wrapped.
+    """
+    try:
+        found = kind(sql)
+    except duckdb.Error as exc:
+        raise QueryError(f"the query failed: {str(exc).splitlines()[0]}", sql=shown or sql) from exc
+    if found != _TYPES.SELECT:
+        explain = duckdb.extract_statements(sql)[0].type == _TYPES.EXPLAIN
+        raise QueryError(
+            f"{found.name} statements cannot run here"
+            + (", not even under EXPLAIN" if explain else "")
+            + "; only queries that return rows",
+            sql=shown or sql,
+            hint=_WRITE_HINT,
+        )
