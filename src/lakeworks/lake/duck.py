@@ -10,10 +10,14 @@ before the first user statement.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from lakeworks.config import Settings
+
+if TYPE_CHECKING:
+    from lakeworks.lake.storage.base import Storage
 
 # Extensions come with the wheel (parquet, json, icu, core_functions); a query that names
 # another one (delta_scan, sqlite_scan, ...) fails instead of downloading code.
@@ -45,6 +49,20 @@ def sandbox(settings: Settings, workspace: str, folders: list[str]) -> duckdb.Du
     """
     spill = spill_folder(settings, workspace)
     con = connect(settings, spill)
+    lock_down(con, [*folders, str(spill) + "/"])
+    return con
+
+
+def lake_reader(settings: Settings, storage: Storage) -> duckdb.DuckDBPyConnection:
+    """A locked-down connection for a service that reads the tables of every workspace
+    (quality checks): files only under the lake's table root, its own spill folder, and
+    Parquet footers cached (a Delta table's files never change)."""
+    folders = []
+    if storage.capabilities.native_scan:  # tables are read by path: <root>/<workspace>/<table>
+        folders.append(str(Path(storage.table_uri("w", "t")).parents[1]) + "/")
+    spill = settings.scratch_dir / "services"
+    con = connect(settings, spill)
+    con.execute("SET parquet_metadata_cache = true")
     lock_down(con, [*folders, str(spill) + "/"])
     return con
 
