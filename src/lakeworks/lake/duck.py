@@ -41,6 +41,23 @@ def connect(settings: Settings, temp_directory: Path | None = None) -> duckdb.Du
     return duckdb.connect(config=config)
 
 
+def private(time_zone: str | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory connection for lakeworks' own SQL over registered Arrow data: no
+    file access at all, no extensions, settings frozen."""
+    con = duckdb.connect(config={**_NO_EXTENSIONS})
+    if time_zone:
+        con.execute("SET TimeZone = ?", [time_zone])
+    lock_down(con, [])
+    return con
+
+
+def table_folders(storage: Storage, workspace: str) -> list[str]:
+    """The folders DuckDB reads a workspace's tables from (none where it scans datasets)."""
+    if not storage.capabilities.native_scan:
+        return []
+    return [str(Path(storage.table_uri(workspace, "_")).parent) + "/"]
+
+
 def sandbox(settings: Settings, workspace: str, folders: list[str]) -> duckdb.DuckDBPyConnection:
     """A connection for one workspace's user SQL, locked down before it is handed out.
 
@@ -69,7 +86,7 @@ def lake_reader(settings: Settings, storage: Storage) -> duckdb.DuckDBPyConnecti
 
 def lock_down(con: duckdb.DuckDBPyConnection, folders: list[str]) -> None:
     """Allow file access only under ``folders`` (each ending in '/'); freeze the settings."""
-    listed = ", ".join("'" + f.replace("'", "''") + "'" for f in dict.fromkeys(folders))
+    listed = ", ".join(_literal(f) for f in dict.fromkeys(folders))
     con.execute(
         f"SET allowed_directories=[{listed}]; SET enable_external_access=false; "
         "SET autoinstall_known_extensions=false; SET autoload_known_extensions=false; "
@@ -77,6 +94,16 @@ def lock_down(con: duckdb.DuckDBPyConnection, folders: list[str]) -> None:
     )
 
 
+def set_spill(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
+    """Make ``con`` spill to ``folder`` (before it is locked and before it spills)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    con.execute(f"SET temp_directory = {_literal(str(folder))}")
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
 def locked(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether ``con``'s configuration is already frozen by :func:`lock_down`."""
-    return bool(con.execute("SELECT current_setting('lock_configuration')").fetchone()[0])
+    return bool(con.execute("SELECT current_setting('lock_configuration')").fetchall()[0][0])

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import json
 
-import duckdb
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
 from lakeworks.errors import InvalidInputError
+from lakeworks.lake import duck
 
 # nodes that read something other than the row: queries, tables, files, statements
 _READERS = (exp.Query, exp.Subquery, exp.Table, exp.From, exp.Join, exp.Command, exp.Block)
@@ -86,9 +86,9 @@ def confirm(expression: str, *, text: str, table: str, what: str) -> None:
     table, subquery or table function (sqlglot and DuckDB could parse text differently).
     """
     probe = f"SELECT ({expression}) FROM __lw_row"
-    con = duckdb.connect(config={"enable_external_access": False})
+    con = duck.private()
     try:
-        serialized = con.execute("SELECT json_serialize_sql(?)", [probe]).fetchone()[0]
+        serialized = con.execute("SELECT json_serialize_sql(?)", [probe]).fetchall()[0][0]
     finally:
         con.close()
     tree = json.loads(serialized)

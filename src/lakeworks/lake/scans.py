@@ -106,7 +106,7 @@ def read(
 def last_per_key(reader: pa.RecordBatchReader, keys: list[str]) -> pa.Table:
     """The data with one row per key (the last one), as a merge source needs."""
     data = reader.read_all()
-    con = duckdb.connect()
+    con = duck.private()
     try:
         con.register("src", data)
         key_list = ", ".join(quote(k) for k in keys)

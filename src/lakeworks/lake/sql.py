@@ -14,7 +14,6 @@ import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
@@ -172,10 +171,7 @@ class SqlEngine:
             return db
 
     def _open_database(self, workspace: str) -> duckdb.DuckDBPyConnection:
-        folders = []
-        storage = self.platform.storage
-        if storage.capabilities.native_scan:  # tables are read by path from the local disk
-            folders.append(str(Path(storage.table_uri(workspace, "_")).parent) + "/")
+        folders = duck.table_folders(self.platform.storage, workspace)
         return duck.sandbox(self.platform.settings, workspace, folders)
 
     def table_names(self, ctx: Context) -> list[str]:
