@@ -112,7 +112,7 @@ class SourceViews:
     def _query(self, view: FeatureView, name: str) -> pa.Schema:
         # tables become views under their own names, as in ws.sql; each keeps _lw_known_at
         try:
-            statements.check_query(view.source)
+            statements.check_query(self.con, view.source)
             names = {t.name for t in self.platform.catalog.tables(self.ctx.workspace)}
             for table in tables_read(view.source, names):
                 self._table(table)

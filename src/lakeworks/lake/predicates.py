@@ -11,6 +11,7 @@ that it, too, sees one expression that reads nothing but the row.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import sqlglot
 from sqlglot import exp
@@ -91,20 +92,7 @@ def confirm(expression: str, *, text: str, table: str, what: str) -> None:
         serialized = con.execute("SELECT json_serialize_sql(?)", [probe]).fetchall()[0][0]
     finally:
         con.close()
-    tree = json.loads(serialized)
-    statements = tree.get("statements") or []
-    node = statements[0]["node"] if len(statements) == 1 else {}
-    source = node.get("from_table") or {}
-    selects = _count(tree, "SELECT_NODE")
-    readers = _count(tree, "SUBQUERY") + _count(tree, "TABLE_FUNCTION") + _count(tree, "JOIN")
-    one_row = source.get("type") == "BASE_TABLE" and source.get("table_name") == "__lw_row"
-    if tree.get("error") or selects != 1 or readers or not one_row or node.get("modifiers"):
-        ok = False
-    else:
-        ok = len(node.get("select_list", [])) == 1 and not any(
-            node.get(k) for k in ("where_clause", "group_expressions", "having", "qualify")
-        )
-    if not ok:
+    if not _one_expression(json.loads(serialized)):
         raise InvalidInputError(
             f"{what} {text!r} on table {table!r} is not valid: DuckDB does not read it as "
             "one expression over the row",
@@ -114,10 +102,35 @@ def confirm(expression: str, *, text: str, table: str, what: str) -> None:
         )
 
 
-def _count(node: object, kind: str) -> int:
+def _one_expression(tree: dict) -> bool:
+    """Whether the serialized ``SELECT (e) FROM __lw_row`` is one query node selecting one
+    expression from that table alone, with nothing else (no subquery, join, table
+    function, filter, grouping or modifier)."""
+    statements = tree.get("statements") or []
+    if tree.get("error") or len(statements) != 1:
+        return False
+    node = statements[0]["node"]
+    source = node.get("from_table") or {}
+    readers = ("SUBQUERY", "TABLE_FUNCTION", "JOIN")
+    return (
+        _count(tree, lambda t: t.endswith("_NODE")) == 1
+        and node.get("type") == "SELECT_NODE"
+        and _count(tree, lambda t: t in readers) == 0
+        and source.get("type") == "BASE_TABLE"
+        and source.get("table_name") == "__lw_row"
+        and len(node.get("select_list", [])) == 1
+        and not any(
+            node.get(k) for k in ("modifiers", "where_clause", "group_expressions", "having")
+        )
+        and not node.get("qualify")
+    )
+
+
+def _count(node: object, test: Callable[[str], bool]) -> int:
+    """How many dicts under ``node`` have a ``type`` or ``class`` passing ``test``."""
     if isinstance(node, dict):
-        own = kind in (node.get("type"), node.get("class"))
-        return int(own) + sum(_count(v, kind) for v in node.values())
+        own = any(isinstance(node.get(k), str) and test(node[k]) for k in ("type", "class"))
+        return int(own) + sum(_count(v, test) for v in node.values())
     if isinstance(node, list):
-        return sum(_count(v, kind) for v in node)
+        return sum(_count(v, test) for v in node)
     return 0

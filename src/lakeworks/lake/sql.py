@@ -256,7 +256,7 @@ class SqlEngine:
 def _check_read_only(con: duckdb.DuckDBPyConnection, rewritten: str, sql: str) -> None:
     """Refuse anything but one query, judged by what it does (EXPLAIN ANALYZE runs it)."""
     try:
-        statements.check_query(rewritten, shown=sql)
+        statements.check_query(con, rewritten, shown=sql)
     except QueryError:
         con.close()
         raise

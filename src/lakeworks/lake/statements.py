@@ -1,18 +1,26 @@
 """What a SQL statement does, decided by DuckDB's own parser, never by its first word.
 
 Only queries read: a SELECT (which DuckDB's parser also makes of ``FROM t``, ``VALUES``,
-``DESCRIBE``, ``SUMMARIZE``, ``PIVOT`` ...) and an EXPLAIN or EXPLAIN ANALYZE of one.
+``DESCRIBE``, ``SUMMARIZE`` ...) and an EXPLAIN or EXPLAIN ANALYZE of one.
 ``EXPLAIN ANALYZE`` executes the statement it explains, so EXPLAIN of anything else (a
-COPY, an INSERT, a SET, ...) is refused like the statement itself.
+COPY, an INSERT, a SET, ...) is refused like the statement itself. A SELECT is then read
+whole, as DuckDB's parser serializes it: a data-modifying CTE (``WITH x AS (COPY ...)
+SELECT ...``, INSERT/UPDATE/DELETE ... RETURNING) or a function that runs SQL text
+(``json_execute_serialized_sql``, ``query``) makes it a write, and it is refused.
 """
 
 from __future__ import annotations
+
+import json
+from collections.abc import Iterator
 
 import duckdb
 
 from lakeworks.errors import QueryError
 
 _TYPES = duckdb.StatementType
+_QUERY_NODES = {"SELECT_NODE", "SET_OPERATION_NODE", "RECURSIVE_CTE_NODE", "CTE_NODE"}
+_RUNS_SQL = {"json_execute_serialized_sql", "query"}
 _WRITE_HINT = (
     "write tables with CREATE TABLE x AS SELECT ..., INSERT INTO x SELECT ..., "
     "or ws.sql(...).save('x')"
@@ -68,10 +76,11 @@ def _after_parenthesis(sql: str, tokens: list, start: int) -> int:
     return len(tokens)
 
 
-def check_query(sql: str, shown: str | None = None) -> None:
-    """Refuse ``sql`` unless it is one query (or an EXPLAIN [ANALYZE] of one).
+def check_query(con: duckdb.DuckDBPyConnection, sql: str, shown: str | None = None) -> None:
+    """Refuse ``sql`` unless it is one query (or an EXPLAIN [ANALYZE] of one) that only reads.
 
-    ``shown`` is the text the user wrote, named in the error (``sql`` may be rewritten).
+    ``shown`` is the text the user wrote, named in the error (``sql`` may be rewritten);
+    ``con`` serializes the parse tree (it runs nothing of ``sql``).
 
     Raises:
         QueryError: any other statement, however it is wrapped.
@@ -80,12 +89,44 @@ def check_query(sql: str, shown: str | None = None) -> None:
         found = kind(sql)
     except duckdb.Error as exc:
         raise QueryError(f"the query failed: {str(exc).splitlines()[0]}", sql=shown or sql) from exc
+    explain = duckdb.extract_statements(sql)[0].type == _TYPES.EXPLAIN
+    under = ", not even under EXPLAIN" if explain else ""
     if found != _TYPES.SELECT:
-        explain = duckdb.extract_statements(sql)[0].type == _TYPES.EXPLAIN
         raise QueryError(
-            f"{found.name} statements cannot run here"
-            + (", not even under EXPLAIN" if explain else "")
-            + "; only queries that return rows",
+            f"{found.name} statements cannot run here{under}; only queries that return rows",
             sql=shown or sql,
             hint=_WRITE_HINT,
         )
+    work = _hidden_work(con, explained(sql) if explain else sql)
+    if work:
+        raise QueryError(
+            f"the query holds {work}: it cannot run here{under}; only queries that return rows",
+            sql=shown or sql,
+            hint=_WRITE_HINT,
+        )
+
+
+def _hidden_work(con: duckdb.DuckDBPyConnection, query: str) -> str | None:
+    """What a SELECT does besides reading, from DuckDB's serialized parse tree, or None."""
+    tree = json.loads(con.execute("SELECT json_serialize_sql(?)", [query]).fetchall()[0][0])
+    if tree.get("error"):
+        return f"a statement that is not a plain query ({tree.get('error_message')})"
+    for node in _nodes(tree):
+        node_type = node.get("type")
+        query_node = isinstance(node_type, str) and node_type.endswith("_NODE")
+        if query_node and node_type not in _QUERY_NODES:
+            return "a " + node_type.removesuffix("_NODE").removesuffix("_QUERY") + " statement"
+        name = node.get("function_name")
+        if isinstance(name, str) and name.lower() in _RUNS_SQL:
+            return f"{name}(), which runs SQL text"
+    return None
+
+
+def _nodes(value: object) -> Iterator[dict]:
+    if isinstance(value, dict):
+        yield value
+        for child in value.values():
+            yield from _nodes(child)
+    elif isinstance(value, list):
+        for child in value:
+            yield from _nodes(child)
