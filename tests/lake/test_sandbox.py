@@ -348,3 +348,23 @@ def test_quoted_and_keyword_table_names_are_queried(ws: lw.Workspace) -> None:
     assert ws.sql("select count(*) from order@v0").fetchall() == [(1,)]
     shadowed = "with orders as (select 1 as id) select count(*) from orders"
     assert ws.sql(shadowed).fetchall() == [(1,)]
+
+
+def test_quality_and_feature_connections_are_locked_before_user_sql(ws: lw.Workspace) -> None:
+    from lakeworks.features.sources import SourceViews, connect
+
+    ws.write("orders", ROWS)
+    outside = "select * from read_csv('/etc/passwd')"
+    quality = ws.platform.quality.duck()
+    features = connect(ws.platform)
+    SourceViews(ws.platform, ws.ctx, features)
+    for con in (quality, features):
+        settings = con.execute(
+            "select current_setting('enable_external_access'), "
+            "current_setting('lock_configuration'), "
+            "current_setting('autoinstall_known_extensions')"
+        ).fetchall()
+        assert settings == [(False, True, False)]
+        with pytest.raises(duckdb.PermissionException):
+            con.execute(outside).fetchall()
+    features.close()
