@@ -114,7 +114,7 @@ class SourceViews:
         try:
             statements.check_query(self.con, view.source)
             names = {t.name for t in self.platform.catalog.tables(self.ctx.workspace)}
-            for table in tables_read(view.source, names):
+            for table in tables_read(self.con, view.source, names):
                 self._table(table)
         except QueryError as exc:
             raise InvalidInputError(

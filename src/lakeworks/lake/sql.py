@@ -207,7 +207,7 @@ class SqlEngine:
             pieces.append(text)
         rewritten = "".join(pieces)
         try:
-            for name in tables_read(rewritten, names):  # from the parsed query, not its words
+            for name in tables_read(con, rewritten, names):  # from the parsed query, not its words
                 self._view(con, ctx, name, name, names[name], None, reads, folders)
         except Exception:
             con.close()

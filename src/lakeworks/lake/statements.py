@@ -106,12 +106,33 @@ def check_query(con: duckdb.DuckDBPyConnection, sql: str, shown: str | None = No
         )
 
 
+def query_tree(con: duckdb.DuckDBPyConnection, sql: str) -> dict:
+    """DuckDB's parse tree (as ``json_serialize_sql`` writes it) of the query ``sql`` runs:
+    the statement itself, or the one an EXPLAIN explains. Nothing of ``sql`` runs.
+
+    The tree has ``"error": true`` when that statement is not a query DuckDB can serialize.
+
+    Raises:
+        QueryError: ``sql`` does not parse.
+    """
+    try:
+        found = duckdb.extract_statements(sql)
+    except duckdb.Error as exc:
+        raise QueryError(
+            f"the query failed: {str(exc).splitlines()[0]}", sql=sql, duckdb_error=str(exc)
+        ) from exc
+    if len(found) == 1 and found[0].type == _TYPES.EXPLAIN:
+        sql = explained(found[0].query)
+    serialized = con.execute("SELECT json_serialize_sql(?)", [sql]).fetchall()[0][0]
+    return json.loads(serialized)
+
+
 def _hidden_work(con: duckdb.DuckDBPyConnection, query: str) -> str | None:
     """What a SELECT does besides reading, from DuckDB's serialized parse tree, or None."""
-    tree = json.loads(con.execute("SELECT json_serialize_sql(?)", [query]).fetchall()[0][0])
+    tree = query_tree(con, query)
     if tree.get("error"):
         return f"a statement that is not a plain query ({tree.get('error_message')})"
-    for node in _nodes(tree):
+    for node in nodes(tree):
         node_type = node.get("type")
         query_node = isinstance(node_type, str) and node_type.endswith("_NODE")
         if query_node and node_type not in _QUERY_NODES:
@@ -122,11 +143,12 @@ def _hidden_work(con: duckdb.DuckDBPyConnection, query: str) -> str | None:
     return None
 
 
-def _nodes(value: object) -> Iterator[dict]:
+def nodes(value: object) -> Iterator[dict]:
+    """Every object in a serialized parse tree, depth first."""
     if isinstance(value, dict):
         yield value
         for child in value.values():
-            yield from _nodes(child)
+            yield from nodes(child)
     elif isinstance(value, list):
         for child in value:
-            yield from _nodes(child)
+            yield from nodes(child)
