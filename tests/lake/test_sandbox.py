@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 import lakeworks as lw
 from lakeworks.cli.app import app
 from lakeworks.config import Settings
-from lakeworks.errors import InvalidInputError, QueryError
+from lakeworks.errors import InvalidInputError, NotFoundError, QueryError
 from lakeworks.server.app import create_app
 
 T = duckdb.StatementType
@@ -368,3 +368,11 @@ def test_quality_and_feature_connections_are_locked_before_user_sql(ws: lw.Works
         with pytest.raises(duckdb.PermissionException):
             con.execute(outside).fetchall()
     features.close()
+
+
+def test_a_missing_function_is_not_reported_as_a_missing_table(ws: lw.Workspace) -> None:
+    with pytest.raises(QueryError, match="getenv") as err:
+        ws.sql("select getenv('HOME')").fetchall()
+    assert not isinstance(err.value, NotFoundError)
+    with pytest.raises(NotFoundError, match="'nope'"):
+        ws.sql("select * from nope").fetchall()

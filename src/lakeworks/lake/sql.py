@@ -264,9 +264,9 @@ def _check_read_only(con: duckdb.DuckDBPyConnection, rewritten: str, sql: str) -
 
 def _query_error(exc: duckdb.Error, sql: str, tables: list[str]) -> Exception:
     message = str(exc).split("\n")[0]
-    if isinstance(exc, duckdb.CatalogException) and "does not exist" in message:
-        match = re.search(r"with name (\S+) does not exist", message)
-        name = match.group(1) if match else "?"
+    match = re.search(r"Table with name (\S+) does not exist", message)
+    if isinstance(exc, duckdb.CatalogException) and match:  # not a missing function or type
+        name = match.group(1)
         return NotFoundError(
             f"the query names table {name!r}, which does not exist",
             hint=f"tables in this workspace: {sorted(tables)}",
