@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -22,6 +21,7 @@ from lakeworks.features.entities import check_keys, to_arrow
 from lakeworks.features.materialize import records
 from lakeworks.features.online.base import OnlineStore
 from lakeworks.features.sources import INGESTED_AT
+from lakeworks.lake import duck
 from lakeworks.lake.scans import quote
 
 if TYPE_CHECKING:
@@ -90,9 +90,8 @@ def _utc(data: pa.Table, column: str) -> pa.Table:
 
 
 def _latest(data: pa.Table, view, keys: list[str]) -> pa.Table:  # noqa: ANN001
-    con = duckdb.connect()
+    con = duck.private(time_zone="UTC")
     try:
-        con.execute("SET TimeZone = 'UTC'")
         con.register("__lw_push", data)
         key_list = ", ".join(quote(k) for k in keys)
         t = f"CAST({quote(view.timestamp)} AS TIMESTAMPTZ)"

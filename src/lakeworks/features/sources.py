@@ -15,7 +15,6 @@ The known-at time of a row (column ``_lw_known_at``) is:
 from __future__ import annotations
 
 import bisect
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -26,9 +25,9 @@ import pyarrow as pa
 from deltalake import DeltaTable
 
 from lakeworks.context import Context
-from lakeworks.errors import InvalidInputError, LakeworksError, NotFoundError
-from lakeworks.lake import duck, scans
-from lakeworks.lake.sql import split_quoted
+from lakeworks.errors import InvalidInputError, LakeworksError, NotFoundError, QueryError
+from lakeworks.lake import duck, scans, statements
+from lakeworks.lake.names import tables_read
 from lakeworks.lake.versions import add_actions, arrow_schema
 
 if TYPE_CHECKING:
@@ -38,7 +37,6 @@ if TYPE_CHECKING:
 KNOWN_AT = "_lw_known_at"
 INGESTED_AT = "_lw_ingested_at"
 _FILE = "_lw_file"
-_WORD = re.compile(r"\b[a-z_][a-z0-9_]*\b")
 _NO_DATA_CHANGE = {"OPTIMIZE", "VACUUM START", "VACUUM END", "SET TBLPROPERTIES"}
 
 
@@ -58,17 +56,26 @@ def connect(platform: Platform) -> duckdb.DuckDBPyConnection:
 
 
 def lock_down(con: duckdb.DuckDBPyConnection, folders: list[str], platform: Platform) -> None:
-    """After the sources are registered, SQL can read only their folders (as ``ws.sql``)."""
-    duck.lock_down(con, [*folders, str(platform.settings.scratch_dir) + "/"])
+    """SQL on ``con`` can read only ``folders`` and the scratch folder (as ``ws.sql``).
+
+    A connection :class:`SourceViews` already locked (to its workspace) stays as it is.
+    """
+    if not duck.locked(con):
+        duck.lock_down(con, [*folders, str(platform.settings.scratch_dir) + "/"])
 
 
 class SourceViews:
-    """Registers the sources of feature views in one connection, each table once."""
+    """Registers the sources of feature views in one connection, each table once.
+
+    The connection is locked down to the workspace (its table folder and its own spill
+    folder) before any source is registered, so a source query never runs unrestricted.
+    """
 
     def __init__(self, platform: Platform, ctx: Context, con: duckdb.DuckDBPyConnection) -> None:
         self.platform = platform
         self.ctx = ctx
         self.con = con
+        _confine(con, platform, ctx.workspace)
         self.folders: list[str] = []
         self.reads: dict[str, TableRead] = {}
         # per table: (location, Delta table id, version), the same only for the same data
@@ -104,11 +111,17 @@ class SourceViews:
 
     def _query(self, view: FeatureView, name: str) -> pa.Schema:
         # tables become views under their own names, as in ws.sql; each keeps _lw_known_at
-        names = {t.name for t in self.platform.catalog.tables(self.ctx.workspace)}
-        for is_code, text in split_quoted(view.source):
-            if is_code:
-                for word in sorted(set(_WORD.findall(text.lower())) & names):
-                    self._table(word)
+        try:
+            statements.check_query(self.con, view.source)
+            names = {t.name for t in self.platform.catalog.tables(self.ctx.workspace)}
+            for table in tables_read(self.con, view.source, names):
+                self._table(table)
+        except QueryError as exc:
+            raise InvalidInputError(
+                f"the source query of feature view {view.name!r} is refused: {exc.message}",
+                hint="a source is one SELECT over the workspace's tables",
+                view=view.name,
+            ) from exc
         try:
             self.con.execute(f"CREATE TEMP VIEW {scans.quote(name)} AS {view.source}")
             schema = self.con.sql(f"SELECT * FROM {scans.quote(name)} LIMIT 0").to_arrow_table()
@@ -120,6 +133,14 @@ class SourceViews:
                 view=view.name,
             ) from exc
         return schema.schema
+
+
+def _confine(con: duckdb.DuckDBPyConnection, platform: Platform, workspace: str) -> None:
+    if duck.locked(con):
+        return
+    spill = duck.spill_folder(platform.settings, workspace)
+    duck.set_spill(con, spill)
+    duck.lock_down(con, [*duck.table_folders(platform.storage, workspace), str(spill) + "/"])
 
 
 def check_source(platform: Platform, ctx: Context, view: FeatureView, entity: Entity) -> None:

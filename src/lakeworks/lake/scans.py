@@ -15,6 +15,7 @@ import pyarrow as pa
 from deltalake import DeltaTable
 
 from lakeworks.errors import InvalidInputError
+from lakeworks.lake import duck, predicates
 from lakeworks.lake.versions import arrow_schema
 
 if TYPE_CHECKING:
@@ -66,7 +67,11 @@ def read(
     where: str | None,
     limit: int | None,
 ) -> pa.Table:
-    """Read a version as Arrow with projection, predicate and limit pushed into the scan."""
+    """Read a version as Arrow with projection, predicate and limit pushed into the scan.
+
+    ``where`` is one SQL expression over the table's columns (see ``lake.predicates``); the
+    scan runs on a connection that may read only the table's own files.
+    """
     schema = arrow_schema(dt)
     unknown = [c for c in columns or [] if c not in schema.names]
     if unknown:
@@ -77,10 +82,16 @@ def read(
         )
     if columns is None and where is None and limit is None and native_files(dt, platform) is None:
         return dt.to_pyarrow_table()
-    con = duckdb.connect()
+    condition = (
+        predicates.parse(where, schema.names, table=table, what="the where filter")
+        if where is not None
+        else None
+    )
+    con = duck.connect(platform.settings)
     register(con, "t", dt, platform)
+    duck.lock_down(con, [dt.table_uri.removeprefix("file://").rstrip("/") + "/"])
     select = ", ".join(quote(c) for c in columns) if columns else "*"
-    sql = f"SELECT {select} FROM t" + (f" WHERE {where}" if where else "")
+    sql = f"SELECT {select} FROM t" + (f" WHERE {condition}" if condition else "")
     sql += f" LIMIT {int(limit)}" if limit is not None else ""
     try:
         return con.sql(sql).to_arrow_table()
@@ -95,7 +106,7 @@ def read(
 def last_per_key(reader: pa.RecordBatchReader, keys: list[str]) -> pa.Table:
     """The data with one row per key (the last one), as a merge source needs."""
     data = reader.read_all()
-    con = duckdb.connect()
+    con = duck.private()
     try:
         con.register("src", data)
         key_list = ", ".join(quote(k) for k in keys)

@@ -14,7 +14,6 @@ import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
@@ -23,7 +22,8 @@ import pyarrow as pa
 from lakeworks import hooks
 from lakeworks.context import Context
 from lakeworks.errors import InvalidInputError, NotFoundError, QueryError
-from lakeworks.lake import duck, scans
+from lakeworks.lake import duck, scans, statements
+from lakeworks.lake.names import tables_read
 from lakeworks.lake.versions import open_delta
 
 if TYPE_CHECKING:
@@ -36,7 +36,6 @@ if TYPE_CHECKING:
 _IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
 _TIME = r"\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?"
 _TRAVEL = re.compile(rf"\b({_IDENT})@(v\d+|{_TIME})(?![\w:.+-])")
-_WORD = re.compile(rf"\b{_IDENT}\b")
 _CTAS = re.compile(
     rf"^\s*create\s+(or\s+replace\s+)?table\s+(?:if\s+not\s+exists\s+)?({_IDENT})"
     rf"\s+as\s+(.*)$",
@@ -147,9 +146,10 @@ class SqlEngine:
     """Runs SQL for every workspace of a platform.
 
     Each workspace has one in-memory DuckDB database, opened on first use and locked down
-    (file access only under the workspace's table folder and the spill folder; settings
-    frozen). Each query runs on its own cursor of it, so the ~15 ms of opening a database
-    is paid once, while views stay private to the query.
+    before any user statement (file access only under the workspace's table folder and its
+    own spill folder; no extension installed or loaded; settings frozen). Each query runs
+    on its own cursor of it, so the ~15 ms of opening a database is paid once, while views
+    stay private to the query.
     """
 
     def __init__(self, platform: Platform) -> None:
@@ -171,14 +171,8 @@ class SqlEngine:
             return db
 
     def _open_database(self, workspace: str) -> duckdb.DuckDBPyConnection:
-        settings = self.platform.settings
-        db = duck.connect(settings)
-        folders = [str(settings.scratch_dir) + "/"]
-        storage = self.platform.storage
-        if storage.capabilities.native_scan:  # tables are read by path from the local disk
-            folders.append(str(Path(storage.table_uri(workspace, "_")).parent) + "/")
-        duck.lock_down(db, folders)
-        return db
+        folders = duck.table_folders(self.platform.storage, workspace)
+        return duck.sandbox(self.platform.settings, workspace, folders)
 
     def table_names(self, ctx: Context) -> list[str]:
         return [t.name for t in self.platform.catalog.tables(ctx.workspace)]
@@ -206,16 +200,19 @@ class SqlEngine:
         con = self._database(ctx.workspace).cursor()
         reads: list[TableRead] = []
         folders: list[str] = []
-        pieces, seen = [], set()
+        pieces = []
         for is_code, text in split_quoted(sql):
             if is_code:
-                plain = _TRAVEL.sub(" ", text)
-                for word in sorted({w.lower() for w in _WORD.findall(plain)} & names.keys() - seen):
-                    seen.add(word)
-                    self._view(con, ctx, word, word, names[word], None, reads, folders)
                 text = _TRAVEL.sub(lambda m: self._travel(con, ctx, m, names, reads, folders), text)
             pieces.append(text)
-        return con, reads, "".join(pieces)
+        rewritten = "".join(pieces)
+        try:
+            for name in tables_read(con, rewritten, names):  # from the parsed query, not its words
+                self._view(con, ctx, name, name, names[name], None, reads, folders)
+        except Exception:
+            con.close()
+            raise
+        return con, reads, rewritten
 
     def _travel(
         self,
@@ -256,31 +253,20 @@ class SqlEngine:
         self.platform.hooks.emit("table_read", ctx=ctx, table=table, version=dt.version())
 
 
-_READS = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
-
-
 def _check_read_only(con: duckdb.DuckDBPyConnection, rewritten: str, sql: str) -> None:
-    statements = con.extract_statements(rewritten)
-    if len(statements) != 1:
-        raise QueryError(
-            f"expected one statement, found {len(statements)}",
-            sql=sql,
-            hint="run statements one at a time",
-        )
-    if statements[0].type not in _READS:
-        raise QueryError(
-            f"{statements[0].type.name} statements cannot run here; only queries that return rows",
-            sql=sql,
-            hint="write tables with CREATE TABLE x AS SELECT ..., INSERT INTO x SELECT ..., "
-            "or ws.sql(...).save('x')",
-        )
+    """Refuse anything but one query, judged by what it does (EXPLAIN ANALYZE runs it)."""
+    try:
+        statements.check_query(con, rewritten, shown=sql)
+    except QueryError:
+        con.close()
+        raise
 
 
 def _query_error(exc: duckdb.Error, sql: str, tables: list[str]) -> Exception:
     message = str(exc).split("\n")[0]
-    if isinstance(exc, duckdb.CatalogException) and "does not exist" in message:
-        match = re.search(r"with name (\S+) does not exist", message)
-        name = match.group(1) if match else "?"
+    match = re.search(r"Table with name (\S+) does not exist", message)
+    if isinstance(exc, duckdb.CatalogException) and match:  # not a missing function or type
+        name = match.group(1)
         return NotFoundError(
             f"the query names table {name!r}, which does not exist",
             hint=f"tables in this workspace: {sorted(tables)}",

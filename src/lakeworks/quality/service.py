@@ -25,7 +25,7 @@ from deltalake import DeltaTable
 from lakeworks.context import Context
 from lakeworks.errors import InvalidInputError
 from lakeworks.hooks import Hook
-from lakeworks.lake import scans
+from lakeworks.lake import duck, scans
 from lakeworks.lake.versions import arrow_schema
 from lakeworks.quality import alerts, evaluate, gate, profiles, stats
 from lakeworks.quality import compile as sql
@@ -86,8 +86,7 @@ class Quality:
         Delta table's files never change), so checking a table again reads only its data.
         """
         if self._db is None:
-            self._db = duckdb.connect()
-            self._db.execute("SET parquet_metadata_cache = true")
+            self._db = duck.lake_reader(self.platform.settings, self.platform.storage)
         return self._db.cursor()
 
     # declaring ----------------------------------------------------------------------

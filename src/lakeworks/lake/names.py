@@ -1,0 +1,57 @@
+"""Which tables a query reads, from DuckDB's parse of it, never from the words in it.
+
+``select status, count(*) from ref group by 1`` reads ``ref`` only; ``select * from
+"orders"`` reads ``orders``; a table named with a keyword (``"order"``) is found when
+quoted; a CTE shadows a table of its name in the query that defines it (and in the CTEs
+after it); schema-qualified names (``other.orders``) and table functions are never
+workspace tables. The tree is the one DuckDB will run (``json_serialize_sql``), so no
+second parser can disagree with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import duckdb
+
+from lakeworks.lake.statements import query_tree
+
+
+def tables_read(con: duckdb.DuckDBPyConnection, sql: str, known: Iterable[str]) -> list[str]:
+    """The names in ``known`` (lower case) that ``sql`` reads as tables, sorted.
+
+    A statement that is not a query reads none (it is refused on its own).
+
+    Raises:
+        QueryError: ``sql`` does not parse (the message is DuckDB's).
+    """
+    tree = query_tree(con, sql)
+    found: set[str] = set()
+    if not tree.get("error"):
+        _collect(tree, frozenset(), found)
+    return sorted(found & set(known))
+
+
+def _collect(value: object, ctes: frozenset[str], found: set[str]) -> None:
+    if isinstance(value, list):
+        for item in value:
+            _collect(item, ctes, found)
+        return
+    if not isinstance(value, dict):
+        return
+    entries = (value.get("cte_map") or {}).get("map") or []
+    visible = ctes
+    for entry in entries:  # a CTE sees those before it, and itself when recursive
+        name = entry["key"].lower()
+        body = entry["value"].get("query_node") or {}
+        own = {name} if body.get("type") == "RECURSIVE_CTE_NODE" else set()
+        _collect(entry["value"], visible | own, found)
+        visible = visible | {name}
+    if value.get("type") in ("BASE_TABLE", "SHOW_REF"):
+        table = value.get("table_name") or ""
+        qualified = value.get("schema_name") or value.get("catalog_name")
+        if table and not qualified and table.lower() not in visible:
+            found.add(table.lower())
+    for key, child in value.items():
+        if key != "cte_map":
+            _collect(child, visible, found)
