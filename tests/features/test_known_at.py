@@ -1,0 +1,131 @@
+"""As-known-at on every storage: the Delta log says when each file became known."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from deltalake.transaction import AddAction
+
+import lakeworks as lw
+from lakeworks.config import Settings
+from lakeworks.features import FeatureView
+from lakeworks.lake.storage.s3 import S3Storage
+from tests.features.conftest import rider, write
+
+S3_LOGIN = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+US = timedelta(microseconds=1)
+VIEW = FeatureView(
+    "rider_trips", entity="rider", timestamp="ts", features=["trips"], source="rider_events"
+)
+
+
+@pytest.fixture(params=["local", "s3"])
+def lake(request: pytest.FixtureRequest, settings: Settings) -> Iterator[lw.Workspace]:
+    """A workspace on local disk, then on S3 (the moto server)."""
+    chosen = settings if request.param == "local" else request.getfixturevalue("s3_settings")
+    workspace = lw.connect(settings=chosen, user="tester")
+    yield workspace
+    workspace.platform.close()
+
+
+def trips(result) -> list:  # noqa: ANN001
+    return result.arrow().column("trips").to_pylist()
+
+
+def test_a_late_correction_does_not_leak_on_any_storage(lake: lw.Workspace) -> None:
+    event = datetime.now(UTC) - timedelta(hours=1)
+    learned = write(lake, "rider_events", [{"rider_id": 1, "ts": event, "trips": 10}])
+    lake.features.apply([rider, VIEW])
+    corrected = write(lake, "rider_events", [{"rider_id": 1, "ts": event, "trips": 99}])
+    rows = [
+        {"rider_id": 1, "at": learned - US},
+        {"rider_id": 1, "at": learned},
+        {"rider_id": 1, "at": corrected - US},
+        {"rider_id": 1, "at": corrected},
+    ]
+    assert trips(lake.features.training_set(rows, ["rider_trips:trips"])) == [None, 10, 10, 99]
+    event_only = lake.features.training_set(rows, ["rider_trips:trips"], point_in_time="event")
+    assert trips(event_only) == [99] * 4
+
+
+def test_compaction_keeps_what_was_known_on_any_storage(lake: lw.Workspace) -> None:
+    event = datetime.now(UTC) - timedelta(hours=1)
+    learned = write(lake, "rider_events", [{"rider_id": 1, "ts": event, "trips": 1}])
+    second = write(lake, "rider_events", [{"rider_id": 2, "ts": event, "trips": 2}])
+    lake.compact("rider_events")
+    lake.features.apply([rider, VIEW])
+    rows = [
+        {"rider_id": 1, "at": learned - US},
+        {"rider_id": 1, "at": second},
+        {"rider_id": 2, "at": second - US},
+        {"rider_id": 2, "at": second},
+    ]
+    assert trips(lake.features.training_set(rows, ["rider_trips:trips"])) == [None, 1, None, 2]
+
+
+def test_a_query_source_on_s3_keeps_known_at(lake: lw.Workspace) -> None:
+    event = datetime.now(UTC) - timedelta(hours=1)
+    learned = write(lake, "rider_events", [{"rider_id": 1, "ts": event, "trips": 4}])
+    view = FeatureView(
+        "rider_trips",
+        entity="rider",
+        timestamp="ts",
+        features=["trips"],
+        source="select rider_id, ts, trips * 2 as trips, _lw_known_at from rider_events",
+    )
+    lake.features.apply([rider, view])
+    rows = [{"rider_id": 1, "at": learned - US}, {"rider_id": 1, "at": learned}]
+    assert trips(lake.features.training_set(rows, ["rider_trips:trips"])) == [None, 8]
+
+
+def _stage_file(lake: lw.Workspace, table: str, rows: list[dict]) -> AddAction:
+    """Writer A's first half: a Parquet file written under the table, not committed yet."""
+    dt = lake.platform.tables.open(lake.ctx, table)
+    data = pa.Table.from_pylist(rows).cast(pa.schema(dt.schema().to_arrow()))
+    name = f"part-00000-{uuid.uuid4()}-c000.snappy.parquet"
+    storage = lake.platform.storage
+    path = storage.fs_path(dt.table_uri.removeprefix("file://")).rstrip("/") + "/" + name
+    buffer = pa.BufferOutputStream()
+    pq.write_table(data, buffer)
+    body = buffer.getvalue().to_pybytes()
+    if isinstance(storage, S3Storage):  # moto answers pyarrow's multipart upload badly
+        import boto3
+
+        client = boto3.client(
+            "s3", endpoint_url=storage.endpoint_url, region_name=storage.region, **S3_LOGIN
+        )
+        client.put_object(Bucket=storage.bucket, Key=path.split("/", 1)[1], Body=body)
+    else:
+        with open(path, "wb") as out:
+            out.write(body)
+    size = len(body)
+    written = int(datetime.now(UTC).timestamp() * 1000)
+    return AddAction(name, size, {}, written, True, f'{{"numRecords": {data.num_rows}}}')
+
+
+def _commit(lake: lw.Workspace, table: str, add: AddAction) -> datetime:
+    """Writer A's second half: commit the staged file (after writer B's commit)."""
+    dt = lake.platform.tables.open(lake.ctx, table)
+    dt.create_write_transaction([add], "append", dt.schema())
+    return lake.history(table, 1)[0].timestamp
+
+
+def test_a_file_is_known_from_the_commit_that_added_it_with_two_writers(
+    lake: lw.Workspace,
+) -> None:
+    event = datetime.now(UTC) - timedelta(hours=1)
+    write(lake, "rider_events", [{"rider_id": 1, "ts": event, "trips": 1}])
+    staged = _stage_file(lake, "rider_events", [{"rider_id": 2, "ts": event, "trips": 7}])
+    other = write(lake, "rider_events", [{"rider_id": 1, "ts": event, "trips": 2}])  # writer B
+    added = _commit(lake, "rider_events", staged)  # writer A commits after B
+    assert other < added
+    lake.features.apply([rider, VIEW])
+    rows = [{"rider_id": 2, "at": other}, {"rider_id": 2, "at": added - US}]
+    rows.append({"rider_id": 2, "at": added})
+    result = lake.features.training_set(rows, ["rider_trips:trips"])
+    assert trips(result) == [None, None, 7]  # not known at writer B's commit
