@@ -52,12 +52,64 @@ _ROW = "__lw_row"
 _TS = "__lw_ts"
 
 
+WARN_SHARE = 0.5  # warn when at least this share of a view's rows with an earlier event is unknown
+
+
+class AsKnownAtWarning(UserWarning):
+    """Many rows of a training set got no value only because it was not known yet."""
+
+
+@dataclass(frozen=True)
+class ViewCoverage:
+    """How many entity rows got a value from one feature view, and why the others did not.
+
+    ``with_value``: a value was found (it may itself be null). ``not_yet_known``: the key
+    had an event at or before the row's time, but lakeworks learned of it only later
+    (as-known-at mode). ``no_earlier_event``: the key had no event at or before the row's
+    time (or the row's key or time is null). ``ttl_expired``: the newest value was older
+    than the view's TTL.
+    """
+
+    view: str
+    rows: int
+    with_value: int
+    not_yet_known: int
+    no_earlier_event: int
+    ttl_expired: int
+
+    @property
+    def not_yet_known_share(self) -> float:
+        """Of the rows with an earlier event, the share that got nothing as not yet known."""
+        eventful = self.with_value + self.not_yet_known + self.ttl_expired
+        return self.not_yet_known / eventful if eventful else 0.0
+
+    def warning(self, declared: bool) -> str | None:
+        """The warning when many rows had no value only because of as-known-at."""
+        if not self.not_yet_known or self.not_yet_known_share < WARN_SHARE:
+            return None
+        fix = (
+            "its declared known_at / available_after says these values were learned after "
+            "the rows' times; check the declaration, or use point_in_time='event'"
+            if declared
+            else "if its history was loaded after the fact (a backfill), declare when values "
+            "became known: FeatureView(..., available_after='1h') or known_at='<column>'; "
+            "or use point_in_time='event'"
+        )
+        return (
+            f"feature view {self.view!r}: {self.not_yet_known} of {self.rows} rows "
+            f"({self.not_yet_known_share:.0%} of those with an earlier event) have no value "
+            f"because it was not yet known at the row's time: {fix}"
+        )
+
+
 @dataclass(frozen=True)
 class TrainingSet:
     """A training set: the entity rows with one column per feature.
 
     ``views`` maps each feature view used to its version, ``tables`` the source table
     versions read; ``saved`` is the table version written when ``save_as`` was given.
+    ``coverage`` says per view how many rows got a value and why the others did not;
+    ``warnings`` names views where as-known-at left many rows empty, with the fix.
     """
 
     table: pa.Table
@@ -67,6 +119,8 @@ class TrainingSet:
     tables: tuple[TableRead, ...]
     saved: WriteResult | None = None
     sql: str = field(default="", repr=False)
+    coverage: tuple[ViewCoverage, ...] = ()
+    warnings: tuple[str, ...] = ()
 
     def arrow(self) -> pa.Table:
         return self.table
@@ -88,6 +142,19 @@ class _Joined:
     features: list[tuple[str, str]]  # (feature, output name)
     known: bool  # the source has known-at times
     ties: bool = True  # two rows may share a key and event time (event mode breaks ties)
+    known_expr: str = KNOWN_AT  # the SQL of a source row's known-at time
+
+
+def _known_expr(view: FeatureView, has_known_at: bool) -> str:
+    """When a source row became known: the declared column, else the earlier of the
+    commit's time and event time + ``available_after``, else the commit's time."""
+    if view.known_at is not None:
+        return f"CAST({quote(view.known_at)} AS TIMESTAMPTZ)"
+    if view.available_after is None:
+        return KNOWN_AT
+    micros = int(view.available_after.total_seconds() * 1_000_000)
+    after = f"CAST({quote(view.timestamp)} AS TIMESTAMPTZ) + to_microseconds({micros})"
+    return f"least({KNOWN_AT}, {after})" if has_known_at else after
 
 
 def output_names(
@@ -151,7 +218,11 @@ def training_set(
             schema = sources.add(view, alias)
             check_schema(view, snapshot.entity(view.entity), schema)
             wanted = [(f, n) for (v, f), n in zip(pairs, names, strict=True) if v.name == view.name]
-            j = _Joined(view, alias, tuple(keys[view.name]), wanted, KNOWN_AT in schema.names)
+            has = KNOWN_AT in schema.names
+            expr = _known_expr(view, has)
+            j = _Joined(
+                view, alias, tuple(keys[view.name]), wanted, has or view.declares_known, True, expr
+            )
             if point_in_time == "event" and j.known and not view.source_is_query:
                 identity = sources.identities[view.source]
                 j = replace(j, ties=_may_tie(con, j, identity, {} if ties is None else ties))
@@ -160,7 +231,7 @@ def training_set(
         con.register("__lw_entities", frame)
         sql = _sql(joined, ts_column, point_in_time)
         try:
-            table = _in_entity_order(con.sql(sql).to_arrow_table())
+            table, coverage = _coverage(_in_entity_order(con.sql(sql).to_arrow_table()), views)
         except duckdb.Error as exc:
             raise InvalidInputError(
                 f"the training set query failed: {str(exc).splitlines()[0]}",
@@ -177,7 +248,22 @@ def training_set(
         views={v.name: snapshot.views[v.name].version for v in views},
         tables=tuple(sources.reads.values()),
         sql=sql,
+        coverage=coverage,
+        warnings=tuple(
+            w for c, v in zip(coverage, views, strict=True) if (w := c.warning(v.declares_known))
+        ),
     )
+
+
+def _coverage(table: pa.Table, views: list[FeatureView]) -> tuple[pa.Table, tuple]:
+    """The table without its ``__lw_why{i}`` columns, and the counts they hold per view."""
+    out = []
+    for i, view in enumerate(views):
+        column = f"__lw_why{i}"
+        counts = np.bincount(table.column(column).to_numpy(), minlength=4)
+        out.append(ViewCoverage(view.name, table.num_rows, *(int(c) for c in counts)))
+        table = table.drop_columns([column])
+    return table, tuple(out)
 
 
 def _sql(joined: list[_Joined], ts_column: str, mode: PointInTime) -> str:
@@ -208,20 +294,43 @@ def _sql(joined: list[_Joined], ts_column: str, mode: PointInTime) -> str:
             on += f" AND e.{_TS} >= {name}.__lw_t"
         joins.append(f"ASOF LEFT JOIN {name} ON {on}")
         ttl = j.view.ttl
+        fresh = None
+        if ttl is not None:
+            micros = int(ttl.total_seconds() * 1_000_000)
+            fresh = f"{name}.__lw_t >= e.{_TS} - to_microseconds({micros})"
         for feature, output in j.features:
             value = f"{name}.{quote(feature)}"
-            if ttl is not None:
-                micros = int(ttl.total_seconds() * 1_000_000)
-                value = (
-                    f"CASE WHEN {name}.__lw_t >= e.{_TS} - to_microseconds({micros}) "
-                    f"THEN {value} END"
-                )
+            if fresh is not None:
+                value = f"CASE WHEN {fresh} THEN {value} END"
             selects.append(f"{value} AS {quote(output)}")
+        selects.append(_why(i, j, mode, fresh, ctes, joins))
     hidden = f"{_TS}, __lw_tk" if ties else _TS
     return (
         f"WITH {', '.join(ctes)} SELECT e.* EXCLUDE ({hidden}), {', '.join(selects)} "
         f"FROM __lw_e e {' '.join(joins)}"
     )
+
+
+def _why(i: int, j: _Joined, mode: PointInTime, fresh: str | None, ctes: list, joins: list) -> str:
+    """Column ``__lw_why{i}``: why entity row got no value from view ``i`` (``_REASONS``).
+
+    Not yet known: the key has an event at or before the row's time (its first event time,
+    one GROUP BY of the source, says so), but none was known then."""
+    name = f"__lw_v{i}"
+    matched = f"{name}.{quote(j.keys[0])} IS NOT NULL"
+    value = f"(CASE WHEN NOT {fresh} THEN 3 ELSE 0 END)" if fresh is not None else "0"
+    later = ""
+    if mode == "known" and j.known:
+        keys = ", ".join(quote(k) for k in j.keys)
+        first = f"__lw_f{i}"
+        ctes.append(
+            f"{first} AS (SELECT {keys}, min(CAST({quote(j.view.timestamp)} AS TIMESTAMPTZ)) "
+            f"AS __lw_first FROM {j.alias} GROUP BY ALL)"
+        )
+        on = " AND ".join(f"e.{quote(k)} = {first}.{quote(k)}" for k in j.keys)
+        joins.append(f"LEFT JOIN {first} ON {on}")
+        later = f"WHEN {first}.__lw_first <= e.{_TS} THEN 1 "
+    return f"CAST(CASE WHEN {matched} THEN {value} {later}ELSE 2 END AS TINYINT) AS __lw_why{i}"
 
 
 def _may_tie(
@@ -263,10 +372,10 @@ def _timeline(j: _Joined, mode: PointInTime) -> str:
     if not j.known or (mode == "event" and not j.ties):
         return f"SELECT {keys}, {t} AS __lw_t, {features} FROM {j.alias}"
     if mode == "event":
-        pair = f"{{'t': {t}, 'k': {KNOWN_AT}}} AS __lw_tk"
+        pair = f"{{'t': {t}, 'k': {j.known_expr}}} AS __lw_tk"
         ttl = f"{t} AS __lw_t, " if j.view.ttl is not None else ""
         return f"SELECT {keys}, {ttl}{pair}, {features} FROM {j.alias}"
-    base = f"SELECT {keys}, {t} AS __lw_t, {KNOWN_AT} AS __lw_k, {features} FROM {j.alias}"
+    base = f"SELECT {keys}, {t} AS __lw_t, {j.known_expr} AS __lw_k, {features} FROM {j.alias}"
     # A value is the answer from greatest(t, k) on, unless a value with a later event time
     # is already visible then; of values visible at the same instant, the newest (the last
     # in this order; a row without an event time never wins) wins. Both tests share one

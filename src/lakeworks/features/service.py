@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import threading
+import warnings
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -76,7 +78,10 @@ class Features:
         timestamp: str | None = None,
         full_names: bool = False,
         save_as: str | None = None,
+        warn: bool = True,
     ) -> offline.TrainingSet:
+        """The training set; with ``warn``, each of its ``warnings`` is also issued as an
+        ``AsKnownAtWarning`` (doors that show them otherwise pass ``warn=False``)."""
         snapshot = self.registry.snapshot(ctx)
         pairs = resolve_refs(snapshot, self._refs(ctx, features))
         result = offline.training_set(
@@ -90,18 +95,12 @@ class Features:
             full_names=full_names,
             ties=self._ties,
         )
+        if warn:
+            for text in result.warnings:
+                warnings.warn(text, offline.AsKnownAtWarning, stacklevel=3)
         if save_as is None:
             return result
-        saved = _save(self.platform, ctx, save_as, result)
-        return offline.TrainingSet(
-            result.table,
-            result.features,
-            result.point_in_time,
-            result.views,
-            result.tables,
-            saved,
-            result.sql,
-        )
+        return replace(result, saved=_save(self.platform, ctx, save_as, result))
 
     # online -----------------------------------------------------------------------
     def materialize(

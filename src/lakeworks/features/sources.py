@@ -157,12 +157,33 @@ def check_schema(view: FeatureView, entity: Entity, schema: pa.Schema) -> None:
             view=view.name,
             column=view.timestamp,
         )
+    if view.known_at is not None:
+        _check_known_at(view, schema, where)
     missing = [c for c in (*entity.join_keys, *view.features) if c not in schema.names]
     if missing:
         raise InvalidInputError(
             f"{where} has no column(s) {missing}",
             hint=f"its columns are {[n for n in schema.names if n != KNOWN_AT]}",
             view=view.name,
+        )
+
+
+def _check_known_at(view: FeatureView, schema: pa.Schema, where: str) -> None:
+    if view.known_at not in schema.names:
+        raise InvalidInputError(
+            f"{where} has no known_at column {view.known_at!r}",
+            hint=f"its columns are {[n for n in schema.names if n != KNOWN_AT]}; or declare "
+            "available_after='1h' (a delay after the event time) instead",
+            view=view.name,
+            column=view.known_at,
+        )
+    found = schema.field(view.known_at).type
+    if not (pa.types.is_timestamp(found) or pa.types.is_date(found)):
+        raise InvalidInputError(
+            f"{where}: known_at column {view.known_at!r} is {found}, not a timestamp",
+            hint="cast it in a source query, e.g. CAST(col AS TIMESTAMP)",
+            view=view.name,
+            column=view.known_at,
         )
 
 
