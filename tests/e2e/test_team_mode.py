@@ -77,6 +77,9 @@ def test_the_quickstart_runs_whole_in_team_mode(team_env: dict[str, str], redis_
     out = done.stdout
     assert "penguins.csv: succeeded: read 344, written 344, quarantined 0" in out
     assert "online Biscoe: {'avg_mass_g': " in out
+    flat = " ".join(out.split())  # rich wraps long lines
+    assert "(the default): 0 of 4 rows have a value, 4 not yet known" in flat  # as known, on S3
+    assert "(published a month after the year): 4 of 4 rows have a value" in flat
     assert "pipeline run 1 succeeded" in out
 
     settings = Settings.load(
