@@ -10,8 +10,8 @@ import pytest
 import lakeworks as lw
 from lakeworks.errors import InvalidInputError
 from lakeworks.features import FeatureView
+from lakeworks.features.coverage import AsKnownAtWarning
 from lakeworks.features.definitions import from_spec
-from lakeworks.features.offline import AsKnownAtWarning
 from tests.features.conftest import rider, write
 
 US = timedelta(microseconds=1)

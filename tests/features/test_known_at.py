@@ -20,7 +20,7 @@ from tests.features.conftest import rider, write
 S3_LOGIN = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 US = timedelta(microseconds=1)
 # these tests probe the boundaries with a few rows, where many are deliberately unknown yet
-pytestmark = pytest.mark.filterwarnings("ignore::lakeworks.features.offline.AsKnownAtWarning")
+pytestmark = pytest.mark.filterwarnings("ignore::lakeworks.features.coverage.AsKnownAtWarning")
 VIEW = FeatureView(
     "rider_trips", entity="rider", timestamp="ts", features=["trips"], source="rider_events"
 )

@@ -85,7 +85,7 @@ def test_materialize_a_window_and_then_incrementally(live: lw.Workspace) -> None
         live.features.materialize("rider_now", NOW, NOW - timedelta(hours=1))
 
 
-@pytest.mark.filterwarnings("ignore::lakeworks.features.offline.AsKnownAtWarning")
+@pytest.mark.filterwarnings("ignore::lakeworks.features.coverage.AsKnownAtWarning")
 def test_push_serves_online_now_and_training_sets_later(live: lw.Workspace) -> None:
     before = datetime.now(UTC)
     pushed = live.features.push(

@@ -16,7 +16,7 @@ from tests.features.conftest import T0, rider, write
 
 US = timedelta(microseconds=1)
 # these tests probe the boundaries with a few rows, where many are deliberately unknown yet
-pytestmark = pytest.mark.filterwarnings("ignore::lakeworks.features.offline.AsKnownAtWarning")
+pytestmark = pytest.mark.filterwarnings("ignore::lakeworks.features.coverage.AsKnownAtWarning")
 
 
 def values(result, column: str) -> list:  # noqa: ANN001

@@ -33,7 +33,9 @@ import pyarrow as pa
 
 from lakeworks.context import Context
 from lakeworks.errors import InvalidInputError, LakeworksError
+from lakeworks.features import coverage as cov
 from lakeworks.features import entities as entity_frames
+from lakeworks.features.coverage import ViewCoverage
 from lakeworks.features.sources import KNOWN_AT, SourceViews, TableRead, check_schema, connect
 from lakeworks.features.sources import lock_down as lock_connection
 from lakeworks.lake.scans import quote
@@ -50,56 +52,6 @@ if TYPE_CHECKING:
 PointInTime = Literal["known", "event"]
 _ROW = "__lw_row"
 _TS = "__lw_ts"
-
-
-WARN_SHARE = 0.5  # warn when at least this share of a view's rows with an earlier event is unknown
-
-
-class AsKnownAtWarning(UserWarning):
-    """Many rows of a training set got no value only because it was not known yet."""
-
-
-@dataclass(frozen=True)
-class ViewCoverage:
-    """How many entity rows got a value from one feature view, and why the others did not.
-
-    ``with_value``: a value was found (it may itself be null). ``not_yet_known``: the key
-    had an event at or before the row's time, but lakeworks learned of it only later
-    (as-known-at mode). ``no_earlier_event``: the key had no event at or before the row's
-    time (or the row's key or time is null). ``ttl_expired``: the newest value was older
-    than the view's TTL.
-    """
-
-    view: str
-    rows: int
-    with_value: int
-    not_yet_known: int
-    no_earlier_event: int
-    ttl_expired: int
-
-    @property
-    def not_yet_known_share(self) -> float:
-        """Of the rows with an earlier event, the share that got nothing as not yet known."""
-        eventful = self.with_value + self.not_yet_known + self.ttl_expired
-        return self.not_yet_known / eventful if eventful else 0.0
-
-    def warning(self, declared: bool) -> str | None:
-        """The warning when many rows had no value only because of as-known-at."""
-        if not self.not_yet_known or self.not_yet_known_share < WARN_SHARE:
-            return None
-        fix = (
-            "its declared known_at / available_after says these values were learned after "
-            "the rows' times; check the declaration, or use point_in_time='event'"
-            if declared
-            else "if its history was loaded after the fact (a backfill), declare when values "
-            "became known: FeatureView(..., available_after='1h') or known_at='<column>'; "
-            "or use point_in_time='event'"
-        )
-        return (
-            f"feature view {self.view!r}: {self.not_yet_known} of {self.rows} rows "
-            f"({self.not_yet_known_share:.0%} of those with an earlier event) have no value "
-            f"because it was not yet known at the row's time: {fix}"
-        )
 
 
 @dataclass(frozen=True)
@@ -231,7 +183,8 @@ def training_set(
         con.register("__lw_entities", frame)
         sql = _sql(joined, ts_column, point_in_time)
         try:
-            table, coverage = _coverage(_in_entity_order(con.sql(sql).to_arrow_table()), views)
+            table = _in_entity_order(con.sql(sql).to_arrow_table())
+            table, counted = cov.count(con, table, _misses(joined, ts_column, point_in_time))
         except duckdb.Error as exc:
             raise InvalidInputError(
                 f"the training set query failed: {str(exc).splitlines()[0]}",
@@ -248,22 +201,11 @@ def training_set(
         views={v.name: snapshot.views[v.name].version for v in views},
         tables=tuple(sources.reads.values()),
         sql=sql,
-        coverage=coverage,
+        coverage=counted,
         warnings=tuple(
-            w for c, v in zip(coverage, views, strict=True) if (w := c.warning(v.declares_known))
+            w for c, v in zip(counted, views, strict=True) if (w := c.warning(v.declares_known))
         ),
     )
-
-
-def _coverage(table: pa.Table, views: list[FeatureView]) -> tuple[pa.Table, tuple]:
-    """The table without its ``__lw_why{i}`` columns, and the counts they hold per view."""
-    out = []
-    for i, view in enumerate(views):
-        column = f"__lw_why{i}"
-        counts = np.bincount(table.column(column).to_numpy(), minlength=4)
-        out.append(ViewCoverage(view.name, table.num_rows, *(int(c) for c in counts)))
-        table = table.drop_columns([column])
-    return table, tuple(out)
 
 
 def _sql(joined: list[_Joined], ts_column: str, mode: PointInTime) -> str:
@@ -303,7 +245,7 @@ def _sql(joined: list[_Joined], ts_column: str, mode: PointInTime) -> str:
             if fresh is not None:
                 value = f"CASE WHEN {fresh} THEN {value} END"
             selects.append(f"{value} AS {quote(output)}")
-        selects.append(_why(i, j, mode, fresh, ctes, joins))
+        selects.append(cov.reason_column(i, f"{name}.{quote(j.keys[0])}", fresh))
     hidden = f"{_TS}, __lw_tk" if ties else _TS
     return (
         f"WITH {', '.join(ctes)} SELECT e.* EXCLUDE ({hidden}), {', '.join(selects)} "
@@ -311,26 +253,14 @@ def _sql(joined: list[_Joined], ts_column: str, mode: PointInTime) -> str:
     )
 
 
-def _why(i: int, j: _Joined, mode: PointInTime, fresh: str | None, ctes: list, joins: list) -> str:
-    """Column ``__lw_why{i}``: why entity row got no value from view ``i`` (``_REASONS``).
-
-    Not yet known: the key has an event at or before the row's time (its first event time,
-    one GROUP BY of the source, says so), but none was known then."""
-    name = f"__lw_v{i}"
-    matched = f"{name}.{quote(j.keys[0])} IS NOT NULL"
-    value = f"(CASE WHEN NOT {fresh} THEN 3 ELSE 0 END)" if fresh is not None else "0"
-    later = ""
-    if mode == "known" and j.known:
-        keys = ", ".join(quote(k) for k in j.keys)
-        first = f"__lw_f{i}"
-        ctes.append(
-            f"{first} AS (SELECT {keys}, min(CAST({quote(j.view.timestamp)} AS TIMESTAMPTZ)) "
-            f"AS __lw_first FROM {j.alias} GROUP BY ALL)"
+def _misses(joined: list[_Joined], ts_column: str, mode: PointInTime) -> list[cov.Misses]:
+    """Per view, how to tell its unmatched rows apart (see ``cov.count``)."""
+    return [
+        cov.Misses(
+            j.view.name, j.alias, j.keys, j.view.timestamp, ts_column, mode == "known" and j.known
         )
-        on = " AND ".join(f"e.{quote(k)} = {first}.{quote(k)}" for k in j.keys)
-        joins.append(f"LEFT JOIN {first} ON {on}")
-        later = f"WHEN {first}.__lw_first <= e.{_TS} THEN 1 "
-    return f"CAST(CASE WHEN {matched} THEN {value} {later}ELSE 2 END AS TINYINT) AS __lw_why{i}"
+        for j in joined
+    ]
 
 
 def _may_tie(

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from lakeworks.context import Context
 from lakeworks.errors import InvalidInputError, NotFoundError
 from lakeworks.features import lookup, offline
+from lakeworks.features.coverage import AsKnownAtWarning
 from lakeworks.features.definitions import Definition, FeatureService, FeatureView
 from lakeworks.features.materialize import MaterializeResult, materialize
 from lakeworks.features.online import OnlineStore, store_from_settings
@@ -97,7 +98,7 @@ class Features:
         )
         if warn:
             for text in result.warnings:
-                warnings.warn(text, offline.AsKnownAtWarning, stacklevel=3)
+                warnings.warn(text, AsKnownAtWarning, stacklevel=3)
         if save_as is None:
             return result
         return replace(result, saved=_save(self.platform, ctx, save_as, result))

@@ -10,7 +10,7 @@ from rich.table import Table
 
 import lakeworks as lw
 from lakeworks.config import Settings
-from lakeworks.features.offline import AsKnownAtWarning
+from lakeworks.features.coverage import AsKnownAtWarning
 
 DATA = Path(__file__).parent / "data"
 console = Console()
