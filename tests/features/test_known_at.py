@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -131,3 +132,24 @@ def test_a_file_is_known_from_the_commit_that_added_it_with_two_writers(
     rows.append({"rider_id": 2, "at": added})
     result = lake.features.training_set(rows, ["rider_trips:trips"])
     assert trips(result) == [None, None, 7]  # not known at writer B's commit
+
+
+def test_a_file_whose_commit_left_the_log_gets_the_oldest_commit_still_there(
+    ws: lw.Workspace,
+) -> None:
+    from lakeworks.features.known import added_at
+
+    event = datetime.now(UTC) - timedelta(hours=1)
+    for n in (1, 2, 3):
+        write(ws, "rider_events", [{"rider_id": n, "ts": event, "trips": n}])
+    dt = ws.platform.tables.open(ws.ctx, "rider_events")
+    dt.create_checkpoint()
+    history = {h.version: h.timestamp for h in ws.history("rider_events")}
+    log = dt.table_uri.removeprefix("file://").rstrip("/") + "/_delta_log/"
+    os.remove(log + f"{0:020d}.json")  # as log cleanup does once a checkpoint covers it
+    known, fallback = added_at(ws.platform.tables.open(ws.ctx, "rider_events"), ws.platform.storage)
+    assert fallback == history[1]  # later than the truth (version 0), never earlier
+    assert sorted(known.values()) == [history[1], history[2]]
+    ws.features.apply([rider, VIEW])
+    rows = [{"rider_id": 1, "at": history[1] - US}, {"rider_id": 1, "at": history[1]}]
+    assert trips(ws.features.training_set(rows, ["rider_trips:trips"])) == [None, 1]
