@@ -153,3 +153,51 @@ def test_a_file_whose_commit_left_the_log_gets_the_oldest_commit_still_there(
     ws.features.apply([rider, VIEW])
     rows = [{"rider_id": 1, "at": history[1] - US}, {"rider_id": 1, "at": history[1]}]
     assert trips(ws.features.training_set(rows, ["rider_trips:trips"])) == [None, 1]
+
+
+def test_the_log_read_so_far_is_extended_by_new_commits_only(
+    ws: lw.Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lakeworks.features import known
+
+    reads: list[str] = []
+    real = known._read
+    monkeypatch.setattr(known, "_read", lambda fs, path: reads.append(path) or real(fs, path))
+    event = datetime.now(UTC) - timedelta(hours=1)
+    write(ws, "rider_events", [{"rider_id": 1, "ts": event, "trips": 1}])
+    ws.features.apply([rider, VIEW])
+    later = [{"rider_id": 1, "at": datetime.now(UTC) + timedelta(hours=1)}]
+    assert trips(ws.features.training_set(later, ["rider_trips:trips"])) == [1]
+    assert len(reads) == 1
+    second = write(ws, "rider_events", [{"rider_id": 2, "ts": event, "trips": 2}])
+    rows = [{"rider_id": 2, "at": second - US}, {"rider_id": 2, "at": second}]
+    assert trips(ws.features.training_set(rows, ["rider_trips:trips"])) == [None, 2]
+    assert [p.rsplit("/", 1)[1] for p in reads] == [f"{0:020d}.json", f"{1:020d}.json"]
+    ws.features.training_set(rows, ["rider_trips:trips"])
+    assert len(reads) == 2  # nothing new: nothing read
+
+
+def test_a_re_created_table_is_read_from_its_own_log(ws: lw.Workspace) -> None:
+    event = datetime.now(UTC) - timedelta(hours=1)
+    write(ws, "rider_events", [{"rider_id": 1, "ts": event, "trips": 1}])
+    write(ws, "rider_events", [{"rider_id": 1, "ts": event, "trips": 2}])
+    ws.features.apply([rider, VIEW])
+    rows = [{"rider_id": 1, "at": datetime.now(UTC)}]
+    assert trips(ws.features.training_set(rows, ["rider_trips:trips"])) == [2]
+    ws.drop_table("rider_events")
+    again = write(ws, "rider_events", [{"rider_id": 1, "ts": event, "trips": 3}])  # version 0
+    rows = [{"rider_id": 1, "at": again - US}, {"rider_id": 1, "at": again}]
+    assert trips(ws.features.training_set(rows, ["rider_trips:trips"])) == [None, 3]
+
+
+def test_the_log_cache_keeps_the_tables_used_last() -> None:
+    from lakeworks.features.known import _Log, _Logs
+
+    logs = _Logs(size=2)
+    for name in ("a", "b"):
+        logs.put((name, "id"), _Log(1, {}, None, None))
+    assert logs.get(("a", "id")) is not None  # a is now the most recent
+    logs.put(("c", "id"), _Log(1, {}, None, None))
+    assert logs.get(("b", "id")) is None and logs.get(("a", "id")) is not None
+    logs.put(("a", "id"), _Log(0, {}, None, None))  # an older state never replaces a newer
+    assert logs.get(("a", "id")).version == 1
