@@ -14,6 +14,11 @@ Modes (``point_in_time``):
 - ``"event"``: event time alone (ties between rows with the same key and event time: the
   one learned last wins). Values loaded late do appear in earlier rows.
 
+A view may declare when its values became known (``known_at`` column or
+``available_after`` delay, for history loaded after the fact); that replaces or caps the
+commit-derived known-at time (``_known_expr``). Every training set carries a coverage
+report per view (``coverage``): rows with a value, and why the others have none.
+
 Nulls and missing entities: every entity row is returned once, in the order given. A
 feature is null when the key has no value at or before the row's time, when the newest
 such value is older than the view's TTL, when the row's key or timestamp is null, or when
