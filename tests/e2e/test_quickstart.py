@@ -29,6 +29,11 @@ def test_quickstart_shows_the_platform_end_to_end(tmp_path: Path) -> None:
     assert "heavy" in out  # the quarantined raw record is shown
     assert "penguins@v0 has 344 rows; the latest version has 348" in out
     assert "online Biscoe: {'avg_mass_g': " in out  # the feature store step
+    flat = " ".join(out.split())  # rich wraps long lines
+    assert "(the default): 0 of 4 rows have a value, 4 not yet known" in flat
+    assert "warning: feature view 'island_stats': 4 of 4 rows" in flat  # with the fix:
+    assert "available_after='1h'" in flat
+    assert "(published a month after the year): 4 of 4 rows have a value" in flat
     assert "registered pipeline penguins_daily (@daily): ingest -> species_stats" in out
     assert "pipeline run 1 succeeded" in out
     ws = lw.connect("quickstart", settings=Settings.load(home=tmp_path / "lw"), create=False)

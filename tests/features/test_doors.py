@@ -136,3 +136,71 @@ def test_cli_apply_list_rollback_materialize(cli: Cli, tmp_path: Path) -> None: 
     assert bad.exit_code == 1 and "no version 7" in bad.output
     missing = cli("features", "apply", str(tmp_path / "nope.py"))
     assert missing.exit_code == 1 and "no file" in missing.output
+
+
+def _backfilled(platform, ctx) -> None:  # noqa: ANN001
+    """A view whose history was written today with event times in 2020."""
+    from lakeworks.features import Entity, FeatureView
+
+    past = datetime(2020, 1, 1, tzinfo=UTC)
+    events = [{"rider_id": i, "ts": past + timedelta(days=i), "trips": i} for i in range(4)]
+    platform.tables.write(ctx, "history", events)
+    entities = [{"rider_id": i, "at": past + timedelta(days=i + 1)} for i in range(5)]
+    platform.tables.write(ctx, "labels", entities)
+    view = FeatureView("hist", entity="rider", timestamp="ts", features=["trips"], source="history")
+    platform.features.apply(ctx, [Entity("rider", "rider_id"), view])
+
+
+def test_rest_training_set_reports_coverage_and_warns(client: TestClient) -> None:  # noqa: F811
+    from lakeworks.context import Context
+
+    platform = client.app.state.platform
+    ctx = Context("sales", "ann")
+    platform.catalog.create_workspace("sales", "ann", exist_ok=True)
+    _backfilled(platform, ctx)
+    base = "/api/v1/workspaces/sales/features/training-set"
+    got = client.post(base, json={"features": ["hist:trips"], "table": "labels", "limit": 2})
+    assert got.status_code == 200, got.json()
+    body = got.json()
+    assert body["num_rows"] == 5 and len(body["rows"]) == 2
+    assert body["coverage"] == [
+        {
+            "view": "hist",
+            "rows": 5,
+            "with_value": 0,
+            "not_yet_known": 4,
+            "no_earlier_event": 1,
+            "ttl_expired": 0,
+        }
+    ]
+    assert len(body["warnings"]) == 1 and "available_after='1h'" in body["warnings"][0]
+    rows = [{"rider_id": 1, "at": "2020-01-03T00:00:00Z"}]
+    by_event = client.post(
+        base, json={"features": ["hist:trips"], "entity_rows": rows, "point_in_time": "event"}
+    ).json()
+    assert by_event["rows"] == [{"rider_id": 1, "at": "2020-01-03T00:00:00+00:00", "trips": 1}]
+    assert by_event["warnings"] == []
+    both = client.post(base, json={"features": ["hist:trips"], "entity_rows": rows, "table": "x"})
+    assert both.status_code == 422 and "one of them" in both.json()["message"]
+
+
+def test_cli_training_set_reports_coverage_and_warns(cli: Cli) -> None:  # noqa: F811
+    from lakeworks.config import Settings
+    from lakeworks.context import Context
+    from lakeworks.platform import Platform
+
+    platform = Platform.open(Settings.load(home=cli.home))
+    platform.catalog.create_workspace("default", "ann", exist_ok=True)
+    _backfilled(platform, Context("default", "ann"))
+    platform.close()
+    done = cli("features", "training-set", "labels", "hist:trips", "--save-as", "train")
+    assert done.exit_code == 0, done.output
+    assert "training set: 5 rows, 1 feature(s), point in time: known, saved as train v0" in (
+        done.output
+    )
+    assert "│ hist │ 5    │ 0          │ 4             │ 1" in done.output
+    assert "warning: feature view 'hist': 4 of 5 rows" in done.output
+    by_event = cli("features", "training-set", "labels", "hist:trips", "--point-in-time", "event")
+    assert by_event.exit_code == 0 and "warning" not in by_event.output
+    bad = cli("features", "training-set", "labels", "hist:trips", "--point-in-time", "later")
+    assert bad.exit_code == 1 and "point_in_time must be 'known' or 'event'" in bad.output

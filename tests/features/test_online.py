@@ -85,6 +85,7 @@ def test_materialize_a_window_and_then_incrementally(live: lw.Workspace) -> None
         live.features.materialize("rider_now", NOW, NOW - timedelta(hours=1))
 
 
+@pytest.mark.filterwarnings("ignore::lakeworks.features.coverage.AsKnownAtWarning")
 def test_push_serves_online_now_and_training_sets_later(live: lw.Workspace) -> None:
     before = datetime.now(UTC)
     pushed = live.features.push(
@@ -103,6 +104,7 @@ def test_push_serves_online_now_and_training_sets_later(live: lw.Workspace) -> N
     ]
     training = live.features.training_set(rows, ["rider_now:trips"])
     assert training.arrow().column("trips").to_pylist() == [None, 2]  # known from the push on
+    assert training.coverage[0].not_yet_known == 1  # the row before the push
 
 
 def test_an_older_push_does_not_replace_a_newer_value(live: lw.Workspace) -> None:

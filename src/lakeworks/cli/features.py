@@ -1,4 +1,4 @@
-"""``lakeworks features apply|list|versions|rollback|materialize``."""
+"""``lakeworks features apply|list|versions|rollback|materialize|training-set``."""
 
 from __future__ import annotations
 
@@ -100,6 +100,47 @@ def materialize(
         f"materialized {result.view} v{result.view_version}: {result.rows} entities from "
         f"{since} to {result.end.isoformat()} in {result.seconds:.2f} s"
     )
+
+
+@app.command("training-set")
+def training_set(
+    ctx: typer.Context,
+    entities: Annotated[str, typer.Argument(help="the table of entity rows (keys and a time)")],
+    features: Annotated[
+        list[str], typer.Argument(help="'view:feature' names, or one feature service")
+    ],
+    point_in_time: Annotated[
+        str, typer.Option(help="known: as known at each row's time; event: event time only")
+    ] = "known",
+    timestamp: Annotated[str | None, typer.Option(help="the entity rows' time column")] = None,
+    save_as: Annotated[str | None, typer.Option(help="write it as this table")] = None,
+) -> None:
+    """Build a training set; prints per view how many rows got a value, and why not."""
+    refs: str | list[str] = (
+        features[0] if len(features) == 1 and ":" not in features[0] else features
+    )
+    with workspace(ctx) as ws:
+        result = ws.platform.features.training_set(
+            ws.ctx,
+            entities,
+            refs,
+            point_in_time=point_in_time,
+            timestamp=timestamp,
+            save_as=save_as,
+            warn=False,  # printed below
+        )
+    saved = f", saved as {result.saved.table} v{result.saved.version}" if result.saved else ""
+    typer.echo(
+        f"training set: {result.table.num_rows} rows, {len(result.features)} feature(s), "
+        f"point in time: {result.point_in_time}{saved}"
+    )
+    out = Table("view", "rows", "with value", "not yet known", "no earlier event", "ttl expired")
+    for c in result.coverage:
+        counts = (c.rows, c.with_value, c.not_yet_known, c.no_earlier_event, c.ttl_expired)
+        out.add_row(c.view, *(str(n) for n in counts))
+    console().print(out)
+    for text in result.warnings:
+        typer.echo(f"warning: {text}", err=False)
 
 
 def load_definitions(path: Path) -> list[Entity | FeatureView | FeatureService]:

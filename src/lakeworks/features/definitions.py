@@ -26,6 +26,30 @@ from lakeworks.context import check_name
 from lakeworks.errors import InvalidInputError
 
 _SQL_START = re.compile(r"^\s*(select|with|from)\b", re.IGNORECASE)
+_DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d|w)\s*$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def duration(view: str, value: timedelta | str | None) -> timedelta | None:
+    """``available_after`` as a timedelta: one, or ``"90s"``, ``"15m"``, ``"1h"``, ``"2d"``,
+    ``"1w"``; zero is allowed (known at the event time itself)."""
+    if value is None or isinstance(value, timedelta):
+        found = value
+    elif isinstance(value, str) and (match := _DURATION.match(value)):
+        found = timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+    else:
+        raise InvalidInputError(
+            f"feature view {view!r}: available_after {value!r} is not a duration",
+            hint="e.g. available_after='1h', '30m', '2d' or timedelta(hours=1)",
+            view=view,
+        )
+    if found is not None and found < timedelta(0):
+        raise InvalidInputError(
+            f"feature view {view!r}: available_after must not be negative, not {value!r}",
+            hint="values cannot be known before they happen",
+            view=view,
+        )
+    return found
 
 
 def _names(kind: str, owner: str, values: Any) -> tuple[str, ...]:
@@ -100,6 +124,11 @@ class FeatureView:
         features: the feature columns of the source.
         source: a table of the workspace, or a SELECT over its tables.
         ttl: how long a value stays valid after its event time (None: forever).
+        known_at: a column of the source holding when each row's value became known (for
+            history loaded after the fact); used instead of the commit time.
+        available_after: for history loaded after the fact: a value counts as known this
+            long after its event time (``"1h"``, ``"2d"`` or a timedelta), or when its
+            commit made it known, whichever came first. At most one of the two.
     """
 
     kind: ClassVar[str] = "view"
@@ -112,6 +141,8 @@ class FeatureView:
     description: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
     owner: str | None = None
+    known_at: str | None = None
+    available_after: timedelta | None = None
 
     def __init__(
         self,
@@ -122,6 +153,8 @@ class FeatureView:
         features: list[str] | tuple[str, ...],
         source: str,
         ttl: timedelta | None = None,
+        known_at: str | None = None,
+        available_after: timedelta | str | None = None,
         description: str | None = None,
         tags: dict[str, str] | None = None,
         owner: str | None = None,
@@ -139,7 +172,10 @@ class FeatureView:
             raise InvalidInputError(
                 f"feature view {name!r}: the timestamp column {timestamp!r} is not a feature"
             )
+        after = _availability(name, timestamp, names, known_at, available_after)
         for attr, value in (
+            ("known_at", known_at),
+            ("available_after", after),
             ("name", name),
             ("entity", entity_name),
             ("timestamp", timestamp),
@@ -154,6 +190,12 @@ class FeatureView:
 
     def __hash__(self) -> int:  # tags are a dict; identity is kind and name
         return hash((self.kind, self.name))
+
+    @property
+    def declares_known(self) -> bool:
+        """Whether the view says when its values became known (``known_at`` or
+        ``available_after``)."""
+        return self.known_at is not None or self.available_after is not None
 
     @property
     def source_is_query(self) -> bool:
@@ -172,11 +214,19 @@ class FeatureView:
             "description": self.description,
             "tags": self.tags,
             "owner": self.owner,
+            # only when declared, so views defined before these existed keep their spec
+            **({"known_at": self.known_at} if self.known_at else {}),
+            **(
+                {"available_after_seconds": self.available_after.total_seconds()}
+                if self.available_after is not None
+                else {}
+            ),
         }
 
     @classmethod
     def from_spec(cls, name: str, spec: dict[str, Any]) -> FeatureView:
         ttl = spec.get("ttl_seconds")
+        after = spec.get("available_after_seconds")
         return cls(
             name,
             entity=spec["entity"],
@@ -184,8 +234,38 @@ class FeatureView:
             features=spec["features"],
             source=spec["source"],
             ttl=None if ttl is None else timedelta(seconds=ttl),
+            known_at=spec.get("known_at"),
+            available_after=None if after is None else timedelta(seconds=after),
             **_common(spec),
         )
+
+
+def _availability(
+    name: str,
+    timestamp: str,
+    features: tuple[str, ...],
+    known_at: str | None,
+    available_after: timedelta | str | None,
+) -> timedelta | None:
+    """Check the declaration of when a view's values became known; the delay, parsed."""
+    after = duration(name, available_after)
+    if known_at is None:
+        return after
+    check_name("known_at column", known_at)
+    if after is not None:
+        raise InvalidInputError(
+            f"feature view {name!r} declares both known_at={known_at!r} and "
+            f"available_after={available_after!r}",
+            hint="give one: the column that records when values became known, or the delay",
+            view=name,
+        )
+    if known_at == timestamp or known_at in features:
+        raise InvalidInputError(
+            f"feature view {name!r}: known_at {known_at!r} is also its timestamp or a feature",
+            hint="known_at names its own column: when the value became known",
+            view=name,
+        )
+    return None
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,11 @@ Modes (``point_in_time``):
 - ``"event"``: event time alone (ties between rows with the same key and event time: the
   one learned last wins). Values loaded late do appear in earlier rows.
 
+A view may declare when its values became known (``known_at`` column or
+``available_after`` delay, for history loaded after the fact); that replaces or caps the
+commit-derived known-at time (``_known_expr``). Every training set carries a coverage
+report per view (``coverage``): rows with a value, and why the others have none.
+
 Nulls and missing entities: every entity row is returned once, in the order given. A
 feature is null when the key has no value at or before the row's time, when the newest
 such value is older than the view's TTL, when the row's key or timestamp is null, or when
@@ -33,7 +38,9 @@ import pyarrow as pa
 
 from lakeworks.context import Context
 from lakeworks.errors import InvalidInputError, LakeworksError
+from lakeworks.features import coverage as cov
 from lakeworks.features import entities as entity_frames
+from lakeworks.features.coverage import ViewCoverage
 from lakeworks.features.sources import KNOWN_AT, SourceViews, TableRead, check_schema, connect
 from lakeworks.features.sources import lock_down as lock_connection
 from lakeworks.lake.scans import quote
@@ -58,6 +65,8 @@ class TrainingSet:
 
     ``views`` maps each feature view used to its version, ``tables`` the source table
     versions read; ``saved`` is the table version written when ``save_as`` was given.
+    ``coverage`` says per view how many rows got a value and why the others did not;
+    ``warnings`` names views where as-known-at left many rows empty, with the fix.
     """
 
     table: pa.Table
@@ -67,6 +76,8 @@ class TrainingSet:
     tables: tuple[TableRead, ...]
     saved: WriteResult | None = None
     sql: str = field(default="", repr=False)
+    coverage: tuple[ViewCoverage, ...] = ()
+    warnings: tuple[str, ...] = ()
 
     def arrow(self) -> pa.Table:
         return self.table
@@ -88,6 +99,19 @@ class _Joined:
     features: list[tuple[str, str]]  # (feature, output name)
     known: bool  # the source has known-at times
     ties: bool = True  # two rows may share a key and event time (event mode breaks ties)
+    known_expr: str = KNOWN_AT  # the SQL of a source row's known-at time
+
+
+def _known_expr(view: FeatureView, has_known_at: bool) -> str:
+    """When a source row became known: the declared column, else the earlier of the
+    commit's time and event time + ``available_after``, else the commit's time."""
+    if view.known_at is not None:
+        return f"CAST({quote(view.known_at)} AS TIMESTAMPTZ)"
+    if view.available_after is None:
+        return KNOWN_AT
+    micros = int(view.available_after.total_seconds() * 1_000_000)
+    after = f"CAST({quote(view.timestamp)} AS TIMESTAMPTZ) + to_microseconds({micros})"
+    return f"least({KNOWN_AT}, {after})" if has_known_at else after
 
 
 def output_names(
@@ -151,7 +175,11 @@ def training_set(
             schema = sources.add(view, alias)
             check_schema(view, snapshot.entity(view.entity), schema)
             wanted = [(f, n) for (v, f), n in zip(pairs, names, strict=True) if v.name == view.name]
-            j = _Joined(view, alias, tuple(keys[view.name]), wanted, KNOWN_AT in schema.names)
+            has = KNOWN_AT in schema.names
+            expr = _known_expr(view, has)
+            j = _Joined(
+                view, alias, tuple(keys[view.name]), wanted, has or view.declares_known, True, expr
+            )
             if point_in_time == "event" and j.known and not view.source_is_query:
                 identity = sources.identities[view.source]
                 j = replace(j, ties=_may_tie(con, j, identity, {} if ties is None else ties))
@@ -161,6 +189,7 @@ def training_set(
         sql = _sql(joined, ts_column, point_in_time)
         try:
             table = _in_entity_order(con.sql(sql).to_arrow_table())
+            table, counted = cov.count(con, table, _misses(joined, ts_column, point_in_time))
         except duckdb.Error as exc:
             raise InvalidInputError(
                 f"the training set query failed: {str(exc).splitlines()[0]}",
@@ -177,6 +206,10 @@ def training_set(
         views={v.name: snapshot.views[v.name].version for v in views},
         tables=tuple(sources.reads.values()),
         sql=sql,
+        coverage=counted,
+        warnings=tuple(
+            w for c, v in zip(counted, views, strict=True) if (w := c.warning(v.declares_known))
+        ),
     )
 
 
@@ -208,20 +241,31 @@ def _sql(joined: list[_Joined], ts_column: str, mode: PointInTime) -> str:
             on += f" AND e.{_TS} >= {name}.__lw_t"
         joins.append(f"ASOF LEFT JOIN {name} ON {on}")
         ttl = j.view.ttl
+        fresh = None
+        if ttl is not None:
+            micros = int(ttl.total_seconds() * 1_000_000)
+            fresh = f"{name}.__lw_t >= e.{_TS} - to_microseconds({micros})"
         for feature, output in j.features:
             value = f"{name}.{quote(feature)}"
-            if ttl is not None:
-                micros = int(ttl.total_seconds() * 1_000_000)
-                value = (
-                    f"CASE WHEN {name}.__lw_t >= e.{_TS} - to_microseconds({micros}) "
-                    f"THEN {value} END"
-                )
+            if fresh is not None:
+                value = f"CASE WHEN {fresh} THEN {value} END"
             selects.append(f"{value} AS {quote(output)}")
+        selects.append(cov.reason_column(i, f"{name}.{quote(j.keys[0])}", fresh))
     hidden = f"{_TS}, __lw_tk" if ties else _TS
     return (
         f"WITH {', '.join(ctes)} SELECT e.* EXCLUDE ({hidden}), {', '.join(selects)} "
         f"FROM __lw_e e {' '.join(joins)}"
     )
+
+
+def _misses(joined: list[_Joined], ts_column: str, mode: PointInTime) -> list[cov.Misses]:
+    """Per view, how to tell its unmatched rows apart (see ``cov.count``)."""
+    return [
+        cov.Misses(
+            j.view.name, j.alias, j.keys, j.view.timestamp, ts_column, mode == "known" and j.known
+        )
+        for j in joined
+    ]
 
 
 def _may_tie(
@@ -263,10 +307,10 @@ def _timeline(j: _Joined, mode: PointInTime) -> str:
     if not j.known or (mode == "event" and not j.ties):
         return f"SELECT {keys}, {t} AS __lw_t, {features} FROM {j.alias}"
     if mode == "event":
-        pair = f"{{'t': {t}, 'k': {KNOWN_AT}}} AS __lw_tk"
+        pair = f"{{'t': {t}, 'k': {j.known_expr}}} AS __lw_tk"
         ttl = f"{t} AS __lw_t, " if j.view.ttl is not None else ""
         return f"SELECT {keys}, {ttl}{pair}, {features} FROM {j.alias}"
-    base = f"SELECT {keys}, {t} AS __lw_t, {KNOWN_AT} AS __lw_k, {features} FROM {j.alias}"
+    base = f"SELECT {keys}, {t} AS __lw_t, {j.known_expr} AS __lw_k, {features} FROM {j.alias}"
     # A value is the answer from greatest(t, k) on, unless a value with a later event time
     # is already visible then; of values visible at the same instant, the newest (the last
     # in this order; a row without an event time never wins) wins. Both tests share one

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import threading
+import warnings
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -11,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from lakeworks.context import Context
 from lakeworks.errors import InvalidInputError, NotFoundError
 from lakeworks.features import lookup, offline
+from lakeworks.features.coverage import AsKnownAtWarning
 from lakeworks.features.definitions import Definition, FeatureService, FeatureView
 from lakeworks.features.materialize import MaterializeResult, materialize
 from lakeworks.features.online import OnlineStore, store_from_settings
@@ -76,7 +79,10 @@ class Features:
         timestamp: str | None = None,
         full_names: bool = False,
         save_as: str | None = None,
+        warn: bool = True,
     ) -> offline.TrainingSet:
+        """The training set; with ``warn``, each of its ``warnings`` is also issued as an
+        ``AsKnownAtWarning`` (doors that show them otherwise pass ``warn=False``)."""
         snapshot = self.registry.snapshot(ctx)
         pairs = resolve_refs(snapshot, self._refs(ctx, features))
         result = offline.training_set(
@@ -90,18 +96,12 @@ class Features:
             full_names=full_names,
             ties=self._ties,
         )
+        if warn:
+            for text in result.warnings:
+                warnings.warn(text, AsKnownAtWarning, stacklevel=3)
         if save_as is None:
             return result
-        saved = _save(self.platform, ctx, save_as, result)
-        return offline.TrainingSet(
-            result.table,
-            result.features,
-            result.point_in_time,
-            result.views,
-            result.tables,
-            saved,
-            result.sql,
-        )
+        return replace(result, saved=_save(self.platform, ctx, save_as, result))
 
     # online -----------------------------------------------------------------------
     def materialize(

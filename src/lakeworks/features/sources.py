@@ -4,40 +4,41 @@ The known-at time of a row (column ``_lw_known_at``) is:
 
 1. its ``_lw_ingested_at`` value when the source has that column (rows written by
    ``features.push``: the time the online store got them), else
-2. the commit time of the Delta version that added the row's file. A file's adding
-   commit is the first commit at or after the file's modification time (delta-rs stamps
-   a file just before committing it). Files written by OPTIMIZE (compaction) hold rows
-   that were all known by the previous data-changing commit, so they get that commit's
-   time: compaction never makes history "unknown". Rows rewritten by a MERGE/DELETE/
-   overwrite get the time of that commit (later than the truth: safe, never a leak).
+2. the commit time of the Delta version that added the row's file, read from the Delta
+   log (``known``). Files written by OPTIMIZE (compaction) hold rows that were all known
+   by the previous data-changing commit, so they get that commit's time: compaction never
+   makes history "unknown". Rows rewritten by a MERGE/DELETE/overwrite get the time of
+   that commit (later than the truth: safe, never a leak).
+
+On local disk DuckDB reads the files by path; elsewhere (S3) it scans an Arrow dataset
+whose fragments carry their file's time, so no DuckDB extension is needed.
 """
 
 from __future__ import annotations
 
-import bisect
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
-from urllib.parse import unquote
 
 import duckdb
 import pyarrow as pa
+import pyarrow.dataset as ds
 from deltalake import DeltaTable
 
 from lakeworks.context import Context
-from lakeworks.errors import InvalidInputError, LakeworksError, NotFoundError, QueryError
+from lakeworks.errors import InvalidInputError, NotFoundError, QueryError
+from lakeworks.features.known import added_at
 from lakeworks.lake import duck, scans, statements
 from lakeworks.lake.names import tables_read
-from lakeworks.lake.versions import add_actions, arrow_schema
+from lakeworks.lake.versions import arrow_schema
 
 if TYPE_CHECKING:
     from lakeworks.features.definitions import Entity, FeatureView
+    from lakeworks.lake.storage.base import Storage
     from lakeworks.platform import Platform
 
 KNOWN_AT = "_lw_known_at"
 INGESTED_AT = "_lw_ingested_at"
 _FILE = "_lw_file"
-_NO_DATA_CHANGE = {"OPTIMIZE", "VACUUM START", "VACUUM END", "SET TBLPROPERTIES"}
 
 
 @dataclass(frozen=True)
@@ -177,12 +178,33 @@ def check_schema(view: FeatureView, entity: Entity, schema: pa.Schema) -> None:
             view=view.name,
             column=view.timestamp,
         )
+    if view.known_at is not None:
+        _check_known_at(view, schema, where)
     missing = [c for c in (*entity.join_keys, *view.features) if c not in schema.names]
     if missing:
         raise InvalidInputError(
             f"{where} has no column(s) {missing}",
             hint=f"its columns are {[n for n in schema.names if n != KNOWN_AT]}",
             view=view.name,
+        )
+
+
+def _check_known_at(view: FeatureView, schema: pa.Schema, where: str) -> None:
+    if view.known_at not in schema.names:
+        raise InvalidInputError(
+            f"{where} has no known_at column {view.known_at!r}",
+            hint=f"its columns are {[n for n in schema.names if n != KNOWN_AT]}; or declare "
+            "available_after='1h' (a delay after the event time) instead",
+            view=view.name,
+            column=view.known_at,
+        )
+    found = schema.field(view.known_at).type
+    if not (pa.types.is_timestamp(found) or pa.types.is_date(found)):
+        raise InvalidInputError(
+            f"{where}: known_at column {view.known_at!r} is {found}, not a timestamp",
+            hint="cast it in a source query, e.g. CAST(col AS TIMESTAMP)",
+            view=view.name,
+            column=view.known_at,
         )
 
 
@@ -193,22 +215,17 @@ def _register(
     files = scans.native_files(dt, platform)
     columns = ", ".join(f"p.{scans.quote(n)}" for n in schema.names)
     ingested = f"p.{INGESTED_AT}, " if INGESTED_AT in schema.names else ""
-    if files is None:
-        if not ingested:
-            raise LakeworksError(
-                f"table {table!r} is on storage DuckDB cannot scan by file, so the time each "
-                "row was learned is unknown",
-                hint="use point_in_time='event', or write the rows through features.push",
-                table=table,
-            )
-        raw = f"__lw_raw_{abs(hash((dt.table_uri, dt.version())))}"
-        scans.register(con, raw, dt, platform)
+    helper = f"__lw_files_{abs(hash((dt.table_uri, dt.version())))}"
+    if files is None:  # S3, partitions, deletion vectors: the Arrow dataset path
+        con.register(helper, known_dataset(dt, platform.storage, schema))
         con.execute(
-            f"CREATE TEMP VIEW {relation} AS SELECT *, {INGESTED_AT} AS {KNOWN_AT} FROM {raw}"
+            f"CREATE TEMP VIEW {relation} AS SELECT {columns}, "
+            f"coalesce({ingested}p.{KNOWN_AT}) AS {KNOWN_AT} FROM {helper} p"
         )
         return schema.append(pa.field(KNOWN_AT, pa.timestamp("us", "UTC")))
-    known = pa.table({_FILE: pa.array(files, pa.string()), KNOWN_AT: file_known_times(dt, files)})
-    helper = f"__lw_files_{abs(hash((dt.table_uri, dt.version())))}"
+    known = pa.table(
+        {_FILE: pa.array(files, pa.string()), KNOWN_AT: file_known_times(dt, files, platform)}
+    )
     con.register(helper, known)
     if files:
         file_list = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
@@ -225,29 +242,34 @@ def _register(
     return schema.append(pa.field(KNOWN_AT, pa.timestamp("us", "UTC")))
 
 
-def file_known_times(dt: DeltaTable, files: list[str]) -> pa.Array:
+def file_known_times(dt: DeltaTable, files: list[str], platform: Platform) -> pa.Array:
     """For each file (as ``dt.file_uris()`` names it), when its rows became known."""
-    actions = add_actions(dt)
-    modified = dict(
-        zip(
-            (unquote(p) for p in actions.column("path").to_pylist()),
-            actions.column("modification_time").to_pylist(),
-            strict=True,
-        )
-    )
-    commits = sorted((h["timestamp"], h.get("operation", "")) for h in dt.history())
-    stamps = [c[0] for c in commits]
-    effective, last_change = [], None
-    for stamp, operation in commits:
-        if operation not in _NO_DATA_CHANGE or last_change is None:
-            last_change = stamp
-        effective.append(last_change)
+    known, fallback = added_at(dt, platform.storage)
     root = dt.table_uri.removeprefix("file://").rstrip("/") + "/"
-    out = []
-    for uri in files:
-        mtime = modified.get(uri.removeprefix(root))
-        i = len(stamps) - 1 if mtime is None else bisect.bisect_left(stamps, mtime)
-        out.append(effective[min(i, len(stamps) - 1)])
     return pa.array(
-        [datetime.fromtimestamp(ms / 1000, UTC) for ms in out], pa.timestamp("us", "UTC")
+        [known.get(uri.removeprefix(root), fallback) for uri in files], pa.timestamp("us", "UTC")
+    )
+
+
+def known_dataset(dt: DeltaTable, storage: Storage, schema: pa.Schema) -> ds.Dataset:
+    """The table version as an Arrow dataset whose rows carry ``_lw_known_at``: each file's
+    fragment gets the time as a constant, like a partition value, so DuckDB still scans
+    lazily, with projection pushdown, and without ``httpfs``."""
+    source = dt.to_pyarrow_dataset()
+    known, fallback = added_at(dt, storage)
+    field = ds.field(KNOWN_AT)
+    fragments = [
+        source.format.make_fragment(
+            f.path,
+            source.filesystem,
+            partition_expression=f.partition_expression
+            & (field == pa.scalar(known.get(f.path, fallback), pa.timestamp("us", "UTC"))),
+        )
+        for f in source.get_fragments()
+    ]
+    return ds.FileSystemDataset(
+        fragments,
+        source.schema.append(pa.field(KNOWN_AT, pa.timestamp("us", "UTC"))),
+        source.format,
+        source.filesystem,
     )

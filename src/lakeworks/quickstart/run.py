@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 from rich.console import Console
@@ -9,6 +10,7 @@ from rich.table import Table
 
 import lakeworks as lw
 from lakeworks.config import Settings
+from lakeworks.features.coverage import AsKnownAtWarning
 
 DATA = Path(__file__).parent / "data"
 console = Console()
@@ -126,19 +128,10 @@ def _features(ws: lw.Workspace) -> None:
 
     console.rule("5. feature store")
     island = Entity("island", join_keys=["island"], description="an island of the archipelago")
-    stats = FeatureView(
-        "island_stats",
-        entity=island,
-        timestamp="ts",
-        features=["avg_mass_g", "avg_flipper_mm", "penguins"],
-        source="select island, make_timestamptz(year, 12, 31, 0, 0, 0) as ts, "
-        "round(avg(body_mass_g)) as avg_mass_g, round(avg(flipper_length_mm), 1) as "
-        "avg_flipper_mm, count(*) as penguins, max(_lw_known_at) as _lw_known_at "
-        "from penguins group by island, year",
-        description="per island and year: average body mass and flipper length",
-        owner="quickstart",
-    )
-    console.print(str(ws.features.apply([island, stats])), markup=False)
+    stats = FeatureView("island_stats", entity=island, **_ISLAND_STATS)
+    # the same history, declared: yearly stats are published a month after the year ends
+    yearly = FeatureView("island_yearly", entity=island, available_after="30d", **_ISLAND_STATS)
+    console.print(str(ws.features.apply([island, stats, yearly])), markup=False)
     entities = ws.sql(
         "select distinct island, make_timestamptz(year, 6, 30, 0, 0, 0) as at from penguins "
         "where year > 2007 and island is not null order by all limit 4"
@@ -146,11 +139,23 @@ def _features(ws: lw.Workspace) -> None:
     features = ["island_stats:avg_mass_g", "island_stats:penguins"]
     by_event = ws.features.training_set(entities, features, point_in_time="event")
     _show("training set, event time: each island's stats of the year before", by_event.arrow())
-    known = ws.features.training_set(entities, features).arrow()
-    nulls = known.column("avg_mass_g").null_count
+    with warnings.catch_warnings():  # shown below, with the counts
+        warnings.simplefilter("ignore", AsKnownAtWarning)
+        known = ws.features.training_set(entities, features)
+    [report] = known.coverage
     console.print(
-        f"as known at each row's time (the default): {nulls} of {known.num_rows} rows have no "
-        "value, since lakeworks learned these stats today, not in 2008"
+        f"as known at each row's time (the default): {report.with_value} of {report.rows} "
+        f"rows have a value, {report.not_yet_known} not yet known: lakeworks learned this "
+        "history today (a backfill), not in 2008",
+        markup=False,
+    )
+    for text in known.warnings:
+        console.print(f"warning: {text}", markup=False, style="yellow")
+    declared = ws.features.training_set(entities, ["island_yearly:avg_mass_g"])
+    console.print(
+        f"island_yearly declares available_after='30d' (published a month after the year): "
+        f"{declared.coverage[0].with_value} of {declared.coverage[0].rows} rows have a value",
+        markup=False,
     )
     done = ws.features.materialize("island_stats")
     console.print(f"materialized island_stats: {done.rows} islands into the online store")
@@ -159,6 +164,18 @@ def _features(ws: lw.Workspace) -> None:
         ("Biscoe", "Atlantis"), online.values, online.status, strict=True
     ):
         console.print(f"online {row}: {values} {set(status.values())}", markup=False)
+
+
+_ISLAND_STATS = {
+    "timestamp": "ts",
+    "features": ["avg_mass_g", "avg_flipper_mm", "penguins"],
+    "source": "select island, make_timestamptz(year, 12, 31, 0, 0, 0) as ts, "
+    "round(avg(body_mass_g)) as avg_mass_g, round(avg(flipper_length_mm), 1) as "
+    "avg_flipper_mm, count(*) as penguins, max(_lw_known_at) as _lw_known_at "
+    "from penguins group by island, year",
+    "description": "per island and year: average body mass and flipper length",
+    "owner": "quickstart",
+}
 
 
 def _pipeline(ws: lw.Workspace) -> None:

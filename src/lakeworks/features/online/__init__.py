@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 from lakeworks.errors import InvalidInputError
 from lakeworks.features.online.base import OnlineStore
@@ -21,7 +22,12 @@ def store_from_settings(settings: Settings) -> OnlineStore:
     if url.startswith(("redis://", "rediss://", "unix://")):
         from lakeworks.features.online.redis import RedisOnlineStore
 
-        return RedisOnlineStore(url)
+        # ?prefix=team-a puts the keys under "team-a:" instead of "lw:" (a shared Redis)
+        parts = urlsplit(url)
+        query = parse_qs(parts.query)
+        prefix = query.pop("prefix", ["lw"])[-1]
+        rest = urlencode(query, doseq=True)
+        return RedisOnlineStore(urlunsplit(parts._replace(query=rest)), prefix=prefix)
     if url.startswith("sqlite:///"):
         from pathlib import Path
 

@@ -1,14 +1,18 @@
-"""/api/v1/workspaces/{ws}/features: definitions, online reads (the feature server), push."""
+"""/api/v1/workspaces/{ws}/features: definitions, training sets, online reads (the feature
+server), push."""
 
 from __future__ import annotations
 
 import contextlib
+from dataclasses import asdict
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
+from lakeworks.errors import InvalidInputError
+from lakeworks.features.offline import TrainingSet
 from lakeworks.features.store import DefinitionVersion
 from lakeworks.server.dependencies import ContextDep, PlatformDep
 from lakeworks.server.encoding import jsonable
@@ -65,6 +69,56 @@ class PushOut(BaseModel):
     ingested_at: datetime
 
 
+class TrainingSetRequest(BaseModel):
+    features: list[str] | None = Field(default=None, examples=[["rider_stats:trips"]])
+    service: str | None = Field(default=None, description="a feature service instead")
+    entity_rows: list[dict[str, Any]] | None = Field(
+        default=None, examples=[[{"rider_id": 7, "at": "2026-11-27T10:00:00Z"}]]
+    )
+    table: str | None = Field(default=None, description="a table of entity rows instead")
+    point_in_time: Literal["known", "event"] = "known"
+    timestamp: str | None = None
+    full_names: bool = False
+    save_as: str | None = Field(default=None, description="also write it as this table")
+    limit: int = Field(default=1000, ge=0, description="at most this many rows returned")
+
+
+class CoverageOut(BaseModel):
+    view: str
+    rows: int
+    with_value: int
+    not_yet_known: int = Field(description="an earlier event exists, learned after the row")
+    no_earlier_event: int
+    ttl_expired: int
+
+
+class TrainingSetOut(BaseModel):
+    features: list[str]
+    point_in_time: str
+    views: dict[str, int] = Field(description="feature view -> version used")
+    num_rows: int
+    rows: list[dict[str, Any]] = Field(description="the first `limit` rows")
+    coverage: list[CoverageOut] = Field(description="per view: rows with a value, and why not")
+    warnings: list[str]
+    saved_table: str | None = None
+    saved_version: int | None = None
+
+    @classmethod
+    def of(cls, result: TrainingSet, limit: int) -> TrainingSetOut:
+        head = result.table.slice(0, limit).to_pylist()
+        return cls(
+            features=list(result.features),
+            point_in_time=result.point_in_time,
+            views=result.views,
+            num_rows=result.table.num_rows,
+            rows=[{k: jsonable(v) for k, v in row.items()} for row in head],
+            coverage=[CoverageOut(**asdict(c)) for c in result.coverage],
+            warnings=list(result.warnings),
+            saved_table=result.saved.table if result.saved else None,
+            saved_version=result.saved.version if result.saved else None,
+        )
+
+
 @router.get("")
 def list_definitions(
     ctx: ContextDep, platform: PlatformDep, kind: str | None = None
@@ -90,6 +144,27 @@ def online_features(body: OnlineRequest, ctx: ContextDep, platform: PlatformDep)
     for item in out["results"]:
         item["values"] = {k: jsonable(v) for k, v in item["values"].items()}
     return OnlineOut(**out)
+
+
+@router.post("/training-set")
+def training_set(
+    body: TrainingSetRequest, ctx: ContextDep, platform: PlatformDep
+) -> TrainingSetOut:
+    """Each feature's value as of each entity row's time, with the coverage report."""
+    if (body.entity_rows is None) == (body.table is None):
+        raise InvalidInputError("give entity_rows or table (one of them)")
+    features: Any = body.service if body.service else (body.features or [])
+    result = platform.features.training_set(
+        ctx,
+        body.table or _timestamps(body.entity_rows),
+        features,
+        point_in_time=body.point_in_time,
+        timestamp=body.timestamp,
+        full_names=body.full_names,
+        save_as=body.save_as,
+        warn=False,  # the response carries them
+    )
+    return TrainingSetOut.of(result, body.limit)
 
 
 @router.post("/push", status_code=201)
