@@ -35,16 +35,18 @@ from lakeworks.server.api import (
 from lakeworks.server.feature_server import FeatureServer
 from lakeworks.server.metrics import HttpMetrics, MetricsMiddleware
 
+# the error statuses every route of a router may answer; routes add their own (409 ...)
+_SCOPED = errors.responses(400, 404, 422, 503)  # under /api/v1/workspaces/{ws}
 ROUTERS = (
-    features.router,
-    system.router,
-    workspaces.router,
-    tables.router,
-    sql.router,
-    quality.router,
-    quality.workspace_router,
-    lineage.router,
-    pipelines.router,
+    (features.router, _SCOPED),
+    (system.router, errors.responses(503)),
+    (workspaces.router, errors.responses(422, 503)),
+    (tables.router, _SCOPED),
+    (sql.router, _SCOPED),
+    (quality.router, _SCOPED),
+    (quality.workspace_router, _SCOPED),
+    (lineage.router, _SCOPED),
+    (pipelines.router, _SCOPED),
 )
 
 
@@ -77,6 +79,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(FeatureServer, platform=platform)  # inside the metrics middleware
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     errors.install(app)
-    for router in ROUTERS:
-        app.include_router(router)
+    for router, answers in ROUTERS:
+        app.include_router(router, responses=answers)
     return app

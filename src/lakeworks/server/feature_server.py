@@ -16,14 +16,16 @@ from types import SimpleNamespace
 from typing import Any
 
 import anyio.to_thread
+from pydantic import ValidationError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from lakeworks import errors
-from lakeworks.context import Context
+from lakeworks.context import Context, check_name
 from lakeworks.platform import Platform
-from lakeworks.server.dependencies import USER_HEADER
+from lakeworks.server.api.features import OnlineRequest
+from lakeworks.server.dependencies import USER_HEADER, USER_MAX
 from lakeworks.server.encoding import jsonable
-from lakeworks.server.errors import log, status_for
+from lakeworks.server.errors import invalid_request, log, status_for
 
 _PATH = re.compile(r"^/api/v1/workspaces/([^/]+)/features/online/?$")
 _ROUTE = SimpleNamespace(path="/api/v1/workspaces/{ws}/features/online")
@@ -47,9 +49,8 @@ class FeatureServer:
             return
         scope["route"] = _ROUTE  # the metrics label, as for a routed request
         body = await _body(receive)
-        user = dict(scope["headers"]).get(_USER, b"anonymous").decode()
-        ctx = Context(workspace=match.group(1), user=user)
         try:
+            ctx = _context(match.group(1), scope)
             request = _parse(body)
             if self.inline:
                 payload = self._answer(ctx, request)
@@ -64,13 +65,13 @@ class FeatureServer:
         await send({"type": "http.response.start", "status": status, "headers": _JSON})
         await send({"type": "http.response.body", "body": json.dumps(payload).encode()})
 
-    def _answer(self, ctx: Context, request: dict[str, Any]) -> dict[str, Any]:
+    def _answer(self, ctx: Context, request: OnlineRequest) -> dict[str, Any]:
         if ctx.workspace not in self.known_workspaces:
             self.platform.catalog.workspace(ctx.workspace)  # NotFoundError -> 404
             self.known_workspaces.add(ctx.workspace)
-        features = request.get("service") or request.get("features") or []
+        features: Any = request.service or request.features
         result = self.platform.features.online(
-            ctx, features, request["entity_rows"], full_names=bool(request.get("full_names"))
+            ctx, features, request.entity_rows, full_names=request.full_names
         )
         out = result.to_dict()
         for item in out["results"]:
@@ -87,26 +88,29 @@ async def _body(receive: Receive) -> bytes:
     return b"".join(chunks)
 
 
-def _parse(body: bytes) -> dict[str, Any]:
-    """The request body, checked as the OnlineRequest schema in api/features.py checks it."""
-    try:
-        request = json.loads(body)
-    except ValueError as exc:
-        raise errors.InvalidInputError(f"invalid request: the body is not JSON: {exc}") from exc
-    rows = request.get("entity_rows") if isinstance(request, dict) else None
-    if not isinstance(rows, list) or not rows or not all(isinstance(r, dict) for r in rows):
+def _context(ws: str, scope: Scope) -> Context:
+    """The caller, with the workspace name and user header checked as every route checks them."""
+    user = dict(scope["headers"]).get(_USER, b"anonymous").decode("latin-1")
+    if not 1 <= len(user) <= USER_MAX:
         raise errors.InvalidInputError(
-            "invalid request: entity_rows must be a non-empty list of objects",
+            f"invalid request: header.{USER_HEADER}: give 1 to {USER_MAX} characters",
             hint="see /docs for the request schema",
         )
-    features, service = request.get("features"), request.get("service")
-    if features is not None and not (
-        isinstance(features, list) and all(isinstance(f, str) for f in features)
-    ):
-        raise errors.InvalidInputError("invalid request: features must be a list of strings")
-    if service is not None and not isinstance(service, str):
-        raise errors.InvalidInputError("invalid request: service must be a string")
-    return request
+    return Context(workspace=check_name("workspace", ws), user=user)
+
+
+def _parse(body: bytes) -> OnlineRequest:
+    """The request body, checked by the OnlineRequest schema the OpenAPI document shows."""
+    try:
+        return OnlineRequest.model_validate_json(body)
+    except ValidationError as exc:
+        problems = exc.errors()
+        if problems and problems[0]["type"] == "json_invalid":
+            raise errors.InvalidInputError(
+                f"invalid request: the body is not JSON: {problems[0]['msg']}",
+                hint="send a JSON object as /docs shows",
+            ) from exc
+        raise invalid_request(exc.errors(), prefix=("body",)) from exc
 
 
 def _internal(exc: Exception) -> dict[str, Any]:

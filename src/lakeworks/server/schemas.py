@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import pyarrow as pa
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 from lakeworks.lake.tables import TableInfo, VersionInfo, WriteResult
 from lakeworks.meta.catalog import LoadRecord, TableEntry, WorkspaceInfo
+from lakeworks.server.dependencies import name_rule
 from lakeworks.server.encoding import row_lists
+
+DESCRIPTION_MAX = 4096
+SQL_MAX = 1_000_000
+# a JSON key that names a column; Delta and DuckDB refuse empty names
+ColumnName = Annotated[str, StringConstraints(min_length=1, max_length=255)]
+Row = Annotated[dict[ColumnName, Any], Field(min_length=1)]
 
 
 # workspaces -----------------------------------------------------------------------------
 class WorkspaceCreate(BaseModel):
-    name: str = Field(examples=["analytics"])
-    description: str | None = None
+    name: name_rule("workspace", Field, "analytics")  # type: ignore[valid-type]
+    description: str | None = Field(default=None, max_length=DESCRIPTION_MAX)
 
 
 class WorkspaceOut(BaseModel):
@@ -117,7 +124,7 @@ class VersionOut(BaseModel):
 
 
 class RowsWrite(BaseModel):
-    rows: list[dict[str, Any]] = Field(min_length=1, examples=[[{"order_id": 1, "amount": 9.5}]])
+    rows: list[Row] = Field(min_length=1, examples=[[{"order_id": 1, "amount": 9.5}]])
     mode: Literal["append", "overwrite", "create"] = "append"
 
 
@@ -194,5 +201,9 @@ class RowsOut(BaseModel):
 
 
 class SqlRequest(BaseModel):
-    query: str = Field(examples=["select status, count(*) as n from orders group by 1"])
+    query: str = Field(
+        min_length=1,
+        max_length=SQL_MAX,
+        examples=["select status, count(*) as n from orders group by 1"],
+    )
     limit: int = Field(default=1000, ge=0, le=100_000)

@@ -4,16 +4,31 @@ from __future__ import annotations
 
 import contextlib
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from lakeworks.features.store import DefinitionVersion
-from lakeworks.server.dependencies import ContextDep, PlatformDep
+from lakeworks.server.dependencies import (
+    NAME_MAX,
+    NAME_PATTERN,
+    ContextDep,
+    DefinitionName,
+    PlatformDep,
+    name_rule,
+)
 from lakeworks.server.encoding import jsonable
+from lakeworks.server.errors import responses
+from lakeworks.server.schemas import Row
 
 router = APIRouter(prefix="/api/v1/workspaces/{ws}/features", tags=["features"])
+Kind = Literal["entity", "view", "service"]
+_WORD = NAME_PATTERN.strip("^$")
+FeatureRef = Annotated[str, Field(pattern=f"^{_WORD}(:{_WORD})?$", max_length=2 * NAME_MAX + 1)]
+ViewName = name_rule("feature view", Field, "rider_stats")
+ServiceName = name_rule("feature service", Field, "rider_model")
+ROWS_MAX = 10_000
 
 
 class DefinitionOut(BaseModel):
@@ -37,10 +52,29 @@ class DefinitionOut(BaseModel):
 
 
 class OnlineRequest(BaseModel):
-    features: list[str] | None = Field(default=None, examples=[["rider_stats:trips"]])
-    service: str | None = Field(default=None, description="a feature service instead")
-    entity_rows: list[dict[str, Any]] = Field(min_length=1, examples=[[{"rider_id": 7}]])
+    """Either ``features`` (``view:feature`` or a whole ``view``) or a ``service``."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [
+                {"required": ["features"], "properties": {"features": {"type": "array"}}},
+                {"required": ["service"], "properties": {"service": {"type": "string"}}},
+            ]
+        }
+    )
+
+    features: list[FeatureRef] | None = Field(
+        default=None, min_length=1, max_length=1000, examples=[["rider_stats:trips"]]
+    )
+    service: ServiceName | None = Field(default=None, description="a feature service instead")
+    entity_rows: list[Row] = Field(min_length=1, max_length=ROWS_MAX, examples=[[{"rider_id": 7}]])
     full_names: bool = False
+
+    @model_validator(mode="after")
+    def _one_source(self) -> OnlineRequest:
+        if (self.features is None) == (self.service is None):
+            raise ValueError("give either features or service, not both and not neither")
+        return self
 
 
 class OnlineOut(BaseModel):
@@ -52,8 +86,8 @@ class OnlineOut(BaseModel):
 
 
 class PushRequest(BaseModel):
-    view: str
-    rows: list[dict[str, Any]] = Field(min_length=1)
+    view: ViewName
+    rows: list[Row] = Field(min_length=1, max_length=ROWS_MAX)
 
 
 class PushOut(BaseModel):
@@ -67,7 +101,7 @@ class PushOut(BaseModel):
 
 @router.get("")
 def list_definitions(
-    ctx: ContextDep, platform: PlatformDep, kind: str | None = None
+    ctx: ContextDep, platform: PlatformDep, kind: Kind | None = None
 ) -> list[DefinitionOut]:
     """The current version of every entity, feature view and feature service."""
     return [DefinitionOut.of(d) for d in platform.features.list(ctx, kind)]
@@ -75,7 +109,7 @@ def list_definitions(
 
 @router.get("/{kind}/{name}/versions")
 def definition_versions(
-    kind: str, name: str, ctx: ContextDep, platform: PlatformDep
+    kind: Kind, name: DefinitionName, ctx: ContextDep, platform: PlatformDep
 ) -> list[DefinitionOut]:
     """Every version of one definition, oldest first."""
     return [DefinitionOut.of(d) for d in platform.features.versions(ctx, name, kind)]
@@ -92,7 +126,7 @@ def online_features(body: OnlineRequest, ctx: ContextDep, platform: PlatformDep)
     return OnlineOut(**out)
 
 
-@router.post("/push", status_code=201)
+@router.post("/push", status_code=201, responses=responses(409))
 def push_features(body: PushRequest, ctx: ContextDep, platform: PlatformDep) -> PushOut:
     """Serve fresh rows online now and append them to the view's source table."""
     result = platform.features.push(ctx, body.view, _timestamps(body.rows))

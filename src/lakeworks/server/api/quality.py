@@ -3,40 +3,52 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, Field
 
 from lakeworks.quality import Check, CheckInfo, CheckResult, QualityReport
-from lakeworks.server.dependencies import ContextDep, PlatformDep
+from lakeworks.quality.checks import ROW_LEVEL, SEVERITIES
+from lakeworks.server.dependencies import (
+    ID_MAX,
+    ContextDep,
+    PlatformDep,
+    TableName,
+    name_rule,
+)
+from lakeworks.server.errors import responses
 
 router = APIRouter(prefix="/api/v1/workspaces/{ws}/quality/{table}", tags=["quality"])
 workspace_router = APIRouter(prefix="/api/v1/workspaces/{ws}/quality", tags=["quality"])
+CHECK_NAME_MAX = 256  # the catalog's column width
+CheckName = Annotated[str, Path(min_length=1, max_length=CHECK_NAME_MAX)]
 
 
 class CheckIn(BaseModel):
     """A check as JSON, e.g. ``{"kind": "between", "columns": ["amount"],
     "params": {"min": 0, "max": 100}, "severity": "warn"}``."""
 
-    kind: str
-    columns: list[str] = Field(default_factory=list)
+    kind: Literal[tuple(ROW_LEVEL)]  # type: ignore[valid-type]
+    columns: list[Annotated[str, Field(min_length=1, max_length=255)]] = Field(
+        default_factory=list, max_length=64
+    )
     params: dict[str, Any] = Field(default_factory=dict)
-    severity: str = "error"
-    max_rows: int | None = None
-    max_percent: float | None = None
-    name: str | None = None
-    webhook: str | None = None
+    severity: Literal[SEVERITIES] = "error"  # type: ignore[valid-type]
+    max_rows: int | None = Field(default=None, ge=0, le=ID_MAX)
+    max_percent: float | None = Field(default=None, ge=0, le=100)
+    name: str | None = Field(default=None, min_length=1, max_length=CHECK_NAME_MAX)
+    webhook: str | None = Field(default=None, min_length=1, max_length=2048)
 
 
 class RunsIn(BaseModel):
     """Tables to check at their latest versions; null: every table that has checks."""
 
-    tables: list[str] | None = None
+    tables: list[name_rule("table", Field)] | None = Field(default=None, max_length=10_000)  # type: ignore[valid-type]
 
 
 class ChecksIn(BaseModel):
-    checks: list[CheckIn]
+    checks: list[CheckIn] = Field(min_length=1, max_length=1000)
 
 
 class CheckOut(BaseModel):
@@ -100,13 +112,13 @@ class ReportOut(BaseModel):
 
 
 @router.get("/checks")
-def list_checks(table: str, ctx: ContextDep, platform: PlatformDep) -> list[CheckOut]:
+def list_checks(table: TableName, ctx: ContextDep, platform: PlatformDep) -> list[CheckOut]:
     return [CheckOut.of(c) for c in platform.quality.checks(ctx, table)]
 
 
-@router.post("/checks", status_code=201)
+@router.post("/checks", status_code=201, responses=responses(409))
 def add_checks(
-    table: str, body: ChecksIn, ctx: ContextDep, platform: PlatformDep
+    table: TableName, body: ChecksIn, ctx: ContextDep, platform: PlatformDep
 ) -> list[CheckOut]:
     """Attach checks; a check that cannot run on the table is a 422 naming the problem."""
     checks = [Check.from_spec(c.model_dump()) for c in body.checks]
@@ -114,17 +126,19 @@ def add_checks(
 
 
 @router.delete("/checks/{name}", status_code=204)
-def remove_check(table: str, name: str, ctx: ContextDep, platform: PlatformDep) -> Response:
+def remove_check(
+    table: TableName, name: CheckName, ctx: ContextDep, platform: PlatformDep
+) -> Response:
     platform.quality.remove(ctx, table, name)
     return Response(status_code=204)
 
 
 @router.post("/runs")
 def run_checks(
-    table: str,
+    table: TableName,
     ctx: ContextDep,
     platform: PlatformDep,
-    version: Annotated[int | None, Query(ge=0)] = None,
+    version: Annotated[int | None, Query(ge=0, le=ID_MAX)] = None,
 ) -> ReportOut:
     """Run every check on a version (default: latest); the results are stored."""
     return ReportOut.of(platform.quality.run(ctx, table, version))
@@ -139,11 +153,11 @@ def run_many(body: RunsIn, ctx: ContextDep, platform: PlatformDep) -> list[Repor
 
 @router.get("/results")
 def results(
-    table: str,
+    table: TableName,
     ctx: ContextDep,
     platform: PlatformDep,
-    run_id: str | None = None,
-    check: str | None = None,
+    run_id: Annotated[str | None, Query(max_length=256)] = None,
+    check: Annotated[str | None, Query(max_length=CHECK_NAME_MAX)] = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
 ) -> list[ResultOut]:
     """Stored results, newest first."""
@@ -151,18 +165,18 @@ def results(
     return [ResultOut.of(r) for r in found]
 
 
-@router.post("/reload")
-def reload(table: str, ctx: ContextDep, platform: PlatformDep) -> dict[str, Any]:
+@router.post("/reload", responses=responses(409))
+def reload(table: TableName, ctx: ContextDep, platform: PlatformDep) -> dict[str, Any]:
     """Write the rows the checks quarantined again, through the checks."""
     return platform.quality.reload(ctx, table).__dict__
 
 
 @router.get("/profile")
 def profile(
-    table: str,
+    table: TableName,
     ctx: ContextDep,
     platform: PlatformDep,
-    version: Annotated[int | None, Query(ge=0)] = None,
+    version: Annotated[int | None, Query(ge=0, le=ID_MAX)] = None,
 ) -> dict[str, Any]:
     p = platform.quality.profile(ctx, table, version)
     return {"table": p.table, "version": p.version, "rows": p.rows, "columns": p.columns}

@@ -6,12 +6,13 @@ from fastapi import APIRouter
 
 from lakeworks.lake.tables import WriteResult
 from lakeworks.server.dependencies import ContextDep, PlatformDep
+from lakeworks.server.errors import responses
 from lakeworks.server.schemas import RowsOut, SqlRequest, WriteOut
 
 router = APIRouter(prefix="/api/v1/workspaces/{ws}", tags=["sql"])
 
 
-@router.post("/sql")
+@router.post("/sql", responses=responses(409))
 def run_sql(body: SqlRequest, ctx: ContextDep, platform: PlatformDep) -> RowsOut | WriteOut:
     """A query returns at most ``limit`` rows (``truncated`` says when there were more);
     CREATE TABLE AS and INSERT INTO return the version they wrote. Bad SQL is a 422 carrying
