@@ -40,7 +40,7 @@ _SCOPED = errors.responses(400, 404, 422, 503)  # under /api/v1/workspaces/{ws}
 ROUTERS = (
     (features.router, _SCOPED),
     (system.router, errors.responses(503)),
-    (workspaces.router, errors.responses(422, 503)),
+    (workspaces.router, errors.responses(400, 422, 503)),
     (tables.router, _SCOPED),
     (sql.router, _SCOPED),
     (quality.router, _SCOPED),

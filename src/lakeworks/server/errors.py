@@ -83,13 +83,15 @@ def invalid_request(
     problems: Sequence[Any], prefix: tuple[str, ...] = ()
 ) -> errors.InvalidInputError:
     """One error naming every problem pydantic found (``body.rows.0: ...; path.ws: ...``)."""
-    said = [
-        f"{'.'.join(str(p) for p in (*prefix, *e.get('loc', ())))}: {e.get('msg')}"
-        for e in problems
-    ]
+    said = [f"{_where((*prefix, *e.get('loc', ())))}: {e.get('msg')}" for e in problems]
     return errors.InvalidInputError(
         "invalid request: " + "; ".join(said), hint="see /docs for the request schema"
     )
+
+
+def _where(loc: tuple[Any, ...]) -> str:
+    """``body.rows.0."".[key]``: where a problem is, an empty key shown as ``""``."""
+    return ".".join(str(part) if part != "" else '""' for part in loc)
 
 
 def validation_error(request: Request, exc: Exception) -> JSONResponse:

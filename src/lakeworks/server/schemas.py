@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import pyarrow as pa
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints, WithJsonSchema
 
 from lakeworks.lake.tables import TableInfo, VersionInfo, WriteResult
 from lakeworks.meta.catalog import LoadRecord, TableEntry, WorkspaceInfo
@@ -17,7 +17,31 @@ DESCRIPTION_MAX = 4096
 SQL_MAX = 1_000_000
 # a JSON key that names a column; Delta and DuckDB refuse empty names
 ColumnName = Annotated[str, StringConstraints(min_length=1, max_length=255)]
-Row = Annotated[dict[ColumnName, Any], Field(min_length=1)]
+INT64 = (-(2**63), 2**63 - 1)
+
+
+def _cell(value: Any) -> Any:
+    """JSON scalars only: nested objects would become structs, and Parquet cannot write an
+    empty one; integers must fit the int64 column they become."""
+    if isinstance(value, dict | list):
+        kind = "object" if isinstance(value, dict) else "array"
+        raise ValueError(f"a cell holds a string, number, boolean or null, not a JSON {kind}")
+    if isinstance(value, int) and not INT64[0] <= value <= INT64[1]:
+        raise ValueError(f"the integer {value} does not fit in 64 bits")
+    return value
+
+
+CELL_SCHEMA = {
+    "anyOf": [
+        {"type": "string"},
+        {"type": "integer", "minimum": INT64[0], "maximum": INT64[1]},
+        {"type": "number"},
+        {"type": "boolean"},
+        {"type": "null"},
+    ]
+}
+Value = Annotated[Any, AfterValidator(_cell), WithJsonSchema(CELL_SCHEMA)]
+Row = Annotated[dict[ColumnName, Value], Field(min_length=1)]
 
 
 # workspaces -----------------------------------------------------------------------------
