@@ -22,10 +22,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from lakeworks import errors
 from lakeworks.context import Context, check_name
 from lakeworks.platform import Platform
-from lakeworks.server.api.features import OnlineRequest
 from lakeworks.server.dependencies import USER_HEADER, USER_MAX
 from lakeworks.server.encoding import jsonable
 from lakeworks.server.errors import invalid_request, log, status_for
+from lakeworks.server.schemas.features import OnlineRequest
 
 _PATH = re.compile(r"^/api/v1/workspaces/([^/]+)/features/online/?$")
 _ROUTE = SimpleNamespace(path="/api/v1/workspaces/{ws}/features/online")

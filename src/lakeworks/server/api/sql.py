@@ -7,7 +7,8 @@ from fastapi import APIRouter
 from lakeworks.lake.tables import WriteResult
 from lakeworks.server.dependencies import ContextDep, PlatformDep
 from lakeworks.server.errors import responses
-from lakeworks.server.schemas import RowsOut, SqlRequest, WriteOut
+from lakeworks.server.schemas.rows import RowsOut, WriteOut
+from lakeworks.server.schemas.sql import SqlRequest
 
 router = APIRouter(prefix="/api/v1/workspaces/{ws}", tags=["sql"])
 
@@ -19,5 +20,5 @@ def run_sql(body: SqlRequest, ctx: ContextDep, platform: PlatformDep) -> RowsOut
     DuckDB's message."""
     result = platform.sql.execute(ctx, body.query)
     if isinstance(result, WriteResult):
-        return WriteOut.of(result)
+        return WriteOut.model_validate(result)
     return RowsOut.read(result.batches(), body.limit)

@@ -10,14 +10,13 @@ from fastapi import APIRouter, Query, Response
 from lakeworks.errors import InvalidInputError
 from lakeworks.server.dependencies import ID_MAX, ContextDep, PlatformDep, TableName
 from lakeworks.server.errors import responses
-from lakeworks.server.schemas import (
+from lakeworks.server.schemas.rows import RowsOut, WriteOut
+from lakeworks.server.schemas.tables import (
     LoadOut,
-    RowsOut,
     RowsWrite,
     TableDetail,
     TableSummary,
     VersionOut,
-    WriteOut,
 )
 
 router = APIRouter(prefix="/api/v1/workspaces/{ws}/tables", tags=["tables"])
@@ -25,13 +24,13 @@ router = APIRouter(prefix="/api/v1/workspaces/{ws}/tables", tags=["tables"])
 
 @router.get("")
 def list_tables(ctx: ContextDep, platform: PlatformDep) -> list[TableSummary]:
-    return [TableSummary.of(t) for t in platform.tables.list(ctx)]
+    return [TableSummary.model_validate(t) for t in platform.tables.list(ctx)]
 
 
 @router.get("/{name}")
 def describe_table(name: TableName, ctx: ContextDep, platform: PlatformDep) -> TableDetail:
     """Schema (column name and Arrow type), current version, rows, files and size."""
-    return TableDetail.of(platform.tables.describe(ctx, name))
+    return TableDetail.model_validate(platform.tables.describe(ctx, name))
 
 
 @router.get("/{name}/history")
@@ -42,7 +41,7 @@ def table_history(
     limit: Annotated[int | None, Query(ge=1, le=ID_MAX)] = None,
 ) -> list[VersionOut]:
     """Every version, newest first."""
-    return [VersionOut.of(v) for v in platform.tables.history(ctx, name, limit)]
+    return [VersionOut.model_validate(v) for v in platform.tables.history(ctx, name, limit)]
 
 
 @router.get("/{name}/preview")
@@ -66,8 +65,8 @@ def write_rows(
     when the table exists."""
     data = _arrow_rows(name, body.rows)
     if body.mode == "create":
-        return WriteOut.of(platform.tables.create(ctx, name, data))
-    return WriteOut.of(platform.tables.write(ctx, name, data, mode=body.mode))
+        return WriteOut.model_validate(platform.tables.create(ctx, name, data))
+    return WriteOut.model_validate(platform.tables.write(ctx, name, data, mode=body.mode))
 
 
 @router.delete("/{name}", status_code=204)
@@ -79,7 +78,7 @@ def drop_table(name: TableName, ctx: ContextDep, platform: PlatformDep) -> Respo
 @router.get("/{name}/loads")
 def table_loads(name: TableName, ctx: ContextDep, platform: PlatformDep) -> list[LoadOut]:
     """The ingestion loads into this table, oldest first."""
-    return [LoadOut.of(r) for r in platform.catalog.loads(ctx.workspace, name)]
+    return [LoadOut.model_validate(r) for r in platform.catalog.loads(ctx.workspace, name)]
 
 
 def _arrow_rows(table: str, rows: list[dict]) -> pa.Table:

@@ -6,14 +6,14 @@ from fastapi import APIRouter
 
 from lakeworks.server.dependencies import PlatformDep, User, WorkspaceName
 from lakeworks.server.errors import responses
-from lakeworks.server.schemas import WorkspaceCreate, WorkspaceOut
+from lakeworks.server.schemas.workspaces import WorkspaceCreate, WorkspaceOut
 
 router = APIRouter(prefix="/api/v1/workspaces", tags=["workspaces"])
 
 
 @router.get("")
 def list_workspaces(platform: PlatformDep) -> list[WorkspaceOut]:
-    return [WorkspaceOut.of(w) for w in platform.catalog.workspaces()]
+    return [WorkspaceOut.model_validate(w) for w in platform.catalog.workspaces()]
 
 
 @router.post("", status_code=201, responses=responses(409))
@@ -23,9 +23,11 @@ def create_workspace(
     user: User = "anonymous",
 ) -> WorkspaceOut:
     """Create a workspace; 409 when the name is taken."""
-    return WorkspaceOut.of(platform.catalog.create_workspace(body.name, user, body.description))
+    return WorkspaceOut.model_validate(
+        platform.catalog.create_workspace(body.name, user, body.description)
+    )
 
 
 @router.get("/{ws}", responses=responses(404))
 def get_workspace(ws: WorkspaceName, platform: PlatformDep) -> WorkspaceOut:
-    return WorkspaceOut.of(platform.catalog.workspace(ws))
+    return WorkspaceOut.model_validate(platform.catalog.workspace(ws))
