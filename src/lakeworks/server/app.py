@@ -32,6 +32,7 @@ from lakeworks.server.api import (
     tables,
     workspaces,
 )
+from lakeworks.server.callers import Callers
 from lakeworks.server.feature_server import FeatureServer
 from lakeworks.server.metrics import HttpMetrics, MetricsMiddleware
 
@@ -76,7 +77,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.platform = platform
     app.state.metrics = HttpMetrics()
-    app.add_middleware(FeatureServer, platform=platform)  # inside the metrics middleware
+    app.state.callers = Callers(platform)
+    # inside the metrics middleware; it checks callers as get_context does
+    app.add_middleware(FeatureServer, platform=platform, callers=app.state.callers)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     errors.install(app)
     for router, answers in ROUTERS:

@@ -12,13 +12,12 @@ from pydantic import AfterValidator
 
 from lakeworks.context import Context, check_name
 from lakeworks.platform import Platform
+from lakeworks.server.callers import USER_HEADER, USER_MAX, Callers
 
-USER_HEADER = "X-Lakeworks-User"
 # check_name's rule as a pattern: lower-case letters, digits, underscores, no digit first
 NAME_PATTERN = r"^[a-z_][a-z0-9_]*$"
 NAME_MAX = 128
 ID_MAX = 2**63 - 1  # the largest id a 64-bit integer column holds
-USER_MAX = 256
 
 
 def name_rule(kind: str, info: Callable[..., Any] = Path, example: str = "orders") -> Any:
@@ -42,14 +41,17 @@ def get_platform(request: Request) -> Platform:
     return request.app.state.platform
 
 
+def get_callers(request: Request) -> Callers:
+    return request.app.state.callers
+
+
 def get_context(
-    platform: Annotated[Platform, Depends(get_platform)],
+    callers: Annotated[Callers, Depends(get_callers)],
     ws: WorkspaceName,
     user: User = "anonymous",
 ) -> Context:
-    """The caller in workspace ``ws``; a workspace that does not exist is a 404."""
-    platform.catalog.workspace(ws)
-    return Context(workspace=ws, user=user)
+    """The caller in workspace ``ws``, through the checks the feature server shares."""
+    return callers.context(ws, user)
 
 
 PlatformDep = Annotated[Platform, Depends(get_platform)]

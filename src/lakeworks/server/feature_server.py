@@ -1,11 +1,14 @@
 """The feature server's hot path: ``POST /api/v1/workspaces/{ws}/features/online``.
 
 Online reads are the one request a model server makes thousands of times a second, and
-FastAPI's per-request machinery (dependency injection, validation models, a thread hop)
-costs ~20x more than the lookup itself. This pure ASGI middleware answers that one route
-directly — same request and response bodies, same error JSON and status table, counted in
-the same metrics — and passes every other request on to the FastAPI app. The route is
-still declared in ``api/features.py`` so it appears in the OpenAPI document.
+FastAPI's per-request machinery (dependency resolution, response re-validation and
+encoding) costs many times the lookup itself. This pure ASGI middleware answers that one
+route directly and passes every other request on to the FastAPI app. It keeps the doors'
+contract: the body is checked by the same ``OnlineRequest`` model, the caller by the same
+``Callers`` checks as every route (authentication, once it exists, included), errors have
+the same JSON and status table, and requests are counted in the same metrics. Catalog and
+online-store reads run in a worker thread, never on the event loop. The route is still
+declared in ``api/features.py`` so it appears in the OpenAPI document.
 """
 
 from __future__ import annotations
@@ -20,9 +23,8 @@ from pydantic import ValidationError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from lakeworks import errors
-from lakeworks.context import Context, check_name
 from lakeworks.platform import Platform
-from lakeworks.server.dependencies import USER_HEADER, USER_MAX
+from lakeworks.server.callers import USER_HEADER, Callers
 from lakeworks.server.encoding import jsonable
 from lakeworks.server.errors import invalid_request, log, status_for
 from lakeworks.server.schemas.features import OnlineRequest
@@ -34,13 +36,10 @@ _JSON = [(b"content-type", b"application/json")]
 
 
 class FeatureServer:
-    def __init__(self, app: ASGIApp, platform: Platform) -> None:
+    def __init__(self, app: ASGIApp, platform: Platform, callers: Callers) -> None:
         self.app = app
         self.platform = platform
-        self.known_workspaces: set[str] = set()
-        # the SQLite store answers in microseconds: run it on the loop; a network store
-        # (Redis) may stall on an outage, so it gets a worker thread
-        self.inline = not platform.settings.online_url
+        self.callers = callers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         match = _PATH.match(scope["path"]) if scope["type"] == "http" else None
@@ -49,13 +48,12 @@ class FeatureServer:
             return
         scope["route"] = _ROUTE  # the metrics label, as for a routed request
         body = await _body(receive)
+        user = dict(scope["headers"]).get(_USER, b"anonymous").decode("latin-1")
         try:
-            ctx = _context(match.group(1), scope)
             request = _parse(body)
-            if self.inline:
-                payload = self._answer(ctx, request)
-            else:
-                payload = await anyio.to_thread.run_sync(self._answer, ctx, request)
+            # the catalog and the online store block (SQLite file, Redis socket): a worker
+            # thread keeps the event loop free for other requests
+            payload = await anyio.to_thread.run_sync(self._answer, match.group(1), user, request)
             status = 200
         except errors.LakeworksError as exc:
             status, payload = status_for(exc), exc.to_dict()
@@ -65,10 +63,8 @@ class FeatureServer:
         await send({"type": "http.response.start", "status": status, "headers": _JSON})
         await send({"type": "http.response.body", "body": json.dumps(payload).encode()})
 
-    def _answer(self, ctx: Context, request: OnlineRequest) -> dict[str, Any]:
-        if ctx.workspace not in self.known_workspaces:
-            self.platform.catalog.workspace(ctx.workspace)  # NotFoundError -> 404
-            self.known_workspaces.add(ctx.workspace)
+    def _answer(self, ws: str, user: str, request: OnlineRequest) -> dict[str, Any]:
+        ctx = self.callers.context(ws, user)  # the checks every route passes
         features: Any = request.service or request.features
         result = self.platform.features.online(
             ctx, features, request.entity_rows, full_names=request.full_names
@@ -86,17 +82,6 @@ async def _body(receive: Receive) -> bytes:
         chunks.append(message.get("body", b""))
         more = message.get("more_body", False)
     return b"".join(chunks)
-
-
-def _context(ws: str, scope: Scope) -> Context:
-    """The caller, with the workspace name and user header checked as every route checks them."""
-    user = dict(scope["headers"]).get(_USER, b"anonymous").decode("latin-1")
-    if not 1 <= len(user) <= USER_MAX:
-        raise errors.InvalidInputError(
-            f"invalid request: header.{USER_HEADER}: give 1 to {USER_MAX} characters",
-            hint="see /docs for the request schema",
-        )
-    return Context(workspace=check_name("workspace", ws), user=user)
 
 
 def _parse(body: bytes) -> OnlineRequest:
