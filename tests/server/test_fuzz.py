@@ -35,7 +35,19 @@ CHECKS = [
 # schemathesis' pytest plugin needs the schema when the module is collected (its lazy
 # from_fixture loader fails on pytest 9), so the app is built here, on a temporary home
 _HOME = Path(tempfile.mkdtemp(prefix="lakeworks-fuzz-"))
-APP = create_app(Settings.load(home=_HOME, scheduler=False))
+APP = create_app(  # the embedded defaults whatever LAKEWORKS_* says: fixtures run later
+    Settings.load(
+        config_file=_HOME / "no-config.toml",
+        home=_HOME,
+        metadata_url=None,
+        storage_url=None,
+        online_url=None,
+        executor="local",
+        lineage_transport="none",
+        scheduler=False,
+        progress=False,
+    )
+)
 schema = schemathesis.openapi.from_asgi(
     "/openapi.json",
     APP,

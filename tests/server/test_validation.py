@@ -3,10 +3,19 @@ with the error body's schema (issue 13, section 6: found by schemathesis)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lakeworks.context import check_name
+from lakeworks.errors import InvalidInputError
+from lakeworks.server.dependencies import NAME_MAX, NAME_PATTERN
 
 WS = "/api/v1/workspaces/sales"
+NAME_RE = re.compile(r"[a-z_][a-z0-9_]{0,130}", re.ASCII)
 RUN_ROUTES = [
     ("GET", "/pipeline-runs/{id}"),
     ("POST", "/pipeline-runs/{id}/cancel"),
@@ -168,3 +177,17 @@ def test_writes_document_409(client: TestClient) -> None:
     resume = paths["/api/v1/workspaces/{ws}/pipeline-runs/{run_id}/resume"]["post"]
     assert "409" in resume["responses"]
     assert resume["parameters"][0]["schema"]["maximum"] == 2**63 - 1
+
+
+@given(
+    st.text(alphabet=st.sampled_from("az_09Aé -."), max_size=130)
+    | st.from_regex(NAME_RE, fullmatch=True)
+)
+def test_the_documented_name_pattern_is_check_names_rule(name: str) -> None:
+    documented = re.fullmatch(NAME_PATTERN, name) is not None and len(name) <= NAME_MAX
+    try:
+        check_name("table", name)
+        accepted = True
+    except InvalidInputError:
+        accepted = False
+    assert documented == accepted
