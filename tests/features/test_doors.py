@@ -181,7 +181,7 @@ def test_rest_training_set_reports_coverage_and_warns(client: TestClient) -> Non
     assert by_event["rows"] == [{"rider_id": 1, "at": "2020-01-03T00:00:00+00:00", "trips": 1}]
     assert by_event["warnings"] == []
     both = client.post(base, json={"features": ["hist:trips"], "entity_rows": rows, "table": "x"})
-    assert both.status_code == 422 and "one of them" in both.json()["message"]
+    assert both.status_code == 422 and "entity_rows or table" in both.json()["message"]
 
 
 def test_cli_training_set_reports_coverage_and_warns(cli: Cli) -> None:  # noqa: F811

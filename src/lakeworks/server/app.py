@@ -32,19 +32,22 @@ from lakeworks.server.api import (
     tables,
     workspaces,
 )
+from lakeworks.server.callers import Callers
 from lakeworks.server.feature_server import FeatureServer
 from lakeworks.server.metrics import HttpMetrics, MetricsMiddleware
 
+# the error statuses every route of a router may answer; routes add their own (409 ...)
+_SCOPED = errors.responses(400, 404, 422, 503)  # under /api/v1/workspaces/{ws}
 ROUTERS = (
-    features.router,
-    system.router,
-    workspaces.router,
-    tables.router,
-    sql.router,
-    quality.router,
-    quality.workspace_router,
-    lineage.router,
-    pipelines.router,
+    (features.router, _SCOPED),
+    (system.router, errors.responses(503)),
+    (workspaces.router, errors.responses(400, 422, 503)),
+    (tables.router, _SCOPED),
+    (sql.router, _SCOPED),
+    (quality.router, _SCOPED),
+    (quality.workspace_router, _SCOPED),
+    (lineage.router, _SCOPED),
+    (pipelines.router, _SCOPED),
 )
 
 
@@ -74,9 +77,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.platform = platform
     app.state.metrics = HttpMetrics()
-    app.add_middleware(FeatureServer, platform=platform)  # inside the metrics middleware
+    app.state.callers = Callers(platform)
+    # inside the metrics middleware; it checks callers as get_context does
+    app.add_middleware(FeatureServer, platform=platform, callers=app.state.callers)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     errors.install(app)
-    for router in ROUTERS:
-        app.include_router(router)
+    for router, answers in ROUTERS:
+        app.include_router(router, responses=answers)
     return app

@@ -1,29 +1,57 @@
-"""What every route needs: the app's Platform and the caller's Context."""
+"""What every route needs: the app's Platform, the caller's Context, and the path
+parameters every router shares, validated at the door (names by the rule of
+``lakeworks.context.check_name``, ids within the 64-bit range the catalog stores)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Path, Request
+from pydantic import AfterValidator
 
-from lakeworks.context import Context
+from lakeworks.context import Context, check_name
 from lakeworks.platform import Platform
+from lakeworks.server.callers import USER_HEADER, USER_MAX, Callers
 
-USER_HEADER = "X-Lakeworks-User"
+# check_name's rule as a pattern: lower-case letters, digits, underscores, no digit first
+NAME_PATTERN = r"^[a-z_][a-z0-9_]*$"
+NAME_MAX = 128
+ID_MAX = 2**63 - 1  # the largest id a 64-bit integer column holds
+
+
+def name_rule(kind: str, info: Callable[..., Any] = Path, example: str = "orders") -> Any:
+    """A name parameter checked at the door by ``check_name`` (so its error says
+    ``invalid table name '0'`` and the fix), its rule written into the OpenAPI document."""
+    rule = {"pattern": NAME_PATTERN, "minLength": 1, "maxLength": NAME_MAX}
+    where = info(description=f"{kind} name", json_schema_extra=rule, examples=[example])
+    return Annotated[str, where, AfterValidator(lambda value: check_name(kind, value))]
+
+
+WorkspaceName = name_rule("workspace", example="default")
+TableName = name_rule("table")
+PipelineName = name_rule("pipeline", example="daily_orders")
+TaskName = name_rule("task", example="extract")
+DefinitionName = name_rule("feature definition", example="rider_stats")
+RecordId = Annotated[int, Path(description="a record id", ge=1, le=ID_MAX)]
+User = Annotated[str, Header(alias=USER_HEADER, min_length=1, max_length=USER_MAX)]
 
 
 def get_platform(request: Request) -> Platform:
     return request.app.state.platform
 
 
+def get_callers(request: Request) -> Callers:
+    return request.app.state.callers
+
+
 def get_context(
-    platform: Annotated[Platform, Depends(get_platform)],
-    ws: Annotated[str, Path(description="workspace name")],
-    user: Annotated[str, Header(alias=USER_HEADER)] = "anonymous",
+    callers: Annotated[Callers, Depends(get_callers)],
+    ws: WorkspaceName,
+    user: User = "anonymous",
 ) -> Context:
-    """The caller in workspace ``ws``; a workspace that does not exist is a 404."""
-    platform.catalog.workspace(ws)
-    return Context(workspace=ws, user=user)
+    """The caller in workspace ``ws``, through the checks the feature server shares."""
+    return callers.context(ws, user)
 
 
 PlatformDep = Annotated[Platform, Depends(get_platform)]

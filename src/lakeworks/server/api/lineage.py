@@ -6,17 +6,17 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from lakeworks.server.dependencies import ContextDep, PlatformDep
+from lakeworks.server.dependencies import ID_MAX, ContextDep, PlatformDep, TableName
 
 router = APIRouter(prefix="/api/v1/workspaces/{ws}/lineage", tags=["lineage"])
 
 
 @router.get("/{table}")
 def lineage(
-    table: str,
+    table: TableName,
     ctx: ContextDep,
     platform: PlatformDep,
-    version: Annotated[int | None, Query(ge=0)] = None,
+    version: Annotated[int | None, Query(ge=0, le=ID_MAX)] = None,
     depth: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> dict[str, Any]:
     """Edges source -> target (table versions, files, queries, URLs) with the job, run,

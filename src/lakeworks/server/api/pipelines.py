@@ -6,7 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from lakeworks.server.dependencies import ContextDep, PlatformDep
+from lakeworks.server.dependencies import ContextDep, PipelineName, PlatformDep, RecordId, TaskName
+from lakeworks.server.errors import responses
 from lakeworks.server.pipeline_schemas import (
     BackfillOut,
     BackfillRequest,
@@ -25,36 +26,36 @@ def list_pipelines(ctx: ContextDep, platform: PlatformDep) -> list[PipelineOut]:
     return [PipelineOut.of(p) for p in platform.pipelines.list(ctx)]
 
 
-@router.post("/pipelines", status_code=201)
+@router.post("/pipelines", status_code=201, responses=responses(409))
 def register(body: PipelineRegister, ctx: ContextDep, platform: PlatformDep) -> list[PipelineOut]:
     """Register every pipeline a file or module defines; a bad DAG is a 422 naming it."""
     return [PipelineOut.of(p) for p in platform.pipelines.register(ctx, body.source)]
 
 
 @router.get("/pipelines/{name}")
-def get_pipeline(name: str, ctx: ContextDep, platform: PlatformDep) -> PipelineOut:
+def get_pipeline(name: PipelineName, ctx: ContextDep, platform: PlatformDep) -> PipelineOut:
     return PipelineOut.of(platform.pipelines.get(ctx, name))
 
 
 @router.post("/pipelines/{name}/pause")
-def pause(name: str, ctx: ContextDep, platform: PlatformDep) -> PipelineOut:
+def pause(name: PipelineName, ctx: ContextDep, platform: PlatformDep) -> PipelineOut:
     return PipelineOut.of(platform.pipelines.pause(ctx, name, True))
 
 
 @router.post("/pipelines/{name}/unpause")
-def unpause(name: str, ctx: ContextDep, platform: PlatformDep) -> PipelineOut:
+def unpause(name: PipelineName, ctx: ContextDep, platform: PlatformDep) -> PipelineOut:
     return PipelineOut.of(platform.pipelines.pause(ctx, name, False))
 
 
-@router.post("/pipelines/{name}/runs", status_code=201)
-def run(name: str, body: RunRequest, ctx: ContextDep, platform: PlatformDep) -> RunOut:
+@router.post("/pipelines/{name}/runs", status_code=201, responses=responses(409))
+def run(name: PipelineName, body: RunRequest, ctx: ContextDep, platform: PlatformDep) -> RunOut:
     """Run now; with ``wait`` the answer is the ended run, else the started one."""
     return RunOut.of(platform.pipelines.run(ctx, name, body.params, wait=body.wait))
 
 
-@router.post("/pipelines/{name}/backfills", status_code=201)
+@router.post("/pipelines/{name}/backfills", status_code=201, responses=responses(409))
 def backfill(
-    name: str, body: BackfillRequest, ctx: ContextDep, platform: PlatformDep
+    name: PipelineName, body: BackfillRequest, ctx: ContextDep, platform: PlatformDep
 ) -> BackfillOut:
     """A run per schedule interval in ``[start, end)`` not yet succeeded."""
     done = platform.pipelines.backfill(
@@ -71,7 +72,7 @@ def backfill(
 
 @router.get("/pipelines/{name}/runs")
 def runs(
-    name: str,
+    name: PipelineName,
     ctx: ContextDep,
     platform: PlatformDep,
     state: str | None = None,
@@ -83,22 +84,24 @@ def runs(
 
 
 @router.get("/pipeline-runs/{run_id}")
-def run_info(run_id: int, ctx: ContextDep, platform: PlatformDep) -> RunOut:
+def run_info(run_id: RecordId, ctx: ContextDep, platform: PlatformDep) -> RunOut:
     return RunOut.of(platform.pipelines.run_info(ctx, run_id))
 
 
 @router.get("/pipeline-runs/{run_id}/tasks/{task}/log")
-def task_log(run_id: int, task: str, ctx: ContextDep, platform: PlatformDep) -> TaskLogOut:
+def task_log(
+    run_id: RecordId, task: TaskName, ctx: ContextDep, platform: PlatformDep
+) -> TaskLogOut:
     log = platform.pipelines.task_logs(ctx, run_id, task)
     return TaskLogOut(run_id=run_id, task=task, log=log)
 
 
-@router.post("/pipeline-runs/{run_id}/cancel")
-def cancel(run_id: int, ctx: ContextDep, platform: PlatformDep) -> RunOut:
+@router.post("/pipeline-runs/{run_id}/cancel", responses=responses(409))
+def cancel(run_id: RecordId, ctx: ContextDep, platform: PlatformDep) -> RunOut:
     return RunOut.of(platform.pipelines.cancel(ctx, run_id))
 
 
-@router.post("/pipeline-runs/{run_id}/resume")
-def resume(run_id: int, ctx: ContextDep, platform: PlatformDep, wait: bool = True) -> RunOut:
+@router.post("/pipeline-runs/{run_id}/resume", responses=responses(409))
+def resume(run_id: RecordId, ctx: ContextDep, platform: PlatformDep, wait: bool = True) -> RunOut:
     """Run a failed or cancelled run again, keeping its succeeded tasks (409 otherwise)."""
     return RunOut.of(platform.pipelines.resume(ctx, run_id, wait=wait))

@@ -6,17 +6,19 @@ from fastapi import APIRouter
 
 from lakeworks.lake.tables import WriteResult
 from lakeworks.server.dependencies import ContextDep, PlatformDep
-from lakeworks.server.schemas import RowsOut, SqlRequest, WriteOut
+from lakeworks.server.errors import responses
+from lakeworks.server.schemas.rows import RowsOut, WriteOut
+from lakeworks.server.schemas.sql import SqlRequest
 
 router = APIRouter(prefix="/api/v1/workspaces/{ws}", tags=["sql"])
 
 
-@router.post("/sql")
+@router.post("/sql", responses=responses(409))
 def run_sql(body: SqlRequest, ctx: ContextDep, platform: PlatformDep) -> RowsOut | WriteOut:
     """A query returns at most ``limit`` rows (``truncated`` says when there were more);
     CREATE TABLE AS and INSERT INTO return the version they wrote. Bad SQL is a 422 carrying
     DuckDB's message."""
     result = platform.sql.execute(ctx, body.query)
     if isinstance(result, WriteResult):
-        return WriteOut.of(result)
+        return WriteOut.model_validate(result)
     return RowsOut.read(result.batches(), body.limit)

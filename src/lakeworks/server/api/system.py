@@ -4,19 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import BaseModel
 from starlette.responses import Response
 
 import lakeworks
 from lakeworks.pipelines import metrics as pipeline_metrics
 from lakeworks.server.dependencies import PlatformDep
+from lakeworks.server.schemas.system import Health
 
 router = APIRouter(tags=["system"])
-
-
-class Health(BaseModel):
-    status: str
-    version: str
 
 
 @router.get("/health")

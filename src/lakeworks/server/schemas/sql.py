@@ -1,0 +1,16 @@
+"""Bodies of the sql router (answers: ``RowsOut`` or ``WriteOut`` in ``schemas.rows``)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+SQL_MAX = 1_000_000
+
+
+class SqlRequest(BaseModel):
+    query: str = Field(
+        min_length=1,
+        max_length=SQL_MAX,
+        examples=["select status, count(*) as n from orders group by 1"],
+    )
+    limit: int = Field(default=1000, ge=0, le=100_000)
