@@ -276,3 +276,28 @@ def test_tasks_submitted_together_go_to_the_cluster_as_one_graph(
         "root": ("succeeded", 2),
         **{f"m{i}": ("succeeded", 4) for i in range(3)},
     }
+
+
+def test_timed_out_attempts_on_the_cluster_write_nothing(dask_platform: Platform, define) -> None:  # noqa: ANN001
+    """A running Dask task cannot be stopped: its write asks the catalog and is refused."""
+    ctx = Context("default", "tester")
+    service = dask_platform.pipelines
+    service.register(
+        ctx,
+        define(
+            """
+            import pyarrow as pa
+            p = Pipeline("dask_slow_write")
+
+            @p.task(timeout=2, retries=1, retry_delay=0)
+            def load(context):
+                time.sleep(3)
+                context.write("out", pa.table({"attempt": [context.attempt]}))
+            """
+        ),
+    )
+    started = time.monotonic()
+    run = service.run(ctx, "dask_slow_write")
+    assert run.state == "failed" and run.task("load").attempts == 2
+    time.sleep(max(0.0, started + 6.5 - time.monotonic()))
+    assert not dask_platform.tables.exists(ctx, "out")
