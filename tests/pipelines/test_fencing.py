@@ -25,7 +25,10 @@ p = Pipeline("slow_write")
 @p.task(timeout=2, retries=1, retry_delay=0)
 def load(context):
     time.sleep(3)
-    context.write("out", pa.table({"attempt": [context.attempt]}))
+    try:
+        context.write("out", pa.table({"attempt": [context.attempt]}))
+    finally:
+        open(f"ENDED/ended-{context.attempt}", "w").close()
 """
 
 
@@ -43,15 +46,18 @@ def processes_platform(settings: Settings) -> Iterator[Platform]:
 
 
 def test_timed_out_attempts_on_threads_write_nothing(
-    platform: Platform, ctx: Context, register: Callable[[str], None]
+    platform: Platform, ctx: Context, register: Callable[[str], None], tmp_path: Path
 ) -> None:
-    register(SLOW_WRITE)
+    register(SLOW_WRITE.replace("ENDED", str(tmp_path)))
     started = time.monotonic()
     run = platform.pipelines.run(ctx, "slow_write")
     assert run.state == "failed" and run.task("load").attempts == 2
     assert "exceeded its timeout of 2s" in run.task("load").error
     assert time.monotonic() - started < 6
-    time.sleep(max(0.0, started + 6.5 - time.monotonic()))  # both bodies have returned
+    deadline = time.monotonic() + 60
+    while len(list(tmp_path.glob("ended-*"))) < 2:  # both bodies have returned
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
     assert not platform.tables.exists(ctx, "out")
     assert _versions(platform, ctx, "out") == 0
 
@@ -67,21 +73,23 @@ def test_timed_out_attempts_in_processes_are_killed_with_their_children(
     import pyarrow as pa
     p = Pipeline("killed")
 
-    @p.task(timeout=2, retries=1, retry_delay=0)
+    @p.task(timeout=4, retries=1, retry_delay=0)
     def load(context):
         child = subprocess.Popen(["sleep", "60"])
         open(os.path.join({str(pids)!r}, f"{{os.getpid()}}-{{child.pid}}"), "w").close()
-        time.sleep(3)
+        time.sleep(6)
         context.write("out", pa.table({{"attempt": [context.attempt]}}))
     """
     processes_platform.pipelines.register(ctx, define(source))
     started = time.monotonic()
     run = processes_platform.pipelines.run(ctx, "killed")
     assert run.state == "failed" and run.task("load").attempts == 2
-    time.sleep(max(0.0, started + 6.5 - time.monotonic()))
+    time.sleep(max(0.0, started + 10.5 - time.monotonic()))  # past a body's natural end
     assert not processes_platform.tables.exists(ctx, "out")
     seen = [int(pid) for name in os.listdir(pids) for pid in name.split("-")]
-    assert len(seen) == 4  # two attempts, each a worker and a child
+    # a worker and its child per attempt that got to start (a loaded machine may take
+    # most of the timeout to spawn a worker); each of them is gone
+    assert len(seen) in (2, 4)
     assert not [pid for pid in seen if _alive(pid)]
 
 
