@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -181,3 +183,22 @@ def _alive(pid: int) -> bool:
             return stat.read().split()[2] != "Z"
     except OSError:
         return True
+
+
+def test_the_cli_does_not_wait_for_a_timed_out_body(tmp_path: Path) -> None:
+    """A timed-out attempt's thread sleeping 40 s does not keep `pipelines run` open."""
+    exe = Path(sys.executable).parent / "lakeworks"
+    source = tmp_path / "sleepy.py"
+    source.write_text(
+        "import time\nfrom lakeworks.pipelines import Pipeline\np = Pipeline('sleepy')\n"
+        "p.add('nap', lambda: time.sleep(40), timeout=1)\n"
+    )
+    base = [str(exe), "--home", str(tmp_path / "lw")]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    subprocess.run([*base, "pipelines", "register", str(source)], check=True, env=env)
+    started = time.monotonic()
+    done = subprocess.run(
+        [*base, "pipelines", "run", "sleepy"], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert time.monotonic() - started < 20, "the CLI waited for the abandoned body"
+    assert "failed" in done.stdout + done.stderr

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import queue
 import signal
 import threading
 from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -37,9 +38,7 @@ class ThreadExecutor(Executor):
 
     def __init__(self, platform: Platform | None = None, max_workers: int | None = None) -> None:
         self.platform = platform
-        self._pool = ThreadPoolExecutor(
-            max_workers or max(8, 4 * (os.cpu_count() or 1)), thread_name_prefix="lw-task"
-        )
+        self._pool = _DaemonPool(max_workers or max(8, 4 * (os.cpu_count() or 1)))
 
     def submit(self, call: TaskCall, done: Done, upstream: Any = None) -> Any:
         cancelled = threading.Event()
@@ -57,7 +56,66 @@ class ThreadExecutor(Executor):
             handle.future.cancel()
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool.shutdown()
+
+
+class _DaemonPool:
+    """Threads for task attempts that do not hold the process open at exit.
+
+    ``ThreadPoolExecutor`` joins its threads when the interpreter exits, so an attempt
+    abandoned past its timeout (``time.sleep(40)`` in user code) kept ``lakeworks
+    pipelines run`` waiting for its body after the run had ended. Here an abandoned body
+    dies with the process; its writes were fenced anyway.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._work: queue.SimpleQueue[tuple[Future, Any, tuple] | None] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._threads = 0
+        self._idle = 0
+        self._closed = False
+
+    def submit(self, fn: Any, *args: Any) -> Future:
+        future: Future = Future()
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("cannot schedule new attempts after close")
+            self._work.put((future, fn, args))
+            if self._idle == 0 and self._threads < self._size:
+                self._threads += 1
+                threading.Thread(target=self._serve, name="lw-task", daemon=True).start()
+            else:
+                self._idle -= 1  # this attempt takes an idle thread
+        return future
+
+    def _serve(self) -> None:
+        while (item := self._work.get()) is not None:
+            future, fn, args = item
+            if future.set_running_or_notify_cancel():
+                try:
+                    result = fn(*args)
+                except BaseException as exc:  # noqa: BLE001 - handed to the future
+                    future.set_exception(exc)
+                else:
+                    future.set_result(result)
+            with self._lock:
+                self._idle += 1
+
+    def shutdown(self) -> None:
+        """Cancel queued attempts and let the threads end (running ones finish first)."""
+        with self._lock:
+            self._closed = True
+            threads = self._threads
+        while True:
+            try:
+                item = self._work.get_nowait()
+            except queue.Empty:
+                break
+            if item is not None:
+                item[0].cancel()
+        for _ in range(threads):
+            self._work.put(None)
 
 
 class _ThreadAttempt:
