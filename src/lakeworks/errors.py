@@ -10,6 +10,7 @@
      +-- PermissionDeniedError    the caller may not do this
      +-- QuotaExceededError       the workspace is over a limit
      +-- ConflictError            a concurrent change won; retry
+     |    +-- FencedError         work that was timed out or cancelled tried to commit
      +-- UserCodeError            user-supplied code raised
      +-- MissingDependencyError   an optional package is not installed
      +-- UnavailableError         a database, bucket or API could not be reached (transient)
@@ -91,6 +92,14 @@ class QuotaExceededError(LakeworksError):
 
 class ConflictError(LakeworksError):
     transient = True
+
+
+class FencedError(ConflictError):
+    """A write of work that is no longer wanted (a timed-out or cancelled pipeline task
+    attempt) was refused before its commit. Retrying the same work does not help: its
+    newer attempt, if any, writes instead."""
+
+    transient = False
 
 
 class UserCodeError(LakeworksError):

@@ -5,12 +5,8 @@ from __future__ import annotations
 import os
 import queue
 import signal
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -21,65 +17,10 @@ from lakeworks.pipelines.calls import Outcome, TaskCall
 from lakeworks.pipelines.executors import make_executor
 from lakeworks.platform import Platform
 from tests.conftest import free_port
+from tests.pipelines import dask_cluster
 
 pytestmark = pytest.mark.slow
-DASK = str(Path(sys.executable).parent / "dask")
-
-
-def _wait_for_port(port: int, seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise TimeoutError(f"nothing listens on port {port} after {seconds} s")
-
-
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, list]]:
-    """A dask scheduler and two single-thread workers (no nanny: a kill is a real loss)."""
-    port = free_port()
-    address = f"tcp://127.0.0.1:{port}"
-    logs = tmp_path_factory.mktemp("dask")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    procs = [
-        subprocess.Popen(
-            [DASK, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
-            stdout=subprocess.DEVNULL,
-            stderr=open(logs / "scheduler.log", "w"),  # noqa: SIM115
-            env=env,
-        )
-    ]
-    try:
-        _wait_for_port(port, 30)
-        workers = [
-            subprocess.Popen(
-                [DASK, "worker", address, "--nthreads", "1", "--no-nanny", "--no-dashboard"]
-                + ["--host", "127.0.0.1", "--name", f"w{i}"],
-                stdout=subprocess.DEVNULL,
-                stderr=open(logs / f"worker{i}.log", "w"),  # noqa: SIM115
-                env=env,
-            )
-            for i in range(2)
-        ]
-        procs += workers
-        from distributed import Client
-
-        with Client(address, timeout=30) as client:
-            client.wait_for_workers(2, timeout=60)
-        yield address, workers
-    finally:
-        for proc in reversed(procs):
-            if proc.poll() is None:
-                proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(3)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(5)
+cluster = dask_cluster.cluster  # the module-scoped fixture
 
 
 @pytest.fixture
@@ -276,3 +217,31 @@ def test_tasks_submitted_together_go_to_the_cluster_as_one_graph(
         "root": ("succeeded", 2),
         **{f"m{i}": ("succeeded", 4) for i in range(3)},
     }
+
+
+def test_the_collector_survives_a_failure_and_the_run_still_ends(
+    dask_platform: Platform,
+    define,  # noqa: ANN001
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An unexpected error while collecting results fails those attempts; it never stops
+    the collector (runs would hang) and later results are collected as usual."""
+    ctx = Context("default", "tester")
+    service = dask_platform.pipelines
+    service.register(ctx, define('p = Pipeline("collected")\np.add("a", lambda: 1)\n'))
+    executor = service.executor
+    deliver, failures = executor._deliver, []
+
+    def broken(batch: list) -> None:
+        if not failures:
+            failures.append(batch)
+            raise RuntimeError("injected failure while collecting")
+        deliver(batch)
+
+    monkeypatch.setattr(executor, "_deliver", broken)
+    failed = service.run(ctx, "collected")
+    assert failed.state == "failed" and failures
+    assert "injected failure while collecting" in failed.task("a").error
+    assert executor._collector.is_alive()
+    again = service.run(ctx, "collected")
+    assert again.state == "succeeded" and again.task("a").result["value"] == 1

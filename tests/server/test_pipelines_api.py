@@ -34,7 +34,7 @@ def total(make):
 def registered(client: TestClient, tmp_path: Path) -> str:
     path = tmp_path / "totals.py"
     path.write_text(textwrap.dedent(SOURCE))
-    done = client.post(f"{API}/pipelines", json={"source": str(path)})
+    done = client.post(f"{API}/pipelines", json={"source": path.name, "code": path.read_text()})
     assert done.status_code == 201, done.text
     assert [p["name"] for p in done.json()] == ["totals"]
     return f"{API}/pipelines/totals"
@@ -107,12 +107,14 @@ def test_bad_requests(client: TestClient, registered: str, tmp_path: Path) -> No
     cron.write_text(
         "from lakeworks.pipelines import Pipeline\np = Pipeline('c', schedule='61 * *')\n"
     )
-    bad_cron = client.post(f"{API}/pipelines", json={"source": str(cron)})
+    bad_cron = client.post(f"{API}/pipelines", json={"source": cron.name, "code": cron.read_text()})
     assert bad_cron.status_code == 422 and "61 * *" in bad_cron.json()["message"]
     broken = tmp_path / "broken.py"
     broken.write_text("raise RuntimeError('boom')\n")
-    raised = client.post(f"{API}/pipelines", json={"source": str(broken)})
+    raised = client.post(
+        f"{API}/pipelines", json={"source": broken.name, "code": broken.read_text()}
+    )
     assert raised.status_code == 400 and "boom" in raised.json()["message"]
-    absent = client.post(f"{API}/pipelines", json={"source": str(tmp_path / "absent.py")})
+    absent = client.post(f"{API}/pipelines", json={"source": "absent.py"})
     assert absent.status_code == 404
     assert client.get("/api/v1/workspaces/nobody/pipelines").status_code == 404

@@ -29,7 +29,7 @@ from lakeworks.errors import (
     UnavailableError,
 )
 from lakeworks.hooks import current_inputs
-from lakeworks.lake import scans
+from lakeworks.lake import fence, scans
 from lakeworks.lake.schemas import (
     check_compatible,
     check_unique_names,
@@ -254,6 +254,7 @@ class Tables:
             )
             source = scans.last_per_key(conformed(reader, target), keys)
             predicate = " AND ".join(f't."{k}" = s."{k}"' for k in keys)
+            fence.check()  # the last moment before the merge commits
             metrics = (
                 dt.merge(
                     source,
@@ -281,6 +282,7 @@ class Tables:
         """Delete the rows matching the SQL predicate ``where``."""
         entry = self.entry(ctx, name)
         dt = open_delta(entry.location, self._options, table=name)
+        fence.check()  # refused before it starts: a delete commits as soon as it ran
         write_id = uuid.uuid4().hex
         self._started(ctx, name, "delete", write_id)
         try:
@@ -392,7 +394,7 @@ class Tables:
                 entry, name, reader.schema, mode, schema_mode, created
             )
             stream = pa.RecordBatchReader.from_batches(
-                target, counter.count(conformed(reader, target))
+                target, counter.count(fence.guarded(conformed(reader, target)))
             )
             write_deltalake(
                 entry.location,
@@ -530,6 +532,7 @@ def _version_info(h: dict[str, Any]) -> VersionInfo:
 def _write_error(exc: BaseException, table: str) -> LakeworksError:
     if isinstance(exc, LakeworksError):
         return exc
+    fence.check()  # refused by its fence inside the Delta writer: raise the FencedError
     if isinstance(exc, CommitFailedError):
         return ConflictError(
             f"a concurrent change to table {table!r} conflicted with this write: {exc}",

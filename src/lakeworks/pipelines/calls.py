@@ -18,8 +18,10 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from lakeworks.context import Context
+from lakeworks.lake.fence import fenced
 from lakeworks.lineage.jobs import running
 from lakeworks.pipelines import capture
+from lakeworks.pipelines.fencing import AttemptFence
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -108,6 +110,22 @@ class TaskContext:
     reads: list[TableVersion] = field(default_factory=list)
     writes: list[TableVersion] = field(default_factory=list)
     _platform: Platform | None = None
+    _fence: AttemptFence | None = None
+
+    @property
+    def cancelled(self) -> bool:
+        """Whether the runner has given up on this attempt (as far as this process was
+        told: threads are told at once; ``check_cancelled`` also asks the catalog)."""
+        return self._fence is not None and self._fence.cancelled.is_set()
+
+    def check_cancelled(self) -> None:
+        """Raise ``FencedError`` when this attempt was timed out or cancelled.
+
+        A long task calls it between its stages to stop early; table writes check it
+        anyway before they commit, so an abandoned attempt never writes.
+        """
+        if self._fence is not None:
+            self._fence.check()
 
     @property
     def log(self) -> Any:
@@ -145,9 +163,17 @@ class TaskContext:
 
 
 def run_task(
-    call: TaskCall, platform: Platform | None = None, worker: str | None = None
+    call: TaskCall,
+    platform: Platform | None = None,
+    worker: str | None = None,
+    cancelled: threading.Event | None = None,
 ) -> Outcome:
-    """Run one attempt; never raises for an error in user code."""
+    """Run one attempt; never raises for an error in user code.
+
+    ``cancelled`` is set by the executor when the runner gives up on the attempt; an
+    attempt running with settings (in another process) also asks the catalog before
+    each write whether it is still the current attempt (see ``fencing``).
+    """
     context = TaskContext(
         call.run_id,
         call.pipeline,
@@ -161,6 +187,7 @@ def run_task(
         call.settings,
         _platform=platform,
     )
+    context._fence = _fence_of(call, context, cancelled)
     kwargs = dict(call.kwargs)
     if call.wants_context:
         kwargs["context"] = context
@@ -169,7 +196,10 @@ def run_task(
     state, result, error, trace = "succeeded", None, None, None
     try:
         # writes inside are recorded in lineage as this task's; reads join its inputs
-        with running(pipeline=call.pipeline, run_id=call.run_id, task=call.task) as job:
+        with (
+            running(pipeline=call.pipeline, run_id=call.run_id, task=call.task) as job,
+            fenced(context._fence),
+        ):
             result = call.fn(**kwargs)
     except Skip as exc:
         state, error = "skipped", str(exc) or None
@@ -195,6 +225,21 @@ def run_task(
         reads=tuple(context.reads),
         writes=tuple(context.writes),
     )
+
+
+def _fence_of(
+    call: TaskCall, context: TaskContext, cancelled: threading.Event | None
+) -> AttemptFence:
+    ask = None
+    if call.settings is not None:  # another process: only the catalog knows
+
+        def ask() -> bool:
+            from lakeworks.pipelines.store import PipelineStore
+
+            store = PipelineStore(context.platform.catalog)
+            return store.attempt_current(call.run_id, call.task, call.attempt)
+
+    return AttemptFence(call.run_id, call.task, call.attempt, cancelled, ask)
 
 
 def stored_result(value: Any) -> dict[str, Any]:

@@ -20,7 +20,7 @@ import cloudpickle
 from lakeworks.errors import InvalidInputError, NotFoundError, UserCodeError
 from lakeworks.pipelines.definitions import Pipeline
 
-_cache: dict[str, tuple[float, dict[str, Pipeline]]] = {}
+_cache: dict[str, tuple[tuple[int, int], dict[str, Pipeline]]] = {}
 _lock = threading.Lock()
 
 
@@ -77,14 +77,16 @@ def load(source: str, name: str) -> Pipeline:
     return found[name]
 
 
-def _stamp(source: str) -> float:
+def _stamp(source: str) -> tuple[int, int]:
+    """When and how big a file was last changed: a new stamp means import it again."""
     if source.startswith("file:"):
         path = Path(source[5:])
         try:
-            return path.stat().st_mtime
+            stat = path.stat()
         except OSError as exc:
             raise NotFoundError(f"pipeline file {path} does not exist", path=str(path)) from exc
-    return 0.0
+        return stat.st_mtime_ns, stat.st_size
+    return 0, 0
 
 
 def _import(source: str) -> ModuleType:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import logging
 import queue
 import threading
 import time
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from lakeworks.errors import LakeworksError
 from lakeworks.pipelines import metrics
 from lakeworks.pipelines.calls import Outcome, TaskCall, stored_result
 from lakeworks.pipelines.definitions import CONTEXT_ARG, Graph, Pipeline, Task
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
     from lakeworks.pipelines.executors.base import Executor
     from lakeworks.pipelines.service import Pipelines
 
+log = logging.getLogger(__name__)
 DONE = frozenset({"succeeded", "failed", "upstream_failed", "skipped", "cancelled"})
 POLL_SECONDS = 0.5
 
@@ -385,6 +388,15 @@ class RunExecution:
             f"TimeoutError: task {live.task.name!r} exceeded its timeout of {live.task.timeout:g}s",
             finished_at=datetime.now(UTC),
         )
+        self._publish()
+
+    def _publish(self) -> None:
+        """Write task states now, not behind: an attempt in another process asks the
+        catalog before each write whether it is still current (see ``fencing``)."""
+        try:
+            self.journal.flush()
+        except LakeworksError as exc:  # the catalog is down: the journal retries
+            log.warning("run %s: cannot write task states now: %s", self.run_id, exc)
 
     def _wait_seconds(self) -> float:
         if self._ready:
@@ -407,6 +419,7 @@ class RunExecution:
                 self.executor.cancel(live.handle)
                 live.token += 1
                 self._set(live, state=state, error=error, finished_at=datetime.now(UTC))
+        self._publish()
 
     def _outcome(self) -> tuple[str, str | None]:
         failed = [t for t in self._tasks.values() if t.state == "failed"]

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from lakeworks.context import Context
 from lakeworks.errors import ConflictError, InvalidInputError, LakeworksError
 from lakeworks.meta.catalog import now
-from lakeworks.pipelines import registry
+from lakeworks.pipelines import code, registry
 from lakeworks.pipelines.definitions import Pipeline
 from lakeworks.pipelines.executors import Executor, make_executor
 from lakeworks.pipelines.journal import Journal
@@ -81,6 +81,28 @@ class Pipelines:
             self._save(ctx, stored, pipeline, existing.get(pipeline.name))
             for pipeline in found.values()
         ]
+
+    def register_code(
+        self, ctx: Context, name: str, source: str | None = None
+    ) -> list[PipelineInfo]:
+        """Register the pipelines of file ``name`` in the workspace's code folder.
+
+        This is what the REST API offers: with ``source`` (the Python text) the file is
+        uploaded first (atomically; a file that fails to register is put back as it was),
+        else it must already be there. ``name`` is a relative ``.py`` path; any other path
+        or a module name is an InvalidInputError, so an API caller can run only code of
+        the workspace's own folder (see ``pipelines.code``).
+        """
+        root = code.folder(self.platform.settings.home, ctx.workspace)
+        if source is None:
+            return self.register(ctx, code.existing(root, name, ctx.workspace))
+        path = code.inside(root, name)
+        before = code.save(path, source)
+        try:
+            return self.register(ctx, path)
+        except BaseException:
+            code.restore(path, before)
+            raise
 
     def _save(
         self, ctx: Context, source: str, pipeline: Pipeline, old: PipelineInfo | None

@@ -1,7 +1,9 @@
 """Platform steps: tasks that run SQL into a table version, or ingest a source.
 
 Each step is a plain function taking ``context`` (so it runs on any executor) and
-records the table versions it read and wrote for lineage.
+records the table versions it read and wrote for lineage. A step stops (``FencedError``)
+when its attempt was timed out or cancelled, before it starts and between its query and
+its write; the write itself is fenced by the table store.
 
 Example:
     >>> p = Pipeline("daily")                                     # doctest: +SKIP
@@ -26,6 +28,7 @@ def sql(query: str, table: str | None = None, mode: str = "overwrite") -> Any:
 
     def run_sql(context: TaskContext) -> dict[str, Any]:
         platform, ctx = context.platform, context.ctx
+        context.check_cancelled()
         if table is None:
             result = platform.sql.execute(ctx, query)
             if not hasattr(result, "version"):
@@ -36,6 +39,7 @@ def sql(query: str, table: str | None = None, mode: str = "overwrite") -> Any:
             bound = platform.sql.query(ctx, query)
             for read in bound.reads:
                 context.record_read(read.table, read.version)
+            context.check_cancelled()  # the query may have taken long: stop before writing
             result = bound.save(table, mode=mode)
         context.record_write(result.table, result.version)
         print(f"wrote {result.rows} rows to {result.table} version {result.version}")
@@ -49,6 +53,7 @@ def ingest(source: Any, table: str, **options: Any) -> Any:
     """A task loading ``source`` into ``table`` via ``platform.ingest.load``."""
 
     def run_ingest(context: TaskContext) -> dict[str, Any]:
+        context.check_cancelled()
         result = context.platform.ingest.load(context.ctx, source, table, **options)
         if result.version is not None:
             context.record_write(result.table, result.version)

@@ -415,6 +415,31 @@ class PipelineStore:
             rows = s.execute(select(TaskRunRow).where(TaskRunRow.run_id == run_id)).scalars()
             return {r.task: {"id": r.id, **{f: getattr(r, f) for f in TASK_FIELDS}} for r in rows}
 
+    def attempt_current(self, run_id: int, task: str, attempt: int) -> bool:
+        """Whether attempt ``attempt`` of ``task`` may still commit: its run is running and
+        not being cancelled, and the runner has neither ended that attempt (timed out,
+        cancelled, recovered) nor started a later one. The runner writes task rows behind
+        (``Journal``) but flushes at once when it ends an attempt early, so a row showing
+        an *earlier* attempt just means the start of this one is not written yet."""
+        with self.catalog.session() as s:
+            found = s.execute(
+                select(
+                    PipelineRunRow.state,
+                    PipelineRunRow.cancel_requested,
+                    TaskRunRow.state,
+                    TaskRunRow.attempts,
+                )
+                .join(TaskRunRow, TaskRunRow.run_id == PipelineRunRow.id)
+                .where(PipelineRunRow.id == run_id, TaskRunRow.task == task)
+            ).first()
+        if found is None:
+            return False
+        run_state, cancelling, task_state, attempts = found
+        if run_state != "running" or cancelling:
+            return False
+        attempts = attempts or 0
+        return attempts < attempt or (attempts == attempt and task_state == "running")
+
     def add_tasks(self, run_id: int, names: Sequence[str]) -> dict[str, int]:
         """Insert queued task rows; returns task name -> row id."""
         table = TaskRunRow.__table__

@@ -14,8 +14,16 @@ from lakeworks.pipelines.service import BackfillResult
 
 class PipelineRegister(BaseModel):
     source: str = Field(
-        description="a .py file on the server's disk, or an importable module name",
-        examples=["/srv/pipelines/orders.py"],
+        min_length=4,
+        max_length=500,
+        description="a .py file of the workspace's code folder, as a relative path; "
+        "never an absolute path or a module name",
+        examples=["orders.py"],
+    )
+    code: str | None = Field(
+        default=None,
+        max_length=1_000_000,
+        description="the Python source: uploaded to the code folder as `source` first",
     )
 
 

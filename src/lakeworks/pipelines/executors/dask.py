@@ -9,7 +9,6 @@ reachable from them (PostgreSQL and S3 in production).
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import itertools
 import logging
@@ -26,13 +25,10 @@ from lakeworks.errors import MissingDependencyError, UnavailableError
 from lakeworks.pipelines.calls import Outcome, TaskCall, run_task
 from lakeworks.pipelines.executors.base import Capabilities, Done, Executor, lost
 
-try:
-    from dask._expr import LLGExpr
+try:  # public API only: Client.get of a task_spec graph, futures' done callbacks
     from dask.task_spec import Task, TaskRef
     from distributed import Client
-    from distributed.client import done_callback
 except ImportError as exc:  # pragma: no cover - a declared dependency
-    # LLGExpr (what Client.submit itself sends) and task_spec: dask 2026.8 or newer
     raise MissingDependencyError("dask[distributed]>=2026.8") from exc
 
 log = logging.getLogger("lakeworks.pipelines")
@@ -55,7 +51,7 @@ class DaskExecutor(Executor):
             ) from exc
         # Results of finished tasks are fetched in batches (one gather per batch) by one
         # thread, instead of one round trip per task from each done-callback.
-        self._ready: queue.SimpleQueue[tuple[Any, Done] | None] = queue.SimpleQueue()
+        self._ready: queue.SimpleQueue[tuple[Any, _Attempt] | None] = queue.SimpleQueue()
         self._collector = threading.Thread(
             target=self._collect, name="lakeworks-dask-results", daemon=True
         )
@@ -111,56 +107,58 @@ class DaskExecutor(Executor):
                 sent.append(attempt)
             if not graph:
                 return
-            # A token of our own, as Client.submit does: tokenizing the graph would cost
-            # more than sending it.
-            expr = LLGExpr(graph, _determ_token=uuid.uuid4().hex)
             try:
-                futures = self.client.get(expr, list(graph), sync=False, fifo_timeout="100 ms")
+                futures = self.client.get(graph, list(graph), sync=False, fifo_timeout="100 ms")
             except Exception as exc:
                 for attempt in sent:
                     attempt.done(lost(f"cannot submit tasks to {self.address}: {exc}"))
                 return
             for attempt, future in zip(sent, futures, strict=True):
                 attempt.future, attempt.upstream = future, []
-        self.client.loop.add_callback(self._watch, [(a.future, a.done) for a in sent])
-
-    def _watch(self, attempts: list[tuple[Any, Done]]) -> None:
-        """On the client's event loop: queue each attempt for the collector when its
-        future ends (one wake-up of the loop per batch, no callback thread per future)."""
-        for future, done in attempts:
-            asyncio.ensure_future(
-                done_callback(future, lambda f, done=done: self._ready.put((f, done)))
+        for attempt in sent:  # the collector fetches the results of ended futures
+            attempt.future.add_done_callback(
+                lambda f, attempt=attempt: self._ready.put((f, attempt))
             )
 
     def _collect(self) -> None:
-        while (item := self._ready.get()) is not None:
-            batch = [item]
-            while True:
-                try:
-                    more = self._ready.get_nowait()
-                except queue.Empty:
-                    break
-                if more is None:
-                    self._ready.put(None)  # let the loop end after this batch
-                    break
-                batch.append(more)
-            self._deliver(batch)
+        """The collector thread: never ends before ``close``, whatever fails in it; an
+        attempt whose result could not be collected is answered as a failed one."""
+        while (batch := self._next_batch()) is not None:
+            try:
+                self._deliver(batch)
+            except BaseException as exc:  # noqa: BLE001 - a run must never hang on us
+                log.exception("collecting finished Dask tasks failed")
+                error = f"collecting the result from the Dask cluster failed: {exc!r}"
+                for _, attempt in batch:
+                    _answer(attempt, lost(error))
 
-    def _deliver(self, batch: list[tuple[Any, Done]]) -> None:
-        finished, others = [], []
-        for future, done in batch:
-            (finished if future.status == "finished" else others).append((future, done))
+    def _next_batch(self) -> list[tuple[Any, _Attempt]] | None:
+        """The ended futures queued now (waits for one); None once closed."""
+        item = self._ready.get()
+        if item is None:
+            return None
+        batch = [item]
+        while True:
+            try:
+                more = self._ready.get_nowait()
+            except queue.Empty:
+                return batch
+            if more is None:
+                self._ready.put(None)  # let the loop end after this batch
+                return batch
+            batch.append(more)
+
+    def _deliver(self, batch: list[tuple[Any, _Attempt]]) -> None:
+        finished = [(f, a) for f, a in batch if f.status == "finished"]
+        others = [(f, a) for f, a in batch if f.status != "finished"]
         try:
             results = self.client.gather([future for future, _ in finished])
         except Exception:  # one of them went away since: fetch each on its own
             results = [_outcome(future) for future, _ in finished]
-        answers = [(done, result) for (_, done), result in zip(finished, results, strict=True)]
-        answers += [(done, _outcome(future)) for future, done in others]
-        for done, outcome in answers:
-            try:
-                done(outcome)
-            except Exception:  # the runner's callback failed: never stop collecting
-                log.exception("handling a finished Dask task failed")
+        for (_, attempt), outcome in zip(finished, results, strict=True):
+            _answer(attempt, outcome)
+        for future, attempt in others:
+            _answer(attempt, _outcome(future))
 
     def cancel(self, handle: Any) -> None:
         if handle is None:
@@ -186,11 +184,24 @@ def _probe(address: str, timeout: float) -> None:
 class _Attempt:
     """The handle of one attempt: its Dask future once flushed."""
 
-    __slots__ = ("done", "future", "key", "upstream")
+    __slots__ = ("answered", "done", "future", "key", "upstream")
 
     def __init__(self, key: str, done: Done, upstream: list[_Attempt]) -> None:
         self.key, self.done, self.upstream = key, done, upstream
         self.future: Any = None
+        self.answered = False
+
+
+def _answer(attempt: _Attempt, outcome: Outcome) -> None:
+    """Call the attempt's ``done`` once (a second answer, after a failed collection that
+    answered part of a batch, is dropped)."""
+    if attempt.answered:
+        return
+    attempt.answered = True
+    try:
+        attempt.done(outcome)
+    except Exception:  # the runner's callback failed: never stop collecting
+        log.exception("handling a finished Dask task failed")
 
 
 @functools.lru_cache(maxsize=256)

@@ -28,8 +28,10 @@ def list_pipelines(ctx: ContextDep, platform: PlatformDep) -> list[PipelineOut]:
 
 @router.post("/pipelines", status_code=201, responses=responses(409))
 def register(body: PipelineRegister, ctx: ContextDep, platform: PlatformDep) -> list[PipelineOut]:
-    """Register every pipeline a file or module defines; a bad DAG is a 422 naming it."""
-    return [PipelineOut.of(p) for p in platform.pipelines.register(ctx, body.source)]
+    """Register every pipeline a file of the workspace's code folder defines (uploaded
+    with ``code``, or already there); a bad DAG is a 422 naming it."""
+    found = platform.pipelines.register_code(ctx, body.source, body.code)
+    return [PipelineOut.of(p) for p in found]
 
 
 @router.get("/pipelines/{name}")
