@@ -65,6 +65,14 @@ def encode_key(values: Sequence[Any]) -> str:
     return json.dumps(list(values), separators=(",", ":"), ensure_ascii=False, default=_plain)
 
 
+def key_text(value: Any) -> str:
+    """The stored form of a one-column key; the one place that writes it, for materialize,
+    push and online reads alike. An integer is formatted without ``json.dumps`` (the
+    common case, kept fast); anything else, a bool included (``[true]``, not ``[True]``:
+    ``type`` is checked, not ``isinstance``), goes through ``encode_key``."""
+    return f"[{value}]" if type(value) is int else encode_key([value])
+
+
 def _plain(value: Any) -> Any:
     if hasattr(value, "item"):  # numpy scalars
         return value.item()
