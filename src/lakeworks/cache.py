@@ -39,14 +39,21 @@ class BoundedCache(Generic[V]):
         self.size = size
         self._entries: OrderedDict[Hashable, V] = OrderedDict()
         self._lock = threading.Lock()
+        self._find, self._touch = self._entries.get, self._entries.move_to_end  # hot path
 
     def get(self, key: Hashable) -> V | None:
-        """The value stored under ``key`` (now the most recently used), or None."""
-        with self._lock:
-            value = self._entries.get(key)
-            if value is not None:
-                self._entries.move_to_end(key)
-            return value
+        """The value stored under ``key`` (now the most recently used), or None.
+
+        Without the lock (a read is on the hot path of online lookups): each OrderedDict
+        call is atomic under the GIL, and an entry evicted between the two is still a hit.
+        """
+        value = self._find(key)
+        if value is not None:
+            try:  # noqa: SIM105 - contextlib.suppress costs more, and this is a hot path
+                self._touch(key)
+            except KeyError:  # evicted by another thread just now
+                pass
+        return value
 
     def put(self, key: Hashable, value: V) -> V:
         """Store ``value`` under ``key``, evicting the least recently used beyond ``size``."""

@@ -18,7 +18,7 @@ import pyarrow as pa
 from lakeworks.cache import BoundedCache
 from lakeworks.errors import InvalidInputError
 from lakeworks.features.definitions import FeatureView
-from lakeworks.features.online.base import OnlineStore, encode_key, key_text
+from lakeworks.features.online.base import OnlineStore, encode_key, key_texts
 
 PRESENT, UNKNOWN, EXPIRED = "present", "unknown_entity", "expired"
 
@@ -173,7 +173,7 @@ def _keys(rows: list[dict[str, Any]], vp: ViewPlan) -> list[str]:
     if len(vp.keys) == 1:
         name = vp.keys[0]
         try:  # the common case, one key column
-            return [key_text(row[name]) for row in rows]
+            return key_texts([row[name] for row in rows])
         except (KeyError, TypeError, AttributeError):
             pass  # _key names the problem
     return [_key(row, vp) for row in rows]
@@ -182,7 +182,7 @@ def _keys(rows: list[dict[str, Any]], vp: ViewPlan) -> list[str]:
 def _key(row: dict[str, Any], vp: ViewPlan) -> str:
     try:
         if len(vp.keys) == 1:
-            return key_text(row[vp.keys[0]])
+            return key_texts([row[vp.keys[0]]])[0]
         return encode_key([row[k] for k in vp.keys])
     except KeyError as exc:
         raise InvalidInputError(

@@ -31,9 +31,9 @@ class Features:
         self.platform = platform
         self.registry = Registry(platform)
         self._online_views: set[tuple[str, str]] = set()  # views known to have online data
-        # (workspace, features asked, full names) -> (the definition versions it was built
-        # from, the plan); see _plan
-        self._plans: BoundedCache[tuple[tuple[Any, ...], lookup.Plan]] = BoundedCache(1024)
+        # (workspace, features asked, full names) -> (the snapshot last checked, the
+        # definition versions it was built from, the plan); see _plan
+        self._plans: BoundedCache[tuple[Any, tuple[Any, ...], lookup.Plan]] = BoundedCache(1024)
         self._ties: dict[tuple[Any, ...], bool] = {}  # see offline.training_set
 
     @cached_property
@@ -176,8 +176,13 @@ class Features:
             full_names,
         )
         cached = self._plans.get(key)
-        if cached is not None and _versions_now(snapshot, cached[0]) == cached[0]:
-            return cached[1]
+        if cached is not None:
+            seen, built, plan = cached
+            if seen is snapshot:  # held, so never a new snapshot at a dead one's address
+                return plan
+            if _versions_now(snapshot, built) == built:
+                self._plans.put(key, (snapshot, built, plan))
+                return plan
         pairs = resolve_refs(snapshot, self._refs(ctx, features))
         names = offline.output_names(pairs, full_names)
         keys = {v.name: list(snapshot.entity(v.entity).join_keys) for v, _ in pairs}
@@ -187,7 +192,7 @@ class Features:
         if isinstance(features, str):
             used.append(("service", features))
         built = tuple((kind, name, snapshot.of(kind)[name].version) for kind, name in used)
-        self._plans.put(key, (built, plan))
+        self._plans.put(key, (snapshot, built, plan))
         return plan
 
     def _check_online(self, ctx: Context, view: str) -> None:

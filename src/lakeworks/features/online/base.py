@@ -65,12 +65,12 @@ def encode_key(values: Sequence[Any]) -> str:
     return json.dumps(list(values), separators=(",", ":"), ensure_ascii=False, default=_plain)
 
 
-def key_text(value: Any) -> str:
-    """The stored form of a one-column key; the one place that writes it, for materialize,
-    push and online reads alike. An integer is formatted without ``json.dumps`` (the
-    common case, kept fast); anything else, a bool included (``[true]``, not ``[True]``:
-    ``type`` is checked, not ``isinstance``), goes through ``encode_key``."""
-    return f"[{value}]" if type(value) is int else encode_key([value])
+def key_texts(values: Sequence[Any]) -> list[str]:
+    """The stored forms of one-column keys; the one place that writes them, for
+    materialize, push and online reads alike. An integer is formatted without
+    ``json.dumps`` (the common case, kept fast); anything else, a bool included (``[true]``,
+    not ``[True]``: ``type`` is checked, not ``isinstance``), goes through ``encode_key``."""
+    return [f"[{v}]" if type(v) is int else encode_key([v]) for v in values]
 
 
 def _plain(value: Any) -> Any:
