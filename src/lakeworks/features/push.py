@@ -22,6 +22,7 @@ from lakeworks.features.entities import check_keys, to_arrow
 from lakeworks.features.materialize import records
 from lakeworks.features.online.base import OnlineStore
 from lakeworks.features.sources import INGESTED_AT
+from lakeworks.lake import duck
 from lakeworks.lake.scans import quote
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ def push(
     stamp = pa.array([ingested] * data.num_rows, pa.timestamp("us", "UTC"))
     offline = data.drop_columns([INGESTED_AT]) if INGESTED_AT in data.column_names else data
     written = platform.tables.write(ctx, view.source, offline.append_column(INGESTED_AT, stamp))
-    latest = _latest(data, view, list(entity.join_keys))
+    latest = _latest(duck.connect(platform.settings), data, view, list(entity.join_keys))
     store.write(ctx.workspace, view.name, records(latest, list(entity.join_keys)))
     return PushResult(
         view.name, data.num_rows, view.source, written.version, latest.num_rows, ingested
@@ -89,8 +90,8 @@ def _utc(data: pa.Table, column: str) -> pa.Table:
     return data
 
 
-def _latest(data: pa.Table, view, keys: list[str]) -> pa.Table:  # noqa: ANN001
-    con = duckdb.connect()
+def _latest(con: duckdb.DuckDBPyConnection, data: pa.Table, view, keys: list[str]) -> pa.Table:  # noqa: ANN001
+    """The newest pushed row per key, by ``con`` (closed here)."""
     try:
         con.execute("SET TimeZone = 'UTC'")
         con.register("__lw_push", data)
