@@ -114,9 +114,11 @@ def check_keys(table: pa.Table, keys: dict[str, list[str]], what: str = "entity 
                 pa.types.is_integer(kind)
                 or pa.types.is_string(kind)
                 or pa.types.is_large_string(kind)
+                or pa.types.is_boolean(kind)
                 or pa.types.is_null(kind)
             ):
                 raise InvalidInputError(
-                    f"key column {key!r} of the {what} is {kind}; keys are integers or strings",
+                    f"key column {key!r} of the {what} is {kind}; keys are integers, strings "
+                    "or booleans",
                     column=key,
                 )

@@ -11,14 +11,14 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 import pyarrow as pa
 
+from lakeworks.cache import BoundedCache
 from lakeworks.errors import InvalidInputError
 from lakeworks.features.definitions import FeatureView
-from lakeworks.features.online.base import OnlineStore, encode_key
+from lakeworks.features.online.base import OnlineStore, encode_key, key_texts
 
 PRESENT, UNKNOWN, EXPIRED = "present", "unknown_entity", "expired"
 
@@ -61,6 +61,9 @@ class ViewPlan:
         self.keys = keys
         self.features = features
         self.ttl_us = ttl_us
+        # what a stored text decodes to depends on these pairs only: a value key for
+        # _values (a str, whose hash Python keeps)
+        self.decoding = json.dumps(features)
         names = [name for _, name in features]
         self.nulls: dict[str, Any] = dict.fromkeys(names)
         self.status = {s: dict.fromkeys(names, s) for s in (PRESENT, UNKNOWN, EXPIRED)}
@@ -143,19 +146,34 @@ def _read_view(
     return values, status
 
 
-@lru_cache(maxsize=65_536)
+_DECODED: BoundedCache[dict[str, Any]] = BoundedCache(65_536)
+_SCALARS = (str, int, float, bool, type(None))
+
+
 def _values(vp: ViewPlan, raw: str) -> dict[str, Any]:
-    """The output values in one stored JSON text, decoded once per (plan, text): never
-    stale, the text is the value. Callers copy before handing them out."""
+    """The output values in one stored JSON text, for the caller to copy (a shallow copy
+    is enough: only texts whose values are all scalars are cached, decoded once; a list-
+    or object-valued one is decoded afresh per call, so no caller shares it).
+
+    Keyed by value, (the view's (feature, output name) pairs, the text): never stale, the
+    text is the value. Bounded at 65,536 texts, least recently used first out.
+    """
+    key = (vp.decoding, raw)
+    found = _DECODED.get(key)
+    if found is not None:
+        return found
     stored = json.loads(raw)
-    return {name: stored.get(feature) for feature, name in vp.features}
+    values = {name: stored.get(feature) for feature, name in vp.features}
+    if all(type(v) in _SCALARS for v in values.values()):
+        _DECODED.put(key, values)
+    return values
 
 
 def _keys(rows: list[dict[str, Any]], vp: ViewPlan) -> list[str]:
     if len(vp.keys) == 1:
         name = vp.keys[0]
-        try:  # the common case, an integer key, without json.dumps
-            return [f"[{row[name]}]" if type(row[name]) is int else _key(row, vp) for row in rows]
+        try:  # the common case, one key column
+            return key_texts([row[name] for row in rows])
         except (KeyError, TypeError, AttributeError):
             pass  # _key names the problem
     return [_key(row, vp) for row in rows]
@@ -164,10 +182,7 @@ def _keys(rows: list[dict[str, Any]], vp: ViewPlan) -> list[str]:
 def _key(row: dict[str, Any], vp: ViewPlan) -> str:
     try:
         if len(vp.keys) == 1:
-            value = row[vp.keys[0]]
-            if type(value) is int:  # the common case, without json.dumps
-                return f"[{value}]"
-            return encode_key([value])
+            return key_texts([row[vp.keys[0]]])[0]
         return encode_key([row[k] for k in vp.keys])
     except KeyError as exc:
         raise InvalidInputError(

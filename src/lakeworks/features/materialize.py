@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from lakeworks.context import Context
 from lakeworks.errors import InvalidInputError
-from lakeworks.features.online.base import OnlineStore, encode_key
+from lakeworks.features.online.base import OnlineStore, encode_key, key_texts
 from lakeworks.features.sources import KNOWN_AT, SourceViews, check_schema, connect, lock_down
 from lakeworks.features.store import FeatureCatalog, Materialization
 from lakeworks.lake.scans import quote
@@ -135,14 +135,14 @@ def _sql(view, keys, known, start, end, learned_since) -> str:  # noqa: ANN001
 def records(latest: pa.Table, keys: list[str]) -> list[tuple[str, int, str]]:
     """(key, event_us, values JSON) rows for the online store."""
     columns = [latest.column(k).to_pylist() for k in keys]
-    key_texts = (
-        [f"[{k}]" if isinstance(k, int) else encode_key([k]) for k in columns[0]]
+    texts = (
+        key_texts(columns[0])
         if len(keys) == 1
         else [encode_key(list(k)) for k in zip(*columns, strict=True)]
     )
     return list(
         zip(
-            key_texts,
+            texts,
             latest.column("__lw_us").to_pylist(),
             latest.column("__lw_v").to_pylist(),
             strict=True,

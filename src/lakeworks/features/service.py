@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import warnings
 from collections.abc import Iterable
 from dataclasses import replace
@@ -10,6 +9,7 @@ from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from lakeworks.cache import BoundedCache
 from lakeworks.context import Context
 from lakeworks.errors import InvalidInputError, NotFoundError
 from lakeworks.features import lookup, offline
@@ -34,9 +34,10 @@ class Features:
         self.platform = platform
         self.registry = Registry(platform)
         self._online_views: set[tuple[str, str]] = set()  # views known to have online data
-        self._plans: dict[tuple[Any, ...], lookup.Plan] = {}
+        # (workspace, features asked, full names) -> (the snapshot last checked, the
+        # definition versions it was built from, the plan); see _plan
+        self._plans: BoundedCache[tuple[Any, tuple[Any, ...], lookup.Plan]] = BoundedCache(1024)
         self._ties: dict[tuple[Any, ...], bool] = {}  # see offline.training_set
-        self._lock = threading.Lock()
 
     @cached_property
     def online_store(self) -> OnlineStore:
@@ -165,24 +166,33 @@ class Features:
         return list(features)
 
     def _plan(self, ctx: Context, features: FeatureRefs, full_names: bool) -> lookup.Plan:
+        """The plan of an online request, from ``_plans`` while every definition it was
+        built from (the service named, the views and their entities) is at the version it
+        was built from; a new version of any of them builds it again."""
         snapshot = self.registry.snapshot(ctx)
         key = (
             ctx.workspace,
-            id(snapshot),
             tuple(features) if isinstance(features, list | tuple) else features,
             full_names,
         )
         cached = self._plans.get(key)
         if cached is not None:
-            return cached
+            seen, built, plan = cached
+            if seen is snapshot:  # held, so never a new snapshot at a dead one's address
+                return plan
+            if _versions_now(snapshot, built) == built:
+                self._plans.put(key, (snapshot, built, plan))
+                return plan
         pairs = resolve_refs(snapshot, self._refs(ctx, features))
         names = offline.output_names(pairs, full_names)
         keys = {v.name: list(snapshot.entity(v.entity).join_keys) for v, _ in pairs}
         plan = lookup.plan(pairs, names, keys)
-        with self._lock:
-            if len(self._plans) > 1000:
-                self._plans.clear()
-            self._plans[key] = plan
+        used = [("view", v.name) for v, _ in pairs]
+        used += [("entity", v.entity) for v, _ in pairs]
+        if isinstance(features, str):
+            used.append(("service", features))
+        built = tuple((kind, name, snapshot.of(kind)[name].version) for kind, name in used)
+        self._plans.put(key, (snapshot, built, plan))
         return plan
 
     def _check_online(self, ctx: Context, view: str) -> None:
@@ -207,6 +217,15 @@ class Features:
             ),
         )
         self._online_views.add((ctx.workspace, result.view))
+
+
+def _versions_now(snapshot: Any, built: tuple[tuple[str, str, int], ...]) -> tuple[Any, ...]:
+    """The current versions of the definitions a plan was built from (None: gone)."""
+    now = []
+    for kind, name, _ in built:
+        found = snapshot.of(kind).get(name)
+        now.append((kind, name, None if found is None else found.version))
+    return tuple(now)
 
 
 def _save(platform: Platform, ctx: Context, name: str, result: offline.TrainingSet):  # noqa: ANN202

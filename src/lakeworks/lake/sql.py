@@ -22,7 +22,7 @@ import pyarrow as pa
 from lakeworks import hooks
 from lakeworks.context import Context
 from lakeworks.errors import InvalidInputError, NotFoundError, QueryError
-from lakeworks.lake import duck, scans, statements
+from lakeworks.lake import duck, results, scans, statements
 from lakeworks.lake.names import tables_read
 from lakeworks.lake.versions import open_delta
 
@@ -98,13 +98,13 @@ class Query:
         return self._run(lambda: self._relation.limit(0).to_arrow_table().schema)
 
     def arrow(self) -> pa.Table:
-        return self._run(lambda: self._relation.to_arrow_table())
+        return self._run(lambda: results.arrow(self._relation))
 
     def to_pandas(self) -> pandas.DataFrame:
-        return self._run(lambda: self._relation.df())
+        return self._run(lambda: results.to_pandas(self._relation))
 
     def to_polars(self) -> polars.DataFrame:
-        return self._run(lambda: self._relation.pl())
+        return self._run(lambda: results.to_polars(self._relation))
 
     def batches(self, rows_per_batch: int = 100_000) -> pa.RecordBatchReader:
         """Stream the result; DuckDB spills to disk so results larger than memory work."""

@@ -72,6 +72,15 @@ class Check:
             words.append(f"{self.max_percent}%")
         return rows, " or ".join(words)
 
+    @cached_property
+    def summary_sql(self) -> str:
+        """The check's summary aggregate (``compile.summary``), worked out once per check:
+        tables whose checks have equal summaries are checked in one scan. A check never
+        changes, so neither does this."""
+        from lakeworks.quality.compile import summary  # compile imports this module
+
+        return summary(self)
+
     def to_spec(self) -> dict[str, Any]:
         """The check as JSON (how the catalog stores it)."""
         return {

@@ -195,14 +195,52 @@ def flag(check: Check, view: str, existing: str | None = None) -> str:
     return f"(NOT ({_any_null(check)}) AND ({repeated}))"
 
 
-def sample_query(check: Check, view: str, limit: int) -> str:
-    """Some rows that violate the row-level ``check``."""
-    if check.kind == "unique":
-        keys = _keys(check)
-        key_tuple = f"({keys})" if len(check.columns) > 1 else keys
-        return (
-            f"SELECT * FROM {quote(view)} WHERE {key_tuple} IN (SELECT {keys} FROM "
-            f"{quote(view)} WHERE NOT ({_any_null(check)}) GROUP BY ALL HAVING count(*) > 1) "
-            f"LIMIT {int(limit)}"
-        )
-    return f"SELECT * FROM {quote(view)} WHERE {violation(check)} LIMIT {int(limit)}"
+SAMPLE_CHECKS = "__lw_checks"  # the checks (positions) a row of samples_query violates
+
+
+def samples_query(
+    checks: list[Check], view: str, limit: int, buckets: list[int], *, together: bool
+) -> str:
+    """Rows violating the row-level ``checks``, in one query: ``__lw_checks`` (the
+    positions of the checks a row violates, and NULLs), then the view's columns.
+
+    With ``together`` the checks other than ``unique`` share one branch: up to ``limit``
+    rows for each of them from the rows violating any (rows that break several checks,
+    as bad rows often do, serve each). Otherwise each check has a ``LIMIT`` branch of
+    its own. Each branch stops reading once it has its rows.
+
+    A ``unique`` branch looks for repeated keys among the keys whose hash falls in one of
+    ``buckets[i]`` buckets only (1: all keys), which spares grouping every key of a big
+    table just to show a few of them.
+    """
+    branches, shared = [], []
+    for i, (check, bucket) in enumerate(zip(checks, buckets, strict=True)):
+        if check.kind == "unique":
+            branches.append(_branch(f"[{i}]", view, _repeated(check, view, limit, bucket), limit))
+        elif together:
+            shared.append(i)
+        else:
+            branches.append(_branch(f"[{i}]", view, violation(checks[i]), limit))
+    if len(shared) == 1:
+        branches.append(_branch(f"[{shared[0]}]", view, violation(checks[shared[0]]), limit))
+    elif shared:
+        hits = ", ".join(f"CASE WHEN {violation(checks[i])} THEN {i} END" for i in shared)
+        where = " OR ".join(violation(checks[i]) for i in shared)
+        branches.append(_branch(f"[{hits}]", view, where, limit * len(shared)))
+    return " UNION ALL ".join(branches)
+
+
+def _branch(which: str, view: str, where: str, limit: int) -> str:
+    return f"(SELECT {which} AS {SAMPLE_CHECKS}, * FROM {quote(view)} WHERE {where} LIMIT {limit})"
+
+
+def _repeated(check: Check, view: str, limit: int, bucket: int) -> str:
+    """SQL TRUE for a row of ``view`` whose key is one of (up to ``limit``) repeated keys
+    among the keys in one of ``bucket`` hash buckets."""
+    keys = _keys(check)
+    key_tuple = f"({keys})" if len(check.columns) > 1 else keys
+    some = f" AND hash({keys}) % {int(bucket)} = 0" if bucket > 1 else ""
+    return (
+        f"{key_tuple} IN (SELECT {keys} FROM {quote(view)} WHERE NOT ({_any_null(check)})"
+        f"{some} GROUP BY ALL HAVING count(*) > 1 LIMIT {int(limit)})"
+    )

@@ -22,6 +22,7 @@ import duckdb
 import pyarrow as pa
 from deltalake import DeltaTable
 
+from lakeworks.cache import BoundedCache
 from lakeworks.context import Context
 from lakeworks.errors import InvalidInputError
 from lakeworks.hooks import Hook
@@ -74,9 +75,10 @@ class Quality:
         self._gate = gate.Gate(self)
         self._db: duckdb.DuckDBPyConnection | None = None
         self._profiler: ThreadPoolExecutor | None = None
-        # per snapshot / per check object, while the same one is handed out again
-        self._scans: dict[int, _Scan] = {}
-        self._summaries: dict[int, tuple[Check, str]] = {}
+        # how each table version is read, by (Delta table id, version): a version's files
+        # never change, and a table dropped and made again under its name has a new id, so
+        # an entry is never stale; at most 4,096 versions kept
+        self._scans: BoundedCache[_Scan] = BoundedCache(4096)
 
     def duck(self) -> duckdb.DuckDBPyConnection:
         """A fresh connection to this service's in-memory DuckDB (opening a database costs
@@ -165,15 +167,11 @@ class Quality:
         return self._record_many(ctx, runs)
 
     def _scan(self, dt: DeltaTable) -> _Scan:
-        """How ``dt`` is read, kept while ``Tables.current`` hands out the same snapshot."""
-        found = self._scans.get(id(dt))
-        if found is None or found.dt is not dt:
-            if len(self._scans) >= 4096:
-                self._scans.clear()
-            found = self._scans[id(dt)] = _Scan(
-                dt, scans.native_files(dt, self.platform), arrow_schema(dt)
-            )
-        return found
+        """How ``dt`` is read (its files, schema and statistics), kept per table version."""
+        return self._scans.get_or_make(
+            (dt.metadata().id, dt.version()),
+            lambda: _Scan(dt, scans.native_files(dt, self.platform), arrow_schema(dt)),
+        )
 
     def _group_key(self, target: _Target) -> Any:
         """Tables with equal keys are checked in one scan; None: check it alone."""
@@ -181,15 +179,7 @@ class Quality:
             return None
         if any(c.kind == "references" for c in target.checks):
             return None
-        return tuple(self._summary(c) for c in target.checks), target.scan.schema
-
-    def _summary(self, check: Check) -> str:
-        found = self._summaries.get(id(check))
-        if found is None or found[0] is not check:
-            if len(self._summaries) >= 65_536:
-                self._summaries.clear()
-            found = self._summaries[id(check)] = (check, sql.summary(check))
-        return found[1]
+        return tuple(c.summary_sql for c in target.checks), target.scan.schema
 
     def _evaluate(
         self, ctx: Context, table: str, dt: DeltaTable, checks: list[Check]

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from lakeworks.cache import BoundedCache
 from lakeworks.errors import AlreadyExistsError, NotFoundError
 from lakeworks.meta.catalog import Catalog, aware, now
 from lakeworks.meta.models import QualityCheckRow, QualityResultRow, TableProfileRow
@@ -91,8 +92,10 @@ class QualityStore:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         self._workspace_ids: dict[str, int] = {}
-        self._parsed: dict[tuple[int, Any], CheckInfo] = {}  # (id, created_at as stored)
-        self._checks: dict[int, _Known] = {}  # by workspace id
+        # each check row parsed, by (id, created_at as stored); a row never changes
+        self._parsed: BoundedCache[CheckInfo] = BoundedCache(65_536)
+        # the checks of a workspace's tables read so far, by workspace id (see checks_of)
+        self._checks: BoundedCache[_Known] = BoundedCache(256)
 
     def _workspace_id(self, workspace: str) -> int:
         """Workspace ids never change, so one lookup per process is enough."""
@@ -121,7 +124,9 @@ class QualityStore:
                 ]
                 s.add_all(rows)
                 s.flush()
-                return [_check(r) for r in rows]
+                added = [_check(r) for r in rows]
+            self._checks.discard([ws.id])  # this process knows: no fingerprint needed
+            return added
         except IntegrityError as exc:
             raise AlreadyExistsError(
                 f"table {table!r} already has a check of that name",
@@ -170,7 +175,7 @@ class QualityStore:
                     found = self._read_checks(s, mine, missing)
                     read = {name: found.get(name, ()) for name in missing}
                     known = _Known(fingerprint, {**known.by_table, **read}, complete=False)
-            self._checks[workspace_id] = known  # replaced whole: other threads read the old
+            self._checks.put(workspace_id, known)  # replaced whole: others read the old
         by_table = known.by_table
         if tables is None:
             return {name: infos for name, infos in by_table.items() if infos}
@@ -184,12 +189,14 @@ class QualityStore:
         where = [mine] if tables is None else [mine, table.c.table_name.in_(tables)]
         query = select(table.c.id, table.c.table_name, stamp).where(*where)
         rows = s.execute(query.order_by(table.c.id)).all()
-        if any((id_, at) not in self._parsed for id_, _, at in rows):
+        parsed = {(id_, at): self._parsed.get((id_, at)) for id_, _, at in rows}
+        if None in parsed.values():
             for row in s.execute(select(table, stamp.label("stamp")).where(*where)):
-                self._parsed.setdefault((row.id, row.stamp), _check(row))
+                if parsed.get((row.id, row.stamp), False) is None:
+                    parsed[(row.id, row.stamp)] = self._parsed.put((row.id, row.stamp), _check(row))
         found: dict[str, list[CheckInfo]] = {}
         for id_, name, at in rows:
-            found.setdefault(name, []).append(self._parsed[(id_, at)])
+            found.setdefault(name, []).append(parsed[(id_, at)])  # type: ignore[arg-type]
         return {name: tuple(infos) for name, infos in found.items()}
 
     def remove_check(self, workspace: str, table: str, name: str) -> None:
@@ -202,6 +209,7 @@ class QualityStore:
                     QualityCheckRow.name == name,
                 )
             )
+            self._checks.discard([ws.id])
             if not done.rowcount:
                 raise NotFoundError(
                     f"table {table!r} has no check named {name!r}",
@@ -447,11 +455,14 @@ def _check(row: Any) -> CheckInfo:
     )
 
 
-@lru_cache(maxsize=16_384)
+_SPECS: BoundedCache[Check] = BoundedCache(16_384)
+
+
 def _parse(spec: str) -> Check:
-    """One Check per distinct spec: 1,000 tables with the same 11 checks share 11 (Checks
-    are frozen), which leaves some 30,000 fewer objects for each garbage collection."""
-    return Check.from_spec(json.loads(spec))
+    """One Check per distinct spec text (keyed by the text: never stale): 1,000 tables with
+    the same 11 checks share 11 (Checks are frozen), which leaves some 30,000 fewer objects
+    for each garbage collection."""
+    return _SPECS.get_or_make(spec, lambda: Check.from_spec(json.loads(spec)))
 
 
 def _result(row: Any) -> CheckResult:

@@ -65,6 +65,14 @@ def encode_key(values: Sequence[Any]) -> str:
     return json.dumps(list(values), separators=(",", ":"), ensure_ascii=False, default=_plain)
 
 
+def key_texts(values: Sequence[Any]) -> list[str]:
+    """The stored forms of one-column keys; the one place that writes them, for
+    materialize, push and online reads alike. An integer is formatted without
+    ``json.dumps`` (the common case, kept fast); anything else, a bool included (``[true]``,
+    not ``[True]``: ``type`` is checked, not ``isinstance``), goes through ``encode_key``."""
+    return [f"[{v}]" if type(v) is int else encode_key([v]) for v in values]
+
+
 def _plain(value: Any) -> Any:
     if hasattr(value, "item"):  # numpy scalars
         return value.item()
