@@ -57,7 +57,7 @@ def write(
     name = quarantine_table(table)
     fresh = _fresh(platform, ctx, name, rejects)
     if fresh:
-        platform.tables.write(ctx, name, as_arrow(load_id, fresh), mode="append")
+        platform.tables.write(ctx, name, as_arrow(load_id, fresh), mode="append", system=True)
     return (name if fresh else None), len(rejects) - len(fresh)
 
 
