@@ -19,13 +19,14 @@ from lakeworks.errors import InvalidInputError, LakeworksError
 from lakeworks.ingest import progress, quarantine, watermarks
 from lakeworks.ingest.base import Plan, Source, Watermark
 from lakeworks.ingest.typemap import declared_types
-from lakeworks.lake.tables import GATED
+from lakeworks.lake.tables import GATED, LOAD_ID
 
 if TYPE_CHECKING:
     from lakeworks.config import Settings
     from lakeworks.platform import Platform
 
 MODES = ("append", "overwrite", "merge")
+RECOVERY_HISTORY = 100  # commits searched for an unrecorded load of the same data
 
 
 @dataclass(frozen=True)
@@ -211,6 +212,8 @@ class _Load:
     def run(self) -> LoadResult:
         try:
             self.fingerprint = self.source.fingerprint()
+            # kept now: a re-run after this process is killed can find what it committed
+            self.platform.catalog.note_load(self.load_id, fingerprint=self.fingerprint)
             if self._already_loaded():
                 return self._skipped()
             with hooks.reading(  # lineage: what this load's writes read
@@ -245,11 +248,32 @@ class _Load:
             return False
         if not self.platform.tables.exists(self.ctx, self.table):
             return False
-        return bool(
-            self.platform.catalog.loads(
-                self.ctx.workspace, self.table, status="succeeded", fingerprint=self.fingerprint
-            )
+        same = self.platform.catalog.loads(
+            self.ctx.workspace, self.table, fingerprint=self.fingerprint
         )
+        if any(r.status == "succeeded" for r in same):
+            return True
+        unfinished = {r.id for r in same if r.status in ("running", "failed")} - {self.load_id}
+        return bool(unfinished) and self._recovered(unfinished)
+
+    def _recovered(self, load_ids: set[int]) -> bool:
+        """Record as succeeded a load of the same data that committed but was not recorded
+        (its process was killed, or it failed after the commit), so that it is not loaded
+        twice. Its commit carries its load id."""
+        dt = self.platform.tables.open(self.ctx, self.table)
+        for commit in dt.history(RECOVERY_HISTORY):
+            load_id = int(commit.get(LOAD_ID, 0))
+            if load_id in load_ids:
+                rows = (commit.get("operationMetrics") or {}).get("num_added_rows")
+                self.platform.catalog.finish_load(
+                    load_id,
+                    "succeeded",
+                    rows_written=rows,
+                    table_version=commit["version"],
+                    details={"recovered_by_load": self.load_id},
+                )
+                return True
+        return False
 
     def _skipped(self) -> LoadResult:
         message = (

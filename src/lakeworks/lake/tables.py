@@ -389,12 +389,12 @@ class Tables:
     def _options(self) -> dict[str, str]:
         return self.platform.storage.options()
 
-    def _commit(self, ctx: Context, write_id: str) -> CommitProperties:
+    def _commit(self, ctx: Context, write_id: str, retries: int = 50) -> CommitProperties:
         metadata = {"lakeworks.user": ctx.user, "lakeworks.write_id": write_id}
         load_id = current_inputs().load_id
         if load_id is not None:  # lets a re-run find a load that committed but was not recorded
             metadata[LOAD_ID] = str(load_id)
-        return CommitProperties(custom_metadata=metadata, max_commit_retries=50)
+        return CommitProperties(custom_metadata=metadata, max_commit_retries=retries)
 
     def _write(
         self,
@@ -464,9 +464,10 @@ class Tables:
                 write_deltalake(
                     entry.location,
                     conformed(spool.reader(), target),
-                    mode="error",  # commits version 0, or fails if another writer did first
+                    mode="error",
                     storage_options=self._options or None,
-                    commit_properties=self._commit(ctx, write_id),
+                    # no retry: version 0 or nothing (a retry would commit after the winner)
+                    commit_properties=self._commit(ctx, write_id, retries=0),
                     writer_properties=WRITER_PROPERTIES,
                 )
                 self._made.add((entry.id, entry.location))
