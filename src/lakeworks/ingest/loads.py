@@ -289,6 +289,7 @@ class _Load:
 
     def _load(self) -> LoadResult:
         previous, type_name = self._previous_watermark()
+        quarantine.check_writable(self.platform, self.ctx, self.table)
         extract = self.source.extract(self._plan(previous))
         tracker = watermarks.Tracker(self.options.incremental_by)
         try:
