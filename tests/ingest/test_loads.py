@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -108,3 +109,26 @@ def test_a_load_that_committed_but_was_not_recorded_is_not_loaded_again(
     assert ws.read("a").num_rows == 2
     first = ws.loads("a")[0]
     assert (first.status, first.table_version, first.rows_written) == ("succeeded", 0, 2)
+
+
+@pytest.mark.parametrize("declared", [False, True], ids=["table-type", "declared-type"])
+def test_a_value_that_does_not_fit_an_integer_column_is_quarantined_not_rounded(
+    ws: lw.Workspace, tmp_path: Path, declared: bool
+) -> None:
+    if not declared:
+        ws.write("t", pa.table({"id": [0], "n": [1]}))
+    path = tmp_path / "n.csv"
+    path.write_text("id,n\n1,9.5\n2,2.4\n3,-0.5\n4,true\n5,99999999999999999999\n6,7\n7,1e3\n")
+    schema = {"n": "BIGINT"} if declared else None
+    result = ws.ingest(path, "t", schema=schema, progress=False)
+    assert (result.rows_written, result.rows_quarantined) == (2, 5)
+    landed = ws.read("t", where="id > 0").sort_by("id").to_pylist()
+    assert landed == [{"id": 6, "n": 7}, {"id": 7, "n": 1000}]
+    held = {
+        json.loads(r["raw_record"])["id"] if r["raw_record"].startswith("{") else 4: r["reason"]
+        for r in ws.read("t__quarantine").to_pylist()
+    }
+    assert held[1] == "column 'n': 9.5 does not fit BIGINT without loss"
+    assert held[3] == "column 'n': -0.5 does not fit BIGINT without loss"
+    assert "2.4" in held[2] and "99999999999999999999" in held[5]
+    assert "'BIGINT'" in held[4] and "DECIMAL" not in held[4]
