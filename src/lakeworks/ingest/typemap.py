@@ -112,11 +112,17 @@ def narrowed(
 ) -> tuple[pa.RecordBatch, pa.RecordBatch, list[str]]:
     """``batch`` with each column of ``targets`` cast to its type, the rows whose value
     does not fit without loss taken out; returns (good rows, lossy rows, their reasons)."""
+    read = {n: t for n, t in targets.items() if n in batch.schema.names}
+    read = {n: t for n, t in read.items() if batch.schema.field(n).type == LOSSLESS_READ}
+    try:  # the common case: every value fits (a safe cast refuses any loss)
+        cast = {n: batch.column(n).cast(t) for n, t in read.items()}
+        columns = [cast.get(f.name, batch.column(i)) for i, f in enumerate(batch.schema)]
+        return pa.RecordBatch.from_arrays(columns, names=batch.schema.names), batch.slice(0, 0), []
+    except pa.ArrowInvalid:
+        pass
     fits = pa.array([True] * batch.num_rows)
     reasons = [[] for _ in range(batch.num_rows)]
-    for name, t in targets.items():
-        if name not in batch.schema.names or batch.schema.field(name).type != LOSSLESS_READ:
-            continue
+    for name, t in read.items():
         column = batch.column(name)
         info = _INT_RANGE[t]
         whole = pc.equal(column, pc.round(column, 0))
@@ -133,9 +139,7 @@ def narrowed(
         fits = pc.and_(fits, ok)
     good, bad = batch.filter(fits), batch.filter(pc.invert(fits))
     columns = [
-        good.column(i).cast(targets[f.name])
-        if f.name in targets and f.type == LOSSLESS_READ
-        else good.column(i)
+        good.column(i).cast(read[f.name]) if f.name in read else good.column(i)
         for i, f in enumerate(good.schema)
     ]
     good = pa.RecordBatch.from_arrays(columns, names=good.schema.names)
