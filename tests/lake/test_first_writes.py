@@ -257,3 +257,26 @@ def test_two_creates_at_once_one_wins(ws: lw.Workspace) -> None:
     assert results.count(0) == 1
     assert sum(isinstance(r, AlreadyExistsError) for r in results) == 3
     assert ws.read("t").num_rows == 1
+
+
+def test_upserts_creating_one_table_at_once_all_merge(ws: lw.Workspace) -> None:
+    errors: list[Exception] = []
+
+    def upsert(i: int) -> None:
+        for _ in range(40):  # merges can conflict with each other; retry as a caller would
+            try:
+                ws.upsert("t", pa.table({"id": [i, 100], "v": [i, i]}), ["id"])
+                return
+            except AlreadyExistsError as exc:  # the create race must never surface
+                errors.append(exc)
+                return
+            except lw.LakeworksError:
+                time.sleep(0.02 * (i + 1))
+
+    threads = [threading.Thread(target=upsert, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(ws.read("t").column("id").to_pylist()) == [0, 1, 2, 3, 100]

@@ -253,7 +253,11 @@ class Tables:
                 keys=keys,
             )
         if not self.exists(ctx, name):
-            return self._write(ctx, name, reader, mode="error")
+            data = reader.read_all()  # kept: merged instead if another writer creates it first
+            try:
+                return self._write(ctx, name, data.to_reader(), mode="error")
+            except AlreadyExistsError:
+                reader = data.to_reader()
         entry = self.entry(ctx, name)
         dt = open_delta(entry.location, self._options, table=name)
         table_schema = arrow_schema(dt)
