@@ -1,4 +1,4 @@
-"""``lakeworks tables list|show|history|vacuum``."""
+"""``lakeworks tables list|show|history|vacuum|drop``."""
 
 from __future__ import annotations
 
@@ -75,3 +75,17 @@ def vacuum(
     for path in files:
         typer.echo(path)
     typer.echo(f"{verb} {len(files)} file(s) from {name}")
+
+
+@app.command("drop")
+def drop(
+    ctx: typer.Context,
+    name: str,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask to confirm")] = False,
+) -> None:
+    """Remove a table and delete its files (also one whose first write never finished)."""
+    if not yes:
+        typer.confirm(f"drop table {name!r} and delete its files?", abort=True)
+    with workspace(ctx) as ws:
+        ws.drop_table(name)
+    typer.echo(f"dropped table {name}")

@@ -29,6 +29,13 @@ inferred type, a line that is not JSON, a field outside the schema) land in
 catalog (``ws.loads(table)``) with rows read, written and quarantined, and its status:
 succeeded, skipped, or failed with the error. A failed load raises and leaves the table
 as it was.
+
+A value bound for an integer column (the table's, or declared) that has a fraction or does
+not fit (``9.5``, ``-0.5``, ``99999999999999999999`` into BIGINT) is quarantined with the
+reason, never rounded: such columns are read as DECIMAL(38,18) and narrowed. A load whose
+quarantine table cannot take rows (one with another schema) fails before committing its
+good rows. A file load killed after its commit but before it was recorded is recognised by
+its re-run (the commit carries the load id) and skipped.
 """
 
 from lakeworks.ingest.loads import Loader, LoadResult

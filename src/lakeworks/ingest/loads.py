@@ -6,9 +6,11 @@ See the package docstring (``lakeworks.ingest``) for the default modes and idemp
 from __future__ import annotations
 
 import itertools
+import json
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
@@ -17,15 +19,16 @@ from lakeworks import hooks
 from lakeworks.context import Context, check_name
 from lakeworks.errors import InvalidInputError, LakeworksError
 from lakeworks.ingest import progress, quarantine, watermarks
-from lakeworks.ingest.base import Plan, Source, Watermark
-from lakeworks.ingest.typemap import declared_types
-from lakeworks.lake.tables import GATED
+from lakeworks.ingest.base import Plan, Reject, Source, Watermark
+from lakeworks.ingest.typemap import declared_types, duckdb_type, narrowed, read_type
+from lakeworks.lake.tables import GATED, LOAD_ID
 
 if TYPE_CHECKING:
     from lakeworks.config import Settings
     from lakeworks.platform import Platform
 
 MODES = ("append", "overwrite", "merge")
+RECOVERY_HISTORY = 100  # commits searched for an unrecorded load of the same data
 
 
 @dataclass(frozen=True)
@@ -207,10 +210,13 @@ class _Load:
         self.platform, self.ctx, self.table = platform, ctx, table
         self.source, self.options, self.load_id = source, options, load_id
         self.fingerprint: str | None = None
+        self.narrow: dict[str, pa.DataType] = {}  # integer columns read losslessly
 
     def run(self) -> LoadResult:
         try:
             self.fingerprint = self.source.fingerprint()
+            # kept now: a re-run after this process is killed can find what it committed
+            self.platform.catalog.note_load(self.load_id, fingerprint=self.fingerprint)
             if self._already_loaded():
                 return self._skipped()
             with hooks.reading(  # lineage: what this load's writes read
@@ -245,11 +251,32 @@ class _Load:
             return False
         if not self.platform.tables.exists(self.ctx, self.table):
             return False
-        return bool(
-            self.platform.catalog.loads(
-                self.ctx.workspace, self.table, status="succeeded", fingerprint=self.fingerprint
-            )
+        same = self.platform.catalog.loads(
+            self.ctx.workspace, self.table, fingerprint=self.fingerprint
         )
+        if any(r.status == "succeeded" for r in same):
+            return True
+        unfinished = {r.id for r in same if r.status in ("running", "failed")} - {self.load_id}
+        return bool(unfinished) and self._recovered(unfinished)
+
+    def _recovered(self, load_ids: set[int]) -> bool:
+        """Record as succeeded a load of the same data that committed but was not recorded
+        (its process was killed, or it failed after the commit), so that it is not loaded
+        twice. Its commit carries its load id."""
+        dt = self.platform.tables.open(self.ctx, self.table)
+        for commit in dt.history(RECOVERY_HISTORY):
+            load_id = int(commit.get(LOAD_ID, 0))
+            if load_id in load_ids:
+                rows = (commit.get("operationMetrics") or {}).get("num_added_rows")
+                self.platform.catalog.finish_load(
+                    load_id,
+                    "succeeded",
+                    rows_written=rows,
+                    table_version=commit["version"],
+                    details={"recovered_by_load": self.load_id},
+                )
+                return True
+        return False
 
     def _skipped(self) -> LoadResult:
         message = (
@@ -265,15 +292,17 @@ class _Load:
 
     def _load(self) -> LoadResult:
         previous, type_name = self._previous_watermark()
+        quarantine.check_writable(self.platform, self.ctx, self.table)
         extract = self.source.extract(self._plan(previous))
         tracker = watermarks.Tracker(self.options.incremental_by)
         try:
-            counts = self._write(tracker.track(extract.batches))
+            counts = self._write(tracker.track(self._narrowed(extract.batches, extract.rejects)))
         finally:
             extract.close()
         counts.details.update(extract.details)
+        rejects = [self._renamed(r) for r in extract.rejects]
         counts.quarantine_table, known = quarantine.write(
-            self.platform, self.ctx, self.table, self.load_id, extract.rejects
+            self.platform, self.ctx, self.table, self.load_id, rejects
         )
         counts.quarantined = len(extract.rejects) - known + counts.held
         if counts.held:
@@ -293,10 +322,40 @@ class _Load:
             from lakeworks.lake.versions import arrow_schema
 
             existing = arrow_schema(self.platform.tables.open(self.ctx, self.table))
+        # integer columns are read losslessly and narrowed in _write (see typemap.narrowed)
+        types = {f.name: f.type for f in existing or []} | o.declared
+        self.narrow = {
+            c: t for c, t in types.items() if read_type(t) != t and c != o.incremental_by
+        }
+        declared = {c: read_type(t) if c in self.narrow else t for c, t in o.declared.items()}
+        if existing is not None:
+            existing = pa.schema(
+                [f.with_type(read_type(f.type)) if f.name in self.narrow else f for f in existing]
+            )
         mark = Watermark(o.incremental_by, previous) if o.incremental_by else None
         scratch = self.platform.settings.scratch_dir
         scratch.mkdir(parents=True, exist_ok=True)
-        return Plan(self.table, o.declared, existing, mark, o.chunk_size, scratch, o.null_values)
+        return Plan(self.table, declared, existing, mark, o.chunk_size, scratch, o.null_values)
+
+    def _renamed(self, reject: Reject) -> Reject:
+        """A reader's reason names the type the column was read as: name the column's."""
+        if reject.columns not in self.narrow or "'DECIMAL'" not in reject.reason:
+            return reject
+        name = duckdb_type(self.narrow[reject.columns], reject.columns)
+        return replace(reject, reason=reject.reason.replace("'DECIMAL'", f"'{name}'"))
+
+    def _narrowed(
+        self, batches: Iterator[pa.RecordBatch], rejects: list[Reject]
+    ) -> Iterator[pa.RecordBatch]:
+        """Integer columns back in their types; a value that would lose a fraction or not
+        fit is quarantined with the reason, never rounded."""
+        for batch in batches:
+            good, bad, reasons = narrowed(batch, self.narrow) if self.narrow else (batch, None, [])
+            for row, reason in zip(bad.to_pylist() if bad else [], reasons, strict=True):
+                raw = json.dumps({k: _plain(v) for k, v in row.items()})
+                columns = ",".join(c for c in self.narrow if f"column {c!r}:" in reason)
+                rejects.append(Reject(self.source.description, None, raw, reason, columns))
+            yield good
 
     def _previous_watermark(self) -> tuple[Any, str | None]:
         column = self.options.incremental_by
@@ -398,3 +457,11 @@ def _counted(batches: Iterator[pa.RecordBatch], counts: _Counts) -> Iterator[pa.
     for batch in batches:
         counts.rows += batch.num_rows
         yield batch
+
+
+def _plain(value: Any) -> Any:
+    """A value as JSON shows it: a read integer column's decimals without trailing zeros."""
+    if isinstance(value, Decimal):
+        value = value.normalize()
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value if isinstance(value, int | float | str | bool | None) else str(value)

@@ -7,7 +7,10 @@ from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
+from lakeworks.errors import SchemaMismatchError
 from lakeworks.ingest.base import Reject
+from lakeworks.lake.schemas import check_compatible
+from lakeworks.lake.versions import arrow_schema
 
 if TYPE_CHECKING:
     from lakeworks.context import Context
@@ -57,8 +60,29 @@ def write(
     name = quarantine_table(table)
     fresh = _fresh(platform, ctx, name, rejects)
     if fresh:
-        platform.tables.write(ctx, name, as_arrow(load_id, fresh), mode="append")
+        platform.tables.write(ctx, name, as_arrow(load_id, fresh), mode="append", system=True)
     return (name if fresh else None), len(rejects) - len(fresh)
+
+
+def check_writable(platform: Platform, ctx: Context, table: str) -> None:
+    """Raise before a load commits anything when its quarantine table cannot take rows.
+
+    Good rows and rejects are two commits; checking first means a load never lands its
+    good rows and then fails on the quarantine (which a re-run would load again).
+    """
+    name = quarantine_table(table)
+    if not platform.tables.exists(ctx, name):
+        return
+    try:
+        check_compatible(name, arrow_schema(platform.tables.open(ctx, name)), SCHEMA)
+    except SchemaMismatchError as exc:
+        raise SchemaMismatchError(
+            f"the quarantine table {name!r} cannot take the rejected rows of a load into "
+            f"{table!r} ({exc}); nothing was written",
+            hint=f"{name!r} was not made by lakeworks: drop or rename it "
+            f"(`lakeworks tables drop {name}`), then load again",
+            **exc.fields,
+        ) from exc
 
 
 def _fresh(platform: Platform, ctx: Context, name: str, rejects: list[Reject]) -> list[Reject]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from lakeworks.errors import InvalidInputError
 
@@ -93,3 +94,59 @@ def duckdb_type(t: pa.DataType, column: str) -> str:
         column=column,
         type=str(t),
     )
+
+
+# Integer columns are read as this exact decimal (every int64 fits, with 18 fraction digits)
+# and narrowed to their type after: a CSV reader casting "9.5" to BIGINT rounds it to 10,
+# while here a value with a fraction or out of range is quarantined with the reason.
+LOSSLESS_READ = pa.decimal128(38, 18)
+
+
+def read_type(t: pa.DataType) -> pa.DataType:
+    """The type a source reads a column of type ``t`` as: ``LOSSLESS_READ`` for integers."""
+    return LOSSLESS_READ if pa.types.is_integer(t) else t
+
+
+def narrowed(
+    batch: pa.RecordBatch, targets: dict[str, pa.DataType]
+) -> tuple[pa.RecordBatch, pa.RecordBatch, list[str]]:
+    """``batch`` with each column of ``targets`` cast to its type, the rows whose value
+    does not fit without loss taken out; returns (good rows, lossy rows, their reasons)."""
+    read = {n: t for n, t in targets.items() if n in batch.schema.names}
+    read = {n: t for n, t in read.items() if batch.schema.field(n).type == LOSSLESS_READ}
+    try:  # the common case: every value fits (a safe cast refuses any loss)
+        cast = {n: batch.column(n).cast(t) for n, t in read.items()}
+        columns = [cast.get(f.name, batch.column(i)) for i, f in enumerate(batch.schema)]
+        return pa.RecordBatch.from_arrays(columns, names=batch.schema.names), batch.slice(0, 0), []
+    except pa.ArrowInvalid:
+        pass
+    fits = pa.array([True] * batch.num_rows)
+    reasons = [[] for _ in range(batch.num_rows)]
+    for name, t in read.items():
+        column = batch.column(name)
+        info = _INT_RANGE[t]
+        whole = pc.equal(column, pc.round(column, 0))
+        inside = pc.and_(
+            pc.greater_equal(column, pa.scalar(info[0], LOSSLESS_READ)),
+            pc.less_equal(column, pa.scalar(info[1], LOSSLESS_READ)),
+        )
+        ok = pc.fill_null(pc.and_(whole, inside), True)
+        for i in pc.indices_nonzero(pc.invert(ok)).to_pylist():
+            value = column[i].as_py().normalize()
+            reasons[i].append(
+                f"column {name!r}: {value:f} does not fit {ARROW_TO_DUCKDB[t]} without loss"
+            )
+        fits = pc.and_(fits, ok)
+    good, bad = batch.filter(fits), batch.filter(pc.invert(fits))
+    columns = [
+        good.column(i).cast(read[f.name]) if f.name in read else good.column(i)
+        for i, f in enumerate(good.schema)
+    ]
+    good = pa.RecordBatch.from_arrays(columns, names=good.schema.names)
+    return good, bad, ["; ".join(r) for r in reasons if r]
+
+
+_INT_RANGE = {
+    t: (-(2 ** (t.bit_width - 1)), 2 ** (t.bit_width - 1) - 1)
+    for t in (pa.int8(), pa.int16(), pa.int32(), pa.int64())
+}

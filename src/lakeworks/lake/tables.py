@@ -37,6 +37,7 @@ from lakeworks.lake.schemas import (
     delta_schema,
     to_reader,
 )
+from lakeworks.lake.spool import Spool
 from lakeworks.lake.versions import add_actions, arrow_schema, open_delta
 from lakeworks.meta.catalog import TableEntry
 
@@ -48,8 +49,12 @@ if TYPE_CHECKING:
 WRITER_PROPERTIES = WriterProperties(max_row_group_size=131_072, compression="SNAPPY")
 
 WriteMode = Literal["append", "overwrite", "error"]
+LOAD_ID = "lakeworks.load_id"  # commit metadata: the load that made the commit
 CURRENT_CACHE_SIZE = 4096  # latest snapshots kept by Tables.current
 GATED = "rows_quarantined_by_checks"  # in WriteResult.metrics when the quality gate held rows
+# Names lakeworks keeps for itself: a table's quarantine, and internal DuckDB views (__lw_...).
+RESERVED_SUFFIXES = ("__quarantine",)
+RESERVED_PREFIXES = ("__",)
 
 
 @dataclass(frozen=True)
@@ -100,6 +105,7 @@ class Tables:
         self._current: dict[tuple[int, str, datetime], DeltaTable] = {}
         self._current_lock = threading.Lock()
         self._fs: pafs.FileSystem | None = None
+        self._made: set[tuple[int, str]] = set()  # entries known to have a first commit
 
     # catalog ----------------------------------------------------------------------
     def entry(self, ctx: Context, name: str) -> TableEntry:
@@ -110,7 +116,13 @@ class Tables:
         return self.catalog.tables(ctx.workspace)
 
     def exists(self, ctx: Context, name: str) -> bool:
-        return self.catalog.find_table(ctx.workspace, name) is not None
+        """Whether ``name`` is in the catalog and its first version is committed.
+
+        A catalog entry without a committed version is a first write that is running or
+        was interrupted (killed): the next write completes it, ``drop`` removes it.
+        """
+        entry = self.catalog.find_table(ctx.workspace, name)
+        return entry is not None and self._has_log(entry)
 
     def open(
         self,
@@ -187,7 +199,7 @@ class Tables:
         description: str | None = None,
     ) -> WriteResult:
         """Create a table from data, or empty from a schema. Fails if the name is taken."""
-        check_name("table", name)
+        check_user_table(name)
         if data is None and schema is None:
             raise InvalidInputError(f"creating table {name!r} needs data or a schema", table=name)
         reader = to_reader(data if data is not None else schema.empty_table())
@@ -202,13 +214,19 @@ class Tables:
         mode: WriteMode = "append",
         schema_mode: Literal["merge", "overwrite"] | None = None,
         description: str | None = None,
+        system: bool = False,
     ) -> WriteResult:
         """Append to or overwrite a table, creating it when it does not exist.
 
         New columns are added to the schema (nullable). A changed column type is refused
         with SchemaMismatchError unless ``mode='overwrite', schema_mode='overwrite'``.
+        ``system=True`` is for lakeworks' own tables (``<table>__quarantine``), whose names
+        are refused for user tables.
         """
-        check_name("table", name)
+        if system:
+            check_name("table", name)
+        else:
+            check_user_table(name)
         if schema_mode == "overwrite" and mode != "overwrite":
             raise InvalidInputError("schema_mode='overwrite' needs mode='overwrite'", table=name)
         return self._write(
@@ -220,6 +238,7 @@ class Tables:
 
         When the data holds the same key twice, the last row wins.
         """
+        check_user_table(name)
         if not keys:
             raise InvalidInputError(
                 f"upsert into {name!r} needs at least one key column", table=name
@@ -234,7 +253,11 @@ class Tables:
                 keys=keys,
             )
         if not self.exists(ctx, name):
-            return self._write(ctx, name, reader, mode="error")
+            data = reader.read_all()  # kept: merged instead if another writer creates it first
+            try:
+                return self._write(ctx, name, data.to_reader(), mode="error")
+            except AlreadyExistsError:
+                reader = data.to_reader()
         entry = self.entry(ctx, name)
         dt = open_delta(entry.location, self._options, table=name)
         table_schema = arrow_schema(dt)
@@ -275,7 +298,7 @@ class Tables:
             "num_target_rows_updated", 0
         )
         metrics = {**metrics, **({GATED: held} if held else {})}
-        result = WriteResult(name, self._version_of(entry, write_id), "upsert", rows, metrics)
+        result = WriteResult(name, dt.version(), "upsert", rows, metrics)  # the merge's commit
         return self._finished(ctx, result, write_id)
 
     def delete(self, ctx: Context, name: str, where: str) -> WriteResult:
@@ -294,7 +317,7 @@ class Tables:
             ) from exc
         result = WriteResult(
             name,
-            self._version_of(entry, write_id) if metrics.get("num_deleted_rows") else dt.version(),
+            dt.version(),  # the version the delete committed (unchanged when nothing matched)
             "delete",
             metrics.get("num_deleted_rows", 0),
             metrics,
@@ -302,9 +325,15 @@ class Tables:
         return self._finished(ctx, result, write_id)
 
     def drop(self, ctx: Context, name: str) -> None:
-        """Remove a table from the catalog and delete its files."""
+        """Remove a table from the catalog and delete its files.
+
+        Works on a table whose first write never committed (a killed load) too. The entry
+        goes first: a drop interrupted before the files are deleted leaves a folder that no
+        later table uses (see ``_location``).
+        """
         entry = self.entry(ctx, name)
         self.catalog.remove_table(ctx.workspace, name)
+        self._made.discard((entry.id, entry.location))
         self.platform.storage.remove(entry.location)
 
     # reads ------------------------------------------------------------------------
@@ -346,7 +375,9 @@ class Tables:
     ) -> list[str]:
         """Delete files no version newer than ``retention_hours`` needs; returns their paths.
 
-        Versions older than the retention can no longer be read afterwards.
+        Also deletes files no version references at all (left by a write that was killed
+        or lost a conflict) once they are older than the retention. Versions older than the
+        retention can no longer be read afterwards.
         """
         if retention_hours < 0:
             raise InvalidInputError("retention_hours must be >= 0", table=name)
@@ -356,6 +387,7 @@ class Tables:
             dry_run=dry_run,
             enforce_retention_duration=False,
             commit_properties=self._commit(ctx, uuid.uuid4().hex),
+            full=True,
         )
 
     # internals --------------------------------------------------------------------
@@ -363,11 +395,12 @@ class Tables:
     def _options(self) -> dict[str, str]:
         return self.platform.storage.options()
 
-    def _commit(self, ctx: Context, write_id: str) -> CommitProperties:
-        return CommitProperties(
-            custom_metadata={"lakeworks.user": ctx.user, "lakeworks.write_id": write_id},
-            max_commit_retries=50,
-        )
+    def _commit(self, ctx: Context, write_id: str, retries: int = 50) -> CommitProperties:
+        metadata = {"lakeworks.user": ctx.user, "lakeworks.write_id": write_id}
+        load_id = current_inputs().load_id
+        if load_id is not None:  # lets a re-run find a load that committed but was not recorded
+            metadata[LOAD_ID] = str(load_id)
+        return CommitProperties(custom_metadata=metadata, max_commit_retries=retries)
 
     def _write(
         self,
@@ -380,44 +413,87 @@ class Tables:
         description: str | None = None,
     ) -> WriteResult:
         check_unique_names(name, reader.schema)
-        entry, created = self._entry_for_write(ctx, name, mode, description)
+        entry, added = self._entry_for_write(ctx, name, mode, description)
         write_id = uuid.uuid4().hex
         counter = _RowCounter()
-        operation, held = "create" if created else mode, 0
+        first = not self._has_log(entry)  # no version yet: this write makes version 0
+        operation, held = "create" if first else mode, 0
         self._started(ctx, name, operation, write_id)
-        try:
-            if not created:  # quality gate: may quarantine rows or refuse the write
-                reader, held = self.platform.quality.gate(
-                    ctx, name, reader, write_id=write_id, mode=mode
+        try:  # quality gate: may quarantine rows or refuse the write (a new table's too)
+            reader, held = self.platform.quality.gate(
+                ctx, name, reader, write_id=write_id, mode=mode
+            )
+            if first:
+                version, operation, rows = self._first_write(ctx, entry, reader, mode, write_id)
+            else:
+                dt = open_delta(entry.location, self._options, table=name)
+                target = self._target_schema(dt, name, reader.schema, schema_mode)
+                stream = pa.RecordBatchReader.from_batches(
+                    target, counter.count(fence.guarded(conformed(reader, target)))
                 )
-            target, delta_mode = self._target_schema(
-                entry, name, reader.schema, mode, schema_mode, created
-            )
-            stream = pa.RecordBatchReader.from_batches(
-                target, counter.count(fence.guarded(conformed(reader, target)))
-            )
-            write_deltalake(
-                entry.location,
-                stream,
-                mode=delta_mode,
-                schema_mode=schema_mode or ("merge" if not created else None),
-                storage_options=self._options or None,
-                commit_properties=self._commit(ctx, write_id),
-                writer_properties=WRITER_PROPERTIES,
-            )
+                write_deltalake(
+                    dt,
+                    stream,
+                    mode=mode,
+                    schema_mode=schema_mode or "merge",
+                    commit_properties=self._commit(ctx, write_id),
+                    writer_properties=WRITER_PROPERTIES,
+                )
+                version, rows = dt.version(), counter.rows  # the version this commit made
         except BaseException as exc:
             self._failed(ctx, name, operation, write_id, exc)
-            if created:  # leave no half-made table behind
+            if added and not self._has_log(entry):  # leave no half-made table behind
                 self.catalog.remove_table(ctx.workspace, name)
                 self.platform.storage.remove(entry.location)
             if isinstance(exc, LakeworksError | KeyboardInterrupt):
                 raise
             raise _write_error(exc, name) from exc
-        version = 0 if created else self._version_of(entry, write_id)
         metrics = {GATED: held} if held else {}
-        return self._finished(
-            ctx, WriteResult(name, version, operation, counter.rows, metrics), write_id
-        )
+        return self._finished(ctx, WriteResult(name, version, operation, rows, metrics), write_id)
+
+    def _first_write(
+        self,
+        ctx: Context,
+        entry: TableEntry,
+        reader: pa.RecordBatchReader,
+        mode: str,
+        write_id: str,
+    ) -> tuple[int, str, int]:
+        """Write version 0 of a table; (version, operation, rows).
+
+        Writers that create the same table at once race for version 0 and one wins; the
+        others append (or overwrite) their rows, read again from a local spool, after it.
+        """
+        with Spool(reader, self.platform.settings.scratch_dir) as spool:
+            target = delta_schema(spool.schema)
+            try:
+                write_deltalake(
+                    entry.location,
+                    _fenced(conformed(spool.reader(), target)),
+                    mode="error",
+                    storage_options=self._options or None,
+                    # no retry: version 0 or nothing (a retry would commit after the winner)
+                    commit_properties=self._commit(ctx, write_id, retries=0),
+                    writer_properties=WRITER_PROPERTIES,
+                )
+                self._made.add((entry.id, entry.location))
+                return 0, "create", spool.rows
+            except Exception:
+                if not self._has_log(entry):
+                    raise
+            if mode == "error":
+                raise _exists(ctx, entry.name)
+            dt = open_delta(entry.location, self._options, table=entry.name)
+            target = self._target_schema(dt, entry.name, spool.schema, None)
+            write_deltalake(
+                dt,
+                _fenced(conformed(spool.reader(), target)),
+                mode=mode,
+                schema_mode="merge",
+                commit_properties=self._commit(ctx, write_id),
+                writer_properties=WRITER_PROPERTIES,
+            )
+            return dt.version(), mode, spool.rows
 
     # hooks (lakeworks.hooks): observers of every write; lineage and profiles use them ----
     def _started(self, ctx: Context, name: str, operation: str, write_id: str) -> None:
@@ -459,48 +535,60 @@ class Tables:
     def _entry_for_write(
         self, ctx: Context, name: str, mode: str, description: str | None
     ) -> tuple[TableEntry, bool]:
+        """The table's catalog entry, added when missing; and whether this call added it."""
         entry = self.catalog.find_table(ctx.workspace, name)
         if entry is not None:
-            if mode == "error":
-                raise AlreadyExistsError(
-                    f"table {name!r} already exists in workspace {ctx.workspace!r}",
-                    hint="use mode='append' or 'overwrite'",
-                    table=name,
-                    workspace=ctx.workspace,
-                )
+            if mode == "error" and self._has_log(entry):
+                raise _exists(ctx, name)
             return entry, False
-        location = self.platform.storage.table_uri(ctx.workspace, name)
-        self.platform.storage.remove(location)  # files left by a crash before the catalog row
+        location = self._location(ctx, name)
         try:
             return self.catalog.add_table(
                 ctx.workspace, name, location, ctx.user, description
             ), True
         except LakeworksError:
             existing = self.catalog.find_table(ctx.workspace, name)
-            if existing is None or mode == "error":
+            if existing is None:
                 raise
-            return existing, False  # a concurrent writer created it first
+            return existing, False  # a concurrent writer added it first
+
+    def _location(self, ctx: Context, name: str) -> str:
+        """The folder for a new table: a fresh one when files of a dropped table remain.
+
+        Nothing is deleted here: another writer may already be writing into the folder.
+        """
+        location = self.platform.storage.table_uri(ctx.workspace, name)
+        storage = self.platform.storage
+        self._fs = self._fs or storage.filesystem()
+        if self._fs.get_file_info(storage.fs_path(location)).type == pafs.FileType.NotFound:
+            return location
+        return f"{location}-{uuid.uuid4().hex[:8]}"
+
+    def _has_log(self, entry: TableEntry) -> bool:
+        """Whether the table's first version is committed (known forever once true)."""
+        key = (entry.id, entry.location)
+        if key in self._made:
+            return True
+        log = f"{entry.location.rstrip('/')}/_delta_log/"
+        storage = self.platform.storage
+        self._fs = self._fs or storage.filesystem()
+        paths = [storage.fs_path(log + f) for f in (f"{0:020d}.json", "_last_checkpoint")]
+        made = any(i.type != pafs.FileType.NotFound for i in self._fs.get_file_info(paths))
+        if made:
+            self._made.add(key)
+        return made
 
     def _target_schema(
-        self,
-        entry: TableEntry,
-        name: str,
-        incoming: pa.Schema,
-        mode: str,
-        schema_mode: str | None,
-        created: bool,
-    ) -> tuple[pa.Schema, str]:
-        if created or schema_mode == "overwrite":
-            return delta_schema(incoming), "overwrite" if not created else "error"
-        dt = open_delta(entry.location, self._options, table=name)
-        return check_compatible(name, arrow_schema(dt), incoming), mode
+        self, dt: DeltaTable, name: str, incoming: pa.Schema, schema_mode: str | None
+    ) -> pa.Schema:
+        if schema_mode == "overwrite":
+            return delta_schema(incoming)
+        return check_compatible(name, arrow_schema(dt), incoming)
 
-    def _version_of(self, entry: TableEntry, write_id: str) -> int:
-        dt = open_delta(entry.location, self._options, table=entry.name)
-        for h in dt.history(50):
-            if h.get("lakeworks.write_id") == write_id:
-                return h["version"]
-        return dt.version()
+
+def _fenced(reader: pa.RecordBatchReader) -> pa.RecordBatchReader:
+    """``reader``, checking the write fence after its last batch (before the commit)."""
+    return pa.RecordBatchReader.from_batches(reader.schema, fence.guarded(reader))
 
 
 class _RowCounter:
@@ -529,6 +617,31 @@ def _version_info(h: dict[str, Any]) -> VersionInfo:
     )
 
 
+def check_user_table(name: str) -> str:
+    """Validate the name of a table a user writes: not one of the names lakeworks keeps."""
+    check_name("table", name)
+    reserved = [s for s in RESERVED_SUFFIXES if name.endswith(s)]
+    reserved += [p for p in RESERVED_PREFIXES if name.startswith(p)]
+    if reserved:
+        raise InvalidInputError(
+            f"table name {name!r} is reserved: lakeworks uses names ending in "
+            f"{' or '.join(RESERVED_SUFFIXES)} (a table's quarantine) and starting with "
+            f"{' or '.join(RESERVED_PREFIXES)} for its own tables",
+            hint="choose another name; quarantined rows are written by loads and checks",
+            table=name,
+        )
+    return name
+
+
+def _exists(ctx: Context, name: str) -> AlreadyExistsError:
+    return AlreadyExistsError(
+        f"table {name!r} already exists in workspace {ctx.workspace!r}",
+        hint="use mode='append' or 'overwrite'",
+        table=name,
+        workspace=ctx.workspace,
+    )
+
+
 def _write_error(exc: BaseException, table: str) -> LakeworksError:
     if isinstance(exc, LakeworksError):
         return exc
@@ -554,4 +667,4 @@ def _write_error(exc: BaseException, table: str) -> LakeworksError:
     )
 
 
-__all__ = ["TableInfo", "Tables", "VersionInfo", "WriteResult"]
+__all__ = ["TableInfo", "Tables", "VersionInfo", "WriteResult", "check_user_table"]

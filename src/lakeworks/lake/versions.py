@@ -26,8 +26,11 @@ def open_delta(
         dt = DeltaTable(uri, storage_options=options or None)
     except TableNotFoundError as exc:
         raise NotFoundError(
-            f"table {table!r} has no data files at {uri}",
-            hint="the folder was removed outside lakeworks; drop and recreate the table",
+            f"table {table!r} has no committed version at {uri}: its first write has not "
+            "finished (it is running, or was interrupted), or the folder was removed outside "
+            "lakeworks",
+            hint=f"write to {table!r} again to complete it, or remove it with "
+            f"`lakeworks tables drop {table}`",
             table=table,
         ) from exc
     except OSError as exc:

@@ -214,6 +214,13 @@ class Catalog:
             s.flush()
             return row.id
 
+    def note_load(self, load_id: int, **values: Any) -> None:
+        """Record values of a running load (its fingerprint) before it finishes."""
+        with self.session() as s:
+            row = s.get(LoadRow, load_id)
+            for key, value in values.items():
+                setattr(row, key, value)
+
     def finish_load(self, load_id: int, status: str, **values: Any) -> LoadRecord:
         with self.session() as s:
             row = s.get(LoadRow, load_id)

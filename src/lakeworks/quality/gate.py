@@ -71,20 +71,25 @@ class Gate:
         if not checks:
             return reader, 0
         data = reader.read_all()
-        dt = self.platform.tables.open(ctx, table)
+        # a table being created (or re-created after a drop) is gated against no rows
+        tables = self.platform.tables
+        dt = tables.open(ctx, table) if tables.exists(ctx, table) else None
+        version = dt.version() if dt is not None else None
         con = self.quality.connect(ctx, dt, checks)
         try:
+            if dt is None:
+                con.register(OLD, data.schema.empty_table())
             good, bad, outcomes = self._split(con, data, checks, keys)
             con.register(GOOD, good)
             con.execute(f"CREATE TEMP VIEW {RESULT} AS {_result_sql(mode, keys)}")
-            history = self.quality.history(ctx, table, before=dt.version() + 1)
+            history = self.quality.history(ctx, table, before=(version or 0) + 1)
             table_checks = [c for c in checks if not c.row_level]
             outcomes += evaluate.run(con, RESULT, table_checks, history)
         finally:
             con.close()
         refused = [o for o in outcomes if not o.check.row_level and o.status == "failed"]
         if refused:
-            self._refuse(ctx, table, dt.version(), outcomes, checks)
+            self._refuse(ctx, table, version, outcomes, checks)
         held = self._quarantine(ctx, table, bad) if bad is not None else 0
         self._pending[write_id] = _Pending(outcomes, checks, held)
         return pa.RecordBatchReader.from_batches(good.schema, good.to_batches()), held
@@ -139,14 +144,14 @@ class Gate:
         self,
         ctx: Context,
         table: str,
-        version: int,
+        version: int | None,
         outcomes: list[evaluate.Outcome],
         checks: list[Check],
     ) -> None:
         report = self.quality.record(ctx, table, version, "write", outcomes, checks, refused=True)
+        stays = "was not created" if version is None else f"stays at version {version}"
         raise DataQualityError(
-            f"the write to {table!r} was refused; the table stays at version {version}:\n"
-            + report.summary(),
+            f"the write to {table!r} was refused; the table {stays}:\n" + report.summary(),
             hint="fix the data or the checks (`lakeworks quality list`), then write again",
             table=table,
             version=version,
@@ -172,7 +177,9 @@ class Gate:
             },
             schema=SCHEMA,
         )
-        self.platform.tables.write(ctx, quarantine_table(table), quarantined, mode="append")
+        self.platform.tables.write(
+            ctx, quarantine_table(table), quarantined, mode="append", system=True
+        )
         return len(rows)
 
     # reload -------------------------------------------------------------------------
