@@ -24,6 +24,13 @@ SAMPLE_ROWS = 20_480  # DuckDB's own sniffing sample size
 MAX_BAD_ROWS = 100
 MAX_BAD_PERCENT = 1.0
 CANDIDATES = ("BIGINT", "DOUBLE", "DATE", "TIMESTAMP", "BOOLEAN")
+# DuckDB's TRY_CAST rounds '1.5' to the BIGINT 2 and cuts a timestamp to its DATE: a
+# value counts for those types only when it is written as one.
+_STRICT = {
+    "BIGINT": "regexp_full_match(trim({c}), '[+-]?[0-9]+')",
+    "DATE": "regexp_full_match(trim({c}), '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}')",
+    "BOOLEAN": "lower(trim({c})) IN ('true', 'false')",
+}
 _BATCH = 200  # columns per sampling query (thousands of columns stay one query each)
 
 
@@ -74,7 +81,7 @@ def _decide(
     for i, column in enumerate(columns):
         quoted = '"' + column.replace('"', '""') + '"'
         selects.append(f"count({quoted}) AS n{i}")
-        selects += [f"count(TRY_CAST({quoted} AS {t})) AS c{i}_{t}" for t in CANDIDATES]
+        selects += [_parses(quoted, t) + f" AS c{i}_{t}" for t in CANDIDATES]
     body = ", ".join(selects)
     row = con.sql(
         f"SELECT {body} FROM (SELECT * FROM {scan} LIMIT {SAMPLE_ROWS})", params=sql_params
@@ -83,6 +90,14 @@ def _decide(
     for i, column in enumerate(columns):
         n, *parsed = row[i * width : (i + 1) * width]
         _choose(column, n, dict(zip(CANDIDATES, parsed, strict=True)), result)
+
+
+def _parses(quoted: str, sql_type: str) -> str:
+    strict = _STRICT.get(sql_type)
+    condition = f"TRY_CAST({quoted} AS {sql_type}) IS NOT NULL"
+    if strict:
+        condition += " AND " + strict.format(c=quoted)
+    return f"count(*) FILTER (WHERE {condition})"
 
 
 def _choose(column: str, n: int, parsed: dict[str, int], result: Inferred) -> None:
