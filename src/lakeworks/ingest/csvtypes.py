@@ -22,7 +22,7 @@ from lakeworks.ingest.typemap import SQL_TO_ARROW
 
 SAMPLE_ROWS = 20_480  # DuckDB's own sniffing sample size
 MAX_BAD_ROWS = 100
-MAX_BAD_PERCENT = 1.0
+MAX_BAD_PERCENT = 5.0
 CANDIDATES = ("BIGINT", "DOUBLE", "DATE", "TIMESTAMP", "BOOLEAN")
 # DuckDB's TRY_CAST rounds '1.5' to the BIGINT 2 and cuts a timestamp to its DATE: a
 # value counts for those types only when it is written as one.

@@ -285,4 +285,6 @@ def reason(errors: list[tuple], plan: Plan) -> str:
             parts[kind] = csvrepair.bad_bytes(plan.encoding, column)
         else:
             parts.setdefault(kind, f"{kind}: {' '.join(message.split())}")
+    if "fields" in parts:  # values shifted by a missing or extra field fail casts too
+        return parts["fields"]
     return "; ".join(parts.values())
