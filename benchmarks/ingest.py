@@ -11,9 +11,20 @@ peak RSS (VmHWM from /proc/self/status, the process's high-water mark):
     duckdb_copy     COPY (SELECT * FROM read_csv(csv)) TO 'x.parquet'
     lakeworks       ws.ingest(csv, table="bench", progress=False) into a fresh workspace
 
+and two whole commands, timed as processes (start to exit, peak RSS from wait4), the
+way a user meets them:
+
+    duckdb_process  python -c "import duckdb; duckdb.execute('COPY ... TO parquet')"
+    lakeworks_cli   python -m lakeworks.cli.app --home H ingest csv --table bench
+
+``--shape wide`` generates 20 columns instead (ints, floats, timestamps, quoted strings
+with commas and doubled quotes, about 5% empty fields; ~245 bytes a row), as in issue 14.
+
 Prints one JSON document to stdout; progress to stderr.
 
     python benchmarks/ingest.py --rows 5000000 --repeat 3
+    python benchmarks/ingest.py --shape wide --rows 2000000 --repeat 3 \\
+        --methods duckdb_process,lakeworks_cli
     python benchmarks/ingest.py --rows 200000 --repeat 1      # quick check
 """
 
@@ -31,6 +42,7 @@ from pathlib import Path
 from _common import BENCH_DIR, log, machine, median
 
 METHODS = ["pandas", "pyarrow", "pyarrow_stream", "duckdb_copy", "lakeworks"]
+PROCESSES = ["duckdb_process", "lakeworks_cli"]
 
 GENERATE = """
 COPY (
@@ -50,7 +62,40 @@ COPY (
 """
 
 
-def ensure_csv(path: Path, rows: int) -> None:
+def _empty_5pct(expr: str, k: int) -> str:
+    return f"CASE WHEN hash(i, {100 + k}) % 20 = 0 THEN NULL ELSE {expr} END"
+
+
+WIDE_COLUMNS = (
+    ["i AS id"]
+    + [_empty_5pct(f"(hash(i, {k}) % 100000)::BIGINT", k) + f" AS n{k}" for k in range(1, 5)]
+    + [
+        _empty_5pct(f"round((hash(i, {k}) % 10000000) / 1000.0, 3)", k) + f" AS x{k}"
+        for k in range(5, 10)
+    ]
+    + [
+        _empty_5pct(f"TIMESTAMP '2025-01-01' + to_seconds((hash(i, {k}) % 31536000)::BIGINT)", k)
+        + f" AS t{k}"
+        for k in range(10, 13)
+    ]
+    + [
+        _empty_5pct(
+            f"'name ' || (hash(i, {k}) % 100000)::VARCHAR || ', said \"hi\" ' "
+            f"|| substr(md5(i::VARCHAR), 1, 8 + (hash(i, {k}) % 16)::INTEGER)",
+            k,
+        )
+        + f" AS s{k}"
+        for k in range(13, 19)
+    ]
+    + ["hash(i, 19) % 2 = 0 AS flag"]
+)
+GENERATE_WIDE = (
+    "COPY (SELECT " + ", ".join(WIDE_COLUMNS) + " FROM range({rows}) t(i)) "
+    "TO '{path}' (HEADER, DELIMITER ',')"
+)
+
+
+def ensure_csv(path: Path, rows: int, shape: str = "narrow") -> None:
     if path.exists():
         log(f"reusing {path} ({path.stat().st_size / 2**20:.0f} MiB)")
         return
@@ -61,7 +106,8 @@ def ensure_csv(path: Path, rows: int) -> None:
     log(f"generating {rows:,} rows into {path}")
     start = time.perf_counter()
     con = duckdb.connect()
-    con.execute(GENERATE.format(rows=rows, path=str(tmp).replace("'", "''")))
+    template = GENERATE_WIDE if shape == "wide" else GENERATE
+    con.execute(template.format(rows=rows, path=str(tmp).replace("'", "''")))
     con.close()
     tmp.rename(path)
     log(f"  {path.stat().st_size / 2**20:.0f} MiB in {time.perf_counter() - start:.1f}s")
@@ -150,6 +196,58 @@ def child(method: str, csv: Path, out: Path) -> dict:
     }
 
 
+# --- whole commands, timed as processes ---------------------------------------------------
+def process_command(method: str, csv: Path, out: Path) -> list[str]:
+    if method == "duckdb_process":
+        src, dst = (str(p).replace("'", "''") for p in (csv, out / "data.parquet"))
+        code = (
+            "import duckdb; duckdb.execute(\"COPY (SELECT * FROM read_csv('"
+            + src
+            + "')) TO '"
+            + dst
+            + "' (FORMAT parquet)\")"
+        )
+        return [sys.executable, "-c", code]
+    if method == "lakeworks_cli":
+        home = str(out / "home")
+        cli = [sys.executable, "-m", "lakeworks.cli.app", "--home", home]
+        return [*cli, "ingest", str(csv), "--table", "bench"]
+    raise SystemExit(f"unknown process method {method}")
+
+
+def run_process(method: str, csv: Path, work: Path, timeout: float) -> dict:
+    """Wall time from start to exit and the peak RSS of one command (os.wait4)."""
+    out = work / method
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    env = {**os.environ, "LAKEWORKS_PROGRESS": "false"}
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        process_command(method, csv, out),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=out,
+    )
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    stdout, stderr = proc.stdout.read().decode(), proc.stderr.read().decode()
+    shutil.rmtree(out, ignore_errors=True)
+    if os.waitstatus_to_exitcode(status) != 0:
+        log(f"  {method} FAILED: {stderr.strip()[-2000:]}")
+        return {"method": method, "error": stderr.strip()[-2000:], "wall_s": wall}
+    rows = None
+    if method == "lakeworks_cli":
+        rows = int(stdout.split("written ")[1].split(",")[0])
+    return {
+        "method": method,
+        "seconds": wall,
+        "rows": rows,
+        "peak_rss_mib": round(usage.ru_maxrss / 1024, 1),
+        "stdout": stdout.strip()[-500:],
+    }
+
+
 # --- the parent: rounds of fresh subprocesses ------------------------------------------
 def run_child(method: str, csv: Path, work: Path, timeout: float) -> dict:
     out = work / method
@@ -168,9 +266,32 @@ def run_child(method: str, csv: Path, work: Path, timeout: float) -> dict:
     return result
 
 
+def process_goals(results: dict) -> dict:
+    """Issue 14: the ingest command within 1.3x of DuckDB COPY's process, under 600 MiB."""
+    cli, duck = results.get("lakeworks_cli", {}), results.get("duckdb_process", {})
+    if "median_s" not in cli:
+        return {}
+    goals = {
+        "lakeworks_cli_peak_rss_mib": {
+            "value": cli["median_peak_rss_mib"],
+            "goal": "< 600",
+            "met": cli["median_peak_rss_mib"] < 600,
+        }
+    }
+    if "median_s" in duck:
+        ratio = cli["median_s"] / duck["median_s"]
+        goals["lakeworks_cli_wall_over_duckdb_process"] = {
+            "value": round(ratio, 3),
+            "goal": "<= 1.3",
+            "met": ratio <= 1.3,
+        }
+    return goals
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--rows", type=int, default=5_000_000)
+    p.add_argument("--shape", choices=["narrow", "wide"], default="narrow")
     p.add_argument("--repeat", type=int, default=3, help="rounds; each runs every method once")
     p.add_argument("--methods", default=",".join(METHODS), help="comma-separated subset")
     p.add_argument("--csv", type=Path, default=None, help="CSV to use (default: generated)")
@@ -184,21 +305,20 @@ def main() -> None:
         print(json.dumps(child(args.child, args.csv, args.out)))
         return
 
-    csv = args.csv or BENCH_DIR / f"ingest-{args.rows}.csv"
-    ensure_csv(csv, args.rows)
+    suffix = "" if args.shape == "narrow" else f"-{args.shape}"
+    csv = args.csv or BENCH_DIR / f"ingest-{args.rows}{suffix}.csv"
+    ensure_csv(csv, args.rows, args.shape)
     methods = args.methods.split(",")
     runs: dict[str, list[dict]] = {m: [] for m in methods}
     for r in range(args.repeat):
         order = methods[r % len(methods) :] + methods[: r % len(methods)]
         for method in order:
             log(f"round {r + 1}/{args.repeat}: {method}")
-            res = run_child(method, csv, args.work, args.timeout)
+            run = run_process if method in PROCESSES else run_child
+            res = run(method, csv, args.work, args.timeout)
             runs[method].append(res)
             if "error" not in res:
-                log(
-                    f"  {res['seconds']:.2f}s, {res['rows'] / res['seconds']:,.0f} rows/s, "
-                    f"peak RSS {res['peak_rss_mib']:.0f} MiB"
-                )
+                log(f"  {res['seconds']:.2f}s, peak RSS {res['peak_rss_mib']:.0f} MiB")
 
     results = {}
     for method, rs in runs.items():
@@ -207,10 +327,11 @@ def main() -> None:
             results[method] = {"error": rs[-1].get("error") if rs else "not run"}
             continue
         secs = median([r["seconds"] for r in ok])
+        rows = ok[0]["rows"] or args.rows
         results[method] = {
             "median_s": round(secs, 3),
-            "rows": ok[0]["rows"],
-            "rows_per_s": round(ok[0]["rows"] / secs),
+            "rows": rows,
+            "rows_per_s": round(rows / secs),
             "median_peak_rss_mib": round(median([r["peak_rss_mib"] for r in ok]), 1),
             "max_peak_rss_mib": max(r["peak_rss_mib"] for r in ok),
             "runs_s": [round(r["seconds"], 3) for r in ok],
@@ -219,7 +340,7 @@ def main() -> None:
             "last": ok[-1],
         }
 
-    goals = {}
+    goals = process_goals(results)
     lw = results.get("lakeworks", {})
     if "median_s" in lw:
         if "median_s" in results.get("pandas", {}):
@@ -244,7 +365,7 @@ def main() -> None:
             "met": lw["last"].get("rows_written") == args.rows,
         }
 
-    doc = {
+    doc: dict = {
         "benchmark": "ingest",
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "machine": machine(),
@@ -253,6 +374,7 @@ def main() -> None:
             "repeat": args.repeat,
             "csv": str(csv),
             "csv_bytes": csv.stat().st_size,
+            "shape": args.shape,
             "methods": methods,
             "rss_source": "VmHWM of each method's own fresh process",
         },

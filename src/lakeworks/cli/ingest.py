@@ -33,6 +33,18 @@ def ingest(
     format: Annotated[SourceFormat | None, typer.Option("--format")] = None,
     mode: Annotated[LoadMode | None, typer.Option()] = None,
     query: Annotated[str | None, typer.Option(help="SQL to run on a database source")] = None,
+    schema: Annotated[
+        str | None,
+        typer.Option(help="stated column types, e.g. amount=double,ts=timestamp"),
+    ] = None,
+    encoding: Annotated[
+        str | None,
+        typer.Option(help="text encoding of CSV files, e.g. latin-1 [default: utf-8]"),
+    ] = None,
+    max_line_size: Annotated[
+        int | None,
+        typer.Option(help="longest CSV record in bytes, longer ones are quarantined [2000000]"),
+    ] = None,
 ) -> None:
     """Load a source into a table; bad rows are quarantined, never dropped."""
     options: dict[str, Any] = {
@@ -41,6 +53,9 @@ def ingest(
         "format": format.value if format else None,
         "mode": mode.value if mode else None,
         "query": query,
+        "schema": parse_schema(schema) if schema else None,
+        "encoding": encoding,
+        "max_line_size": max_line_size,
     }
     with workspace(ctx, create=True) as ws:
         result = ws.ingest(source, table, **{k: v for k, v in options.items() if v is not None})
@@ -57,3 +72,17 @@ def ingest(
         typer.echo(result.message)
     if result.status == "failed":
         raise typer.Exit(1)
+
+
+def parse_schema(text: str) -> dict[str, str]:
+    """``amount=double,ts=timestamp`` -> {"amount": "double", "ts": "timestamp"}."""
+    types = {}
+    for item in (part.strip() for part in text.split(",")):
+        column, sep, name = item.partition("=")
+        if not item or not sep or not column.strip() or not name.strip():
+            raise typer.BadParameter(
+                f"{item!r} is not COLUMN=TYPE (for example --schema amount=double,ts=timestamp)",
+                param_hint="--schema",
+            )
+        types[column.strip()] = name.strip()
+    return types

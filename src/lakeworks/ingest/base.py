@@ -39,6 +39,8 @@ class Plan:
     chunk_size: int
     scratch: Path
     null_values: tuple[str, ...] = ("",)
+    encoding: str = "utf-8"
+    max_line_size: int = 2_000_000
 
     @property
     def hints(self) -> dict[str, pa.DataType]:
@@ -50,13 +52,18 @@ class Plan:
 
 @dataclass(frozen=True)
 class Reject:
-    """One malformed row, bound for the quarantine table."""
+    """One malformed row, bound for the quarantine table.
+
+    ``raw_bytes`` holds the record exactly as it was in the file (any encoding, any
+    length) where the source is a file; ``raw_record`` is its text for reading.
+    """
 
     source: str
     line: int | None
     raw_record: str
     reason: str
     columns: str | None = None
+    raw_bytes: bytes | None = None
 
 
 @dataclass

@@ -61,6 +61,8 @@ class _Options:
     chunk_size: int
     progress: bool
     null_values: tuple[str, ...]
+    encoding: str = "utf-8"
+    max_line_size: int = 2_000_000
 
 
 class Loader:
@@ -85,11 +87,19 @@ class Loader:
         progress: bool | None = None,
         http: dict[str, Any] | None = None,
         null_values: list[str] | None = None,
+        encoding: str = "utf-8",
+        max_line_size: int = 2_000_000,
     ) -> LoadResult:
         """Load files, a SQL database or an HTTP API into ``table``.
 
         Raises the LakeworksError that stopped a load after recording it as failed; the
         table is then as it was.
+
+        CSV: ``encoding`` names the files' text encoding (records with bytes invalid in it
+        are quarantined with their raw bytes); a record longer than ``max_line_size`` bytes
+        is quarantined and the rest load. ``schema={"amount": "DOUBLE"}`` states types;
+        other columns take the type nearly all of their values parse as (see
+        ``lakeworks.ingest.csvtypes``), and the load's details say what was inferred.
 
         Example:
             >>> result = ws.ingest("orders.csv", "orders", keys=["id"])  # doctest: +SKIP
@@ -103,6 +113,7 @@ class Loader:
         )
         if chunk_size < 1:
             raise InvalidInputError("chunk_size must be at least 1", chunk_size=chunk_size)
+        _check_text_options(encoding, max_line_size)
         options = _Options(
             decide_mode(mode, keys, src.kind, incremental_by),
             keys,
@@ -111,6 +122,8 @@ class Loader:
             chunk_size,
             progress_wanted(progress, self.platform.settings),
             tuple(DEFAULT_NULL_VALUES if null_values is None else null_values),
+            encoding,
+            max_line_size,
         )
         load_id = self.platform.catalog.start_load(
             ctx.workspace,
@@ -122,6 +135,24 @@ class Loader:
             watermark_column=incremental_by,
         )
         return _Load(self.platform, ctx, table, src, options, load_id).run()
+
+
+def _check_text_options(encoding: str, max_line_size: int) -> None:
+    import codecs
+
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise InvalidInputError(
+            f"unknown encoding {encoding!r}",
+            hint="use a Python codec name such as utf-8, latin-1, cp1252 or utf-16",
+            encoding=encoding,
+        ) from None
+    if max_line_size < 1024:
+        raise InvalidInputError(
+            f"max_line_size must be at least 1024 bytes, not {max_line_size}",
+            max_line_size=max_line_size,
+        )
 
 
 def progress_wanted(option: bool | None, settings: Settings) -> bool:
@@ -335,7 +366,17 @@ class _Load:
         mark = Watermark(o.incremental_by, previous) if o.incremental_by else None
         scratch = self.platform.settings.scratch_dir
         scratch.mkdir(parents=True, exist_ok=True)
-        return Plan(self.table, declared, existing, mark, o.chunk_size, scratch, o.null_values)
+        return Plan(
+            self.table,
+            declared,
+            existing,
+            mark,
+            o.chunk_size,
+            scratch,
+            o.null_values,
+            o.encoding,
+            o.max_line_size,
+        )
 
     def _renamed(self, reject: Reject) -> Reject:
         """A reader's reason names the type the column was read as: name the column's."""
@@ -438,6 +479,9 @@ class _Load:
         if counts.quarantined:
             kind = "malformed rows" if not counts.held else "rows (malformed or failing checks)"
             message += f"; {counts.quarantined} {kind} quarantined in {counts.quarantine_table!r}"
+        notes = counts.details.get("csv", {}).get("notes")
+        if notes:
+            message += "; inferred " + "; ".join(notes)
         return message
 
 

@@ -29,6 +29,11 @@ SCHEMA = pa.schema(
 )
 
 
+# What a load writes: the shared schema plus each record's exact bytes (the quality gate
+# writes SCHEMA; Delta adds the nullable column to older quarantine tables on append).
+LOAD_SCHEMA = SCHEMA.append(pa.field("raw_bytes", pa.binary()))
+
+
 def quarantine_table(table: str) -> str:
     return f"{table}__quarantine"
 
@@ -44,8 +49,9 @@ def as_arrow(load_id: int, rejects: list[Reject]) -> pa.Table:
             "reason": [r.reason for r in rejects],
             "columns": [r.columns for r in rejects],
             "quarantined_at": [at] * len(rejects),
+            "raw_bytes": [r.raw_bytes for r in rejects],
         },
-        schema=SCHEMA,
+        schema=LOAD_SCHEMA,
     )
 
 

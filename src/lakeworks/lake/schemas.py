@@ -127,9 +127,12 @@ def cast_batches(batches: Iterable[pa.RecordBatch], schema: pa.Schema) -> Iterat
     """Cast each batch to ``schema``, filling absent columns with nulls."""
     for batch in batches:
         columns = []
+        # by position: looking names up in batch.schema.names per field is quadratic
+        # (5,000 columns took 8 s)
+        position = {name: i for i, name in enumerate(batch.schema.names)}
         for field in schema:
-            if field.name in batch.schema.names:
-                column = batch.column(field.name)
+            if field.name in position:
+                column = batch.column(position[field.name])
                 if pa.types.is_dictionary(column.type):
                     column = column.dictionary_decode()
                 columns.append(column.cast(field.type) if column.type != field.type else column)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import ArgumentError, OperationalError
 
-from lakeworks.errors import UnavailableError
+from lakeworks.errors import InvalidInputError, UnavailableError
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -19,8 +20,41 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 HEADS = frozenset({"0003", "0004"})
 
 
+SETTING = "LAKEWORKS_METADATA_URL"
+_FIX = (
+    f"set {SETTING} to a SQLAlchemy URL such as postgresql+psycopg://user:password@host/db "
+    "or sqlite:////path/to/metadata.db, or unset it to use the embedded SQLite file"
+)
+
+
 def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets WAL and a busy timeout so several processes share it."""
+    """An engine for ``url``; SQLite gets WAL and a busy timeout so several processes share it.
+
+    A URL SQLAlchemy cannot parse, or whose driver is not installed, raises one
+    InvalidInputError naming the setting and the fix (the CLI prints it on one line).
+    """
+    try:
+        return _engine(url)
+    except ArgumentError as exc:  # unparsable URL or unknown dialect
+        raise unusable_url(url, str(exc).splitlines()[0], _FIX) from None
+    except ImportError as exc:  # dialect known, driver missing (mysql:// needs MySQLdb)
+        fix = f"install the Python driver (module {exc.name}) or {_FIX}"
+        raise unusable_url(url, f"its driver is not installed ({exc})", fix) from None
+    except OSError as exc:  # the SQLite file's folder cannot be created
+        raise unusable_url(url, f"cannot create its folder: {exc}", _FIX) from None
+
+
+def unusable_url(url: str, reason: str, fix: str) -> InvalidInputError:
+    """The one-line error for a metadata URL that cannot be used; passwords are masked."""
+    shown = re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+    return InvalidInputError(
+        f"{SETTING}={shown} is not a usable database URL: {reason}; fix: {fix}",
+        setting=SETTING,
+        fix=fix,
+    )
+
+
+def _engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
@@ -56,7 +90,7 @@ def upgrade(engine: Engine) -> None:
     except OperationalError as exc:
         raise UnavailableError(
             f"cannot reach the metadata database {engine.url.render_as_string()}: {exc.orig}",
-            hint="check LAKEWORKS_METADATA_URL and that the database server is running",
+            hint=f"check {SETTING} and that the database server is running",
         ) from exc
     if current != HEADS:  # domains may add migrations on parallel branches: apply all heads
         from alembic import command

@@ -391,8 +391,12 @@ def new_run_id() -> str:
 
 
 class QualityHook(Hook):
-    """Stores the results of gated writes once their version is known, and profiles each
-    new table version."""
+    """Stores the results of gated writes once their version is known.
+
+    It does not profile the new version: a profile is computed when someone asks for it
+    (``Quality.profile``), so a load's process does not wait at exit for a background
+    profile it never asked for (2.6 s after a 2M-row load).
+    """
 
     def __init__(self, platform: Platform) -> None:
         self.platform = platform
@@ -402,8 +406,6 @@ class QualityHook(Hook):
     ) -> None:
         quality = self.platform.quality
         quality._gate.commit(ctx, table, write_id, version)
-        if not table.endswith("__quarantine"):
-            quality.profile_later(ctx, table, version)
 
     def write_failed(self, *, write_id: str, **_: Any) -> None:
         self.platform.quality._gate.forget(write_id)
