@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from lakeworks.platform import Platform
 
 MODES = ("append", "overwrite", "merge")
+_READ_DECIMAL = re.compile(r"DECIMAL(\(\d+,\s*\d+\))?")  # how integer columns are read
 RECOVERY_HISTORY = 100  # commits searched for an unrecorded load of the same data
 
 
@@ -380,10 +382,10 @@ class _Load:
 
     def _renamed(self, reject: Reject) -> Reject:
         """A reader's reason names the type the column was read as: name the column's."""
-        if reject.columns not in self.narrow or "'DECIMAL'" not in reject.reason:
+        if reject.columns not in self.narrow or "DECIMAL" not in reject.reason:
             return reject
         name = duckdb_type(self.narrow[reject.columns], reject.columns)
-        return replace(reject, reason=reject.reason.replace("'DECIMAL'", f"'{name}'"))
+        return replace(reject, reason=_READ_DECIMAL.sub(name, reject.reason))
 
     def _narrowed(
         self, batches: Iterator[pa.RecordBatch], rejects: list[Reject]
