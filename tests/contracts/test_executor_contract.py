@@ -20,7 +20,6 @@ from tests.pipelines import dask_cluster
 pytestmark = pytest.mark.slow
 cluster = dask_cluster.cluster  # module-scoped: started only when a dask case runs
 CTX = Context("default", "tester")
-NO_KILL = pytest.mark.skip(reason="a thread shares the runner's process: it cannot be killed")
 
 
 class Pipelines:
@@ -185,8 +184,9 @@ def test_a_result_that_is_not_json_reaches_downstream_and_is_kept_as_text(
     assert run.task("use").result["value"] == ["1/3", 3]
 
 
-# last: on Dask it leaves the module's cluster with one worker
-KILLABLE = [pytest.param("threads", marks=NO_KILL), "processes", "dask"]
+# a thread shares the runner's process: killing it is not part of the threads contract.
+# Dask last: it leaves the module's cluster with one worker
+KILLABLE = ["processes", "dask"]
 
 
 @pytest.mark.parametrize("pipelines", KILLABLE, indirect=True)
