@@ -34,6 +34,7 @@ from lakeworks.server.api import (
 )
 from lakeworks.server.feature_server import FeatureServer
 from lakeworks.server.metrics import HttpMetrics, MetricsMiddleware
+from lakeworks.server.shutdown import stop_statements
 
 ROUTERS = (
     features.router,
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         scheduler = platform.pipelines.scheduler().start() if settings.scheduler else None
         yield
+        stop_statements(platform)  # before waiting for pipeline runs that may be running SQL
         if scheduler is not None:
             scheduler.stop(wait=True)  # runs in flight end before the platform closes
         platform.close()

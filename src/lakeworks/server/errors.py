@@ -29,6 +29,8 @@ STATUS: dict[type[errors.LakeworksError], int] = {
     errors.PermissionDeniedError: 403,
     errors.QuotaExceededError: 429,
     errors.UnavailableError: 503,
+    errors.CancelledError: 503,
+    errors.StatementTimeoutError: 504,
     errors.MissingDependencyError: 501,
     errors.LakeworksError: 400,
 }
