@@ -76,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.platform = platform
     app.state.metrics = HttpMetrics()
+    app.state.metrics.statements.set_function(lambda: platform.sql.statements.running)
     app.add_middleware(FeatureServer, platform=platform)  # inside the metrics middleware
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     errors.install(app)
