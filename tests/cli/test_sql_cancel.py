@@ -9,8 +9,14 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 import lakeworks
 from tests.cli.conftest import Cli
+
+# a regression would run forever: fail the test instead (the thread method works while
+# the main thread is inside DuckDB)
+pytestmark = pytest.mark.timeout(60, method="thread")
 
 RUNAWAY = "select count(*) from range(1e14::bigint) a(x) where x % 7 = 3"
 
@@ -37,7 +43,8 @@ def test_a_quick_query_with_a_timeout_prints_its_rows(cli: Cli) -> None:
 def test_ctrl_c_cancels_the_query_and_exits_130(tmp_path: Path) -> None:
     home = tmp_path / "lw"
     src = str(Path(lakeworks.__file__).parents[1])
-    env = dict(os.environ, LAKEWORKS_DUCKDB_THREADS="1", LAKEWORKS_PROGRESS="false")
+    # two DuckDB threads: with one, DuckDB itself notices SIGINT; with more it never did
+    env = dict(os.environ, LAKEWORKS_DUCKDB_THREADS="2", LAKEWORKS_PROGRESS="false")
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [src, env.get("PYTHONPATH")]))
     child = subprocess.Popen(
         [sys.executable, "-m", "lakeworks.cli.app", "--home", str(home), "sql", RUNAWAY],

@@ -16,6 +16,10 @@ from lakeworks.errors import CancelledError, InvalidInputError, StatementTimeout
 from lakeworks.lake.cancel import Reason, Scope, bounded
 from lakeworks.lake.sql import Query
 
+# a regression would run forever: fail the test instead (the thread method works while
+# the main thread is inside DuckDB)
+pytestmark = pytest.mark.timeout(60, method="thread")
+
 RUNAWAY = "select count(*) from range(1e14::bigint) a(x) where x % 7 = 3"
 ENDLESS_ROWS = "select x from range(1e14::bigint) a(x) where x % 7 = 3"
 STOPS_WITHIN_S = 5  # generous: the machine running the tests may be busy

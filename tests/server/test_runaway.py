@@ -25,6 +25,10 @@ from lakeworks.config import Settings
 from lakeworks.server.app import create_app
 from tests.conftest import free_port
 
+# a regression would run forever: fail the test instead (the thread method works while
+# the main thread is inside DuckDB)
+pytestmark = pytest.mark.timeout(60, method="thread")
+
 SQL = "/api/v1/workspaces/sales/sql"
 RUNAWAY = "select count(*) from range(1e14::bigint) a(x) where x % 7 = 3"
 GAUGE = "lakeworks_sql_statements_running "
@@ -60,6 +64,7 @@ class Server:
     """``lakeworks server`` in a child process, with workspace ``sales``."""
 
     def __init__(self, home: Path) -> None:
+        self.log = home.parent / "server.log"
         self.url = f"http://127.0.0.1:{free_port()}"
         src = str(Path(lakeworks.__file__).parents[1])
         env = dict(os.environ, LAKEWORKS_DUCKDB_THREADS="1", LAKEWORKS_PROGRESS="false")
@@ -69,9 +74,8 @@ class Server:
             [sys.executable, "-m", "lakeworks.cli.app", "--home", str(home), "server"]
             + ["--port", port, "--no-scheduler", "--no-access-log"],
             env=env,
-            stdout=subprocess.PIPE,
+            stdout=self.log.open("w"),
             stderr=subprocess.STDOUT,
-            text=True,
         )
         self._wait_healthy()
         httpx.post(f"{self.url}/api/v1/workspaces", json={"name": "sales"}).raise_for_status()
@@ -79,7 +83,7 @@ class Server:
     def _wait_healthy(self) -> None:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            assert self.process.poll() is None, self.process.communicate()[0]
+            assert self.process.poll() is None, self.log.read_text()
             try:
                 httpx.get(f"{self.url}/health", timeout=1)
                 return
@@ -109,7 +113,8 @@ class Server:
     def stop(self) -> str:
         if self.process.poll() is None:
             self.process.kill()
-        return self.process.communicate()[0]
+        self.process.wait()
+        return self.log.read_text()
 
 
 @pytest.fixture
