@@ -37,7 +37,14 @@ class Settings(BaseSettings):
     user: str | None = None
     host: str = "127.0.0.1"
     port: int = 8765
-    duckdb_memory_limit: str | None = Field(default=None, description="e.g. '2GB'")
+    duckdb_memory_limit: str | None = Field(
+        default="50%",
+        description="memory of each DuckDB database before it spills to scratch_dir: a size "
+        "('4GB') or a share of RAM ('50%'); empty for DuckDB's own default (80%)",
+    )
+    statement_timeout: float = Field(
+        default=300, ge=0, description="seconds a SQL statement may run; 0 means no limit"
+    )
     duckdb_threads: int | None = None
     progress: bool = True
     online_url: str | None = Field(default=None, description="redis://... for online features")

@@ -14,6 +14,8 @@
      +-- UserCodeError            user-supplied code raised
      +-- MissingDependencyError   an optional package is not installed
      +-- UnavailableError         a database, bucket or API could not be reached (transient)
+     +-- CancelledError           running work was stopped: client gone, shutdown, Ctrl-C
+          +-- StatementTimeoutError  a statement ran past its time limit
 
 Domain code raises these; the server maps each class to an HTTP status in one table and
 the CLI prints ``str(error)`` on one line. Errors never import a web framework.
@@ -116,3 +118,15 @@ class MissingDependencyError(LakeworksError):
 
 class UnavailableError(LakeworksError):
     transient = True
+
+
+class CancelledError(LakeworksError):
+    """Work stopped before it finished; ``details.reason`` says why. Nothing was written."""
+
+    transient = True
+
+
+class StatementTimeoutError(CancelledError):
+    """A statement ran past its time limit (``details.timeout``, seconds)."""
+
+    transient = False  # the same statement would run out of time again

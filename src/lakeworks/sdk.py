@@ -119,13 +119,15 @@ class Workspace:
         self.platform.tables.drop(self.ctx, table)
 
     # sql ----------------------------------------------------------------------------
-    def sql(self, query: str) -> Query | WriteResult:
+    def sql(self, query: str, timeout: float | None = None) -> Query | WriteResult:
         """Run SQL over this workspace's tables (``orders@v3`` reads version 3).
 
         A SELECT returns a Query (``.arrow()``, ``.to_pandas()``, ``.to_polars()``,
         ``.batches()``, ``.save(name)``); CREATE TABLE AS / INSERT INTO return a WriteResult.
+        Each run stops after ``timeout`` seconds with ``StatementTimeoutError`` (None: the
+        ``statement_timeout`` setting, 300 s by default; 0: no limit).
         """
-        return self.platform.sql.execute(self.ctx, query)
+        return self.platform.sql.execute(self.ctx, query, timeout)
 
     # ingestion ----------------------------------------------------------------------
     def ingest(self, source: Any, table: str, **options: Any) -> LoadResult:

@@ -134,10 +134,14 @@ def test_missing_ingest_source_is_one_line_error(cli: Cli, tmp_path: Path) -> No
 def test_server_command_runs_uvicorn_with_settings(
     cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import uvicorn
+    from lakeworks.server import shutdown
 
     seen = {}
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(app=app, **kw))
+
+    def serve(app: object, host: str, port: int, access_log: bool) -> None:
+        seen.update(app=app, host=host, port=port)
+
+    monkeypatch.setattr(shutdown, "serve", serve)
     assert cli("server", "--port", "9999").exit_code == 0
     assert (seen["host"], seen["port"]) == ("127.0.0.1", 9999)
     assert seen["app"].state.settings.home == cli.home

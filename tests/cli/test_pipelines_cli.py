@@ -145,10 +145,10 @@ def test_scheduler_runs_due_runs_and_stops_on_sigterm(tmp_path: Path) -> None:
 
 
 def test_server_no_scheduler_flag(cli: Cli, monkeypatch) -> None:  # noqa: ANN001
-    import uvicorn
+    from lakeworks.server import shutdown
 
     seen = {}
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(app=app))
+    monkeypatch.setattr(shutdown, "serve", lambda app, *args, **kw: seen.update(app=app))
     assert cli("server", "--no-scheduler").exit_code == 0
     assert seen["app"].state.settings.scheduler is False
     seen["app"].state.platform.close()

@@ -20,16 +20,16 @@ def server(
         bool, typer.Option("--access-log/--no-access-log", help="log every request")
     ] = True,
 ) -> None:
-    """Serve the REST API (OpenAPI docs at /docs, metrics at /metrics)."""
-    import uvicorn
+    """Serve the REST API (OpenAPI docs at /docs, metrics at /metrics).
 
+    SIGTERM or Ctrl-C stops running SQL statements (their requests get a 503) and exits.
+    """
     from lakeworks.server.app import create_app
+    from lakeworks.server.shutdown import serve
 
     settings = options(ctx).settings(
         host=host, port=port, scheduler=False if no_scheduler else None
     )
     app = create_app(settings)
     typer.echo(f"lakeworks API on http://{settings.host}:{settings.port} (docs at /docs)")
-    uvicorn.run(
-        app, host=settings.host, port=settings.port, log_level="info", access_log=access_log
-    )
+    serve(app, settings.host, settings.port, access_log=access_log)

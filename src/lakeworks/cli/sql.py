@@ -14,7 +14,10 @@ import typer
 from rich.table import Table
 
 from lakeworks.cli.session import console, workspace
+from lakeworks.errors import CancelledError
+from lakeworks.lake.cancel import Reason, on_interrupt
 from lakeworks.lake.tables import WriteResult
+from lakeworks.sdk import Workspace
 from lakeworks.server.encoding import jsonable
 
 TABLE_ROWS = 1000  # a terminal table longer than this helps nobody; csv/json are unlimited
@@ -31,20 +34,41 @@ def sql(
     query: Annotated[str, typer.Argument(help="one SQL statement; orders@v3 reads version 3")],
     format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
     limit: Annotated[int | None, typer.Option(min=0, help="at most N rows")] = None,
+    timeout: Annotated[
+        float | None,
+        typer.Option(
+            min=0, help="stop after N seconds; 0: no limit [default: statement_timeout, 300]"
+        ),
+    ] = None,
 ) -> None:
-    """Run SQL over the workspace's tables; CREATE TABLE AS / INSERT INTO write a version."""
+    """Run SQL over the workspace's tables; CREATE TABLE AS / INSERT INTO write a version.
+
+    Ctrl-C stops the statement and exits with code 130.
+    """
     with workspace(ctx, create=True) as ws:
-        result = ws.sql(query)
-        if isinstance(result, WriteResult):
-            typer.echo(
-                f"{result.operation} {result.table}: version {result.version}, {result.rows} rows"
-            )
-            return
-        if format is OutputFormat.table and limit is None:
-            limit = TABLE_ROWS
-        reader = result.batches()
-        rows = _records(reader, limit)
-        WRITERS[format](reader.schema, rows)
+        try:
+            statements = ws.platform.sql.statements
+            on_interrupt(lambda: _run(ws, query, format, limit, timeout), statements)
+        except CancelledError as exc:
+            if exc.fields.get("reason") != Reason.INTERRUPTED.name.lower():
+                raise
+            typer.echo(f"error: {exc.message}", err=True)
+            raise typer.Exit(130) from None
+
+
+def _run(
+    ws: Workspace, query: str, format: OutputFormat, limit: int | None, timeout: float | None
+) -> None:
+    result = ws.sql(query, timeout)
+    if isinstance(result, WriteResult):
+        written = f"version {result.version}, {result.rows} rows"
+        typer.echo(f"{result.operation} {result.table}: {written}")
+        return
+    if format is OutputFormat.table and limit is None:
+        limit = TABLE_ROWS
+    reader = result.batches()
+    rows = _records(reader, limit)
+    WRITERS[format](reader.schema, rows)
 
 
 def _records(reader: pa.RecordBatchReader, limit: int | None) -> Iterator[dict]:

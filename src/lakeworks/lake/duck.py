@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from lakeworks.config import Settings
+from lakeworks.errors import InvalidInputError
 
 if TYPE_CHECKING:
     from lakeworks.lake.storage.base import Storage
@@ -30,7 +31,11 @@ def spill_folder(settings: Settings, workspace: str) -> Path:
 
 
 def connect(settings: Settings, temp_directory: Path | None = None) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB that spills to ``temp_directory`` (default: the scratch folder)."""
+    """An in-memory DuckDB that spills to ``temp_directory`` (default: the scratch folder).
+
+    Its memory is capped by ``settings.duckdb_memory_limit`` (default half the RAM, so a
+    big sort or join spills to disk instead of growing the process without bound).
+    """
     spill = temp_directory or settings.scratch_dir
     spill.mkdir(parents=True, exist_ok=True)
     config: dict[str, str | int | bool] = {"temp_directory": str(spill), **_NO_EXTENSIONS}
@@ -38,7 +43,17 @@ def connect(settings: Settings, temp_directory: Path | None = None) -> duckdb.Du
         config["memory_limit"] = settings.duckdb_memory_limit
     if settings.duckdb_threads:
         config["threads"] = settings.duckdb_threads
-    return duckdb.connect(config=config)
+    try:
+        return duckdb.connect(config=config)
+    except (duckdb.ParserException, duckdb.InvalidInputException) as exc:
+        raise InvalidInputError(
+            f"the duckdb_memory_limit setting {settings.duckdb_memory_limit!r} is not a memory "
+            f"size DuckDB accepts: {str(exc).splitlines()[0]}",
+            hint="set LAKEWORKS_DUCKDB_MEMORY_LIMIT to a size like '4GB' or a share of RAM "
+            "like '50%' (empty: DuckDB's default)",
+            setting="duckdb_memory_limit",
+            found=settings.duckdb_memory_limit,
+        ) from exc
 
 
 def private(time_zone: str | None = None) -> duckdb.DuckDBPyConnection:

@@ -21,8 +21,15 @@ import pyarrow as pa
 
 from lakeworks import hooks
 from lakeworks.context import Context
-from lakeworks.errors import InvalidInputError, NotFoundError, QueryError
+from lakeworks.errors import (
+    CancelledError,
+    InvalidInputError,
+    LakeworksError,
+    NotFoundError,
+    QueryError,
+)
 from lakeworks.lake import duck, results, scans, statements
+from lakeworks.lake.cancel import Scope, Statements
 from lakeworks.lake.names import tables_read
 from lakeworks.lake.versions import open_delta
 
@@ -79,12 +86,24 @@ class Query:
 
     Results: ``arrow()``, ``to_pandas()``, ``to_polars()``, ``batches()`` (a stream that
     never holds the whole result in memory), or ``save("name")`` into a new table version.
+    Each of them runs the statement, stopped after ``timeout`` seconds (None: the
+    ``statement_timeout`` setting; 0: no limit) or when ``scope`` is cancelled.
     """
 
-    def __init__(self, engine: SqlEngine, ctx: Context, sql: str) -> None:
+    def __init__(
+        self,
+        engine: SqlEngine,
+        ctx: Context,
+        sql: str,
+        timeout: float | None = None,
+        scope: Scope | None = None,
+    ) -> None:
         self._engine = engine
         self._ctx = ctx
         self.sql = sql
+        self.timeout = engine.platform.settings.statement_timeout if timeout is None else timeout
+        self._scope = scope
+        self._stopped: CancelledError | None = None  # why the last run was stopped
         self.con, self.reads, self._rewritten = engine.connect(ctx, sql)
         try:
             _check_read_only(self.con, self._rewritten, sql)
@@ -107,36 +126,59 @@ class Query:
         return self._run(lambda: results.to_polars(self._relation))
 
     def batches(self, rows_per_batch: int = 100_000) -> pa.RecordBatchReader:
-        """Stream the result; DuckDB spills to disk so results larger than memory work."""
-        try:
-            reader = self._relation.to_arrow_reader(rows_per_batch)
-        except duckdb.Error as exc:
-            raise _query_error(exc, self.sql, []) from exc
-        return pa.RecordBatchReader.from_batches(reader.schema, self._hold(reader))
+        """Stream the result; DuckDB spills to disk so results larger than memory work.
+
+        The statement's time limit covers the whole stream, until it is read or closed.
+        """
+        stream = self._hold(rows_per_batch)
+        schema = next(stream)  # starts the statement under its watch
+        return pa.RecordBatchReader.from_batches(schema, stream)
 
     def save(self, name: str, mode: str = "error") -> WriteResult:
         """Write the result as a table version (``mode``: error, append or overwrite)."""
         tables = self._engine.platform.tables
         reads = tuple((r.table, r.version) for r in self.reads)
         with hooks.reading(kind="sql", tables=reads, sql=self.sql, rewritten=self._rewritten):
-            if mode != "error":
-                return tables.write(self._ctx, name, self.batches(), mode=mode)
-            return tables.create(self._ctx, name, self.batches())
+            try:
+                if mode != "error":
+                    return tables.write(self._ctx, name, self.batches(), mode=mode)
+                return tables.create(self._ctx, name, self.batches())
+            except LakeworksError as exc:  # the writer reports a stopped stream as its own error
+                if self._stopped is None:
+                    raise
+                raise self._stopped from exc
 
     def fetchall(self) -> list[tuple[Any, ...]]:
         return self._run(lambda: self._relation.fetchall())
 
-    def _hold(self, reader: pa.RecordBatchReader) -> Iterator[pa.RecordBatch]:
+    def _hold(self, rows_per_batch: int) -> Iterator[Any]:
+        """The schema, then the batches; the watch lasts until the stream ends or closes."""
+        self._stopped = None
         try:
-            yield from reader  # keeps the connection alive while the stream is read
-        finally:
-            reader.close()
+            with self._watch():
+                try:
+                    reader = self._relation.to_arrow_reader(rows_per_batch)
+                except duckdb.Error as exc:
+                    raise _query_error(exc, self.sql, []) from exc
+                try:
+                    yield reader.schema
+                    yield from reader  # keeps the connection alive while the stream is read
+                finally:
+                    reader.close()
+        except CancelledError as exc:
+            self._stopped = exc
+            raise
 
     def _run(self, fn):  # noqa: ANN001, ANN202
-        try:
-            return fn()
-        except duckdb.Error as exc:
-            raise _query_error(exc, self.sql, []) from exc
+        with self._watch():
+            try:
+                return fn()
+            except duckdb.Error as exc:
+                raise _query_error(exc, self.sql, []) from exc
+
+    def _watch(self):  # noqa: ANN202
+        statements = self._engine.statements
+        return statements.watch(self.con, self.sql, timeout=self.timeout, scope=self._scope)
 
     def __repr__(self) -> str:
         return f"Query({self.sql!r})"
@@ -156,6 +198,7 @@ class SqlEngine:
         self.platform = platform
         self._databases: dict[str, duckdb.DuckDBPyConnection] = {}
         self._lock = threading.Lock()
+        self.statements = Statements()  # running statements: timeouts, cancel on shutdown
 
     def close(self) -> None:
         with self._lock:
@@ -177,19 +220,28 @@ class SqlEngine:
     def table_names(self, ctx: Context) -> list[str]:
         return [t.name for t in self.platform.catalog.tables(ctx.workspace)]
 
-    def query(self, ctx: Context, sql: str) -> Query:
-        return Query(self, ctx, sql)
+    def query(
+        self, ctx: Context, sql: str, timeout: float | None = None, scope: Scope | None = None
+    ) -> Query:
+        return Query(self, ctx, sql, timeout, scope)
 
-    def execute(self, ctx: Context, sql: str) -> Query | WriteResult:
-        """Run any statement: a write for CREATE TABLE AS / INSERT INTO, else a Query."""
+    def execute(
+        self, ctx: Context, sql: str, timeout: float | None = None, scope: Scope | None = None
+    ) -> Query | WriteResult:
+        """Run any statement: a write for CREATE TABLE AS / INSERT INTO, else a Query.
+
+        ``timeout`` (seconds; None: the ``statement_timeout`` setting; 0: none) and
+        ``scope`` (cancel it to stop the statement) apply to every run of the statement.
+        """
         if match := _CTAS.match(sql):
             replace, name, select = match.groups()
-            return self.query(ctx, select).save(name, mode="overwrite" if replace else "error")
+            query = self.query(ctx, select, timeout, scope)
+            return query.save(name, mode="overwrite" if replace else "error")
         if match := _INSERT.match(sql):
             name, keyword, rest = match.groups()
             self.platform.tables.entry(ctx, name)
-            return self.query(ctx, keyword + rest).save(name, mode="append")
-        return self.query(ctx, sql)
+            return self.query(ctx, keyword + rest, timeout, scope).save(name, mode="append")
+        return self.query(ctx, sql, timeout, scope)
 
     def connect(
         self, ctx: Context, sql: str

@@ -35,6 +35,7 @@ from lakeworks.server.api import (
 from lakeworks.server.callers import Callers
 from lakeworks.server.feature_server import FeatureServer
 from lakeworks.server.metrics import HttpMetrics, MetricsMiddleware
+from lakeworks.server.shutdown import stop_statements
 
 # the error statuses every route of a router may answer; routes add their own (409 ...)
 _SCOPED = errors.responses(400, 404, 422, 503)  # under /api/v1/workspaces/{ws}
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         scheduler = platform.pipelines.scheduler().start() if settings.scheduler else None
         yield
+        stop_statements(platform)  # before waiting for pipeline runs that may be running SQL
         if scheduler is not None:
             scheduler.stop(wait=True)  # runs in flight end before the platform closes
         platform.close()
@@ -80,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.callers = Callers(platform)
     # inside the metrics middleware; it checks callers as get_context does
     app.add_middleware(FeatureServer, platform=platform, callers=app.state.callers)
+    app.state.metrics.statements.set_function(lambda: platform.sql.statements.running)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     errors.install(app)
     for router, answers in ROUTERS:

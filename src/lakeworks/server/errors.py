@@ -34,6 +34,8 @@ STATUS: dict[type[errors.LakeworksError], int] = {
     errors.PermissionDeniedError: 403,
     errors.QuotaExceededError: 429,
     errors.UnavailableError: 503,
+    errors.CancelledError: 503,
+    errors.StatementTimeoutError: 504,
     errors.MissingDependencyError: 501,
     errors.LakeworksError: 400,
 }
@@ -48,7 +50,9 @@ MEANING: dict[int, str] = {
     422: "A parameter or the body is invalid: the message names each problem",
     429: "The workspace is over a quota",
     501: "An optional package the server needs is not installed",
-    503: "The metadata database or storage could not be reached; retry (see Retry-After)",
+    503: "The metadata database or storage could not be reached, or the server is shutting "
+    "down; retry (see Retry-After)",
+    504: "The statement ran past its timeout and was stopped",
 }
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -29,6 +29,11 @@ class HttpMetrics:
             "lakeworks_http_request_duration_seconds",
             "HTTP request latency by method and route template",
             ["method", "route"],
+            registry=self.registry,
+        )
+        self.statements = Gauge(
+            "lakeworks_sql_statements_running",
+            "SQL statements running now (set to read the engine's count at each scrape)",
             registry=self.registry,
         )
 

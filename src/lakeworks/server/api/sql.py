@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
+from lakeworks.lake import cancel
 from lakeworks.lake.tables import WriteResult
+from lakeworks.server.connection import while_connected
 from lakeworks.server.dependencies import ContextDep, PlatformDep
 from lakeworks.server.errors import responses
 from lakeworks.server.schemas.rows import RowsOut, WriteOut
@@ -13,12 +15,21 @@ from lakeworks.server.schemas.sql import SqlRequest
 router = APIRouter(prefix="/api/v1/workspaces/{ws}", tags=["sql"])
 
 
-@router.post("/sql", responses=responses(409))
-def run_sql(body: SqlRequest, ctx: ContextDep, platform: PlatformDep) -> RowsOut | WriteOut:
+@router.post("/sql", responses=responses(409, 504))
+async def run_sql(
+    body: SqlRequest, ctx: ContextDep, platform: PlatformDep, request: Request
+) -> RowsOut | WriteOut:
     """A query returns at most ``limit`` rows (``truncated`` says when there were more);
     CREATE TABLE AS and INSERT INTO return the version they wrote. Bad SQL is a 422 carrying
-    DuckDB's message."""
-    result = platform.sql.execute(ctx, body.query)
-    if isinstance(result, WriteResult):
-        return WriteOut.model_validate(result)
-    return RowsOut.read(result.batches(), body.limit)
+    DuckDB's message. A statement past ``timeout`` is a 504; it is stopped when the client
+    disconnects, and a 503 when the server shuts down."""
+    timeout = cancel.bounded(body.timeout, platform.settings.statement_timeout)
+    scope = cancel.Scope()
+
+    def run() -> RowsOut | WriteOut:
+        result = platform.sql.execute(ctx, body.query, timeout, scope)
+        if isinstance(result, WriteResult):
+            return WriteOut.model_validate(result)
+        return RowsOut.read(result.batches(), body.limit)
+
+    return await while_connected(request, scope, run)

@@ -14,3 +14,10 @@ class SqlRequest(BaseModel):
         examples=["select status, count(*) as n from orders group by 1"],
     )
     limit: int = Field(default=1000, ge=0, le=100_000)
+    timeout: float | None = Field(
+        default=None,
+        ge=0,
+        le=10**9,
+        description="seconds the statement may run; at most the server's statement_timeout "
+        "(the default)",
+    )
