@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import sqlalchemy
 from alembic import command
@@ -68,3 +70,52 @@ def test_unreachable_database_is_a_clear_error() -> None:
     with pytest.raises(UnavailableError, match="cannot reach the metadata database") as info:
         meta_engine.upgrade(engine)
     assert "LAKEWORKS_METADATA_URL" in info.value.hint
+
+
+def test_checks_revision_upgrade_keeps_the_checks_of_a_catalog_at_the_previous_heads(
+    metadata_url: str,
+) -> None:
+    """0005 adds the checks revision to a catalog that has workspaces and checks: they are
+    all kept, start at revision 0, and the next change of checks moves the revision."""
+    from lakeworks.quality import checks as qc
+    from lakeworks.quality.store import QualityStore
+
+    engine = meta_engine.make_engine(metadata_url)
+    config = meta_engine.alembic_config(engine)
+    command.upgrade(config, "0003")
+    command.upgrade(config, "0004")
+    spec = json.dumps(qc.not_null("id").to_spec())
+    with engine.begin() as conn:
+        conn.execute(
+            sqlalchemy.text(
+                "insert into workspaces (name, created_at, created_by) "
+                "values ('sales', CURRENT_TIMESTAMP, 'ann')"
+            )
+        )
+        conn.execute(
+            sqlalchemy.text(
+                "insert into quality_checks "
+                "(workspace_id, table_name, name, kind, spec, created_at, created_by) "
+                "select id, 'orders', 'not_null(id)', 'not_null', :spec, CURRENT_TIMESTAMP, "
+                "'ann' from workspaces"
+            ),
+            {"spec": spec},
+        )
+    meta_engine.upgrade(engine)
+    with engine.connect() as conn:
+        versions = conn.execute(sqlalchemy.text("select version_num from alembic_version"))
+        assert set(versions.scalars()) == meta_engine.HEADS
+        revisions = conn.execute(sqlalchemy.text("select checks_revision from workspaces"))
+        assert list(revisions.scalars()) == [0]
+    store = QualityStore(Catalog(engine))
+    (kept,) = store.checks_of("sales", None)["orders"]
+    assert (kept.name, kept.check) == ("not_null(id)", qc.not_null("id"))
+    store.add_checks("sales", "orders", [qc.unique("id")], "ann")
+    with engine.connect() as conn:
+        revisions = conn.execute(sqlalchemy.text("select checks_revision from workspaces"))
+        assert list(revisions.scalars()) == [1]
+    assert [i.name for i in store.checks_of("sales", None)["orders"]] == [
+        "not_null(id)",
+        "unique(id)",
+    ]
+    engine.dispose()

@@ -226,6 +226,31 @@ def test_checks_changed_elsewhere_are_seen(
         other.platform.close()
 
 
+def test_a_check_removed_and_added_again_elsewhere_with_its_id_and_time_is_seen(
+    ws: lw.Workspace, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another connection removes the newest check and adds a different one that gets the
+    same SQLite id and the same created_at (a coarse or stopped clock): the next run uses
+    the new check, because the workspace's checks revision moved."""
+    monkeypatch.setattr(quality_store, "_FEW_TABLES", 0)  # kept even for one table
+    stopped = quality_store.now()
+    monkeypatch.setattr(quality_store, "now", lambda: stopped)
+    ws.write("a", [{"id": 1}, {"id": 2}])
+    ws.quality.add("a", [qc.row_count(min=1)])
+    (report,) = ws.quality.run_many(["a"])
+    assert [r.status for r in report.results] == ["passed"]
+    other = lw.connect(settings=settings, user="someone")
+    try:
+        (before,) = other.quality.list("a")
+        other.quality.remove("a", before.name)
+        (after,) = other.quality.add("a", [qc.row_count(min=5)])
+        assert (after.id, after.created_at) == (before.id, before.created_at)
+        (report,) = ws.quality.run_many(["a"])
+        assert [(r.check, r.status) for r in report.results] == [(after.name, "failed")]
+    finally:
+        other.platform.close()
+
+
 def test_checks_read_for_all_tables_answer_any_tables(
     ws: lw.Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:

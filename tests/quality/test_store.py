@@ -1,12 +1,18 @@
-"""How stored results get their ids back."""
+"""How stored results get their ids back; how a store sees checks changed elsewhere."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import pytest
 from sqlalchemy import text
 
 import lakeworks as lw
-from lakeworks.meta.catalog import now
-from lakeworks.quality.store import _insert_results, _new_ids
+from lakeworks.errors import NotFoundError
+from lakeworks.meta import engine as meta_engine
+from lakeworks.meta.catalog import Catalog, now
+from lakeworks.quality import checks as qc
+from lakeworks.quality.store import QualityStore, _insert_results, _new_ids
 
 
 def _rows(workspace_id: int, run_id: str, checks: list[str]) -> list[tuple]:
@@ -56,3 +62,37 @@ def test_new_ids_are_the_inserted_rows_ids(ws: lw.Workspace) -> None:
         (ids[0] + 4, "run-b", "c2"),
         (ids[0] + 5, "run-c", "c9"),
     ]
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def two_stores(request: pytest.FixtureRequest, tmp_path) -> Iterator[tuple]:  # noqa: ANN001
+    """Two quality stores on one catalog, each with its own engine (two processes)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'meta.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    engines = [meta_engine.make_engine(url) for _ in range(2)]
+    meta_engine.upgrade(engines[0])
+    Catalog(engines[0]).create_workspace("sales", "ann")
+    yield tuple(QualityStore(Catalog(e)) for e in engines)
+    for e in engines:
+        e.dispose()
+
+
+def test_checks_changed_by_another_store_move_the_revision_and_are_seen(two_stores) -> None:  # noqa: ANN001
+    mine, other = two_stores
+    mine.add_checks("sales", "orders", [qc.row_count(min=1)], "ann")
+    assert [i.check for i in mine.checks_of("sales", None)["orders"]] == [qc.row_count(min=1)]
+    before = _revision(mine)
+    other.remove_check("sales", "orders", "row_count()")
+    other.add_checks("sales", "orders", [qc.row_count(min=5)], "bob")
+    assert _revision(mine) == before + 2
+    assert [i.check for i in mine.checks_of("sales", None)["orders"]] == [qc.row_count(min=5)]
+    with pytest.raises(NotFoundError):  # nothing removed: the revision stays
+        other.remove_check("sales", "orders", "no such check")
+    assert _revision(mine) == before + 2
+
+
+def _revision(store: QualityStore) -> int:
+    with store.catalog.session() as s:
+        return s.execute(text("select checks_revision from workspaces")).scalar_one()

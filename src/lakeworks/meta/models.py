@@ -32,6 +32,10 @@ class WorkspaceRow(Base):
     description: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     created_by: Mapped[str] = mapped_column(String(256), nullable=False)
+    # bumped in the transaction of every check added or removed (migration 0005)
+    checks_revision: Mapped[int] = mapped_column(
+        BigInteger, nullable=False, default=0, server_default="0"
+    )
 
 
 class TableRow(Base):
@@ -173,6 +177,8 @@ class QualityCheckRow(Base):
     spec: Mapped[dict] = mapped_column(JSON, nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     created_by: Mapped[str] = mapped_column(String(256), nullable=False)
+    # the workspace's checks_revision that added this check (migration 0005)
+    revision: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0, server_default="0")
 
 
 class QualityResultRow(Base):

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from lakeworks.server.dependencies import ContextDep, PipelineName, PlatformDep, RecordId, TaskName
 from lakeworks.server.errors import responses
-from lakeworks.server.pipeline_schemas import (
+from lakeworks.server.schemas.pipelines import (
     BackfillOut,
     BackfillRequest,
     PipelineOut,
@@ -23,7 +23,7 @@ router = APIRouter(prefix="/api/v1/workspaces/{ws}", tags=["pipelines"])
 
 @router.get("/pipelines")
 def list_pipelines(ctx: ContextDep, platform: PlatformDep) -> list[PipelineOut]:
-    return [PipelineOut.of(p) for p in platform.pipelines.list(ctx)]
+    return [PipelineOut.model_validate(p) for p in platform.pipelines.list(ctx)]
 
 
 @router.post("/pipelines", status_code=201, responses=responses(409))
@@ -31,28 +31,28 @@ def register(body: PipelineRegister, ctx: ContextDep, platform: PlatformDep) -> 
     """Register every pipeline a file of the workspace's code folder defines (uploaded
     with ``code``, or already there); a bad DAG is a 422 naming it."""
     found = platform.pipelines.register_code(ctx, body.source, body.code)
-    return [PipelineOut.of(p) for p in found]
+    return [PipelineOut.model_validate(p) for p in found]
 
 
 @router.get("/pipelines/{name}")
 def get_pipeline(name: PipelineName, ctx: ContextDep, platform: PlatformDep) -> PipelineOut:
-    return PipelineOut.of(platform.pipelines.get(ctx, name))
+    return PipelineOut.model_validate(platform.pipelines.get(ctx, name))
 
 
 @router.post("/pipelines/{name}/pause")
 def pause(name: PipelineName, ctx: ContextDep, platform: PlatformDep) -> PipelineOut:
-    return PipelineOut.of(platform.pipelines.pause(ctx, name, True))
+    return PipelineOut.model_validate(platform.pipelines.pause(ctx, name, True))
 
 
 @router.post("/pipelines/{name}/unpause")
 def unpause(name: PipelineName, ctx: ContextDep, platform: PlatformDep) -> PipelineOut:
-    return PipelineOut.of(platform.pipelines.pause(ctx, name, False))
+    return PipelineOut.model_validate(platform.pipelines.pause(ctx, name, False))
 
 
 @router.post("/pipelines/{name}/runs", status_code=201, responses=responses(409))
 def run(name: PipelineName, body: RunRequest, ctx: ContextDep, platform: PlatformDep) -> RunOut:
     """Run now; with ``wait`` the answer is the ended run, else the started one."""
-    return RunOut.of(platform.pipelines.run(ctx, name, body.params, wait=body.wait))
+    return RunOut.model_validate(platform.pipelines.run(ctx, name, body.params, wait=body.wait))
 
 
 @router.post("/pipelines/{name}/backfills", status_code=201, responses=responses(409))
@@ -69,7 +69,7 @@ def backfill(
         rerun_succeeded=body.rerun_succeeded,
         wait=body.wait,
     )
-    return BackfillOut.of(done)
+    return BackfillOut.model_validate(done)
 
 
 @router.get("/pipelines/{name}/runs")
@@ -82,12 +82,12 @@ def runs(
 ) -> list[RunOut]:
     """Runs of a pipeline, newest first, without their tasks."""
     platform.pipelines.get(ctx, name)  # an unknown pipeline is a 404, not an empty list
-    return [RunOut.of(r) for r in platform.pipelines.runs(ctx, name, state, limit)]
+    return [RunOut.model_validate(r) for r in platform.pipelines.runs(ctx, name, state, limit)]
 
 
 @router.get("/pipeline-runs/{run_id}")
 def run_info(run_id: RecordId, ctx: ContextDep, platform: PlatformDep) -> RunOut:
-    return RunOut.of(platform.pipelines.run_info(ctx, run_id))
+    return RunOut.model_validate(platform.pipelines.run_info(ctx, run_id))
 
 
 @router.get("/pipeline-runs/{run_id}/tasks/{task}/log")
@@ -100,10 +100,10 @@ def task_log(
 
 @router.post("/pipeline-runs/{run_id}/cancel", responses=responses(409))
 def cancel(run_id: RecordId, ctx: ContextDep, platform: PlatformDep) -> RunOut:
-    return RunOut.of(platform.pipelines.cancel(ctx, run_id))
+    return RunOut.model_validate(platform.pipelines.cancel(ctx, run_id))
 
 
 @router.post("/pipeline-runs/{run_id}/resume", responses=responses(409))
 def resume(run_id: RecordId, ctx: ContextDep, platform: PlatformDep, wait: bool = True) -> RunOut:
     """Run a failed or cancelled run again, keeping its succeeded tasks (409 otherwise)."""
-    return RunOut.of(platform.pipelines.resume(ctx, run_id, wait=wait))
+    return RunOut.model_validate(platform.pipelines.resume(ctx, run_id, wait=wait))

@@ -4,5 +4,5 @@ The convention: a response model derives from ``RecordOut`` and is built from th
 record with ``Model.model_validate(record)``; where a field's name or form differs from the
 record's, the field says so (``validation_alias``, a ``BeforeValidator``), never a copy
 field by field. Request models carry the door's checks (name rules, ranges, lengths) so the
-OpenAPI document shows them. The pipelines router's models are in ``server/pipeline_schemas.py``.
+OpenAPI document shows them.
 """

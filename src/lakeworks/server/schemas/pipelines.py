@@ -1,15 +1,13 @@
-"""Request and response bodies of the pipelines API (pydantic, at the door only)."""
+"""Bodies of the pipelines routers (``/pipelines``, ``/pipeline-runs``)."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
 
-from lakeworks.pipelines.records import PipelineInfo, RunInfo, TaskRunInfo
-from lakeworks.pipelines.service import BackfillResult
+from lakeworks.server.schemas.base import RecordOut
 
 
 class PipelineRegister(BaseModel):
@@ -27,7 +25,9 @@ class PipelineRegister(BaseModel):
     )
 
 
-class PipelineOut(BaseModel):
+class PipelineOut(RecordOut):
+    """From a ``PipelineInfo``."""
+
     name: str
     source: str
     schedule: str | None
@@ -39,10 +39,6 @@ class PipelineOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     created_by: str
-
-    @classmethod
-    def of(cls, info: PipelineInfo) -> PipelineOut:
-        return cls.model_validate(asdict(info))
 
 
 class RunRequest(BaseModel):
@@ -58,7 +54,9 @@ class BackfillRequest(BaseModel):
     wait: bool = Field(default=True, description="run here and answer at the end, or queue")
 
 
-class BackfillOut(BaseModel):
+class BackfillOut(RecordOut):
+    """From a ``BackfillResult``."""
+
     pipeline: str
     backfill: str
     intervals: int
@@ -67,12 +65,10 @@ class BackfillOut(BaseModel):
     already_succeeded: int
     states: dict[str, int]
 
-    @classmethod
-    def of(cls, result: BackfillResult) -> BackfillOut:
-        return cls(**asdict(result))
 
+class TaskRunOut(RecordOut):
+    """From a ``TaskRunInfo``."""
 
-class TaskRunOut(BaseModel):
     task: str
     state: str
     attempts: int
@@ -88,12 +84,10 @@ class TaskRunOut(BaseModel):
     reads: list[dict[str, Any]]
     writes: list[dict[str, Any]]
 
-    @classmethod
-    def of(cls, info: TaskRunInfo) -> TaskRunOut:
-        return cls.model_validate(asdict(info))
 
+class RunOut(RecordOut):
+    """From a ``RunInfo``, its tasks included."""
 
-class RunOut(BaseModel):
     id: int
     pipeline: str
     state: str
@@ -111,10 +105,6 @@ class RunOut(BaseModel):
     started_at: datetime | None
     finished_at: datetime | None
     tasks: list[TaskRunOut] = Field(description="empty in run listings")
-
-    @classmethod
-    def of(cls, info: RunInfo) -> RunOut:
-        return cls.model_validate(asdict(info))
 
 
 class TaskLogOut(BaseModel):
