@@ -30,8 +30,11 @@ if TYPE_CHECKING:
     import pandas
     import polars
 
-    from lakeworks.lake.tables import WriteResult
-    from lakeworks.platform import Platform
+    from lakeworks.config import Settings
+    from lakeworks.hooks import Hooks
+    from lakeworks.lake.storage import Storage
+    from lakeworks.lake.tables import Tables, WriteResult
+    from lakeworks.meta.catalog import Catalog
 
 _IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
 _TIME = r"\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?"
@@ -116,7 +119,7 @@ class Query:
 
     def save(self, name: str, mode: str = "error") -> WriteResult:
         """Write the result as a table version (``mode``: error, append or overwrite)."""
-        tables = self._engine.platform.tables
+        tables = self._engine.tables
         reads = tuple((r.table, r.version) for r in self.reads)
         with hooks.reading(kind="sql", tables=reads, sql=self.sql, rewritten=self._rewritten):
             if mode != "error":
@@ -152,8 +155,14 @@ class SqlEngine:
     stay private to the query.
     """
 
-    def __init__(self, platform: Platform) -> None:
-        self.platform = platform
+    def __init__(
+        self, catalog: Catalog, storage: Storage, settings: Settings, tables: Tables, hooks: Hooks
+    ) -> None:
+        self.catalog = catalog
+        self.storage = storage
+        self.settings = settings
+        self.tables = tables
+        self.hooks = hooks
         self._databases: dict[str, duckdb.DuckDBPyConnection] = {}
         self._lock = threading.Lock()
 
@@ -171,11 +180,11 @@ class SqlEngine:
             return db
 
     def _open_database(self, workspace: str) -> duckdb.DuckDBPyConnection:
-        folders = duck.table_folders(self.platform.storage, workspace)
-        return duck.sandbox(self.platform.settings, workspace, folders)
+        folders = duck.table_folders(self.storage, workspace)
+        return duck.sandbox(self.settings, workspace, folders)
 
     def table_names(self, ctx: Context) -> list[str]:
-        return [t.name for t in self.platform.catalog.tables(ctx.workspace)]
+        return [t.name for t in self.catalog.tables(ctx.workspace)]
 
     def query(self, ctx: Context, sql: str) -> Query:
         return Query(self, ctx, sql)
@@ -187,7 +196,7 @@ class SqlEngine:
             return self.query(ctx, select).save(name, mode="overwrite" if replace else "error")
         if match := _INSERT.match(sql):
             name, keyword, rest = match.groups()
-            self.platform.tables.entry(ctx, name)
+            self.tables.entry(ctx, name)
             return self.query(ctx, keyword + rest).save(name, mode="append")
         return self.query(ctx, sql)
 
@@ -196,7 +205,7 @@ class SqlEngine:
     ) -> tuple[duckdb.DuckDBPyConnection, list[TableRead], str]:
         """A connection with views for the tables ``sql`` names, and the rewritten SQL."""
         # one catalog query per statement: name -> location of every table in the workspace
-        names = {t.name: t.location for t in self.platform.catalog.tables(ctx.workspace)}
+        names = {t.name: t.location for t in self.catalog.tables(ctx.workspace)}
         con = self._database(ctx.workspace).cursor()
         reads: list[TableRead] = []
         folders: list[str] = []
@@ -246,11 +255,11 @@ class SqlEngine:
         reads: list[TableRead],
         folders: list[str],
     ) -> None:
-        options = self.platform.storage.options()
+        options = self.storage.options()
         dt = open_delta(location, options, table=table, **(at or {}))
-        folders.extend(scans.register(con, view, dt, self.platform))
+        folders.extend(scans.register(con, view, dt, self.storage))
         reads.append(TableRead(table, dt.version()))
-        self.platform.hooks.emit("table_read", ctx=ctx, table=table, version=dt.version())
+        self.hooks.emit("table_read", ctx=ctx, table=table, version=dt.version())
 
 
 def _check_read_only(con: duckdb.DuckDBPyConnection, rewritten: str, sql: str) -> None:
