@@ -9,6 +9,7 @@ import pyarrow as pa
 
 from lakeworks.errors import SchemaMismatchError
 from lakeworks.ingest.base import Reject
+from lakeworks.lake.quarantine import SCHEMA, quarantine_table
 from lakeworks.lake.schemas import check_compatible
 from lakeworks.lake.versions import arrow_schema
 
@@ -16,26 +17,11 @@ if TYPE_CHECKING:
     from lakeworks.context import Context
     from lakeworks.lake.tables import Tables
 
-SCHEMA = pa.schema(
-    [
-        pa.field("load_id", pa.int64(), nullable=False),
-        pa.field("source", pa.string(), nullable=False),
-        pa.field("line", pa.int64()),
-        pa.field("raw_record", pa.string()),
-        pa.field("reason", pa.string(), nullable=False),
-        pa.field("columns", pa.string()),
-        pa.field("quarantined_at", pa.timestamp("us", tz="UTC"), nullable=False),
-    ]
-)
-
+__all__ = ["LOAD_SCHEMA", "SCHEMA", "as_arrow", "check_writable", "quarantine_table", "write"]
 
 # What a load writes: the shared schema plus each record's exact bytes (the quality gate
 # writes SCHEMA; Delta adds the nullable column to older quarantine tables on append).
 LOAD_SCHEMA = SCHEMA.append(pa.field("raw_bytes", pa.binary()))
-
-
-def quarantine_table(table: str) -> str:
-    return f"{table}__quarantine"
 
 
 def as_arrow(load_id: int, rejects: list[Reject]) -> pa.Table:

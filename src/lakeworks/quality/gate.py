@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 
 from lakeworks.errors import DataQualityError, InvalidInputError
 from lakeworks.hooks import current_inputs
-from lakeworks.ingest.quarantine import SCHEMA, quarantine_table
+from lakeworks.lake.quarantine import SCHEMA, quarantine_table
 from lakeworks.lake.scans import quote
 from lakeworks.lake.versions import arrow_schema
 from lakeworks.quality import compile as sql
