@@ -14,6 +14,7 @@
      +-- UserCodeError            user-supplied code raised
      +-- MissingDependencyError   an optional package is not installed
      +-- UnavailableError         a database, bucket or API could not be reached (transient)
+          +-- UpgradeRequiredError the catalog's schema is older than this lakeworks
 
 Domain code raises these; the server maps each class to an HTTP status in one table and
 the CLI prints ``str(error)`` on one line. Errors never import a web framework.
@@ -116,3 +117,10 @@ class MissingDependencyError(LakeworksError):
 
 class UnavailableError(LakeworksError):
     transient = True
+
+
+class UpgradeRequiredError(UnavailableError):
+    """The catalog needs migrations that only an explicit step runs (``lakeworks db
+    upgrade``); retrying does not help."""
+
+    transient = False

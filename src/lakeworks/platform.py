@@ -44,15 +44,33 @@ class _TaskServices:
 
 
 class Platform:
-    def __init__(self, settings: Settings) -> None:
+    """The services of one catalog and storage.
+
+    Opening does not migrate the catalog, except the embedded default (the SQLite file
+    under the home, used when ``metadata_url`` is unset), which is brought to the latest
+    schema on open so a new user needs no step. Any other catalog is upgraded by
+    ``lakeworks init`` or ``lakeworks db upgrade`` (``migrate=True``); opening one that
+    needs an upgrade raises UpgradeRequiredError saying so.
+    """
+
+    def __init__(self, settings: Settings, *, migrate: bool | None = None) -> None:
         self.settings = settings
         self.engine = meta_engine.make_engine(settings.resolved_metadata_url)
-        meta_engine.upgrade(self.engine)
+        try:
+            if migrate or (migrate is None and settings.metadata_url is None):
+                meta_engine.upgrade(self.engine)
+            else:
+                meta_engine.require_current(self.engine)
+        except BaseException:
+            self.engine.dispose()
+            raise
         self.catalog = Catalog(self.engine)
 
     @classmethod
-    def open(cls, settings: Settings | None = None) -> Platform:
-        return cls(settings or Settings.load())
+    def open(cls, settings: Settings | None = None, *, migrate: bool | None = None) -> Platform:
+        """``migrate``: True runs pending migrations, False never does, None (default)
+        runs them only for the embedded default catalog."""
+        return cls(settings or Settings.load(), migrate=migrate)
 
     @cached_property
     def storage(self) -> Storage:
