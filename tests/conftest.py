@@ -114,6 +114,20 @@ def postgres_url(postgres_server: str) -> Iterator[str]:
     engine.dispose()
 
 
+@pytest.fixture
+def postgres_catalog(postgres_url: str) -> str:
+    """``postgres_url`` with the catalog schema created, as ``lakeworks db upgrade`` does
+    (opening a PostgreSQL catalog never migrates it)."""
+    from lakeworks.meta import engine as meta_engine
+
+    engine = meta_engine.make_engine(postgres_url)
+    try:
+        meta_engine.upgrade(engine)
+    finally:
+        engine.dispose()
+    return postgres_url
+
+
 # S3 (moto server) -------------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def s3_endpoint() -> Iterator[str]:

@@ -14,6 +14,7 @@
      +-- UserCodeError            user-supplied code raised
      +-- MissingDependencyError   an optional package is not installed
      +-- UnavailableError         a database, bucket or API could not be reached (transient)
+     |    +-- UpgradeRequiredError the catalog's schema is older than this lakeworks
      +-- CancelledError           running work was stopped: client gone, shutdown, Ctrl-C
           +-- StatementTimeoutError  a statement ran past its time limit
 
@@ -130,3 +131,10 @@ class StatementTimeoutError(CancelledError):
     """A statement ran past its time limit (``details.timeout``, seconds)."""
 
     transient = False  # the same statement would run out of time again
+
+
+class UpgradeRequiredError(UnavailableError):
+    """The catalog needs migrations that only an explicit step runs (``lakeworks db
+    upgrade``); retrying does not help."""
+
+    transient = False

@@ -1,11 +1,19 @@
-"""The platform: settings, the catalog, the storage, and the services built on them.
+"""The composition root: the one place that builds the services from the settings.
 
-One Platform per process (or per test); doors create it with ``Platform.open(settings)``
-and hand a Context to each service call.
+Each service is constructed with the collaborators it uses (``Tables(catalog, storage,
+settings, hooks, gate)``); none of them receives this object. Doors (SDK, CLI, server,
+quickstart) open a Platform with ``Platform.open(settings)`` and take services from it.
+Services are built on first use, in dependency order, so a door that only lists
+workspaces never reaches the table storage.
+
+The table store calls out to quality and lineage only through interfaces the lake owns:
+the quality service is its write gate (``lake.gate.WriteGate``), and lineage and quality
+observe writes as hooks (``hooks.Hook``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -25,16 +33,44 @@ if TYPE_CHECKING:
     from lakeworks.quality.service import Quality
 
 
+@dataclass(frozen=True)
+class _TaskServices:
+    """What tasks run in this process reach (``pipelines.calls.TaskServices``)."""
+
+    catalog: Catalog
+    tables: Tables
+    sql: SqlEngine
+    ingest: Loader
+
+
 class Platform:
-    def __init__(self, settings: Settings) -> None:
+    """The services of one catalog and storage.
+
+    Opening does not migrate the catalog, except the embedded default (the SQLite file
+    under the home, used when ``metadata_url`` is unset), which is brought to the latest
+    schema on open so a new user needs no step. Any other catalog is upgraded by
+    ``lakeworks init`` or ``lakeworks db upgrade`` (``migrate=True``); opening one that
+    needs an upgrade raises UpgradeRequiredError saying so.
+    """
+
+    def __init__(self, settings: Settings, *, migrate: bool | None = None) -> None:
         self.settings = settings
         self.engine = meta_engine.make_engine(settings.resolved_metadata_url)
-        meta_engine.upgrade(self.engine)
+        try:
+            if migrate or (migrate is None and settings.metadata_url is None):
+                meta_engine.upgrade(self.engine)
+            else:
+                meta_engine.require_current(self.engine)
+        except BaseException:
+            self.engine.dispose()
+            raise
         self.catalog = Catalog(self.engine)
 
     @classmethod
-    def open(cls, settings: Settings | None = None) -> Platform:
-        return cls(settings or Settings.load())
+    def open(cls, settings: Settings | None = None, *, migrate: bool | None = None) -> Platform:
+        """``migrate``: True runs pending migrations, False never does, None (default)
+        runs them only for the embedded default catalog."""
+        return cls(settings or Settings.load(), migrate=migrate)
 
     @cached_property
     def storage(self) -> Storage:
@@ -45,55 +81,64 @@ class Platform:
         return storage
 
     @cached_property
-    def tables(self) -> Tables:
-        from lakeworks.lake.tables import Tables
+    def hooks(self) -> Hooks:
+        """Observers of every write (lineage, then check results), registered in ``tables``."""
+        from lakeworks.hooks import Hooks
 
-        return Tables(self)
+        return Hooks()
+
+    @cached_property
+    def tables(self) -> Tables:
+        """The table store, with quality as its write gate and lineage and quality as hooks:
+        they are built together, since a write must never bypass either."""
+        from lakeworks.lake.tables import Tables
+        from lakeworks.lineage.service import Lineage, LineageHook
+        from lakeworks.quality.service import Quality, QualityHook
+
+        hooks: Hooks = self.hooks
+        tables = Tables(self.catalog, self.storage, self.settings, hooks)
+        quality = Quality(self.catalog, self.storage, self.settings, tables)
+        lineage = Lineage(self.catalog, self.storage, self.settings, tables)
+        tables.gate = quality
+        hooks.register(LineageHook(lineage))
+        hooks.register(QualityHook(quality))
+        self.__dict__.update(quality=quality, lineage=lineage)
+        return tables
+
+    @cached_property
+    def quality(self) -> Quality:
+        self.tables  # noqa: B018 - builds quality with the table store it gates
+        return self.__dict__["quality"]
+
+    @cached_property
+    def lineage(self) -> Lineage:
+        self.tables  # noqa: B018 - builds lineage with the table store it observes
+        return self.__dict__["lineage"]
 
     @cached_property
     def sql(self) -> SqlEngine:
         from lakeworks.lake.sql import SqlEngine
 
-        return SqlEngine(self)
+        return SqlEngine(self.catalog, self.storage, self.settings, self.tables, self.hooks)
 
     @cached_property
     def ingest(self) -> Loader:
         from lakeworks.ingest.loads import Loader
 
-        return Loader(self)
+        return Loader(self.catalog, self.tables, self.settings)
 
     @cached_property
     def pipelines(self) -> Pipelines:
         from lakeworks.pipelines.service import Pipelines
 
-        return Pipelines(self)
-
-    @cached_property
-    def hooks(self) -> Hooks:
-        """Observers of every write: lineage, then check results and profiles."""
-        from lakeworks.hooks import Hooks
-        from lakeworks.lineage.service import LineageHook
-        from lakeworks.quality.service import QualityHook
-
-        return Hooks([LineageHook(self), QualityHook(self)])
-
-    @cached_property
-    def quality(self) -> Quality:
-        from lakeworks.quality.service import Quality
-
-        return Quality(self)
-
-    @cached_property
-    def lineage(self) -> Lineage:
-        from lakeworks.lineage.service import Lineage
-
-        return Lineage(self)
+        tasks = _TaskServices(self.catalog, self.tables, self.sql, self.ingest)
+        return Pipelines(self.catalog, self.settings, self.tables, tasks)
 
     @cached_property
     def features(self) -> Features:
         from lakeworks.features.service import Features
 
-        return Features(self)
+        return Features(self.catalog, self.storage, self.settings, self.tables)
 
     def close(self) -> None:
         for service in ("pipelines", "features", "quality", "sql"):  # only those that were opened

@@ -27,7 +27,7 @@ def backend_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings
             progress=False,
             **S3_KEYS,
         )
-    url = request.getfixturevalue("postgres_url")
+    url = request.getfixturevalue("postgres_catalog")
     return Settings.load(home=tmp_path / "lw", metadata_url=url, progress=False)
 
 

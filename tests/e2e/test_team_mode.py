@@ -66,6 +66,11 @@ def team_env(
 
 def test_the_quickstart_runs_whole_in_team_mode(team_env: dict[str, str], redis_prefix: str):
     exe = Path(sys.executable).parent / "lakeworks"
+    env = {**os.environ, **team_env}
+    upgraded = subprocess.run(  # a team's catalog is migrated by an explicit step
+        [str(exe), "db", "upgrade"], capture_output=True, text=True, timeout=120, env=env
+    )
+    assert upgraded.returncode == 0, upgraded.stderr
     done = subprocess.run(
         [str(exe), "quickstart", "--no-serve"],
         capture_output=True,

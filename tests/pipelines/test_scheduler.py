@@ -275,7 +275,7 @@ def _blank() -> dict:
 
 @pytest.mark.postgres
 def test_two_schedulers_on_postgresql_start_each_due_run_once(
-    postgres_url,
+    postgres_catalog,
     tmp_path,
     define,  # noqa: ANN001
 ) -> None:
@@ -298,7 +298,7 @@ def test_two_schedulers_on_postgresql_start_each_due_run_once(
     )
     ctx = Context("default", "tester")
     platforms = [
-        Platform.open(Settings.load(home=tmp_path / f"lw{i}", metadata_url=postgres_url))
+        Platform.open(Settings.load(home=tmp_path / f"lw{i}", metadata_url=postgres_catalog))
         for i in range(2)
     ]
     platforms[0].catalog.create_workspace("default", "tester", exist_ok=True)

@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 
 from lakeworks.cli import (
+    db,
     features,
     ingest,
     init,
@@ -60,6 +61,7 @@ app.add_typer(features.app, name="features")
 app.add_typer(workspaces.app, name="workspaces")
 app.add_typer(quality.app, name="quality")
 app.add_typer(pipelines.app, name="pipelines")
+app.add_typer(db.app, name="db")
 app.command("lineage")(lineage.lineage)
 app.command("sql")(sql.sql)
 app.command("ingest")(ingest.ingest)

@@ -8,6 +8,7 @@ import typer
 
 import lakeworks as lw
 from lakeworks.cli.session import options
+from lakeworks.platform import Platform
 
 
 def init(
@@ -18,6 +19,7 @@ def init(
 ) -> None:
     """Create the catalog (running migrations), the storage and a workspace."""
     settings = options(ctx).settings(workspace=workspace)
+    Platform.open(settings, migrate=True).close()  # the explicit migration step
     ws = lw.connect(settings=settings)
     try:
         ws.platform.storage  # noqa: B018 - creates and checks the table storage

@@ -26,8 +26,8 @@ from lakeworks.lake.versions import parse_time
 from lakeworks.meta.catalog import now
 
 if TYPE_CHECKING:
+    from lakeworks.features.lake import Lake
     from lakeworks.features.registry import Snapshot
-    from lakeworks.platform import Platform
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class MaterializeResult:
 
 
 def materialize(
-    platform: Platform,
+    lake: Lake,
     ctx: Context,
     snapshot: Snapshot,
     store: OnlineStore,
@@ -68,12 +68,12 @@ def materialize(
             f"{end_at.isoformat()}",
             view=view.name,
         )
-    con = connect(platform)
+    con = connect(lake)
     try:
-        sources = SourceViews(platform, ctx, con)
+        sources = SourceViews(lake, ctx, con)
         schema = sources.add(view, "__lw_src")
         check_schema(view, entity, schema)
-        lock_down(con, sources.folders, platform)
+        lock_down(con, sources.folders, lake)
         latest = con.sql(
             _sql(
                 view,

@@ -50,9 +50,9 @@ if TYPE_CHECKING:
     import polars
 
     from lakeworks.features.definitions import FeatureView
+    from lakeworks.features.lake import Lake
     from lakeworks.features.registry import Snapshot
     from lakeworks.lake.tables import WriteResult
-    from lakeworks.platform import Platform
 
 PointInTime = Literal["known", "event"]
 _ROW = "__lw_row"
@@ -139,7 +139,7 @@ def output_names(
 
 
 def training_set(
-    platform: Platform,
+    lake: Lake,
     ctx: Context,
     snapshot: Snapshot,
     entities: Any,
@@ -155,7 +155,7 @@ def training_set(
     if point_in_time not in ("known", "event"):
         raise InvalidInputError(f"point_in_time must be 'known' or 'event', not {point_in_time!r}")
     if isinstance(entities, str):
-        entities = platform.tables.read(ctx, entities)
+        entities = lake.tables.read(ctx, entities)
     frame = entity_frames.to_arrow(entities, "entity rows")
     ts_column = entity_frames.timestamp_column(frame, timestamp)
     views = list({v.name: v for v, _ in pairs}.values())
@@ -166,9 +166,9 @@ def training_set(
         raise InvalidInputError(f"entity rows may not have columns {_ROW!r} or {_TS!r}")
     frame = frame.append_column(_ROW, pa.array(np.arange(frame.num_rows, dtype=np.int64)))
 
-    con = connect(platform)
+    con = connect(lake)
     try:
-        sources = SourceViews(platform, ctx, con)
+        sources = SourceViews(lake, ctx, con)
         joined = []
         for i, view in enumerate(views):
             alias = f"__lw_src_{i}"
@@ -184,7 +184,7 @@ def training_set(
                 identity = sources.identities[view.source]
                 j = replace(j, ties=_may_tie(con, j, identity, {} if ties is None else ties))
             joined.append(j)
-        lock_connection(con, sources.folders, platform)
+        lock_connection(con, sources.folders, lake)
         con.register("__lw_entities", frame)
         sql = _sql(joined, ts_column, point_in_time)
         try:

@@ -25,8 +25,8 @@ from lakeworks.lake import duck
 from lakeworks.lake.scans import quote
 
 if TYPE_CHECKING:
+    from lakeworks.features.lake import Lake
     from lakeworks.features.registry import Snapshot
-    from lakeworks.platform import Platform
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class PushResult:
 
 
 def push(
-    platform: Platform,
+    lake: Lake,
     ctx: Context,
     snapshot: Snapshot,
     store: OnlineStore,
@@ -67,7 +67,7 @@ def push(
     ingested = datetime.now(UTC)
     stamp = pa.array([ingested] * data.num_rows, pa.timestamp("us", "UTC"))
     offline = data.drop_columns([INGESTED_AT]) if INGESTED_AT in data.column_names else data
-    written = platform.tables.write(ctx, view.source, offline.append_column(INGESTED_AT, stamp))
+    written = lake.tables.write(ctx, view.source, offline.append_column(INGESTED_AT, stamp))
     latest = _latest(data, view, list(entity.join_keys))
     store.write(ctx.workspace, view.name, records(latest, list(entity.join_keys)))
     return PushResult(

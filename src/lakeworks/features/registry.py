@@ -25,7 +25,7 @@ from lakeworks.features.definitions import (
 from lakeworks.features.store import DefinitionVersion, FeatureCatalog
 
 if TYPE_CHECKING:
-    from lakeworks.platform import Platform
+    from lakeworks.features.lake import Lake
 
 SNAPSHOT_SECONDS = 2.0  # how stale another process's apply may look to this one
 ORDER = {"entity": 0, "view": 1, "service": 2}
@@ -114,9 +114,9 @@ class Snapshot:
 
 
 class Registry:
-    def __init__(self, platform: Platform) -> None:
-        self.platform = platform
-        self.store = FeatureCatalog(platform.catalog)
+    def __init__(self, lake: Lake) -> None:
+        self.lake = lake
+        self.store = FeatureCatalog(lake.catalog)
         self._snapshots: dict[str, tuple[float, Snapshot]] = {}
         self._lock = threading.Lock()
 
@@ -130,7 +130,7 @@ class Registry:
         return snapshot
 
     def list(self, ctx: Context, kind: str | None = None) -> list[DefinitionVersion]:
-        self.platform.catalog.workspace(ctx.workspace)
+        self.lake.catalog.workspace(ctx.workspace)
         return self.store.current(ctx.workspace, kind)
 
     def versions(self, ctx: Context, name: str, kind: str = "view") -> list[DefinitionVersion]:
@@ -209,7 +209,7 @@ class Registry:
         for d in incoming:
             if isinstance(d, FeatureView):
                 entity = merged.entity(d.entity)
-                check_source(self.platform, ctx, d, entity)
+                check_source(self.lake, ctx, d, entity)
             elif isinstance(d, FeatureService):
                 resolve_refs(merged, list(d.features))
 

@@ -15,6 +15,7 @@ from lakeworks.errors import InvalidInputError, NotFoundError
 from lakeworks.features import lookup, offline
 from lakeworks.features.coverage import AsKnownAtWarning
 from lakeworks.features.definitions import Definition, FeatureService, FeatureView
+from lakeworks.features.lake import Lake
 from lakeworks.features.materialize import MaterializeResult, materialize
 from lakeworks.features.online import OnlineStore, store_from_settings
 from lakeworks.features.push import PushResult, push
@@ -22,7 +23,10 @@ from lakeworks.features.registry import ApplyResult, Change, Registry, resolve_r
 from lakeworks.features.store import DefinitionVersion, Materialization
 
 if TYPE_CHECKING:
-    from lakeworks.platform import Platform
+    from lakeworks.config import Settings
+    from lakeworks.lake.storage import Storage
+    from lakeworks.lake.tables import Tables
+    from lakeworks.meta.catalog import Catalog
 
 FeatureRefs = list[str] | tuple[str, ...] | str | FeatureService
 
@@ -30,9 +34,11 @@ FeatureRefs = list[str] | tuple[str, ...] | str | FeatureService
 class Features:
     """Definitions, training sets, materialization, online reads and pushes."""
 
-    def __init__(self, platform: Platform) -> None:
-        self.platform = platform
-        self.registry = Registry(platform)
+    def __init__(
+        self, catalog: Catalog, storage: Storage, settings: Settings, tables: Tables
+    ) -> None:
+        self.lake = Lake(catalog, storage, settings, tables)
+        self.registry = Registry(self.lake)
         self._online_views: set[tuple[str, str]] = set()  # views known to have online data
         # (workspace, features asked, full names) -> (the snapshot last checked, the
         # definition versions it was built from, the plan); see _plan
@@ -41,14 +47,14 @@ class Features:
 
     @cached_property
     def online_store(self) -> OnlineStore:
-        return store_from_settings(self.platform.settings)
+        return store_from_settings(self.lake.settings)
 
     # definitions ------------------------------------------------------------------
     def apply(
         self, ctx: Context, definitions: Iterable[Definition], *, dry_run: bool = False
     ) -> ApplyResult:
         """Register entities, views and services; returns the diff (``print`` it)."""
-        self.platform.catalog.workspace(ctx.workspace)
+        self.lake.catalog.workspace(ctx.workspace)
         return self.registry.apply(ctx, definitions, dry_run=dry_run)
 
     def list(self, ctx: Context, kind: str | None = None) -> list[DefinitionVersion]:
@@ -87,7 +93,7 @@ class Features:
         snapshot = self.registry.snapshot(ctx)
         pairs = resolve_refs(snapshot, self._refs(ctx, features))
         result = offline.training_set(
-            self.platform,
+            self.lake,
             ctx,
             snapshot,
             entities,
@@ -102,7 +108,7 @@ class Features:
                 warnings.warn(text, AsKnownAtWarning, stacklevel=3)
         if save_as is None:
             return result
-        return replace(result, saved=_save(self.platform, ctx, save_as, result))
+        return replace(result, saved=_save(self.lake, ctx, save_as, result))
 
     # online -----------------------------------------------------------------------
     def materialize(
@@ -113,7 +119,7 @@ class Features:
         end: datetime | str | None = None,
     ) -> MaterializeResult:
         result = materialize(
-            self.platform,
+            self.lake,
             ctx,
             self.registry.snapshot(ctx),
             self.online_store,
@@ -141,7 +147,7 @@ class Features:
 
     def push(self, ctx: Context, view: str, rows: Any) -> PushResult:
         snapshot = self.registry.snapshot(ctx)
-        result = push(self.platform, ctx, snapshot, self.online_store, view, rows)
+        result = push(self.lake, ctx, snapshot, self.online_store, view, rows)
         if (ctx.workspace, view) not in self._online_views:
             self._record_push(ctx, snapshot.views[view].version, result)
         return result
@@ -228,13 +234,13 @@ def _versions_now(snapshot: Any, built: tuple[tuple[str, str, int], ...]) -> tup
     return tuple(now)
 
 
-def _save(platform: Platform, ctx: Context, name: str, result: offline.TrainingSet):  # noqa: ANN202
+def _save(lake: Lake, ctx: Context, name: str, result: offline.TrainingSet):  # noqa: ANN202
     """Write the training set as a new version of table ``name``, declaring its inputs."""
     sources = tuple(f"feature_view:{v}@v{version}" for v, version in result.views.items())
     tables = tuple((t.table, t.version) for t in result.tables)
     try:
         from lakeworks.hooks import reading
     except ImportError:  # lineage hooks not installed in this build
-        return platform.tables.write(ctx, name, result.table, mode="overwrite")
+        return lake.tables.write(ctx, name, result.table, mode="overwrite")
     with reading(kind="features", tables=tables, sources=sources, source_kind="feature_views"):
-        return platform.tables.write(ctx, name, result.table, mode="overwrite")
+        return lake.tables.write(ctx, name, result.table, mode="overwrite")

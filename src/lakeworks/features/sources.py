@@ -33,8 +33,8 @@ from lakeworks.lake.versions import arrow_schema
 
 if TYPE_CHECKING:
     from lakeworks.features.definitions import Entity, FeatureView
+    from lakeworks.features.lake import Lake
     from lakeworks.lake.storage.base import Storage
-    from lakeworks.platform import Platform
 
 KNOWN_AT = "_lw_known_at"
 INGESTED_AT = "_lw_ingested_at"
@@ -49,20 +49,20 @@ class TableRead:
     version: int
 
 
-def connect(platform: Platform) -> duckdb.DuckDBPyConnection:
+def connect(lake: Lake) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection configured like the SQL engine's, in UTC."""
-    con = duck.connect(platform.settings)
+    con = duck.connect(lake.settings)
     con.execute("SET TimeZone = 'UTC'")
     return con
 
 
-def lock_down(con: duckdb.DuckDBPyConnection, folders: list[str], platform: Platform) -> None:
+def lock_down(con: duckdb.DuckDBPyConnection, folders: list[str], lake: Lake) -> None:
     """SQL on ``con`` can read only ``folders`` and the scratch folder (as ``ws.sql``).
 
     A connection :class:`SourceViews` already locked (to its workspace) stays as it is.
     """
     if not duck.locked(con):
-        duck.lock_down(con, [*folders, str(platform.settings.scratch_dir) + "/"])
+        duck.lock_down(con, [*folders, str(lake.settings.scratch_dir) + "/"])
 
 
 class SourceViews:
@@ -72,11 +72,11 @@ class SourceViews:
     folder) before any source is registered, so a source query never runs unrestricted.
     """
 
-    def __init__(self, platform: Platform, ctx: Context, con: duckdb.DuckDBPyConnection) -> None:
-        self.platform = platform
+    def __init__(self, lake: Lake, ctx: Context, con: duckdb.DuckDBPyConnection) -> None:
+        self.lake = lake
         self.ctx = ctx
         self.con = con
-        _confine(con, platform, ctx.workspace)
+        _confine(con, lake, ctx.workspace)
         self.folders: list[str] = []
         self.reads: dict[str, TableRead] = {}
         # per table: (location, Delta table id, version), the same only for the same data
@@ -93,7 +93,7 @@ class SourceViews:
 
     def _table(self, table: str, view: str | None = None) -> tuple[str, pa.Schema]:
         if table not in self._tables:
-            if not self.platform.tables.exists(self.ctx, table):
+            if not self.lake.tables.exists(self.ctx, table):
                 raise NotFoundError(
                     f"table {table!r}"
                     + (f", the source of feature view {view!r}," if view else "")
@@ -101,9 +101,9 @@ class SourceViews:
                     hint="write the table (or push rows to the view) first",
                     table=table,
                 )
-            dt = self.platform.tables.open(self.ctx, table)
+            dt = self.lake.tables.open(self.ctx, table)
             relation = scans.quote(table)
-            schema = _register(self.con, relation, dt, self.platform, table)
+            schema = _register(self.con, relation, dt, self.lake, table)
             self.folders.append(dt.table_uri.removeprefix("file://").rstrip("/") + "/")
             self.reads[table] = TableRead(table, dt.version())
             self.identities[table] = (dt.table_uri, dt.metadata().id, dt.version())
@@ -114,7 +114,7 @@ class SourceViews:
         # tables become views under their own names, as in ws.sql; each keeps _lw_known_at
         try:
             statements.check_query(self.con, view.source)
-            names = {t.name for t in self.platform.catalog.tables(self.ctx.workspace)}
+            names = {t.name for t in self.lake.catalog.tables(self.ctx.workspace)}
             for table in tables_read(self.con, view.source, names):
                 self._table(table)
         except QueryError as exc:
@@ -136,24 +136,24 @@ class SourceViews:
         return schema.schema
 
 
-def _confine(con: duckdb.DuckDBPyConnection, platform: Platform, workspace: str) -> None:
+def _confine(con: duckdb.DuckDBPyConnection, lake: Lake, workspace: str) -> None:
     if duck.locked(con):
         return
-    spill = duck.spill_folder(platform.settings, workspace)
+    spill = duck.spill_folder(lake.settings, workspace)
     duck.set_spill(con, spill)
-    duck.lock_down(con, [*duck.table_folders(platform.storage, workspace), str(spill) + "/"])
+    duck.lock_down(con, [*duck.table_folders(lake.storage, workspace), str(spill) + "/"])
 
 
-def check_source(platform: Platform, ctx: Context, view: FeatureView, entity: Entity) -> None:
+def check_source(lake: Lake, ctx: Context, view: FeatureView, entity: Entity) -> None:
     """Refuse a view whose source lacks its timestamp, join keys or features.
 
     A table source that does not exist yet is accepted (``push`` creates it).
     """
-    if not view.source_is_query and not platform.tables.exists(ctx, view.source):
+    if not view.source_is_query and not lake.tables.exists(ctx, view.source):
         return
-    con = connect(platform)
+    con = connect(lake)
     try:
-        schema = SourceViews(platform, ctx, con).add(view, "__lw_check")
+        schema = SourceViews(lake, ctx, con).add(view, "__lw_check")
     finally:
         con.close()
     check_schema(view, entity, schema)
@@ -209,22 +209,22 @@ def _check_known_at(view: FeatureView, schema: pa.Schema, where: str) -> None:
 
 
 def _register(
-    con: duckdb.DuckDBPyConnection, relation: str, dt: DeltaTable, platform: Platform, table: str
+    con: duckdb.DuckDBPyConnection, relation: str, dt: DeltaTable, lake: Lake, table: str
 ) -> pa.Schema:
     schema = arrow_schema(dt)
-    files = scans.native_files(dt, platform)
+    files = scans.native_files(dt, lake.storage)
     columns = ", ".join(f"p.{scans.quote(n)}" for n in schema.names)
     ingested = f"p.{INGESTED_AT}, " if INGESTED_AT in schema.names else ""
     helper = f"__lw_files_{abs(hash((dt.table_uri, dt.version())))}"
     if files is None:  # S3, partitions, deletion vectors: the Arrow dataset path
-        con.register(helper, known_dataset(dt, platform.storage, schema))
+        con.register(helper, known_dataset(dt, lake.storage, schema))
         con.execute(
             f"CREATE TEMP VIEW {relation} AS SELECT {columns}, "
             f"coalesce({ingested}p.{KNOWN_AT}) AS {KNOWN_AT} FROM {helper} p"
         )
         return schema.append(pa.field(KNOWN_AT, pa.timestamp("us", "UTC")))
     known = pa.table(
-        {_FILE: pa.array(files, pa.string()), KNOWN_AT: file_known_times(dt, files, platform)}
+        {_FILE: pa.array(files, pa.string()), KNOWN_AT: file_known_times(dt, files, lake)}
     )
     con.register(helper, known)
     if files:
@@ -242,9 +242,9 @@ def _register(
     return schema.append(pa.field(KNOWN_AT, pa.timestamp("us", "UTC")))
 
 
-def file_known_times(dt: DeltaTable, files: list[str], platform: Platform) -> pa.Array:
+def file_known_times(dt: DeltaTable, files: list[str], lake: Lake) -> pa.Array:
     """For each file (as ``dt.file_uris()`` names it), when its rows became known."""
-    known, fallback = added_at(dt, platform.storage)
+    known, fallback = added_at(dt, lake.storage)
     root = dt.table_uri.removeprefix("file://").rstrip("/") + "/"
     return pa.array(
         [known.get(uri.removeprefix(root), fallback) for uri in files], pa.timestamp("us", "UTC")

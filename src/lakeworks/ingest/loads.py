@@ -26,7 +26,8 @@ from lakeworks.lake.tables import GATED, LOAD_ID
 
 if TYPE_CHECKING:
     from lakeworks.config import Settings
-    from lakeworks.platform import Platform
+    from lakeworks.lake.tables import Tables
+    from lakeworks.meta.catalog import Catalog
 
 MODES = ("append", "overwrite", "merge")
 _READ_DECIMAL = re.compile(r"DECIMAL(\(\d+,\s*\d+\))?")  # how integer columns are read
@@ -70,8 +71,10 @@ class _Options:
 class Loader:
     """The ingestion service; obtain it as ``platform.ingest``."""
 
-    def __init__(self, platform: Platform) -> None:
-        self.platform = platform
+    def __init__(self, catalog: Catalog, tables: Tables, settings: Settings) -> None:
+        self.catalog = catalog
+        self.tables = tables
+        self.settings = settings
 
     def load(
         self,
@@ -110,9 +113,7 @@ class Loader:
         """
         check_name("table", table)
         keys = [keys] if isinstance(keys, str) else keys
-        src = open_source(
-            source, format=format, query=query, http=http, settings=self.platform.settings
-        )
+        src = open_source(source, format=format, query=query, http=http, settings=self.settings)
         if chunk_size < 1:
             raise InvalidInputError("chunk_size must be at least 1", chunk_size=chunk_size)
         _check_text_options(encoding, max_line_size)
@@ -122,12 +123,12 @@ class Loader:
             incremental_by,
             declared_types(schema),
             chunk_size,
-            progress_wanted(progress, self.platform.settings),
+            progress_wanted(progress, self.settings),
             tuple(DEFAULT_NULL_VALUES if null_values is None else null_values),
             encoding,
             max_line_size,
         )
-        load_id = self.platform.catalog.start_load(
+        load_id = self.catalog.start_load(
             ctx.workspace,
             table,
             src.description,
@@ -136,7 +137,7 @@ class Loader:
             ctx.user,
             watermark_column=incremental_by,
         )
-        return _Load(self.platform, ctx, table, src, options, load_id).run()
+        return _Load(self, ctx, table, src, options, load_id).run()
 
 
 def _check_text_options(encoding: str, max_line_size: int) -> None:
@@ -233,14 +234,15 @@ class _Load:
 
     def __init__(
         self,
-        platform: Platform,
+        loader: Loader,
         ctx: Context,
         table: str,
         source: Source,
         options: _Options,
         load_id: int,
     ) -> None:
-        self.platform, self.ctx, self.table = platform, ctx, table
+        self.catalog, self.tables, self.settings = loader.catalog, loader.tables, loader.settings
+        self.ctx, self.table = ctx, table
         self.source, self.options, self.load_id = source, options, load_id
         self.fingerprint: str | None = None
         self.narrow: dict[str, pa.DataType] = {}  # integer columns read losslessly
@@ -249,7 +251,7 @@ class _Load:
         try:
             self.fingerprint = self.source.fingerprint()
             # kept now: a re-run after this process is killed can find what it committed
-            self.platform.catalog.note_load(self.load_id, fingerprint=self.fingerprint)
+            self.catalog.note_load(self.load_id, fingerprint=self.fingerprint)
             if self._already_loaded():
                 return self._skipped()
             with hooks.reading(  # lineage: what this load's writes read
@@ -269,7 +271,7 @@ class _Load:
                     table=self.table,
                 )
             )
-            self.platform.catalog.finish_load(
+            self.catalog.finish_load(
                 self.load_id, "failed", error=str(error), fingerprint=self.fingerprint
             )
             if error is exc:
@@ -282,11 +284,9 @@ class _Load:
         o = self.options
         if o.mode != "append" or o.keys or o.incremental_by or self.fingerprint is None:
             return False
-        if not self.platform.tables.exists(self.ctx, self.table):
+        if not self.tables.exists(self.ctx, self.table):
             return False
-        same = self.platform.catalog.loads(
-            self.ctx.workspace, self.table, fingerprint=self.fingerprint
-        )
+        same = self.catalog.loads(self.ctx.workspace, self.table, fingerprint=self.fingerprint)
         if any(r.status == "succeeded" for r in same):
             return True
         unfinished = {r.id for r in same if r.status in ("running", "failed")} - {self.load_id}
@@ -296,12 +296,12 @@ class _Load:
         """Record as succeeded a load of the same data that committed but was not recorded
         (its process was killed, or it failed after the commit), so that it is not loaded
         twice. Its commit carries its load id."""
-        dt = self.platform.tables.open(self.ctx, self.table)
+        dt = self.tables.open(self.ctx, self.table)
         for commit in dt.history(RECOVERY_HISTORY):
             load_id = int(commit.get(LOAD_ID, 0))
             if load_id in load_ids:
                 rows = (commit.get("operationMetrics") or {}).get("num_added_rows")
-                self.platform.catalog.finish_load(
+                self.catalog.finish_load(
                     load_id,
                     "succeeded",
                     rows_written=rows,
@@ -315,17 +315,17 @@ class _Load:
         message = (
             f"skipped: {self.source.description} was already loaded into {self.table!r} unchanged"
         )
-        self.platform.catalog.finish_load(
+        self.catalog.finish_load(
             self.load_id, "skipped", fingerprint=self.fingerprint, details={"message": message}
         )
-        version = self.platform.tables.open(self.ctx, self.table).version()
+        version = self.tables.open(self.ctx, self.table).version()
         return LoadResult(
             self.load_id, self.table, "skipped", 0, 0, 0, version, None, None, message
         )
 
     def _load(self) -> LoadResult:
         previous, type_name = self._previous_watermark()
-        quarantine.check_writable(self.platform, self.ctx, self.table)
+        quarantine.check_writable(self.tables, self.ctx, self.table)
         extract = self.source.extract(self._plan(previous))
         tracker = watermarks.Tracker(self.options.incremental_by)
         try:
@@ -335,7 +335,7 @@ class _Load:
         counts.details.update(extract.details)
         rejects = [self._renamed(r) for r in extract.rejects]
         counts.quarantine_table, known = quarantine.write(
-            self.platform, self.ctx, self.table, self.load_id, rejects
+            self.tables, self.ctx, self.table, self.load_id, rejects
         )
         counts.quarantined = len(extract.rejects) - known + counts.held
         if counts.held:
@@ -351,10 +351,10 @@ class _Load:
     def _plan(self, previous: Any) -> Plan:
         o = self.options
         existing = None
-        if self.platform.tables.exists(self.ctx, self.table):
+        if self.tables.exists(self.ctx, self.table):
             from lakeworks.lake.versions import arrow_schema
 
-            existing = arrow_schema(self.platform.tables.open(self.ctx, self.table))
+            existing = arrow_schema(self.tables.open(self.ctx, self.table))
         # integer columns are read losslessly and narrowed in _write (see typemap.narrowed)
         types = {f.name: f.type for f in existing or []} | o.declared
         self.narrow = {
@@ -366,7 +366,7 @@ class _Load:
                 [f.with_type(read_type(f.type)) if f.name in self.narrow else f for f in existing]
             )
         mark = Watermark(o.incremental_by, previous) if o.incremental_by else None
-        scratch = self.platform.settings.scratch_dir
+        scratch = self.settings.scratch_dir
         scratch.mkdir(parents=True, exist_ok=True)
         return Plan(
             self.table,
@@ -405,7 +405,7 @@ class _Load:
         if column is None:
             return None, None
         for record in reversed(
-            self.platform.catalog.loads(
+            self.catalog.loads(
                 self.ctx.workspace, self.table, status="succeeded", source=self.source.description
             )
         ):
@@ -426,31 +426,27 @@ class _Load:
                 first.schema, _counted(itertools.chain([first], rest), counts)
             )
             if self.options.mode == "merge":
-                result = self.platform.tables.upsert(
-                    self.ctx, self.table, reader, self.options.keys
-                )
+                result = self.tables.upsert(self.ctx, self.table, reader, self.options.keys)
                 counts.details["merge"] = {
                     k: v for k, v in result.metrics.items() if k.startswith("num_target_rows")
                 }
             else:
-                result = self.platform.tables.write(
-                    self.ctx, self.table, reader, mode=self.options.mode
-                )
+                result = self.tables.write(self.ctx, self.table, reader, mode=self.options.mode)
         counts.version = result.version
         counts.held = result.metrics.get(GATED, 0)  # rows the quality gate quarantined
         counts.rows -= counts.held
         return counts
 
     def _current_version(self) -> int | None:
-        if not self.platform.tables.exists(self.ctx, self.table):
+        if not self.tables.exists(self.ctx, self.table):
             return None
-        return self.platform.tables.open(self.ctx, self.table).version()
+        return self.tables.open(self.ctx, self.table).version()
 
     def _succeeded(self, counts: _Counts, watermark: str | None) -> LoadResult:
         read = counts.rows + counts.quarantined
         if counts.quarantine_table:
             counts.details["quarantine_table"] = counts.quarantine_table
-        self.platform.catalog.finish_load(
+        self.catalog.finish_load(
             self.load_id,
             "succeeded",
             rows_read=read,

@@ -9,33 +9,19 @@ import pyarrow as pa
 
 from lakeworks.errors import SchemaMismatchError
 from lakeworks.ingest.base import Reject
+from lakeworks.lake.quarantine import SCHEMA, quarantine_table
 from lakeworks.lake.schemas import check_compatible
 from lakeworks.lake.versions import arrow_schema
 
 if TYPE_CHECKING:
     from lakeworks.context import Context
-    from lakeworks.platform import Platform
+    from lakeworks.lake.tables import Tables
 
-SCHEMA = pa.schema(
-    [
-        pa.field("load_id", pa.int64(), nullable=False),
-        pa.field("source", pa.string(), nullable=False),
-        pa.field("line", pa.int64()),
-        pa.field("raw_record", pa.string()),
-        pa.field("reason", pa.string(), nullable=False),
-        pa.field("columns", pa.string()),
-        pa.field("quarantined_at", pa.timestamp("us", tz="UTC"), nullable=False),
-    ]
-)
-
+__all__ = ["LOAD_SCHEMA", "SCHEMA", "as_arrow", "check_writable", "quarantine_table", "write"]
 
 # What a load writes: the shared schema plus each record's exact bytes (the quality gate
 # writes SCHEMA; Delta adds the nullable column to older quarantine tables on append).
 LOAD_SCHEMA = SCHEMA.append(pa.field("raw_bytes", pa.binary()))
-
-
-def quarantine_table(table: str) -> str:
-    return f"{table}__quarantine"
 
 
 def as_arrow(load_id: int, rejects: list[Reject]) -> pa.Table:
@@ -56,7 +42,7 @@ def as_arrow(load_id: int, rejects: list[Reject]) -> pa.Table:
 
 
 def write(
-    platform: Platform, ctx: Context, table: str, load_id: int, rejects: list[Reject]
+    tables: Tables, ctx: Context, table: str, load_id: int, rejects: list[Reject]
 ) -> tuple[str | None, int]:
     """Append the rejects of one load that are not quarantined yet.
 
@@ -64,23 +50,23 @@ def write(
     rejects were already there (an incremental re-read of the same file meets them again).
     """
     name = quarantine_table(table)
-    fresh = _fresh(platform, ctx, name, rejects)
+    fresh = _fresh(tables, ctx, name, rejects)
     if fresh:
-        platform.tables.write(ctx, name, as_arrow(load_id, fresh), mode="append", system=True)
+        tables.write(ctx, name, as_arrow(load_id, fresh), mode="append", system=True)
     return (name if fresh else None), len(rejects) - len(fresh)
 
 
-def check_writable(platform: Platform, ctx: Context, table: str) -> None:
+def check_writable(tables: Tables, ctx: Context, table: str) -> None:
     """Raise before a load commits anything when its quarantine table cannot take rows.
 
     Good rows and rejects are two commits; checking first means a load never lands its
     good rows and then fails on the quarantine (which a re-run would load again).
     """
     name = quarantine_table(table)
-    if not platform.tables.exists(ctx, name):
+    if not tables.exists(ctx, name):
         return
     try:
-        check_compatible(name, arrow_schema(platform.tables.open(ctx, name)), SCHEMA)
+        check_compatible(name, arrow_schema(tables.open(ctx, name)), SCHEMA)
     except SchemaMismatchError as exc:
         raise SchemaMismatchError(
             f"the quarantine table {name!r} cannot take the rejected rows of a load into "
@@ -91,11 +77,11 @@ def check_writable(platform: Platform, ctx: Context, table: str) -> None:
         ) from exc
 
 
-def _fresh(platform: Platform, ctx: Context, name: str, rejects: list[Reject]) -> list[Reject]:
-    if not rejects or not platform.tables.exists(ctx, name):
+def _fresh(tables: Tables, ctx: Context, name: str, rejects: list[Reject]) -> list[Reject]:
+    if not rejects or not tables.exists(ctx, name):
         return rejects
     sources = ", ".join("'" + s.replace("'", "''") + "'" for s in {r.source for r in rejects})
-    seen = platform.tables.read(
+    seen = tables.read(
         ctx, name, columns=["source", "line", "raw_record"], where=f"source IN ({sources})"
     ).to_pylist()
     known = {(row["source"], row["line"], row["raw_record"]) for row in seen}

@@ -19,16 +19,17 @@ from lakeworks.lake import duck, predicates
 from lakeworks.lake.versions import arrow_schema
 
 if TYPE_CHECKING:
-    from lakeworks.platform import Platform
+    from lakeworks.config import Settings
+    from lakeworks.lake.storage import Storage
 
 
 def quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
-def native_files(dt: DeltaTable, platform: Platform) -> list[str] | None:
+def native_files(dt: DeltaTable, storage: Storage) -> list[str] | None:
     """The Parquet files DuckDB can read by path, or None when it must use the dataset."""
-    if not platform.storage.capabilities.native_scan:
+    if not storage.capabilities.native_scan:
         return None
     if dt.metadata().partition_columns:
         return None
@@ -38,11 +39,11 @@ def native_files(dt: DeltaTable, platform: Platform) -> list[str] | None:
 
 
 def register(
-    con: duckdb.DuckDBPyConnection, view: str, dt: DeltaTable, platform: Platform
+    con: duckdb.DuckDBPyConnection, view: str, dt: DeltaTable, storage: Storage
 ) -> list[str]:
     """Make ``view`` a DuckDB view of the table version; returns the folders it reads."""
     schema = arrow_schema(dt)
-    files = native_files(dt, platform)
+    files = native_files(dt, storage)
     columns = ", ".join(quote(n) for n in schema.names)
     if files:
         file_list = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
@@ -60,7 +61,8 @@ def register(
 
 def read(
     dt: DeltaTable,
-    platform: Platform,
+    storage: Storage,
+    settings: Settings,
     *,
     table: str,
     columns: list[str] | None,
@@ -80,15 +82,15 @@ def read(
             hint=f"its columns are {schema.names}",
             table=table,
         )
-    if columns is None and where is None and limit is None and native_files(dt, platform) is None:
+    if columns is None and where is None and limit is None and native_files(dt, storage) is None:
         return dt.to_pyarrow_table()
     condition = (
         predicates.parse(where, schema.names, table=table, what="the where filter")
         if where is not None
         else None
     )
-    con = duck.connect(platform.settings)
-    register(con, "t", dt, platform)
+    con = duck.connect(settings)
+    register(con, "t", dt, storage)
     duck.lock_down(con, [dt.table_uri.removeprefix("file://").rstrip("/") + "/"])
     select = ", ".join(quote(c) for c in columns) if columns else "*"
     sql = f"SELECT {select} FROM t" + (f" WHERE {condition}" if condition else "")

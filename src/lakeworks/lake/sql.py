@@ -37,8 +37,11 @@ if TYPE_CHECKING:
     import pandas
     import polars
 
-    from lakeworks.lake.tables import WriteResult
-    from lakeworks.platform import Platform
+    from lakeworks.config import Settings
+    from lakeworks.hooks import Hooks
+    from lakeworks.lake.storage import Storage
+    from lakeworks.lake.tables import Tables, WriteResult
+    from lakeworks.meta.catalog import Catalog
 
 _IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
 _TIME = r"\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?"
@@ -101,7 +104,7 @@ class Query:
         self._engine = engine
         self._ctx = ctx
         self.sql = sql
-        self.timeout = engine.platform.settings.statement_timeout if timeout is None else timeout
+        self.timeout = engine.settings.statement_timeout if timeout is None else timeout
         self._scope = scope
         self._stopped: CancelledError | None = None  # why the last run was stopped
         self.con, self.reads, self._rewritten = engine.connect(ctx, sql)
@@ -136,7 +139,7 @@ class Query:
 
     def save(self, name: str, mode: str = "error") -> WriteResult:
         """Write the result as a table version (``mode``: error, append or overwrite)."""
-        tables = self._engine.platform.tables
+        tables = self._engine.tables
         reads = tuple((r.table, r.version) for r in self.reads)
         with hooks.reading(kind="sql", tables=reads, sql=self.sql, rewritten=self._rewritten):
             try:
@@ -194,8 +197,14 @@ class SqlEngine:
     stay private to the query.
     """
 
-    def __init__(self, platform: Platform) -> None:
-        self.platform = platform
+    def __init__(
+        self, catalog: Catalog, storage: Storage, settings: Settings, tables: Tables, hooks: Hooks
+    ) -> None:
+        self.catalog = catalog
+        self.storage = storage
+        self.settings = settings
+        self.tables = tables
+        self.hooks = hooks
         self._databases: dict[str, duckdb.DuckDBPyConnection] = {}
         self._lock = threading.Lock()
         self.statements = Statements()  # running statements: timeouts, cancel on shutdown
@@ -214,11 +223,11 @@ class SqlEngine:
             return db
 
     def _open_database(self, workspace: str) -> duckdb.DuckDBPyConnection:
-        folders = duck.table_folders(self.platform.storage, workspace)
-        return duck.sandbox(self.platform.settings, workspace, folders)
+        folders = duck.table_folders(self.storage, workspace)
+        return duck.sandbox(self.settings, workspace, folders)
 
     def table_names(self, ctx: Context) -> list[str]:
-        return [t.name for t in self.platform.catalog.tables(ctx.workspace)]
+        return [t.name for t in self.catalog.tables(ctx.workspace)]
 
     def query(
         self, ctx: Context, sql: str, timeout: float | None = None, scope: Scope | None = None
@@ -239,7 +248,7 @@ class SqlEngine:
             return query.save(name, mode="overwrite" if replace else "error")
         if match := _INSERT.match(sql):
             name, keyword, rest = match.groups()
-            self.platform.tables.entry(ctx, name)
+            self.tables.entry(ctx, name)
             return self.query(ctx, keyword + rest, timeout, scope).save(name, mode="append")
         return self.query(ctx, sql, timeout, scope)
 
@@ -248,7 +257,7 @@ class SqlEngine:
     ) -> tuple[duckdb.DuckDBPyConnection, list[TableRead], str]:
         """A connection with views for the tables ``sql`` names, and the rewritten SQL."""
         # one catalog query per statement: name -> location of every table in the workspace
-        names = {t.name: t.location for t in self.platform.catalog.tables(ctx.workspace)}
+        names = {t.name: t.location for t in self.catalog.tables(ctx.workspace)}
         con = self._database(ctx.workspace).cursor()
         reads: list[TableRead] = []
         folders: list[str] = []
@@ -298,11 +307,11 @@ class SqlEngine:
         reads: list[TableRead],
         folders: list[str],
     ) -> None:
-        options = self.platform.storage.options()
+        options = self.storage.options()
         dt = open_delta(location, options, table=table, **(at or {}))
-        folders.extend(scans.register(con, view, dt, self.platform))
+        folders.extend(scans.register(con, view, dt, self.storage))
         reads.append(TableRead(table, dt.version()))
-        self.platform.hooks.emit("table_read", ctx=ctx, table=table, version=dt.version())
+        self.hooks.emit("table_read", ctx=ctx, table=table, version=dt.version())
 
 
 def _check_read_only(con: duckdb.DuckDBPyConnection, rewritten: str, sql: str) -> None:

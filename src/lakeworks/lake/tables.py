@@ -30,6 +30,7 @@ from lakeworks.errors import (
 )
 from lakeworks.hooks import current_inputs
 from lakeworks.lake import fence, scans
+from lakeworks.lake.gate import OpenGate
 from lakeworks.lake.schemas import (
     check_compatible,
     check_unique_names,
@@ -42,7 +43,11 @@ from lakeworks.lake.versions import add_actions, arrow_schema, open_delta
 from lakeworks.meta.catalog import TableEntry
 
 if TYPE_CHECKING:
-    from lakeworks.platform import Platform
+    from lakeworks.config import Settings
+    from lakeworks.hooks import Hooks
+    from lakeworks.lake.gate import WriteGate
+    from lakeworks.lake.storage import Storage
+    from lakeworks.meta.catalog import Catalog
 
 # Row groups of 128K rows (DuckDB's own size is 122,880): the writer buffers one row group
 # per file in memory, so 1M-row groups cost ~250 MiB more peak memory on wide loads.
@@ -98,9 +103,19 @@ class TableInfo:
 class Tables:
     """The table service. Obtain it as ``platform.tables``; every method takes a Context."""
 
-    def __init__(self, platform: Platform) -> None:
-        self.platform = platform
-        self.catalog = platform.catalog
+    def __init__(
+        self,
+        catalog: Catalog,
+        storage: Storage,
+        settings: Settings,
+        hooks: Hooks,
+        gate: WriteGate | None = None,
+    ) -> None:
+        self.catalog = catalog
+        self.storage = storage
+        self.settings = settings
+        self.hooks = hooks
+        self.gate: WriteGate = gate or OpenGate()  # the platform plugs the quality gate in
         # latest snapshot per table entry, shared by readers; see current()
         self._current: dict[tuple[int, str, datetime], DeltaTable] = {}
         self._current_lock = threading.Lock()
@@ -156,7 +171,7 @@ class Tables:
         return dt
 
     def _committed(self, location: str, version: int) -> bool:
-        storage = self.platform.storage
+        storage = self.storage
         path = storage.fs_path(f"{location.rstrip('/')}/_delta_log/{version:020d}.json")
         try:
             self._fs = self._fs or storage.filesystem()
@@ -272,9 +287,7 @@ class Tables:
         write_id = uuid.uuid4().hex
         self._started(ctx, name, "upsert", write_id)  # hooks and quality gate (see _started)
         try:
-            reader, held = self.platform.quality.gate(
-                ctx, name, reader, write_id=write_id, keys=keys
-            )
+            reader, held = self.gate.gate(ctx, name, reader, write_id=write_id, keys=keys)
             source = scans.last_per_key(conformed(reader, target), keys)
             predicate = " AND ".join(f't."{k}" = s."{k}"' for k in keys)
             fence.check()  # the last moment before the merge commits
@@ -334,7 +347,7 @@ class Tables:
         entry = self.entry(ctx, name)
         self.catalog.remove_table(ctx.workspace, name)
         self._made.discard((entry.id, entry.location))
-        self.platform.storage.remove(entry.location)
+        self.storage.remove(entry.location)
 
     # reads ------------------------------------------------------------------------
     def read(
@@ -354,8 +367,10 @@ class Tables:
         statistics skip what cannot match). ``version`` / ``as_of`` read an earlier version.
         """
         dt = self.open(ctx, name, version=version, as_of=as_of)
-        self.platform.hooks.emit("table_read", ctx=ctx, table=name, version=dt.version())
-        return scans.read(dt, self.platform, table=name, columns=columns, where=where, limit=limit)
+        self.hooks.emit("table_read", ctx=ctx, table=name, version=dt.version())
+        return scans.read(
+            dt, self.storage, self.settings, table=name, columns=columns, where=where, limit=limit
+        )
 
     def history(self, ctx: Context, name: str, limit: int | None = None) -> list[VersionInfo]:
         """Every version, newest first: when, what operation, by whom, rows added/removed."""
@@ -393,7 +408,7 @@ class Tables:
     # internals --------------------------------------------------------------------
     @property
     def _options(self) -> dict[str, str]:
-        return self.platform.storage.options()
+        return self.storage.options()
 
     def _commit(self, ctx: Context, write_id: str, retries: int = 50) -> CommitProperties:
         metadata = {"lakeworks.user": ctx.user, "lakeworks.write_id": write_id}
@@ -420,9 +435,7 @@ class Tables:
         operation, held = "create" if first else mode, 0
         self._started(ctx, name, operation, write_id)
         try:  # quality gate: may quarantine rows or refuse the write (a new table's too)
-            reader, held = self.platform.quality.gate(
-                ctx, name, reader, write_id=write_id, mode=mode
-            )
+            reader, held = self.gate.gate(ctx, name, reader, write_id=write_id, mode=mode)
             if first:
                 version, operation, rows = self._first_write(ctx, entry, reader, mode, write_id)
             else:
@@ -444,7 +457,7 @@ class Tables:
             self._failed(ctx, name, operation, write_id, exc)
             if added and not self._has_log(entry):  # leave no half-made table behind
                 self.catalog.remove_table(ctx.workspace, name)
-                self.platform.storage.remove(entry.location)
+                self.storage.remove(entry.location)
             if isinstance(exc, LakeworksError | KeyboardInterrupt):
                 raise
             raise _write_error(exc, name) from exc
@@ -464,7 +477,7 @@ class Tables:
         Writers that create the same table at once race for version 0 and one wins; the
         others append (or overwrite) their rows, read again from a local spool, after it.
         """
-        with Spool(reader, self.platform.settings.scratch_dir) as spool:
+        with Spool(reader, self.settings.scratch_dir) as spool:
             target = delta_schema(spool.schema)
             try:
                 write_deltalake(
@@ -497,7 +510,7 @@ class Tables:
 
     # hooks (lakeworks.hooks): observers of every write; lineage and profiles use them ----
     def _started(self, ctx: Context, name: str, operation: str, write_id: str) -> None:
-        self.platform.hooks.emit(
+        self.hooks.emit(
             "write_started",
             ctx=ctx,
             table=name,
@@ -509,7 +522,7 @@ class Tables:
     def _failed(
         self, ctx: Context, name: str, operation: str, write_id: str, error: BaseException
     ) -> None:
-        self.platform.hooks.emit(
+        self.hooks.emit(
             "write_failed",
             ctx=ctx,
             table=name,
@@ -520,7 +533,7 @@ class Tables:
         )
 
     def _finished(self, ctx: Context, result: WriteResult, write_id: str) -> WriteResult:
-        self.platform.hooks.emit(
+        self.hooks.emit(
             "write_finished",
             ctx=ctx,
             table=result.table,
@@ -557,8 +570,8 @@ class Tables:
 
         Nothing is deleted here: another writer may already be writing into the folder.
         """
-        location = self.platform.storage.table_uri(ctx.workspace, name)
-        storage = self.platform.storage
+        location = self.storage.table_uri(ctx.workspace, name)
+        storage = self.storage
         self._fs = self._fs or storage.filesystem()
         if self._fs.get_file_info(storage.fs_path(location)).type == pafs.FileType.NotFound:
             return location
@@ -570,7 +583,7 @@ class Tables:
         if key in self._made:
             return True
         log = f"{entry.location.rstrip('/')}/_delta_log/"
-        storage = self.platform.storage
+        storage = self.storage
         self._fs = self._fs or storage.filesystem()
         paths = [storage.fs_path(log + f) for f in (f"{0:020d}.json", "_last_checkpoint")]
         made = any(i.type != pafs.FileType.NotFound for i in self._fs.get_file_info(paths))

@@ -23,7 +23,10 @@ from lakeworks.lineage.store import Edge, LineageStore, Node, RunRecord
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from lakeworks.platform import Platform
+    from lakeworks.config import Settings
+    from lakeworks.lake.storage import Storage
+    from lakeworks.lake.tables import Tables
+    from lakeworks.meta.catalog import Catalog
 
 log = logging.getLogger("lakeworks.lineage")
 MAX_EDGES = 1000
@@ -51,9 +54,14 @@ class LineageGraph:
 
 
 class Lineage:
-    def __init__(self, platform: Platform) -> None:
-        self.platform = platform
-        self.store = LineageStore(platform.catalog)
+    def __init__(
+        self, catalog: Catalog, storage: Storage, settings: Settings, tables: Tables
+    ) -> None:
+        self.catalog = catalog
+        self.storage = storage
+        self.settings = settings
+        self.tables = tables
+        self.store = LineageStore(catalog)
         self._client: Any = None
         self._client_made = False
         self._schemas: dict[tuple[int, int | None], pa.Schema] = {}
@@ -62,7 +70,7 @@ class Lineage:
         self, ctx: Context, table: str, version: int | None = None, depth: int = 10
     ) -> LineageGraph:
         """Upstream and downstream of ``table`` (all its versions unless ``version``)."""
-        self.platform.tables.entry(ctx, table)
+        self.tables.entry(ctx, table)
         up = self._walk(ctx, (table, version), self.store.into, lambda e: e.source, depth)
         down = self._walk(ctx, (table, version), self.store.out_of, lambda e: e.target, depth)
         return LineageGraph(table, version, tuple(up), tuple(down))
@@ -95,7 +103,7 @@ class Lineage:
     @property
     def client(self) -> Any:
         if not self._client_made:
-            self._client = ol.make_client(self.platform.settings)
+            self._client = ol.make_client(self.settings)
             self._client_made = True
         return self._client
 
@@ -125,16 +133,14 @@ class Lineage:
         """
         from lakeworks.lake.versions import arrow_schema, open_delta
 
-        entry = self.platform.catalog.find_table(ctx.workspace, table)
+        entry = self.catalog.find_table(ctx.workspace, table)
         if entry is None:  # a table dropped since, or not created yet
             return None
         key = (entry.id, version)
         if version is not None and key in self._schemas:
             return self._schemas[key]
         try:
-            dt = open_delta(
-                entry.location, self.platform.storage.options(), table=table, version=version
-            )
+            dt = open_delta(entry.location, self.storage.options(), table=table, version=version)
         except Exception:  # the version was vacuumed, or the files are gone
             return None
         schema = arrow_schema(dt)
@@ -147,12 +153,8 @@ class Lineage:
 class LineageHook(Hook):
     """Records each write's inputs in the catalog and emits its OpenLineage events."""
 
-    def __init__(self, platform: Platform) -> None:
-        self.platform = platform
-
-    @property
-    def lineage(self) -> Lineage:
-        return self.platform.lineage
+    def __init__(self, lineage: Lineage) -> None:
+        self.lineage = lineage
 
     def table_read(self, *, table: str, version: int, **_: Any) -> None:
         jobs.record_read(table, version)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import ArgumentError, OperationalError
 
-from lakeworks.errors import InvalidInputError, UnavailableError
+from lakeworks.errors import InvalidInputError, UnavailableError, UpgradeRequiredError
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -82,20 +82,46 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
-def upgrade(engine: Engine) -> None:
-    """Apply pending migrations; a no-op (one cheap query) when the schema is current."""
+def upgrade(engine: Engine) -> frozenset[str]:
+    """Apply pending migrations; a no-op (one cheap query) when the schema is current.
+
+    Returns the revisions the catalog was at before (empty for a new database).
+    """
+    current = revisions(engine)
+    if current != HEADS:  # domains may add migrations on parallel branches: apply all heads
+        from alembic import command
+
+        command.upgrade(alembic_config(engine), "heads")
+    return current
+
+
+def require_current(engine: Engine) -> None:
+    """Raise UpgradeRequiredError (one line: what and the command) unless the catalog's
+    schema is at ``HEADS``. Opening a catalog never migrates it as a side effect."""
+    current = revisions(engine)
+    if current == HEADS:
+        return
+    url = engine.url.render_as_string(hide_password=True)
+    found = ", ".join(sorted(current)) or "no lakeworks schema"
+    raise UpgradeRequiredError(
+        f"the catalog {url} needs an upgrade (it is at {found}; this lakeworks needs "
+        f"{', '.join(sorted(HEADS))}); run: lakeworks db upgrade",
+        url=url,
+        expected=", ".join(sorted(HEADS)),
+        found=found,
+    )
+
+
+def revisions(engine: Engine) -> frozenset[str]:
+    """The migration revisions the catalog is at (empty for a new database)."""
     try:
         with engine.connect() as conn:
-            current = _current_heads(conn)
+            return _current_heads(conn)
     except OperationalError as exc:
         raise UnavailableError(
             f"cannot reach the metadata database {engine.url.render_as_string()}: {exc.orig}",
             hint=f"check {SETTING} and that the database server is running",
         ) from exc
-    if current != HEADS:  # domains may add migrations on parallel branches: apply all heads
-        from alembic import command
-
-        command.upgrade(alembic_config(engine), "heads")
 
 
 def _current_heads(conn: Connection) -> frozenset[str]:

@@ -15,7 +15,7 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from lakeworks.context import Context
 from lakeworks.lake.fence import fenced
@@ -27,14 +27,29 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from lakeworks.config import Settings
-    from lakeworks.platform import Platform
+    from lakeworks.ingest.loads import Loader
+    from lakeworks.lake.sql import SqlEngine
+    from lakeworks.lake.tables import Tables
+    from lakeworks.meta.catalog import Catalog
 
 try:
     import resource
 except ImportError:  # pragma: no cover - not on Windows
     resource = None
 
-_platforms: dict[str, Platform] = {}  # one Platform per settings in a worker process
+
+class TaskServices(Protocol):
+    """What a task's context reaches: the services its reads, writes, SQL and load steps
+    use (``TaskContext.platform``). The platform hands them to ``Pipelines``; a task in
+    another process builds a platform from the run's settings (``_platform_for``)."""
+
+    catalog: Catalog
+    tables: Tables
+    sql: SqlEngine
+    ingest: Loader
+
+
+_platforms: dict[str, TaskServices] = {}  # one Platform per settings in a worker process
 _platforms_lock = threading.Lock()
 
 
@@ -109,7 +124,7 @@ class TaskContext:
     settings: Settings | None = None
     reads: list[TableVersion] = field(default_factory=list)
     writes: list[TableVersion] = field(default_factory=list)
-    _platform: Platform | None = None
+    _platform: TaskServices | None = None
     _fence: AttemptFence | None = None
 
     @property
@@ -137,7 +152,7 @@ class TaskContext:
         return Context(workspace=self.workspace, user=self.user)
 
     @property
-    def platform(self) -> Platform:
+    def platform(self) -> TaskServices:
         if self._platform is None:
             self._platform = _platform_for(self.settings)
         return self._platform
@@ -164,7 +179,7 @@ class TaskContext:
 
 def run_task(
     call: TaskCall,
-    platform: Platform | None = None,
+    platform: TaskServices | None = None,
     worker: str | None = None,
     cancelled: threading.Event | None = None,
 ) -> Outcome:
@@ -269,9 +284,9 @@ def _worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.current_thread().name}"
 
 
-def _platform_for(settings: Settings | None) -> Platform:
+def _platform_for(settings: Settings | None) -> TaskServices:
     from lakeworks.config import Settings
-    from lakeworks.platform import Platform
+    from lakeworks.platform import Platform  # a worker process is an entry point of its own
 
     settings = settings or Settings.load()
     key = settings.model_dump_json()

@@ -222,7 +222,7 @@ class RunExecution:
             interval_end=self.run.interval_end,
             workspace=self.run.workspace,
             user=self.run.created_by,
-            settings=self.service.platform.settings if self.executor.capabilities.remote else None,
+            settings=self.service.settings if self.executor.capabilities.remote else None,
             wants_context=CONTEXT_ARG in task.args,
             from_upstream=tuple(a for a in task.args if a in upstream),
         )

@@ -30,8 +30,11 @@ from lakeworks.pipelines.schedule import utc
 from lakeworks.pipelines.store import PipelineStore
 
 if TYPE_CHECKING:
+    from lakeworks.config import Settings
+    from lakeworks.lake.tables import Tables
+    from lakeworks.meta.catalog import Catalog
+    from lakeworks.pipelines.calls import TaskServices
     from lakeworks.pipelines.scheduler import Scheduler
-    from lakeworks.platform import Platform
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +53,18 @@ class BackfillResult:
 
 
 class Pipelines:
-    def __init__(self, platform: Platform, executor: Executor | None = None) -> None:
-        self.platform = platform
-        self.store = PipelineStore(platform.catalog)
+    def __init__(
+        self,
+        catalog: Catalog,
+        settings: Settings,
+        tables: Tables,
+        tasks: TaskServices | None = None,
+        executor: Executor | None = None,
+    ) -> None:
+        self.settings = settings
+        self.tables = tables
+        self.tasks = tasks  # what tasks run in this process reach (None: each builds its own)
+        self.store = PipelineStore(catalog)
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.journal = Journal(self.store, self.owner)
         self._executor = executor
@@ -64,7 +76,7 @@ class Pipelines:
         """Where tasks run (settings.executor), created on first use."""
         with self._lock:
             if self._executor is None:
-                self._executor = make_executor(self.platform.settings.executor, self.platform)
+                self._executor = make_executor(self.settings.executor, self.tasks)
             return self._executor
 
     # registration -----------------------------------------------------------------
@@ -93,7 +105,7 @@ class Pipelines:
         or a module name is an InvalidInputError, so an API caller can run only code of
         the workspace's own folder (see ``pipelines.code``).
         """
-        root = code.folder(self.platform.settings.home, ctx.workspace)
+        root = code.folder(self.settings.home, ctx.workspace)
         if source is None:
             return self.register(ctx, code.existing(root, name, ctx.workspace))
         path = code.inside(root, name)
@@ -352,6 +364,6 @@ class Pipelines:
 
     def _table_version(self, ctx: Context, table: str) -> int:
         """The current version of a trigger table, -1 when it does not exist yet."""
-        if not self.platform.tables.exists(ctx, table):
+        if not self.tables.exists(ctx, table):
             return -1
-        return self.platform.tables.open(ctx, table).version()
+        return self.tables.open(ctx, table).version()

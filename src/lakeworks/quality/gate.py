@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 
 from lakeworks.errors import DataQualityError, InvalidInputError
 from lakeworks.hooks import current_inputs
-from lakeworks.ingest.quarantine import SCHEMA, quarantine_table
+from lakeworks.lake.quarantine import SCHEMA, quarantine_table
 from lakeworks.lake.scans import quote
 from lakeworks.lake.versions import arrow_schema
 from lakeworks.quality import compile as sql
@@ -53,7 +53,7 @@ class _Pending:
 class Gate:
     def __init__(self, quality: Quality) -> None:
         self.quality = quality
-        self.platform = quality.platform
+        self.tables = quality.tables
         self._pending: dict[str, _Pending] = {}
 
     def apply(
@@ -72,7 +72,7 @@ class Gate:
             return reader, 0
         data = reader.read_all()
         # a table being created (or re-created after a drop) is gated against no rows
-        tables = self.platform.tables
+        tables = self.tables
         dt = tables.open(ctx, table) if tables.exists(ctx, table) else None
         version = dt.version() if dt is not None else None
         con = self.quality.connect(ctx, dt, checks)
@@ -177,19 +177,17 @@ class Gate:
             },
             schema=SCHEMA,
         )
-        self.platform.tables.write(
-            ctx, quarantine_table(table), quarantined, mode="append", system=True
-        )
+        self.tables.write(ctx, quarantine_table(table), quarantined, mode="append", system=True)
         return len(rows)
 
     # reload -------------------------------------------------------------------------
     def reload(self, ctx: Context, table: str, where: str | None) -> ReloadResult:
         name = quarantine_table(table)
-        target = self.platform.tables.open(ctx, table)
-        if not self.platform.tables.exists(ctx, name):
+        target = self.tables.open(ctx, table)
+        if not self.tables.exists(ctx, name):
             return ReloadResult(table, 0, 0, 0, target.version())
         held = f"reason LIKE '{REASON_PREFIX}%'" + (f" AND ({where})" if where else "")
-        rows = self.platform.tables.read(ctx, name, where=held)
+        rows = self.tables.read(ctx, name, where=held)
         if rows.num_rows == 0:
             return ReloadResult(table, 0, 0, 0, target.version())
         data = _typed(
@@ -198,12 +196,12 @@ class Gate:
             table,
         )
         cutoff = pc.max(rows.column("quarantined_at")).as_py()
-        result = self.platform.tables.write(ctx, table, data, mode="append")
+        result = self.tables.write(ctx, table, data, mode="append")
         again = result.metrics.get("rows_quarantined_by_checks", 0)
         stamp = cutoff.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         utc = "'Timestamp(Microsecond, Some(\"UTC\"))'"
         before = f"quarantined_at <= arrow_cast('{stamp}', {utc})"
-        self.platform.tables.delete(ctx, name, f"{held} AND {before}")
+        self.tables.delete(ctx, name, f"{held} AND {before}")
         return ReloadResult(table, rows.num_rows, rows.num_rows - again, again, result.version)
 
 

@@ -38,7 +38,10 @@ from lakeworks.quality.validate import validate
 log = logging.getLogger("lakeworks.quality")
 
 if TYPE_CHECKING:
-    from lakeworks.platform import Platform
+    from lakeworks.config import Settings
+    from lakeworks.lake.storage import Storage
+    from lakeworks.lake.tables import Tables
+    from lakeworks.meta.catalog import Catalog
 
 TARGET = "__lw_target"
 
@@ -68,9 +71,14 @@ class _Target:
 class Quality:
     """Checks, results, gates and profiles of a platform's tables."""
 
-    def __init__(self, platform: Platform) -> None:
-        self.platform = platform
-        self.store = QualityStore(platform.catalog)
+    def __init__(
+        self, catalog: Catalog, storage: Storage, settings: Settings, tables: Tables
+    ) -> None:
+        self.catalog = catalog
+        self.storage = storage
+        self.settings = settings
+        self.tables = tables
+        self.store = QualityStore(catalog)
         self.metrics = alerts.QualityMetrics()
         self._gate = gate.Gate(self)
         self._db: duckdb.DuckDBPyConnection | None = None
@@ -88,7 +96,7 @@ class Quality:
         Delta table's files never change), so checking a table again reads only its data.
         """
         if self._db is None:
-            self._db = duck.lake_reader(self.platform.settings, self.platform.storage)
+            self._db = duck.lake_reader(self.settings, self.storage)
         return self._db.cursor()
 
     # declaring ----------------------------------------------------------------------
@@ -100,7 +108,7 @@ class Quality:
                 "add needs checks made with lakeworks.quality.checks (qc.not_null(...), ...)",
                 table=table,
             )
-        schema = arrow_schema(self.platform.tables.open(ctx, table))
+        schema = arrow_schema(self.tables.open(ctx, table))
         names = [c.name for c in checks]
         if len(set(names)) != len(names):
             raise InvalidInputError(
@@ -111,7 +119,7 @@ class Quality:
         return self.store.add_checks(ctx.workspace, table, checks, ctx.user)
 
     def checks(self, ctx: Context, table: str) -> list[CheckInfo]:
-        self.platform.tables.entry(ctx, table)
+        self.tables.entry(ctx, table)
         return self.store.checks(ctx.workspace, table)
 
     def remove(self, ctx: Context, table: str, name: str) -> None:
@@ -122,7 +130,7 @@ class Quality:
         """Evaluate every check of ``table`` on a version (default: the latest); stored."""
         if version is None:
             return self.run_many(ctx, [table])[0]
-        dt = self.platform.tables.open(ctx, table, version=version)
+        dt = self.tables.open(ctx, table, version=version)
         checks = [i.check for i in self.store.checks(ctx.workspace, table)]
         outcomes = self._evaluate(ctx, table, dt, checks)
         return self.record(ctx, table, dt.version(), "manual", outcomes, checks)
@@ -139,16 +147,16 @@ class Quality:
         """
         declared = self.store.checks_of(ctx.workspace, tables)
         names = sorted(declared) if tables is None else list(dict.fromkeys(tables))
-        entries = {e.name: e for e in self.platform.catalog.tables(ctx.workspace, names)}
+        entries = {e.name: e for e in self.catalog.tables(ctx.workspace, names)}
         if tables is None:
             names = [n for n in names if n in entries]
         missing = [n for n in names if n not in entries]
         if missing:
-            self.platform.tables.entry(ctx, missing[0])  # NotFoundError naming it
+            self.tables.entry(ctx, missing[0])  # NotFoundError naming it
         targets: dict[str, _Target] = {}
         groups: dict[Any, list[str]] = {}
         for name in names:
-            dt = self.platform.tables.current(ctx, name, entries[name])
+            dt = self.tables.current(ctx, name, entries[name])
             checks = [i.check for i in declared.get(name, [])]
             targets[name] = _Target(self._scan(dt), checks)
             groups.setdefault(self._group_key(targets[name]), []).append(name)
@@ -170,7 +178,7 @@ class Quality:
         """How ``dt`` is read (its files, schema and statistics), kept per table version."""
         return self._scans.get_or_make(
             (dt.metadata().id, dt.version()),
-            lambda: _Scan(dt, scans.native_files(dt, self.platform), arrow_schema(dt)),
+            lambda: _Scan(dt, scans.native_files(dt, self.storage), arrow_schema(dt)),
         )
 
     def _group_key(self, target: _Target) -> Any:
@@ -209,7 +217,7 @@ class Quality:
                 history = self.history(ctx, name, target.scan.dt.version())
                 outcomes = evaluate.judge_all(target.checks, total, values, history, now)
                 if any(o.status != "passed" and o.check.row_level for o in outcomes):
-                    scans.register(con, TARGET, target.scan.dt, self.platform)
+                    scans.register(con, TARGET, target.scan.dt, self.storage)
                     outcomes = evaluate.with_samples(con, TARGET, outcomes, evaluate.SAMPLE_ROWS)
                 done[name] = outcomes
             return done
@@ -259,7 +267,7 @@ class Quality:
         limit: int = 100,
     ) -> list[CheckResult]:
         """Stored results, newest first."""
-        self.platform.tables.entry(ctx, table)
+        self.tables.entry(ctx, table)
         return self.store.results(ctx.workspace, table, run_id=run_id, check=check, limit=limit)
 
     def reload(self, ctx: Context, table: str, where: str | None = None) -> ReloadResult:
@@ -282,13 +290,13 @@ class Quality:
     # profiles -----------------------------------------------------------------------
     def profile(self, ctx: Context, table: str, version: int | None = None) -> Profile:
         """The profile of a version (default: latest), computed and stored on first ask."""
-        dt = self.platform.tables.open(ctx, table, version=version)
+        dt = self.tables.open(ctx, table, version=version)
         stored = self.store.profile(ctx.workspace, table, dt.version())
         if stored is not None:
             return stored
         con = self.duck()
         try:
-            scans.register(con, TARGET, dt, self.platform)
+            scans.register(con, TARGET, dt, self.storage)
             rows, columns = profiles.compute(con, TARGET, arrow_schema(dt))
         finally:
             con.close()
@@ -321,11 +329,11 @@ class Quality:
         """A DuckDB connection with the table as ``__lw_target`` and referenced tables."""
         con = self.duck()
         if dt is not None:
-            scans.register(con, TARGET, dt, self.platform)
+            scans.register(con, TARGET, dt, self.storage)
         for check in checks:
             if check.kind == "references":
-                other = self.platform.tables.open(ctx, check.params["table"])
-                scans.register(con, sql.ref_view(check), other, self.platform)
+                other = self.tables.open(ctx, check.params["table"])
+                scans.register(con, sql.ref_view(check), other, self.storage)
         return con
 
     def history(self, ctx: Context, table: str, before: int) -> evaluate.History:
@@ -379,9 +387,9 @@ class Quality:
         return reports
 
     def _schema_of(self, ctx: Context, table: str) -> pa.Schema | None:
-        if not self.platform.tables.exists(ctx, table):
+        if not self.tables.exists(ctx, table):
             return None
-        return arrow_schema(self.platform.tables.open(ctx, table))
+        return arrow_schema(self.tables.open(ctx, table))
 
 
 def new_run_id() -> str:
@@ -398,14 +406,13 @@ class QualityHook(Hook):
     profile it never asked for (2.6 s after a 2M-row load).
     """
 
-    def __init__(self, platform: Platform) -> None:
-        self.platform = platform
+    def __init__(self, quality: Quality) -> None:
+        self.quality = quality
 
     def write_finished(
         self, *, ctx: Context, table: str, write_id: str, version: int, **_: Any
     ) -> None:
-        quality = self.platform.quality
-        quality._gate.commit(ctx, table, write_id, version)
+        self.quality._gate.commit(ctx, table, write_id, version)
 
     def write_failed(self, *, write_id: str, **_: Any) -> None:
-        self.platform.quality._gate.forget(write_id)
+        self.quality._gate.forget(write_id)

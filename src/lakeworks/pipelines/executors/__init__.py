@@ -8,17 +8,17 @@ from lakeworks.errors import InvalidInputError
 from lakeworks.pipelines.executors.base import Capabilities, Executor
 
 if TYPE_CHECKING:
-    from lakeworks.platform import Platform
+    from lakeworks.pipelines.calls import TaskServices
 
 __all__ = ["Capabilities", "Executor", "make_executor"]
 
 
-def make_executor(spec: str, platform: Platform | None = None) -> Executor:
+def make_executor(spec: str, services: TaskServices | None = None) -> Executor:
     """``local`` (threads), ``processes``, or ``tcp://host:port`` of a Dask scheduler."""
     if spec in ("local", "threads"):
         from lakeworks.pipelines.executors.local import ThreadExecutor
 
-        return ThreadExecutor(platform)
+        return ThreadExecutor(services)
     if spec == "processes":
         from lakeworks.pipelines.executors.local import ProcessExecutor
 

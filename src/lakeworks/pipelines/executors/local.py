@@ -20,7 +20,7 @@ from lakeworks.pipelines.executors.base import Capabilities, Done, Executor, los
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
 
-    from lakeworks.platform import Platform
+    from lakeworks.pipelines.calls import TaskServices
 
 CANCELLED = "cancelled before it finished"
 
@@ -36,14 +36,16 @@ class ThreadExecutor(Executor):
 
     capabilities = Capabilities("local", remote=False, stops_running=False)
 
-    def __init__(self, platform: Platform | None = None, max_workers: int | None = None) -> None:
-        self.platform = platform
+    def __init__(
+        self, services: TaskServices | None = None, max_workers: int | None = None
+    ) -> None:
+        self.services = services
         self._pool = _DaemonPool(max_workers or max(8, 4 * (os.cpu_count() or 1)))
 
     def submit(self, call: TaskCall, done: Done, upstream: Any = None) -> Any:
         cancelled = threading.Event()
         try:
-            future = self._pool.submit(run_task, call, self.platform, None, cancelled)
+            future = self._pool.submit(run_task, call, self.services, None, cancelled)
         except RuntimeError as exc:  # the pool was shut down
             done(lost(f"the executor is closed: {exc}"))
             return None
