@@ -221,6 +221,10 @@ def run_process(method: str, csv: Path, work: Path, timeout: float) -> dict:
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
     env = {**os.environ, "LAKEWORKS_PROGRESS": "false"}
+    # the command runs in its own folder: a relative PYTHONPATH=src would silently fall
+    # back to the installed lakeworks instead of the checkout being measured
+    paths = env.get("PYTHONPATH", "").split(os.pathsep)
+    env["PYTHONPATH"] = os.pathsep.join(str(Path(p).resolve()) for p in paths if p)
     start = time.perf_counter()
     proc = subprocess.Popen(
         process_command(method, csv, out),

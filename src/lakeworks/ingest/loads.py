@@ -68,6 +68,12 @@ class _Options:
     max_line_size: int = 2_000_000
 
 
+# Rows a batch from a source: the Delta writer keeps a few batches in flight, so peak
+# memory grows with this (2M x 20 CSV: ~600 MiB at 20,000 rows, ~700 MiB at 50,000) while
+# the load's time did not measurably change.
+CHUNK_SIZE = 20_000
+
+
 class Loader:
     """The ingestion service; obtain it as ``platform.ingest``."""
 
@@ -88,7 +94,7 @@ class Loader:
         mode: str | None = None,
         schema: dict[str, str] | pa.Schema | None = None,
         query: str | None = None,
-        chunk_size: int = 50_000,
+        chunk_size: int = CHUNK_SIZE,
         progress: bool | None = None,
         http: dict[str, Any] | None = None,
         null_values: list[str] | None = None,

@@ -1,22 +1,27 @@
-"""A stream kept in a local Arrow IPC file so that a write can be tried again.
+"""A stream copied to a local Arrow IPC file as it is read, so that a write can be retried.
 
 The first write of a table can lose the race for version 0 to a concurrent creator; its
-rows must then be appended instead, but a stream can be read only once. The spool holds
-them on local disk (not in memory) until the write has committed.
+rows must then be appended instead, but a stream can be read only once. The spool tees
+the batches the writer takes into a file on local disk (not memory), so the first try
+reads the source directly and only the rare retry reads the file back.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow as pa
 
 
 class Spool:
-    """The batches of ``reader`` written to a file under ``folder``; read with ``reader()``.
+    """The batches of ``reader``, copied under ``folder`` while ``tee()`` yields them.
 
+    ``tee()`` is the first (and usually only) pass; ``reader()`` drains whatever the first
+    pass did not take and reads every batch again from the file. A source that failed
+    part-way is never replayed as if complete: ``reader()`` raises its error again.
     Use as a context manager: the file is deleted on exit.
     """
 
@@ -27,21 +32,50 @@ class Spool:
         self.path = Path(name)
         self.schema = reader.schema
         self.rows = 0
-        try:
-            with pa.OSFile(name, "wb") as sink, pa.ipc.new_stream(sink, reader.schema) as out:
-                for batch in reader:
-                    out.write_batch(batch)
-                    self.rows += batch.num_rows
-        except BaseException:
-            self.close()
-            raise
+        self._source = reader
+        self._sink: pa.NativeFile | None = pa.OSFile(name, "wb")
+        self._out = pa.ipc.new_stream(self._sink, reader.schema)
+        self._error: BaseException | None = None
+        self._done = False
+
+    def tee(self) -> pa.RecordBatchReader:
+        """The source's batches, each written to the spool before it is handed on."""
+        return pa.RecordBatchReader.from_batches(self.schema, self._batches())
 
     def reader(self) -> pa.RecordBatchReader:
-        """A new reader over the spooled batches, from the start."""
-        return pa.ipc.open_stream(pa.memory_map(str(self.path)))
+        """A new reader over all of the source's batches, from the start, read from disk."""
+        for _ in self._batches():  # what the first pass left unread
+            pass
+        self._finish()
+        return pa.ipc.open_stream(pa.OSFile(str(self.path), "rb"))
+
+    def _batches(self) -> Iterator[pa.RecordBatch]:
+        while not self._done:
+            if self._error is not None:
+                raise self._error
+            try:
+                batch = self._source.read_next_batch()
+                self._out.write_batch(batch)
+            except StopIteration:
+                self._done = True
+                return
+            except BaseException as exc:  # the source or the disk: the copy is incomplete
+                self._error = exc
+                raise
+            self.rows += batch.num_rows
+            yield batch
+
+    def _finish(self) -> None:
+        if self._sink is not None:
+            self._out.close()
+            self._sink.close()
+            self._sink = None
 
     def close(self) -> None:
-        self.path.unlink(missing_ok=True)
+        try:
+            self._finish()
+        finally:
+            self.path.unlink(missing_ok=True)
 
     def __enter__(self) -> Spool:
         return self
