@@ -18,6 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import log, machine, median, summary  # noqa: E402
+
 from pipelines import open_platform, write  # noqa: E402
 
 DAGS = """
