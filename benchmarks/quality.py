@@ -203,6 +203,8 @@ def child_duckdb(home: Path, repeat: int, dirty: bool = False) -> dict:
 
 
 def child_profile(home: Path, repeat: int) -> dict:
+    import inspect
+
     import duckdb
 
     from lakeworks.lake import scans
@@ -213,7 +215,9 @@ def child_profile(home: Path, repeat: int) -> dict:
     dt = ws.platform.tables.open(ws.ctx, "big")
     files = json.dumps(dt.file_uris()).replace('"', "'")
     con = duckdb.connect()
-    scans.register(con, "big", dt, ws.platform)
+    # the lake takes its storage since the explicit wiring; earlier commits took the platform
+    wired = "storage" in inspect.signature(scans.register).parameters
+    scans.register(con, "big", dt, ws.platform.storage if wired else ws.platform)
     ours = best(lambda: profiles.compute(con, "big", arrow_schema(dt)), repeat)
     summarize = best(
         lambda: con.sql(f"SUMMARIZE SELECT * FROM read_parquet({files})").fetchall(), repeat
