@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -14,13 +15,20 @@ import sqlalchemy
 
 import lakeworks as lw
 from lakeworks.config import Settings
+from lakeworks.errors import InvalidInputError
 from lakeworks.meta import engine as meta_engine
 
 SRC = str(Path(lw.__file__).resolve().parents[1])
 
-OPEN = """
-import sys
+# Imports first, says it is ready, then opens when argv[2] appears: the processes' first
+# opens overlap as much as they can.
+OPEN_TOGETHER = """
+import os, sys, time
+from pathlib import Path
 import lakeworks as lw
+Path(sys.argv[2] + f".ready-{os.getpid()}").touch()
+while not os.path.exists(sys.argv[2]):
+    time.sleep(0.001)
 ws = lw.connect(home=sys.argv[1], progress=False)
 ws.platform.close()
 """
@@ -47,6 +55,10 @@ def _env(**extra: str) -> dict[str, str]:
     return {**keep, "PYTHONPATH": SRC, "LAKEWORKS_CONFIG": os.devnull, **extra}
 
 
+def _error(stderr: str) -> str:
+    return next((line for line in reversed(stderr.splitlines()) if "Error" in line), stderr)
+
+
 def _start(code: str, *args: str, **env: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-c", code, *args],
@@ -67,10 +79,14 @@ def _tables(url: str) -> set[str]:
 
 
 def test_six_processes_opening_one_new_home_at_once_all_succeed(tmp_path: Path) -> None:
-    home = tmp_path / "lw"
-    procs = [_start(OPEN, str(home)) for _ in range(6)]
+    home, go = tmp_path / "lw", tmp_path / "go"
+    procs = [_start(OPEN_TOGETHER, str(home), str(go)) for _ in range(6)]
+    deadline = time.monotonic() + 120
+    while len(list(tmp_path.glob("go.ready-*"))) < 6 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    go.touch()
     results = [(p.wait(timeout=120), p.stderr.read()) for p in procs]
-    assert [rc for rc, _ in results] == [0] * 6, [err for rc, err in results if rc]
+    assert [rc for rc, _ in results] == [0] * 6, [_error(e) for rc, e in results if rc]
     engine = meta_engine.make_engine(f"sqlite:///{home / 'metadata.db'}")
     try:
         assert meta_engine.revisions(engine) == meta_engine.HEADS
@@ -103,6 +119,25 @@ def test_a_first_migration_killed_half_way_is_completed_by_the_next_open(
         assert meta_engine.revisions(ws.platform.engine) == meta_engine.HEADS
     finally:
         ws.platform.close()
+
+
+def test_a_home_left_half_migrated_by_an_older_lakeworks_is_refused_naming_the_fix(
+    tmp_path: Path,
+) -> None:
+    """Before this fix a killed first open committed its first tables without a revision."""
+    home = tmp_path / "lw"
+    home.mkdir()
+    url = f"sqlite:///{home / 'metadata.db'}"
+    engine = sqlalchemy.create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
+        conn.exec_driver_sql("CREATE TABLE workspaces (id INTEGER PRIMARY KEY)")
+    engine.dispose()
+    with pytest.raises(InvalidInputError) as caught:
+        lw.connect(settings=Settings.load(home=home, progress=False))
+    assert "has lakeworks tables (workspaces) but no recorded migration" in str(caught.value)
+    assert f"delete {home / 'metadata.db'} and open it again" in str(caught.value)
+    assert _tables(url) == {"alembic_version", "workspaces"}  # left as found
 
 
 def test_db_upgrade_run_concurrently_on_postgresql_migrates_once(

@@ -103,8 +103,33 @@ def upgrade(engine: Engine) -> frozenset[str]:
         if current != HEADS:  # domains may add migrations on parallel branches: apply all heads
             from alembic import command
 
+            if not current:
+                _refuse_leftovers(engine)
+
             command.upgrade(alembic_config(engine), "heads")
     return current
+
+
+# Tables the first migration creates. Found with no recorded revision, they are what a first
+# migration killed by an older lakeworks left (pysqlite committed its DDL as it ran).
+_FIRST_TABLES = frozenset({"workspaces", "tables", "loads"})
+
+
+def _refuse_leftovers(engine: Engine) -> None:
+    with engine.connect() as conn:
+        left = sorted(_FIRST_TABLES & set(inspect(conn).get_table_names()))
+    if not left:
+        return
+    url = engine.url.render_as_string(hide_password=True)
+    where = f"delete {engine.url.database}" if engine.dialect.name == "sqlite" else "drop them"
+    fix = f"if the catalog holds nothing yet (a new home), {where} and open it again"
+    raise InvalidInputError(
+        f"the catalog {url} has lakeworks tables ({', '.join(left)}) but no recorded "
+        f"migration: an earlier first migration was killed half-way; fix: {fix}",
+        url=url,
+        found=", ".join(left),
+        fix=fix,
+    )
 
 
 # The first key of PostgreSQL advisory locks taken by lakeworks (any constant no other
