@@ -121,6 +121,22 @@ def test_a_first_migration_killed_half_way_is_completed_by_the_next_open(
         ws.platform.close()
 
 
+def test_catalog_connections_stay_transactional_after_a_sqlite_upgrade(tmp_path: Path) -> None:
+    """The upgrade's connection runs its driver in autocommit to begin its own transaction;
+    back in the pool it must not leave later catalog writes committing statement by statement."""
+    engine = meta_engine.make_engine(f"sqlite:///{tmp_path / 'meta.db'}")
+    try:
+        meta_engine.upgrade(engine)
+        insert = "INSERT INTO workspaces (name, created_at, created_by) VALUES ('x', 0, 'ann')"
+        with engine.connect() as conn:
+            conn.exec_driver_sql(insert)
+            conn.rollback()
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT count(*) FROM workspaces").scalar() == 0
+    finally:
+        engine.dispose()
+
+
 def test_a_home_left_half_migrated_by_an_older_lakeworks_is_refused_naming_the_fix(
     tmp_path: Path,
 ) -> None:
