@@ -4,16 +4,26 @@ The first write of a table can lose the race for version 0 to a concurrent creat
 rows must then be appended instead, but a stream can be read only once. The spool tees
 the batches the writer takes into a file on local disk (not memory), so the first try
 reads the source directly and only the rare retry reads the file back.
+
+A spool holds an ``flock`` on its file while it lives, and the kernel drops it when the
+process dies, however it dies; opening a spool removes the files nobody holds, which
+``kill -9`` or a power cut left behind.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow as pa
+
+PATTERN = "spool-*.arrows"
+# A file younger than this may be one another process has created and not yet locked.
+_GRACE_S = 60.0
 
 
 class Spool:
@@ -27,8 +37,11 @@ class Spool:
 
     def __init__(self, reader: pa.RecordBatchReader, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix="spool-", suffix=".arrows", dir=folder)
-        os.close(fd)
+        remove_stale(folder)
+        prefix = f"spool-{os.getpid()}-"  # the pid says whose it is to someone listing the folder
+        fd, name = tempfile.mkstemp(prefix=prefix, suffix=".arrows", dir=folder)
+        fcntl.flock(fd, fcntl.LOCK_EX)  # held until close(): others see the file is in use
+        self._lock = fd
         self.path = Path(name)
         self.schema = reader.schema
         self.rows = 0
@@ -76,9 +89,37 @@ class Spool:
             self._finish()
         finally:
             self.path.unlink(missing_ok=True)
+            if self._lock >= 0:
+                os.close(self._lock)
+                self._lock = -1
 
     def __enter__(self) -> Spool:
         return self
 
     def __exit__(self, *_: object) -> None:
         self.close()
+
+
+def remove_stale(folder: Path) -> list[Path]:
+    """Delete the spool files under ``folder`` that no living spool holds; returns them.
+
+    A file is in use while its spool's ``flock`` is held (released by the kernel when the
+    writer dies, so a reused pid does not keep a dead writer's file), and files younger than
+    a minute are left alone. Safe to run from several processes at once.
+    """
+    removed = []
+    now = time.time()
+    for path in folder.glob(PATTERN):
+        try:
+            if now - path.stat().st_mtime < _GRACE_S:
+                continue
+            with open(path, "rb") as file:
+                try:
+                    fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:  # its writer is alive
+                    continue
+                path.unlink(missing_ok=True)
+        except FileNotFoundError:  # closed by its writer, or removed by another sweep
+            continue
+        removed.append(path)
+    return removed

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -85,14 +88,85 @@ def alembic_config(engine: Engine) -> Config:
 def upgrade(engine: Engine) -> frozenset[str]:
     """Apply pending migrations; a no-op (one cheap query) when the schema is current.
 
+    Safe to run from several processes at once (six ``lakeworks ingest`` on a new home): the
+    first takes the migration lock and migrates, the others wait for it, find the schema
+    current and do nothing. A process killed while migrating leaves the catalog as it was
+    (the upgrade is one transaction); the next upgrade runs it again.
+
     Returns the revisions the catalog was at before (empty for a new database).
     """
     current = revisions(engine)
-    if current != HEADS:  # domains may add migrations on parallel branches: apply all heads
-        from alembic import command
+    if current == HEADS:
+        return current
+    with migration_lock(engine):
+        current = revisions(engine)  # another process may have migrated while this one waited
+        if current != HEADS:  # domains may add migrations on parallel branches: apply all heads
+            from alembic import command
 
-        command.upgrade(alembic_config(engine), "heads")
+            if not current:
+                _refuse_leftovers(engine)
+
+            command.upgrade(alembic_config(engine), "heads")
     return current
+
+
+# Tables the first migration creates. Found with no recorded revision, they are what a first
+# migration killed by an older lakeworks left (pysqlite committed its DDL as it ran).
+_FIRST_TABLES = frozenset({"workspaces", "tables", "loads"})
+
+
+def _refuse_leftovers(engine: Engine) -> None:
+    with engine.connect() as conn:
+        left = sorted(_FIRST_TABLES & set(inspect(conn).get_table_names()))
+    if not left:
+        return
+    url = engine.url.render_as_string(hide_password=True)
+    where = f"delete {engine.url.database}" if engine.dialect.name == "sqlite" else "drop them"
+    fix = f"if the catalog holds nothing yet (a new home), {where} and open it again"
+    raise InvalidInputError(
+        f"the catalog {url} has lakeworks tables ({', '.join(left)}) but no recorded "
+        f"migration: an earlier first migration was killed half-way; fix: {fix}",
+        url=url,
+        found=", ".join(left),
+        fix=fix,
+    )
+
+
+# The first key of PostgreSQL advisory locks taken by lakeworks (any constant no other
+# application uses); the second is the schema, so catalogs in other schemas do not wait.
+_LOCK_SPACE = 0x4C57  # "LW"
+
+
+@contextmanager
+def migration_lock(engine: Engine) -> Iterator[None]:
+    """Hold the catalog's migration lock: on PostgreSQL an advisory lock, on a SQLite file an
+    exclusive ``flock`` of ``<file>.lock`` beside it. Both are released when their holder
+    dies, so a killed process never leaves the lock taken."""
+    database = engine.url.database or ""
+    if engine.dialect.name == "postgresql":
+        with _advisory_lock(engine):
+            yield
+    elif engine.dialect.name == "sqlite" and database not in {"", ":memory:"}:
+        # the lock file stays: deleting it would let a waiter lock a file no longer there
+        with open(f"{database}.lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            yield
+    else:
+        yield
+
+
+@contextmanager
+def _advisory_lock(engine: Engine) -> Iterator[None]:
+    key = {"space": _LOCK_SPACE}
+    schema = "hashtext(coalesce(current_schema(), ''))"
+    with engine.connect() as conn:
+        conn.execute(text(f"SELECT pg_advisory_lock(:space, {schema})"), key)
+        conn.commit()
+        try:
+            yield
+        finally:
+            conn.execute(text(f"SELECT pg_advisory_unlock(:space, {schema})"), key)
+            conn.commit()
 
 
 def require_current(engine: Engine) -> None:
