@@ -8,6 +8,7 @@ an error, not a column of nulls.
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from dataclasses import dataclass
@@ -15,7 +16,6 @@ from typing import Any
 
 import pyarrow as pa
 
-from lakeworks.cache import BoundedCache
 from lakeworks.errors import InvalidInputError
 from lakeworks.features.definitions import FeatureView
 from lakeworks.features.online.base import OnlineStore, encode_key, key_texts
@@ -46,7 +46,7 @@ class OnlineResult:
 class ViewPlan:
     """What one view contributes to each response row, built once per feature list.
 
-    Holds the ready-made dicts of an unknown or expired key; with ``_values`` for stored
+    Holds the ready-made dicts of an unknown or expired key; with ``_decoded`` for stored
     texts, answering a row is copying dicts.
     """
 
@@ -62,7 +62,7 @@ class ViewPlan:
         self.features = features
         self.ttl_us = ttl_us
         # what a stored text decodes to depends on these pairs only: a value key for
-        # _values (a str, whose hash Python keeps)
+        # _decoded (a str, whose hash Python keeps)
         self.decoding = json.dumps(features)
         names = [name for _, name in features]
         self.nulls: dict[str, Any] = dict.fromkeys(names)
@@ -131,6 +131,7 @@ def _read_view(
     oldest = None if vp.ttl_us is None else now_us - vp.ttl_us
     nulls = vp.nulls
     present, unknown, expired = (vp.status[s] for s in (PRESENT, UNKNOWN, EXPIRED))
+    decoding = vp.decoding
     values: list[dict[str, Any]] = []
     status: list[dict[str, str]] = []
     for record in records:
@@ -141,32 +142,36 @@ def _read_view(
             values.append(nulls.copy())
             status.append(expired.copy())
         else:
-            values.append(_values(vp, record.values).copy())
+            decoded, scalars = _decoded(decoding, record.values)
+            values.append(decoded.copy() if scalars else _fresh(vp, record.values))
             status.append(present.copy())
     return values, status
 
 
-_DECODED: BoundedCache[dict[str, Any]] = BoundedCache(65_536)
 _SCALARS = (str, int, float, bool, type(None))
 
 
-def _values(vp: ViewPlan, raw: str) -> dict[str, Any]:
-    """The output values in one stored JSON text, for the caller to copy (a shallow copy
-    is enough: only texts whose values are all scalars are cached, decoded once; a list-
-    or object-valued one is decoded afresh per call, so no caller shares it).
-
-    Keyed by value, (the view's (feature, output name) pairs, the text): never stale, the
-    text is the value. Bounded at 65,536 texts, least recently used first out.
-    """
-    key = (vp.decoding, raw)
-    found = _DECODED.get(key)
-    if found is not None:
-        return found
+def _fresh(vp: ViewPlan, raw: str) -> dict[str, Any]:
+    """The output values of a text holding a list or an object: decoded per call, so no
+    caller shares them (``_decoded`` keeps only all-scalar ones for copying)."""
     stored = json.loads(raw)
-    values = {name: stored.get(feature) for feature, name in vp.features}
-    if all(type(v) in _SCALARS for v in values.values()):
-        _DECODED.put(key, values)
-    return values
+    return {name: stored.get(feature) for feature, name in vp.features}
+
+
+@functools.lru_cache(maxsize=65_536)
+def _decoded(decoding: str, raw: str) -> tuple[dict[str, Any], bool]:
+    """(the output values of ``raw``, whether they are all scalars), decoded once.
+
+    Keyed by value, (the view's (feature, output name) pairs as JSON, the text): never
+    stale, the text is the value. Bounded at 65,536 texts, least recently used first out.
+    ``_read_view`` copies the dict before handing it out, and uses it only when every
+    value is a scalar (else ``_fresh``), so nobody can change what the cache holds.
+    ``functools.lru_cache`` (one C call a row) rather than ``BoundedCache`` (a Python call
+    a row): on 100-entity reads that difference was 10-12% of the call.
+    """
+    stored = json.loads(raw)
+    values = {name: stored.get(feature) for feature, name in json.loads(decoding)}
+    return values, all(type(v) in _SCALARS for v in values.values())
 
 
 def _keys(rows: list[dict[str, Any]], vp: ViewPlan) -> list[str]:
