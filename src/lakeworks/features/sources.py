@@ -113,9 +113,9 @@ class SourceViews:
     def _query(self, view: FeatureView, name: str) -> pa.Schema:
         # tables become views under their own names, as in ws.sql; each keeps _lw_known_at
         try:
-            statements.check_query(self.con, view.source)
+            tree = statements.check_query(self.con, view.source)
             names = {t.name for t in self.lake.catalog.tables(self.ctx.workspace)}
-            for table in tables_read(self.con, view.source, names):
+            for table in tables_read(tree, names):
                 self._table(table)
         except QueryError as exc:
             raise InvalidInputError(

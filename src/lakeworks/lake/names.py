@@ -12,20 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import duckdb
 
-from lakeworks.lake.statements import query_tree
-
-
-def tables_read(con: duckdb.DuckDBPyConnection, sql: str, known: Iterable[str]) -> list[str]:
-    """The names in ``known`` (lower case) that ``sql`` reads as tables, sorted.
-
-    A statement that is not a query reads none (it is refused on its own).
-
-    Raises:
-        QueryError: ``sql`` does not parse (the message is DuckDB's).
-    """
-    tree = query_tree(con, sql)
+def tables_read(tree: dict, known: Iterable[str]) -> list[str]:
+    """The names in ``known`` (lower case) that the query of parse tree ``tree`` reads as
+    tables, sorted (``tree`` as ``statements.check_query`` returns it)."""
     found: set[str] = set()
     if not tree.get("error"):
         _collect(tree, frozenset(), found)

@@ -109,7 +109,6 @@ class Query:
         self._stopped: CancelledError | None = None  # why the last run was stopped
         self.con, self.reads, self._rewritten = engine.connect(ctx, sql)
         try:
-            _check_read_only(self.con, self._rewritten, sql)
             self._relation = self.con.sql(self._rewritten)
         except duckdb.Error as exc:
             self.con.close()
@@ -255,7 +254,10 @@ class SqlEngine:
     def connect(
         self, ctx: Context, sql: str
     ) -> tuple[duckdb.DuckDBPyConnection, list[TableRead], str]:
-        """A connection with views for the tables ``sql`` names, and the rewritten SQL."""
+        """A connection with views for the tables ``sql`` names, and the rewritten SQL.
+
+        Refuses anything but one query (``statements.check_query``) before a table is opened.
+        """
         # one catalog query per statement: name -> location of every table in the workspace
         names = {t.name: t.location for t in self.catalog.tables(ctx.workspace)}
         con = self._database(ctx.workspace).cursor()
@@ -267,8 +269,9 @@ class SqlEngine:
                 text = _TRAVEL.sub(lambda m: self._travel(con, ctx, m, names, reads, folders), text)
             pieces.append(text)
         rewritten = "".join(pieces)
-        try:
-            for name in tables_read(con, rewritten, names):  # from the parsed query, not its words
+        try:  # refused unless one query, judged by what it does (EXPLAIN ANALYZE runs it)
+            tree = statements.check_query(con, rewritten, shown=sql)
+            for name in tables_read(tree, names):  # from the parsed query, not its words
                 self._view(con, ctx, name, name, names[name], None, reads, folders)
         except Exception:
             con.close()
@@ -312,15 +315,6 @@ class SqlEngine:
         folders.extend(scans.register(con, view, dt, self.storage))
         reads.append(TableRead(table, dt.version()))
         self.hooks.emit("table_read", ctx=ctx, table=table, version=dt.version())
-
-
-def _check_read_only(con: duckdb.DuckDBPyConnection, rewritten: str, sql: str) -> None:
-    """Refuse anything but one query, judged by what it does (EXPLAIN ANALYZE runs it)."""
-    try:
-        statements.check_query(con, rewritten, shown=sql)
-    except QueryError:
-        con.close()
-        raise
 
 
 def _query_error(exc: duckdb.Error, sql: str, tables: list[str]) -> Exception:

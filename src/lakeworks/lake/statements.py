@@ -76,8 +76,9 @@ def _after_parenthesis(sql: str, tokens: list, start: int) -> int:
     return len(tokens)
 
 
-def check_query(con: duckdb.DuckDBPyConnection, sql: str, shown: str | None = None) -> None:
-    """Refuse ``sql`` unless it is one query (or an EXPLAIN [ANALYZE] of one) that only reads.
+def check_query(con: duckdb.DuckDBPyConnection, sql: str, shown: str | None = None) -> dict:
+    """Refuse ``sql`` unless it is one query (or an EXPLAIN [ANALYZE] of one) that only reads;
+    returns the query's parse tree (``query_tree``), which names the tables it reads.
 
     ``shown`` is the text the user wrote, named in the error (``sql`` may be rewritten);
     ``con`` serializes the parse tree (it runs nothing of ``sql``).
@@ -97,13 +98,15 @@ def check_query(con: duckdb.DuckDBPyConnection, sql: str, shown: str | None = No
             sql=shown or sql,
             hint=_WRITE_HINT,
         )
-    work = _hidden_work(con, explained(sql) if explain else sql)
+    tree = query_tree(con, explained(sql) if explain else sql)
+    work = _hidden_work(tree)
     if work:
         raise QueryError(
             f"the query holds {work}: it cannot run here{under}; only queries that return rows",
             sql=shown or sql,
             hint=_WRITE_HINT,
         )
+    return tree
 
 
 def query_tree(con: duckdb.DuckDBPyConnection, sql: str) -> dict:
@@ -127,9 +130,8 @@ def query_tree(con: duckdb.DuckDBPyConnection, sql: str) -> dict:
     return json.loads(serialized)
 
 
-def _hidden_work(con: duckdb.DuckDBPyConnection, query: str) -> str | None:
+def _hidden_work(tree: dict) -> str | None:
     """What a SELECT does besides reading, from DuckDB's serialized parse tree, or None."""
-    tree = query_tree(con, query)
     if tree.get("error"):
         return f"a statement that is not a plain query ({tree.get('error_message')})"
     for node in nodes(tree):
