@@ -163,23 +163,17 @@ def check_schema(view: FeatureView, entity: Entity, schema: pa.Schema) -> None:
     where = f"the source {view.source!r} of feature view {view.name!r}"
     if len(where) > 120:
         where = f"the source query of feature view {view.name!r}"
-    if view.timestamp not in schema.names:
-        raise InvalidInputError(
-            f"{where} has no timestamp column {view.timestamp!r}",
-            hint=f"its columns are {[n for n in schema.names if n != KNOWN_AT]}",
-            view=view.name,
-            column=view.timestamp,
-        )
-    ts_type = schema.field(view.timestamp).type
-    if not (pa.types.is_timestamp(ts_type) or pa.types.is_date(ts_type)):
-        raise InvalidInputError(
-            f"{where}: column {view.timestamp!r} is {ts_type}, not a timestamp",
-            hint="cast it in a source query, e.g. CAST(col AS TIMESTAMP)",
-            view=view.name,
-            column=view.timestamp,
-        )
+    _check_time_column(view, schema, where, view.timestamp, "timestamp column", "column")
     if view.known_at is not None:
-        _check_known_at(view, schema, where)
+        _check_time_column(
+            view,
+            schema,
+            where,
+            view.known_at,
+            "known_at column",
+            "known_at column",
+            "; or declare available_after='1h' (a delay after the event time) instead",
+        )
     missing = [c for c in (*entity.join_keys, *view.features) if c not in schema.names]
     if missing:
         raise InvalidInputError(
@@ -189,22 +183,30 @@ def check_schema(view: FeatureView, entity: Entity, schema: pa.Schema) -> None:
         )
 
 
-def _check_known_at(view: FeatureView, schema: pa.Schema, where: str) -> None:
-    if view.known_at not in schema.names:
+def _check_time_column(
+    view: FeatureView,
+    schema: pa.Schema,
+    where: str,
+    column: str,
+    missing_as: str,
+    typed_as: str,
+    alternative: str = "",
+) -> None:
+    """Refuse a source without ``column``, or with it not a timestamp or date."""
+    if column not in schema.names:
         raise InvalidInputError(
-            f"{where} has no known_at column {view.known_at!r}",
-            hint=f"its columns are {[n for n in schema.names if n != KNOWN_AT]}; or declare "
-            "available_after='1h' (a delay after the event time) instead",
+            f"{where} has no {missing_as} {column!r}",
+            hint=f"its columns are {[n for n in schema.names if n != KNOWN_AT]}{alternative}",
             view=view.name,
-            column=view.known_at,
+            column=column,
         )
-    found = schema.field(view.known_at).type
+    found = schema.field(column).type
     if not (pa.types.is_timestamp(found) or pa.types.is_date(found)):
         raise InvalidInputError(
-            f"{where}: known_at column {view.known_at!r} is {found}, not a timestamp",
+            f"{where}: {typed_as} {column!r} is {found}, not a timestamp",
             hint="cast it in a source query, e.g. CAST(col AS TIMESTAMP)",
             view=view.name,
-            column=view.known_at,
+            column=column,
         )
 
 
