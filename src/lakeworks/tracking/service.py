@@ -87,23 +87,23 @@ class Tracking:
 
     def delete_experiment(self, ctx: Context, experiment_id: int | str) -> None:
         """Mark the experiment and its runs deleted; ``gc`` purges the runs later."""
-        with self.catalog.session() as s:
-            row = experiments.row(s, ctx.workspace, experiment_id)
-            row.lifecycle_stage, row.updated_at = "deleted", now_ms()
-            s.execute(
-                update(RunRow)
-                .where(RunRow.experiment_id == row.id, RunRow.lifecycle_stage == "active")
-                .values(lifecycle_stage="deleted", deleted_time=now_ms())
-            )
+        self._set_experiment_stage(ctx, experiment_id, "deleted", now_ms())
 
     def restore_experiment(self, ctx: Context, experiment_id: int | str) -> None:
+        """Bring back a deleted experiment and its runs deleted with it (not yet purged)."""
+        self._set_experiment_stage(ctx, experiment_id, "active", None)
+
+    def _set_experiment_stage(
+        self, ctx: Context, experiment_id: int | str, stage: str, deleted_time: int | None
+    ) -> None:
+        other = "active" if stage == "deleted" else "deleted"
         with self.catalog.session() as s:
             row = experiments.row(s, ctx.workspace, experiment_id)
-            row.lifecycle_stage, row.updated_at = "active", now_ms()
+            row.lifecycle_stage, row.updated_at = stage, now_ms()
             s.execute(
                 update(RunRow)
-                .where(RunRow.experiment_id == row.id, RunRow.lifecycle_stage == "deleted")
-                .values(lifecycle_stage="active", deleted_time=None)
+                .where(RunRow.experiment_id == row.id, RunRow.lifecycle_stage == other)
+                .values(lifecycle_stage=stage, deleted_time=deleted_time)
             )
 
     def rename_experiment(self, ctx: Context, experiment_id: int | str, new_name: str) -> None:
