@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from lakeworks.pipelines.service import Pipelines
     from lakeworks.quality.service import Quality
     from lakeworks.registry.service import Registry
+    from lakeworks.tracking.service import Tracking
 
 
 @dataclass(frozen=True)
@@ -146,10 +147,24 @@ class Platform:
         """The model registry; model files live in tracking's artifact store."""
         from lakeworks.registry.service import Registry
 
-        return Registry(self.catalog, None, self.settings)
+        return Registry(self.catalog, self.tracking, self.settings)
+
+    @cached_property
+    def tracking(self) -> Tracking:
+        """Experiments and runs; artifacts go to ``.artifacts/`` under the storage root."""
+        from lakeworks.tracking.artifacts import object_store
+        from lakeworks.tracking.service import Tracking
+
+        return Tracking(self.catalog, object_store(self.storage, self.settings), self.settings)
 
     def close(self) -> None:
-        for service in ("pipelines", "features", "quality", "sql"):  # only those that were opened
+        for service in (
+            "tracking",
+            "pipelines",
+            "features",
+            "quality",
+            "sql",
+        ):  # only those that were opened
             if service in self.__dict__:
                 self.__dict__[service].close()
         self.engine.dispose()

@@ -21,7 +21,7 @@ from lakeworks.context import Context
 from lakeworks.errors import DataQualityError, InvalidInputError, NotFoundError
 from lakeworks.registry import formats, registration, search
 from lakeworks.registry.audit import RegistryAudit
-from lakeworks.registry.files import LocalFiles, ModelFiles
+from lakeworks.registry.files import LocalFiles, ModelFiles, TrackingFiles
 from lakeworks.registry.formats import FormatInfo
 from lakeworks.registry.predictor import Predictor
 from lakeworks.registry.records import (
@@ -44,6 +44,7 @@ from lakeworks.registry.store import RegistryStore
 if TYPE_CHECKING:
     from lakeworks.config import Settings
     from lakeworks.meta.catalog import Catalog
+    from lakeworks.tracking.service import Tracking
 
 
 class Registry:
@@ -51,12 +52,19 @@ class Registry:
     store) and the runs models come from; without it, files go to plain folders."""
 
     def __init__(
-        self, catalog: Catalog, tracking: Any, settings: Settings, files: ModelFiles | None = None
+        self,
+        catalog: Catalog,
+        tracking: Tracking | None,
+        settings: Settings,
+        files: ModelFiles | None = None,
     ) -> None:
         self.catalog = catalog
         self.tracking = tracking
         self.settings = settings
-        self.files = files or LocalFiles(Path(settings.home).resolve() / "models")
+        if files is None:
+            local = LocalFiles(Path(settings.home).resolve() / "models")
+            files = TrackingFiles(tracking) if tracking is not None else local
+        self.files = files
         self.store = RegistryStore(catalog)
         self.audit = RegistryAudit(self.store)
 
