@@ -129,7 +129,13 @@ def predictor(model_or_predict: Any) -> Callable[[pd.DataFrame], Any]:
 def call_model(model: Any, function: Callable[..., Any], frame: pd.DataFrame) -> np.ndarray:
     """``function(frame)`` as a numpy array; what the model raises becomes a UserCodeError."""
     with model_boundary(model, getattr(function, "__name__", "predict")):
-        return np.asarray(function(frame))
+        return np.asarray(function(model_input(model, frame)))
+
+
+def model_input(model: Any, frame: pd.DataFrame) -> pd.DataFrame | np.ndarray:
+    """The frame, or its values for a model fitted on an array (it warns about names)."""
+    fitted_on_array = hasattr(model, "n_features_in_") and not hasattr(model, "feature_names_in_")
+    return frame.to_numpy() if fitted_on_array else frame
 
 
 @contextmanager

@@ -80,7 +80,8 @@ def evaluate(
     ``data`` is an Arrow table, a pandas or Polars frame. The model sees ``features`` (by
     default the columns it was fitted on, else every column but ``target``). ``kind`` is
     inferred when not given: the model's own type (classifier or regressor), else the
-    target's values (labels, booleans or at most 20 distinct integers: classification).
+    target's type (labels, booleans or at most 20 distinct integers: classification;
+    floats or more integers: regression).
     Log loss and ROC AUC need ``predict_proba``; without it they are left out with a note.
     ``positive_label`` (binary) defaults to the larger label (1, True, "yes").
 
@@ -117,7 +118,7 @@ def infer_kind(model: Any, truth: np.ndarray) -> Kind:
         return "regression"
     if not pd.api.types.is_numeric_dtype(truth.dtype) or truth.dtype == bool:
         return "classification"
-    if not np.all(np.mod(truth, 1) == 0):
+    if pd.api.types.is_float_dtype(truth.dtype):
         return "regression"
     return "classification" if len(np.unique(truth)) <= MAX_INFERRED_CLASSES else "regression"
 
@@ -183,7 +184,8 @@ def _labels(values: np.ndarray, what: str) -> list[Any]:
 
 def _positive(labels: list[Any], pos: Any, notes: list[str]) -> Any:
     if pos is None:
-        notes.append(f"positive label defaulted to {_plain(labels[-1])!r}, the larger label")
+        if labels != [0, 1]:  # also [False, True]
+            notes.append(f"positive label defaulted to {_plain(labels[-1])!r}, the larger label")
         return labels[-1]
     if pos not in labels:
         raise InvalidInputError(
