@@ -272,3 +272,32 @@ def test_a_model_that_raises_is_a_user_code_error() -> None:
 def test_mixed_label_types_are_refused() -> None:
     with pytest.raises(InvalidInputError, match="mix label types"):
         evaluate(lambda f: np.array(["0"] * 8, dtype=object), BINARY, target="y")
+
+
+# the SDK door ------------------------------------------------------------------------------
+def test_ws_evaluate_reads_a_table_and_logs_to_the_run(ws) -> None:
+    ws.write("scored", BINARY)
+    tracking = ws.platform.tracking
+    run = tracking.create_run(ws.ctx, tracking.create_experiment(ws.ctx, "eval").id)
+    model = LogisticRegression().fit(BINARY[["x"]], BINARY["y"])
+    ev = ws.evaluate(model, "scored", target="y", run_id=run.id)
+    logged = tracking.get_run(ws.ctx, run.id).metric_values
+    assert logged == pytest.approx(ev.logged_metrics())
+    assert {"eval_accuracy", "eval_roc_auc", "eval_log_loss"} <= set(logged)
+    with tracking.open_artifact(ws.ctx, run.id, "evaluation.json") as f:
+        assert json.load(f) == json.loads(json.dumps(ev.to_dict()))
+
+
+def test_ws_evaluate_without_a_run_only_computes(ws) -> None:
+    ev = ws.evaluate(threshold_at_3, pl.from_pandas(BINARY), target="y")
+    assert ev.metrics["accuracy"] == 0.75
+
+
+def test_ws_evaluate_bad_target_and_unknown_run(ws) -> None:
+    from lakeworks.errors import NotFoundError
+
+    ws.write("scored", BINARY)
+    with pytest.raises(InvalidInputError, match=r"'label' is not in the data.*\['x', 'y'\]"):
+        ws.evaluate(threshold_at_3, "scored", target="label")
+    with pytest.raises(NotFoundError):
+        ws.evaluate(threshold_at_3, "scored", target="y", run_id="no-such-run")
