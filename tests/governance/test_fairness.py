@@ -145,7 +145,7 @@ def test_sensitive_column_missing() -> None:
 
 
 def test_null_labels_and_bad_threshold_are_refused() -> None:
-    with pytest.raises(InvalidInputError, match="y_pred has 1 null"):
+    with pytest.raises(InvalidInputError, match="y_pred has 1 null or NaN value"):
         fairness_report([1, 0], [1, None], ["a", "b"])
     with pytest.raises(InvalidInputError, match="threshold must be between 0 and 1"):
         fairness_report([1, 0], [1, 0], ["a", "b"], threshold=5)

@@ -23,6 +23,8 @@ from lakeworks.errors import InvalidInputError
 from lakeworks.governance.frames import (
     call_model,
     check_lengths,
+    check_no_nulls,
+    plain,
     predictor,
     split,
     to_array,
@@ -65,7 +67,7 @@ class FairnessReport:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (the form the registry stores)."""
         data = asdict(self)
-        data["positive_label"] = _plain(self.positive_label)
+        data["positive_label"] = plain(self.positive_label)
         data["groups"] = [asdict(g) for g in self.groups]
         data["failures"] = list(self.failures)
         data["notes"] = list(self.notes)
@@ -157,13 +159,7 @@ def model_fairness(
 
 def _check_labels(truth: np.ndarray, pred: np.ndarray, positive_label: Any) -> None:
     for what, values in (("y_true", truth), ("y_pred", pred)):
-        nulls = int(pd.isna(values).sum())
-        if nulls:
-            raise InvalidInputError(
-                f"{what} has {nulls} null value(s); fairness needs a label on every row",
-                hint="drop or fill the rows without a label first",
-                found=nulls,
-            )
+        check_no_nulls(values, what, hint="fairness needs a label on every row: drop or fill")
     labels = set(truth.tolist()) | set(pred.tolist())
     if positive_label not in labels:
         raise InvalidInputError(
@@ -241,7 +237,3 @@ def _gap(values: list[float | None]) -> float:
     """Largest minus smallest rate over the groups where it is defined."""
     defined = [v for v in values if v is not None]
     return max(defined) - min(defined) if defined else 0.0
-
-
-def _plain(value: Any) -> Any:
-    return value.item() if isinstance(value, np.generic) else value

@@ -56,6 +56,23 @@ def _has_none(values: Any) -> bool:
     return isinstance(values, list) and any(v is None for v in values)
 
 
+def check_no_nulls(values: np.ndarray, what: str, *, hint: str, **fields: Any) -> None:
+    """An error counting the null or NaN values of a column that must have none."""
+    nulls = int(pd.isna(values).sum())
+    if nulls:
+        raise InvalidInputError(
+            f"{what} has {nulls} null or NaN value(s) in {len(values)} rows",
+            hint=hint,
+            found=nulls,
+            **fields,
+        )
+
+
+def plain(value: Any) -> Any:
+    """A numpy scalar as the Python value (for JSON); anything else as it is."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def check_lengths(**arrays: Sequence[Any]) -> int:
     """The common length of ``arrays``; an error naming each length when they differ."""
     lengths = {name: len(values) for name, values in arrays.items()}

@@ -16,7 +16,15 @@ import pandas as pd
 from sklearn import metrics as skm
 
 from lakeworks.errors import InvalidInputError
-from lakeworks.governance.frames import call_model, check_lengths, predictor, split, to_frame
+from lakeworks.governance.frames import (
+    call_model,
+    check_lengths,
+    check_no_nulls,
+    plain,
+    predictor,
+    split,
+    to_frame,
+)
 
 Kind = Literal["classification", "regression"]
 KINDS = ("classification", "regression")
@@ -126,14 +134,12 @@ def infer_kind(model: Any, truth: np.ndarray) -> Kind:
 def _check_target(truth: np.ndarray, target: str) -> None:
     if len(truth) == 0:
         raise InvalidInputError("no rows to evaluate on", expected=">= 1 row", found=0)
-    nulls = int(pd.isna(truth).sum())
-    if nulls:
-        raise InvalidInputError(
-            f"target column {target!r} has {nulls} null or NaN value(s) in {len(truth)} rows",
-            hint="drop or fill the rows without a target before evaluating",
-            column=target,
-            found=nulls,
-        )
+    check_no_nulls(
+        truth,
+        f"target column {target!r}",
+        hint="drop or fill the rows without a target before evaluating",
+        column=target,
+    )
 
 
 # classification --------------------------------------------------------------------------
@@ -143,11 +149,11 @@ def _classification(
     classes = _labels(truth, target)
     if len(classes) < 2:
         raise InvalidInputError(
-            f"target column {target!r} has a single class {_plain(classes[0])!r}; "
+            f"target column {target!r} has a single class {plain(classes[0])!r}; "
             "classification metrics need at least two",
             hint="evaluate on data with both outcomes, or pass kind='regression'",
             column=target,
-            found=_plain(classes[0]),
+            found=plain(classes[0]),
         )
     labels = _labels(np.concatenate([truth, predicted]), "the target and the predictions")
     proba, notes = _probabilities(model, x, classes)
@@ -164,8 +170,8 @@ def _classification(
         rows=len(truth),
         metrics=metrics,
         curves=curves,
-        confusion_matrix={"labels": [_plain(v) for v in labels], "matrix": matrix.tolist()},
-        positive_label=_plain(pos),
+        confusion_matrix={"labels": [plain(v) for v in labels], "matrix": matrix.tolist()},
+        positive_label=plain(pos),
         notes=tuple(notes),
     )
 
@@ -185,11 +191,11 @@ def _labels(values: np.ndarray, what: str) -> list[Any]:
 def _positive(labels: list[Any], pos: Any, notes: list[str]) -> Any:
     if pos is None:
         if labels != [0, 1]:  # also [False, True]
-            notes.append(f"positive label defaulted to {_plain(labels[-1])!r}, the larger label")
+            notes.append(f"positive label defaulted to {plain(labels[-1])!r}, the larger label")
         return labels[-1]
     if pos not in labels:
         raise InvalidInputError(
-            f"positive_label {pos!r} is not among the labels {[_plain(v) for v in labels]}",
+            f"positive_label {pos!r} is not among the labels {[plain(v) for v in labels]}",
             hint="pass positive_label= one of the target's labels",
             expected=[str(v) for v in labels],
             found=str(pos),
@@ -257,7 +263,7 @@ def _multiclass(
     curves: dict[str, dict[str, list[float]]] = {}
     for label in classes:
         if (truth == label).any():
-            curves |= _curves(truth == label, proba[label].to_numpy(), f"/{_plain(label)}")
+            curves |= _curves(truth == label, proba[label].to_numpy(), f"/{plain(label)}")
     return _floats(metrics), curves
 
 
@@ -349,16 +355,12 @@ def _floats(metrics: dict[str, Any]) -> dict[str, float]:
     return {name: float(value) for name, value in metrics.items()}
 
 
-def _plain(value: Any) -> Any:
-    return value.item() if isinstance(value, np.generic) else value
-
-
 def _json_safe(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): _json_safe(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_json_safe(v) for v in value]
-    value = _plain(value)
+    value = plain(value)
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
