@@ -301,3 +301,36 @@ def test_ws_evaluate_bad_target_and_unknown_run(ws) -> None:
         ws.evaluate(threshold_at_3, "scored", target="label")
     with pytest.raises(NotFoundError):
         ws.evaluate(threshold_at_3, "scored", target="y", run_id="no-such-run")
+
+
+def test_xgboost_and_lightgbm_classifiers() -> None:
+    xgboost = pytest.importorskip("xgboost")
+    lightgbm = pytest.importorskip("lightgbm")
+    rng = np.random.default_rng(2)
+    data = pd.DataFrame({"a": rng.normal(size=300), "b": rng.normal(size=300)})
+    data["y"] = (data["a"] > 0).astype(int)
+    for model in (
+        xgboost.XGBClassifier(n_estimators=10, max_depth=2),
+        lightgbm.LGBMClassifier(n_estimators=10, verbose=-1),
+    ):
+        model.fit(data[["a", "b"]], data["y"])
+        ev = evaluate(model, data, target="y")
+        assert ev.kind == "classification"
+        assert ev.metrics["roc_auc"] > 0.95 and "log_loss" in ev.metrics
+
+
+def test_string_target_from_arrow() -> None:
+    table = pa.table({"x": [0, 1, 2, 3, 4, 5], "y": ["cat", "dog", "cat", "dog", "cat", "dog"]})
+    ev = evaluate(lambda f: np.where(f["x"] % 2 == 1, "dog", "cat"), table, target="y")
+    assert ev.kind == "classification" and ev.metrics["accuracy"] == 1.0
+    assert ev.confusion_matrix["labels"] == ["cat", "dog"]
+
+
+def test_a_label_the_model_never_saw_drops_probability_metrics_with_a_note() -> None:
+    train = pd.DataFrame({"x": [0.0, 1, 2, 3, 4, 5], "y": ["a", "a", "b", "b", "a", "b"]})
+    model = LogisticRegression().fit(train[["x"]], train["y"])
+    data = pd.concat([train, pd.DataFrame({"x": [6.0], "y": ["c"]})])
+    ev = evaluate(model, data, target="y")
+    assert "log_loss" not in ev.metrics and "roc_auc_ovr" not in ev.metrics
+    assert any("never saw labels ['c']" in note for note in ev.notes)
+    assert ev.confusion_matrix["labels"] == ["a", "b", "c"]
