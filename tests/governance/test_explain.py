@@ -164,3 +164,14 @@ def test_an_engine_error_is_a_user_code_error(data: pd.DataFrame) -> None:
     model = lightgbm.LGBMClassifier(n_estimators=5, verbose=-1).fit(data[FEATURES], data["y"])
     with pytest.raises(UserCodeError, match=r"LGBMClassifier.SHAP values \(lightgbm\) raised"):
         explain(model, data.assign(extra=1.0), features=[*FEATURES, "extra"])
+
+
+def test_models_fitted_on_arrays_are_explained_by_column_position(data: pd.DataFrame) -> None:
+    x = data[FEATURES].to_numpy()
+    models = [KNeighborsClassifier().fit(x, data["y"])]
+    for name, kind in (("xgboost", "XGBClassifier"), ("lightgbm", "LGBMClassifier")):
+        module = pytest.importorskip(name)
+        models.append(getattr(module, kind)(n_estimators=5).fit(x, data["y"]))
+    for model in models:
+        explanation = explain(model, data, target="y", sample=80)
+        assert list(explanation.importance)[0] == "signal", type(model).__name__

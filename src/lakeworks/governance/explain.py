@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from lakeworks.errors import InvalidInputError
-from lakeworks.governance.frames import model_boundary, split, to_frame
+from lakeworks.governance.frames import model_boundary, model_input, split, to_frame
 
 PERMUTATION_REPEATS = 5
 
@@ -132,7 +132,7 @@ def _permutation(
 
     with model_boundary(model, "permutation importance"):
         result = permutation_importance(
-            model, x, y, n_repeats=PERMUTATION_REPEATS, random_state=0, n_jobs=1
+            model, model_input(model, x), y, n_repeats=PERMUTATION_REPEATS, random_state=0
         )
     mean = dict(zip(names, result.importances_mean.tolist(), strict=True))
     return "permutation", mean, dict(zip(names, result.importances_std.tolist(), strict=True))
