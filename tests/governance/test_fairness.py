@@ -97,6 +97,21 @@ def test_missing_sensitive_values_are_their_own_group_and_small_groups_flagged()
     assert report.passed  # perfect predictions: every rate is equal
 
 
+@pytest.mark.parametrize(
+    "column",
+    [
+        pl.Series(["a", None, "b", None]),
+        pa.chunked_array([["a", None], ["b", None]]),
+        pd.Series(["a", None, "b", None], dtype="string"),
+        ["a", None, "b", float("nan")],
+    ],
+    ids=["polars", "arrow-chunked", "pandas-string", "list-nan"],
+)
+def test_nulls_of_every_input_format_are_missing(column) -> None:
+    report = fairness_report(pd.Series([1, 0, 1, 0], dtype="Int64"), [1, 0, 0, 0], column)
+    assert [(g.group, g.count) for g in report.groups] == [(MISSING, 2), ("a", 1), ("b", 1)]
+
+
 def test_string_labels_need_a_positive_label() -> None:
     truth = ["yes", "no", "yes", "no"]
     with pytest.raises(InvalidInputError, match=r"positive_label 1 is not among .*'no', 'yes'"):
