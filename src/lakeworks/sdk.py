@@ -33,6 +33,7 @@ if TYPE_CHECKING:
         QualityReport,
         ReloadResult,
     )
+    from lakeworks.tracking.evaluate import Evaluation, Kind
 
 Format = Literal["arrow", "pandas", "polars"]
 
@@ -158,6 +159,53 @@ class Workspace:
     def features(self) -> WorkspaceFeatures:
         """The feature store of this workspace: apply, training_set, online, push."""
         return WorkspaceFeatures(self.platform.features, self.ctx)
+
+    # evaluation ---------------------------------------------------------------------
+    def evaluate(
+        self,
+        model: Any,
+        data: Any,
+        *,
+        target: str,
+        kind: Kind | None = None,
+        positive_label: Any = None,
+        features: list[str] | None = None,
+        run_id: str | None = None,
+    ) -> Evaluation:
+        """Evaluate a fitted model (or predict function) on a table name or Arrow, pandas,
+        Polars data; see ``lakeworks.tracking.evaluate.evaluate``.
+
+        Logged to run ``run_id`` (default: the active run, if any) as ``eval_<metric>``
+        metrics and the artifact ``evaluation.json`` (curves, confusion matrix, residuals).
+        """
+        from lakeworks.tracking.evaluate import evaluate
+
+        if isinstance(data, str):
+            data = self.read(data)
+        evaluation = evaluate(
+            model, data, target=target, kind=kind, positive_label=positive_label, features=features
+        )
+        run_id = run_id or self._active_run_id()
+        if run_id is not None:
+            self._log_evaluation(run_id, evaluation)
+        return evaluation
+
+    def _active_run_id(self) -> str | None:
+        # TODO(h/track-core): return the id of the run ``ws.start_run()`` made active once
+        # the SDK's run client lands; until then only an explicit run_id= is logged to.
+        return None
+
+    def _log_evaluation(self, run_id: str, evaluation: Evaluation) -> None:
+        import io
+        import json
+
+        from lakeworks.tracking.records import Metric
+
+        tracking = self.platform.tracking
+        metrics = [Metric(key, value) for key, value in evaluation.logged_metrics().items()]
+        tracking.log_batch(self.ctx, run_id, metrics=metrics)
+        document = json.dumps(evaluation.to_dict(), allow_nan=False).encode()
+        tracking.log_artifact_stream(self.ctx, run_id, "evaluation.json", io.BytesIO(document))
 
     def __repr__(self) -> str:
         return f"<Workspace {self.name!r} as {self.ctx.user!r}>"

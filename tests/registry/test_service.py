@@ -277,3 +277,104 @@ def test_bad_registrations_are_named(registry, rctx, classifier) -> None:  # noq
     with pytest.raises(InvalidInputError, match="artifact_path= needs the run_id="):
         registry.register(rctx, "churn", artifact_path="model")
     assert registry.list_models(rctx) == [] or registry.list_versions(rctx, "churn") == []
+
+
+def _labelled(data) -> pd.DataFrame:  # noqa: ANN001
+    frame, target = data
+    return frame.assign(label=target)
+
+
+@SQLITE_ONLY
+def test_registration_computes_card_evaluation_fairness_and_explanation(
+    registry,
+    rctx,
+    classifier,
+    data,  # noqa: ANN001
+) -> None:
+    frame, _ = data
+    version = registry.register(
+        rctx,
+        "churn",
+        model=classifier,
+        training_data=frame,
+        description="flags customers likely to leave",
+        evaluation_data=_labelled(data),
+        target="label",
+        sensitive_column="group",
+        fairness_threshold=1.0,  # every gap passes
+    )
+    reports = {r.kind: r for r in registry.reports(rctx, "churn", version.version)}
+    assert sorted(reports) == ["card", "evaluation", "explanation", "fairness"]
+    assert reports["fairness"].passed is True
+    assert {g["group"] for g in reports["fairness"].body["groups"]} == {"0", "1"}
+    assert reports["evaluation"].passed is None  # no min_metrics: informative only
+    assert 0 <= reports["evaluation"].body["metrics"]["accuracy"] <= 1
+    assert set(reports["explanation"].body["importance"]) == {"age", "income", "group"}
+    card = reports["card"].body
+    assert card["intended_use"] == "flags customers likely to leave"
+    assert card["owner"] == "tester" and card["fairness"]["passed"] is True
+    assert card["signature"]["inputs"][0]["name"] == "age"
+
+
+@SQLITE_ONLY
+def test_a_fairness_threshold_crossed_fails_the_report_and_gates_the_alias(
+    registry,
+    rctx,
+    classifier,
+    data,  # noqa: ANN001
+) -> None:
+    labelled = _labelled(data)
+    labelled["group"] = (labelled["income"] > 50).astype("int64")  # a proxy of the target
+    version = registry.register(
+        rctx,
+        "churn",
+        model=classifier,
+        evaluation_data=labelled,
+        target="label",
+        sensitive_column="group",
+        fairness_threshold=0.05,
+        min_metrics={"accuracy": 0.0},
+    )
+    reports = {r.kind: r for r in registry.reports(rctx, "churn", version.version)}
+    assert reports["fairness"].passed is False and reports["fairness"].body["failures"]
+    assert reports["evaluation"].passed is True
+    with pytest.raises(DataQualityError, match="fairness"):
+        registry.set_alias(rctx, "churn", "champion", version.version)
+
+
+@SQLITE_ONLY
+def test_failing_min_metrics_marks_the_evaluation_failing(registry, rctx, classifier, data) -> None:  # noqa: ANN001
+    version = registry.register(
+        rctx,
+        "churn",
+        model=classifier,
+        evaluation_data=_labelled(data),
+        target="label",
+        min_metrics={"accuracy": 1.01},
+    )
+    evaluation = {r.kind: r for r in registry.reports(rctx, "churn", 1)}["evaluation"]
+    assert evaluation.passed is False and "accuracy" in evaluation.body["below"]
+    with pytest.raises(DataQualityError, match="evaluation"):
+        registry.set_alias(rctx, "churn", "champion", version.version)
+    with pytest.raises(InvalidInputError, match="does not compute: \\['auc_typo'\\]"):
+        registry.register(
+            rctx,
+            "churn",
+            model=classifier,
+            evaluation_data=_labelled(data),
+            target="label",
+            min_metrics={"auc_typo": 0.5},
+        )
+    assert [v.version for v in registry.list_versions(rctx, "churn")] == [1]  # nothing left
+
+
+@SQLITE_ONLY
+def test_fairness_without_labelled_data_is_refused_before_anything_is_stored(
+    registry,
+    rctx,
+    classifier,  # noqa: ANN001
+) -> None:
+    with pytest.raises(InvalidInputError, match="needs evaluation_data= and target="):
+        registry.register(rctx, "churn", model=classifier, sensitive_column="group")
+    with pytest.raises(NotFoundError):
+        registry.get_model(rctx, "churn")
