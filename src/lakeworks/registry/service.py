@@ -202,6 +202,10 @@ class Registry:
         signature: Any,
         training_data: Any,
     ) -> registration.Prepared | None:
+        if isinstance(model, str | Path):
+            return registration.adopt_path(
+                Path(model), folder, trusted=trusted, signature=signature
+            )
         if model is not None:
             return registration.save_model(
                 model,
@@ -228,6 +232,7 @@ class Registry:
         folder: Path,
         trusted: bool,
     ) -> None:
+        model = None if isinstance(model, str | Path) else model
         if model is None and asked.evaluation_data is not None and version.info:
             info = FormatInfo.from_dict(version.info)  # a run's model: loaded to evaluate
             model = formats.by_name(info.format).load(folder, info, trusted)

@@ -25,6 +25,7 @@ from lakeworks.server import errors
 from lakeworks.server.api import (
     features,
     lineage,
+    models,
     pipelines,
     quality,
     sql,
@@ -49,6 +50,7 @@ ROUTERS = (
     (quality.workspace_router, _SCOPED),
     (lineage.router, _SCOPED),
     (pipelines.router, _SCOPED),
+    (models.router, _SCOPED),
 )
 
 
