@@ -62,7 +62,10 @@ def test_register_from_a_run_artifact_and_gc_frees_it_after_delete(
     tmp_path: Path,  # noqa: ANN001
 ) -> None:
     frame, _ = data
+    from lakeworks.tracking.records import RunInput
+
     run_id = _run_with_model(ws, classifier, tmp_path / "files")
+    ws.platform.tracking.log_input(ws.ctx, run_id, RunInput("table", "customers", version=3))
     version = ws.models.register(
         "churn",
         run_id=run_id,
@@ -79,7 +82,13 @@ def test_register_from_a_run_artifact_and_gc_frees_it_after_delete(
     np.testing.assert_array_equal(
         predicted.column("prediction").to_numpy(), classifier.predict(frame)
     )
-    assert ws.models.lineage("churn", 1)["run_id"] == run_id
+    lineage = ws.models.lineage("churn", 1)
+    assert lineage["run_id"] == run_id
+    assert [(i["kind"], i["name"], i["version"]) for i in lineage["inputs"]] == [
+        ("table", "customers", 3)
+    ]
+    card = {r.kind: r for r in ws.models.reports("churn", 1)}["card"].body
+    assert card["training_inputs"] == ["customers@3"]
     tracking = ws.platform.tracking
     assert tracking.gc(ws.ctx, dry_run=True).objects == 0  # the run and the version hold it
     ws.models.delete_version("churn", 1)
