@@ -229,7 +229,21 @@ class Tracking:
         """Write metrics, params and tags in one transaction (see ``tracking.batches``):
         a retried metric point is ignored, a param re-logged with another value is an
         InvalidInputError naming the key and both values, and then nothing is written."""
-        metric_rows = batches.metric_rows(run_id, metrics)
+        points = [(m.key, m.value, m.step, m.timestamp) for m in metrics]
+        self.log_points(ctx, run_id, points, params=params, tags=tags)
+
+    def log_points(
+        self,
+        ctx: Context,
+        run_id: str,
+        points: Iterable[batches.Point],
+        *,
+        params: Pairs = (),
+        tags: Pairs = (),
+    ) -> None:
+        """``log_batch`` with metrics as (key, value, step, timestamp) tuples: the SDK's
+        buffered points, written without making a record of each."""
+        metric_rows = batches.metric_rows(run_id, points)
         with self.catalog.session() as s:
             runs.active_row(s, ctx.workspace, run_id)
             batches.write_params(s, run_id, _pairs(params))
