@@ -21,6 +21,7 @@ from lakeworks.errors import InvalidInputError
 from lakeworks.meta.models import MetricRow, RunInputRow, RunRow, RunTagRow
 from lakeworks.tracking import batches, experiments, runs
 from lakeworks.tracking.artifacts.refs import ArtifactRefs
+from lakeworks.tracking.metrics import TrackingMetrics
 from lakeworks.tracking.records import (
     FINISHED_STATUSES,
     RUN_VIEWS,
@@ -53,6 +54,7 @@ class Tracking:
         self.catalog = catalog
         self.settings = settings
         self.artifacts = ArtifactRefs(catalog, objects)
+        self.metrics = TrackingMetrics()
         self._query = RunQuery()
 
     # experiments ----------------------------------------------------------------------
@@ -152,7 +154,9 @@ class Tracking:
             tags.setdefault(TAG_RUN_NAME, row.name)
             tags.setdefault(TAG_USER, ctx.user)
             batches.write_tags(s, row.id, tags.items())
-            return runs.records(s, ctx.workspace, [row])[0]
+            run = runs.records(s, ctx.workspace, [row])[0]
+        self.metrics.runs.labels(ctx.workspace).inc()
+        return run
 
     def get_run(self, ctx: Context, run_id: str) -> Run:
         self.reap_stale_runs()
@@ -249,6 +253,8 @@ class Tracking:
             batches.write_params(s, run_id, _pairs(params))
             batches.write_tags(s, run_id, _pairs(tags))
             batches.write_metrics(s, metric_rows)
+        if metric_rows:
+            self.metrics.points.labels(ctx.workspace).inc(len(metric_rows))
 
     def log_metric(
         self,
