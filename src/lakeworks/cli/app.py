@@ -17,6 +17,7 @@ import typer
 
 from lakeworks.cli import (
     db,
+    experiments,
     features,
     ingest,
     init,
@@ -24,6 +25,7 @@ from lakeworks.cli import (
     models,
     pipelines,
     quality,
+    runs,
     server,
     sql,
     tables,
@@ -64,6 +66,9 @@ app.add_typer(quality.app, name="quality")
 app.add_typer(pipelines.app, name="pipelines")
 app.add_typer(models.app, name="models")
 app.add_typer(db.app, name="db")
+app.add_typer(experiments.app, name="experiments")
+app.add_typer(runs.app, name="runs")
+app.command("gc")(runs.gc)
 app.command("lineage")(lineage.lineage)
 app.command("sql")(sql.sql)
 app.command("ingest")(ingest.ingest)

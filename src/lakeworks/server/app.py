@@ -23,11 +23,13 @@ from lakeworks.config import Settings
 from lakeworks.platform import Platform
 from lakeworks.server import errors
 from lakeworks.server.api import (
+    experiments,
     features,
     lineage,
     models,
     pipelines,
     quality,
+    runs,
     sql,
     system,
     tables,
@@ -51,6 +53,8 @@ ROUTERS = (
     (lineage.router, _SCOPED),
     (pipelines.router, _SCOPED),
     (models.router, _SCOPED),
+    (experiments.router, _SCOPED),
+    (runs.router, _SCOPED),
 )
 
 
