@@ -334,3 +334,37 @@ def test_a_label_the_model_never_saw_drops_probability_metrics_with_a_note() -> 
     assert "log_loss" not in ev.metrics and "roc_auc_ovr" not in ev.metrics
     assert any("never saw labels ['c']" in note for note in ev.notes)
     assert ev.confusion_matrix["labels"] == ["a", "b", "c"]
+
+
+def test_areas_from_the_curves_equal_sklearns_scores() -> None:
+    from sklearn.datasets import load_iris
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    rng = np.random.default_rng(5)
+    y = rng.integers(0, 2, 3000)
+    scores = np.round(np.clip(y * 0.2 + rng.random(3000) * 0.8, 0, 1), 2)  # with ties
+    ev = evaluate(Scores(list(scores)), pd.DataFrame({"x": range(3000), "y": y}), target="y")
+    assert ev.metrics["roc_auc"] == pytest.approx(roc_auc_score(y, scores))
+    assert ev.metrics["average_precision"] == pytest.approx(average_precision_score(y, scores))
+    x, y = load_iris(return_X_y=True, as_frame=True)
+    model = LogisticRegression(max_iter=500).fit(x, y)
+    ev = evaluate(model, x.assign(species=y), target="species")
+    expected = roc_auc_score(y, model.predict_proba(x), multi_class="ovr")
+    assert ev.metrics["roc_auc_ovr"] == pytest.approx(expected)
+
+
+def test_a_class_without_rows_is_left_out_of_ovr_auc_with_a_note() -> None:
+    class ThreeClasses:
+        classes_ = np.array(["a", "b", "c"])
+
+        def predict(self, frame: pd.DataFrame) -> np.ndarray:
+            return np.array(["a", "b", "c", "b"])
+
+        def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
+            return np.array([[0.8, 0.1, 0.1], [0.2, 0.7, 0.1], [0.5, 0.1, 0.4], [0.1, 0.6, 0.3]])
+
+    data = pd.DataFrame({"x": range(4), "y": ["a", "b", "a", "b"]})
+    ev = evaluate(ThreeClasses(), data, target="y")
+    assert ev.metrics["roc_auc_ovr"] == 1.0  # a and b are each ranked perfectly
+    assert set(ev.curves) == {"roc/a", "precision_recall/a", "roc/b", "precision_recall/b"}
+    assert any("class 'c' has no rows" in note for note in ev.notes)
