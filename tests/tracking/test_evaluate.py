@@ -288,6 +288,19 @@ def test_ws_evaluate_reads_a_table_and_logs_to_the_run(ws) -> None:
         assert json.load(f) == json.loads(json.dumps(ev.to_dict()))
 
 
+def test_ws_evaluate_logs_to_the_active_run(ws) -> None:
+    ws.write("scored", BINARY)
+    with ws.start_run(experiment="eval") as run:
+        ev = ws.evaluate(threshold_at_3, "scored", target="y")
+    inputs = ws.platform.tracking.list_inputs(ws.ctx, run.id)
+    assert [(i.kind, i.name, i.version) for i in inputs] == [("table", "scored", 0)]
+    logged = ws.runs.get(run.id).metric_values
+    assert logged == pytest.approx(ev.logged_metrics())
+    assert logged["eval_precision"] == pytest.approx(3 / 4)
+    with ws.platform.tracking.open_artifact(ws.ctx, run.id, "evaluation.json") as f:
+        assert json.load(f)["confusion_matrix"]["matrix"] == [[3, 1], [1, 3]]
+
+
 def test_ws_evaluate_without_a_run_only_computes(ws) -> None:
     ev = ws.evaluate(threshold_at_3, pl.from_pandas(BINARY), target="y")
     assert ev.metrics["accuracy"] == 0.75
