@@ -270,8 +270,18 @@ def test_a_model_that_raises_is_a_user_code_error() -> None:
 
 
 def test_mixed_label_types_are_refused() -> None:
-    with pytest.raises(InvalidInputError, match="mix label types"):
+    with pytest.raises(InvalidInputError, match=r"predictions: labels of types \['int', 'str'\]"):
         evaluate(lambda f: np.array(["0"] * 8, dtype=object), BINARY, target="y")
+    data = BINARY.assign(y=[0, 1, "1", 0, 1, 0, 1, 0])
+    with pytest.raises(InvalidInputError, match="target column 'y': labels of types"):
+        evaluate(threshold_at_3, data, target="y", kind="classification")
+
+
+def test_predictions_of_one_column_are_flattened_and_of_more_refused() -> None:
+    ev = evaluate(lambda f: threshold_at_3(f).reshape(-1, 1), BINARY, target="y")
+    assert ev.metrics["accuracy"] == 0.75
+    with pytest.raises(InvalidInputError, match=r"one value per row, found shape \(8, 2\)"):
+        evaluate(lambda f: np.zeros((8, 2)), BINARY, target="y")
 
 
 # the SDK door ------------------------------------------------------------------------------

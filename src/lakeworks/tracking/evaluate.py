@@ -109,7 +109,7 @@ def evaluate(
         raise InvalidInputError(
             f"kind must be one of {list(KINDS)}, found {kind!r}", expected=KINDS, found=kind
         )
-    predicted = call_model(model_or_predict, predictor(model_or_predict), x)
+    predicted = _one_column(call_model(model_or_predict, predictor(model_or_predict), x))
     check_lengths(target=truth, predictions=predicted)
     if kind == "regression":
         return _regression(truth, predicted, target)
@@ -131,6 +131,18 @@ def infer_kind(model: Any, truth: np.ndarray) -> Kind:
     return "classification" if len(np.unique(truth)) <= MAX_INFERRED_CLASSES else "regression"
 
 
+def _one_column(predicted: np.ndarray) -> np.ndarray:
+    if predicted.ndim == 2 and predicted.shape[1] == 1:
+        return predicted.ravel()
+    if predicted.ndim != 1:
+        raise InvalidInputError(
+            f"the model's predictions must be one value per row, found shape {predicted.shape}",
+            hint="pass a model (or function) whose predict gives a label or value per row",
+            found=str(predicted.shape),
+        )
+    return predicted
+
+
 def _check_target(truth: np.ndarray, target: str) -> None:
     if len(truth) == 0:
         raise InvalidInputError("no rows to evaluate on", expected=">= 1 row", found=0)
@@ -146,7 +158,7 @@ def _check_target(truth: np.ndarray, target: str) -> None:
 def _classification(
     model: Any, x: pd.DataFrame, truth: np.ndarray, predicted: np.ndarray, target: str, pos: Any
 ) -> Evaluation:
-    classes = _labels(truth, target)
+    classes = _labels(truth, f"target column {target!r}")
     if len(classes) < 2:
         raise InvalidInputError(
             f"target column {target!r} has a single class {plain(classes[0])!r}; "
@@ -182,7 +194,7 @@ def _labels(values: np.ndarray, what: str) -> list[Any]:
     except TypeError as exc:
         kinds = sorted({type(v).__name__ for v in values.tolist()})
         raise InvalidInputError(
-            f"{what} mix label types {kinds}; labels must be all numbers or all strings",
+            f"{what}: labels of types {kinds} are mixed; they must be all numbers or all text",
             hint="cast the target (or the model's output) to one type",
             found=kinds,
         ) from exc
@@ -299,7 +311,7 @@ def _downsample(**columns: np.ndarray) -> dict[str, list[float]]:
 # regression ------------------------------------------------------------------------------
 def _regression(truth: np.ndarray, predicted: np.ndarray, target: str) -> Evaluation:
     truth = _numbers(truth, f"target column {target!r}")
-    predicted = _numbers(predicted.ravel(), "the model's predictions")
+    predicted = _numbers(predicted, "the model's predictions")
     if len(truth) < 2:
         raise InvalidInputError(
             f"regression metrics need at least 2 rows, found {len(truth)}",
