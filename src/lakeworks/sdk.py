@@ -43,8 +43,8 @@ if TYPE_CHECKING:
         Report,
     )
     from lakeworks.registry.service import Registry
-    from lakeworks.tracking.evaluate import Evaluation, Kind
     from lakeworks.tracking.client import ActiveRun
+    from lakeworks.tracking.evaluate import Evaluation, Kind
     from lakeworks.tracking.records import Experiment, Metric, Run
     from lakeworks.tracking.service import Tracking
 
@@ -181,53 +181,6 @@ class Workspace:
         ``ws.models.load("churn@champion").predict(frame)``."""
         return WorkspaceModels(self.platform.registry, self.ctx)
 
-    # evaluation ---------------------------------------------------------------------
-    def evaluate(
-        self,
-        model: Any,
-        data: Any,
-        *,
-        target: str,
-        kind: Kind | None = None,
-        positive_label: Any = None,
-        features: list[str] | None = None,
-        run_id: str | None = None,
-    ) -> Evaluation:
-        """Evaluate a fitted model (or predict function) on a table name or Arrow, pandas,
-        Polars data; see ``lakeworks.tracking.evaluate.evaluate``.
-
-        Logged to run ``run_id`` (default: the active run, if any) as ``eval_<metric>``
-        metrics and the artifact ``evaluation.json`` (curves, confusion matrix, residuals).
-        """
-        from lakeworks.tracking.evaluate import evaluate
-
-        if isinstance(data, str):
-            data = self.read(data)
-        evaluation = evaluate(
-            model, data, target=target, kind=kind, positive_label=positive_label, features=features
-        )
-        run_id = run_id or self._active_run_id()
-        if run_id is not None:
-            self._log_evaluation(run_id, evaluation)
-        return evaluation
-
-    def _active_run_id(self) -> str | None:
-        # TODO(h/track-core): return the id of the run ``ws.start_run()`` made active once
-        # the SDK's run client lands; until then only an explicit run_id= is logged to.
-        return None
-
-    def _log_evaluation(self, run_id: str, evaluation: Evaluation) -> None:
-        import io
-        import json
-
-        from lakeworks.tracking.records import Metric
-
-        tracking = self.platform.tracking
-        metrics = [Metric(key, value) for key, value in evaluation.logged_metrics().items()]
-        tracking.log_batch(self.ctx, run_id, metrics=metrics)
-        document = json.dumps(evaluation.to_dict(), allow_nan=False).encode()
-        tracking.log_artifact_stream(self.ctx, run_id, "evaluation.json", io.BytesIO(document))
-
     # tracking -----------------------------------------------------------------------
     def set_experiment(self, name: str) -> Experiment:
         """Make ``name`` the experiment of later ``start_run()`` calls (created if new)."""
@@ -259,6 +212,37 @@ class Workspace:
     def runs(self) -> WorkspaceRuns:
         """Runs of this workspace: get, search, to_frame, delete, metric_history."""
         return WorkspaceRuns(self.platform.tracking, self.ctx)
+
+    # evaluation ---------------------------------------------------------------------
+    def evaluate(
+        self,
+        model: Any,
+        data: Any,
+        *,
+        target: str,
+        kind: Kind | None = None,
+        positive_label: Any = None,
+        features: list[str] | None = None,
+        run_id: str | None = None,
+    ) -> Evaluation:
+        """Evaluate a fitted model (or predict function) on a table name or Arrow, pandas,
+        Polars data; see ``lakeworks.tracking.evaluate.evaluate``.
+
+        Logged to run ``run_id`` (default: the active run, if any) as ``eval_<metric>``
+        metrics and the artifact ``evaluation.json`` (curves, confusion matrix, residuals).
+        """
+        from lakeworks.tracking.evaluate import evaluate
+
+        if isinstance(data, str):
+            data = self.read(data)
+        evaluation = evaluate(
+            model, data, target=target, kind=kind, positive_label=positive_label, features=features
+        )
+        if run_id is not None:
+            _log_evaluation(self.platform.tracking, self.ctx, run_id, evaluation)
+        elif (run := _active_run()) is not None:
+            _log_evaluation(run.tracking, run.ctx, run.id, evaluation)
+        return evaluation
 
     def __repr__(self) -> str:
         return f"<Workspace {self.name!r} as {self.ctx.user!r}>"
@@ -607,3 +591,23 @@ class WorkspaceModels:
 
     def delete_version(self, name: str, version: int) -> None:
         self._service.delete_version(self._ctx, name, version)
+
+
+def _log_evaluation(tracking: Tracking, ctx: Context, run_id: str, evaluation: Evaluation) -> None:
+    """``eval_<metric>`` metrics and the whole report as the artifact ``evaluation.json``."""
+    import io
+    import json
+
+    from lakeworks.tracking.records import Metric
+
+    metrics = [Metric(key, value) for key, value in evaluation.logged_metrics().items()]
+    tracking.log_batch(ctx, run_id, metrics=metrics)
+    document = json.dumps(evaluation.to_dict(), allow_nan=False).encode()
+    tracking.log_artifact_stream(ctx, run_id, "evaluation.json", io.BytesIO(document))
+
+
+def _active_run() -> ActiveRun | None:
+    """The run ``ws.start_run()`` opened in this context, if one is open."""
+    from lakeworks.tracking.client import current_run
+
+    return current_run.get()

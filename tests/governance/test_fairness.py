@@ -164,5 +164,7 @@ def test_null_labels_and_bad_threshold_are_refused() -> None:
         fairness_report([1, 0], [1, None], ["a", "b"])
     with pytest.raises(InvalidInputError, match="threshold must be between 0 and 1"):
         fairness_report([1, 0], [1, 0], ["a", "b"], threshold=5)
+    with pytest.raises(InvalidInputError, match="y_pred holds scores, not labels .*0.7"):
+        fairness_report([1, 0], [1.0, 0.7], ["a", "b"])
     with pytest.raises(InvalidInputError, match="no rows"):
         fairness_report([], [], [])

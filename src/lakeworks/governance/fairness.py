@@ -86,6 +86,9 @@ def fairness_report(
 ) -> FairnessReport:
     """Compare how predictions treat each group of ``sensitive``.
 
+    ``y_pred`` are predicted labels (not scores); with more than two labels,
+    ``positive_label`` is compared against all the others.
+
     Rows whose sensitive value is null form their own group, named ``"(missing)"``. Groups
     with fewer than ``min_group_size`` rows are flagged ``small`` (and named in the notes)
     but still count in the differences.
@@ -160,6 +163,13 @@ def model_fairness(
 def _check_labels(truth: np.ndarray, pred: np.ndarray, positive_label: Any) -> None:
     for what, values in (("y_true", truth), ("y_pred", pred)):
         check_no_nulls(values, what, hint="fairness needs a label on every row: drop or fill")
+    if pd.api.types.is_float_dtype(pred.dtype) and np.any(np.mod(pred, 1) != 0):
+        raise InvalidInputError(
+            "y_pred holds scores, not labels (values between the labels, like "
+            f"{float(pred[np.mod(pred, 1) != 0][0])})",
+            hint="pass predicted labels, e.g. model.predict(X) or (proba >= 0.5)",
+            found="scores",
+        )
     labels = set(truth.tolist()) | set(pred.tolist())
     if positive_label not in labels:
         raise InvalidInputError(
