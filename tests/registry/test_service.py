@@ -22,6 +22,7 @@ from lakeworks.errors import (
 )
 from lakeworks.registry.records import READY
 from lakeworks.registry.service import Registry
+from tests.registry.conftest import need
 
 FAILING_FAIRNESS = {"fairness": {"passed": False, "demographic_parity_difference": 0.4}}
 
@@ -378,3 +379,69 @@ def test_fairness_without_labelled_data_is_refused_before_anything_is_stored(
         registry.register(rctx, "churn", model=classifier, sensitive_column="group")
     with pytest.raises(NotFoundError):
         registry.get_model(rctx, "churn")
+
+
+def _fitted(kind: str, data):  # noqa: ANN001, ANN202
+    frame, target = data
+    if kind == "xgboost":
+        need("xgboost")
+        import xgboost
+
+        return xgboost.XGBClassifier(n_estimators=4, max_depth=2).fit(frame, target)
+    if kind == "lightgbm":
+        need("lightgbm")
+        import lightgbm
+
+        return lightgbm.LGBMClassifier(n_estimators=4, verbose=-1).fit(frame, target)
+    from sklearn.tree import DecisionTreeClassifier
+
+    return DecisionTreeClassifier(max_depth=3, random_state=0).fit(frame, target)
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize(
+    ("kind", "format"),
+    [("sklearn", None), ("xgboost", None), ("lightgbm", None), ("sklearn", "onnx")],
+)
+def test_each_format_through_the_registry_predicts_the_same(
+    registry,
+    rctx,
+    data,
+    kind: str,
+    format: str | None,  # noqa: ANN001
+) -> None:
+    if format == "onnx":
+        need("onnxruntime")
+        need("skl2onnx")
+    frame, _ = data
+    model = _fitted(kind, data)
+    version = registry.register(rctx, "m", model=model, training_data=frame, format=format)
+    assert version.format == (format or kind)
+    predictor = registry.load(rctx, "m/1")
+    got = predictor.predict(pa.Table.from_pandas(frame)).column("prediction").to_numpy()
+    np.testing.assert_array_equal(got, model.predict(frame))
+    proba = predictor.predict_proba(frame).to_numpy()
+    np.testing.assert_allclose(proba, model.predict_proba(frame), atol=1e-5)
+
+
+def _cube(x):  # noqa: ANN001, ANN202 - a function skops does not trust by default
+    return x**3
+
+
+@SQLITE_ONLY
+def test_a_registered_skops_model_with_an_untrusted_type_loads_only_when_named(
+    registry,
+    rctx,
+    data,  # noqa: ANN001
+) -> None:
+    from sklearn.linear_model import LinearRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    frame, target = data
+    model = make_pipeline(FunctionTransformer(_cube), LinearRegression()).fit(frame, target)
+    registry.register(rctx, "cubic", model=model, training_data=frame)
+    with pytest.raises(PermissionDeniedError, match="_cube"):
+        registry.load(rctx, "cubic/1")
+    loaded = registry.load(rctx, "cubic/1", trusted=[f"{__name__}._cube"])
+    np.testing.assert_allclose(loaded.predict(frame)["prediction"], model.predict(frame))

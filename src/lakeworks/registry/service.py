@@ -24,7 +24,7 @@ from lakeworks.context import Context
 from lakeworks.errors import DataQualityError, InvalidInputError, NotFoundError
 from lakeworks.registry import formats, registration, search
 from lakeworks.registry.audit import RegistryAudit
-from lakeworks.registry.files import LocalFiles, ModelFiles, TrackingFiles
+from lakeworks.registry.files import ModelFiles, TrackingFiles
 from lakeworks.registry.formats import FormatInfo
 from lakeworks.registry.predictor import Predictor
 from lakeworks.registry.records import (
@@ -51,22 +51,19 @@ if TYPE_CHECKING:
 
 class Registry:
     """Model versions of every workspace. ``tracking`` holds the files (its artifact
-    store) and the runs models come from; without it, files go to plain folders."""
+    store) and the runs models come from."""
 
     def __init__(
         self,
         catalog: Catalog,
-        tracking: Tracking | None,
+        tracking: Tracking,
         settings: Settings,
         files: ModelFiles | None = None,
     ) -> None:
         self.catalog = catalog
         self.tracking = tracking
         self.settings = settings
-        if files is None:
-            local = LocalFiles(Path(settings.home).resolve() / "models")
-            files = TrackingFiles(tracking) if tracking is not None else local
-        self.files = files
+        self.files = files or TrackingFiles(tracking)
         self.store = RegistryStore(catalog)
         self.audit = RegistryAudit(self.store)
 
@@ -393,7 +390,7 @@ class Registry:
         """Where a version came from: its run and, through it, the tables it read."""
         found = self.store.version(ctx.workspace, name, int(version))
         inputs = []
-        if found.run_id and self.tracking is not None:
+        if found.run_id:
             with contextlib.suppress(NotFoundError):  # an MLflow source's run may be elsewhere
                 inputs = [asdict(i) for i in self.tracking.list_inputs(ctx, found.run_id)]
         return {
