@@ -280,7 +280,10 @@ def test_mixed_label_types_are_refused() -> None:
 def test_predictions_of_one_column_are_flattened_and_of_more_refused() -> None:
     ev = evaluate(lambda f: threshold_at_3(f).reshape(-1, 1), BINARY, target="y")
     assert ev.metrics["accuracy"] == 0.75
-    with pytest.raises(InvalidInputError, match=r"one value per row, found shape \(8, 2\)"):
+    with pytest.raises(
+        InvalidInputError,
+        match=r"predictions must be one value per row, found an array of shape \(8, 2\)",
+    ):
         evaluate(lambda f: np.zeros((8, 2)), BINARY, target="y")
 
 

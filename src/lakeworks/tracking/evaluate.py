@@ -23,6 +23,7 @@ from lakeworks.governance.frames import (
     plain,
     predictor,
     split,
+    to_array,
     to_frame,
 )
 
@@ -109,7 +110,8 @@ def evaluate(
         raise InvalidInputError(
             f"kind must be one of {list(KINDS)}, found {kind!r}", expected=KINDS, found=kind
         )
-    predicted = _one_column(call_model(model_or_predict, predictor(model_or_predict), x))
+    predicted = call_model(model_or_predict, predictor(model_or_predict), x)
+    predicted = to_array(predicted, what="the model's predictions")
     check_lengths(target=truth, predictions=predicted)
     if kind == "regression":
         return _regression(truth, predicted, target)
@@ -129,18 +131,6 @@ def infer_kind(model: Any, truth: np.ndarray) -> Kind:
     if pd.api.types.is_float_dtype(truth.dtype):
         return "regression"
     return "classification" if len(np.unique(truth)) <= MAX_INFERRED_CLASSES else "regression"
-
-
-def _one_column(predicted: np.ndarray) -> np.ndarray:
-    if predicted.ndim == 2 and predicted.shape[1] == 1:
-        return predicted.ravel()
-    if predicted.ndim != 1:
-        raise InvalidInputError(
-            f"the model's predictions must be one value per row, found shape {predicted.shape}",
-            hint="pass a model (or function) whose predict gives a label or value per row",
-            found=str(predicted.shape),
-        )
-    return predicted
 
 
 def _check_target(truth: np.ndarray, target: str) -> None:
