@@ -63,6 +63,8 @@ def test_load_by_alias_version_and_tuple_predicts_in_the_input_kind(
     np.testing.assert_array_equal(out["prediction"].to_numpy(), expected)
     polars_out = predictor.predict(pl.from_pandas(frame))
     assert isinstance(polars_out, pl.DataFrame)
+    columns = predictor.predict({c: frame[c].tolist() for c in frame.columns})
+    assert columns.column("prediction").to_pylist() == expected.tolist()
     arrow_out = predictor.predict_proba(pa.Table.from_pandas(frame))
     assert isinstance(arrow_out, pa.Table) and arrow_out.column_names == ["0", "1"]
     assert predictor.signature.columns == ["age", "income", "group"]
@@ -182,6 +184,11 @@ def test_tags_descriptions_and_their_errors(registry, rctx, classifier) -> None:
     assert registry.update_version(rctx, "churn", 1, "first").description == "first"
     with pytest.raises(AlreadyExistsError):
         registry.create_model(rctx, "churn")
+    with pytest.raises(InvalidInputError, match="invalid tag key .* 1 to 250 characters"):
+        registry.set_tag(rctx, "churn", "k" * 251, "v")
+    with pytest.raises(InvalidInputError, match="invalid tag key ''"):
+        registry.register(rctx, "churn", model=classifier, tags={"": "x"})
+    assert [v.version for v in registry.list_versions(rctx, "churn")] == [1]
 
 
 def test_search_versions_and_models_with_the_mlflow_grammar(registry, rctx, classifier) -> None:  # noqa: ANN001

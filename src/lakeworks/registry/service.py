@@ -41,7 +41,7 @@ from lakeworks.registry.records import (
 from lakeworks.registry.refs import ModelRef, check_model_name, parse_ref
 from lakeworks.registry.reports import Governance, Reports, given_reports, governance_reports
 from lakeworks.registry.signature import Signature
-from lakeworks.registry.store import RegistryStore
+from lakeworks.registry.store import RegistryStore, check_tags
 
 if TYPE_CHECKING:
     from lakeworks.config import Settings
@@ -76,7 +76,7 @@ class Registry:
         tags: dict[str, str] | None = None,
     ) -> RegisteredModel:
         check_model_name(name)
-        return self.store.create_model(ctx.workspace, name, ctx.user, description, tags)
+        return self.store.create_model(ctx.workspace, name, ctx.user, description, check_tags(tags))
 
     def get_model(self, ctx: Context, name: str) -> RegisteredModel:
         return self.store.model(ctx.workspace, name)
@@ -146,6 +146,7 @@ class Registry:
         ``{"card": {"intended_use": ..., "limitations": [...]}}`` fills the card).
         """
         check_model_name(name)
+        tags = check_tags(tags)
         given = given_reports(reports)
         asked = Governance(
             sensitive_column, evaluation_data, target, fairness_threshold, dict(min_metrics or {})
@@ -362,6 +363,7 @@ class Registry:
         self, ctx: Context, name: str, key: str, value: str, version: int | None = None
     ) -> None:
         """Tag the model (or one of its versions when ``version`` is given)."""
+        (key, value), *_ = check_tags({key: value}).items()
         self.store.set_tag(ctx.workspace, name, version, key, value)
 
     def delete_tag(self, ctx: Context, name: str, key: str, version: int | None = None) -> None:
