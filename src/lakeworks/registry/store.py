@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, select
+from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -105,13 +105,18 @@ class RegistryStore:
             s.delete(row)
             return ids
 
-    def model_row(self, s: Session, workspace: str, name: str) -> RegisteredModelRow:
+    def model_row(
+        self, s: Session, workspace: str, name: str, *, lock: bool = False
+    ) -> RegisteredModelRow:
+        """The model's row. ``lock`` writes it first (its ``updated_ms``), which takes the
+        write lock before anything is read: a row lock on PostgreSQL, the database's write
+        lock on SQLite (whose WAL mode would refuse a transaction that read, then wrote
+        after another writer, with "database is locked")."""
         ws = self.catalog.workspace(workspace)
-        row = s.scalar(
-            select(RegisteredModelRow).where(
-                RegisteredModelRow.workspace_id == ws.id, RegisteredModelRow.name == name
-            )
-        )
+        match = (RegisteredModelRow.workspace_id == ws.id, RegisteredModelRow.name == name)
+        if lock:
+            s.execute(update(RegisteredModelRow).where(*match).values(updated_ms=now_ms()))
+        row = s.scalar(select(RegisteredModelRow).where(*match))
         if row is None:
             raise NotFoundError(
                 f"registered model {name!r} does not exist in workspace {workspace!r}",
@@ -127,7 +132,7 @@ class RegistryStore:
         for _ in range(RETRIES):
             try:
                 with self.catalog.session() as s:
-                    model = self.model_row(s, workspace, name)
+                    model = self.model_row(s, workspace, name, lock=True)
                     last = s.scalar(
                         select(func.max(ModelVersionRow.version)).where(
                             ModelVersionRow.model_id == model.id
