@@ -180,3 +180,21 @@ def test_search_pages_newest_first(mtracking: Tracking, mctx: Context) -> None:
         mtracking.search_runs(mctx, [exp.id], page_token="garbage")
     with pytest.raises(InvalidInputError, match="max_results"):
         mtracking.search_runs(mctx, [exp.id], max_results=0)
+
+
+def test_too_long_param_value_is_refused(mtracking: Tracking, mctx: Context) -> None:
+    run = mtracking.create_run(mctx, mtracking.create_experiment(mctx, "e").id)
+    with pytest.raises(InvalidInputError, match="param 'notes' is 6001 characters long") as info:
+        mtracking.log_param(mctx, run.id, "notes", "x" * 6001)
+    assert "artifact" in str(info.value.hint)
+    mtracking.log_param(mctx, run.id, "notes", "x" * 6000)
+    assert len(mtracking.get_run(mctx, run.id).params["notes"]) == 6000
+
+
+def test_delete_tag(mtracking: Tracking, mctx: Context) -> None:
+    run = mtracking.create_run(mctx, mtracking.create_experiment(mctx, "e").id)
+    mtracking.set_tag(mctx, run.id, "stage", "dev")
+    mtracking.delete_tag(mctx, run.id, "stage")
+    assert "stage" not in mtracking.get_run(mctx, run.id).tags
+    with pytest.raises(NotFoundError, match="has no tag 'stage'"):
+        mtracking.delete_tag(mctx, run.id, "stage")
