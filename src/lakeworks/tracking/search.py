@@ -26,7 +26,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, false, func, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    case,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.orm import Session, aliased
 
 from lakeworks.errors import InvalidInputError
@@ -229,7 +241,9 @@ class _Compiler:
 
     def _collated(self, expression: Any) -> Any:
         """Text sorted by code point on every backend, as Python sorts it."""
-        return expression.collate("C") if self.dialect == "postgresql" else expression
+        if self.dialect == "postgresql" and isinstance(expression.type, String):
+            return expression.collate("C")
+        return expression
 
 
 _GLOB = {"%": "*", "_": "?", "*": "[*]", "?": "[?]", "[": "[[]"}
