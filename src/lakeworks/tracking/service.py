@@ -23,7 +23,6 @@ from lakeworks.tracking.artifacts.refs import ArtifactRefs
 from lakeworks.tracking.metrics import TrackingMetrics
 from lakeworks.tracking.records import (
     FINISHED_STATUSES,
-    RUN_VIEWS,
     TAG_NOTE,
     TAG_PARENT_RUN,
     TAG_RUN_NAME,
@@ -36,7 +35,7 @@ from lakeworks.tracking.records import (
     RunInput,
     now_ms,
 )
-from lakeworks.tracking.runquery import RunQuery
+from lakeworks.tracking.search import RunSearch, search_rows
 
 if TYPE_CHECKING:
     from lakeworks.config import Settings
@@ -65,7 +64,6 @@ class Tracking:
         self._reaped_at = 0.0
         self.artifacts = ArtifactRefs(catalog, objects)
         self.metrics = TrackingMetrics()
-        self._query = RunQuery()
 
     # experiments ----------------------------------------------------------------------
     def create_experiment(
@@ -321,16 +319,11 @@ class Tracking:
     ) -> tuple[list[Run], str | None]:
         """Runs of the experiments matching ``filter`` (MLflow's grammar), sorted by
         ``order_by`` (newest first by default), a page at a time."""
-        if run_view not in RUN_VIEWS:
-            raise InvalidInputError(
-                f"invalid run_view {run_view!r}", expected=", ".join(RUN_VIEWS), found=run_view
-            )
         self.reap_stale_runs()
         with self.catalog.session() as s:
             ids = [experiments.row(s, ctx.workspace, e).id for e in experiment_ids]
-            rows, token = self._query.page(
-                s, ids, filter, order_by, max_results, page_token, run_view
-            )
+            search = RunSearch.parse(ids, filter, order_by, run_view)
+            rows, token = search_rows(s, search, max_results, page_token)
             return runs.records(s, ctx.workspace, rows), token
 
     def best_run(
