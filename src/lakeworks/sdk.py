@@ -33,6 +33,16 @@ if TYPE_CHECKING:
         QualityReport,
         ReloadResult,
     )
+    from lakeworks.registry import (
+        AliasEvent,
+        Approval,
+        ModelVersion,
+        Page,
+        Predictor,
+        RegisteredModel,
+        Report,
+    )
+    from lakeworks.registry.service import Registry
     from lakeworks.tracking.client import ActiveRun, WorkspaceRuns
     from lakeworks.tracking.evaluate import Evaluation, Kind
     from lakeworks.tracking.records import Experiment
@@ -163,6 +173,13 @@ class Workspace:
     def features(self) -> WorkspaceFeatures:
         """The feature store of this workspace: apply, training_set, online, push."""
         return WorkspaceFeatures(self.platform.features, self.ctx)
+
+    # models -------------------------------------------------------------------------
+    @property
+    def models(self) -> WorkspaceModels:
+        """The model registry: ``ws.models.register("churn", model=clf, training_data=X)``,
+        ``ws.models.load("churn@champion").predict(frame)``."""
+        return WorkspaceModels(self.platform.registry, self.ctx)
 
     # tracking -----------------------------------------------------------------------
     def set_experiment(self, name: str) -> Experiment:
@@ -430,6 +447,77 @@ class WorkspaceFeatures:
     def push(self, view: str, rows: Any) -> PushResult:
         """Serve ``rows`` online now and append them to the view's source table."""
         return self._service.push(self._ctx, view, rows)
+
+
+class WorkspaceModels:
+    """The model registry of one workspace (``ws.models``); see ``lakeworks.registry``.
+
+    Example:
+        >>> v = ws.models.register("churn", model=clf, training_data=X)  # doctest: +SKIP
+        >>> ws.models.set_alias("churn", "champion", v.version)  # doctest: +SKIP
+        >>> ws.models.load("churn@champion").predict(X.head())  # doctest: +SKIP
+    """
+
+    def __init__(self, service: Registry, ctx: Context) -> None:
+        self._service = service
+        self._ctx = ctx
+
+    def register(self, name: str, model: Any = None, **options: Any) -> ModelVersion:
+        """A new version of ``name``: from ``model``, or ``run_id=`` with
+        ``artifact_path=``; options as ``Registry.register`` (``training_data``,
+        ``evaluation_data``, ``target``, ``sensitive_column``, ``trusted``, ...)."""
+        return self._service.register(self._ctx, name, model=model, **options)
+
+    def load(self, ref: Any, *, trusted: bool | list[str] = False) -> Predictor:
+        """``"churn@champion"``, ``"churn/3"``, ``("churn", 3)`` or ``"churn"`` (latest)."""
+        return self._service.load(self._ctx, ref, trusted=trusted)
+
+    def list(self) -> list[RegisteredModel]:
+        return self._service.list_models(self._ctx)
+
+    def get(self, name: str) -> RegisteredModel:
+        return self._service.get_model(self._ctx, name)
+
+    def versions(self, name: str) -> list[ModelVersion]:
+        return self._service.list_versions(self._ctx, name)
+
+    def version(self, ref: Any) -> ModelVersion:
+        return self._service.resolve(self._ctx, ref)
+
+    def search(
+        self, filter: str | None = None, order_by: list[str] | None = None, max_results: int = 100
+    ) -> Page:
+        """Versions matching MLflow's grammar: ``name LIKE 'churn%' and tags.team = 'risk'``."""
+        return self._service.search_versions(self._ctx, filter, order_by, max_results)
+
+    def set_alias(self, name: str, alias: str, version: int, *, force: bool = False) -> AliasEvent:
+        return self._service.set_alias(self._ctx, name, alias, version, force=force)
+
+    def delete_alias(self, name: str, alias: str) -> AliasEvent:
+        return self._service.delete_alias(self._ctx, name, alias)
+
+    def alias_events(self, name: str, alias: str | None = None) -> list[AliasEvent]:
+        return self._service.alias_events(self._ctx, name, alias)
+
+    def set_tag(self, name: str, key: str, value: str, version: int | None = None) -> None:
+        self._service.set_tag(self._ctx, name, key, value, version)
+
+    def approve(
+        self, name: str, version: int, stage: str = "approved", comment: str | None = None
+    ) -> Approval:
+        return self._service.approve(self._ctx, name, version, stage, comment)
+
+    def approvals(self, name: str, version: int) -> list[Approval]:
+        return self._service.approvals(self._ctx, name, version)
+
+    def reports(self, name: str, version: int) -> list[Report]:
+        return self._service.reports(self._ctx, name, version)
+
+    def lineage(self, name: str, version: int) -> dict[str, Any]:
+        return self._service.lineage(self._ctx, name, version)
+
+    def delete_version(self, name: str, version: int) -> None:
+        self._service.delete_version(self._ctx, name, version)
 
 
 def _log_evaluation(tracking: Tracking, ctx: Context, run_id: str, evaluation: Evaluation) -> None:
