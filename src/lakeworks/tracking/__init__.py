@@ -1,0 +1,1 @@
+"""Experiment tracking: experiments, runs, autolog and hyper-parameter search."""
