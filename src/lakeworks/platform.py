@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from lakeworks.lineage.service import Lineage
     from lakeworks.pipelines.service import Pipelines
     from lakeworks.quality.service import Quality
+    from lakeworks.tracking.hpo import Tuner
     from lakeworks.tracking.service import Tracking
 
 
@@ -149,8 +150,16 @@ class Platform:
 
         return Tracking(self.catalog, object_store(self.storage, self.settings), self.settings)
 
+    @cached_property
+    def hpo(self) -> Tuner:
+        """Hyper-parameter search: Optuna studies beside the catalog, trials as runs."""
+        from lakeworks.tracking.hpo import Tuner
+
+        return Tuner(self.engine, self.settings, self.tracking)
+
     def close(self) -> None:
         for service in (
+            "hpo",
             "tracking",
             "pipelines",
             "features",

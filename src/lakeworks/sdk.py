@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
         QualityReport,
         ReloadResult,
     )
+    from lakeworks.tracking.hpo import TuneResult
 
 Format = Literal["arrow", "pandas", "polars"]
 
@@ -158,6 +160,46 @@ class Workspace:
     def features(self) -> WorkspaceFeatures:
         """The feature store of this workspace: apply, training_set, online, push."""
         return WorkspaceFeatures(self.platform.features, self.ctx)
+
+    # hyper-parameter search and autolog ------------------------------------------------
+    def tune(self, objective: Callable[..., Any], *, experiment: str, **options: Any) -> TuneResult:
+        """Run (or continue) an Optuna study: the study a parent run, each trial a child run.
+
+        ``objective`` is an ordinary Optuna objective; options: ``n_trials``, ``timeout``,
+        ``direction`` / ``directions``, ``metric``, ``sampler``, ``pruner``, ``executor``
+        (``threads``, ``processes``, ``dask``), ``n_jobs``, ``study_name``, ``catch``.
+        See ``lakeworks.tracking.hpo``.
+        """
+        return self.platform.hpo.tune(self.ctx, objective, experiment=experiment, **options)
+
+    def autolog(
+        self,
+        *,
+        experiment: str = "Default",
+        eval_data: tuple[Any, Any] | None = None,
+        log_models: bool = True,
+        libraries: list[str] | None = None,
+    ) -> None:
+        """Log every scikit-learn, XGBoost and LightGBM fit as a run until
+        ``autolog_disable()``: params, metrics, the model (safe format) and its signature.
+        A fit inside ``start_run`` logs into that run; outside, into a new run of
+        ``experiment``. ``eval_data=(X, y)``: also evaluate on this held-out set."""
+        from lakeworks.tracking import autolog
+
+        autolog.enable(
+            self.platform.tracking,
+            self.ctx,
+            experiment=experiment,
+            eval_data=eval_data,
+            log_models=log_models,
+            libraries=libraries,
+        )
+
+    def autolog_disable(self) -> None:
+        """Put back every method ``autolog`` patched."""
+        from lakeworks.tracking import autolog
+
+        autolog.disable()
 
     def __repr__(self) -> str:
         return f"<Workspace {self.name!r} as {self.ctx.user!r}>"

@@ -8,7 +8,7 @@ is that a trial still running has no run yet (Optuna shows it as RUNNING).
 
 The final value is logged at the step after the last reported one, so the run's latest
 ``metric`` is the trial's value and its history is the learning curve. A pruned trial has
-no value: its latest point is the last value it reported.
+no value of its own (Optuna copies the last report): its latest point is that report.
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 # Optuna's trial states as run statuses (MLflow's vocabulary).
 STATUS = {"COMPLETE": "FINISHED", "FAIL": "FAILED", "PRUNED": "KILLED", "RUNNING": "RUNNING"}
 
-TAG_PARENT = "mlflow.parentRunId"
 TAG_STUDY = "lakeworks.optuna.study"
 TAG_ROLE = "lakeworks.optuna.role"  # "study" on the parent run, "trial" on its children
 TAG_TRIAL = "lakeworks.optuna.trial"
@@ -62,9 +61,12 @@ class TrialRecorder:
         self.study = study
         self.runs: dict[int, str] = {}  # trial number -> its run id
         self._errors: dict[int, str] = {}
+        self._uncaught: list[int] = []
         self._lock = threading.Lock()
 
-    def wrap(self, objective: Callable[[optuna.Trial], Any]) -> Callable[[optuna.Trial], Any]:
+    def wrap(
+        self, objective: Callable[[optuna.Trial], Any], catch: tuple[type[Exception], ...]
+    ) -> Callable[[optuna.Trial], Any]:
         import optuna
 
         def trial_objective(trial: optuna.Trial) -> Any:
@@ -72,12 +74,22 @@ class TrialRecorder:
                 return objective(trial)
             except optuna.TrialPruned:
                 raise
-            except Exception as exc:
+            except BaseException as exc:
                 with self._lock:
                     self._errors[trial.number] = f"{type(exc).__name__}: {exc}"[:2000]
+                    if not isinstance(exc, catch):  # Optuna re-raises it before callbacks
+                        self._uncaught.append(trial.number)
                 raise
 
         return trial_objective
+
+    def record_uncaught(self, study: optuna.Study) -> None:
+        """Record the trials whose error stopped the study (no callback saw them)."""
+        with self._lock:
+            numbers, self._uncaught = self._uncaught, []
+        for trial in study.get_trials(deepcopy=False):
+            if trial.number in numbers:
+                self(study, trial)
 
     def __call__(self, study: optuna.Study, trial: FrozenTrial) -> None:
         with self._lock:
@@ -87,10 +99,9 @@ class TrialRecorder:
             self.runs[trial.number] = run_id
 
     def record(self, trial: FrozenTrial, error: str | None = None) -> str:
-        """Write ``trial`` as a finished child run; returns its run id."""
+        """Write ``trial`` as a finished child run (one transaction); returns its id."""
         s = self.study
         tags = {
-            TAG_PARENT: s.parent_run_id,
             TAG_STUDY: s.study_name,
             TAG_ROLE: "trial",
             TAG_TRIAL: str(trial.number),
@@ -98,27 +109,18 @@ class TrialRecorder:
         }
         if error:
             tags[TAG_ERROR] = error
-        run = self.tracking.create_run(
+        return self.tracking.record_run(
             s.ctx,
             s.experiment_id,
             name=f"trial-{trial.number}",
-            start_time=_ms(trial.datetime_start),
-            tags=tags,
-            parent_run_id=s.parent_run_id,
-        )
-        self.tracking.log_batch(
-            s.ctx,
-            run.id,
-            metrics=trial_metrics(trial, s.metrics),
-            params=[(k, str(v)) for k, v in trial.params.items()],
-        )
-        self.tracking.update_run(
-            s.ctx,
-            run.id,
             status=STATUS.get(trial.state.name, "FAILED"),
+            start_time=_ms(trial.datetime_start),
             end_time=_ms(trial.datetime_complete),
+            parent_run_id=s.parent_run_id,
+            tags=tags,
+            params=[(k, str(v)) for k, v in trial.params.items()],
+            metrics=trial_metrics(trial, s.metrics),
         )
-        return run.id
 
 
 def trial_metrics(trial: FrozenTrial, names: Sequence[str]) -> list[Any]:
@@ -132,7 +134,9 @@ def trial_metrics(trial: FrozenTrial, names: Sequence[str]) -> list[Any]:
         for step, value in sorted(trial.intermediate_values.items())
     ]
     final_step = points[-1].step + 1 if points else 0
-    for name, value in zip(names, trial.values or (), strict=False):
+    # a pruned trial's value is Optuna's copy of its last report: already a point
+    values = trial.values if trial.state.name == "COMPLETE" else None
+    for name, value in zip(names, values or (), strict=False):
         points.append(Metric(name, float(value), final_step, end))
     return points
 

@@ -14,6 +14,8 @@ on the workers, as for any Dask task).
 
 from __future__ import annotations
 
+import socket
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -60,19 +62,34 @@ def split(part: StudyPart, count: int) -> list[StudyPart]:
 
 
 def run_part(payload: bytes) -> dict[int, str]:
-    """The entry point of a part in a worker process: open the platform, optimise, close."""
+    """The entry point of a part in a worker process: optimise on this process's platform."""
     import cloudpickle
-
-    from lakeworks.platform import Platform
 
     settings, part = cloudpickle.loads(payload)
     if hasattr(part.sampler, "reseed_rng"):  # parts of a seeded sampler must not repeat trials
         part.sampler.reseed_rng()
-    platform = Platform.open(settings, migrate=False)
-    try:
-        return platform.hpo.optimize(part)
-    finally:
-        platform.close()
+    return _platform(settings).hpo.optimize(part)
+
+
+_opened: dict[str, Any] = {}  # settings (as JSON) -> the Platform open in this process
+_opened_lock = threading.Lock()
+
+
+def _platform(settings: Any) -> Any:
+    """The platform of ``settings`` in this worker, opened once and kept: a Dask worker
+    runs part after part, and opening (catalog, Optuna storage) costs more than a trial.
+    Keyed by the settings' value; one is kept, so other settings close the previous one,
+    and it dies with the worker process."""
+    from lakeworks.platform import Platform
+
+    key = settings.model_dump_json()
+    with _opened_lock:
+        if key not in _opened:
+            for old in _opened.values():
+                old.close()
+            _opened.clear()
+            _opened[key] = Platform.open(settings, migrate=False)
+        return _opened[key]
 
 
 def _payloads(part: StudyPart, count: int, settings: Any) -> list[bytes]:
@@ -97,6 +114,8 @@ def _on_dask(part: StudyPart, n_jobs: int | None, settings: Any, address: str) -
     from distributed import Client
 
     try:
+        host, _, port = address.split("://", 1)[-1].rpartition(":")
+        socket.create_connection((host.strip("[]"), int(port)), timeout=10).close()  # fail fast
         client = Client(address, timeout=10, set_as_default=False)
     except (OSError, TimeoutError) as exc:
         raise UnavailableError(

@@ -148,8 +148,7 @@ class Session:
         with tempfile.TemporaryDirectory(prefix="lakeworks-autolog-") as tmp:
             folder = Path(tmp) / MODEL_PATH
             models.save(record.model, folder, signature)
-            for path in sorted(folder.iterdir()):
-                self.tracking.log_artifact(target.ctx, target.run_id, path, MODEL_PATH)
+            self.tracking.log_artifacts(target.ctx, target.run_id, folder, MODEL_PATH)
 
     def _experiment_id(self) -> int:
         try:
