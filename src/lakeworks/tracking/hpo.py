@@ -39,7 +39,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from lakeworks.context import Context
-from lakeworks.errors import InvalidInputError, NotFoundError
+from lakeworks.errors import InvalidInputError
 from lakeworks.tracking.hpo_runs import TAG_ROLE, TAG_STUDY, StudyRuns, TrialRecorder
 from lakeworks.tracking.hpo_workers import StudyPart, spread
 
@@ -210,7 +210,7 @@ class Tuner:
         metrics: tuple[str, ...],
         goals: list[str],
     ) -> StudyRuns:
-        experiment_id = self._experiment_id(ctx, experiment)
+        experiment_id = self.tracking.experiment_named(ctx, experiment).id
         attrs = study.user_attrs
         parent = attrs.get(ATTR_PARENT)
         if parent is None:
@@ -226,12 +226,6 @@ class Tuner:
         else:
             self.tracking.update_run(ctx, parent, status="RUNNING")
         return StudyRuns(ctx, experiment_id, parent, study.study_name, metrics)
-
-    def _experiment_id(self, ctx: Context, name: str) -> int:
-        try:
-            return self.tracking.get_experiment_by_name(ctx, name).id
-        except NotFoundError:
-            return self.tracking.create_experiment(ctx, name).id
 
     def _parent_run(
         self,

@@ -17,7 +17,7 @@ from typing import IO, TYPE_CHECKING, Any
 from sqlalchemy import select, update
 
 from lakeworks.context import Context
-from lakeworks.errors import InvalidInputError
+from lakeworks.errors import AlreadyExistsError, InvalidInputError, NotFoundError
 from lakeworks.meta.models import MetricRow, RunInputRow, RunRow, RunTagRow
 from lakeworks.tracking import batches, experiments, runs
 from lakeworks.tracking.artifacts.refs import ArtifactRefs
@@ -75,6 +75,16 @@ class Tracking:
                 s, experiments.row(s, ctx.workspace, experiment_id), ctx.workspace
             )
 
+    def experiment_named(self, ctx: Context, name: str) -> Experiment:
+        """The experiment ``name``, created when there is none (by this or another process)."""
+        try:
+            return self.get_experiment_by_name(ctx, name)
+        except NotFoundError:
+            try:
+                return self.create_experiment(ctx, name)
+            except AlreadyExistsError:  # created meanwhile by another process
+                return self.get_experiment_by_name(ctx, name)
+
     def get_experiment_by_name(self, ctx: Context, name: str) -> Experiment:
         with self.catalog.session() as s:
             return experiments.record(
@@ -87,23 +97,23 @@ class Tracking:
 
     def delete_experiment(self, ctx: Context, experiment_id: int | str) -> None:
         """Mark the experiment and its runs deleted; ``gc`` purges the runs later."""
-        with self.catalog.session() as s:
-            row = experiments.row(s, ctx.workspace, experiment_id)
-            row.lifecycle_stage, row.updated_at = "deleted", now_ms()
-            s.execute(
-                update(RunRow)
-                .where(RunRow.experiment_id == row.id, RunRow.lifecycle_stage == "active")
-                .values(lifecycle_stage="deleted", deleted_time=now_ms())
-            )
+        self._set_experiment_stage(ctx, experiment_id, "deleted", now_ms())
 
     def restore_experiment(self, ctx: Context, experiment_id: int | str) -> None:
+        """Bring back a deleted experiment and its runs deleted with it (not yet purged)."""
+        self._set_experiment_stage(ctx, experiment_id, "active", None)
+
+    def _set_experiment_stage(
+        self, ctx: Context, experiment_id: int | str, stage: str, deleted_time: int | None
+    ) -> None:
+        other = "active" if stage == "deleted" else "deleted"
         with self.catalog.session() as s:
             row = experiments.row(s, ctx.workspace, experiment_id)
-            row.lifecycle_stage, row.updated_at = "active", now_ms()
+            row.lifecycle_stage, row.updated_at = stage, now_ms()
             s.execute(
                 update(RunRow)
-                .where(RunRow.experiment_id == row.id, RunRow.lifecycle_stage == "deleted")
-                .values(lifecycle_stage="active", deleted_time=None)
+                .where(RunRow.experiment_id == row.id, RunRow.lifecycle_stage == other)
+                .values(lifecycle_stage=stage, deleted_time=deleted_time)
             )
 
     def rename_experiment(self, ctx: Context, experiment_id: int | str, new_name: str) -> None:
@@ -257,7 +267,21 @@ class Tracking:
         """Write metrics, params and tags in one transaction (see ``tracking.batches``):
         a retried metric point is ignored, a param re-logged with another value is an
         InvalidInputError naming the key and both values, and then nothing is written."""
-        metric_rows = batches.metric_rows(run_id, metrics)
+        points = [(m.key, m.value, m.step, m.timestamp) for m in metrics]
+        self.log_points(ctx, run_id, points, params=params, tags=tags)
+
+    def log_points(
+        self,
+        ctx: Context,
+        run_id: str,
+        points: Iterable[batches.Point],
+        *,
+        params: Pairs = (),
+        tags: Pairs = (),
+    ) -> None:
+        """``log_batch`` with metrics as (key, value, step, timestamp) tuples: the SDK's
+        buffered points, written without making a record of each."""
+        metric_rows = batches.metric_rows(run_id, points)
         with self.catalog.session() as s:
             runs.active_row(s, ctx.workspace, run_id)
             batches.write_params(s, run_id, _pairs(params))

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from lakeworks.context import Context
 from lakeworks.errors import InvalidInputError, MissingDependencyError
-from lakeworks.tracking.autolog.session import ActiveRun, Session
+from lakeworks.tracking.autolog.session import Session
 
 if TYPE_CHECKING:
     from lakeworks.tracking.service import Tracking
@@ -47,8 +47,7 @@ def enable(
     tracking: Tracking,
     ctx: Context,
     *,
-    experiment: str = "Default",
-    active_run: ActiveRun = lambda: None,
+    experiment: str = "default",
     eval_data: tuple[Any, Any] | None = None,
     log_models: bool = True,
     libraries: Sequence[str] | None = None,
@@ -69,7 +68,6 @@ def enable(
             tracking,
             ctx,
             experiment=experiment,
-            active_run=active_run,
             eval_data=tuple(eval_data) if eval_data is not None else None,
             log_models=log_models,
         )

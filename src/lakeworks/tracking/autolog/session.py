@@ -19,15 +19,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lakeworks.context import Context
-from lakeworks.errors import NotFoundError
 from lakeworks.tracking.autolog import models
 from lakeworks.tracking.autolog.patches import FitDepth, Patches
 
 if TYPE_CHECKING:
     from lakeworks.tracking.service import Tracking
 
-# What the SDK says about the run active in this thread: (context, run id) or None.
-ActiveRun = Callable[[], "tuple[Context, str] | None"]
 Prepare = Callable[[tuple, dict], tuple[tuple, dict, Any]]
 
 TAG_ERROR = "lakeworks.autolog.error"
@@ -64,14 +61,12 @@ class Session:
         ctx: Context,
         *,
         experiment: str,
-        active_run: ActiveRun,
         eval_data: tuple[Any, Any] | None = None,
         log_models: bool = True,
     ) -> None:
         self.tracking = tracking
         self.ctx = ctx
         self.experiment = experiment
-        self.active_run = active_run
         self.eval_data = eval_data
         self.log_models = log_models
         self.patches = Patches()
@@ -104,9 +99,11 @@ class Session:
     @contextmanager
     def run(self, name: str) -> Iterator[Target]:
         """The active run, or a new one finished (or failed) when the block ends."""
-        active = self.active_run()
+        from lakeworks.tracking.client import current_run
+
+        active = current_run.get()
         if active is not None:
-            yield Target(*active)
+            yield Target(active.ctx, active.id)
             return
         run = self.tracking.create_run(self.ctx, self._experiment_id(), name=name)
         target = Target(self.ctx, run.id)
@@ -151,10 +148,7 @@ class Session:
             self.tracking.log_artifacts(target.ctx, target.run_id, folder, MODEL_PATH)
 
     def _experiment_id(self) -> int:
-        try:
-            return self.tracking.get_experiment_by_name(self.ctx, self.experiment).id
-        except NotFoundError:
-            return self.tracking.create_experiment(self.ctx, self.experiment).id
+        return self.tracking.experiment_named(self.ctx, self.experiment).id
 
 
 def _name(original: Callable[..., Any], args: tuple[Any, ...]) -> str:
