@@ -189,7 +189,8 @@ class Tracking:
             s.flush()
             batches.write_tags(s, row.id, tags.items())
             batches.write_params(s, row.id, _pairs(params))
-            batches.write_metrics(s, batches.metric_rows(row.id, metrics))
+            points = [(m.key, m.value, m.step, m.timestamp) for m in metrics]
+            batches.write_metrics(s, batches.metric_rows(row.id, points))
             return row.id
 
     def get_run(self, ctx: Context, run_id: str) -> Run:
