@@ -106,19 +106,19 @@ def test_two_threads_log_to_one_run(ws: lw.Workspace) -> None:
     twin = ws.platform.tracking
 
     def writer(prefix: str) -> None:
-        for step in range(500):
+        for step in range(200):
             twin.log_metric(ws.ctx, run.id, f"{prefix}", step, step=step, timestamp=1)
 
     threads = [threading.Thread(target=writer, args=(p,)) for p in ("a", "b")]
     for t in threads:
         t.start()
-    for step in range(500):
+    for step in range(200):
         run.log_metric("c", step, step=step)
     for t in threads:
         t.join()
     run.end()
     for key in ("a", "b", "c"):
-        assert len(ws.runs.metric_history(run.id, key)) == 500
+        assert len(ws.runs.metric_history(run.id, key)) == 200
 
 
 def test_runs_search_frame_delete(ws: lw.Workspace) -> None:

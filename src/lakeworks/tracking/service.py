@@ -381,6 +381,18 @@ class Tracking:
             )
             return runs.records(s, ctx.workspace, rows), token
 
+    def best_run(
+        self, ctx: Context, experiment_id: int | str, metric: str, *, mode: str = "max"
+    ) -> Run | None:
+        """The active run of the experiment with the greatest (``mode="max"``) or least
+        latest value of ``metric``, NaN never best; None when no run has the metric."""
+        if mode not in ("max", "min"):
+            raise InvalidInputError(f"mode must be 'max' or 'min', not {mode!r}", found=mode)
+        with self.catalog.session() as s:
+            exp = experiments.row(s, ctx.workspace, experiment_id)
+            row = runs.best(s, exp.id, metric, descending=mode == "max")
+            return None if row is None else runs.records(s, ctx.workspace, [row])[0]
+
     # artifacts ---------------------------------------------------------------------------
     def log_artifact(
         self, ctx: Context, run_id: str, local_path: str | Path, artifact_path: str | None = None
