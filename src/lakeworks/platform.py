@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from lakeworks.lineage.service import Lineage
     from lakeworks.pipelines.service import Pipelines
     from lakeworks.quality.service import Quality
+    from lakeworks.registry.service import Registry
     from lakeworks.tracking.hpo import Tuner
     from lakeworks.tracking.service import Tracking
 
@@ -141,6 +142,13 @@ class Platform:
         from lakeworks.features.service import Features
 
         return Features(self.catalog, self.storage, self.settings, self.tables)
+
+    @cached_property
+    def registry(self) -> Registry:
+        """The model registry; model files live in tracking's artifact store."""
+        from lakeworks.registry.service import Registry
+
+        return Registry(self.catalog, self.tracking, self.settings)
 
     @cached_property
     def tracking(self) -> Tracking:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from lakeworks.context import Context
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
         ReloadResult,
     )
     from lakeworks.tracking.client import ActiveRun
+    from lakeworks.tracking.evaluate import Evaluation, Kind
     from lakeworks.tracking.hpo import TuneResult
     from lakeworks.tracking.records import Experiment, Metric, Run
     from lakeworks.tracking.service import Tracking
@@ -217,10 +219,11 @@ class Workspace:
         libraries: list[str] | None = None,
     ) -> None:
         """Log every scikit-learn, XGBoost and LightGBM fit as a run until
-        ``autolog_disable()``: params, metrics, the model (safe format) and its signature.
-        A fit inside ``start_run`` logs into that run; outside, into a new run of
-        ``experiment`` (default: the one of ``set_experiment``, else ``"default"``).
-        ``eval_data=(X, y)``: also evaluate on this held-out set."""
+        ``autolog_disable()``: params, metrics, the model (the registry's safe format, under
+        the run's ``model/``, ready for ``ws.models.register(..., artifact_path="model")``)
+        and its signature. A fit inside ``start_run`` logs into that run; outside, into a
+        new run of ``experiment`` (default: the one of ``set_experiment``, else
+        ``"default"``). ``eval_data=(X, y)``: also evaluate on this held-out set."""
         from lakeworks.tracking import autolog
 
         autolog.enable(
@@ -228,7 +231,7 @@ class Workspace:
             self.ctx,
             experiment=experiment or self._experiment or "default",
             eval_data=eval_data,
-            log_models=log_models,
+            save_model=_save_model if log_models else None,
             libraries=libraries,
         )
 
@@ -238,8 +241,64 @@ class Workspace:
 
         autolog.disable()
 
+    # evaluation ---------------------------------------------------------------------
+    def evaluate(
+        self,
+        model: Any,
+        data: Any,
+        *,
+        target: str,
+        kind: Kind | None = None,
+        positive_label: Any = None,
+        features: list[str] | None = None,
+        run_id: str | None = None,
+    ) -> Evaluation:
+        """Evaluate a fitted model (or predict function) on a table name or Arrow, pandas,
+        Polars data; see ``lakeworks.tracking.evaluate.evaluate``.
+
+        Logged to run ``run_id`` (default: the active run, if any) as ``eval_<metric>``
+        metrics and the artifact ``evaluation.json`` (curves, confusion matrix, residuals).
+        """
+        from lakeworks.tracking.evaluate import evaluate
+
+        if isinstance(data, str):
+            data = self.read(data)
+        evaluation = evaluate(
+            model, data, target=target, kind=kind, positive_label=positive_label, features=features
+        )
+        run_id = run_id or self._active_run_id()
+        if run_id is not None:
+            self._log_evaluation(run_id, evaluation)
+        return evaluation
+
+    def _active_run_id(self) -> str | None:
+        # TODO(h/track-core): return the id of the run ``ws.start_run()`` made active once
+        # the SDK's run client lands; until then only an explicit run_id= is logged to.
+        return None
+
+    def _log_evaluation(self, run_id: str, evaluation: Evaluation) -> None:
+        import io
+        import json
+
+        from lakeworks.tracking.records import Metric
+
+        tracking = self.platform.tracking
+        metrics = [Metric(key, value) for key, value in evaluation.logged_metrics().items()]
+        tracking.log_batch(self.ctx, run_id, metrics=metrics)
+        document = json.dumps(evaluation.to_dict(), allow_nan=False).encode()
+        tracking.log_artifact_stream(self.ctx, run_id, "evaluation.json", io.BytesIO(document))
+
     def __repr__(self) -> str:
         return f"<Workspace {self.name!r} as {self.ctx.user!r}>"
+
+
+def _save_model(model: Any, folder: Path, training_data: Any, signature: Any) -> None:
+    """Autolog's model writer: the registry's format of ``model`` and its signature."""
+    from lakeworks.registry.registration import save_model
+
+    save_model(
+        model, folder, format=None, trusted=False, signature=signature, training_data=training_data
+    )
 
 
 def _experiment(tracking: Tracking, ctx: Context, name: str) -> Experiment:

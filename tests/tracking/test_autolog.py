@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -18,8 +17,10 @@ from sklearn.tree import DecisionTreeRegressor
 
 import lakeworks as lw
 from lakeworks.errors import InvalidInputError, NotFoundError
+from lakeworks.registry import formats
+from lakeworks.registry.files import read_record
+from lakeworks.registry.formats import FormatInfo
 from lakeworks.tracking import autolog
-from lakeworks.tracking.autolog import models
 from lakeworks.tracking.records import Run
 from tests.conftest import IN_CI
 
@@ -52,9 +53,13 @@ def runs_of(ws: lw.Workspace, experiment: str = "default") -> list[Run]:
 
 
 def loaded(ws: lw.Workspace, run: Run, tmp_path: Path) -> tuple[object, dict]:
-    """The run's model read back from its artifacts, and its MLmodel.json."""
+    """The run's model read back from its artifacts by the registry's format, and the
+    record (format, signature) the registry reads."""
     folder = ws.platform.tracking.download_artifacts(ws.ctx, run.id, "model", tmp_path)
-    return models.load(folder), json.loads((folder / models.META).read_text())
+    record = read_record(folder)
+    assert record is not None
+    model = formats.by_name(record["format"]).load(folder, FormatInfo.from_dict(record))
+    return model, record
 
 
 def test_a_sklearn_fit_logs_params_metrics_model_and_signature(
@@ -72,10 +77,10 @@ def test_a_sklearn_fit_logs_params_metrics_model_and_signature(
     assert {"training_roc_auc", "training_log_loss", "eval_f1"} <= set(run.metrics)
     back, meta = loaded(ws, run, tmp_path)
     assert np.array_equal(back.predict_proba(X_val), model.predict_proba(X_val))
-    assert meta["flavor"] == "sklearn" and meta["file"] == "model.skops"
+    assert meta["format"] == "sklearn" and meta["file"] == "model.skops"
     inputs = [c["name"] for c in meta["signature"]["inputs"]]
     assert inputs == ["age", "income", "tenure", "visits"]
-    assert meta["signature"]["outputs"] == [{"name": "prediction", "type": "int64"}]
+    assert meta["signature"]["outputs"][0]["type"] == "int64"
 
 
 def test_a_fit_inside_a_run_logs_into_it(ws: lw.Workspace, data: tuple) -> None:
@@ -121,7 +126,7 @@ def test_a_logging_failure_never_loses_the_fitted_model(
     def broken(*args: object, **kwargs: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(models, "save", broken)
+    monkeypatch.setattr(autolog.current(), "save_model", broken)
     with pytest.warns(RuntimeWarning, match="autolog could not log the fit: OSError"):
         model = LogisticRegression().fit(X, y)
     assert model.predict(X).shape == (120,)
@@ -192,7 +197,7 @@ def test_xgboost_logs_each_round_and_a_model_that_loads_back(
     assert [m.value for m in history] == pytest.approx(expected)
     assert "training_accuracy" in run.metrics
     back, meta = loaded(ws, run, tmp_path)
-    assert meta["flavor"] == "xgboost" and meta["file"] == "model.json"
+    assert meta["format"] == "xgboost"
     assert np.array_equal(back.predict(X_val), model.predict(X_val))
     assert len(meta["signature"]["inputs"]) == 4
 
@@ -238,8 +243,8 @@ def test_lightgbm_logs_each_round_and_a_model_that_loads_back(
     assert [m.step for m in history] == list(range(5))
     assert "eval_roc_auc" in run.metrics
     back, meta = loaded(ws, run, tmp_path)
-    assert meta["flavor"] == "lightgbm"
-    assert np.allclose(back.predict(X_val), model.predict_proba(X_val)[:, 1])
+    assert meta["format"] == "lightgbm"
+    assert np.allclose(back.predict_proba(X_val), model.predict_proba(X_val))
 
 
 def test_lightgbm_train_is_logged(ws: lw.Workspace, data: tuple, tmp_path: Path) -> None:

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from lakeworks.context import Context
 from lakeworks.errors import InvalidInputError, MissingDependencyError
+from lakeworks.tracking.autolog.models import ModelWriter
 from lakeworks.tracking.autolog.session import Session
 
 if TYPE_CHECKING:
@@ -49,10 +50,11 @@ def enable(
     *,
     experiment: str = "default",
     eval_data: tuple[Any, Any] | None = None,
-    log_models: bool = True,
+    save_model: ModelWriter | None = None,
     libraries: Sequence[str] | None = None,
 ) -> Session:
-    """Patch ``libraries`` (default: each of ``LIBRARIES`` that is installed)."""
+    """Patch ``libraries`` (default: each of ``LIBRARIES`` that is installed). Models are
+    logged when a ``save_model`` writer is given (the SDK gives the registry's)."""
     global _current
     names = _libraries(libraries)
     if eval_data is not None and (not isinstance(eval_data, tuple | list) or len(eval_data) != 2):
@@ -69,7 +71,7 @@ def enable(
             ctx,
             experiment=experiment,
             eval_data=tuple(eval_data) if eval_data is not None else None,
-            log_models=log_models,
+            save_model=save_model,
         )
         try:
             for name in names:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from lakeworks.context import Context
 from lakeworks.tracking.autolog import models
+from lakeworks.tracking.autolog.models import ModelWriter
 from lakeworks.tracking.autolog.patches import FitDepth, Patches
 
 if TYPE_CHECKING:
@@ -41,7 +42,6 @@ class FitRecord:
     metrics: list[Any]
     model: Any
     X: Any = None
-    predictions: Any = None
     tags: dict[str, str] = field(default_factory=dict)
     signature: dict[str, Any] | None = None  # when X cannot give it (a DMatrix, a Dataset)
 
@@ -62,13 +62,13 @@ class Session:
         *,
         experiment: str,
         eval_data: tuple[Any, Any] | None = None,
-        log_models: bool = True,
+        save_model: ModelWriter | None = None,
     ) -> None:
         self.tracking = tracking
         self.ctx = ctx
         self.experiment = experiment
         self.eval_data = eval_data
-        self.log_models = log_models
+        self.save_model = save_model
         self.patches = Patches()
         self.depth = FitDepth()
         self.libraries: list[str] = []
@@ -135,16 +135,15 @@ class Session:
         self.tracking.log_batch(
             target.ctx, target.run_id, metrics=record.metrics, params=params, tags=tags
         )
-        if self.log_models:
+        if self.save_model is not None:
             self._log_model(target, record)
 
     def _log_model(self, target: Target, record: FitRecord) -> None:
-        signature = record.signature
-        if signature is None and record.X is not None and record.predictions is not None:
-            signature = models.signature(record.X, record.predictions)
+        assert self.save_model is not None
         with tempfile.TemporaryDirectory(prefix="lakeworks-autolog-") as tmp:
             folder = Path(tmp) / MODEL_PATH
-            models.save(record.model, folder, signature)
+            folder.mkdir()
+            self.save_model(record.model, folder, models.frame(record.X), record.signature)
             self.tracking.log_artifacts(target.ctx, target.run_id, folder, MODEL_PATH)
 
     def _experiment_id(self) -> int:

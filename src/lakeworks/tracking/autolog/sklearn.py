@@ -4,7 +4,8 @@ Each class of ``sklearn.utils.all_estimators()`` that defines ``fit`` itself is 
 (subclasses inheriting it run the patched one); a fit inside another logged fit is not
 logged (``GridSearchCV`` logs once, its inner fits do not). A fit logs the estimator's
 params (``get_params()``, nested ones as ``step__param``), its metrics on the training
-data and on the session's held-out set, and the model (skops) with its signature.
+data and on the session's held-out set, and the model (skops, by the registry's format)
+with its signature.
 """
 
 from __future__ import annotations
@@ -37,14 +38,7 @@ def record(session: Session, estimator: Any, X: Any, y: Any, metrics: Any = ()) 
     points = [*metrics, *scores(estimator, X, y, "training")]
     if session.eval_data is not None:
         points += scores(estimator, *session.eval_data, "eval")
-    predictions = estimator.predict(head(X)) if hasattr(estimator, "predict") else None
-    return FitRecord(
-        params=estimator.get_params(deep=True),
-        metrics=points,
-        model=estimator,
-        X=X,
-        predictions=predictions,
-    )
+    return FitRecord(params=estimator.get_params(deep=True), metrics=points, model=estimator, X=X)
 
 
 def fit_data(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, Any]:
@@ -52,7 +46,3 @@ def fit_data(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, Any]:
     X = args[1] if len(args) > 1 else kwargs.get("X")
     y = args[2] if len(args) > 2 else kwargs.get("y")
     return X, y
-
-
-def head(X: Any, rows: int = 5) -> Any:
-    return X.iloc[:rows] if hasattr(X, "iloc") else X[:rows]
