@@ -10,12 +10,14 @@ import optuna
 import pytest
 import sqlalchemy
 
+import lakeworks as lw
 from lakeworks.context import Context
 from lakeworks.errors import InvalidInputError, UnavailableError
 from lakeworks.platform import Platform
 from lakeworks.tracking.hpo import TuneResult
 from lakeworks.tracking.hpo_storage import optuna_url
 from lakeworks.tracking.records import Run
+from tests.cli.conftest import Cli
 from tests.conftest import free_port
 from tests.pipelines import dask_cluster
 
@@ -259,3 +261,13 @@ def test_an_unreachable_scheduler_is_unavailable(platform: Platform, ctx: Contex
     address = f"tcp://127.0.0.1:{free_port()}"
     with pytest.raises(UnavailableError, match=f"cannot reach the Dask scheduler at {address}"):
         platform.hpo.tune(ctx, curve, experiment="gone", n_trials=2, executor=address)
+
+
+def test_experiments_best_names_the_best_trial(
+    ws: lw.Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = ws.tune(curve, experiment="cli", n_trials=5, metric="score")
+    monkeypatch.setenv("COLUMNS", "200")
+    best = Cli(ws.platform.settings.home)("experiments", "best", "cli", "--metric", "score")
+    assert best.exit_code == 0, best.output
+    assert f"best run {result.best_run_id}" in best.output
