@@ -271,3 +271,33 @@ def test_experiments_best_names_the_best_trial(
     best = Cli(ws.platform.settings.home)("experiments", "best", "cli", "--metric", "score")
     assert best.exit_code == 0, best.output
     assert f"best run {result.best_run_id}" in best.output
+
+
+def test_a_value_that_is_not_a_number_fails_the_trial(platform: Platform, ctx: Context) -> None:
+    answers = iter([1.0, float("nan"), "high", 2.0])
+
+    def objective(trial: optuna.Trial) -> object:
+        trial.suggest_int("i", 0, 9)
+        return next(answers)
+
+    result = platform.hpo.tune(ctx, objective, experiment="nan", n_trials=4)
+    assert result.states == {"COMPLETE": 2, "FAIL": 2}  # Optuna agrees with the runs
+    kids = children(platform, ctx, result)
+    assert [kids[n].info.status for n in range(4)] == ["FINISHED", "FAILED", "FAILED", "FINISHED"]
+    assert kids[1].tags["lakeworks.optuna.error"] == "the objective returned nan"
+    assert kids[2].tags["lakeworks.optuna.error"] == "the objective returned 'high', not a number"
+
+
+def test_a_trial_whose_run_cannot_be_written_stops_the_study(
+    platform: Platform, ctx: Context
+) -> None:
+    def objective(trial: optuna.Trial) -> float:
+        if trial.number == 1:  # the experiment goes away under the study
+            exp = platform.tracking.get_experiment_by_name(ctx, "gone")
+            platform.tracking.delete_experiment(ctx, exp.id)
+        return trial.suggest_float("x", 0, 1)
+
+    with pytest.raises(InvalidInputError, match="experiment 'gone' is deleted"):
+        platform.hpo.tune(ctx, objective, experiment="gone", n_trials=5)
+    study = optuna.load_study(study_name="gone", storage=platform.hpo.storage)
+    assert len(study.trials) == 2  # stopped after the trial it could not record

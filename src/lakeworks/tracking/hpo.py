@@ -155,18 +155,14 @@ class Tuner:
             pruner=part.pruner,
         )
         recorder = TrialRecorder(self.tracking, part.runs)
-        try:
-            study.optimize(
-                recorder.wrap(part.objective, part.catch),
-                n_trials=part.n_trials,
-                timeout=part.timeout,
-                n_jobs=n_jobs,
-                catch=part.catch,
-                callbacks=[recorder],
-            )
-        except BaseException:
-            recorder.record_uncaught(study)
-            raise
+        study.optimize(
+            recorder.wrap(part.objective),
+            n_trials=part.n_trials,
+            timeout=part.timeout,
+            n_jobs=n_jobs,
+            catch=part.catch,
+        )
+        recorder.raise_failure()
         return recorder.runs
 
     def close(self) -> None:

@@ -1,6 +1,6 @@
 """Each Optuna trial as a child run of the study's run.
 
-A trial's run is written once, when the trial ends (an Optuna callback): its params, its
+A trial's run is written once, when the trial ends: its params, its
 value(s) as metrics, its intermediate values (``trial.report(value, step)``) as the
 steps of the same metric, its state, start and end. Writing it once keeps a run per trial
 cheap (the benchmark's goal: a study at most 1.5x the time of Optuna alone); the price
@@ -13,21 +13,22 @@ no value of its own (Optuna copies the last report): its latest point is that re
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from lakeworks.context import Context
+from lakeworks.tracking.records import now_ms
 
 if TYPE_CHECKING:
     import optuna
-    from optuna.trial import FrozenTrial
 
     from lakeworks.tracking.service import Tracking
 
 # Optuna's trial states as run statuses (MLflow's vocabulary).
-STATUS = {"COMPLETE": "FINISHED", "FAIL": "FAILED", "PRUNED": "KILLED", "RUNNING": "RUNNING"}
+STATUS = {"COMPLETE": "FINISHED", "FAIL": "FAILED", "PRUNED": "KILLED"}
 
 TAG_STUDY = "lakeworks.optuna.study"
 TAG_ROLE = "lakeworks.optuna.role"  # "study" on the parent run, "trial" on its children
@@ -49,96 +50,138 @@ class StudyRuns:
 
 
 class TrialRecorder:
-    """An Optuna callback writing each finished trial as a child run.
+    """Wraps an objective so that each trial it runs is written as a child run when it ends.
 
-    ``wrap(objective)`` keeps the message of a trial's exception for its run (Optuna logs
-    it but does not store it), so the same recorder must wrap the objective and be the
-    callback. Thread-safe: Optuna's ``n_jobs`` calls both from several threads.
+    The run is written by the wrapper itself, as the objective returns or raises: an
+    Optuna callback would cost a read of the whole trial back from the storage per trial
+    (more than the run's own write). The trial's reports are seen by wrapping its
+    ``report``; its state is the one Optuna gives it (a value that is not a finite number,
+    or the wrong count of values, fails it). A run that cannot be written stops the study
+    (``study.stop()``) and ``raise_failure`` raises its error after ``optimize``: a trial
+    is never left without its run while the study goes on. Thread-safe (Optuna's
+    ``n_jobs`` runs the wrapper in several threads).
     """
 
     def __init__(self, tracking: Tracking, study: StudyRuns) -> None:
         self.tracking = tracking
         self.study = study
         self.runs: dict[int, str] = {}  # trial number -> its run id
-        self._errors: dict[int, str] = {}
-        self._uncaught: list[int] = []
+        self.failure: BaseException | None = None
         self._lock = threading.Lock()
 
-    def wrap(
-        self, objective: Callable[[optuna.Trial], Any], catch: tuple[type[Exception], ...]
-    ) -> Callable[[optuna.Trial], Any]:
+    def wrap(self, objective: Callable[[optuna.Trial], Any]) -> Callable[[optuna.Trial], Any]:
         import optuna
 
         def trial_objective(trial: optuna.Trial) -> Any:
+            reports: dict[int, float] = {}
+            report = trial.report
+
+            def recorded_report(value: float, step: int) -> None:
+                report(value, step)
+                reports.setdefault(step, float(value))
+
+            trial.report = recorded_report  # type: ignore[method-assign]
             try:
-                return objective(trial)
+                value = objective(trial)
             except optuna.TrialPruned:
+                self._record(trial, "PRUNED", reports)
                 raise
             except BaseException as exc:
-                with self._lock:
-                    self._errors[trial.number] = f"{type(exc).__name__}: {exc}"[:2000]
-                    if not isinstance(exc, catch):  # Optuna re-raises it before callbacks
-                        self._uncaught.append(trial.number)
+                self._record(trial, "FAIL", reports, error=f"{type(exc).__name__}: {exc}")
                 raise
+            values, problem = _values(value, len(self.study.metrics))
+            state = "FAIL" if problem else "COMPLETE"
+            self._record(trial, state, reports, values=values, error=problem)
+            return value
 
         return trial_objective
 
-    def record_uncaught(self, study: optuna.Study) -> None:
-        """Record the trials whose error stopped the study (no callback saw them)."""
-        with self._lock:
-            numbers, self._uncaught = self._uncaught, []
-        for trial in study.get_trials(deepcopy=False):
-            if trial.number in numbers:
-                self(study, trial)
+    def raise_failure(self) -> None:
+        if self.failure is not None:
+            raise self.failure
 
-    def __call__(self, study: optuna.Study, trial: FrozenTrial) -> None:
-        with self._lock:
-            error = self._errors.pop(trial.number, None)
-        run_id = self.record(trial, error)
+    def _record(
+        self,
+        trial: optuna.Trial,
+        state: str,
+        reports: dict[int, float],
+        *,
+        values: Sequence[float] | None = None,
+        error: str | None = None,
+    ) -> None:
+        try:
+            run_id = self.record(trial, state, reports, values, error)
+        except Exception as exc:  # the catalog is unreachable: stop, raise after optimize
+            with self._lock:
+                self.failure = self.failure or exc
+            trial.study.stop()
+            return
         with self._lock:
             self.runs[trial.number] = run_id
 
-    def record(self, trial: FrozenTrial, error: str | None = None) -> str:
-        """Write ``trial`` as a finished child run (one transaction); returns its id."""
+    def record(
+        self,
+        trial: optuna.Trial,
+        state: str,
+        reports: dict[int, float],
+        values: Sequence[float] | None,
+        error: str | None,
+    ) -> str:
+        """Write the trial as a finished child run (one transaction); returns its id."""
         s = self.study
         tags = {
             TAG_STUDY: s.study_name,
             TAG_ROLE: "trial",
             TAG_TRIAL: str(trial.number),
-            TAG_STATE: trial.state.name,
+            TAG_STATE: state,
         }
         if error:
-            tags[TAG_ERROR] = error
+            tags[TAG_ERROR] = error[:2000]
+        start, end = _ms(trial.datetime_start), now_ms()
         return self.tracking.record_run(
             s.ctx,
             s.experiment_id,
             name=f"trial-{trial.number}",
-            status=STATUS.get(trial.state.name, "FAILED"),
-            start_time=_ms(trial.datetime_start),
-            end_time=_ms(trial.datetime_complete),
+            status=STATUS[state],
+            start_time=start,
+            end_time=end,
             parent_run_id=s.parent_run_id,
             tags=tags,
             params=[(k, str(v)) for k, v in trial.params.items()],
-            metrics=trial_metrics(trial, s.metrics),
+            metrics=trial_metrics(s.metrics, reports, values, start, end),
         )
 
 
-def trial_metrics(trial: FrozenTrial, names: Sequence[str]) -> list[Any]:
-    """The intermediate values as steps of the first metric, then the value(s)."""
+def trial_metrics(
+    names: Sequence[str],
+    reports: dict[int, float],
+    values: Sequence[float] | None,
+    start: int | None,
+    end: int,
+) -> list[Any]:
+    """The reports as steps of the first metric, then the value(s) at the step after."""
     from lakeworks.tracking.records import Metric
 
-    start = _ms(trial.datetime_start)
-    end = _ms(trial.datetime_complete) or start
-    points = [
-        Metric(names[0], float(value), int(step), start)
-        for step, value in sorted(trial.intermediate_values.items())
-    ]
+    points = [Metric(names[0], v, int(step), start) for step, v in sorted(reports.items())]
     final_step = points[-1].step + 1 if points else 0
-    # a pruned trial's value is Optuna's copy of its last report: already a point
-    values = trial.values if trial.state.name == "COMPLETE" else None
     for name, value in zip(names, values or (), strict=False):
-        points.append(Metric(name, float(value), final_step, end))
+        points.append(Metric(name, value, final_step, end))
     return points
+
+
+def _values(value: Any, count: int) -> tuple[list[float] | None, str | None]:
+    """The objective's value(s) as floats, or why Optuna will fail the trial."""
+    many = isinstance(value, list | tuple)
+    items = list(value) if many else [value]
+    try:
+        numbers = [float(v) for v in items]
+    except (TypeError, ValueError):
+        return None, f"the objective returned {value!r}, not a number"
+    if len(numbers) != count:
+        return None, f"the objective returned {len(numbers)} value(s) for {count} objective(s)"
+    if any(math.isnan(v) for v in numbers):
+        return None, f"the objective returned {value!r}"
+    return numbers, None
 
 
 def _ms(moment: Any) -> int | None:
