@@ -31,7 +31,6 @@ Example:
 from __future__ import annotations
 
 import math
-import os
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -354,6 +353,3 @@ def _now() -> int:
 
     return time.time_ns() // 1_000_000
 
-
-def default_processes() -> int:
-    return os.cpu_count() or 1
