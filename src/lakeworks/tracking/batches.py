@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from lakeworks.errors import InvalidInputError
+from lakeworks.errors import InvalidInputError, NotFoundError
 from lakeworks.meta.models import LatestMetricRow, ParamRow, RunTagRow
 from lakeworks.tracking.names import MAX_PARAM_VALUE_LENGTH, check_key
 from lakeworks.tracking.records import now_ms
@@ -91,6 +91,13 @@ def write_params(s: Session, run_id: str, params: Iterable[tuple[str, Any]]) -> 
 def write_tags(s: Session, run_id: str, tags: Iterable[tuple[str, Any]]) -> None:
     rows = {k: {"run_id": run_id, "key": check_key("tag", k), "value": str(v)} for k, v in tags}
     upsert(s, RunTagRow, list(rows.values()), ["run_id", "key"])
+
+
+def delete_tag(s: Session, run_id: str, key: str) -> None:
+    tag = s.get(RunTagRow, (run_id, key))
+    if tag is None:
+        raise NotFoundError(f"run {run_id} has no tag {key!r}", run=run_id, key=key)
+    s.delete(tag)
 
 
 def number(key: str, value: Any) -> float:

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from lakeworks.context import Context
 from lakeworks.errors import InvalidInputError
+from lakeworks.tracking.client import experiment_named
 from lakeworks.tracking.hpo_runs import TAG_ROLE, TAG_STUDY, StudyRuns, TrialRecorder
 from lakeworks.tracking.hpo_workers import StudyPart, spread
 
@@ -205,7 +206,7 @@ class Tuner:
         metrics: tuple[str, ...],
         goals: list[str],
     ) -> StudyRuns:
-        experiment_id = self.tracking.experiment_named(ctx, experiment).id
+        experiment_id = experiment_named(self.tracking, ctx, experiment).id
         attrs = study.user_attrs
         parent = attrs.get(ATTR_PARENT)
         if parent is None:
@@ -352,4 +353,3 @@ def _now() -> int:
     import time
 
     return time.time_ns() // 1_000_000
-

@@ -10,20 +10,19 @@ Example:
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
-
 from lakeworks.context import Context
-from lakeworks.errors import AlreadyExistsError, InvalidInputError, NotFoundError
-from lakeworks.meta.models import MetricRow, RunInputRow, RunRow, RunTagRow
+from lakeworks.errors import InvalidInputError
 from lakeworks.tracking import batches, experiments, runs
 from lakeworks.tracking.artifacts.refs import ArtifactRefs
+from lakeworks.tracking.metrics import TrackingMetrics
 from lakeworks.tracking.records import (
     FINISHED_STATUSES,
-    RUN_VIEWS,
     TAG_NOTE,
     TAG_PARENT_RUN,
     TAG_RUN_NAME,
@@ -36,24 +35,35 @@ from lakeworks.tracking.records import (
     RunInput,
     now_ms,
 )
-from lakeworks.tracking.runquery import RunQuery
+from lakeworks.tracking.search import RunSearch, search_rows
 
 if TYPE_CHECKING:
     from lakeworks.config import Settings
+    from lakeworks.lineage.service import Lineage
     from lakeworks.meta.catalog import Catalog
     from lakeworks.tracking.artifacts.base import ObjectStore
 
 Pairs = Iterable[tuple[str, Any]] | dict[str, Any]
+log = logging.getLogger("lakeworks.tracking")
+_REAP_EVERY = 1.0  # seconds between two looks for runs whose heartbeat stopped
 
 
 class Tracking:
     """Experiments, runs, their params, metrics, tags, inputs and artifacts."""
 
-    def __init__(self, catalog: Catalog, objects: ObjectStore, settings: Settings) -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        objects: ObjectStore,
+        settings: Settings,
+        lineage: Lineage | None = None,
+    ) -> None:
         self.catalog = catalog
         self.settings = settings
+        self.lineage = lineage
+        self._reaped_at = 0.0
         self.artifacts = ArtifactRefs(catalog, objects)
-        self._query = RunQuery()
+        self.metrics = TrackingMetrics()
 
     # experiments ----------------------------------------------------------------------
     def create_experiment(
@@ -74,16 +84,6 @@ class Tracking:
             return experiments.record(
                 s, experiments.row(s, ctx.workspace, experiment_id), ctx.workspace
             )
-
-    def experiment_named(self, ctx: Context, name: str) -> Experiment:
-        """The experiment ``name``, created when there is none (by this or another process)."""
-        try:
-            return self.get_experiment_by_name(ctx, name)
-        except NotFoundError:
-            try:
-                return self.create_experiment(ctx, name)
-            except AlreadyExistsError:  # created meanwhile by another process
-                return self.get_experiment_by_name(ctx, name)
 
     def get_experiment_by_name(self, ctx: Context, name: str) -> Experiment:
         with self.catalog.session() as s:
@@ -106,15 +106,8 @@ class Tracking:
     def _set_experiment_stage(
         self, ctx: Context, experiment_id: int | str, stage: str, deleted_time: int | None
     ) -> None:
-        other = "active" if stage == "deleted" else "deleted"
         with self.catalog.session() as s:
-            row = experiments.row(s, ctx.workspace, experiment_id)
-            row.lifecycle_stage, row.updated_at = stage, now_ms()
-            s.execute(
-                update(RunRow)
-                .where(RunRow.experiment_id == row.id, RunRow.lifecycle_stage == other)
-                .values(lifecycle_stage=stage, deleted_time=deleted_time)
-            )
+            experiments.set_stage(s, ctx.workspace, experiment_id, stage, deleted_time)
 
     def rename_experiment(self, ctx: Context, experiment_id: int | str, new_name: str) -> None:
         with self.catalog.session() as s:
@@ -157,7 +150,9 @@ class Tracking:
             tags.setdefault(TAG_RUN_NAME, row.name)
             tags.setdefault(TAG_USER, ctx.user)
             batches.write_tags(s, row.id, tags.items())
-            return runs.records(s, ctx.workspace, [row])[0]
+            run = runs.records(s, ctx.workspace, [row])[0]
+        self.metrics.runs.labels(ctx.workspace).inc()
+        return run
 
     def record_run(
         self,
@@ -210,20 +205,26 @@ class Tracking:
         """Change a run's status, end time or name. A finishing status with no end time
         gets the current time."""
         with self.catalog.session() as s:
-            row = runs.row(s, ctx.workspace, run_id)
-            if status is not None:
-                row.status = runs.check_status(status)
-                if status in FINISHED_STATUSES and end_time is None and row.end_time is None:
-                    end_time = now_ms()
-            if end_time is not None:
-                row.end_time = end_time
-            if name is not None:
-                from lakeworks.tracking.names import check_name
+            row = runs.change(s, runs.row(s, ctx.workspace, run_id), status, end_time, name)
+            run = runs.records(s, ctx.workspace, [row])[0]
+        if status in FINISHED_STATUSES:
+            self._emit_lineage(ctx, run)
+        return run
 
-                row.name = check_name("run", name)
-                batches.write_tags(s, row.id, [(TAG_RUN_NAME, name)])
-            s.flush()
-            return runs.records(s, ctx.workspace, [row])[0]
+    def _emit_lineage(self, ctx: Context, run: Run) -> None:
+        """An OpenLineage event for a finished run that read tables (a failure to emit is
+        the lineage client's to log; it never fails the run)."""
+        if self.lineage is None:
+            return
+        tables = [(i.name, i.version) for i in self.list_inputs(ctx, run.id) if i.kind == "table"]
+        experiment = self.get_experiment(ctx, run.info.experiment_id).name
+        self.lineage.tracking_run(
+            ctx,
+            run_id=run.id,
+            experiment=experiment,
+            tables=tables,
+            failed=run.info.status != "FINISHED",
+        )
 
     def delete_run(self, ctx: Context, run_id: str) -> None:
         """Mark the run deleted: hidden from searches, kept until ``gc``."""
@@ -238,19 +239,17 @@ class Tracking:
             row.lifecycle_stage, row.deleted_time = stage, deleted_time
 
     def heartbeat(self, ctx: Context, run_id: str) -> None:
+        """Mark the run alive now (see ``reap_stale_runs``)."""
         with self.catalog.session() as s:
-            s.execute(
-                update(RunRow)
-                .where(
-                    RunRow.id == run_id,
-                    RunRow.workspace_id == experiments.workspace_id(s, ctx.workspace),
-                )
-                .values(heartbeat_at=now_ms())
-            )
+            runs.heartbeat(s, experiments.workspace_id(s, ctx.workspace), run_id)
 
     def reap_stale_runs(self) -> int:
         """Mark FAILED every RUNNING run whose heartbeat is older than
         ``settings.tracking_heartbeat_timeout`` seconds; returns how many. One UPDATE."""
+        now = time.monotonic()
+        if now - self._reaped_at < _REAP_EVERY:  # reads call this: at most once a second
+            return 0
+        self._reaped_at = now
         timeout_ms = int(self.settings.tracking_heartbeat_timeout * 1000)
         with self.catalog.session() as s:
             return runs.reap_stale(s, timeout_ms)
@@ -288,6 +287,8 @@ class Tracking:
             batches.write_params(s, run_id, _pairs(params))
             batches.write_tags(s, run_id, _pairs(tags))
             batches.write_metrics(s, metric_rows)
+        if metric_rows:
+            self.metrics.points.labels(ctx.workspace).inc(len(metric_rows))
 
     def log_metric(
         self,
@@ -314,46 +315,24 @@ class Tracking:
     def delete_tag(self, ctx: Context, run_id: str, key: str) -> None:
         with self.catalog.session() as s:
             runs.active_row(s, ctx.workspace, run_id)
-            tag = s.get(RunTagRow, (run_id, key))
-            if tag is None:
-                from lakeworks.errors import NotFoundError
-
-                raise NotFoundError(f"run {run_id} has no tag {key!r}", run=run_id, key=key)
-            s.delete(tag)
+            batches.delete_tag(s, run_id, key)
 
     def get_metric_history(self, ctx: Context, run_id: str, key: str) -> list[Metric]:
         """Every point of ``key``, by step then timestamp."""
         with self.catalog.session() as s:
             runs.row(s, ctx.workspace, run_id)
-            rows = s.scalars(
-                select(MetricRow)
-                .where(MetricRow.run_id == run_id, MetricRow.key == key)
-                .order_by(MetricRow.step, MetricRow.timestamp, MetricRow.value)
-            )
-            return [runs.metric(r) for r in rows]
+            return runs.history(s, run_id, key)
 
     def log_input(self, ctx: Context, run_id: str, run_input: RunInput) -> None:
         """Record that the run read ``run_input`` (a table version, a training set)."""
         with self.catalog.session() as s:
             runs.row(s, ctx.workspace, run_id)
-            s.add(
-                RunInputRow(
-                    run_id=run_id,
-                    kind=run_input.kind,
-                    workspace=run_input.workspace or ctx.workspace,
-                    name=run_input.name,
-                    version=run_input.version,
-                    detail=run_input.detail,
-                )
-            )
+            runs.add_input(s, run_id, run_input, ctx.workspace)
 
     def list_inputs(self, ctx: Context, run_id: str) -> list[RunInput]:
         with self.catalog.session() as s:
             runs.row(s, ctx.workspace, run_id)
-            rows = s.scalars(
-                select(RunInputRow).where(RunInputRow.run_id == run_id).order_by(RunInputRow.id)
-            )
-            return [RunInput(r.kind, r.name, r.workspace, r.version, r.detail) for r in rows]
+            return runs.inputs(s, run_id)
 
     # search ------------------------------------------------------------------------------
     def search_runs(
@@ -369,16 +348,11 @@ class Tracking:
     ) -> tuple[list[Run], str | None]:
         """Runs of the experiments matching ``filter`` (MLflow's grammar), sorted by
         ``order_by`` (newest first by default), a page at a time."""
-        if run_view not in RUN_VIEWS:
-            raise InvalidInputError(
-                f"invalid run_view {run_view!r}", expected=", ".join(RUN_VIEWS), found=run_view
-            )
         self.reap_stale_runs()
         with self.catalog.session() as s:
             ids = [experiments.row(s, ctx.workspace, e).id for e in experiment_ids]
-            rows, token = self._query.page(
-                s, ids, filter, order_by, max_results, page_token, run_view
-            )
+            search = RunSearch.parse(ids, filter, order_by, run_view)
+            rows, token = search_rows(s, search, max_results, page_token)
             return runs.records(s, ctx.workspace, rows), token
 
     def best_run(
@@ -449,7 +423,14 @@ class Tracking:
             runs.active_row(s, ctx.workspace, run_id)
 
     def close(self) -> None:
-        """Nothing to release: the SDK's loggers flush themselves (see ``tracking.client``)."""
+        """Write what the SDK's runs open on this service have buffered (they stay open)."""
+        from lakeworks.tracking.client import open_runs
+
+        for run in open_runs(self):
+            try:
+                run.flush()
+            except Exception:  # closing goes on; the run's own end retries
+                log.exception("could not flush run %s on close", run.id)
 
 
 def _pairs(items: Pairs) -> list[tuple[str, Any]]:

@@ -147,7 +147,9 @@ class Session:
             self.tracking.log_artifacts(target.ctx, target.run_id, folder, MODEL_PATH)
 
     def _experiment_id(self) -> int:
-        return self.tracking.experiment_named(self.ctx, self.experiment).id
+        from lakeworks.tracking.client import experiment_named
+
+        return experiment_named(self.tracking, self.ctx, self.experiment).id
 
 
 def _name(original: Callable[..., Any], args: tuple[Any, ...]) -> str:
