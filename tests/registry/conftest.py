@@ -15,6 +15,7 @@ from lakeworks.config import Settings
 from lakeworks.context import Context
 from lakeworks.platform import Platform
 from lakeworks.registry.service import Registry
+from tests.cli.conftest import Cli
 from tests.conftest import IN_CI
 
 
@@ -70,3 +71,11 @@ def registry(backend: Platform) -> Registry:
 @pytest.fixture
 def rctx() -> Context:
     return Context(workspace="default", user="tester")
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
+    """``lakeworks --home <tmp> ...`` in-process (as tests/cli runs it)."""
+    monkeypatch.setenv("LAKEWORKS_PROGRESS", "false")
+    monkeypatch.setenv("COLUMNS", "200")
+    return Cli(tmp_path / "lw")

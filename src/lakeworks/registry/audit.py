@@ -78,7 +78,7 @@ class RegistryAudit:
         reason: str | None,
     ) -> AliasEvent:
         with self.catalog.session() as s:
-            model = self.store.model_row(s, workspace, name)
+            model = self.store.model_row(s, workspace, name, lock=True)
             if version is not None:
                 self.store.version_row(s, workspace, name, version)
             row = s.scalar(
@@ -122,6 +122,7 @@ class RegistryAudit:
         self, workspace: str, name: str, version: int, stage: str, user: str, comment: str | None
     ) -> Approval:
         with self.catalog.session() as s:
+            self.store.model_row(s, workspace, name, lock=True)
             row = self.store.version_row(s, workspace, name, version)
             at = now_ms()
             s.add(

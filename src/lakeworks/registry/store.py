@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, select
+from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from lakeworks.errors import AlreadyExistsError, ConflictError, NotFoundError
+from lakeworks.errors import AlreadyExistsError, ConflictError, InvalidInputError, NotFoundError
 from lakeworks.meta.catalog import Catalog
 from lakeworks.meta.models import (
     ModelAliasRow,
@@ -105,13 +105,18 @@ class RegistryStore:
             s.delete(row)
             return ids
 
-    def model_row(self, s: Session, workspace: str, name: str) -> RegisteredModelRow:
+    def model_row(
+        self, s: Session, workspace: str, name: str, *, lock: bool = False
+    ) -> RegisteredModelRow:
+        """The model's row. ``lock`` writes it first (its ``updated_ms``), which takes the
+        write lock before anything is read: a row lock on PostgreSQL, the database's write
+        lock on SQLite (whose WAL mode would refuse a transaction that read, then wrote
+        after another writer, with "database is locked")."""
         ws = self.catalog.workspace(workspace)
-        row = s.scalar(
-            select(RegisteredModelRow).where(
-                RegisteredModelRow.workspace_id == ws.id, RegisteredModelRow.name == name
-            )
-        )
+        match = (RegisteredModelRow.workspace_id == ws.id, RegisteredModelRow.name == name)
+        if lock:
+            s.execute(update(RegisteredModelRow).where(*match).values(updated_ms=now_ms()))
+        row = s.scalar(select(RegisteredModelRow).where(*match))
         if row is None:
             raise NotFoundError(
                 f"registered model {name!r} does not exist in workspace {workspace!r}",
@@ -127,7 +132,7 @@ class RegistryStore:
         for _ in range(RETRIES):
             try:
                 with self.catalog.session() as s:
-                    model = self.model_row(s, workspace, name)
+                    model = self.model_row(s, workspace, name, lock=True)
                     last = s.scalar(
                         select(func.max(ModelVersionRow.version)).where(
                             ModelVersionRow.model_id == model.id
@@ -242,6 +247,20 @@ class RegistryStore:
         if version is None:
             return self.model_row(s, workspace, name).id, RegisteredModelTagRow, "model_id"
         return self.version_row(s, workspace, name, version).id, ModelVersionTagRow, "version_id"
+
+
+TAG_KEY_MAX = 250
+
+
+def check_tags(tags: dict[str, Any] | None) -> dict[str, str]:
+    """Tags as text; a key must be 1 to 250 characters (MLflow's limit)."""
+    for key in tags or {}:
+        if not isinstance(key, str) or not 1 <= len(key) <= TAG_KEY_MAX:
+            raise InvalidInputError(
+                f"invalid tag key {str(key)[:60]!r}: it must be 1 to {TAG_KEY_MAX} characters",
+                found=str(key)[:60],
+            )
+    return {k: str(v) for k, v in (tags or {}).items()}
 
 
 def _put_tags(s: Session, table: type, column: str, owner: int, tags: dict[str, str]) -> None:
