@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from lakeworks.pipelines.service import Pipelines
     from lakeworks.quality.service import Quality
     from lakeworks.registry.service import Registry
+    from lakeworks.tracking.hpo import Tuner
     from lakeworks.tracking.service import Tracking
 
 
@@ -161,8 +162,16 @@ class Platform:
         self.hooks.register(RunInputsHook(tracking))  # table reads inside a run are its inputs
         return tracking
 
+    @cached_property
+    def hpo(self) -> Tuner:
+        """Hyper-parameter search: Optuna studies beside the catalog, trials as runs."""
+        from lakeworks.tracking.hpo import Tuner
+
+        return Tuner(self.engine, self.settings, self.tracking)
+
     def close(self) -> None:
         for service in (
+            "hpo",
             "tracking",
             "pipelines",
             "features",

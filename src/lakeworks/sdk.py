@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from lakeworks.context import Context
@@ -45,6 +47,7 @@ if TYPE_CHECKING:
     from lakeworks.registry.service import Registry
     from lakeworks.tracking.client import ActiveRun, WorkspaceRuns
     from lakeworks.tracking.evaluate import Evaluation, Kind
+    from lakeworks.tracking.hpo import TuneResult
     from lakeworks.tracking.records import Experiment
     from lakeworks.tracking.service import Tracking
 
@@ -217,6 +220,48 @@ class Workspace:
 
         return WorkspaceRuns(self.platform.tracking, self.ctx)
 
+    # hyper-parameter search and autolog ------------------------------------------------
+    def tune(self, objective: Callable[..., Any], *, experiment: str, **options: Any) -> TuneResult:
+        """Run (or continue) an Optuna study: the study a parent run, each trial a child run.
+
+        ``objective`` is an ordinary Optuna objective; options: ``n_trials``, ``timeout``,
+        ``direction`` / ``directions``, ``metric``, ``sampler``, ``pruner``, ``executor``
+        (``threads``, ``processes``, ``dask``), ``n_jobs``, ``study_name``, ``catch``.
+        See ``lakeworks.tracking.hpo``.
+        """
+        return self.platform.hpo.tune(self.ctx, objective, experiment=experiment, **options)
+
+    def autolog(
+        self,
+        *,
+        experiment: str | None = None,
+        eval_data: tuple[Any, Any] | None = None,
+        log_models: bool = True,
+        libraries: list[str] | None = None,
+    ) -> None:
+        """Log every scikit-learn, XGBoost and LightGBM fit as a run until
+        ``autolog_disable()``: params, metrics, the model (the registry's safe format, under
+        the run's ``model/``, ready for ``ws.models.register(..., artifact_path="model")``)
+        and its signature. A fit inside ``start_run`` logs into that run; outside, into a
+        new run of ``experiment`` (default: the one of ``set_experiment``, else
+        ``"default"``). ``eval_data=(X, y)``: also evaluate on this held-out set."""
+        from lakeworks.tracking import autolog
+
+        autolog.enable(
+            self.platform.tracking,
+            self.ctx,
+            experiment=experiment or self._experiment or "default",
+            eval_data=eval_data,
+            save_model=_save_model if log_models else None,
+            libraries=libraries,
+        )
+
+    def autolog_disable(self) -> None:
+        """Put back every method ``autolog`` patched."""
+        from lakeworks.tracking import autolog
+
+        autolog.disable()
+
     # evaluation ---------------------------------------------------------------------
     def evaluate(
         self,
@@ -250,6 +295,15 @@ class Workspace:
 
     def __repr__(self) -> str:
         return f"<Workspace {self.name!r} as {self.ctx.user!r}>"
+
+
+def _save_model(model: Any, folder: Path, training_data: Any, signature: Any) -> None:
+    """Autolog's model writer: the registry's format of ``model`` and its signature."""
+    from lakeworks.registry.registration import save_model
+
+    save_model(
+        model, folder, format=None, trusted=False, signature=signature, training_data=training_data
+    )
 
 
 class WorkspaceQuality:
