@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from lakeworks.lineage.service import Lineage
     from lakeworks.pipelines.service import Pipelines
     from lakeworks.quality.service import Quality
+    from lakeworks.streams.service import Streams
 
 
 @dataclass(frozen=True)
@@ -140,8 +141,22 @@ class Platform:
 
         return Features(self.catalog, self.storage, self.settings, self.tables)
 
+    @cached_property
+    def streams(self) -> Streams:
+        """Publish, tail, lag, and the exactly-once sink of streams into tables."""
+        from lakeworks.streams.log import open_log
+        from lakeworks.streams.service import Streams
+
+        return Streams(self.catalog, self.tables, self.settings, open_log(self.settings))
+
     def close(self) -> None:
-        for service in ("pipelines", "features", "quality", "sql"):  # only those that were opened
+        for service in (
+            "pipelines",
+            "features",
+            "quality",
+            "sql",
+            "streams",
+        ):  # only those that were opened
             if service in self.__dict__:
                 self.__dict__[service].close()
         self.engine.dispose()

@@ -1,0 +1,277 @@
+"""The streams service: publish, tail, lag, and the exactly-once ingestion of a stream
+into a table. Every door (SDK, CLI, REST) calls these methods.
+
+Streams live in a workspace: the event log names them ``<workspace>/<stream>``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from lakeworks.context import Context, check_name
+from lakeworks.errors import InvalidInputError, LakeworksError, NotFoundError
+from lakeworks.lake.tables import check_user_table
+from lakeworks.streams.log.base import Event, EventLog, GroupInfo, StreamInfo, missing_stream
+from lakeworks.streams.metrics import StreamMetrics
+from lakeworks.streams.sink import Batch, DeltaSink, SinkTarget
+
+if TYPE_CHECKING:
+    from lakeworks.config import Settings
+    from lakeworks.lake.tables import Tables
+    from lakeworks.meta.catalog import Catalog
+
+log = logging.getLogger("lakeworks.streams")
+MAX_BATCH = 100_000
+CONSUMER = "sink"  # the sink's consumer name: a restarted sink finds its own pending events
+RETRY_WAIT = 1.0  # seconds before a transient failure (Redis or storage down) is retried
+
+
+@dataclass
+class IngestResult:
+    """Totals of one ``ingest`` call: ``events == written + quarantined + skipped``."""
+
+    stream: str
+    table: str
+    group: str
+    batches: int = 0
+    events: int = 0
+    written: int = 0
+    quarantined: int = 0
+    skipped: int = 0
+    version: int | None = None
+    last: Batch | None = field(default=None, repr=False)
+
+    def add(self, batch: Batch) -> None:
+        self.batches += 1
+        self.events += batch.events
+        self.written += batch.written
+        self.quarantined += batch.quarantined
+        self.skipped += batch.skipped
+        self.version = batch.version if batch.version is not None else self.version
+        self.last = batch
+
+
+class Streams:
+    """The streams service; obtain it as ``platform.streams``."""
+
+    def __init__(
+        self, catalog: Catalog, tables: Tables, settings: Settings, events: EventLog
+    ) -> None:
+        self.catalog = catalog
+        self.tables = tables
+        self.settings = settings
+        self.events = events
+        self.metrics = StreamMetrics()
+
+    def _key(self, ctx: Context, stream: str) -> str:
+        check_name("stream", stream)
+        self.catalog.workspace(ctx.workspace)  # NotFoundError for an unknown workspace
+        return f"{ctx.workspace}/{stream}"
+
+    def publish(
+        self, ctx: Context, stream: str, records: Iterable[Any], maxlen: int | None = None
+    ) -> list[str]:
+        """Append events: dicts are written as JSON, str and bytes as they are.
+        ``maxlen`` keeps about that many newest events. Returns the events' ids."""
+        key = self._key(ctx, stream)
+        payloads = encode(records)
+        if maxlen is not None and maxlen < 1:
+            raise InvalidInputError(f"maxlen must be at least 1, not {maxlen}", stream=stream)
+        ids = self.events.publish(key, payloads, maxlen) if payloads else []
+        self.metrics.published.labels(ctx.workspace, stream).inc(len(ids))
+        return ids
+
+    def list(self, ctx: Context) -> list[StreamInfo]:
+        self.catalog.workspace(ctx.workspace)
+        prefix = f"{ctx.workspace}/"
+        return [_short(s, prefix) for s in self.events.streams(prefix)]
+
+    def tail(self, ctx: Context, stream: str, count: int = 10) -> list[Event]:
+        key = self._key(ctx, stream)
+        if count < 1:
+            raise InvalidInputError(f"count must be at least 1, not {count}", stream=stream)
+        return self.events.tail(key, count)
+
+    def lag(self, ctx: Context, stream: str, group: str) -> GroupInfo:
+        """The group's lag (events not delivered yet) and pending (not acknowledged)."""
+        key = self._key(ctx, stream)
+        check_name("group", group)
+        known = self.events.groups(key)
+        info = next((g for g in known if g.name == group), None)
+        if info is None:
+            if not known and all(s.name != key for s in self.events.streams(key)):
+                raise missing_stream(stream)
+            raise NotFoundError(
+                f"consumer group {group!r} of stream {stream!r} does not exist",
+                hint=f"the stream's groups are {[g.name for g in known]}"
+                if known
+                else "it has no groups yet: a sink creates its group when it starts",
+                stream=stream,
+                group=group,
+            )
+        self._observe(ctx, stream, info)
+        return GroupInfo(
+            stream, info.name, info.consumers, info.pending, info.lag, info.last_delivered
+        )
+
+    def groups(self, ctx: Context, stream: str) -> list[GroupInfo]:
+        return self.events.groups(self._key(ctx, stream))
+
+    def trim(
+        self, ctx: Context, stream: str, *, maxlen: int | None = None, max_age: float | None = None
+    ) -> int:
+        """Delete events beyond the newest ``maxlen`` and older than ``max_age`` seconds."""
+        key = self._key(ctx, stream)
+        age = timedelta(seconds=max_age) if max_age is not None else None
+        return self.events.trim(key, maxlen=maxlen, older_than=age)
+
+    def ingest(
+        self,
+        ctx: Context,
+        stream: str,
+        table: str,
+        *,
+        group: str | None = None,
+        every: float | str = 1.0,
+        max_batch: int = MAX_BATCH,
+        required: Iterable[str] = (),
+        once: bool = False,
+        stop: threading.Event | None = None,
+        on_batch: Callable[[IngestResult], None] | None = None,
+    ) -> IngestResult:
+        """Append a stream's events to ``table`` exactly once, in micro-batches.
+
+        Runs until ``stop`` is set (finishing the batch in hand), or with ``once=True``
+        until the stream is drained. Events that are not JSON objects or miss a
+        ``required`` field go to ``<table>__quarantine`` with the raw payload and the
+        reason. A write that fails for good (a quality gate refusing the batch) raises
+        and leaves the batch unacknowledged; a transient failure is retried.
+
+        Example:
+            >>> ws.streams.publish("clicks", [{"id": 1, "page": "/"}])  # doctest: +SKIP
+            >>> ws.streams.ingest("clicks", table="clicks", once=True).written  # doctest: +SKIP
+            1
+        """
+        key = self._key(ctx, stream)
+        check_user_table(table)
+        group = check_name("group", group or f"{table}_sink")
+        interval = parse_every(every)
+        if max_batch < 1:
+            raise InvalidInputError(f"max_batch must be at least 1, not {max_batch}")
+        target = SinkTarget(stream, key, group, CONSUMER, table, tuple(required))
+        sink = DeltaSink(self.events, self.tables, ctx, target, max_batch)
+        result = IngestResult(stream, table, group)
+        stop = stop or threading.Event()
+        sink.start()
+        while not stop.is_set():
+            started = time.monotonic()
+            batch = self._step(sink, 0.0 if once else interval, stop)
+            if batch is None:
+                continue
+            self._count(ctx, target, batch)
+            if batch.events:
+                result.add(batch)
+                if on_batch:
+                    on_batch(result)
+            elif once:
+                break
+            if not once and batch.events < max_batch:
+                stop.wait(max(0.0, interval - (time.monotonic() - started)))
+        return result
+
+    def _step(self, sink: DeltaSink, wait: float, stop: threading.Event) -> Batch | None:
+        try:
+            return sink.step(wait)
+        except LakeworksError as exc:
+            if not exc.transient:
+                raise
+            log.warning("stream sink into %r: %s; retrying", sink.target.table, exc)
+            stop.wait(RETRY_WAIT)
+            return None
+
+    def _count(self, ctx: Context, target: SinkTarget, batch: Batch) -> None:
+        labels = (ctx.workspace, target.stream, target.group)
+        self.metrics.ingested.labels(*labels, "written").inc(batch.written)
+        self.metrics.ingested.labels(*labels, "quarantined").inc(batch.quarantined)
+        self._observe(ctx, target.stream, self.events.group(target.key, target.group))
+
+    def _observe(self, ctx: Context, stream: str, info: GroupInfo) -> None:
+        self.metrics.lag.labels(ctx.workspace, stream, info.name).set(info.lag)
+        self.metrics.pending.labels(ctx.workspace, stream, info.name).set(info.pending)
+
+    def close(self) -> None:
+        self.events.close()
+
+
+def encode(records: Iterable[Any]) -> list[bytes]:
+    """Payloads of ``records``: a dict as JSON, str as UTF-8, bytes unchanged."""
+    if isinstance(records, dict | str | bytes):
+        raise InvalidInputError(
+            "publish takes a list of events, not a single one",
+            hint="wrap it in a list: publish('clicks', [event])",
+        )
+    out = []
+    for i, record in enumerate(records):
+        if isinstance(record, bytes):
+            out.append(record)
+        elif isinstance(record, str):
+            out.append(record.encode())
+        elif isinstance(record, dict):
+            out.append(_json(record, i))
+        else:
+            raise InvalidInputError(
+                f"event {i} is a {type(record).__name__}: expected a dict, str or bytes",
+                index=i,
+            )
+    return out
+
+
+def _json(record: dict[str, Any], index: int) -> bytes:
+    try:
+        return json.dumps(record, separators=(",", ":"), default=_default).encode()
+    except (TypeError, ValueError) as exc:
+        raise InvalidInputError(
+            f"event {index} cannot be written as JSON: {exc}", index=index
+        ) from exc
+
+
+def _default(value: Any) -> Any:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def parse_every(every: float | str) -> float:
+    """Seconds of ``every``: a number, or text such as ``"500ms"``, ``"1s"``, ``"2m"``."""
+    if isinstance(every, int | float) and not isinstance(every, bool):
+        seconds = float(every)
+    else:
+        text = str(every).strip().lower()
+        unit = next((u for u in ("ms", "s", "m", "h") if text.endswith(u)), "s")
+        try:
+            seconds = float(text.removesuffix(unit)) * _UNITS[unit]
+        except ValueError:
+            seconds = -1.0
+    if not 0 < seconds <= 3600:
+        raise InvalidInputError(
+            f"every={every!r} is not an interval between 1ms and 1h",
+            hint="use seconds (1.5) or text such as '500ms', '1s', '2m'",
+            every=str(every),
+        )
+    return seconds
+
+
+def _short(info: StreamInfo, prefix: str) -> StreamInfo:
+    return StreamInfo(
+        info.name.removeprefix(prefix), info.length, info.first_id, info.last_id, info.groups
+    )
