@@ -25,6 +25,7 @@ from lakeworks.cli import (
     quality,
     server,
     sql,
+    streams,
     tables,
     workspaces,
 )
@@ -62,6 +63,8 @@ app.add_typer(workspaces.app, name="workspaces")
 app.add_typer(quality.app, name="quality")
 app.add_typer(pipelines.app, name="pipelines")
 app.add_typer(db.app, name="db")
+app.add_typer(streams.app, name="streams")
+app.add_typer(streams.app, name="stream", hidden=True)  # `lakeworks stream ingest ...`
 app.command("lineage")(lineage.lineage)
 app.command("sql")(sql.sql)
 app.command("ingest")(ingest.ingest)

@@ -28,6 +28,7 @@ from lakeworks.server.api import (
     pipelines,
     quality,
     sql,
+    streams,
     system,
     tables,
     workspaces,
@@ -49,6 +50,7 @@ ROUTERS = (
     (quality.workspace_router, _SCOPED),
     (lineage.router, _SCOPED),
     (pipelines.router, _SCOPED),
+    (streams.router, _SCOPED),
 )
 
 

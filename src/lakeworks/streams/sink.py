@@ -85,8 +85,9 @@ class DeltaSink:
         events, so that they are written before anything newer."""
         t = self.target
         self.log.create_group(t.key, t.group, "0")
-        while self.log.claim(t.key, t.group, t.consumer, timedelta(0), self.max_batch):
-            pass
+        pending = self.log.group(t.key, t.group).pending
+        if pending:
+            self.log.claim(t.key, t.group, t.consumer, timedelta(0), pending)
 
     def step(self, wait: float = 0.0) -> Batch:
         """Read, write and acknowledge one micro-batch, collecting events for up to
