@@ -235,7 +235,7 @@ def encode(records: Iterable[Any]) -> list[bytes]:
 
 def _json(record: dict[str, Any], index: int) -> bytes:
     try:
-        return json.dumps(record, separators=(",", ":"), default=_default).encode()
+        return json.dumps(record, separators=(",", ":"), default=_default, allow_nan=False).encode()
     except (TypeError, ValueError) as exc:
         raise InvalidInputError(
             f"event {index} cannot be written as JSON: {exc}", index=index
