@@ -18,12 +18,16 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Event:
+class Event(NamedTuple):
     """One event: ``deliveries`` counts how often it was delivered to the reading group
-    (0 when it was read without a group: ``tail``)."""
+    (0 when it was read without a group: ``tail``).
+
+    A NamedTuple rather than a frozen dataclass: a sink builds 100,000 of these per
+    micro-batch, and a tuple is built several times faster (no ``object.__setattr__``).
+    """
 
     id: str
     offset: int

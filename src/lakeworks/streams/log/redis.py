@@ -31,14 +31,29 @@ _PIPELINE = 10_000  # XADDs per round trip
 
 def offset(event_id: bytes | str) -> int:
     """The integer that orders ``event_id`` (``"1700000000000-3"``) within its stream."""
-    text = event_id.decode() if isinstance(event_id, bytes) else event_id
-    ms, _, seq = text.partition("-")
-    if int(seq or 0) >= 1 << SEQ_BITS:
+    raw = event_id.encode() if isinstance(event_id, str) else event_id
+    ms, _, seq = raw.partition(b"-")
+    number = int(seq or 0)
+    if number >> SEQ_BITS:
         raise InvalidInputError(
-            f"event id {text!r} has a sequence number beyond {1 << SEQ_BITS}",
+            f"event id {raw.decode()!r} has a sequence number beyond {1 << SEQ_BITS}",
             hint="let Redis choose event ids (XADD with '*')",
         )
-    return int(ms) << SEQ_BITS | int(seq or 0)
+    return int(ms) << SEQ_BITS | number
+
+
+def _payload(fields: list[bytes] | None) -> bytes | None:
+    """The payload of an entry's raw field list ``[b"d", payload, ...]`` (None: deleted)."""
+    if not fields:
+        return None
+    if fields[0] == FIELD:
+        return fields[1]
+    pairs = dict(zip(fields[::2], fields[1::2], strict=True))
+    return pairs.get(FIELD, b"")
+
+
+def _raw(response: Any, **options: Any) -> Any:
+    return response
 
 
 class RedisEventLog(EventLog):
@@ -55,7 +70,9 @@ class RedisEventLog(EventLog):
         self.client = redis.Redis.from_url(
             url, socket_timeout=timeout, socket_connect_timeout=timeout
         )
-        self._timeout = timeout
+        # entries as Redis sends them ([id, [field, value]]): no dict per entry
+        for command in ("XREADGROUP", "XAUTOCLAIM"):
+            self.client.set_response_callback(command, _raw)
 
     def _key(self, stream: str) -> str:
         return f"{self.prefix}:{stream}"
@@ -116,9 +133,9 @@ class RedisEventLog(EventLog):
             if "NOGROUP" in str(exc):
                 raise missing_group(stream, group) from exc
             raise
-        entries = reply[0][1] if reply else []
+        entries = _entries(reply)
         if not pending:
-            return [Event(i.decode(), offset(i), f[FIELD], 1) for i, f in entries]
+            return [Event(i.decode(), offset(i), _payload(f), 1) for i, f in entries]
         return self._counted(stream, group, key, entries)
 
     def _counted(self, stream: str, group: str, key: str, entries: list[Any]) -> list[Event]:
@@ -127,13 +144,13 @@ class RedisEventLog(EventLog):
         gone = [i for i, f in entries if not f]
         if gone:
             self._call("xack", key, group, *gone)
-        live = [(i, f) for i, f in entries if f]
+        live = [(i, _payload(f)) for i, f in entries if f]
         if not live:
             return []
         first, last = live[0][0], live[-1][0]
         info = self._call("xpending_range", key, group, first, last, len(live) + len(gone))
         counts = {row["message_id"]: row["times_delivered"] for row in info}
-        return [Event(i.decode(), offset(i), f[FIELD], counts.get(i, 1)) for i, f in live]
+        return [Event(i.decode(), offset(i), data, counts.get(i, 1)) for i, data in live]
 
     def ack(self, stream: str, group: str, ids: Sequence[str]) -> int:
         if not ids:
@@ -154,7 +171,7 @@ class RedisEventLog(EventLog):
                 if "NOGROUP" in str(exc):
                     raise missing_group(stream, group) from exc
                 raise
-            start, entries = reply[0], reply[1]
+            start, entries = reply[0], reply[1]  # raw: [cursor, entries, deleted ids]
             out += [(i, f) for i, f in entries if f]
             if start in (b"0-0", "0-0"):
                 break
@@ -192,7 +209,7 @@ class RedisEventLog(EventLog):
 
     def tail(self, stream: str, count: int) -> list[Event]:
         rows = self._call("xrevrange", self._key(stream), "+", "-", count)
-        return [Event(i.decode(), offset(i), f[FIELD]) for i, f in reversed(rows)]
+        return [Event(i.decode(), offset(i), f.get(FIELD, b"")) for i, f in reversed(rows)]
 
     def trim(
         self, stream: str, *, maxlen: int | None = None, older_than: timedelta | None = None
@@ -226,6 +243,15 @@ class RedisEventLog(EventLog):
 
     def close(self) -> None:
         self.client.close()
+
+
+def _entries(reply: Any) -> list[Any]:
+    """The entries of a raw XREADGROUP reply for one stream (RESP2 list or RESP3 map)."""
+    if not reply:
+        return []
+    if isinstance(reply, dict):  # RESP3: {key: entries}
+        return next(iter(reply.values()))
+    return reply[0][1]  # RESP2: [[key, entries]]
 
 
 def _glob_escape(text: str) -> str:
