@@ -206,3 +206,11 @@ def test_offsets_keep_growing_after_a_trim(log: EventLog) -> None:
     after = log.tail("s", 1)[0]
     assert after.id == later[0] != before.id
     assert after.offset > before.offset
+
+
+def test_a_closed_log_opens_again_on_next_use(log: EventLog) -> None:
+    """A platform closed by one server lifespan may serve again (as its catalog does)."""
+    log.publish("s", payloads(1))
+    log.close()
+    log.publish("s", payloads(1, 1))
+    assert [e.data for e in log.tail("s", 5)] == payloads(2)

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from lakeworks import hooks
@@ -31,7 +32,7 @@ from lakeworks.ingest.quarantine import as_arrow
 from lakeworks.lake.quarantine import quarantine_table
 from lakeworks.lake.tables import GATED
 from lakeworks.lake.versions import arrow_schema
-from lakeworks.streams.decode import Decoded, decode
+from lakeworks.streams.decode import Rejected, decode
 
 if TYPE_CHECKING:
     from lakeworks.context import Context
@@ -146,19 +147,19 @@ class DeltaSink:
         skipped = len(events) - rows.num_rows - len(bad)
         return Batch(len(events), rows.num_rows - held, len(bad) + held, skipped, version, position)
 
-    def _schema(self):  # noqa: ANN202 - pa.Schema | None
+    def _schema(self) -> pa.Schema | None:
         table = self.target.table
         if not self.tables.exists(self.ctx, table):
             return None
         return arrow_schema(self.tables.current(self.ctx, table))
 
-    def _append(self, rows: Decoded | object, position: int) -> tuple[int, int]:
+    def _append(self, rows: pa.Table, position: int) -> tuple[int, int]:
         transaction = (self.target.app_id, position)
         result = self.tables.write(self.ctx, self.target.table, rows, transaction=transaction)
         self._committed = (position, self._positions()[1])
         return result.version, result.metrics.get(GATED, 0)
 
-    def _quarantine(self, bad: list, position: int) -> None:
+    def _quarantine(self, bad: list[Rejected], position: int) -> None:
         source = f"stream:{self.target.stream}"
         rejects = [
             Reject(source, r.event.offset, r.text, r.reason, r.columns, r.event.data) for r in bad

@@ -49,25 +49,35 @@ class SqliteEventLog(EventLog):
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(
-            self.path, timeout=30, isolation_level=None, check_same_thread=False
-        )
         self._lock = threading.RLock()
+        self._connection: sqlite3.Connection | None = None
+        self._db  # noqa: B018 - creates the file and its tables now
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        """The connection, opened again after ``close`` (a platform may be reused)."""
         with self._lock:
-            self._db.execute("pragma journal_mode=wal")
-            self._db.execute("pragma synchronous=normal")
-            self._db.executescript(_SCHEMA)
+            if self._connection is None:
+                db = sqlite3.connect(
+                    self.path, timeout=30, isolation_level=None, check_same_thread=False
+                )
+                db.execute("pragma journal_mode=wal")
+                db.execute("pragma synchronous=normal")
+                db.executescript(_SCHEMA)
+                self._connection = db
+            return self._connection
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
-            self._db.execute("begin immediate")
+            db = self._db
+            db.execute("begin immediate")
             try:
-                yield self._db
+                yield db
             except BaseException:
-                self._db.execute("rollback")
+                db.execute("rollback")
                 raise
-            self._db.execute("commit")
+            db.execute("commit")
 
     def _id(self, db: sqlite3.Connection, stream: str, create: bool = False) -> int | None:
         row = db.execute("select id from streams where name = ?", (stream,)).fetchone()
@@ -317,7 +327,9 @@ class SqliteEventLog(EventLog):
 
     def close(self) -> None:
         with self._lock:
-            self._db.close()
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
 
 
 def _text(offset: int | None) -> str | None:
