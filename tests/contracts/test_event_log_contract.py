@@ -16,17 +16,13 @@ from lakeworks.errors import NotFoundError
 from lakeworks.streams.log.base import EventLog
 
 from ..conftest import unavailable
-
-REDIS_URL = "redis://127.0.0.1:6379/0"
+from ..features.conftest import REDIS_URL, redis_reachable
 
 
 def _redis_log() -> Iterator[EventLog]:
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
-    except Exception as exc:  # any failure: not usable here
-        unavailable(f"Redis not reachable at {REDIS_URL}: {exc}")
+    error = redis_reachable()
+    if error:
+        unavailable(f"Redis not reachable at {REDIS_URL}: {error}")
     from lakeworks.streams.log.redis import RedisEventLog
 
     prefix = f"lwtest-{uuid.uuid4().hex[:10]}"

@@ -14,18 +14,7 @@ import lakeworks as lw
 from lakeworks.config import Settings
 
 from ..conftest import unavailable
-
-REDIS_URL = "redis://127.0.0.1:6379/0"
-
-
-def redis_error() -> str | None:
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
-        return None
-    except Exception as exc:  # any failure: not usable here
-        return str(exc)
+from ..features.conftest import REDIS_URL, redis_reachable
 
 
 @pytest.fixture(params=["sqlite", "redis"])
@@ -35,7 +24,7 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Se
     if request.param == "sqlite":
         yield Settings.load(home=home, progress=False), "default"
         return
-    error = redis_error()
+    error = redis_reachable()
     if error:
         unavailable(f"Redis not reachable at {REDIS_URL}: {error}")
     name = f"t{uuid.uuid4().hex[:10]}"

@@ -110,9 +110,12 @@ class EventLog(ABC):
         """Move to ``consumer`` up to ``count`` events pending (in any consumer) for at
         least ``min_idle``, oldest first, and deliver them to it."""
 
-    @abstractmethod
     def group(self, stream: str, group: str) -> GroupInfo:
         """Lag and pending counts; NotFoundError for an unknown stream or group."""
+        for info in self.groups(stream):
+            if info.name == group:
+                return info
+        raise missing_group(stream, group)
 
     @abstractmethod
     def groups(self, stream: str) -> list[GroupInfo]:

@@ -191,12 +191,6 @@ class RedisEventLog(EventLog):
                 break
         return self._counted(stream, group, key, out) if out else []
 
-    def group(self, stream: str, group: str) -> GroupInfo:
-        for info in self.groups(stream):
-            if info.name == group:
-                return info
-        raise missing_group(stream, group)
-
     def groups(self, stream: str) -> list[GroupInfo]:
         key = self._key(stream)
         try:

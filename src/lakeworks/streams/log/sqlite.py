@@ -137,7 +137,7 @@ class SqliteEventLog(EventLog):
             with self._tx() as db:
                 sid, last = self._group(db, stream, group)
                 if pending:
-                    return self._redeliver(db, sid, group, consumer, count)
+                    return self._redeliver(db, sid, group, consumer, count, owner=consumer)
                 events = self._new(db, sid, group, consumer, count, last)
             if events or time.monotonic() >= deadline:
                 return events
@@ -175,13 +175,26 @@ class SqliteEventLog(EventLog):
         return [Event(str(offset), offset, bytes(data), 1) for offset, data in rows]
 
     def _redeliver(
-        self, db: sqlite3.Connection, sid: int, group: str, consumer: str, count: int
+        self,
+        db: sqlite3.Connection,
+        sid: int,
+        group: str,
+        consumer: str,
+        count: int,
+        *,
+        owner: str | None = None,
+        cutoff: int | None = None,
     ) -> list[Event]:
+        """Deliver to ``consumer`` again up to ``count`` pending events, oldest first: those
+        of ``owner`` (a consumer's own) or those delivered at or before ``cutoff`` (ms)."""
+        where, args = (
+            ("p.consumer = ?", owner) if owner is not None else ("p.delivered_ms <= ?", cutoff)
+        )
         rows = db.execute(
             f'select p."offset", e.data, p.deliveries from pending p left join events_{sid} e '
-            'on e."offset" = p."offset" where p.stream = ? and p.grp = ? and p.consumer = ? '
+            f'on e."offset" = p."offset" where p.stream = ? and p.grp = ? and {where} '
             'order by p."offset" limit ?',
-            (sid, group, consumer, count),
+            (sid, group, args, count),
         ).fetchall()
         return self._delivered(db, sid, group, consumer, rows)
 
@@ -225,19 +238,7 @@ class SqliteEventLog(EventLog):
         cutoff = _now_ms() - int(min_idle.total_seconds() * 1000)
         with self._tx() as db:
             sid, _ = self._group(db, stream, group)
-            rows = db.execute(
-                f'select p."offset", e.data, p.deliveries from pending p left join events_{sid} e '
-                'on e."offset" = p."offset" where p.stream = ? and p.grp = ? '
-                'and p.delivered_ms <= ? order by p."offset" limit ?',
-                (sid, group, cutoff, count),
-            ).fetchall()
-            return self._delivered(db, sid, group, consumer, rows)
-
-    def group(self, stream: str, group: str) -> GroupInfo:
-        for info in self.groups(stream):
-            if info.name == group:
-                return info
-        raise missing_group(stream, group)
+            return self._redeliver(db, sid, group, consumer, count, cutoff=cutoff)
 
     def groups(self, stream: str) -> list[GroupInfo]:
         with self._lock:
