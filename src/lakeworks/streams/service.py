@@ -200,7 +200,13 @@ class Streams:
         labels = (ctx.workspace, target.stream, target.group)
         self.metrics.ingested.labels(*labels, "written").inc(batch.written)
         self.metrics.ingested.labels(*labels, "quarantined").inc(batch.quarantined)
-        self._observe(ctx, target.stream, self.events.group(target.key, target.group))
+        try:
+            info = self.events.group(target.key, target.group)
+        except LakeworksError as exc:  # the log went away after the batch: the next step waits
+            if not exc.transient:
+                raise
+            return
+        self._observe(ctx, target.stream, info)
 
     def _observe(self, ctx: Context, stream: str, info: GroupInfo) -> None:
         self.metrics.lag.labels(ctx.workspace, stream, info.name).set(info.lag)
