@@ -167,12 +167,23 @@ class Streams:
             raise InvalidInputError(f"max_batch must be at least 1, not {max_batch}")
         target = SinkTarget(stream, key, group, CONSUMER, table, tuple(required))
         sink = DeltaSink(self.events, self.tables, ctx, target, max_batch)
-        result = IngestResult(stream, table, group)
-        stop = stop or threading.Event()
         sink.start()
+        return self._run(ctx, sink, None if once else interval, stop or threading.Event(), on_batch)
+
+    def _run(
+        self,
+        ctx: Context,
+        sink: DeltaSink,
+        interval: float | None,
+        stop: threading.Event,
+        on_batch: Callable[[IngestResult], None] | None,
+    ) -> IngestResult:
+        """Batches until ``stop``, or (``interval`` None) until one finds no events."""
+        target = sink.target
+        result = IngestResult(target.stream, target.table, target.group)
         while not stop.is_set():
             started = time.monotonic()
-            batch = self._step(sink, 0.0 if once else interval, stop)
+            batch = self._step(sink, interval or 0.0, stop)
             if batch is None:
                 continue
             self._count(ctx, target, batch)
@@ -180,9 +191,9 @@ class Streams:
                 result.add(batch)
                 if on_batch:
                     on_batch(result)
-            elif once:
+            elif interval is None:
                 break
-            if not once and batch.events < max_batch:
+            if interval is not None and batch.events < sink.max_batch:
                 stop.wait(max(0.0, interval - (time.monotonic() - started)))
         return result
 
