@@ -51,17 +51,17 @@ def event(i: int) -> dict:
 def lakeworks_side(ws: lw.Workspace, stream: str, n: int, batch: int) -> dict:
     table = f"t_{uuid.uuid4().hex[:8]}"
     group = f"g_{uuid.uuid4().hex[:8]}"
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     result = ws.streams.ingest(stream, table, group=group, once=True, max_batch=batch, every=1)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     assert result.written == n, result
     assert ws.read(table, columns=["id"]).num_rows == n
-    return {"seconds": seconds, "batches": result.batches}
+    return {"seconds": seconds, "cpu": cpu, "batches": result.batches}
 
 
 def hand_side(client: redis.Redis, key: str, folder: Path, n: int, batch: int) -> dict:
     group, path = f"h_{uuid.uuid4().hex[:8]}", folder / uuid.uuid4().hex[:8]
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     client.xgroup_create(key, group, id="0")
     batches = rows = 0
     while True:
@@ -74,9 +74,9 @@ def hand_side(client: redis.Redis, key: str, folder: Path, n: int, batch: int) -
         write_deltalake(str(path), table, mode="append")
         client.xack(key, group, *[i for i, _ in entries])
         batches, rows = batches + 1, rows + table.num_rows
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     assert rows == n
-    return {"seconds": seconds, "batches": batches}
+    return {"seconds": seconds, "cpu": cpu, "batches": batches}
 
 
 def main() -> None:
@@ -100,6 +100,7 @@ def main() -> None:
         publish_s = time.perf_counter() - start
         log(f"published {args.events} events in {publish_s:.1f} s")
         runs: dict[str, list[float]] = {"lakeworks": [], "hand": []}
+        cpus: dict[str, list[float]] = {"lakeworks": [], "hand": []}
         for round_ in range(args.rounds):
             order = ("lakeworks", "hand") if round_ % 2 == 0 else ("hand", "lakeworks")
             for side in order:
@@ -108,7 +109,11 @@ def main() -> None:
                 else:
                     out = hand_side(client, key, home / "hand", args.events, args.batch)
                 runs[side].append(out["seconds"])
-                log(f"round {round_} {side}: {out['seconds']:.2f} s, {out['batches']} batches")
+                cpus[side].append(out["cpu"])
+                log(
+                    f"round {round_} {side}: {out['seconds']:.2f} s "
+                    f"(consumer CPU {out['cpu']:.2f} s), {out['batches']} batches"
+                )
         lake, hand = median(runs["lakeworks"]), median(runs["hand"])
         print(
             json.dumps(
@@ -125,11 +130,13 @@ def main() -> None:
                         "median_s": round(lake, 3),
                         "events_per_s": round(args.events / lake),
                         "runs_s": [round(x, 3) for x in runs["lakeworks"]],
+                        "consumer_cpu_median_s": round(median(cpus["lakeworks"]), 3),
                     },
                     "hand_written": {
                         "median_s": round(hand, 3),
                         "events_per_s": round(args.events / hand),
                         "runs_s": [round(x, 3) for x in runs["hand"]],
+                        "consumer_cpu_median_s": round(median(cpus["hand"]), 3),
                     },
                     "ratio_lakeworks_over_hand": round(lake / hand, 3),
                 },
