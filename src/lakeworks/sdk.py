@@ -33,6 +33,7 @@ if TYPE_CHECKING:
         QualityReport,
         ReloadResult,
     )
+    from lakeworks.streams.consumer import Consumer
     from lakeworks.streams.log import Event, GroupInfo, StreamInfo
     from lakeworks.streams.service import IngestResult
 
@@ -401,6 +402,15 @@ class WorkspaceStreams:
     def trim(self, stream: str, *, maxlen: int | None = None, max_age: float | None = None) -> int:
         """Retention: keep the newest ``maxlen`` events, drop those older than ``max_age`` s."""
         return self._service.trim(self._ctx, stream, maxlen=maxlen, max_age=max_age)
+
+    def consumer(
+        self, stream: str, group: str, name: str, *, visibility: float = 30.0, start: str = "0"
+    ) -> Consumer:
+        """A consumer in ``group``: ``read``, then ``ack``; what a dead consumer left
+        unacknowledged for ``visibility`` seconds is delivered to another."""
+        return self._service.consumer(
+            self._ctx, stream, group, name, visibility=visibility, start=start
+        )
 
     def ingest(self, stream: str, table: str, **options: Any) -> IngestResult:
         """Append the stream to ``table`` exactly once (``every="1s"``, ``max_batch``,

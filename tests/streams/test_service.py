@@ -4,6 +4,7 @@ published or consumed when a call is refused."""
 from __future__ import annotations
 
 import threading
+import time
 from datetime import datetime
 
 import pytest
@@ -177,3 +178,48 @@ def test_rest_refuses_bad_bodies_and_publishes_nothing(settings: Settings, body:
             422,
         )
         assert client.get(url).json() == []
+
+
+# consumers -------------------------------------------------------------------------------
+def test_a_dead_consumers_events_go_to_another_after_the_visibility_timeout(
+    sws: lw.Workspace,
+) -> None:
+    sws.streams.publish("clicks", clicks(6))
+    dead = sws.streams.consumer("clicks", "emails", "dead", visibility=0.05)
+    alive = sws.streams.consumer("clicks", "emails", "alive", visibility=0.05)
+    taken = dead.read(4)
+    assert len(taken) == 4
+    first = alive.read(10)
+    assert [e.data for e in first] == [e.data for e in sws.streams.tail("clicks", 2)]
+    assert alive.ack(first) == 2
+    time.sleep(0.1)
+    again = alive.read(10)
+    assert [e.id for e in again] == [e.id for e in taken]
+    assert {e.deliveries for e in again} == {2}
+    assert dead.ack(again) == 4  # acknowledging is by id: any consumer of the group may
+    assert sws.streams.lag("clicks", "emails").pending == 0
+
+
+def test_a_restarted_consumer_gets_its_own_pending_events(sws: lw.Workspace) -> None:
+    sws.streams.publish("clicks", clicks(3))
+    worker = sws.streams.consumer("clicks", "emails", "worker")
+    delivered = worker.read(3)
+    restarted = sws.streams.consumer("clicks", "emails", "worker")
+    assert [e.id for e in restarted.pending()] == [e.id for e in delivered]
+    assert restarted.ack([e.id for e in delivered]) == 3
+    assert restarted.pending() == []
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"visibility": 0}, "visibility must be > 0"),
+        ({"start": "1-0"}, "start '0' or '\\$'"),
+        ({"name": "Worker 1"}, "invalid consumer name"),
+    ],
+)
+def test_bad_consumer_options_are_refused(ws: lw.Workspace, options: dict, message: str) -> None:
+    name = options.pop("name", "worker")
+    with pytest.raises(InvalidInputError, match=message):
+        ws.streams.consumer("clicks", "emails", name, **options)
+    assert ws.streams.list() == []

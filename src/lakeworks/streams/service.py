@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from lakeworks.context import Context, check_name
 from lakeworks.errors import InvalidInputError, LakeworksError, NotFoundError
 from lakeworks.lake.tables import check_user_table
+from lakeworks.streams.consumer import Consumer
 from lakeworks.streams.log.base import Event, EventLog, GroupInfo, StreamInfo, missing_stream
 from lakeworks.streams.metrics import StreamMetrics
 from lakeworks.streams.sink import Batch, DeltaSink, SinkTarget
@@ -120,6 +121,31 @@ class Streams:
         return GroupInfo(
             stream, info.name, info.consumers, info.pending, info.lag, info.last_delivered
         )
+
+    def consumer(
+        self,
+        ctx: Context,
+        stream: str,
+        group: str,
+        name: str,
+        *,
+        visibility: float = 30.0,
+        start: str = "0",
+    ) -> Consumer:
+        """A consumer ``name`` in ``group`` (created reading from the stream's start, or
+        with ``start="$"`` only events published later); events it leaves unacknowledged
+        for ``visibility`` seconds go to another consumer of the group."""
+        key = self._key(ctx, stream)
+        check_name("group", group)
+        check_name("consumer", name)
+        if visibility <= 0 or start not in ("0", "$"):
+            raise InvalidInputError(
+                f"consumer {name!r} of stream {stream!r}: visibility must be > 0 seconds "
+                f"and start '0' or '$', not {visibility!r} and {start!r}",
+                stream=stream,
+            )
+        self.events.create_group(key, group, start)
+        return Consumer(self.events, stream, key, group, name, timedelta(seconds=visibility))
 
     def groups(self, ctx: Context, stream: str) -> list[GroupInfo]:
         return self.events.groups(self._key(ctx, stream))
