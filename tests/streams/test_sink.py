@@ -195,3 +195,15 @@ def test_two_groups_feed_two_tables_independently(sws: lw.Workspace) -> None:
         "clicks_sink",
         "clicks_copy_sink",
     }
+
+
+def test_the_table_store_records_a_transaction_in_the_create_and_in_appends(
+    ws: lw.Workspace,
+) -> None:
+    tables = ws.platform.tables
+    tables.write(ws.ctx, "t", [{"a": 1}], transaction=("app", 7))
+    assert tables.open(ws.ctx, "t").transaction_version("app") == 7
+    tables.write(ws.ctx, "t", [{"a": 2}], transaction=("app", 9))
+    tables.write(ws.ctx, "t", [{"a": 3}])  # a write without one leaves it
+    dt = tables.open(ws.ctx, "t")
+    assert (dt.transaction_version("app"), dt.transaction_version("other")) == (9, None)
