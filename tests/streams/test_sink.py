@@ -207,3 +207,18 @@ def test_the_table_store_records_a_transaction_in_the_create_and_in_appends(
     tables.write(ws.ctx, "t", [{"a": 3}])  # a write without one leaves it
     dt = tables.open(ws.ctx, "t")
     assert (dt.transaction_version("app"), dt.transaction_version("other")) == (9, None)
+
+
+def test_a_draining_sink_gives_up_after_repeated_transient_failures(
+    sws: lw.Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sws.streams.publish("clicks", clicks(3))
+
+    def conflict(self: Tables, *args: object, **kwargs: object) -> object:
+        raise ConflictError("a concurrent change won (injected)")
+
+    monkeypatch.setattr(Tables, "write", conflict)
+    monkeypatch.setattr("lakeworks.streams.service.RETRY_WAIT", 0.0)
+    with pytest.raises(ConflictError, match="injected"):
+        sws.streams.ingest("clicks", "clicks", once=True)
+    assert sws.streams.lag("clicks", "clicks_sink").pending == 3

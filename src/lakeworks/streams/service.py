@@ -32,6 +32,7 @@ log = logging.getLogger("lakeworks.streams")
 MAX_BATCH = 100_000
 CONSUMER = "sink"  # the sink's consumer name: a restarted sink finds its own pending events
 RETRY_WAIT = 1.0  # seconds before a transient failure (Redis or storage down) is retried
+ONCE_RETRIES = 10  # transient failures in a row a draining (once=True) sink retries
 
 
 @dataclass
@@ -178,7 +179,8 @@ class Streams:
         until the stream is drained. Events that are not JSON objects or miss a
         ``required`` field go to ``<table>__quarantine`` with the raw payload and the
         reason. A write that fails for good (a quality gate refusing the batch) raises
-        and leaves the batch unacknowledged; a transient failure is retried.
+        and leaves the batch unacknowledged; a transient failure is retried (with
+        ``once=True``, up to ``ONCE_RETRIES`` times in a row, then it raises).
 
         Example:
             >>> ws.streams.publish("clicks", [{"id": 1, "page": "/"}])  # doctest: +SKIP
@@ -207,11 +209,15 @@ class Streams:
         """Batches until ``stop``, or (``interval`` None) until one finds no events."""
         target = sink.target
         result = IngestResult(target.stream, target.table, target.group)
+        failures = 0
         while not stop.is_set():
             started = time.monotonic()
-            batch = self._step(sink, interval or 0.0, stop)
+            retry = interval is not None or failures < ONCE_RETRIES
+            batch = self._step(sink, interval or 0.0, stop, retry)
             if batch is None:
+                failures += 1
                 continue
+            failures = 0
             self._count(ctx, target, batch)
             if batch.events:
                 result.add(batch)
@@ -223,11 +229,14 @@ class Streams:
                 stop.wait(max(0.0, interval - (time.monotonic() - started)))
         return result
 
-    def _step(self, sink: DeltaSink, wait: float, stop: threading.Event) -> Batch | None:
+    def _step(
+        self, sink: DeltaSink, wait: float, stop: threading.Event, retry: bool
+    ) -> Batch | None:
+        """One batch; None after a transient failure (when ``retry``), which it logs."""
         try:
             return sink.step(wait)
         except LakeworksError as exc:
-            if not exc.transient:
+            if not exc.transient or not retry:
                 raise
             log.warning("stream sink into %r: %s; retrying", sink.target.table, exc)
             stop.wait(RETRY_WAIT)
