@@ -77,7 +77,7 @@ def tail(
     stream: str,
     count: Annotated[int, typer.Option("--count", "-n", help="newest N events")] = 10,
 ) -> None:
-    """The newest events of a stream, one per line: ``<id> <payload>``."""
+    """The newest events of a stream, one per line: the id, a space, the payload."""
     with workspace(ctx) as ws:
         events = ws.streams.tail(stream, count)
     for event in events:
@@ -112,8 +112,8 @@ def ingest(
     ] = None,
     once: Annotated[bool, typer.Option("--once", help="drain what is there, then exit")] = False,
 ) -> None:
-    """Append a stream to a table exactly once, until Ctrl-C / SIGTERM (or drained with
-    --once); the batch in hand is finished before exiting."""
+    """Append a stream to a table exactly once, until Ctrl-C or SIGTERM (which finish
+    the batch in hand first), or with --once until the stream is drained."""
     stop = threading.Event()
     names = [r.strip() for r in required.split(",") if r.strip()] if required else []
     line = Console(stderr=True).status(f"{stream} -> {table}: waiting for events")
