@@ -222,3 +222,24 @@ def test_a_draining_sink_gives_up_after_repeated_transient_failures(
     with pytest.raises(ConflictError, match="injected"):
         sws.streams.ingest("clicks", "clicks", once=True)
     assert sws.streams.lag("clicks", "clicks_sink").pending == 3
+
+
+def test_small_files_are_compacted_every_n_batches_keeping_the_position(
+    sws: lw.Workspace,
+) -> None:
+    sws.streams.publish("clicks", clicks(50))
+    result = sws.streams.ingest("clicks", "clicks", once=True, max_batch=10, compact_every=2)
+    assert result.batches == 5
+    operations = [v.operation for v in reversed(sws.history("clicks"))]
+    assert operations.count("OPTIMIZE") == 2
+    assert ids(sws) == list(range(50))
+    last = sws.streams.tail("clicks", 1)[0].offset
+    assert sws.platform.tables.open(sws.ctx, "clicks").transaction_version(APP) == last
+    sws.streams.publish("clicks", clicks(5, 50))
+    again = sws.streams.ingest("clicks", "clicks", once=True)
+    assert (again.written, again.skipped) == (5, 0)
+
+
+def test_compact_every_must_be_positive(ws: lw.Workspace) -> None:
+    with pytest.raises(InvalidInputError, match="compact_every must be at least 1"):
+        ws.streams.ingest("clicks", "clicks", once=True, compact_every=0)

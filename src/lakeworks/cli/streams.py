@@ -111,6 +111,9 @@ def ingest(
         str | None, typer.Option(help="fields every event must have, comma-separated")
     ] = None,
     once: Annotated[bool, typer.Option("--once", help="drain what is there, then exit")] = False,
+    compact_every: Annotated[
+        int, typer.Option(help="compact the table's small files every N batches (0: never)")
+    ] = 100,
 ) -> None:
     """Append a stream to a table exactly once, until Ctrl-C or SIGTERM (which finish
     the batch in hand first), or with --once until the stream is drained."""
@@ -136,6 +139,7 @@ def ingest(
             once=once,
             stop=stop,
             on_batch=show,
+            compact_every=compact_every or None,
         )
     typer.echo(
         f"ingested {result.events} events from {stream} into {table}: {result.written} written, "

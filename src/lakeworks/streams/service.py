@@ -172,6 +172,7 @@ class Streams:
         once: bool = False,
         stop: threading.Event | None = None,
         on_batch: Callable[[IngestResult], None] | None = None,
+        compact_every: int | None = 100,
     ) -> IngestResult:
         """Append a stream's events to ``table`` exactly once, in micro-batches.
 
@@ -180,7 +181,9 @@ class Streams:
         ``required`` field go to ``<table>__quarantine`` with the raw payload and the
         reason. A write that fails for good (a quality gate refusing the batch) raises
         and leaves the batch unacknowledged; a transient failure is retried (with
-        ``once=True``, up to ``ONCE_RETRIES`` times in a row, then it raises).
+        ``once=True``, up to ``ONCE_RETRIES`` times in a row, then it raises). Every
+        ``compact_every`` batches that wrote rows, the table's small files are compacted
+        (None: never).
 
         Example:
             >>> ws.streams.publish("clicks", [{"id": 1, "page": "/"}])  # doctest: +SKIP
@@ -193,8 +196,12 @@ class Streams:
         interval = parse_every(every)
         if max_batch < 1:
             raise InvalidInputError(f"max_batch must be at least 1, not {max_batch}")
+        if compact_every is not None and compact_every < 1:
+            raise InvalidInputError(
+                f"compact_every must be at least 1 batch (or None), not {compact_every}"
+            )
         target = SinkTarget(stream, key, group, CONSUMER, table, tuple(required))
-        sink = DeltaSink(self.events, self.tables, ctx, target, max_batch)
+        sink = DeltaSink(self.events, self.tables, ctx, target, max_batch, compact_every)
         sink.start()
         return self._run(ctx, sink, None if once else interval, stop or threading.Event(), on_batch)
 

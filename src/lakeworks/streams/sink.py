@@ -75,11 +75,19 @@ class SinkTarget:
 
 class DeltaSink:
     def __init__(
-        self, log: EventLog, tables: Tables, ctx: Context, target: SinkTarget, max_batch: int
+        self,
+        log: EventLog,
+        tables: Tables,
+        ctx: Context,
+        target: SinkTarget,
+        max_batch: int,
+        compact_every: int | None = None,
     ) -> None:
         self.log, self.tables, self.ctx = log, tables, ctx
         self.target, self.max_batch = target, max_batch
+        self.compact_every = compact_every
         self._committed: tuple[int, int] | None = None  # (table, quarantine) positions
+        self._appends = 0  # batches that wrote rows since the last compaction
 
     def start(self) -> None:
         """Create the group (from the stream's start) and take over its unacknowledged
@@ -104,7 +112,17 @@ class DeltaSink:
         for hook in AFTER_COMMIT:
             hook(batch.position)
         self.log.ack(self.target.key, self.target.group, [e.id for e in events])
+        self._compact(batch)
         return batch
+
+    def _compact(self, batch: Batch) -> None:
+        """Every ``compact_every`` batches that wrote rows, rewrite the table's small
+        files into larger ones (the transaction identifiers stay in the log)."""
+        self._appends += batch.version is not None
+        if self.compact_every is None or self._appends < self.compact_every:
+            return
+        self._appends = 0
+        self.tables.compact(self.ctx, self.target.table)
 
     def _collect(self, wait: float) -> list[Event]:
         t, room = self.target, self.max_batch
