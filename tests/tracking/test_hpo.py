@@ -39,9 +39,14 @@ def hplatform(tplatform: Platform) -> Iterator[Platform]:
 
 
 def children(platform: Platform, ctx: Context, result: TuneResult) -> dict[int, Run]:
-    """The child runs of the study, by trial number."""
-    runs, _ = platform.tracking.search_runs(ctx, [result.experiment_id], max_results=1000)
-    kids = [r for r in runs if r.info.parent_run_id == result.parent_run_id]
+    """The child runs of the study (found with MLflow's filter grammar), by trial number."""
+    kids, _ = platform.tracking.search_runs(
+        ctx,
+        [result.experiment_id],
+        filter=f"tags.mlflow.parentRunId = '{result.parent_run_id}'",
+        max_results=1000,
+    )
+    assert all(r.info.parent_run_id == result.parent_run_id for r in kids)
     return {int(r.tags["lakeworks.optuna.trial"]): r for r in kids}
 
 
