@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from lakeworks.errors import NotFoundError
@@ -148,6 +148,12 @@ class RegistryAudit:
     ) -> Report:
         """Store (or replace) the version's report of ``kind``."""
         with self.catalog.session() as s:
+            # written first: the version row's lock before any read (see model_row)
+            s.execute(
+                update(ModelVersionRow)
+                .where(ModelVersionRow.id == version_id)
+                .values(updated_ms=now_ms())
+            )
             row = s.scalar(
                 select(ModelReportRow).where(
                     ModelReportRow.version_id == version_id, ModelReportRow.kind == kind

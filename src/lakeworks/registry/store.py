@@ -88,7 +88,7 @@ class RegistryStore:
 
     def update_model(self, workspace: str, name: str, **values: Any) -> RegisteredModel:
         with self.catalog.session() as s:
-            row = self.model_row(s, workspace, name)
+            row = self.model_row(s, workspace, name, lock=True)
             for key, value in values.items():
                 setattr(row, key, value)
             row.updated_ms = now_ms()
@@ -98,7 +98,7 @@ class RegistryStore:
     def delete_model(self, workspace: str, name: str) -> list[int]:
         """Delete a model and its versions; returns the ids of the versions deleted."""
         with self.catalog.session() as s:
-            row = self.model_row(s, workspace, name)
+            row = self.model_row(s, workspace, name, lock=True)
             ids = list(
                 s.scalars(select(ModelVersionRow.id).where(ModelVersionRow.model_id == row.id))
             )
@@ -188,6 +188,7 @@ class RegistryStore:
         self, workspace: str, name: str, version: int, **values: Any
     ) -> ModelVersion:
         with self.catalog.session() as s:
+            self.model_row(s, workspace, name, lock=True)
             row = self.version_row(s, workspace, name, version)
             for key, value in values.items():
                 setattr(row, key, value)
@@ -198,6 +199,7 @@ class RegistryStore:
     def delete_version(self, workspace: str, name: str, version: int) -> int:
         """Delete a version and the aliases that point at it; returns its id."""
         with self.catalog.session() as s:
+            self.model_row(s, workspace, name, lock=True)
             row = self.version_row(s, workspace, name, version)
             s.execute(
                 delete(ModelAliasRow).where(
@@ -244,6 +246,7 @@ class RegistryStore:
                 raise NotFoundError(f"model {where} has no tag {key!r}", model=name, tag=key)
 
     def _tag_owner(self, s: Session, workspace: str, name: str, version: int | None) -> tuple:
+        self.model_row(s, workspace, name, lock=True)
         if version is None:
             return self.model_row(s, workspace, name).id, RegisteredModelTagRow, "model_id"
         return self.version_row(s, workspace, name, version).id, ModelVersionTagRow, "version_id"
