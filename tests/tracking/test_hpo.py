@@ -306,3 +306,12 @@ def test_a_trial_whose_run_cannot_be_written_stops_the_study(
         platform.hpo.tune(ctx, objective, experiment="gone", n_trials=5)
     study = optuna.load_study(study_name="gone", storage=platform.hpo.storage)
     assert len(study.trials) == 2  # stopped after the trial it could not record
+
+
+def test_a_timeout_alone_bounds_the_study(platform: Platform, ctx: Context) -> None:
+    result = platform.hpo.tune(
+        ctx, lambda t: t.suggest_float("x", 0, 1), experiment="timed", timeout=0.5
+    )
+    done = sum(result.states.values())
+    assert done >= 1 and result.states == {"COMPLETE": done}
+    assert len(children(platform, ctx, result)) == done
