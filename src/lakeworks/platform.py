@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from lakeworks.lineage.service import Lineage
     from lakeworks.pipelines.service import Pipelines
     from lakeworks.quality.service import Quality
+    from lakeworks.registry.service import Registry
+    from lakeworks.tracking.hpo import Tuner
     from lakeworks.tracking.service import Tracking
 
 
@@ -142,6 +144,13 @@ class Platform:
         return Features(self.catalog, self.storage, self.settings, self.tables)
 
     @cached_property
+    def registry(self) -> Registry:
+        """The model registry; model files live in tracking's artifact store."""
+        from lakeworks.registry.service import Registry
+
+        return Registry(self.catalog, self.tracking, self.settings)
+
+    @cached_property
     def tracking(self) -> Tracking:
         """Experiments and runs; artifacts go to ``.artifacts/`` under the storage root."""
         from lakeworks.tracking.artifacts import object_store
@@ -153,8 +162,16 @@ class Platform:
         self.hooks.register(RunInputsHook(tracking))  # table reads inside a run are its inputs
         return tracking
 
+    @cached_property
+    def hpo(self) -> Tuner:
+        """Hyper-parameter search: Optuna studies beside the catalog, trials as runs."""
+        from lakeworks.tracking.hpo import Tuner
+
+        return Tuner(self.engine, self.settings, self.tracking)
+
     def close(self) -> None:
         for service in (
+            "hpo",
             "tracking",
             "pipelines",
             "features",

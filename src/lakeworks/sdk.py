@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from lakeworks.context import Context
@@ -33,8 +35,21 @@ if TYPE_CHECKING:
         QualityReport,
         ReloadResult,
     )
+    from lakeworks.registry import (
+        AliasEvent,
+        Approval,
+        ModelVersion,
+        Page,
+        Predictor,
+        RegisteredModel,
+        Report,
+    )
+    from lakeworks.registry.service import Registry
     from lakeworks.tracking.client import ActiveRun, WorkspaceRuns
+    from lakeworks.tracking.evaluate import Evaluation, Kind
+    from lakeworks.tracking.hpo import TuneResult
     from lakeworks.tracking.records import Experiment
+    from lakeworks.tracking.service import Tracking
 
 Format = Literal["arrow", "pandas", "polars"]
 
@@ -162,6 +177,13 @@ class Workspace:
         """The feature store of this workspace: apply, training_set, online, push."""
         return WorkspaceFeatures(self.platform.features, self.ctx)
 
+    # models -------------------------------------------------------------------------
+    @property
+    def models(self) -> WorkspaceModels:
+        """The model registry: ``ws.models.register("churn", model=clf, training_data=X)``,
+        ``ws.models.load("churn@champion").predict(frame)``."""
+        return WorkspaceModels(self.platform.registry, self.ctx)
+
     # tracking -----------------------------------------------------------------------
     def set_experiment(self, name: str) -> Experiment:
         """Make ``name`` the experiment of later ``start_run()`` calls (created if new)."""
@@ -198,8 +220,90 @@ class Workspace:
 
         return WorkspaceRuns(self.platform.tracking, self.ctx)
 
+    # hyper-parameter search and autolog ------------------------------------------------
+    def tune(self, objective: Callable[..., Any], *, experiment: str, **options: Any) -> TuneResult:
+        """Run (or continue) an Optuna study: the study a parent run, each trial a child run.
+
+        ``objective`` is an ordinary Optuna objective; options: ``n_trials``, ``timeout``,
+        ``direction`` / ``directions``, ``metric``, ``sampler``, ``pruner``, ``executor``
+        (``threads``, ``processes``, ``dask``), ``n_jobs``, ``study_name``, ``catch``.
+        See ``lakeworks.tracking.hpo``.
+        """
+        return self.platform.hpo.tune(self.ctx, objective, experiment=experiment, **options)
+
+    def autolog(
+        self,
+        *,
+        experiment: str | None = None,
+        eval_data: tuple[Any, Any] | None = None,
+        log_models: bool = True,
+        libraries: list[str] | None = None,
+    ) -> None:
+        """Log every scikit-learn, XGBoost and LightGBM fit as a run until
+        ``autolog_disable()``: params, metrics, the model (the registry's safe format, under
+        the run's ``model/``, ready for ``ws.models.register(..., artifact_path="model")``)
+        and its signature. A fit inside ``start_run`` logs into that run; outside, into a
+        new run of ``experiment`` (default: the one of ``set_experiment``, else
+        ``"default"``). ``eval_data=(X, y)``: also evaluate on this held-out set."""
+        from lakeworks.tracking import autolog
+
+        autolog.enable(
+            self.platform.tracking,
+            self.ctx,
+            experiment=experiment or self._experiment or "default",
+            eval_data=eval_data,
+            save_model=_save_model if log_models else None,
+            libraries=libraries,
+        )
+
+    def autolog_disable(self) -> None:
+        """Put back every method ``autolog`` patched."""
+        from lakeworks.tracking import autolog
+
+        autolog.disable()
+
+    # evaluation ---------------------------------------------------------------------
+    def evaluate(
+        self,
+        model: Any,
+        data: Any,
+        *,
+        target: str,
+        kind: Kind | None = None,
+        positive_label: Any = None,
+        features: list[str] | None = None,
+        run_id: str | None = None,
+    ) -> Evaluation:
+        """Evaluate a fitted model (or predict function) on a table name or Arrow, pandas,
+        Polars data; see ``lakeworks.tracking.evaluate.evaluate``.
+
+        Logged to run ``run_id`` (default: the active run, if any) as ``eval_<metric>``
+        metrics and the artifact ``evaluation.json`` (curves, confusion matrix, residuals).
+        """
+        from lakeworks.tracking.evaluate import evaluate
+
+        if isinstance(data, str):
+            data = self.read(data)
+        evaluation = evaluate(
+            model, data, target=target, kind=kind, positive_label=positive_label, features=features
+        )
+        if run_id is not None:
+            _log_evaluation(self.platform.tracking, self.ctx, run_id, evaluation)
+        elif (run := _active_run()) is not None:
+            _log_evaluation(run.tracking, run.ctx, run.id, evaluation)
+        return evaluation
+
     def __repr__(self) -> str:
         return f"<Workspace {self.name!r} as {self.ctx.user!r}>"
+
+
+def _save_model(model: Any, folder: Path, training_data: Any, signature: Any) -> None:
+    """Autolog's model writer: the registry's format of ``model`` and its signature."""
+    from lakeworks.registry.registration import save_model
+
+    save_model(
+        model, folder, format=None, trusted=False, signature=signature, training_data=training_data
+    )
 
 
 class WorkspaceQuality:
@@ -397,3 +501,94 @@ class WorkspaceFeatures:
     def push(self, view: str, rows: Any) -> PushResult:
         """Serve ``rows`` online now and append them to the view's source table."""
         return self._service.push(self._ctx, view, rows)
+
+
+class WorkspaceModels:
+    """The model registry of one workspace (``ws.models``); see ``lakeworks.registry``.
+
+    Example:
+        >>> v = ws.models.register("churn", model=clf, training_data=X)  # doctest: +SKIP
+        >>> ws.models.set_alias("churn", "champion", v.version)  # doctest: +SKIP
+        >>> ws.models.load("churn@champion").predict(X.head())  # doctest: +SKIP
+    """
+
+    def __init__(self, service: Registry, ctx: Context) -> None:
+        self._service = service
+        self._ctx = ctx
+
+    def register(self, name: str, model: Any = None, **options: Any) -> ModelVersion:
+        """A new version of ``name``: from ``model``, or ``run_id=`` with
+        ``artifact_path=``; options as ``Registry.register`` (``training_data``,
+        ``evaluation_data``, ``target``, ``sensitive_column``, ``trusted``, ...)."""
+        return self._service.register(self._ctx, name, model=model, **options)
+
+    def load(self, ref: Any, *, trusted: bool | list[str] = False) -> Predictor:
+        """``"churn@champion"``, ``"churn/3"``, ``("churn", 3)`` or ``"churn"`` (latest)."""
+        return self._service.load(self._ctx, ref, trusted=trusted)
+
+    def list(self) -> list[RegisteredModel]:
+        return self._service.list_models(self._ctx)
+
+    def get(self, name: str) -> RegisteredModel:
+        return self._service.get_model(self._ctx, name)
+
+    def versions(self, name: str) -> list[ModelVersion]:
+        return self._service.list_versions(self._ctx, name)
+
+    def version(self, ref: Any) -> ModelVersion:
+        return self._service.resolve(self._ctx, ref)
+
+    def search(
+        self, filter: str | None = None, order_by: list[str] | None = None, max_results: int = 100
+    ) -> Page:
+        """Versions matching MLflow's grammar: ``name LIKE 'churn%' and tags.team = 'risk'``."""
+        return self._service.search_versions(self._ctx, filter, order_by, max_results)
+
+    def set_alias(self, name: str, alias: str, version: int, *, force: bool = False) -> AliasEvent:
+        return self._service.set_alias(self._ctx, name, alias, version, force=force)
+
+    def delete_alias(self, name: str, alias: str) -> AliasEvent:
+        return self._service.delete_alias(self._ctx, name, alias)
+
+    def alias_events(self, name: str, alias: str | None = None) -> list[AliasEvent]:
+        return self._service.alias_events(self._ctx, name, alias)
+
+    def set_tag(self, name: str, key: str, value: str, version: int | None = None) -> None:
+        self._service.set_tag(self._ctx, name, key, value, version)
+
+    def approve(
+        self, name: str, version: int, stage: str = "approved", comment: str | None = None
+    ) -> Approval:
+        return self._service.approve(self._ctx, name, version, stage, comment)
+
+    def approvals(self, name: str, version: int) -> list[Approval]:
+        return self._service.approvals(self._ctx, name, version)
+
+    def reports(self, name: str, version: int) -> list[Report]:
+        return self._service.reports(self._ctx, name, version)
+
+    def lineage(self, name: str, version: int) -> dict[str, Any]:
+        return self._service.lineage(self._ctx, name, version)
+
+    def delete_version(self, name: str, version: int) -> None:
+        self._service.delete_version(self._ctx, name, version)
+
+
+def _log_evaluation(tracking: Tracking, ctx: Context, run_id: str, evaluation: Evaluation) -> None:
+    """``eval_<metric>`` metrics and the whole report as the artifact ``evaluation.json``."""
+    import io
+    import json
+
+    from lakeworks.tracking.records import Metric
+
+    metrics = [Metric(key, value) for key, value in evaluation.logged_metrics().items()]
+    tracking.log_batch(ctx, run_id, metrics=metrics)
+    document = json.dumps(evaluation.to_dict(), allow_nan=False).encode()
+    tracking.log_artifact_stream(ctx, run_id, "evaluation.json", io.BytesIO(document))
+
+
+def _active_run() -> ActiveRun | None:
+    """The run ``ws.start_run()`` opened in this context, if one is open."""
+    from lakeworks.tracking.client import current_run
+
+    return current_run.get()

@@ -13,6 +13,8 @@ from lakeworks.context import Context
 from lakeworks.platform import Platform
 from lakeworks.tracking.service import Tracking
 
+from ..conftest import fresh_schema
+
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def catalog_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
@@ -58,17 +60,8 @@ def module_platform(
 @pytest.fixture(scope="module")
 def module_postgres_catalog(postgres_server: str) -> Iterator[str]:
     """A schema of the test PostgreSQL for one module, dropped afterwards."""
-    import sqlalchemy
-
-    schema = f"lw_tracking_{uuid.uuid4().hex[:8]}"
-    engine = sqlalchemy.create_engine(postgres_server)
-    with engine.begin() as conn:
-        conn.execute(sqlalchemy.text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in postgres_server else "?"
-    yield f"{postgres_server}{sep}options=-csearch_path%3D{schema}"
-    with engine.begin() as conn:
-        conn.execute(sqlalchemy.text(f'DROP SCHEMA "{schema}" CASCADE'))
-    engine.dispose()
+    with fresh_schema(postgres_server) as url:
+        yield url
 
 
 @pytest.fixture

@@ -198,3 +198,31 @@ def test_delete_tag(mtracking: Tracking, mctx: Context) -> None:
     assert "stage" not in mtracking.get_run(mctx, run.id).tags
     with pytest.raises(NotFoundError, match="has no tag 'stage'"):
         mtracking.delete_tag(mctx, run.id, "stage")
+
+
+def test_two_threads_log_overlapping_batches_to_one_run(mtracking: Tracking, mctx: Context) -> None:
+    """Both write the same params and some of the same points (retries): no error, no
+    point lost or doubled, on both catalogs."""
+    import threading
+
+    run = mtracking.create_run(mctx, mtracking.create_experiment(mctx, "e").id)
+    errors: list[BaseException] = []
+
+    def writer(offset: int) -> None:
+        try:
+            for start in range(offset, offset + 300, 50):
+                points = [Metric("m", float(i), i, 7) for i in range(start, start + 50)]
+                mtracking.log_batch(mctx, run.id, metrics=points, params={"p": "same"})
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(o,)) for o in (0, 150)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    history = mtracking.get_metric_history(mctx, run.id, "m")
+    assert [m.step for m in history] == list(range(450))
+    latest = mtracking.get_run(mctx, run.id)
+    assert latest.metrics["m"].step == 449 and latest.params == {"p": "same"}

@@ -26,6 +26,7 @@ from lakeworks.server.api import (
     experiments,
     features,
     lineage,
+    models,
     pipelines,
     quality,
     runs,
@@ -51,6 +52,7 @@ ROUTERS = (
     (quality.workspace_router, _SCOPED),
     (lineage.router, _SCOPED),
     (pipelines.router, _SCOPED),
+    (models.router, _SCOPED),
     (experiments.router, _SCOPED),
     (runs.router, _SCOPED),
 )
