@@ -358,7 +358,7 @@ class RunRow(Base):
 
 
 # PostgreSQL's btree cannot hold an entry over ~2.7 kB, and params and tags may be longer:
-# there the index holds the values of at most SEARCH_INDEX_BYTES bytes (migration 0006a)
+# there the index holds the values of at most SEARCH_INDEX_BYTES bytes (migrations 0006a, 0006b)
 SEARCH_INDEX_BYTES = 1024
 
 

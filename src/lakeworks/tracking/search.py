@@ -17,7 +17,8 @@ total, and a page token carries the last row's sort keys (keyset pagination): pa
 repeat or skip a run, however deep, even while new runs are logged.
 
 Which join SQLite starts from is its planner's choice, made well only with statistics
-(``tracking.statistics``) and the (key, value, run_id) indexes of migration 0006a.
+(``tracking.statistics``) and the (key, value, run_id) indexes of migrations 0006a
+(SQLite) and 0006b (PostgreSQL).
 """
 
 from __future__ import annotations
