@@ -1,0 +1,89 @@
+"""MLflow's JSON shapes of tracking records (proto3 JSON field names, as the client parses).
+
+Ids the protocol types as strings are strings (``experiment_id``), times are int64
+milliseconds, doubles that JSON cannot carry are the strings ``NaN`` / ``Infinity`` /
+``-Infinity``. Artifact locations are always ``mlflow-artifacts:`` URIs, so the client
+uploads and downloads through this server's artifact routes (``artifacts.py``) into the
+workspace's content-addressed store.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+ARTIFACTS_SCHEME = "mlflow-artifacts:"
+
+
+def double(value: float) -> float | str:
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    return value
+
+
+def pairs(values: Mapping[str, str], name: str = "key") -> list[dict[str, str]]:
+    return [{name: key, "value": value} for key, value in values.items()]
+
+
+def experiment_location(experiment_id: int | str) -> str:
+    return f"{ARTIFACTS_SCHEME}/{experiment_id}"
+
+
+def run_location(experiment_id: int | str, run_id: str) -> str:
+    return f"{experiment_location(experiment_id)}/{run_id}/artifacts"
+
+
+def experiment(e: Any) -> dict[str, Any]:
+    return {
+        "experiment_id": str(e.id),
+        "name": e.name,
+        "artifact_location": experiment_location(e.id),
+        "lifecycle_stage": e.lifecycle_stage,
+        "last_update_time": e.updated_at,
+        "creation_time": e.created_at,
+        "tags": pairs(e.tags),
+    }
+
+
+def metric(m: Any) -> dict[str, Any]:
+    return {"key": m.key, "value": double(m.value), "timestamp": m.timestamp, "step": m.step}
+
+
+def run_info(i: Any) -> dict[str, Any]:
+    info = {
+        "run_id": i.id,
+        "run_uuid": i.id,
+        "run_name": i.name,
+        "experiment_id": str(i.experiment_id),
+        "user_id": i.user_id,
+        "status": i.status,
+        "start_time": i.start_time,
+        "artifact_uri": run_location(i.experiment_id, i.id),
+        "lifecycle_stage": i.lifecycle_stage,
+    }
+    if i.end_time is not None:
+        info["end_time"] = i.end_time
+    return info
+
+
+def run(r: Any, model_ids: tuple[str, ...] = ()) -> dict[str, Any]:
+    return {
+        "info": run_info(r.info),
+        "data": {
+            "metrics": [metric(m) for m in r.metrics.values()],
+            "params": pairs(r.params),
+            "tags": pairs(r.tags),
+        },
+        "inputs": {},
+        "outputs": {"model_outputs": [{"model_id": m, "step": 0} for m in model_ids]},
+    }
+
+
+def file_info(path: str, is_dir: bool, size: int | None) -> dict[str, Any]:
+    found: dict[str, Any] = {"path": path, "is_dir": is_dir}
+    if not is_dir and size is not None:
+        found["file_size"] = size
+    return found
