@@ -77,7 +77,7 @@ def mlflow(server: Server, monkeypatch: pytest.MonkeyPatch):
     import mlflow
 
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "8")
-    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "0.2")
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "1")
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "20")
     monkeypatch.delenv("MLFLOW_WORKSPACE", raising=False)
     mlflow.set_tracking_uri(server.url)

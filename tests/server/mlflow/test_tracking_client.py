@@ -114,8 +114,8 @@ def test_a_workspace_in_the_tracking_uri_path_or_header(mlflow, server, monkeypa
     with pytest.raises(Exception, match="RESOURCE_DOES_NOT_EXIST"):
         mlflow.get_run(run.info.run_id)
     mlflow.set_tracking_uri(f"{server.url}/workspaces/nowhere")
-    with pytest.raises(Exception, match="nowhere"):
-        mlflow.get_experiment_by_name("x")
+    with pytest.raises(Exception, match="workspace 'nowhere'"):
+        mlflow.set_experiment("x")  # never created somewhere else
 
 
 def test_two_clients_logging_to_one_run(mlflow) -> None:

@@ -24,6 +24,7 @@ from lakeworks.server.mlflow import (
     model_versions,
     registered_models,
     runs,
+    server_info,
 )
 from lakeworks.server.mlflow.errors import MlflowRoute, endpoint_not_found
 
@@ -38,8 +39,9 @@ TRACKING = (
 )
 WORKSPACE_PREFIX = "/workspaces/{ws}"
 API_PREFIXES = ("/api/2.0/mlflow", "/ajax-api/2.0/mlflow")
+INFO_PREFIXES = ("/api/3.0/mlflow", "/ajax-api/3.0/mlflow")
 ARTIFACTS_PREFIX = "/api/2.0/mlflow-artifacts"
-CATCH_ALL_PREFIXES = (*API_PREFIXES, "/api/3.0/mlflow", "/ajax-api/3.0/mlflow", ARTIFACTS_PREFIX)
+CATCH_ALL_PREFIXES = (*API_PREFIXES, *INFO_PREFIXES, ARTIFACTS_PREFIX)
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 unknown = APIRouter(route_class=MlflowRoute)
@@ -57,6 +59,8 @@ def install(app: FastAPI) -> None:
             documented = workspace == "" and api == API_PREFIXES[0]  # one copy in /docs
             for router in TRACKING:
                 app.include_router(router, prefix=workspace + api, include_in_schema=documented)
+        for api in INFO_PREFIXES:
+            app.include_router(server_info.router, prefix=workspace + api, include_in_schema=False)
         app.include_router(
             artifacts.proxy, prefix=workspace + ARTIFACTS_PREFIX, include_in_schema=not workspace
         )

@@ -12,6 +12,7 @@ Files land in the tracking service's content-addressed store (one copy per conte
 
 from __future__ import annotations
 
+import io
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +25,7 @@ from fastapi.responses import StreamingResponse
 from lakeworks.server.mlflow import shapes
 from lakeworks.server.mlflow.errors import MlflowRoute, invalid
 from lakeworks.server.mlflow.messages import CallerDep, Message, message
-from lakeworks.server.mlflow.services import TrackingDep
+from lakeworks.server.mlflow.services import OwnersDep, TrackingDep
 
 router = APIRouter(route_class=MlflowRoute, tags=["mlflow artifacts"])
 proxy = APIRouter(route_class=MlflowRoute, tags=["mlflow artifacts"])
@@ -67,7 +68,7 @@ class ListRunFolder(Message):
 def list_run_artifacts(ctx: CallerDep, tracking: TrackingDep, body=message(ListRunFolder)) -> Any:
     run_id = body.run_id or body.run_uuid or ""
     run = tracking.get_run(ctx, run_id)
-    found = tracking.list_artifacts(ctx, run_id, body.path or None)
+    found = tracking.list_artifacts(ctx, run_id, body.path.strip("/") or None)
     return {
         "root_uri": shapes.run_location(run.info.experiment_id, run_id),
         "files": [shapes.file_info(f.path, f.is_dir, f.size) for f in found],
@@ -75,28 +76,25 @@ def list_run_artifacts(ctx: CallerDep, tracking: TrackingDep, body=message(ListR
 
 
 @proxy.get("/artifacts")
-def list_folder(ctx: CallerDep, tracking: TrackingDep, body=message(ListFolder)) -> Any:
+def list_folder(ctx: CallerDep, owners: OwnersDep, body=message(ListFolder)) -> Any:
     where = Location.parse(body.path)
-    found = tracking.list_artifacts(ctx, where.owner_id, where.path or None, owner=where.owner)
+    found = owners[where.owner].list_artifacts(ctx, where.owner_id, where.path or None)
     return {"files": [shapes.file_info(_name(f.path), f.is_dir, f.size) for f in found]}
 
 
 @proxy.put("/artifacts/{path:path}")
-async def upload(path: str, request: Request, ctx: CallerDep, tracking: TrackingDep) -> Any:
+async def upload(path: str, request: Request, ctx: CallerDep, owners: OwnersDep) -> Any:
     where = Location.parse(path)
-    chunks = _blocking(request.stream())
-    await anyio.to_thread.run_sync(
-        lambda: tracking.log_artifact_stream(
-            ctx, where.owner_id, where.path, chunks, owner=where.owner
-        )
-    )
+    body = BodyReader(request.stream())
+    put = owners[where.owner].log_artifact_stream
+    await anyio.to_thread.run_sync(lambda: put(ctx, where.owner_id, where.path, body))
     return {}
 
 
 @proxy.get("/artifacts/{path:path}")
-def download(path: str, ctx: CallerDep, tracking: TrackingDep) -> Any:
+def download(path: str, ctx: CallerDep, owners: OwnersDep) -> Any:
     where = Location.parse(path)
-    stream = tracking.open_artifact(ctx, where.owner_id, where.path, owner=where.owner)
+    stream = owners[where.owner].open_artifact(ctx, where.owner_id, where.path)
     return StreamingResponse(_chunks(stream), media_type="application/octet-stream")
 
 
@@ -104,15 +102,27 @@ def _name(path: str) -> str:
     return path.rstrip("/").rsplit("/", 1)[-1]
 
 
-def _blocking(stream: AsyncIterator[bytes]) -> Iterator[bytes]:
-    """The request body's chunks for a worker thread: each is awaited on the event loop."""
-    while True:
-        try:
-            chunk = anyio.from_thread.run(stream.__anext__)
-        except StopAsyncIteration:
-            return
-        if chunk:
-            yield chunk
+class BodyReader(io.RawIOBase):
+    """A request body as a binary file for a worker thread: each chunk is awaited on the
+    event loop when the reader needs it, so the body is never held whole."""
+
+    def __init__(self, chunks: AsyncIterator[bytes]) -> None:
+        self._chunks = chunks
+        self._left = b""
+        self._done = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._left and not self._done:
+            try:
+                self._left = anyio.from_thread.run(self._chunks.__anext__)
+            except StopAsyncIteration:
+                self._done = True
+        size = min(len(buffer), len(self._left))
+        buffer[:size], self._left = self._left[:size], self._left[size:]
+        return size
 
 
 def _chunks(stream: Any, size: int = 1 << 20) -> Iterator[bytes]:

@@ -9,8 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
+from pydantic import Field
 
-from lakeworks.server.mlflow import shapes
+from lakeworks.server.mlflow import pages, shapes
 from lakeworks.server.mlflow.errors import MlflowRoute, invalid
 from lakeworks.server.mlflow.messages import CallerDep, KeyValue, Message, message
 from lakeworks.server.mlflow.services import TrackingDep, experiment_id
@@ -34,7 +35,7 @@ class ExperimentName(Message):
 
 
 class SearchExperiments(Message):
-    max_results: int = 1000
+    max_results: int = Field(1000, ge=1, le=50_000)
     page_token: str | None = None
     filter: str | None = None
     order_by: list[str] = []
@@ -50,11 +51,6 @@ class ExperimentTag(Message):
     experiment_id: str
     key: str
     value: str = ""
-
-
-class ExperimentTagKey(Message):
-    experiment_id: str
-    key: str
 
 
 @router.post("/experiments/create")
@@ -86,17 +82,20 @@ def get_by_name(ctx: CallerDep, tracking: TrackingDep, body=message(ExperimentNa
 def search(ctx: CallerDep, tracking: TrackingDep, body=message(SearchExperiments)) -> Any:
     if body.view_type not in VIEWS:
         raise invalid(f"view_type must be one of {sorted(VIEWS)}, found {body.view_type!r}")
-    page = tracking.search_experiments(
-        ctx,
-        view=VIEWS[body.view_type],
-        filter=body.filter or None,
-        order_by=body.order_by,
-        max_results=body.max_results,
-        page_token=body.page_token or None,
-    )
-    found: dict[str, Any] = {"experiments": [shapes.experiment(e) for e in page.items]}
-    if page.next_page_token:
-        found["next_page_token"] = page.next_page_token
+    if body.filter or body.order_by:
+        raise invalid(
+            "searching experiments with a filter or an order is not supported; "
+            "get one by name (experiments/get-by-name) or list them all"
+        )
+    view = VIEWS[body.view_type]
+    listed = tracking.list_experiments(ctx, include_deleted=view != "active")
+    chosen = [e for e in listed if view != "deleted" or e.lifecycle_stage == "deleted"]
+    start = pages.start(body.page_token)
+    found: dict[str, Any] = {
+        "experiments": [shapes.experiment(e) for e in chosen[start : start + body.max_results]]
+    }
+    if start + body.max_results < len(chosen):
+        found["next_page_token"] = pages.token(start + body.max_results)
     return found
 
 
@@ -121,11 +120,5 @@ def restore(ctx: CallerDep, tracking: TrackingDep, body=message(ExperimentId)) -
 @router.post("/experiments/set-experiment-tag")
 def set_tag(ctx: CallerDep, tracking: TrackingDep, body=message(ExperimentTag)) -> Any:
     ident = experiment_id(ctx, tracking, body.experiment_id)
-    tracking.set_experiment_tags(ctx, ident, {body.key: body.value})
-    return {}
-
-
-@router.post("/experiments/delete-experiment-tag")
-def delete_tag(ctx: CallerDep, tracking: TrackingDep, body=message(ExperimentTagKey)) -> Any:
-    tracking.delete_experiment_tag(ctx, experiment_id(ctx, tracking, body.experiment_id), body.key)
+    tracking.set_experiment_tag(ctx, ident, body.key, body.value)
     return {}

@@ -9,7 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
+from pydantic import Field
 
+from lakeworks.context import Context
 from lakeworks.server.mlflow import shapes
 from lakeworks.server.mlflow.errors import MlflowRoute, invalid
 from lakeworks.server.mlflow.messages import (
@@ -21,7 +23,7 @@ from lakeworks.server.mlflow.messages import (
     message,
 )
 from lakeworks.server.mlflow.services import TrackingDep, experiment_id
-from lakeworks.tracking.records import Metric
+from lakeworks.tracking.records import Metric, RunInput
 
 router = APIRouter(route_class=MlflowRoute, tags=["mlflow runs"])
 VIEWS = {"ACTIVE_ONLY": "active", "DELETED_ONLY": "deleted", "ALL": "all"}
@@ -51,7 +53,7 @@ class SearchRuns(Message):
     experiment_ids: list[str] = []
     filter: str | None = None
     run_view_type: str = "ACTIVE_ONLY"
-    max_results: int = 1000
+    max_results: int = Field(1000, ge=1, le=50_000)
     order_by: list[str] = []
     page_token: str | None = None
 
@@ -90,9 +92,28 @@ class LogBatch(Message):
     tags: list[KeyValue] = []
 
 
+class Dataset(Message):
+    name: str
+    digest: str = ""
+    source_type: str = ""
+    source: str = ""
+    schema_: str = Field("", alias="schema")
+    profile: str = ""
+
+
+class DatasetInput(Message):
+    dataset: Dataset
+    tags: list[KeyValue] = []
+
+    def record(self) -> RunInput:
+        detail = self.dataset.model_dump(exclude={"name"}, by_alias=True)
+        detail["tags"] = {t.key: t.value for t in self.tags}
+        return RunInput(kind="mlflow_dataset", name=self.dataset.name, detail=detail)
+
+
 class LogInputs(Message):
     run_id: str
-    datasets: list[dict[str, Any]] = []
+    datasets: list[DatasetInput] = []
     models: list[dict[str, Any]] = []
 
 
@@ -105,13 +126,12 @@ class LogModel(Message):
 def create(ctx: CallerDep, tracking: TrackingDep, body=message(CreateRun)) -> Any:
     tags = {t.key: t.value for t in body.tags}
     created = tracking.create_run(
-        ctx,
+        Context(ctx.workspace, body.user_id or ctx.user),  # the client names its user
         experiment_id(ctx, tracking, body.experiment_id),
         name=body.run_name or None,
         start_time=body.start_time,
         tags=tags,
         parent_run_id=tags.get(PARENT_TAG),
-        user=body.user_id or None,
     )
     return {"run": shapes.run(created)}
 
@@ -123,10 +143,10 @@ def get(ctx: CallerDep, tracking: TrackingDep, body=message(RunId)) -> Any:
 
 @router.post("/runs/update")
 def update(ctx: CallerDep, tracking: TrackingDep, body=message(UpdateRun)) -> Any:
-    info = tracking.update_run(
-        ctx, body.run_id, status=body.status, end_time=body.end_time, name=body.run_name
+    updated = tracking.update_run(
+        ctx, body.run_id, status=body.status, end_time=body.end_time, name=body.run_name or None
     )
-    return {"run_info": shapes.run_info(info)}
+    return {"run_info": shapes.run_info(updated.info)}
 
 
 @router.post("/runs/delete")
@@ -145,19 +165,19 @@ def restore(ctx: CallerDep, tracking: TrackingDep, body=message(RunId)) -> Any:
 def search(ctx: CallerDep, tracking: TrackingDep, body=message(SearchRuns)) -> Any:
     if body.run_view_type not in VIEWS:
         raise invalid(f"run_view_type must be one of {sorted(VIEWS)}, found {body.run_view_type!r}")
-    page = tracking.search_runs(
+    found, token = tracking.search_runs(
         ctx,
         [experiment_id(ctx, tracking, e) for e in body.experiment_ids],
         filter=body.filter or None,
         order_by=body.order_by,
         max_results=body.max_results,
         page_token=body.page_token or None,
-        view=VIEWS[body.run_view_type],
+        run_view=VIEWS[body.run_view_type],
     )
-    found: dict[str, Any] = {"runs": [shapes.run(r) for r in page.runs]}
-    if page.next_page_token:
-        found["next_page_token"] = page.next_page_token
-    return found
+    answer: dict[str, Any] = {"runs": [shapes.run(r) for r in found]}
+    if token:
+        answer["next_page_token"] = token
+    return answer
 
 
 @router.post("/runs/log-metric")
@@ -180,7 +200,7 @@ def set_tag(ctx: CallerDep, tracking: TrackingDep, body=message(SetTag)) -> Any:
 
 @router.post("/runs/delete-tag")
 def delete_tag(ctx: CallerDep, tracking: TrackingDep, body=message(DeleteTag)) -> Any:
-    tracking.delete_run_tag(ctx, body.run_id, body.key)
+    tracking.delete_tag(ctx, body.run_id, body.key)
     return {}
 
 
@@ -198,15 +218,19 @@ def log_batch(ctx: CallerDep, tracking: TrackingDep, body=message(LogBatch)) -> 
 
 @router.post("/runs/log-inputs")
 def log_inputs(ctx: CallerDep, tracking: TrackingDep, body=message(LogInputs)) -> Any:
-    """Dataset inputs are recorded as the run's inputs (kind ``mlflow_dataset``)."""
-    tracking.get_run(ctx, body.run_id)  # a missing run is an error, even with nothing to log
+    """Datasets are recorded as the run's inputs (kind ``mlflow_dataset``, the dataset's
+    digest, source and schema as detail); model inputs are MLflow 3 bookkeeping, accepted."""
+    if not body.datasets:
+        tracking.get_run_info(ctx, body.run_id)  # a missing run is an error all the same
+    for given in body.datasets:
+        tracking.log_input(ctx, body.run_id, given.record())
     return {}
 
 
 @router.post("/runs/outputs")
 def log_outputs(ctx: CallerDep, tracking: TrackingDep, body=message(RunId)) -> Any:
     """Accepted: a logged model already names its source run (see logged_models.py)."""
-    tracking.get_run(ctx, body.run_id)
+    tracking.get_run_info(ctx, body.run_id)
     return {}
 
 
@@ -214,5 +238,5 @@ def log_outputs(ctx: CallerDep, tracking: TrackingDep, body=message(RunId)) -> A
 def log_model(ctx: CallerDep, tracking: TrackingDep, body=message(LogModel)) -> Any:
     """MLflow 2's model history record: accepted; MLflow 3 clients log models as logged
     models (logged_models.py), which is where lakeworks keeps them."""
-    tracking.get_run(ctx, body.run_id)
+    tracking.get_run_info(ctx, body.run_id)
     return {}

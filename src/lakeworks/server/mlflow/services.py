@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from fastapi import Depends, Request
 
 from lakeworks.context import Context
-from lakeworks.errors import NotFoundError
+from lakeworks.errors import AlreadyExistsError, NotFoundError
 
 if TYPE_CHECKING:
     from lakeworks.tracking.service import Tracking
@@ -28,7 +28,27 @@ def get_registry(request: Request) -> Any:
     return request.app.state.platform.registry
 
 
+OWNERS = {"run": "tracking", "model": "logged_models"}
+
+
+def get_owners(request: Request) -> dict[str, Any]:
+    """The service holding the artifacts of each owner kind of ``artifacts.Location``."""
+    platform = request.app.state.platform
+    return {kind: _Lazy(platform, name) for kind, name in OWNERS.items()}
+
+
+class _Lazy:
+    """A platform service looked up when first called (services are built on first use)."""
+
+    def __init__(self, platform: Any, name: str) -> None:
+        self._platform, self._name = platform, name
+
+    def __getattr__(self, method: str) -> Any:
+        return getattr(getattr(self._platform, self._name), method)
+
+
 TrackingDep = Annotated["Tracking", Depends(get_tracking)]
+OwnersDep = Annotated[dict[str, Any], Depends(get_owners)]
 RegistryDep = Annotated[Any, Depends(get_registry)]
 
 
@@ -36,7 +56,12 @@ def experiment_id(ctx: Context, tracking: Tracking, given: str) -> int | str:
     """The lakeworks id of MLflow's experiment id ``given`` (``0``: the default one)."""
     if given != DEFAULT_ID:
         return given
-    try:
-        return tracking.get_experiment_by_name(ctx, DEFAULT_NAME).id
-    except NotFoundError:
-        return tracking.create_experiment(ctx, DEFAULT_NAME, exist_ok=True).id
+    for _ in range(2):  # a concurrent first use may create it between the two calls
+        try:
+            return tracking.get_experiment_by_name(ctx, DEFAULT_NAME).id
+        except NotFoundError:
+            try:
+                return tracking.create_experiment(ctx, DEFAULT_NAME).id
+            except AlreadyExistsError:
+                continue
+    return tracking.get_experiment_by_name(ctx, DEFAULT_NAME).id

@@ -87,3 +87,25 @@ def file_info(path: str, is_dir: bool, size: int | None) -> dict[str, Any]:
     if not is_dir and size is not None:
         found["file_size"] = size
     return found
+
+
+def model_location(experiment_id: int | str, model_id: str) -> str:
+    return f"{experiment_location(experiment_id)}/models/{model_id}/artifacts"
+
+
+def logged_model(m: Any) -> dict[str, Any]:
+    info = {
+        "model_id": m.id,
+        "experiment_id": str(m.experiment_id),
+        "name": m.name,
+        "creation_timestamp_ms": m.created_at,
+        "last_updated_timestamp_ms": m.updated_at,
+        "artifact_uri": model_location(m.experiment_id, m.id),
+        "status": f"LOGGED_MODEL_{m.status}",
+        "tags": pairs(m.tags),
+    }
+    optional = {"model_type": m.model_type, "source_run_id": m.source_run_id}
+    info.update({k: v for k, v in optional.items() if v})
+    if m.status_message:
+        info["status_message"] = m.status_message
+    return {"info": info, "data": {"params": pairs(m.params), "metrics": []}}
