@@ -132,7 +132,9 @@ def postgres_catalog(postgres_url: str) -> str:
 @pytest.fixture(scope="session")
 def s3_endpoint() -> Iterator[str]:
     """A real S3-protocol server (moto) on 127.0.0.1, started for the test session."""
-    exe = shutil.which("moto_server") or str(Path(sys.executable).parent / "moto_server")
+    # the project's own moto first: an older one on PATH (5.2.1) fails pyarrow's multipart puts
+    venv_exe = Path(sys.executable).parent / "moto_server"
+    exe = str(venv_exe) if venv_exe.exists() else shutil.which("moto_server") or str(venv_exe)
     if not Path(exe).exists():
         unavailable("moto_server is not installed (pip install 'moto[server]')")
     port = free_port()

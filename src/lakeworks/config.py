@@ -52,6 +52,23 @@ class Settings(BaseSettings):
     lineage_url: str | None = Field(default=None, description="OpenLineage URL or file path")
     executor: str = "local"
     scheduler: bool = Field(default=True, description="run the scheduler in the server")
+    tracking_flush_interval: float = Field(
+        default=0.1, gt=0, description="seconds between flushes of the SDK's run logger"
+    )
+    tracking_flush_size: int = Field(
+        default=1000,
+        ge=1,
+        description="metrics, params and tags a run logger writes at most at once",
+    )
+    tracking_heartbeat_interval: float = Field(
+        default=10, gt=0, description="seconds between heartbeats of a run open in the SDK"
+    )
+    tracking_heartbeat_timeout: float = Field(
+        default=60, gt=0, description="seconds without a heartbeat before a RUNNING run is FAILED"
+    )
+    tracking_gc_grace: float = Field(
+        default=3600, ge=0, description="seconds an unreferenced artifact object is kept by gc"
+    )
 
     @classmethod
     def load(cls, config_file: str | Path | None = None, **overrides: Any) -> Settings:

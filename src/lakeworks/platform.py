@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from lakeworks.lineage.service import Lineage
     from lakeworks.pipelines.service import Pipelines
     from lakeworks.quality.service import Quality
+    from lakeworks.tracking.service import Tracking
 
 
 @dataclass(frozen=True)
@@ -140,8 +141,22 @@ class Platform:
 
         return Features(self.catalog, self.storage, self.settings, self.tables)
 
+    @cached_property
+    def tracking(self) -> Tracking:
+        """Experiments and runs; artifacts go to ``.artifacts/`` under the storage root."""
+        from lakeworks.tracking.artifacts import object_store
+        from lakeworks.tracking.service import Tracking
+
+        return Tracking(self.catalog, object_store(self.storage, self.settings), self.settings)
+
     def close(self) -> None:
-        for service in ("pipelines", "features", "quality", "sql"):  # only those that were opened
+        for service in (
+            "tracking",
+            "pipelines",
+            "features",
+            "quality",
+            "sql",
+        ):  # only those that were opened
             if service in self.__dict__:
                 self.__dict__[service].close()
         self.engine.dispose()

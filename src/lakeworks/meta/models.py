@@ -304,3 +304,137 @@ class FeatureMaterializationRow(Base):
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     finished_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     created_by: Mapped[str] = mapped_column(String(256), nullable=False)
+
+
+# tracking (migration 0006) ---------------------------------------------------------------
+# Times are milliseconds since the epoch (BigInteger), as MLflow's protocol carries them.
+class ExperimentRow(Base):
+    """A named group of runs in a workspace."""
+
+    __tablename__ = "experiments"
+    __table_args__ = (UniqueConstraint("workspace_id", "name", name="uq_experiments_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), nullable=False)
+    name: Mapped[str] = mapped_column(String(256), nullable=False)
+    artifact_location: Mapped[str | None] = mapped_column(Text)
+    lifecycle_stage: Mapped[str] = mapped_column(String(16), nullable=False)
+    created_at: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    updated_at: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    created_by: Mapped[str] = mapped_column(String(256), nullable=False)
+
+
+class ExperimentTagRow(Base):
+    __tablename__ = "experiment_tags"
+
+    experiment_id: Mapped[int] = mapped_column(
+        ForeignKey("experiments.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(250), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class RunRow(Base):
+    """One training run; ``id`` is a uuid4 hex, as MLflow's run_id."""
+
+    __tablename__ = "runs"
+    __table_args__ = (
+        Index("ix_runs_experiment", "experiment_id", "lifecycle_stage", "start_time"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    experiment_id: Mapped[int] = mapped_column(ForeignKey("experiments.id"), nullable=False)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), nullable=False)
+    name: Mapped[str] = mapped_column(String(256), nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    start_time: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    end_time: Mapped[int | None] = mapped_column(BigInteger)
+    lifecycle_stage: Mapped[str] = mapped_column(String(16), nullable=False)
+    user_id: Mapped[str] = mapped_column(String(256), nullable=False)
+    parent_run_id: Mapped[str | None] = mapped_column(String(32))
+    heartbeat_at: Mapped[int | None] = mapped_column(BigInteger)
+    deleted_time: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class ParamRow(Base):
+    __tablename__ = "params"
+
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(250), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class RunTagRow(Base):
+    __tablename__ = "run_tags"
+
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(250), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class MetricRow(Base):
+    """One point of a metric's history. The whole point is the key, so a client's retry of
+    the same point is ignored (insert ... on conflict do nothing). NaN is value 0, is_nan."""
+
+    __tablename__ = "metrics"
+
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(250), primary_key=True)
+    step: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    timestamp: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    value: Mapped[float] = mapped_column(Float, primary_key=True)
+    is_nan: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+
+
+class LatestMetricRow(Base):
+    """The latest point of each metric of a run (greatest step, then timestamp)."""
+
+    __tablename__ = "latest_metrics"
+    __table_args__ = (Index("ix_latest_metrics_key_value", "key", "value"),)
+
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(250), primary_key=True)
+    value: Mapped[float] = mapped_column(Float, nullable=False)
+    step: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    timestamp: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    is_nan: Mapped[bool] = mapped_column(Boolean, nullable=False)
+
+
+class RunInputRow(Base):
+    """What a run read (lineage): a table version, a training set, ..."""
+
+    __tablename__ = "run_inputs"
+    __table_args__ = (Index("ix_run_inputs_source", "workspace", "kind", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(
+        ForeignKey("runs.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    workspace: Mapped[str] = mapped_column(String(128), nullable=False)
+    name: Mapped[str] = mapped_column(String(256), nullable=False)
+    version: Mapped[int | None] = mapped_column(BigInteger)
+    detail: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
+
+
+class ArtifactObjectRow(Base):
+    """A stored artifact file, named by the sha256 of its bytes (stored once)."""
+
+    __tablename__ = "artifact_objects"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    created_at: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class ArtifactRefRow(Base):
+    """A path in a run's (or model version's) artifacts, pointing at a stored object."""
+
+    __tablename__ = "artifact_refs"
+    __table_args__ = (Index("ix_artifact_refs_digest", "digest"),)
+
+    owner_kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    owner_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    path: Mapped[str] = mapped_column(Text, primary_key=True)
+    digest: Mapped[str] = mapped_column(ForeignKey("artifact_objects.digest"), nullable=False)
+    size: Mapped[int] = mapped_column(BigInteger, nullable=False)

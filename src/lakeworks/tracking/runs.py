@@ -1,0 +1,155 @@
+"""Runs in the catalog: create, read with their data, change status and lifecycle."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+
+from sqlalchemy import and_, select, update
+from sqlalchemy.orm import Session
+
+from lakeworks.errors import InvalidInputError, NotFoundError
+from lakeworks.meta.models import (
+    ExperimentRow,
+    LatestMetricRow,
+    ParamRow,
+    RunRow,
+    RunTagRow,
+    WorkspaceRow,
+)
+from lakeworks.tracking.records import (
+    RUN_STATUSES,
+    Metric,
+    Run,
+    RunInfo,
+    now_ms,
+)
+
+
+def new_row(
+    experiment: ExperimentRow,
+    user: str,
+    name: str | None,
+    start_time: int | None,
+    parent_run_id: str | None,
+    heartbeat: bool,
+) -> RunRow:
+    """A new RUNNING run. Only a run created with ``heartbeat`` (a client that heartbeats,
+    such as the SDK) is ever reaped as stale; an MLflow client's run never is."""
+    run_id = uuid.uuid4().hex
+    now = now_ms()
+    return RunRow(
+        id=run_id,
+        experiment_id=experiment.id,
+        workspace_id=experiment.workspace_id,
+        name=name or f"run-{run_id[:8]}",
+        status="RUNNING",
+        start_time=start_time if start_time is not None else now,
+        lifecycle_stage="active",
+        user_id=user,
+        parent_run_id=parent_run_id,
+        heartbeat_at=now if heartbeat else None,
+    )
+
+
+def row(s: Session, workspace: str, run_id: str, *, lock: bool = False) -> RunRow:
+    """The run ``run_id`` of ``workspace`` (NotFoundError otherwise)."""
+    query = (
+        select(RunRow)
+        .join(WorkspaceRow, WorkspaceRow.id == RunRow.workspace_id)
+        .where(RunRow.id == str(run_id), WorkspaceRow.name == workspace)
+    )
+    found = s.scalar(query.with_for_update(of=RunRow) if lock else query)
+    if found is None:
+        raise NotFoundError(
+            f"run {run_id!r} does not exist in workspace {workspace!r}", run=str(run_id)
+        )
+    return found
+
+
+def active_row(s: Session, workspace: str, run_id: str) -> RunRow:
+    """The run, which must not be deleted (logging to a deleted run is refused)."""
+    found = row(s, workspace, run_id)
+    if found.lifecycle_stage != "active":
+        raise InvalidInputError(
+            f"run {run_id!r} is deleted; nothing can be logged to it",
+            hint="restore it first (lakeworks runs restore RUN_ID)",
+            run=run_id,
+        )
+    return found
+
+
+def check_status(status: str) -> str:
+    if status not in RUN_STATUSES:
+        raise InvalidInputError(
+            f"invalid run status {status!r}",
+            expected=", ".join(RUN_STATUSES),
+            found=status,
+        )
+    return status
+
+
+def records(s: Session, workspace: str, rows: Sequence[RunRow]) -> list[Run]:
+    """Runs with their params, tags and latest metrics: three queries for all ``rows``."""
+    ids = [r.id for r in rows]
+    params: dict[str, dict[str, str]] = defaultdict(dict)
+    tags: dict[str, dict[str, str]] = defaultdict(dict)
+    metrics: dict[str, dict[str, Metric]] = defaultdict(dict)
+    for chunk in _chunks(ids, 500):
+        for rid, key, value in s.execute(
+            select(ParamRow.run_id, ParamRow.key, ParamRow.value).where(ParamRow.run_id.in_(chunk))
+        ):
+            params[rid][key] = value
+        for rid, key, value in s.execute(
+            select(RunTagRow.run_id, RunTagRow.key, RunTagRow.value).where(
+                RunTagRow.run_id.in_(chunk)
+            )
+        ):
+            tags[rid][key] = value
+        for m in s.scalars(select(LatestMetricRow).where(LatestMetricRow.run_id.in_(chunk))):
+            metrics[m.run_id][m.key] = metric(m)
+    return [Run(info(r, workspace), params[r.id], tags[r.id], metrics[r.id]) for r in rows]
+
+
+def metric(m: LatestMetricRow) -> Metric:
+    return Metric(m.key, float("nan") if m.is_nan else m.value, m.step, m.timestamp)
+
+
+def info(r: RunRow, workspace: str) -> RunInfo:
+    return RunInfo(
+        id=r.id,
+        experiment_id=r.experiment_id,
+        workspace=workspace,
+        name=r.name,
+        status=r.status,
+        start_time=r.start_time,
+        end_time=r.end_time,
+        lifecycle_stage=r.lifecycle_stage,
+        user_id=r.user_id,
+        parent_run_id=r.parent_run_id,
+        heartbeat_at=r.heartbeat_at,
+        deleted_time=r.deleted_time,
+    )
+
+
+def reap_stale(s: Session, timeout_ms: int) -> int:
+    """Mark RUNNING runs whose heartbeat is older than ``timeout_ms`` FAILED: one UPDATE."""
+    now = now_ms()
+    result = s.execute(
+        update(RunRow)
+        .where(
+            and_(
+                RunRow.status == "RUNNING",
+                RunRow.heartbeat_at.is_not(None),
+                RunRow.heartbeat_at < now - timeout_ms,
+            )
+        )
+        .values(status="FAILED", end_time=RunRow.heartbeat_at)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
+def _chunks(items: list[str], size: int) -> list[list[str]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]

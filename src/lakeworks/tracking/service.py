@@ -1,0 +1,391 @@
+"""The tracking service, ``platform.tracking``: every door (SDK, CLI, REST, MLflow routes)
+calls these methods, each with a Context first; the workspace comes from the context.
+
+Example:
+    >>> t = platform.tracking  # doctest: +SKIP
+    >>> exp = t.create_experiment(ctx, "churn")  # doctest: +SKIP
+    >>> run = t.create_run(ctx, exp.id)  # doctest: +SKIP
+    >>> t.log_batch(ctx, run.id, metrics=[Metric("auc", 0.91, step=1)])  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from sqlalchemy import select, update
+
+from lakeworks.context import Context
+from lakeworks.errors import InvalidInputError
+from lakeworks.meta.models import MetricRow, RunInputRow, RunRow, RunTagRow
+from lakeworks.tracking import batches, experiments, runs
+from lakeworks.tracking.artifacts.refs import ArtifactRefs
+from lakeworks.tracking.records import (
+    FINISHED_STATUSES,
+    RUN_VIEWS,
+    TAG_NOTE,
+    TAG_PARENT_RUN,
+    TAG_RUN_NAME,
+    TAG_USER,
+    ArtifactInfo,
+    Experiment,
+    GcResult,
+    Metric,
+    Run,
+    RunInput,
+    now_ms,
+)
+from lakeworks.tracking.runquery import RunQuery
+
+if TYPE_CHECKING:
+    from lakeworks.config import Settings
+    from lakeworks.meta.catalog import Catalog
+    from lakeworks.tracking.artifacts.base import ObjectStore
+
+Pairs = Iterable[tuple[str, Any]] | dict[str, Any]
+
+
+class Tracking:
+    """Experiments, runs, their params, metrics, tags, inputs and artifacts."""
+
+    def __init__(self, catalog: Catalog, objects: ObjectStore, settings: Settings) -> None:
+        self.catalog = catalog
+        self.settings = settings
+        self.artifacts = ArtifactRefs(catalog, objects)
+        self._query = RunQuery()
+
+    # experiments ----------------------------------------------------------------------
+    def create_experiment(
+        self,
+        ctx: Context,
+        name: str,
+        *,
+        artifact_location: str | None = None,
+        tags: dict[str, str] | None = None,
+    ) -> Experiment:
+        with self.catalog.session() as s:
+            return experiments.create(
+                s, ctx.workspace, name, ctx.user, artifact_location, dict(tags or {})
+            )
+
+    def get_experiment(self, ctx: Context, experiment_id: int | str) -> Experiment:
+        with self.catalog.session() as s:
+            return experiments.record(
+                s, experiments.row(s, ctx.workspace, experiment_id), ctx.workspace
+            )
+
+    def get_experiment_by_name(self, ctx: Context, name: str) -> Experiment:
+        with self.catalog.session() as s:
+            return experiments.record(
+                s, experiments.row_by_name(s, ctx.workspace, name), ctx.workspace
+            )
+
+    def list_experiments(self, ctx: Context, *, include_deleted: bool = False) -> list[Experiment]:
+        with self.catalog.session() as s:
+            return experiments.listed(s, ctx.workspace, include_deleted)
+
+    def delete_experiment(self, ctx: Context, experiment_id: int | str) -> None:
+        """Mark the experiment and its runs deleted; ``gc`` purges the runs later."""
+        self._set_experiment_stage(ctx, experiment_id, "deleted", now_ms())
+
+    def restore_experiment(self, ctx: Context, experiment_id: int | str) -> None:
+        """Bring back a deleted experiment and its runs deleted with it (not yet purged)."""
+        self._set_experiment_stage(ctx, experiment_id, "active", None)
+
+    def _set_experiment_stage(
+        self, ctx: Context, experiment_id: int | str, stage: str, deleted_time: int | None
+    ) -> None:
+        other = "active" if stage == "deleted" else "deleted"
+        with self.catalog.session() as s:
+            row = experiments.row(s, ctx.workspace, experiment_id)
+            row.lifecycle_stage, row.updated_at = stage, now_ms()
+            s.execute(
+                update(RunRow)
+                .where(RunRow.experiment_id == row.id, RunRow.lifecycle_stage == other)
+                .values(lifecycle_stage=stage, deleted_time=deleted_time)
+            )
+
+    def rename_experiment(self, ctx: Context, experiment_id: int | str, new_name: str) -> None:
+        with self.catalog.session() as s:
+            row = experiments.row(s, ctx.workspace, experiment_id)
+            if row.name != new_name:
+                experiments.check_free(s, row.workspace_id, new_name, ctx.workspace)
+            row.name, row.updated_at = new_name, now_ms()
+
+    def set_experiment_tag(
+        self, ctx: Context, experiment_id: int | str, key: str, value: str
+    ) -> None:
+        with self.catalog.session() as s:
+            row = experiments.row(s, ctx.workspace, experiment_id)
+            experiments.set_tags(s, row.id, {key: value})
+
+    # runs -------------------------------------------------------------------------------
+    def create_run(
+        self,
+        ctx: Context,
+        experiment_id: int | str,
+        *,
+        name: str | None = None,
+        start_time: int | None = None,
+        tags: dict[str, str] | None = None,
+        parent_run_id: str | None = None,
+        heartbeat: bool = False,
+    ) -> Run:
+        """A new RUNNING run. ``heartbeat``: the caller promises ``heartbeat()`` calls, so
+        the run is marked FAILED once they stop (``reap_stale_runs``)."""
+        tags = dict(tags or {})
+        with self.catalog.session() as s:
+            exp = experiments.row(s, ctx.workspace, experiment_id)
+            if exp.lifecycle_stage != "active":
+                raise InvalidInputError(
+                    f"experiment {exp.name!r} is deleted; restore it to add runs",
+                    experiment=exp.name,
+                )
+            if parent_run_id is not None:
+                runs.row(s, ctx.workspace, parent_run_id)
+                tags[TAG_PARENT_RUN] = parent_run_id
+            name = name or tags.get(TAG_RUN_NAME)
+            row = runs.new_row(exp, ctx.user, name, start_time, parent_run_id, heartbeat)
+            s.add(row)
+            s.flush()
+            tags.setdefault(TAG_RUN_NAME, row.name)
+            tags.setdefault(TAG_USER, ctx.user)
+            batches.write_tags(s, row.id, tags.items())
+            return runs.records(s, ctx.workspace, [row])[0]
+
+    def get_run(self, ctx: Context, run_id: str) -> Run:
+        self.reap_stale_runs()
+        with self.catalog.session() as s:
+            return runs.records(s, ctx.workspace, [runs.row(s, ctx.workspace, run_id)])[0]
+
+    def update_run(
+        self,
+        ctx: Context,
+        run_id: str,
+        *,
+        status: str | None = None,
+        end_time: int | None = None,
+        name: str | None = None,
+    ) -> Run:
+        """Change a run's status, end time or name. A finishing status with no end time
+        gets the current time."""
+        with self.catalog.session() as s:
+            row = runs.row(s, ctx.workspace, run_id)
+            if status is not None:
+                row.status = runs.check_status(status)
+                if status in FINISHED_STATUSES and end_time is None and row.end_time is None:
+                    end_time = now_ms()
+            if end_time is not None:
+                row.end_time = end_time
+            if name is not None:
+                from lakeworks.tracking.names import check_name
+
+                row.name = check_name("run", name)
+                batches.write_tags(s, row.id, [(TAG_RUN_NAME, name)])
+            s.flush()
+            return runs.records(s, ctx.workspace, [row])[0]
+
+    def delete_run(self, ctx: Context, run_id: str) -> None:
+        """Mark the run deleted: hidden from searches, kept until ``gc``."""
+        self._set_stage(ctx, run_id, "deleted", now_ms())
+
+    def restore_run(self, ctx: Context, run_id: str) -> None:
+        self._set_stage(ctx, run_id, "active", None)
+
+    def _set_stage(self, ctx: Context, run_id: str, stage: str, deleted_time: int | None) -> None:
+        with self.catalog.session() as s:
+            row = runs.row(s, ctx.workspace, run_id)
+            row.lifecycle_stage, row.deleted_time = stage, deleted_time
+
+    def heartbeat(self, ctx: Context, run_id: str) -> None:
+        with self.catalog.session() as s:
+            s.execute(
+                update(RunRow)
+                .where(
+                    RunRow.id == run_id,
+                    RunRow.workspace_id == experiments.workspace_id(s, ctx.workspace),
+                )
+                .values(heartbeat_at=now_ms())
+            )
+
+    def reap_stale_runs(self) -> int:
+        """Mark FAILED every RUNNING run whose heartbeat is older than
+        ``settings.tracking_heartbeat_timeout`` seconds; returns how many. One UPDATE."""
+        timeout_ms = int(self.settings.tracking_heartbeat_timeout * 1000)
+        with self.catalog.session() as s:
+            return runs.reap_stale(s, timeout_ms)
+
+    # run data ----------------------------------------------------------------------------
+    def log_batch(
+        self,
+        ctx: Context,
+        run_id: str,
+        *,
+        metrics: Iterable[Metric] = (),
+        params: Pairs = (),
+        tags: Pairs = (),
+    ) -> None:
+        """Write metrics, params and tags in one transaction (see ``tracking.batches``):
+        a retried metric point is ignored, a param re-logged with another value is an
+        InvalidInputError naming the key and both values, and then nothing is written."""
+        metric_rows = batches.metric_rows(run_id, metrics)
+        with self.catalog.session() as s:
+            runs.active_row(s, ctx.workspace, run_id)
+            batches.write_params(s, run_id, _pairs(params))
+            batches.write_tags(s, run_id, _pairs(tags))
+            batches.write_metrics(s, metric_rows)
+
+    def log_metric(
+        self,
+        ctx: Context,
+        run_id: str,
+        key: str,
+        value: float,
+        *,
+        step: int = 0,
+        timestamp: int | None = None,
+    ) -> None:
+        self.log_batch(ctx, run_id, metrics=[Metric(key, value, step, timestamp)])
+
+    def log_param(self, ctx: Context, run_id: str, key: str, value: Any) -> None:
+        self.log_batch(ctx, run_id, params=[(key, value)])
+
+    def set_tag(self, ctx: Context, run_id: str, key: str, value: Any) -> None:
+        self.log_batch(ctx, run_id, tags=[(key, value)])
+
+    def set_note(self, ctx: Context, run_id: str, note: str) -> None:
+        """A run's note is the tag ``mlflow.note.content``, as MLflow keeps it."""
+        self.set_tag(ctx, run_id, TAG_NOTE, note)
+
+    def delete_tag(self, ctx: Context, run_id: str, key: str) -> None:
+        with self.catalog.session() as s:
+            runs.active_row(s, ctx.workspace, run_id)
+            tag = s.get(RunTagRow, (run_id, key))
+            if tag is None:
+                from lakeworks.errors import NotFoundError
+
+                raise NotFoundError(f"run {run_id} has no tag {key!r}", run=run_id, key=key)
+            s.delete(tag)
+
+    def get_metric_history(self, ctx: Context, run_id: str, key: str) -> list[Metric]:
+        """Every point of ``key``, by step then timestamp."""
+        with self.catalog.session() as s:
+            runs.row(s, ctx.workspace, run_id)
+            rows = s.scalars(
+                select(MetricRow)
+                .where(MetricRow.run_id == run_id, MetricRow.key == key)
+                .order_by(MetricRow.step, MetricRow.timestamp, MetricRow.value)
+            )
+            return [runs.metric(r) for r in rows]
+
+    def log_input(self, ctx: Context, run_id: str, run_input: RunInput) -> None:
+        """Record that the run read ``run_input`` (a table version, a training set)."""
+        with self.catalog.session() as s:
+            runs.row(s, ctx.workspace, run_id)
+            s.add(
+                RunInputRow(
+                    run_id=run_id,
+                    kind=run_input.kind,
+                    workspace=run_input.workspace or ctx.workspace,
+                    name=run_input.name,
+                    version=run_input.version,
+                    detail=run_input.detail,
+                )
+            )
+
+    def list_inputs(self, ctx: Context, run_id: str) -> list[RunInput]:
+        with self.catalog.session() as s:
+            runs.row(s, ctx.workspace, run_id)
+            rows = s.scalars(
+                select(RunInputRow).where(RunInputRow.run_id == run_id).order_by(RunInputRow.id)
+            )
+            return [RunInput(r.kind, r.name, r.workspace, r.version, r.detail) for r in rows]
+
+    # search ------------------------------------------------------------------------------
+    def search_runs(
+        self,
+        ctx: Context,
+        experiment_ids: Sequence[int | str],
+        *,
+        filter: str | None = None,
+        order_by: Sequence[str] = (),
+        max_results: int = 1000,
+        page_token: str | None = None,
+        run_view: str = "active",
+    ) -> tuple[list[Run], str | None]:
+        """Runs of the experiments matching ``filter`` (MLflow's grammar), sorted by
+        ``order_by`` (newest first by default), a page at a time."""
+        if run_view not in RUN_VIEWS:
+            raise InvalidInputError(
+                f"invalid run_view {run_view!r}", expected=", ".join(RUN_VIEWS), found=run_view
+            )
+        self.reap_stale_runs()
+        with self.catalog.session() as s:
+            ids = [experiments.row(s, ctx.workspace, e).id for e in experiment_ids]
+            rows, token = self._query.page(
+                s, ids, filter, order_by, max_results, page_token, run_view
+            )
+            return runs.records(s, ctx.workspace, rows), token
+
+    # artifacts ---------------------------------------------------------------------------
+    def log_artifact(
+        self, ctx: Context, run_id: str, local_path: str | Path, artifact_path: str | None = None
+    ) -> list[ArtifactInfo]:
+        """Store a file or a folder (recursively) under ``artifact_path`` of the run."""
+        self._active_run(ctx, run_id)
+        return self.artifacts.put_path("run", run_id, Path(local_path), artifact_path)
+
+    def log_artifacts(
+        self, ctx: Context, run_id: str, local_dir: str | Path, artifact_path: str | None = None
+    ) -> list[ArtifactInfo]:
+        """Store the files of a folder (recursively) directly under ``artifact_path``."""
+        self._active_run(ctx, run_id)
+        return self.artifacts.put_path("run", run_id, Path(local_dir), artifact_path, contents=True)
+
+    def log_artifact_stream(
+        self, ctx: Context, run_id: str, path: str, stream: IO[bytes]
+    ) -> ArtifactInfo:
+        """Store the bytes of a binary file object as ``path``; read in chunks, never whole."""
+        self._active_run(ctx, run_id)
+        return self.artifacts.put_stream("run", run_id, path, stream)
+
+    def list_artifacts(
+        self, ctx: Context, run_id: str, path: str | None = None
+    ) -> list[ArtifactInfo]:
+        self.get_run_info(ctx, run_id)
+        return self.artifacts.list("run", run_id, path)
+
+    def open_artifact(self, ctx: Context, run_id: str, path: str) -> IO[bytes]:
+        self.get_run_info(ctx, run_id)
+        return self.artifacts.open("run", run_id, path)
+
+    def download_artifacts(
+        self, ctx: Context, run_id: str, path: str | None, dst: str | Path
+    ) -> Path:
+        """Copy an artifact file or folder (``None``: all of them) under ``dst``."""
+        self.get_run_info(ctx, run_id)
+        return self.artifacts.download("run", run_id, path, Path(dst))
+
+    def gc(self, ctx: Context | None = None, *, dry_run: bool = False) -> GcResult:
+        """Purge runs in the 'deleted' stage (of ``ctx``'s workspace, or all) with their
+        rows and artifact refs, then delete stored objects no ref points to."""
+        from lakeworks.tracking import gc
+
+        grace = self.settings.tracking_gc_grace
+        return gc.collect(self.catalog, self.artifacts.objects, ctx, grace_s=grace, dry_run=dry_run)
+
+    def get_run_info(self, ctx: Context, run_id: str) -> None:
+        with self.catalog.session() as s:
+            runs.row(s, ctx.workspace, run_id)
+
+    def _active_run(self, ctx: Context, run_id: str) -> None:
+        with self.catalog.session() as s:
+            runs.active_row(s, ctx.workspace, run_id)
+
+    def close(self) -> None:
+        """Nothing to release: the SDK's loggers flush themselves (see ``tracking.client``)."""
+
+
+def _pairs(items: Pairs) -> list[tuple[str, Any]]:
+    return list(items.items()) if isinstance(items, dict) else list(items)
