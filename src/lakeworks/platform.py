@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from lakeworks.lineage.service import Lineage
     from lakeworks.pipelines.service import Pipelines
     from lakeworks.quality.service import Quality
+    from lakeworks.registry.service import Registry
     from lakeworks.tracking.service import Tracking
 
 
@@ -148,6 +149,13 @@ class Platform:
         from lakeworks.tracking.service import Tracking
 
         return Tracking(self.catalog, object_store(self.storage, self.settings), self.settings)
+
+    @cached_property
+    def registry(self) -> Registry:
+        """The model registry; model files live in tracking's artifact store."""
+        from lakeworks.registry.service import Registry
+
+        return Registry(self.catalog, self.tracking, self.settings)
 
     def close(self) -> None:
         for service in (

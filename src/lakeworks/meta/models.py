@@ -438,3 +438,129 @@ class ArtifactRefRow(Base):
     path: Mapped[str] = mapped_column(Text, primary_key=True)
     digest: Mapped[str] = mapped_column(ForeignKey("artifact_objects.digest"), nullable=False)
     size: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+# registry (migration 0007) ----------------------------------------------------------------
+# Times are epoch milliseconds (BigInteger), as the MLflow registry protocol shows them.
+def _model_fk() -> Mapped[int]:
+    return mapped_column(ForeignKey("registered_models.id", ondelete="CASCADE"), nullable=False)
+
+
+def _version_fk() -> Mapped[int]:
+    return mapped_column(ForeignKey("model_versions.id", ondelete="CASCADE"), nullable=False)
+
+
+class RegisteredModelRow(Base):
+    """A registered model: a name in a workspace whose versions are the trained models."""
+
+    __tablename__ = "registered_models"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "name", name="uq_registered_models_workspace_name"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), nullable=False)
+    name: Mapped[str] = mapped_column(String(256), nullable=False)
+    description: Mapped[str | None] = mapped_column(Text)
+    created_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    updated_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    created_by: Mapped[str] = mapped_column(String(256), nullable=False)
+
+
+class RegisteredModelTagRow(Base):
+    __tablename__ = "registered_model_tags"
+    __table_args__ = (UniqueConstraint("model_id", "key", name="uq_registered_model_tags_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    model_id: Mapped[int] = _model_fk()
+    key: Mapped[str] = mapped_column(String(250), nullable=False)
+    value: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class ModelVersionRow(Base):
+    """One version of a registered model: its files (artifacts owned by the version), format,
+    signature and the run it came from. ``run_id`` has no foreign key: MLflow clients
+    register models from any source."""
+
+    __tablename__ = "model_versions"
+    __table_args__ = (UniqueConstraint("model_id", "version", name="uq_model_versions_version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    model_id: Mapped[int] = _model_fk()
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    run_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    source: Mapped[str | None] = mapped_column(Text)
+    format: Mapped[str | None] = mapped_column(String(32))
+    info: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
+    signature: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
+    status: Mapped[str] = mapped_column(String(20), nullable=False)
+    description: Mapped[str | None] = mapped_column(Text)
+    stage: Mapped[str | None] = mapped_column(String(32))
+    created_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    updated_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    created_by: Mapped[str] = mapped_column(String(256), nullable=False)
+
+
+class ModelVersionTagRow(Base):
+    __tablename__ = "model_version_tags"
+    __table_args__ = (UniqueConstraint("version_id", "key", name="uq_model_version_tags_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    version_id: Mapped[int] = _version_fk()
+    key: Mapped[str] = mapped_column(String(250), nullable=False)
+    value: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class ModelAliasRow(Base):
+    __tablename__ = "model_aliases"
+    __table_args__ = (UniqueConstraint("model_id", "alias", name="uq_model_aliases_alias"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    model_id: Mapped[int] = _model_fk()
+    alias: Mapped[str] = mapped_column(String(256), nullable=False)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class ModelApprovalRow(Base):
+    """A stage of approval given to a version, with who and when."""
+
+    __tablename__ = "model_approvals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    version_id: Mapped[int] = _version_fk()
+    stage: Mapped[str] = mapped_column(String(32), nullable=False)
+    approved_by: Mapped[str] = mapped_column(String(256), nullable=False)
+    at_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    comment: Mapped[str | None] = mapped_column(Text)
+
+
+class ModelAliasEventRow(Base):
+    """An alias set, moved or deleted: the audit of who moved what, and whether forced."""
+
+    __tablename__ = "model_alias_events"
+    __table_args__ = (Index("ix_model_alias_events_model", "model_id", "alias"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    model_id: Mapped[int] = _model_fk()
+    alias: Mapped[str] = mapped_column(String(256), nullable=False)
+    from_version: Mapped[int | None] = mapped_column(Integer)
+    to_version: Mapped[int | None] = mapped_column(Integer)
+    forced: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    reason: Mapped[str | None] = mapped_column(Text)
+    moved_by: Mapped[str] = mapped_column(String(256), nullable=False)
+    at_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class ModelReportRow(Base):
+    """A governance report of a version: 'card', 'fairness', 'explanation' or 'evaluation'.
+    ``passed`` is None for reports that do not gate (a card)."""
+
+    __tablename__ = "model_reports"
+    __table_args__ = (UniqueConstraint("version_id", "kind", name="uq_model_reports_kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    version_id: Mapped[int] = _version_fk()
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    body: Mapped[dict] = mapped_column(JSON, nullable=False)
+    passed: Mapped[bool | None] = mapped_column(Boolean)
+    created_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)

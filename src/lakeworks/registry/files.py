@@ -1,0 +1,76 @@
+"""Where a version's files live: ``ModelFiles``, one small interface, and its backends.
+
+The registry writes a version's folder once, reads it to load the model, and drops it when
+the version is deleted. ``lakeworks.json`` in every folder records the format and the
+signature, so a folder taken out of lakeworks says how to read it.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import Any
+
+from lakeworks.context import Context
+from lakeworks.errors import NotFoundError
+
+RECORD = "lakeworks.json"
+OWNER = "model_version"
+
+
+class ModelFiles(ABC):
+    @abstractmethod
+    def put(self, ctx: Context, version_id: int, folder: Path) -> None:
+        """Store every file under ``folder`` as the version's files."""
+
+    @abstractmethod
+    def get(self, ctx: Context, version_id: int, dest: Path) -> None:
+        """Write the version's files into the empty folder ``dest``."""
+
+    @abstractmethod
+    def drop(self, ctx: Context, version_id: int) -> None:
+        """Forget the version's files (their storage is freed by ``lakeworks gc``)."""
+
+    @abstractmethod
+    def run_folder(self, ctx: Context, run_id: str, path: str, dest: Path) -> None:
+        """Write the files a run logged under ``path`` into ``dest``."""
+
+
+class LocalFiles(ModelFiles):
+    """Plain folders under one root (``<root>/<workspace>/<version id>``). Used where no
+    tracking service with an artifact store is wired; it has no runs to read from."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _folder(self, ctx: Context, version_id: int) -> Path:
+        return self.root / ctx.workspace / str(version_id)
+
+    def put(self, ctx: Context, version_id: int, folder: Path) -> None:
+        shutil.copytree(folder, self._folder(ctx, version_id), dirs_exist_ok=True)
+
+    def get(self, ctx: Context, version_id: int, dest: Path) -> None:
+        source = self._folder(ctx, version_id)
+        if not source.is_dir():
+            raise NotFoundError(f"the files of model version {version_id} are missing")
+        shutil.copytree(source, dest, dirs_exist_ok=True)
+
+    def drop(self, ctx: Context, version_id: int) -> None:
+        shutil.rmtree(self._folder(ctx, version_id), ignore_errors=True)
+
+    def run_folder(self, ctx: Context, run_id: str, path: str, dest: Path) -> None:
+        raise NotFoundError(
+            f"cannot read artifacts of run {run_id!r}: no tracking service is wired",
+            run_id=run_id,
+        )
+
+
+def write_record(folder: Path, record: dict[str, Any]) -> None:
+    (folder / RECORD).write_text(json.dumps(record, indent=2, sort_keys=True))
+
+
+def read_record(folder: Path) -> dict[str, Any] | None:
+    path = folder / RECORD
+    return json.loads(path.read_text()) if path.is_file() else None

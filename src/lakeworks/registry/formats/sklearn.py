@@ -1,0 +1,43 @@
+"""scikit-learn estimators and pipelines, saved with skops (no pickle).
+
+skops rebuilds an object only from types it trusts by default (scikit-learn, numpy,
+scipy); any other type found in the file is refused unless the caller trusts it, by
+name (``trusted=["mymodule.MyTransformer"]``) or all (``trusted=True``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from lakeworks.errors import PermissionDeniedError
+from lakeworks.registry.formats.base import FormatInfo, ModelFormat, require, type_path
+
+FILE = "model.skops"
+
+
+class SklearnFormat(ModelFormat):
+    name = "sklearn"
+
+    def detect(self, model: Any) -> bool:
+        return any(c.__module__.startswith("sklearn.") for c in type(model).__mro__)
+
+    def save(self, model: Any, folder: Path) -> FormatInfo:
+        sio = require("skops.io", "skops", None)
+        sio.dump(model, folder / FILE)
+        return FormatInfo(self.name, FILE, {"class": type_path(model)})
+
+    def load(self, folder: Path, info: FormatInfo, trusted: bool | list[str] = False) -> Any:
+        sio = require("skops.io", "skops", None)
+        path = folder / info.file
+        found = sio.get_untrusted_types(file=path)
+        allowed = found if trusted is True else list(trusted or [])
+        refused = sorted(set(found) - set(allowed))
+        if refused:
+            raise PermissionDeniedError(
+                f"the skops file holds types that are not trusted by default: "
+                f"{', '.join(refused)}; loading them can run their code",
+                hint="if you trust them, pass trusted=[...their names...] (or trusted=True)",
+                untrusted=", ".join(refused),
+            )
+        return sio.load(path, trusted=allowed)
