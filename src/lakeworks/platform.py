@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from lakeworks.pipelines.service import Pipelines
     from lakeworks.quality.service import Quality
     from lakeworks.registry.service import Registry
+    from lakeworks.tracking.logged_models import LoggedModels
     from lakeworks.tracking.service import Tracking
 
 
@@ -156,6 +157,13 @@ class Platform:
         from lakeworks.registry.service import Registry
 
         return Registry(self.catalog, self.tracking, self.settings)
+
+    @cached_property
+    def logged_models(self) -> LoggedModels:
+        """MLflow 3's logged models; their files share the tracking artifact refs."""
+        from lakeworks.tracking.logged_models import LoggedModels
+
+        return LoggedModels(self.catalog, self.tracking.artifacts)
 
     def close(self) -> None:
         for service in (
