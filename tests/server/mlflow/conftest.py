@@ -76,7 +76,7 @@ def mlflow(server: Server, monkeypatch: pytest.MonkeyPatch):
     """The ``mlflow`` module pointed at the server, with quick retries."""
     import mlflow
 
-    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "8")
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "5")
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "1")
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "20")
     monkeypatch.delenv("MLFLOW_WORKSPACE", raising=False)

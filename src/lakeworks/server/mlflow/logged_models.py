@@ -9,26 +9,19 @@ Search takes no filter but ``name = '...'`` and ``source_run_id = '...'`` joined
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter
 from pydantic import Field
 
 from lakeworks.server.mlflow import pages, shapes
 from lakeworks.server.mlflow.errors import MlflowRoute, invalid
 from lakeworks.server.mlflow.messages import CallerDep, KeyValue, Message, message
-from lakeworks.server.mlflow.services import TrackingDep, experiment_id
+from lakeworks.server.mlflow.services import LoggedModelsDep, TrackingDep, experiment_id
 
 router = APIRouter(route_class=MlflowRoute, tags=["mlflow logged models"])
 _TERM = re.compile(r"^\s*(name|source_run_id)\s*=\s*'([^']*)'\s*$")
 STATUSES = {"LOGGED_MODEL_READY": "READY", "LOGGED_MODEL_UPLOAD_FAILED": "UPLOAD_FAILED"}
-
-
-def get_models(request: Request) -> Any:
-    return request.app.state.platform.logged_models
-
-
-ModelsDep = Annotated[Any, Depends(get_models)]
 
 
 class CreateLoggedModel(Message):
@@ -69,7 +62,7 @@ class Directory(Message):
 
 @router.post("/logged-models")
 def create(
-    ctx: CallerDep, tracking: TrackingDep, models: ModelsDep, body=message(CreateLoggedModel)
+    ctx: CallerDep, tracking: TrackingDep, models: LoggedModelsDep, body=message(CreateLoggedModel)
 ) -> Any:
     created = models.create(
         ctx,
@@ -85,7 +78,7 @@ def create(
 
 @router.post("/logged-models/search")
 def search(
-    ctx: CallerDep, tracking: TrackingDep, models: ModelsDep, body=message(SearchLoggedModels)
+    ctx: CallerDep, tracking: TrackingDep, models: LoggedModelsDep, body=message(SearchLoggedModels)
 ) -> Any:
     start = pages.start(body.page_token)
     found = models.search(
@@ -102,13 +95,13 @@ def search(
 
 
 @router.get("/logged-models/{model_id}")
-def get(model_id: str, ctx: CallerDep, models: ModelsDep, body=message(GetModel)) -> Any:
+def get(model_id: str, ctx: CallerDep, models: LoggedModelsDep, body=message(GetModel)) -> Any:
     found = models.get(ctx, model_id, allow_deleted=body.allow_deleted)
     return {"model": shapes.logged_model(found)}
 
 
 @router.patch("/logged-models/{model_id}")
-def finalize(model_id: str, ctx: CallerDep, models: ModelsDep, body=message(Finalize)) -> Any:
+def finalize(model_id: str, ctx: CallerDep, models: LoggedModelsDep, body=message(Finalize)) -> Any:
     if body.status not in STATUSES:
         raise invalid(
             f"logged model {model_id}: status must be one of {sorted(STATUSES)}, "
@@ -118,31 +111,33 @@ def finalize(model_id: str, ctx: CallerDep, models: ModelsDep, body=message(Fina
 
 
 @router.delete("/logged-models/{model_id}")
-def delete(model_id: str, ctx: CallerDep, models: ModelsDep) -> Any:
+def delete(model_id: str, ctx: CallerDep, models: LoggedModelsDep) -> Any:
     models.delete(ctx, model_id)
     return {}
 
 
 @router.patch("/logged-models/{model_id}/tags")
-def set_tags(model_id: str, ctx: CallerDep, models: ModelsDep, body=message(Tags)) -> Any:
+def set_tags(model_id: str, ctx: CallerDep, models: LoggedModelsDep, body=message(Tags)) -> Any:
     models.set_tags(ctx, model_id, {t.key: t.value for t in body.tags})
     return {}
 
 
 @router.delete("/logged-models/{model_id}/tags/{key:path}")
-def delete_tag(model_id: str, key: str, ctx: CallerDep, models: ModelsDep) -> Any:
+def delete_tag(model_id: str, key: str, ctx: CallerDep, models: LoggedModelsDep) -> Any:
     models.delete_tag(ctx, model_id, key)
     return {}
 
 
 @router.post("/logged-models/{model_id}/params")
-def log_params(model_id: str, ctx: CallerDep, models: ModelsDep, body=message(Params)) -> Any:
+def log_params(model_id: str, ctx: CallerDep, models: LoggedModelsDep, body=message(Params)) -> Any:
     models.log_params(ctx, model_id, {p.key: p.value for p in body.params})
     return {}
 
 
 @router.get("/logged-models/{model_id}/artifacts/directories")
-def list_files(model_id: str, ctx: CallerDep, models: ModelsDep, body=message(Directory)) -> Any:
+def list_files(
+    model_id: str, ctx: CallerDep, models: LoggedModelsDep, body=message(Directory)
+) -> Any:
     found = models.list_artifacts(ctx, model_id, body.artifact_directory_path.strip("/") or None)
     return {"files": [shapes.file_info(f.path, f.is_dir, f.size) for f in found]}
 

@@ -14,6 +14,8 @@ from lakeworks.context import Context
 from lakeworks.errors import AlreadyExistsError, NotFoundError
 
 if TYPE_CHECKING:
+    from lakeworks.registry.service import Registry
+    from lakeworks.tracking.logged_models import LoggedModels
     from lakeworks.tracking.service import Tracking
 
 DEFAULT_ID = "0"
@@ -26,6 +28,10 @@ def get_tracking(request: Request) -> Any:
 
 def get_registry(request: Request) -> Any:
     return request.app.state.platform.registry
+
+
+def get_logged_models(request: Request) -> Any:
+    return request.app.state.platform.logged_models
 
 
 OWNERS = {"run": "tracking", "model": "logged_models"}
@@ -49,7 +55,8 @@ class _Lazy:
 
 TrackingDep = Annotated["Tracking", Depends(get_tracking)]
 OwnersDep = Annotated[dict[str, Any], Depends(get_owners)]
-RegistryDep = Annotated[Any, Depends(get_registry)]
+RegistryDep = Annotated["Registry", Depends(get_registry)]
+LoggedModelsDep = Annotated["LoggedModels", Depends(get_logged_models)]
 
 
 def experiment_id(ctx: Context, tracking: Tracking, given: str) -> int | str:
