@@ -11,7 +11,9 @@ The events, in order, for one write::
     write_finished(ctx=, table=, operation=, write_id=, inputs=, version=, rows=)
       or write_failed(ctx=, table=, operation=, write_id=, inputs=, error=)
 
-and ``table_read(ctx=, table=, version=)`` whenever a table version is read.
+and ``table_read(ctx=, table=, version=)`` whenever a table version is read, and
+``training_set_built(ctx=, views=, tables=, features=)`` when the feature store built a
+training set (``views``: view -> version, ``tables``: (table, version) pairs it read).
 
 What a write reads is declared by the code that starts it, with ``reading(...)`` around
 the write: ``Query.save`` declares the table versions of its SQL, the loader the source
@@ -82,6 +84,9 @@ class Hook:
 
     def table_read(self, **kwargs: Any) -> None:
         """After a table version was opened for reading."""
+
+    def training_set_built(self, **kwargs: Any) -> None:
+        """After the feature store built a training set."""
 
 
 class Hooks:

@@ -147,9 +147,12 @@ class Platform:
     def tracking(self) -> Tracking:
         """Experiments and runs; artifacts go to ``.artifacts/`` under the storage root."""
         from lakeworks.tracking.artifacts import object_store
+        from lakeworks.tracking.inputs import RunInputsHook
         from lakeworks.tracking.service import Tracking
 
-        return Tracking(self.catalog, object_store(self.storage, self.settings), self.settings)
+        tracking = Tracking(self.catalog, object_store(self.storage, self.settings), self.settings)
+        self.hooks.register(RunInputsHook(tracking))  # table reads inside a run are its inputs
+        return tracking
 
     @cached_property
     def registry(self) -> Registry:

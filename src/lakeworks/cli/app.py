@@ -17,12 +17,14 @@ import typer
 
 from lakeworks.cli import (
     db,
+    experiments,
     features,
     ingest,
     init,
     lineage,
     pipelines,
     quality,
+    runs,
     server,
     sql,
     tables,
@@ -62,6 +64,9 @@ app.add_typer(workspaces.app, name="workspaces")
 app.add_typer(quality.app, name="quality")
 app.add_typer(pipelines.app, name="pipelines")
 app.add_typer(db.app, name="db")
+app.add_typer(experiments.app, name="experiments")
+app.add_typer(runs.app, name="runs")
+app.command("gc")(runs.gc)
 app.command("lineage")(lineage.lineage)
 app.command("sql")(sql.sql)
 app.command("ingest")(ingest.ingest)

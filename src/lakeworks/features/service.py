@@ -106,6 +106,13 @@ class Features:
         if warn:
             for text in result.warnings:
                 warnings.warn(text, AsKnownAtWarning, stacklevel=3)
+        self.lake.tables.hooks.emit(  # observed by tracking: a run's inputs
+            "training_set_built",
+            ctx=ctx,
+            views=dict(result.views),
+            tables=[(t.table, t.version) for t in result.tables],
+            features=result.features,
+        )
         if save_as is None:
             return result
         return replace(result, saved=_save(self.lake, ctx, save_as, result))

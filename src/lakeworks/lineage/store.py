@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import or_, select
 
 from lakeworks.meta.catalog import Catalog, aware, now
-from lakeworks.meta.models import LineageEdgeRow, LineageRunRow
+from lakeworks.meta.models import (
+    ExperimentRow,
+    LineageEdgeRow,
+    LineageRunRow,
+    RunInputRow,
+    RunRow,
+)
 
 
 @dataclass(frozen=True)
 class Node:
     """A dataset in the graph: a table version, or a file, query or URL a load read."""
 
-    kind: str  # table | file | query | url | data (rows handed to a write directly)
+    kind: str  # table | file | query | url | data (rows handed to a write) | run (tracking)
     name: str
     version: int | None = None
 
@@ -26,7 +32,8 @@ class Node:
 
 @dataclass(frozen=True)
 class Edge:
-    """``source`` was read by a job run that wrote ``target``."""
+    """``source`` was read by a job run that wrote ``target``; or, when ``target`` is a
+    node of kind ``run``, read by that tracking run (``job`` is its experiment)."""
 
     source: Node
     target: Node
@@ -49,7 +56,11 @@ class Edge:
                 "name": self.source.name,
                 "version": self.source.version,
             },
-            "target": {"kind": "table", "name": self.target.name, "version": self.target.version},
+            "target": {
+                "kind": self.target.kind,
+                "name": self.target.name,
+                "version": self.target.version,
+            },
             "job": self.job,
             "kind": self.kind,
             "run": self.run_uuid,
@@ -142,7 +153,26 @@ class LineageStore:
                     LineageEdgeRow.source_version.is_(None),
                 )
             )
-        return self._run(query)
+        return self._run(query) + self._run_reads(workspace, table, version)
+
+    def _run_reads(self, workspace: str, table: str, version: int | None) -> list[Edge]:
+        """Tracking runs that read the table: ``run_inputs`` rows, which tracking writes
+        (lineage reads them; tracking sits above lineage and never needs to call it)."""
+        query = (
+            select(RunInputRow, RunRow, ExperimentRow.name)
+            .join(RunRow, RunRow.id == RunInputRow.run_id)
+            .join(ExperimentRow, ExperimentRow.id == RunRow.experiment_id)
+            .where(
+                RunInputRow.workspace == workspace,
+                RunInputRow.kind == "table",
+                RunInputRow.name == table,
+            )
+            .order_by(RunInputRow.id)
+        )
+        if version is not None:
+            query = query.where(RunInputRow.version == version)
+        with self.catalog.session() as s:
+            return [_run_edge(i, r, e) for i, r, e in s.execute(query).all()]
 
     @staticmethod
     def _edges(workspace_id: int):  # noqa: ANN205
@@ -156,6 +186,19 @@ class LineageStore:
     def _run(self, query) -> list[Edge]:  # noqa: ANN001
         with self.catalog.session() as s:
             return [_edge(run, edge) for edge, run in s.execute(query).all()]
+
+
+def _run_edge(read: RunInputRow, run: RunRow, experiment: str) -> Edge:
+    return Edge(
+        source=Node("table", read.name, read.version),
+        target=Node("run", run.id),
+        job=f"experiment:{experiment}",
+        kind="run",
+        run_uuid=run.id,
+        operation="read",
+        user=run.user_id,
+        at=datetime.fromtimestamp(run.start_time / 1000, UTC),
+    )
 
 
 def _edge(run: LineageRunRow, edge: LineageEdgeRow) -> Edge:

@@ -377,6 +377,7 @@ class MetricRow(Base):
     the same point is ignored (insert ... on conflict do nothing). NaN is value 0, is_nan."""
 
     __tablename__ = "metrics"
+    __table_args__ = {"sqlite_with_rowid": False}  # one b-tree: the key is the whole row
 
     run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
     key: Mapped[str] = mapped_column(String(250), primary_key=True)

@@ -23,10 +23,12 @@ from lakeworks.config import Settings
 from lakeworks.platform import Platform
 from lakeworks.server import errors
 from lakeworks.server.api import (
+    experiments,
     features,
     lineage,
     pipelines,
     quality,
+    runs,
     sql,
     system,
     tables,
@@ -50,6 +52,8 @@ ROUTERS = (
     (quality.workspace_router, _SCOPED),
     (lineage.router, _SCOPED),
     (pipelines.router, _SCOPED),
+    (experiments.router, _SCOPED),
+    (runs.router, _SCOPED),
 )
 
 

@@ -133,6 +133,23 @@ def info(r: RunRow, workspace: str) -> RunInfo:
     )
 
 
+def best(s: Session, experiment_id: int, metric: str, *, descending: bool) -> RunRow | None:
+    """The active run with the best latest ``metric`` (NaN excluded; ties: newest)."""
+    value = LatestMetricRow.value.desc() if descending else LatestMetricRow.value.asc()
+    return s.scalar(
+        select(RunRow)
+        .join(LatestMetricRow, LatestMetricRow.run_id == RunRow.id)
+        .where(
+            RunRow.experiment_id == experiment_id,
+            RunRow.lifecycle_stage == "active",
+            LatestMetricRow.key == metric,
+            LatestMetricRow.is_nan.is_(False),
+        )
+        .order_by(value, RunRow.start_time.desc())
+        .limit(1)
+    )
+
+
 def reap_stale(s: Session, timeout_ms: int) -> int:
     """Mark RUNNING runs whose heartbeat is older than ``timeout_ms`` FAILED: one UPDATE."""
     now = now_ms()

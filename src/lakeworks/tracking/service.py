@@ -21,6 +21,7 @@ from lakeworks.errors import InvalidInputError
 from lakeworks.meta.models import MetricRow, RunInputRow, RunRow, RunTagRow
 from lakeworks.tracking import batches, experiments, runs
 from lakeworks.tracking.artifacts.refs import ArtifactRefs
+from lakeworks.tracking.metrics import TrackingMetrics
 from lakeworks.tracking.records import (
     FINISHED_STATUSES,
     RUN_VIEWS,
@@ -53,6 +54,7 @@ class Tracking:
         self.catalog = catalog
         self.settings = settings
         self.artifacts = ArtifactRefs(catalog, objects)
+        self.metrics = TrackingMetrics()
         self._query = RunQuery()
 
     # experiments ----------------------------------------------------------------------
@@ -152,7 +154,9 @@ class Tracking:
             tags.setdefault(TAG_RUN_NAME, row.name)
             tags.setdefault(TAG_USER, ctx.user)
             batches.write_tags(s, row.id, tags.items())
-            return runs.records(s, ctx.workspace, [row])[0]
+            run = runs.records(s, ctx.workspace, [row])[0]
+        self.metrics.runs.labels(ctx.workspace).inc()
+        return run
 
     def get_run(self, ctx: Context, run_id: str) -> Run:
         self.reap_stale_runs()
@@ -229,12 +233,28 @@ class Tracking:
         """Write metrics, params and tags in one transaction (see ``tracking.batches``):
         a retried metric point is ignored, a param re-logged with another value is an
         InvalidInputError naming the key and both values, and then nothing is written."""
-        metric_rows = batches.metric_rows(run_id, metrics)
+        points = [(m.key, m.value, m.step, m.timestamp) for m in metrics]
+        self.log_points(ctx, run_id, points, params=params, tags=tags)
+
+    def log_points(
+        self,
+        ctx: Context,
+        run_id: str,
+        points: Iterable[batches.Point],
+        *,
+        params: Pairs = (),
+        tags: Pairs = (),
+    ) -> None:
+        """``log_batch`` with metrics as (key, value, step, timestamp) tuples: the SDK's
+        buffered points, written without making a record of each."""
+        metric_rows = batches.metric_rows(run_id, points)
         with self.catalog.session() as s:
             runs.active_row(s, ctx.workspace, run_id)
             batches.write_params(s, run_id, _pairs(params))
             batches.write_tags(s, run_id, _pairs(tags))
             batches.write_metrics(s, metric_rows)
+        if metric_rows:
+            self.metrics.points.labels(ctx.workspace).inc(len(metric_rows))
 
     def log_metric(
         self,
@@ -327,6 +347,18 @@ class Tracking:
                 s, ids, filter, order_by, max_results, page_token, run_view
             )
             return runs.records(s, ctx.workspace, rows), token
+
+    def best_run(
+        self, ctx: Context, experiment_id: int | str, metric: str, *, mode: str = "max"
+    ) -> Run | None:
+        """The active run of the experiment with the greatest (``mode="max"``) or least
+        latest value of ``metric``, NaN never best; None when no run has the metric."""
+        if mode not in ("max", "min"):
+            raise InvalidInputError(f"mode must be 'max' or 'min', not {mode!r}", found=mode)
+        with self.catalog.session() as s:
+            exp = experiments.row(s, ctx.workspace, experiment_id)
+            row = runs.best(s, exp.id, metric, descending=mode == "max")
+            return None if row is None else runs.records(s, ctx.workspace, [row])[0]
 
     # artifacts ---------------------------------------------------------------------------
     def log_artifact(

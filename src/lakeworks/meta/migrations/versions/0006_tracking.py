@@ -80,6 +80,7 @@ def upgrade() -> None:
         sa.Column("timestamp", sa.BigInteger, primary_key=True),
         sa.Column("value", sa.Float, primary_key=True),
         sa.Column("is_nan", sa.Boolean, primary_key=True),
+        sqlite_with_rowid=False,  # one b-tree: the key is the whole row
     )
     op.create_table(
         "latest_metrics",
