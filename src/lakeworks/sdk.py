@@ -33,7 +33,18 @@ if TYPE_CHECKING:
         QualityReport,
         ReloadResult,
     )
+    from lakeworks.registry import (
+        AliasEvent,
+        Approval,
+        ModelVersion,
+        Page,
+        Predictor,
+        RegisteredModel,
+        Report,
+    )
+    from lakeworks.registry.service import Registry
     from lakeworks.tracking.client import ActiveRun
+    from lakeworks.tracking.evaluate import Evaluation, Kind
     from lakeworks.tracking.records import Experiment, Metric, Run
     from lakeworks.tracking.service import Tracking
 
@@ -194,6 +205,60 @@ class Workspace:
     def runs(self) -> WorkspaceRuns:
         """Runs of this workspace: get, search, to_frame, delete, metric_history."""
         return WorkspaceRuns(self.platform.tracking, self.ctx)
+
+    # models -------------------------------------------------------------------------
+    @property
+    def models(self) -> WorkspaceModels:
+        """The model registry: ``ws.models.register("churn", model=clf, training_data=X)``,
+        ``ws.models.load("churn@champion").predict(frame)``."""
+        return WorkspaceModels(self.platform.registry, self.ctx)
+
+    # evaluation ---------------------------------------------------------------------
+    def evaluate(
+        self,
+        model: Any,
+        data: Any,
+        *,
+        target: str,
+        kind: Kind | None = None,
+        positive_label: Any = None,
+        features: list[str] | None = None,
+        run_id: str | None = None,
+    ) -> Evaluation:
+        """Evaluate a fitted model (or predict function) on a table name or Arrow, pandas,
+        Polars data; see ``lakeworks.tracking.evaluate.evaluate``.
+
+        Logged to run ``run_id`` (default: the active run, if any) as ``eval_<metric>``
+        metrics and the artifact ``evaluation.json`` (curves, confusion matrix, residuals).
+        """
+        from lakeworks.tracking.evaluate import evaluate
+
+        if isinstance(data, str):
+            data = self.read(data)
+        evaluation = evaluate(
+            model, data, target=target, kind=kind, positive_label=positive_label, features=features
+        )
+        run_id = run_id or self._active_run_id()
+        if run_id is not None:
+            self._log_evaluation(run_id, evaluation)
+        return evaluation
+
+    def _active_run_id(self) -> str | None:
+        # TODO(h/track-core): return the id of the run ``ws.start_run()`` made active once
+        # the SDK's run client lands; until then only an explicit run_id= is logged to.
+        return None
+
+    def _log_evaluation(self, run_id: str, evaluation: Evaluation) -> None:
+        import io
+        import json
+
+        from lakeworks.tracking.records import Metric
+
+        tracking = self.platform.tracking
+        metrics = [Metric(key, value) for key, value in evaluation.logged_metrics().items()]
+        tracking.log_batch(self.ctx, run_id, metrics=metrics)
+        document = json.dumps(evaluation.to_dict(), allow_nan=False).encode()
+        tracking.log_artifact_stream(self.ctx, run_id, "evaluation.json", io.BytesIO(document))
 
     def __repr__(self) -> str:
         return f"<Workspace {self.name!r} as {self.ctx.user!r}>"
@@ -471,3 +536,74 @@ class WorkspaceFeatures:
     def push(self, view: str, rows: Any) -> PushResult:
         """Serve ``rows`` online now and append them to the view's source table."""
         return self._service.push(self._ctx, view, rows)
+
+
+class WorkspaceModels:
+    """The model registry of one workspace (``ws.models``); see ``lakeworks.registry``.
+
+    Example:
+        >>> v = ws.models.register("churn", model=clf, training_data=X)  # doctest: +SKIP
+        >>> ws.models.set_alias("churn", "champion", v.version)  # doctest: +SKIP
+        >>> ws.models.load("churn@champion").predict(X.head())  # doctest: +SKIP
+    """
+
+    def __init__(self, service: Registry, ctx: Context) -> None:
+        self._service = service
+        self._ctx = ctx
+
+    def register(self, name: str, model: Any = None, **options: Any) -> ModelVersion:
+        """A new version of ``name``: from ``model``, or ``run_id=`` with
+        ``artifact_path=``; options as ``Registry.register`` (``training_data``,
+        ``evaluation_data``, ``target``, ``sensitive_column``, ``trusted``, ...)."""
+        return self._service.register(self._ctx, name, model=model, **options)
+
+    def load(self, ref: Any, *, trusted: bool | list[str] = False) -> Predictor:
+        """``"churn@champion"``, ``"churn/3"``, ``("churn", 3)`` or ``"churn"`` (latest)."""
+        return self._service.load(self._ctx, ref, trusted=trusted)
+
+    def list(self) -> list[RegisteredModel]:
+        return self._service.list_models(self._ctx)
+
+    def get(self, name: str) -> RegisteredModel:
+        return self._service.get_model(self._ctx, name)
+
+    def versions(self, name: str) -> list[ModelVersion]:
+        return self._service.list_versions(self._ctx, name)
+
+    def version(self, ref: Any) -> ModelVersion:
+        return self._service.resolve(self._ctx, ref)
+
+    def search(
+        self, filter: str | None = None, order_by: list[str] | None = None, max_results: int = 100
+    ) -> Page:
+        """Versions matching MLflow's grammar: ``name LIKE 'churn%' and tags.team = 'risk'``."""
+        return self._service.search_versions(self._ctx, filter, order_by, max_results)
+
+    def set_alias(self, name: str, alias: str, version: int, *, force: bool = False) -> AliasEvent:
+        return self._service.set_alias(self._ctx, name, alias, version, force=force)
+
+    def delete_alias(self, name: str, alias: str) -> AliasEvent:
+        return self._service.delete_alias(self._ctx, name, alias)
+
+    def alias_events(self, name: str, alias: str | None = None) -> list[AliasEvent]:
+        return self._service.alias_events(self._ctx, name, alias)
+
+    def set_tag(self, name: str, key: str, value: str, version: int | None = None) -> None:
+        self._service.set_tag(self._ctx, name, key, value, version)
+
+    def approve(
+        self, name: str, version: int, stage: str = "approved", comment: str | None = None
+    ) -> Approval:
+        return self._service.approve(self._ctx, name, version, stage, comment)
+
+    def approvals(self, name: str, version: int) -> list[Approval]:
+        return self._service.approvals(self._ctx, name, version)
+
+    def reports(self, name: str, version: int) -> list[Report]:
+        return self._service.reports(self._ctx, name, version)
+
+    def lineage(self, name: str, version: int) -> dict[str, Any]:
+        return self._service.lineage(self._ctx, name, version)
+
+    def delete_version(self, name: str, version: int) -> None:
+        self._service.delete_version(self._ctx, name, version)

@@ -22,6 +22,7 @@ from lakeworks.cli import (
     ingest,
     init,
     lineage,
+    models,
     pipelines,
     quality,
     runs,
@@ -63,6 +64,7 @@ app.add_typer(features.app, name="features")
 app.add_typer(workspaces.app, name="workspaces")
 app.add_typer(quality.app, name="quality")
 app.add_typer(pipelines.app, name="pipelines")
+app.add_typer(models.app, name="models")
 app.add_typer(db.app, name="db")
 app.add_typer(experiments.app, name="experiments")
 app.add_typer(runs.app, name="runs")

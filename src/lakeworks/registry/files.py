@@ -9,12 +9,19 @@ from __future__ import annotations
 
 import json
 import shutil
+import tempfile
 from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import delete
 
 from lakeworks.context import Context
 from lakeworks.errors import NotFoundError
+from lakeworks.meta.models import ArtifactRefRow
+
+if TYPE_CHECKING:
+    from lakeworks.tracking.service import Tracking
 
 RECORD = "lakeworks.json"
 OWNER = "model_version"
@@ -36,6 +43,38 @@ class ModelFiles(ABC):
     @abstractmethod
     def run_folder(self, ctx: Context, run_id: str, path: str, dest: Path) -> None:
         """Write the files a run logged under ``path`` into ``dest``."""
+
+
+class TrackingFiles(ModelFiles):
+    """Files in tracking's content-addressed artifact store, as refs owned by
+    ``("model_version", id)``: a file logged by a run and registered is stored once, and
+    dropping the refs lets ``lakeworks gc`` free what nothing else references."""
+
+    def __init__(self, tracking: Tracking) -> None:
+        self.tracking = tracking
+
+    def put(self, ctx: Context, version_id: int, folder: Path) -> None:
+        self.tracking.artifacts.put_path(OWNER, str(version_id), folder, None, contents=True)
+
+    def get(self, ctx: Context, version_id: int, dest: Path) -> None:
+        self.tracking.artifacts.download(OWNER, str(version_id), None, dest)
+
+    def drop(self, ctx: Context, version_id: int) -> None:
+        with self.tracking.catalog.session() as s:
+            s.execute(
+                delete(ArtifactRefRow).where(
+                    ArtifactRefRow.owner_kind == OWNER, ArtifactRefRow.owner_id == str(version_id)
+                )
+            )
+
+    def run_folder(self, ctx: Context, run_id: str, path: str, dest: Path) -> None:
+        with tempfile.TemporaryDirectory(dir=dest.parent) as tmp:
+            got = self.tracking.download_artifacts(ctx, run_id, path, tmp)
+            if got.is_file():
+                shutil.move(got, dest / got.name)
+                return
+            for item in got.iterdir():
+                shutil.move(item, dest / item.name)
 
 
 class LocalFiles(ModelFiles):

@@ -29,6 +29,8 @@ _BY_FILE = {
     "model.pkl": "python",
 }
 
+_BY_SUFFIX = {".onnx": "model.onnx", ".skops": "model.skops", ".ubj": "model.ubj"}
+
 
 @dataclass(frozen=True)
 class Prepared:
@@ -91,6 +93,30 @@ def adopt_folder(folder: Path, *, trusted: bool, signature: Signature | dict | N
         raise refuse_code("the pickled model in the run's folder", where="register")
     write_record(folder, _record(info, sig))
     return Prepared(info, sig)
+
+
+def adopt_path(
+    path: Path, folder: Path, *, trusted: bool, signature: Signature | dict | None
+) -> Prepared:
+    """A model saved on disk: a folder (lakeworks', MLflow's, or one holding a file of a
+    known format) or one file (``.onnx``, ``.skops``, ``.ubj``, or a known file name)."""
+    import shutil
+
+    if path.is_dir():
+        shutil.copytree(path, folder, dirs_exist_ok=True)
+    elif path.is_file():
+        name = _BY_SUFFIX.get(path.suffix) if path.name not in _BY_FILE else path.name
+        if name is None:
+            raise InvalidInputError(
+                f"cannot tell the format of {path.name}",
+                hint=f"use a folder, or a file named {', '.join(_BY_FILE)} or ending in "
+                f"{', '.join(_BY_SUFFIX)}",
+                found=path.name,
+            )
+        shutil.copyfile(path, folder / name)
+    else:
+        raise InvalidInputError(f"no model file or folder at {path}", found=str(path))
+    return adopt_folder(folder, trusted=trusted, signature=signature)
 
 
 def _save(fmt: ModelFormat, model: Any, folder: Path) -> FormatInfo:

@@ -21,7 +21,7 @@ from lakeworks.context import Context
 from lakeworks.errors import DataQualityError, InvalidInputError, NotFoundError
 from lakeworks.registry import formats, registration, search
 from lakeworks.registry.audit import RegistryAudit
-from lakeworks.registry.files import LocalFiles, ModelFiles
+from lakeworks.registry.files import LocalFiles, ModelFiles, TrackingFiles
 from lakeworks.registry.formats import FormatInfo
 from lakeworks.registry.predictor import Predictor
 from lakeworks.registry.records import (
@@ -37,13 +37,14 @@ from lakeworks.registry.records import (
     Report,
 )
 from lakeworks.registry.refs import ModelRef, check_model_name, parse_ref
-from lakeworks.registry.reports import governance_reports
+from lakeworks.registry.reports import Governance, Reports, governance_reports
 from lakeworks.registry.signature import Signature
 from lakeworks.registry.store import RegistryStore
 
 if TYPE_CHECKING:
     from lakeworks.config import Settings
     from lakeworks.meta.catalog import Catalog
+    from lakeworks.tracking.service import Tracking
 
 
 class Registry:
@@ -51,12 +52,19 @@ class Registry:
     store) and the runs models come from; without it, files go to plain folders."""
 
     def __init__(
-        self, catalog: Catalog, tracking: Any, settings: Settings, files: ModelFiles | None = None
+        self,
+        catalog: Catalog,
+        tracking: Tracking | None,
+        settings: Settings,
+        files: ModelFiles | None = None,
     ) -> None:
         self.catalog = catalog
         self.tracking = tracking
         self.settings = settings
-        self.files = files or LocalFiles(Path(settings.home).resolve() / "models")
+        if files is None:
+            local = LocalFiles(Path(settings.home).resolve() / "models")
+            files = TrackingFiles(tracking) if tracking is not None else local
+        self.files = files
         self.store = RegistryStore(catalog)
         self.audit = RegistryAudit(self.store)
 
@@ -125,6 +133,8 @@ class Registry:
         sensitive_column: str | None = None,
         evaluation_data: Any = None,
         target: str | None = None,
+        fairness_threshold: float = 0.1,
+        min_metrics: dict[str, float] | None = None,
     ) -> ModelVersion:
         """A new version of ``name`` (the model is created on its first version).
 
@@ -132,12 +142,18 @@ class Registry:
         (``run_id=`` and ``artifact_path=``), or only a ``source`` URI (an MLflow client's
         model: recorded, its files stay where they are). A model no safe format saves
         (a plain Python object) needs ``trusted=True`` and is stored with cloudpickle.
-        ``reports`` stores given reports (kind -> body; a ``passed`` key marks gating
-        ones); ``sensitive_column`` with ``evaluation_data`` and ``target`` computes the
-        fairness report, and ``evaluation_data`` the explanation, with governance.
+        Reports (``reports.py``): a card always; with ``evaluation_data`` and ``target``
+        the evaluation (failing under ``min_metrics``) and the explanation; with
+        ``sensitive_column`` too, fairness (failing past ``fairness_threshold``).
+        ``reports`` adds given ones (kind -> body; a ``passed`` key marks a failing one;
+        ``{"card": {"intended_use": ..., "limitations": [...]}}`` fills the card).
         """
         check_model_name(name)
         given = _given_reports(reports)
+        asked = Governance(
+            sensitive_column, evaluation_data, target, fairness_threshold, dict(min_metrics or {})
+        )
+        asked.check()
         if model is None and artifact_path is None and source is None:
             raise InvalidInputError(
                 f"nothing to register as a version of {name!r}",
@@ -167,7 +183,7 @@ class Registry:
                 return version
             try:
                 self.files.put(ctx, version.id, folder)
-                self._reports(version, model, given, sensitive_column, evaluation_data, target)
+                self._reports(ctx, version, model, given, asked, folder, trusted)
             except BaseException:
                 self.store.delete_version(ctx.workspace, name, version.version)
                 self.files.drop(ctx, version.id)
@@ -186,6 +202,10 @@ class Registry:
         signature: Any,
         training_data: Any,
     ) -> registration.Prepared | None:
+        if isinstance(model, str | Path):
+            return registration.adopt_path(
+                Path(model), folder, trusted=trusted, signature=signature
+            )
         if model is not None:
             return registration.save_model(
                 model,
@@ -204,21 +224,23 @@ class Registry:
 
     def _reports(
         self,
+        ctx: Context,
         version: ModelVersion,
         model: Any,
-        given: dict[str, tuple[dict[str, Any], bool | None]],
-        sensitive_column: str | None,
-        evaluation_data: Any,
-        target: str | None,
+        given: Reports,
+        asked: Governance,
+        folder: Path,
+        trusted: bool,
     ) -> None:
-        computed = governance_reports(
-            version,
-            model,
-            sensitive_column=sensitive_column,
-            evaluation_data=evaluation_data,
-            target=target,
-        )
-        for kind, (body, passed) in {**computed, **given}.items():
+        model = None if isinstance(model, str | Path) else model
+        if model is None and asked.evaluation_data is not None and version.info:
+            info = FormatInfo.from_dict(version.info)  # a run's model: loaded to evaluate
+            model = formats.by_name(info.format).load(folder, info, trusted)
+        inputs = self.lineage(ctx, version.name, version.version)["inputs"]
+        tables = [f"{i['name']}@{i['version']}" for i in inputs if i["kind"] == "table"]
+        for kind, (body, passed) in governance_reports(
+            version, model, asked, given, tables
+        ).items():
             self.audit.put_report(version.id, kind, body, passed)
 
     def get_version(self, ctx: Context, name: str, version: int) -> ModelVersion:
@@ -385,7 +407,7 @@ def _source(run_id: str | None, artifact_path: str | None) -> str | None:
     return f"runs:/{run_id}/{artifact_path}" if run_id and artifact_path else None
 
 
-def _given_reports(given: dict[str, dict[str, Any]] | None) -> dict[str, tuple[dict, Any]]:
+def _given_reports(given: dict[str, dict[str, Any]] | None) -> Reports:
     out = {}
     for kind, body in (given or {}).items():
         if kind not in REPORT_KINDS:

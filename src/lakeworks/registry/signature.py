@@ -178,8 +178,8 @@ def _columns(table: pa.Table) -> tuple[ColumnSpec, ...]:
 def _output_table(output: Any) -> pa.Table:
     import numpy as np
 
-    if hasattr(output, "to_arrow") or hasattr(output, "columns") or isinstance(output, pa.Table):
-        return to_arrow(output)
+    if type(output).__module__.split(".")[0] in {"pandas", "polars", "pyarrow"}:
+        return to_arrow(output)  # frames and named series keep their column names
     values = np.asarray(output)
     if values.ndim == 2:
         return pa.table({f"output_{i}": values[:, i] for i in range(values.shape[1])})

@@ -267,8 +267,8 @@ def _model(s: Session, row: RegisteredModelRow) -> RegisteredModel:
         row.created_ms,
         row.updated_ms,
         row.created_by,
-        dict(tags.tuples().all()),
-        dict(aliases.tuples().all()),
+        {k: v for k, v in tags},
+        {a: v for a, v in aliases},
         latest,
     )
 
@@ -299,6 +299,6 @@ def _version(s: Session, row: ModelVersionRow, name: str) -> ModelVersion:
         created_by=row.created_by,
         signature=Signature.from_dict(row.signature) if row.signature else None,
         info=row.info,
-        tags=dict(tags.tuples().all()),
+        tags={k: v for k, v in tags},
         aliases=tuple(sorted(aliases)),
     )

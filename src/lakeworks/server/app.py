@@ -26,6 +26,7 @@ from lakeworks.server.api import (
     experiments,
     features,
     lineage,
+    models,
     pipelines,
     quality,
     runs,
@@ -54,6 +55,7 @@ ROUTERS = (
     (pipelines.router, _SCOPED),
     (experiments.router, _SCOPED),
     (runs.router, _SCOPED),
+    (models.router, _SCOPED),
 )
 
 

@@ -44,17 +44,22 @@ class LightGBMFormat(ModelFormat):
 
 
 def _wrapper(model: Any, booster: Any, classes: list[Any] | None) -> Any:
-    """A fitted scikit-learn wrapper around ``booster`` (the attributes ``fit`` would set)."""
+    """A fitted scikit-learn wrapper around ``booster``: the attributes LightGBM's ``fit``
+    sets (pinned by the registry's round-trip tests, as they are LightGBM's internals)."""
+    names = booster.feature_name()
     model._Booster = booster
     model.fitted_ = True
-    model._n_features = booster.num_feature()
-    model._n_features_in = booster.num_feature()
-    model.feature_names_in_ = np.asarray(booster.feature_name())
+    model._n_features = model._n_features_in = booster.num_feature()
+    model._fitted_with_feature_names = any(not n.startswith("Column_") for n in names)
+    model._feature_name = names
+    model._best_iteration = booster.best_iteration
+    model._best_score, model._evals_result = {}, {}
+    model._objective = booster.params.get("objective")
     if classes is not None:
-        model._classes = np.asarray(classes)
-        model._n_classes = len(classes)
-        model._objective = booster.params.get("objective")
         from sklearn.preprocessing import LabelEncoder
 
-        model._le = LabelEncoder().fit(model._classes)
+        model._le = LabelEncoder().fit(np.asarray(classes))
+        model._classes = model._le.classes_
+        model._n_classes = len(classes)
+        model._class_map = {c: i for i, c in enumerate(model._classes)}
     return model
