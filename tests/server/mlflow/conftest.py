@@ -63,8 +63,10 @@ class Server:
         self.process = self._start()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """One server for these tests (starting one takes seconds); each test uses its own
+    experiments and models, so none depends on another's data."""
     server = Server(tmp_path_factory.mktemp("mlflow") / "lw")
     httpx.post(f"{server.url}/api/v1/workspaces", json={"name": "sales"}).raise_for_status()
     yield server
