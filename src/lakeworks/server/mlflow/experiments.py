@@ -91,12 +91,9 @@ def search(ctx: CallerDep, tracking: TrackingDep, body=message(SearchExperiments
     listed = tracking.list_experiments(ctx, include_deleted=view != "active")
     chosen = [e for e in listed if view != "deleted" or e.lifecycle_stage == "deleted"]
     start = pages.start(body.page_token)
-    found: dict[str, Any] = {
-        "experiments": [shapes.experiment(e) for e in chosen[start : start + body.max_results]]
-    }
-    if start + body.max_results < len(chosen):
-        found["next_page_token"] = pages.token(start + body.max_results)
-    return found
+    end = start + body.max_results
+    token = pages.token(end) if end < len(chosen) else None
+    return pages.answer("experiments", [shapes.experiment(e) for e in chosen[start:end]], token)
 
 
 @router.post("/experiments/update")

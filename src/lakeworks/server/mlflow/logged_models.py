@@ -88,10 +88,9 @@ def search(
         max_results=body.max_results + 1,  # one more tells whether a next page exists
         offset=start,
     )
-    answer: dict[str, Any] = {"models": [shapes.logged_model(m) for m in found[: body.max_results]]}
-    if len(found) > body.max_results:
-        answer["next_page_token"] = pages.token(start + body.max_results)
-    return answer
+    shown = [shapes.logged_model(m) for m in found[: body.max_results]]
+    more = len(found) > body.max_results
+    return pages.answer("models", shown, pages.token(start + body.max_results) if more else None)
 
 
 @router.get("/logged-models/{model_id}")

@@ -11,15 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from pydantic import Field
 
-from lakeworks.server.mlflow import shapes
+from lakeworks.server.mlflow import pages, shapes
 from lakeworks.server.mlflow.errors import MlflowRoute
 from lakeworks.server.mlflow.messages import CallerDep, KeyValue, Message, message
-from lakeworks.server.mlflow.registry_shapes import model_id, model_version
+from lakeworks.server.mlflow.registry_shapes import RegistrySearch, model_id, model_version
 from lakeworks.server.mlflow.services import LoggedModelsDep, RegistryDep, TrackingDep
 
-PAGE_MAX = 1000  # the registry's largest page
 router = APIRouter(route_class=MlflowRoute, tags=["mlflow model versions"])
 
 
@@ -39,13 +37,6 @@ class Version(Message):
 
 class UpdateVersion(Version):
     description: str | None = None
-
-
-class Search(Message):
-    filter: str | None = None
-    max_results: int = Field(100, ge=1, le=200_000)
-    order_by: list[str] = []
-    page_token: str | None = None
 
 
 class Tag(Version):
@@ -95,18 +86,11 @@ def delete(ctx: CallerDep, registry: RegistryDep, body=message(Version)) -> Any:
 
 
 @router.get("/model-versions/search")
-def search(ctx: CallerDep, registry: RegistryDep, body=message(Search)) -> Any:
-    page = registry.search_versions(
-        ctx,
-        body.filter or None,
-        body.order_by or None,
-        min(body.max_results, PAGE_MAX),  # larger asks get pages and a next_page_token
-        body.page_token or None,
+def search(ctx: CallerDep, registry: RegistryDep, body=message(RegistrySearch)) -> Any:
+    page = registry.search_versions(ctx, *body.page(body.filter))
+    return pages.answer(
+        "model_versions", [model_version(v) for v in page.items], page.next_page_token
     )
-    found: dict[str, Any] = {"model_versions": [model_version(v) for v in page.items]}
-    if page.next_page_token:
-        found["next_page_token"] = page.next_page_token
-    return found
 
 
 @router.post("/model-versions/set-tag")

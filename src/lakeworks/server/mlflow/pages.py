@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from lakeworks.server.mlflow.errors import invalid
 
 
@@ -15,3 +17,12 @@ def start(page_token: str | None) -> int:
 
 def token(offset: int) -> str:
     return str(offset)
+
+
+def answer(key: str, items: list[Any], next_token: str | None) -> dict[str, Any]:
+    """A search answer: the items under ``key``, and the next page's token if there is one
+    (MLflow omits the field on the last page)."""
+    found: dict[str, Any] = {key: items}
+    if next_token:
+        found["next_page_token"] = next_token
+    return found

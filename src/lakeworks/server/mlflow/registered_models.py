@@ -6,14 +6,17 @@ import re
 from typing import Any
 
 from fastapi import APIRouter
-from pydantic import Field
 
+from lakeworks.server.mlflow import pages
 from lakeworks.server.mlflow.errors import MlflowRoute
 from lakeworks.server.mlflow.messages import CallerDep, KeyValue, Message, message
-from lakeworks.server.mlflow.registry_shapes import model_version, registered_model
+from lakeworks.server.mlflow.registry_shapes import (
+    RegistrySearch,
+    model_version,
+    registered_model,
+)
 from lakeworks.server.mlflow.services import RegistryDep
 
-PAGE_MAX = 1000  # the registry's largest page
 # MLflow 3 clients append this clause to every registered-model search to hide prompts.
 # lakeworks registers no prompts, and a model without the tag must still match, so the
 # clause the client added is dropped (a user's own tag filters are kept).
@@ -43,13 +46,6 @@ class Rename(Message):
 class Update(Message):
     name: str
     description: str | None = None
-
-
-class Search(Message):
-    filter: str | None = None
-    max_results: int = Field(100, ge=1, le=200_000)
-    order_by: list[str] = []
-    page_token: str | None = None
 
 
 class Tag(KeyValue):
@@ -106,18 +102,12 @@ def delete(ctx: CallerDep, registry: RegistryDep, body=message(Name)) -> Any:
 
 
 @router.get("/registered-models/search")
-def search(ctx: CallerDep, registry: RegistryDep, body=message(Search)) -> Any:
-    page = registry.search_models(
-        ctx,
-        PROMPT_CLAUSE.sub("", body.filter or "").strip() or None,
-        body.order_by or None,
-        min(body.max_results, PAGE_MAX),  # larger asks get pages and a next_page_token
-        body.page_token or None,
+def search(ctx: CallerDep, registry: RegistryDep, body=message(RegistrySearch)) -> Any:
+    filter = PROMPT_CLAUSE.sub("", body.filter or "").strip()
+    page = registry.search_models(ctx, *body.page(filter))
+    return pages.answer(
+        "registered_models", [registered_model(m) for m in page.items], page.next_page_token
     )
-    found: dict[str, Any] = {"registered_models": [registered_model(m) for m in page.items]}
-    if page.next_page_token:
-        found["next_page_token"] = page.next_page_token
-    return found
 
 
 @router.post("/registered-models/set-tag")

@@ -8,9 +8,27 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import Field
+
+from lakeworks.server.mlflow.messages import Message
 from lakeworks.server.mlflow.shapes import pairs
 
 LOGGED_MODEL_PREFIX = "models:/m-"
+PAGE_MAX = 1000  # the registry's largest page: larger asks get pages and a next_page_token
+
+
+class RegistrySearch(Message):
+    """The request of registered-models/search and model-versions/search."""
+
+    filter: str | None = None
+    max_results: int = Field(100, ge=1, le=200_000)
+    order_by: list[str] = []
+    page_token: str | None = None
+
+    def page(self, filter: str | None) -> tuple[Any, ...]:
+        """The registry search's arguments after the context."""
+        limit = min(self.max_results, PAGE_MAX)
+        return filter or None, self.order_by or None, limit, self.page_token or None
 
 
 def model_version(v: Any) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from lakeworks.context import Context
-from lakeworks.server.mlflow import shapes
+from lakeworks.server.mlflow import pages, shapes
 from lakeworks.server.mlflow.errors import MlflowRoute, invalid
 from lakeworks.server.mlflow.messages import (
     CallerDep,
@@ -174,10 +174,7 @@ def search(ctx: CallerDep, tracking: TrackingDep, body=message(SearchRuns)) -> A
         page_token=body.page_token or None,
         run_view=VIEWS[body.run_view_type],
     )
-    answer: dict[str, Any] = {"runs": [shapes.run(r) for r in found]}
-    if token:
-        answer["next_page_token"] = token
-    return answer
+    return pages.answer("runs", [shapes.run(r) for r in found], token)
 
 
 @router.post("/runs/log-metric")
