@@ -18,13 +18,20 @@ def test_the_doc_has_its_examples() -> None:
     assert len(blocks(DOC.read_text())) >= 5
 
 
-def test_every_code_block_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)  # the examples' home="lw-home" lands here
-    namespace: dict = {"__name__": "docs_sdk"}
+def run_examples(doc: Path) -> dict:
+    """Run every Python block of ``doc`` in order in one namespace (in the current
+    folder), then close the ``ws`` it opened; returns the namespace."""
+    namespace: dict = {"__name__": f"docs_{doc.stem}"}
     try:
-        for number, code in enumerate(blocks(DOC.read_text()), 1):
-            exec(compile(code, f"{DOC.name} block {number}", "exec"), namespace)  # noqa: S102
+        for number, code in enumerate(blocks(doc.read_text()), 1):
+            exec(compile(code, f"{doc.name} block {number}", "exec"), namespace)  # noqa: S102
     finally:
         ws = namespace.get("ws")
         if ws is not None:
             ws.platform.close()
+    return namespace
+
+
+def test_every_code_block_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # the examples' home="lw-home" lands here
+    run_examples(DOC)

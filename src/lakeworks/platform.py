@@ -150,7 +150,8 @@ class Platform:
         from lakeworks.tracking.inputs import RunInputsHook
         from lakeworks.tracking.service import Tracking
 
-        tracking = Tracking(self.catalog, object_store(self.storage, self.settings), self.settings)
+        objects = object_store(self.storage, self.settings)
+        tracking = Tracking(self.catalog, objects, self.settings, self.lineage)
         self.hooks.register(RunInputsHook(tracking))  # table reads inside a run are its inputs
         return tracking
 

@@ -173,3 +173,31 @@ def test_objects_live_under_the_reserved_folder(tracking: Tracking, tctx: Contex
     root = Path(tracking.artifacts.objects.root)  # type: ignore[attr-defined]
     assert (root / object_key(info.digest)).read_bytes() == b"abc"
     assert object_key(info.digest).startswith(".artifacts/")
+
+
+def test_artifacts_on_s3_storage(s3_settings, tmp_path: Path) -> None:  # noqa: ANN001
+    """The platform's artifacts follow its storage: on S3 they land in the bucket."""
+    from lakeworks.platform import Platform
+
+    settings = s3_settings.model_copy(update={"tracking_gc_grace": 0})
+    platform = Platform.open(settings)
+    try:
+        platform.catalog.create_workspace("default", "tester")
+        ctx = Context("default", "tester")
+        tracking = platform.tracking
+        exp = tracking.create_experiment(ctx, "e")
+        first, second = (tracking.create_run(ctx, exp.id).id for _ in range(2))
+        data = Endless(3 * MiB)
+        info = tracking.log_artifact_stream(ctx, first, "blob.bin", data)
+        tracking.log_artifact_stream(ctx, second, "copy.bin", Endless(3 * MiB))
+        fs = platform.storage.filesystem()
+        bucket_path = f"{platform.storage.fs_path(platform.storage.root)}/{object_key(info.digest)}"  # type: ignore[attr-defined]
+        assert fs.get_file_info(bucket_path).size == 3 * MiB  # stored once for both runs
+        out = tracking.download_artifacts(ctx, second, "copy.bin", tmp_path)
+        assert hashlib.sha256(out.read_bytes()).hexdigest() == data.sha.hexdigest()
+        tracking.delete_run(ctx, first)
+        assert tracking.gc().objects == 0  # still referenced by the second run
+        tracking.delete_run(ctx, second)
+        assert (tracking.gc().objects, fs.get_file_info(bucket_path).type.name) == (1, "NotFound")
+    finally:
+        platform.close()

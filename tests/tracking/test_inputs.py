@@ -61,3 +61,22 @@ def test_explicit_input(ws: lw.Workspace) -> None:
         run.log_input(RunInput("dataset", "s3://bucket/file.csv", detail={"rows": 3}))
     [only] = ws.platform.tracking.list_inputs(ws.ctx, run.id)
     assert only == RunInput("dataset", "s3://bucket/file.csv", "default", None, {"rows": 3})
+
+
+def test_a_finished_run_that_read_tables_is_an_openlineage_event(ws: lw.Workspace) -> None:
+    import json
+
+    ws.write("customers", [{"id": 1}])
+    with ws.start_run("churn") as run:
+        ws.read("customers")
+    with ws.start_run("churn"):
+        pass  # read nothing: no event
+    path = ws.platform.settings.home / "lineage" / "openlineage.jsonl"
+    events = [json.loads(line) for line in path.read_text().splitlines()]
+    runs = [e for e in events if e["job"]["name"] == "default.experiment.churn"]
+    assert len(runs) == 1
+    [event] = runs
+    assert event["eventType"] == "COMPLETE"
+    assert event["run"]["runId"].replace("-", "") == run.id
+    assert [i["name"] for i in event["inputs"]] == ["default.customers"]
+    assert {f["name"] for f in event["inputs"][0]["facets"]["schema"]["fields"]} == {"id"}

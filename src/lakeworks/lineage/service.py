@@ -114,6 +114,36 @@ class Lineage:
             except Exception as exc:  # an unreachable Marquez never fails a write
                 log.warning("could not emit an OpenLineage event: %s", exc)
 
+    def tracking_run(
+        self,
+        ctx: Context,
+        *,
+        run_id: str,
+        experiment: str,
+        tables: list[tuple[str, int | None]],
+        failed: bool,
+    ) -> None:
+        """The OpenLineage event of a finished tracking run that read ``tables`` (job
+        ``<workspace>.experiment.<name>``, run id the run's uuid). The graph itself reads
+        the run's inputs from the catalog (``LineageStore.out_of``)."""
+        if self.client is None or not tables:
+            return
+        inputs = [
+            ol.dataset("table", f"{ctx.workspace}.{t}", self.schema(ctx, t, v), output=False)
+            for t, v in tables
+        ]
+        self.emit(
+            ol.event(
+                "FAIL" if failed else "COMPLETE",
+                run_uuid=str(uuid.UUID(hex=run_id)),
+                job_name=f"{ctx.workspace}.experiment.{experiment}",
+                inputs=inputs,
+                outputs=[],
+                job=None,
+                workspace=ctx.workspace,
+            )
+        )
+
     def sources(self, ctx: Context, inputs: Inputs) -> list[Node]:
         nodes = [Node("table", t, v) for t, v in dict.fromkeys(inputs.tables)]
         kind = _SOURCE_KINDS.get(inputs.source_kind or "", "file")

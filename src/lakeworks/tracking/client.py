@@ -235,6 +235,11 @@ class ActiveRun:
                 waiting -= len(batch)
 
 
+def open_runs(tracking: Tracking) -> list[ActiveRun]:
+    """The runs open in this process on ``tracking``."""
+    return [run for run in list(_open_runs) if run.tracking is tracking]
+
+
 @atexit.register
 def _end_open_runs() -> None:
     """At interpreter exit: write what is buffered and end the runs still open, FAILED when

@@ -1,8 +1,9 @@
-"""The SQL of run search: experiments, run view, filter, order and pages.
+"""Run search until ``tracking.search`` lands (branch h/search), then a door to it.
 
-The filter grammar (MLflow's ``metrics.auc > 0.8 and params.depth = '6'``) is compiled by
-``tracking.filters`` when that module is present; without it a filter is refused.
-Pages are offsets carried in an opaque token.
+``tracking.search`` compiles MLflow's filter grammar (``metrics.auc > 0.8 and
+params.depth = '6'``) and order to one SELECT with keyset page tokens; when that module is
+present every search goes through it (``RunSearch.parse`` + ``search_rows``). Without it,
+this module searches with no filter, orders by run attributes and pages by offset.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import base64
 import importlib
 import json
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -35,6 +37,10 @@ class RunQuery:
         page_token: str | None,
         run_view: str,
     ) -> tuple[list[RunRow], str | None]:
+        full = _full_search()
+        if full is not None:
+            search = full.RunSearch.parse(experiment_ids, filter, order_by, run_view)
+            return full.search_rows(s, search, max_results, page_token)
         if not 0 < max_results <= MAX_RESULTS:
             raise InvalidInputError(
                 f"max_results must be between 1 and {MAX_RESULTS}, got {max_results}",
@@ -52,10 +58,11 @@ class RunQuery:
         return rows[:max_results], token
 
     def filtered(self, query: Select, filter: str | None) -> Select:
-        if not filter or not filter.strip():
-            return query
-        compile_filter = _compiler()
-        return query.where(compile_filter(filter))
+        if filter and filter.strip():
+            raise InvalidInputError(
+                "run filters are not available in this build", hint="search without a filter"
+            )
+        return query
 
     def ordered(self, query: Select, order_by: Sequence[str]) -> Select:
         clauses = [attribute_order(o) for o in order_by]
@@ -87,14 +94,11 @@ def attribute_order(clause: str):  # noqa: ANN201 - an order-by clause
     return column.desc() if direction == "DESC" else column.asc()
 
 
-def _compiler():  # noqa: ANN202 - the filter compiler of tracking.filters
+def _full_search() -> Any:
     try:  # imported by name: the module comes from another branch (h/search)
-        compile_filter = importlib.import_module("lakeworks.tracking.filters").compile_filter
+        return importlib.import_module("lakeworks.tracking.search")
     except ImportError:
-        raise InvalidInputError(
-            "run filters are not available in this build", hint="search without a filter"
-        ) from None
-    return compile_filter
+        return None
 
 
 def encode_token(offset: int) -> str:

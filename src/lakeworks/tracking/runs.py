@@ -151,17 +151,18 @@ def best(s: Session, experiment_id: int, metric: str, *, descending: bool) -> Ru
 
 
 def reap_stale(s: Session, timeout_ms: int) -> int:
-    """Mark RUNNING runs whose heartbeat is older than ``timeout_ms`` FAILED: one UPDATE."""
-    now = now_ms()
+    """Mark RUNNING runs whose heartbeat is older than ``timeout_ms`` FAILED. A read first,
+    so that the usual case (none) takes no write lock."""
+    stale = and_(
+        RunRow.status == "RUNNING",
+        RunRow.heartbeat_at.is_not(None),
+        RunRow.heartbeat_at < now_ms() - timeout_ms,
+    )
+    if s.scalar(select(RunRow.id).where(stale).limit(1)) is None:
+        return 0
     result = s.execute(
         update(RunRow)
-        .where(
-            and_(
-                RunRow.status == "RUNNING",
-                RunRow.heartbeat_at.is_not(None),
-                RunRow.heartbeat_at < now - timeout_ms,
-            )
-        )
+        .where(stale)
         .values(status="FAILED", end_time=RunRow.heartbeat_at)
         .execution_options(synchronize_session=False)
     )

@@ -15,6 +15,9 @@ run and no DISTINCT is needed; conditions on one key share one join, and a sort 
 the filter already joins reuses it. The sort always ends with the run id, so the order is
 total, and a page token carries the last row's sort keys (keyset pagination): pages never
 repeat or skip a run, however deep, even while new runs are logged.
+
+Which join SQLite starts from is its planner's choice, made well only with statistics
+(``tracking.statistics``) and the (key, value, run_id) indexes of migration 0006a.
 """
 
 from __future__ import annotations
@@ -26,11 +29,24 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, false, func, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    case,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.orm import Session, aliased
 
 from lakeworks.errors import InvalidInputError
 from lakeworks.meta.models import LatestMetricRow, ParamRow, RunRow, RunTagRow
+from lakeworks.tracking import statistics
 from lakeworks.tracking.filters import (
     ATTRIBUTE,
     METRIC,
@@ -103,7 +119,9 @@ def search_rows(
         >>> rows, token = search_rows(session, search, max_results=100)  # doctest: +SKIP
     """
     _check_max_results(max_results)
-    statement, keys = _statement(s.get_bind().dialect.name, search)
+    engine = s.get_bind().engine
+    statistics.refresh(engine)
+    statement, keys = _statement(engine.dialect.name, search)
     after = _decode_token(page_token, search)
     if after is not None:
         if len(after) != len(keys):
@@ -229,7 +247,9 @@ class _Compiler:
 
     def _collated(self, expression: Any) -> Any:
         """Text sorted by code point on every backend, as Python sorts it."""
-        return expression.collate("C") if self.dialect == "postgresql" else expression
+        if self.dialect == "postgresql" and isinstance(expression.type, String):
+            return expression.collate("C")
+        return expression
 
 
 _GLOB = {"%": "*", "_": "?", "*": "[*]", "?": "[?]", "[": "[[]"}

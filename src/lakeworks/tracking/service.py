@@ -10,6 +10,8 @@ Example:
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -41,18 +43,29 @@ from lakeworks.tracking.runquery import RunQuery
 
 if TYPE_CHECKING:
     from lakeworks.config import Settings
+    from lakeworks.lineage.service import Lineage
     from lakeworks.meta.catalog import Catalog
     from lakeworks.tracking.artifacts.base import ObjectStore
 
 Pairs = Iterable[tuple[str, Any]] | dict[str, Any]
+log = logging.getLogger("lakeworks.tracking")
+_REAP_EVERY = 1.0  # seconds between two looks for runs whose heartbeat stopped
 
 
 class Tracking:
     """Experiments, runs, their params, metrics, tags, inputs and artifacts."""
 
-    def __init__(self, catalog: Catalog, objects: ObjectStore, settings: Settings) -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        objects: ObjectStore,
+        settings: Settings,
+        lineage: Lineage | None = None,
+    ) -> None:
         self.catalog = catalog
         self.settings = settings
+        self.lineage = lineage
+        self._reaped_at = 0.0
         self.artifacts = ArtifactRefs(catalog, objects)
         self.metrics = TrackingMetrics()
         self._query = RunQuery()
@@ -188,7 +201,25 @@ class Tracking:
                 row.name = check_name("run", name)
                 batches.write_tags(s, row.id, [(TAG_RUN_NAME, name)])
             s.flush()
-            return runs.records(s, ctx.workspace, [row])[0]
+            run = runs.records(s, ctx.workspace, [row])[0]
+        if status in FINISHED_STATUSES:
+            self._emit_lineage(ctx, run)
+        return run
+
+    def _emit_lineage(self, ctx: Context, run: Run) -> None:
+        """An OpenLineage event for a finished run that read tables (a failure to emit is
+        the lineage client's to log; it never fails the run)."""
+        if self.lineage is None:
+            return
+        tables = [(i.name, i.version) for i in self.list_inputs(ctx, run.id) if i.kind == "table"]
+        experiment = self.get_experiment(ctx, run.info.experiment_id).name
+        self.lineage.tracking_run(
+            ctx,
+            run_id=run.id,
+            experiment=experiment,
+            tables=tables,
+            failed=run.info.status != "FINISHED",
+        )
 
     def delete_run(self, ctx: Context, run_id: str) -> None:
         """Mark the run deleted: hidden from searches, kept until ``gc``."""
@@ -216,6 +247,10 @@ class Tracking:
     def reap_stale_runs(self) -> int:
         """Mark FAILED every RUNNING run whose heartbeat is older than
         ``settings.tracking_heartbeat_timeout`` seconds; returns how many. One UPDATE."""
+        now = time.monotonic()
+        if now - self._reaped_at < _REAP_EVERY:  # reads call this: at most once a second
+            return 0
+        self._reaped_at = now
         timeout_ms = int(self.settings.tracking_heartbeat_timeout * 1000)
         with self.catalog.session() as s:
             return runs.reap_stale(s, timeout_ms)
@@ -416,7 +451,14 @@ class Tracking:
             runs.active_row(s, ctx.workspace, run_id)
 
     def close(self) -> None:
-        """Nothing to release: the SDK's loggers flush themselves (see ``tracking.client``)."""
+        """Write what the SDK's runs open on this service have buffered (they stay open)."""
+        from lakeworks.tracking.client import open_runs
+
+        for run in open_runs(self):
+            try:
+                run.flush()
+            except Exception:  # closing goes on; the run's own end retries
+                log.exception("could not flush run %s on close", run.id)
 
 
 def _pairs(items: Pairs) -> list[tuple[str, Any]]:

@@ -1,14 +1,14 @@
 """logged models: MLflow 3's models logged before (or without) registration
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0006a
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0006"
+down_revision = "0006a"
 branch_labels = None
 depends_on = None
 
