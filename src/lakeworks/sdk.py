@@ -174,6 +174,13 @@ class Workspace:
         """The feature store of this workspace: apply, training_set, online, push."""
         return WorkspaceFeatures(self.platform.features, self.ctx)
 
+    # models -------------------------------------------------------------------------
+    @property
+    def models(self) -> WorkspaceModels:
+        """The model registry: ``ws.models.register("churn", model=clf, training_data=X)``,
+        ``ws.models.load("churn@champion").predict(frame)``."""
+        return WorkspaceModels(self.platform.registry, self.ctx)
+
     # tracking -----------------------------------------------------------------------
     def set_experiment(self, name: str) -> Experiment:
         """Make ``name`` the experiment of later ``start_run()`` calls (created if new)."""
@@ -206,13 +213,6 @@ class Workspace:
         """Runs of this workspace: get, search, to_frame, delete, metric_history."""
         return WorkspaceRuns(self.platform.tracking, self.ctx)
 
-    # models -------------------------------------------------------------------------
-    @property
-    def models(self) -> WorkspaceModels:
-        """The model registry: ``ws.models.register("churn", model=clf, training_data=X)``,
-        ``ws.models.load("churn@champion").predict(frame)``."""
-        return WorkspaceModels(self.platform.registry, self.ctx)
-
     # evaluation ---------------------------------------------------------------------
     def evaluate(
         self,
@@ -238,27 +238,11 @@ class Workspace:
         evaluation = evaluate(
             model, data, target=target, kind=kind, positive_label=positive_label, features=features
         )
-        run_id = run_id or self._active_run_id()
         if run_id is not None:
-            self._log_evaluation(run_id, evaluation)
+            _log_evaluation(self.platform.tracking, self.ctx, run_id, evaluation)
+        elif (run := _active_run()) is not None:
+            _log_evaluation(run.tracking, run.ctx, run.id, evaluation)
         return evaluation
-
-    def _active_run_id(self) -> str | None:
-        # TODO(h/track-core): return the id of the run ``ws.start_run()`` made active once
-        # the SDK's run client lands; until then only an explicit run_id= is logged to.
-        return None
-
-    def _log_evaluation(self, run_id: str, evaluation: Evaluation) -> None:
-        import io
-        import json
-
-        from lakeworks.tracking.records import Metric
-
-        tracking = self.platform.tracking
-        metrics = [Metric(key, value) for key, value in evaluation.logged_metrics().items()]
-        tracking.log_batch(self.ctx, run_id, metrics=metrics)
-        document = json.dumps(evaluation.to_dict(), allow_nan=False).encode()
-        tracking.log_artifact_stream(self.ctx, run_id, "evaluation.json", io.BytesIO(document))
 
     def __repr__(self) -> str:
         return f"<Workspace {self.name!r} as {self.ctx.user!r}>"
@@ -607,3 +591,23 @@ class WorkspaceModels:
 
     def delete_version(self, name: str, version: int) -> None:
         self._service.delete_version(self._ctx, name, version)
+
+
+def _log_evaluation(tracking: Tracking, ctx: Context, run_id: str, evaluation: Evaluation) -> None:
+    """``eval_<metric>`` metrics and the whole report as the artifact ``evaluation.json``."""
+    import io
+    import json
+
+    from lakeworks.tracking.records import Metric
+
+    metrics = [Metric(key, value) for key, value in evaluation.logged_metrics().items()]
+    tracking.log_batch(ctx, run_id, metrics=metrics)
+    document = json.dumps(evaluation.to_dict(), allow_nan=False).encode()
+    tracking.log_artifact_stream(ctx, run_id, "evaluation.json", io.BytesIO(document))
+
+
+def _active_run() -> ActiveRun | None:
+    """The run ``ws.start_run()`` opened in this context, if one is open."""
+    from lakeworks.tracking.client import current_run
+
+    return current_run.get()

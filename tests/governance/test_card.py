@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 import pandas as pd
@@ -52,6 +53,15 @@ def test_card_from_reports_is_json_and_comes_back(reports: dict) -> None:
     assert built.fairness["groups"][0]["group"] == "x"
     stored = json.loads(json.dumps(built.to_dict(), allow_nan=False))
     assert ModelCard.from_dict(stored) == built
+
+
+def test_a_nan_metric_is_null_in_json_and_n_a_in_markdown() -> None:
+    built = card(metrics={"auc": float("nan"), "f1": 0.5})
+    stored = json.loads(json.dumps(built.to_dict(), allow_nan=False))
+    assert stored["metrics"] == {"auc": None, "f1": 0.5}
+    back = ModelCard.from_dict(stored)
+    assert math.isnan(back.metrics["auc"]) and back.metrics["f1"] == 0.5
+    assert "| auc | n/a |" in built.to_markdown()
 
 
 def test_markdown_has_every_section(reports: dict) -> None:

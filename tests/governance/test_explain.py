@@ -157,6 +157,16 @@ def test_bad_inputs(data: pd.DataFrame) -> None:
         explain(model, data, sample=0)
     with pytest.raises(InvalidInputError, match=r"feature columns \['age'\]"):
         explain(model, data, features=["signal", "age"])
+    with pytest.raises(InvalidInputError, match="no feature columns"):
+        explain(model, data, features=[])
+
+
+def test_own_importances_of_another_width_are_not_used(data: pd.DataFrame) -> None:
+    model = LogisticRegression().fit(data[FEATURES], data["y"])
+    # the data lacks a column the model was fitted on: its 3 coefficients do not line up
+    explanation = explain(model, data[["signal", "weak"]])
+    assert explanation.method == "none"
+    assert any("coef_ has 3 values for 2 features" in note for note in explanation.notes)
 
 
 def test_an_engine_error_is_a_user_code_error(data: pd.DataFrame) -> None:

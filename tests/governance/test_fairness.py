@@ -164,5 +164,12 @@ def test_null_labels_and_bad_threshold_are_refused() -> None:
         fairness_report([1, 0], [1, None], ["a", "b"])
     with pytest.raises(InvalidInputError, match="threshold must be between 0 and 1"):
         fairness_report([1, 0], [1, 0], ["a", "b"], threshold=5)
+    with pytest.raises(InvalidInputError, match="y_pred holds scores, not labels .*0.7"):
+        fairness_report([1, 0], [1.0, 0.7], ["a", "b"])
     with pytest.raises(InvalidInputError, match="no rows"):
         fairness_report([], [], [])
+
+
+def test_values_of_one_text_are_one_group_and_no_nulls_means_no_missing_group() -> None:
+    report = fairness_report([1, 0, 1, 0], [1, 0, 0, 0], [1, "1", 3, 2], min_group_size=1)
+    assert [(g.group, g.count) for g in report.groups] == [("1", 2), ("2", 1), ("3", 1)]

@@ -62,7 +62,10 @@ def test_register_from_a_run_artifact_and_gc_frees_it_after_delete(
     tmp_path: Path,  # noqa: ANN001
 ) -> None:
     frame, _ = data
+    from lakeworks.tracking.records import RunInput
+
     run_id = _run_with_model(ws, classifier, tmp_path / "files")
+    ws.platform.tracking.log_input(ws.ctx, run_id, RunInput("table", "customers", version=3))
     version = ws.models.register(
         "churn",
         run_id=run_id,
@@ -79,7 +82,13 @@ def test_register_from_a_run_artifact_and_gc_frees_it_after_delete(
     np.testing.assert_array_equal(
         predicted.column("prediction").to_numpy(), classifier.predict(frame)
     )
-    assert ws.models.lineage("churn", 1)["run_id"] == run_id
+    lineage = ws.models.lineage("churn", 1)
+    assert lineage["run_id"] == run_id
+    assert [(i["kind"], i["name"], i["version"]) for i in lineage["inputs"]] == [
+        ("table", "customers", 3)
+    ]
+    card = {r.kind: r for r in ws.models.reports("churn", 1)}["card"].body
+    assert card["training_inputs"] == ["customers@3"]
     tracking = ws.platform.tracking
     assert tracking.gc(ws.ctx, dry_run=True).objects == 0  # the run and the version hold it
     ws.models.delete_version("churn", 1)
@@ -200,3 +209,40 @@ def test_rest_versions_aliases_approvals_reports(settings: Settings, classifier,
         assert client.delete(f"{base}/churn/aliases/champion").json()["to_version"] is None
         assert client.get(f"{base}/nope").status_code == 404
         assert client.get(f"{base}/churn/versions/0").status_code == 422
+
+
+def test_cli_show_prints_report_summaries_and_forced_moves(cli: Cli, classifier, data) -> None:  # noqa: ANN001
+    frame, target = data
+    assert cli("init").exit_code == 0
+    ws = lw.connect(home=str(cli.home), user="tester")
+    try:
+        labelled = frame.assign(label=target)
+        ws.models.register("churn", classifier, training_data=frame)
+        ws.models.register(
+            "churn",
+            classifier,
+            training_data=frame,
+            evaluation_data=labelled,
+            target="label",
+            sensitive_column="group",
+            fairness_threshold=0.0,
+        )
+    finally:
+        ws.platform.close()
+    listed = cli("models", "show", "churn")
+    assert listed.exit_code == 0 and "sklearn" in listed.output and "tester" in listed.output
+    shown = cli("models", "show", "churn", "2")
+    assert shown.exit_code == 0, shown.output
+    assert "fairness over group (FAILED): demographic parity difference" in shown.output
+    assert "evaluation (informative): accuracy=" in shown.output
+    assert "explanation (coef_):" in shown.output
+    assert "signature: age int64, income double, group int64" in shown.output
+    refused = cli("models", "alias", "churn", "champion", "2")
+    assert refused.exit_code == 1 and "fairness report(s) failed" in refused.output
+    forced = cli("models", "alias", "churn", "champion", "2", "--force")
+    assert forced.exit_code == 0 and "churn@champion -> 2 (forced)" in forced.output
+    moved = cli("models", "alias", "churn", "champion", "1")
+    assert "churn@champion from 2 -> 1" in moved.output
+    assert (
+        "deleted churn@champion" in cli("models", "alias", "churn", "champion", "--delete").output
+    )

@@ -204,3 +204,23 @@ def test_an_unreadable_mlmodel_file_is_named(tmp_path: Path) -> None:
     (tmp_path / "MLmodel").write_text("flavors: [unclosed")
     with pytest.raises(InvalidInputError, match="MLmodel file .* cannot be read"):
         formats.by_name("mlflow").load(tmp_path, formats.FormatInfo("mlflow", "MLmodel"))
+
+
+def test_tree_models_load_without_trust_other_types_still_refused(data, tmp_path: Path) -> None:  # noqa: ANN001
+    """skops lists sklearn.tree._tree.Tree as untrusted; lakeworks trusts scikit-learn's own
+    types, so forests load, while a function from elsewhere still needs trust."""
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    frame, target = data
+    forest = RandomForestClassifier(n_estimators=3, random_state=0).fit(frame, target)
+    (tmp_path / "forest").mkdir()
+    loaded, _ = _round_trip(forest, "sklearn", tmp_path / "forest")
+    np.testing.assert_array_equal(loaded.predict(frame), forest.predict(frame))
+    risky = make_pipeline(FunctionTransformer(_square), forest).fit(frame, target)
+    fmt = formats.by_name("sklearn")
+    info = fmt.save(risky, tmp_path)
+    with pytest.raises(PermissionDeniedError) as caught:
+        fmt.load(tmp_path, info)
+    assert caught.value.fields["untrusted"] == f"{__name__}._square"  # the tree is not listed

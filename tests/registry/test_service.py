@@ -22,6 +22,7 @@ from lakeworks.errors import (
 )
 from lakeworks.registry.records import READY
 from lakeworks.registry.service import Registry
+from tests.registry.conftest import need
 
 FAILING_FAIRNESS = {"fairness": {"passed": False, "demographic_parity_difference": 0.4}}
 
@@ -62,6 +63,8 @@ def test_load_by_alias_version_and_tuple_predicts_in_the_input_kind(
     np.testing.assert_array_equal(out["prediction"].to_numpy(), expected)
     polars_out = predictor.predict(pl.from_pandas(frame))
     assert isinstance(polars_out, pl.DataFrame)
+    columns = predictor.predict({c: frame[c].tolist() for c in frame.columns})
+    assert columns.column("prediction").to_pylist() == expected.tolist()
     arrow_out = predictor.predict_proba(pa.Table.from_pandas(frame))
     assert isinstance(arrow_out, pa.Table) and arrow_out.column_names == ["0", "1"]
     assert predictor.signature.columns == ["age", "income", "group"]
@@ -181,6 +184,11 @@ def test_tags_descriptions_and_their_errors(registry, rctx, classifier) -> None:
     assert registry.update_version(rctx, "churn", 1, "first").description == "first"
     with pytest.raises(AlreadyExistsError):
         registry.create_model(rctx, "churn")
+    with pytest.raises(InvalidInputError, match="invalid tag key .* 1 to 250 characters"):
+        registry.set_tag(rctx, "churn", "k" * 251, "v")
+    with pytest.raises(InvalidInputError, match="invalid tag key ''"):
+        registry.register(rctx, "churn", model=classifier, tags={"": "x"})
+    assert [v.version for v in registry.list_versions(rctx, "churn")] == [1]
 
 
 def test_search_versions_and_models_with_the_mlflow_grammar(registry, rctx, classifier) -> None:  # noqa: ANN001
@@ -237,7 +245,7 @@ def test_a_pickled_model_is_refused_at_registration_and_nothing_is_left(registry
 
     with pytest.raises(PermissionDeniedError) as caught:
         registry.register(rctx, "custom", model=Custom())
-    assert "loading it runs code" in str(caught.value) and "trusted=True" in str(caught.value)
+    assert "loading a pickle runs code" in str(caught.value) and "trusted=True" in str(caught.value)
     assert registry.list_versions(rctx, "custom") == []
     registry.register(rctx, "custom", model=Custom(), trusted=True)
     with pytest.raises(PermissionDeniedError, match="trusted=True to load"):
@@ -378,3 +386,69 @@ def test_fairness_without_labelled_data_is_refused_before_anything_is_stored(
         registry.register(rctx, "churn", model=classifier, sensitive_column="group")
     with pytest.raises(NotFoundError):
         registry.get_model(rctx, "churn")
+
+
+def _fitted(kind: str, data):  # noqa: ANN001, ANN202
+    frame, target = data
+    if kind == "xgboost":
+        need("xgboost")
+        import xgboost
+
+        return xgboost.XGBClassifier(n_estimators=4, max_depth=2).fit(frame, target)
+    if kind == "lightgbm":
+        need("lightgbm")
+        import lightgbm
+
+        return lightgbm.LGBMClassifier(n_estimators=4, verbose=-1).fit(frame, target)
+    from sklearn.tree import DecisionTreeClassifier
+
+    return DecisionTreeClassifier(max_depth=3, random_state=0).fit(frame, target)
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize(
+    ("kind", "format"),
+    [("sklearn", None), ("xgboost", None), ("lightgbm", None), ("sklearn", "onnx")],
+)
+def test_each_format_through_the_registry_predicts_the_same(
+    registry,
+    rctx,
+    data,
+    kind: str,
+    format: str | None,  # noqa: ANN001
+) -> None:
+    if format == "onnx":
+        need("onnxruntime")
+        need("skl2onnx")
+    frame, _ = data
+    model = _fitted(kind, data)
+    version = registry.register(rctx, "m", model=model, training_data=frame, format=format)
+    assert version.format == (format or kind)
+    predictor = registry.load(rctx, "m/1")
+    got = predictor.predict(pa.Table.from_pandas(frame)).column("prediction").to_numpy()
+    np.testing.assert_array_equal(got, model.predict(frame))
+    proba = predictor.predict_proba(frame).to_numpy()
+    np.testing.assert_allclose(proba, model.predict_proba(frame), atol=1e-5)
+
+
+def _cube(x):  # noqa: ANN001, ANN202 - a function skops does not trust by default
+    return x**3
+
+
+@SQLITE_ONLY
+def test_a_registered_skops_model_with_an_untrusted_type_loads_only_when_named(
+    registry,
+    rctx,
+    data,  # noqa: ANN001
+) -> None:
+    from sklearn.linear_model import LinearRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    frame, target = data
+    model = make_pipeline(FunctionTransformer(_cube), LinearRegression()).fit(frame, target)
+    registry.register(rctx, "cubic", model=model, training_data=frame)
+    with pytest.raises(PermissionDeniedError, match="_cube"):
+        registry.load(rctx, "cubic/1")
+    loaded = registry.load(rctx, "cubic/1", trusted=[f"{__name__}._cube"])
+    np.testing.assert_allclose(loaded.predict(frame)["prediction"], model.predict(frame))

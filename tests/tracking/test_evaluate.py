@@ -270,8 +270,21 @@ def test_a_model_that_raises_is_a_user_code_error() -> None:
 
 
 def test_mixed_label_types_are_refused() -> None:
-    with pytest.raises(InvalidInputError, match="mix label types"):
+    with pytest.raises(InvalidInputError, match=r"predictions: labels of types \['int', 'str'\]"):
         evaluate(lambda f: np.array(["0"] * 8, dtype=object), BINARY, target="y")
+    data = BINARY.assign(y=[0, 1, "1", 0, 1, 0, 1, 0])
+    with pytest.raises(InvalidInputError, match="target column 'y': labels of types"):
+        evaluate(threshold_at_3, data, target="y", kind="classification")
+
+
+def test_predictions_of_one_column_are_flattened_and_of_more_refused() -> None:
+    ev = evaluate(lambda f: threshold_at_3(f).reshape(-1, 1), BINARY, target="y")
+    assert ev.metrics["accuracy"] == 0.75
+    with pytest.raises(
+        InvalidInputError,
+        match=r"predictions must be one value per row, found an array of shape \(8, 2\)",
+    ):
+        evaluate(lambda f: np.zeros((8, 2)), BINARY, target="y")
 
 
 # the SDK door ------------------------------------------------------------------------------
@@ -286,6 +299,19 @@ def test_ws_evaluate_reads_a_table_and_logs_to_the_run(ws) -> None:
     assert {"eval_accuracy", "eval_roc_auc", "eval_log_loss"} <= set(logged)
     with tracking.open_artifact(ws.ctx, run.id, "evaluation.json") as f:
         assert json.load(f) == json.loads(json.dumps(ev.to_dict()))
+
+
+def test_ws_evaluate_logs_to_the_active_run(ws) -> None:
+    ws.write("scored", BINARY)
+    with ws.start_run(experiment="eval") as run:
+        ev = ws.evaluate(threshold_at_3, "scored", target="y")
+    inputs = ws.platform.tracking.list_inputs(ws.ctx, run.id)
+    assert [(i.kind, i.name, i.version) for i in inputs] == [("table", "scored", 0)]
+    logged = ws.runs.get(run.id).metric_values
+    assert logged == pytest.approx(ev.logged_metrics())
+    assert logged["eval_precision"] == pytest.approx(3 / 4)
+    with ws.platform.tracking.open_artifact(ws.ctx, run.id, "evaluation.json") as f:
+        assert json.load(f)["confusion_matrix"]["matrix"] == [[3, 1], [1, 3]]
 
 
 def test_ws_evaluate_without_a_run_only_computes(ws) -> None:
@@ -334,3 +360,37 @@ def test_a_label_the_model_never_saw_drops_probability_metrics_with_a_note() -> 
     assert "log_loss" not in ev.metrics and "roc_auc_ovr" not in ev.metrics
     assert any("never saw labels ['c']" in note for note in ev.notes)
     assert ev.confusion_matrix["labels"] == ["a", "b", "c"]
+
+
+def test_areas_from_the_curves_equal_sklearns_scores() -> None:
+    from sklearn.datasets import load_iris
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    rng = np.random.default_rng(5)
+    y = rng.integers(0, 2, 3000)
+    scores = np.round(np.clip(y * 0.2 + rng.random(3000) * 0.8, 0, 1), 2)  # with ties
+    ev = evaluate(Scores(list(scores)), pd.DataFrame({"x": range(3000), "y": y}), target="y")
+    assert ev.metrics["roc_auc"] == pytest.approx(roc_auc_score(y, scores))
+    assert ev.metrics["average_precision"] == pytest.approx(average_precision_score(y, scores))
+    x, y = load_iris(return_X_y=True, as_frame=True)
+    model = LogisticRegression(max_iter=500).fit(x, y)
+    ev = evaluate(model, x.assign(species=y), target="species")
+    expected = roc_auc_score(y, model.predict_proba(x), multi_class="ovr")
+    assert ev.metrics["roc_auc_ovr"] == pytest.approx(expected)
+
+
+def test_a_class_without_rows_is_left_out_of_ovr_auc_with_a_note() -> None:
+    class ThreeClasses:
+        classes_ = np.array(["a", "b", "c"])
+
+        def predict(self, frame: pd.DataFrame) -> np.ndarray:
+            return np.array(["a", "b", "c", "b"])
+
+        def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
+            return np.array([[0.8, 0.1, 0.1], [0.2, 0.7, 0.1], [0.5, 0.1, 0.4], [0.1, 0.6, 0.3]])
+
+    data = pd.DataFrame({"x": range(4), "y": ["a", "b", "a", "b"]})
+    ev = evaluate(ThreeClasses(), data, target="y")
+    assert ev.metrics["roc_auc_ovr"] == 1.0  # a and b are each ranked perfectly
+    assert set(ev.curves) == {"roc/a", "precision_recall/a", "roc/b", "precision_recall/b"}
+    assert any("class 'c' has no rows" in note for note in ev.notes)

@@ -36,6 +36,8 @@ class ModelCard:
         data = asdict(self)
         for key in ("limitations", "training_inputs"):
             data[key] = list(data[key])
+        # strict JSON: a NaN or infinite metric is written null (read back as NaN)
+        data["metrics"] = {k: v if math.isfinite(v) else None for k, v in self.metrics.items()}
         return data
 
     @classmethod
@@ -113,6 +115,7 @@ def _metrics(metrics: Any) -> dict[str, float]:
             f"metrics must be a dict of numbers or an Evaluation, found {type(metrics).__name__}",
             field="metrics",
         )
+    metrics = {k: math.nan if v is None else v for k, v in metrics.items()}
     bad = {k: v for k, v in metrics.items() if not isinstance(v, Real) or isinstance(v, bool)}
     if bad:
         raise InvalidInputError(

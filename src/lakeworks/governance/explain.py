@@ -86,18 +86,20 @@ def explain(
     if sample < 1:
         raise InvalidInputError(f"sample must be at least 1, found {sample}", found=sample)
     x, y = split(to_frame(data), target, features, model)
+    if x.shape[1] == 0:
+        raise InvalidInputError("no feature columns to explain", hint="pass features=[...]")
     rows = np.sort(np.random.default_rng(0).permutation(len(x))[:sample])
     x, y = x.iloc[rows], (y.iloc[rows] if y is not None else None)
     notes: list[str] = []
-    shap = _shap(model, x, notes)
-    method, importance, std = _importance(model, x, y, shap, notes)
+    shap_values = _shap(model, x, notes)
+    method, importance, std = _importance(model, x, y, shap_values, notes)
     order = sorted(importance, key=lambda f: -importance[f])
     return Explanation(
         model=type(model).__name__,
         method=method,
         importance={f: importance[f] for f in order},
         sample_rows=len(x),
-        shap=shap,
+        shap=shap_values,
         importance_std={f: std[f] for f in order} if std else None,
         notes=tuple(notes),
     )
@@ -112,11 +114,14 @@ def _importance(
         own = getattr(model, attribute, None)
         if own is None:
             continue
-        values = np.abs(np.asarray(own, dtype=float)).reshape(-1, len(names)).mean(axis=0)
-        if values.size == len(names):
-            if attribute == "coef_":
-                notes.append("|coef_| compares features only when they share one scale")
-            return attribute, dict(zip(names, values.tolist(), strict=True)), None
+        own = np.abs(np.asarray(own, dtype=float))
+        if own.size % len(names):
+            notes.append(f"{attribute} has {own.size} values for {len(names)} features: unused")
+            continue
+        if attribute == "coef_":
+            notes.append("|coef_| compares features only when they share one scale")
+        values = own.reshape(-1, len(names)).mean(axis=0)  # coef_: the mean over classes
+        return attribute, dict(zip(names, values.tolist(), strict=True)), None
     if y is not None and callable(getattr(model, "score", None)):
         return _permutation(model, x, y, names)
     if shap is not None:

@@ -86,6 +86,9 @@ def fairness_report(
 ) -> FairnessReport:
     """Compare how predictions treat each group of ``sensitive``.
 
+    ``y_pred`` are predicted labels (not scores); with more than two labels,
+    ``positive_label`` is compared against all the others.
+
     Rows whose sensitive value is null form their own group, named ``"(missing)"``. Groups
     with fewer than ``min_group_size`` rows are flagged ``small`` (and named in the notes)
     but still count in the differences.
@@ -110,10 +113,10 @@ def fairness_report(
     _check_labels(truth, pred, positive_label)
     is_true = truth == positive_label
     is_pred = pred == positive_label
-    names = _group_names(groups)
+    codes, names = _groups(groups)
     rates = tuple(
-        _rates(str(g), is_true[names == g], is_pred[names == g], min_group_size)
-        for g in sorted(set(names))
+        _rates(name, is_true[codes == code], is_pred[codes == code], min_group_size)
+        for code, name in enumerate(names)
     )
     return _report(rates, sensitive_name, positive_label, threshold, min_group_size)
 
@@ -160,7 +163,14 @@ def model_fairness(
 def _check_labels(truth: np.ndarray, pred: np.ndarray, positive_label: Any) -> None:
     for what, values in (("y_true", truth), ("y_pred", pred)):
         check_no_nulls(values, what, hint="fairness needs a label on every row: drop or fill")
-    labels = set(truth.tolist()) | set(pred.tolist())
+    if pd.api.types.is_float_dtype(pred.dtype) and np.any(np.mod(pred, 1) != 0):
+        raise InvalidInputError(
+            "y_pred holds scores, not labels (values between the labels, like "
+            f"{float(pred[np.mod(pred, 1) != 0][0])})",
+            hint="pass predicted labels, e.g. model.predict(X) or (proba >= 0.5)",
+            found="scores",
+        )
+    labels = set(pd.unique(truth).tolist()) | set(pd.unique(pred).tolist())
     if positive_label not in labels:
         raise InvalidInputError(
             f"positive_label {positive_label!r} is not among the labels {sorted(map(str, labels))}",
@@ -170,11 +180,14 @@ def _check_labels(truth: np.ndarray, pred: np.ndarray, positive_label: Any) -> N
         )
 
 
-def _group_names(groups: np.ndarray) -> np.ndarray:
-    missing = pd.isna(groups)
-    names = np.array([str(g) for g in groups], dtype=object)
-    names[missing] = MISSING
-    return names
+def _groups(groups: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """Each row's group number, and the groups' names (values as text, nulls "(missing)");
+    values of one text (1 and "1") are one group."""
+    codes, uniques = pd.factorize(groups, use_na_sentinel=True)
+    texts = [str(u) for u in uniques] + [MISSING]
+    names = sorted(set(texts[: len(uniques)] + ([MISSING] if (codes < 0).any() else [])))
+    number = {name: i for i, name in enumerate(names)}
+    return np.array([number.get(t, -1) for t in texts])[codes], names
 
 
 def _rates(group: str, is_true: np.ndarray, is_pred: np.ndarray, min_size: int) -> GroupRates:

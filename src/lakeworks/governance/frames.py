@@ -36,16 +36,19 @@ def to_frame(data: Any, *, what: str = "data") -> pd.DataFrame:
 
 
 def to_array(values: Any, *, what: str) -> np.ndarray:
-    """A 1-d numpy array of a column: a list, numpy, pandas, Polars or Arrow array."""
+    """A 1-d numpy array of a column: a list, numpy, pandas, Polars or Arrow array (an
+    array of one column is flattened)."""
     if hasattr(values, "to_numpy") and not isinstance(values, pd.Series | np.ndarray):
         try:  # pyarrow.Array / ChunkedArray need zero_copy_only=False for nulls and strings
             values = values.to_numpy(zero_copy_only=False)
         except TypeError:  # polars.Series
             values = values.to_numpy()
     array = np.asarray(values, dtype=object if _has_none(values) else None)
+    if array.ndim == 2 and array.shape[1] == 1:
+        return array.ravel()
     if array.ndim != 1:
         raise InvalidInputError(
-            f"{what} must be one column of values, found an array of shape {array.shape}",
+            f"{what} must be one value per row, found an array of shape {array.shape}",
             expected="1-d",
             found=str(array.shape),
         )

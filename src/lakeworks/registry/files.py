@@ -1,8 +1,9 @@
-"""Where a version's files live: ``ModelFiles``, one small interface, and its backends.
+"""Where a version's files live: ``ModelFiles``, one small interface, and its backend.
 
 The registry writes a version's folder once, reads it to load the model, and drops it when
-the version is deleted. ``lakeworks.json`` in every folder records the format and the
-signature, so a folder taken out of lakeworks says how to read it.
+the version is deleted; ``TrackingFiles`` keeps them in tracking's artifact store (a test
+or another deployment may pass its own). ``lakeworks.json`` in every folder records the
+format and the signature, so a folder taken out of lakeworks says how to read it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete
 
 from lakeworks.context import Context
-from lakeworks.errors import NotFoundError
 from lakeworks.meta.models import ArtifactRefRow
 
 if TYPE_CHECKING:
@@ -75,35 +75,6 @@ class TrackingFiles(ModelFiles):
                 return
             for item in got.iterdir():
                 shutil.move(item, dest / item.name)
-
-
-class LocalFiles(ModelFiles):
-    """Plain folders under one root (``<root>/<workspace>/<version id>``). Used where no
-    tracking service with an artifact store is wired; it has no runs to read from."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-
-    def _folder(self, ctx: Context, version_id: int) -> Path:
-        return self.root / ctx.workspace / str(version_id)
-
-    def put(self, ctx: Context, version_id: int, folder: Path) -> None:
-        shutil.copytree(folder, self._folder(ctx, version_id), dirs_exist_ok=True)
-
-    def get(self, ctx: Context, version_id: int, dest: Path) -> None:
-        source = self._folder(ctx, version_id)
-        if not source.is_dir():
-            raise NotFoundError(f"the files of model version {version_id} are missing")
-        shutil.copytree(source, dest, dirs_exist_ok=True)
-
-    def drop(self, ctx: Context, version_id: int) -> None:
-        shutil.rmtree(self._folder(ctx, version_id), ignore_errors=True)
-
-    def run_folder(self, ctx: Context, run_id: str, path: str, dest: Path) -> None:
-        raise NotFoundError(
-            f"cannot read artifacts of run {run_id!r}: no tracking service is wired",
-            run_id=run_id,
-        )
 
 
 def write_record(folder: Path, record: dict[str, Any]) -> None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lakeworks.errors import InvalidInputError
-from lakeworks.registry.records import ModelVersion
+from lakeworks.registry.records import REPORT_KINDS, ModelVersion
 
 Reports = dict[str, tuple[dict[str, Any], bool | None]]
 NOT_STATED = "not stated at registration"
@@ -97,3 +97,17 @@ def _evaluation(
     below = {k: result.metrics[k] for k, floor in min_metrics.items() if result.metrics[k] < floor}
     body = {**result.to_dict(), "min_metrics": dict(min_metrics), "below": below}
     return body, (not below) if min_metrics else None
+
+
+def given_reports(given: dict[str, dict[str, Any]] | None) -> Reports:
+    """The reports given at registration as kind -> (body, passed); unknown kinds refused."""
+    out: Reports = {}
+    for kind, body in (given or {}).items():
+        if kind not in REPORT_KINDS:
+            raise InvalidInputError(
+                f"unknown report kind {kind!r}",
+                expected=", ".join(REPORT_KINDS),
+                found=kind,
+            )
+        out[kind] = (dict(body), body.get("passed"))
+    return out

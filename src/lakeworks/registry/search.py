@@ -19,6 +19,7 @@ from lakeworks.meta.models import (
     RegisteredModelRow,
     RegisteredModelTagRow,
 )
+from lakeworks.registry.records import Page
 from lakeworks.tracking.filters import (
     ATTRIBUTE,
     NUMBER,
@@ -107,6 +108,13 @@ def page_bounds(max_results: int, page_token: str | None) -> tuple[int, int]:
             f"invalid page_token {page_token!r}", hint="pass the token a search returned"
         ) from exc
     return max(offset, 0), max_results
+
+
+def page(fetch: Callable[[int, int], list[Any]], max_results: int, page_token: str | None) -> Page:
+    """One page of what ``fetch(offset, limit)`` finds, with the next page's token."""
+    offset, limit = page_bounds(max_results, page_token)
+    found = fetch(offset, limit + 1)  # one more than the page: is there a next one?
+    return Page(found[:limit], next_token(offset, limit, len(found)))
 
 
 def next_token(offset: int, limit: int, got: int) -> str | None:

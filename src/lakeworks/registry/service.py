@@ -13,7 +13,10 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
+from dataclasses import asdict
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,14 +24,13 @@ from lakeworks.context import Context
 from lakeworks.errors import DataQualityError, InvalidInputError, NotFoundError
 from lakeworks.registry import formats, registration, search
 from lakeworks.registry.audit import RegistryAudit
-from lakeworks.registry.files import LocalFiles, ModelFiles, TrackingFiles
+from lakeworks.registry.files import ModelFiles, TrackingFiles
 from lakeworks.registry.formats import FormatInfo
 from lakeworks.registry.predictor import Predictor
 from lakeworks.registry.records import (
     GATING_KINDS,
     PENDING,
     READY,
-    REPORT_KINDS,
     AliasEvent,
     Approval,
     ModelVersion,
@@ -37,9 +39,9 @@ from lakeworks.registry.records import (
     Report,
 )
 from lakeworks.registry.refs import ModelRef, check_model_name, parse_ref
-from lakeworks.registry.reports import Governance, Reports, governance_reports
+from lakeworks.registry.reports import Governance, Reports, given_reports, governance_reports
 from lakeworks.registry.signature import Signature
-from lakeworks.registry.store import RegistryStore
+from lakeworks.registry.store import RegistryStore, check_tags
 
 if TYPE_CHECKING:
     from lakeworks.config import Settings
@@ -49,22 +51,19 @@ if TYPE_CHECKING:
 
 class Registry:
     """Model versions of every workspace. ``tracking`` holds the files (its artifact
-    store) and the runs models come from; without it, files go to plain folders."""
+    store) and the runs models come from."""
 
     def __init__(
         self,
         catalog: Catalog,
-        tracking: Tracking | None,
+        tracking: Tracking,
         settings: Settings,
         files: ModelFiles | None = None,
     ) -> None:
         self.catalog = catalog
         self.tracking = tracking
         self.settings = settings
-        if files is None:
-            local = LocalFiles(Path(settings.home).resolve() / "models")
-            files = TrackingFiles(tracking) if tracking is not None else local
-        self.files = files
+        self.files = files or TrackingFiles(tracking)
         self.store = RegistryStore(catalog)
         self.audit = RegistryAudit(self.store)
 
@@ -77,7 +76,7 @@ class Registry:
         tags: dict[str, str] | None = None,
     ) -> RegisteredModel:
         check_model_name(name)
-        return self.store.create_model(ctx.workspace, name, ctx.user, description, tags)
+        return self.store.create_model(ctx.workspace, name, ctx.user, description, check_tags(tags))
 
     def get_model(self, ctx: Context, name: str) -> RegisteredModel:
         return self.store.model(ctx.workspace, name)
@@ -95,11 +94,9 @@ class Registry:
     ) -> Page:
         """Models matching an MLflow filter (``name LIKE '%churn%' and tags.team = 'x'``)."""
         where = search.model_conditions(filter, self.catalog.engine.dialect.name)
-        offset, limit = search.page_bounds(max_results, page_token)
-        found = self.store.models(
-            ctx.workspace, where, search.model_order(order_by), offset, limit + 1
-        )
-        return Page(found[:limit], search.next_token(offset, limit, len(found)))
+        order = search.model_order(order_by)
+        fetch = partial(self.store.models, ctx.workspace, where, order)
+        return search.page(fetch, max_results, page_token)
 
     def update_model(self, ctx: Context, name: str, description: str | None) -> RegisteredModel:
         return self.store.update_model(ctx.workspace, name, description=description)
@@ -149,7 +146,8 @@ class Registry:
         ``{"card": {"intended_use": ..., "limitations": [...]}}`` fills the card).
         """
         check_model_name(name)
-        given = _given_reports(reports)
+        tags = check_tags(tags)
+        given = given_reports(reports)
         asked = Governance(
             sensitive_column, evaluation_data, target, fairness_threshold, dict(min_metrics or {})
         )
@@ -237,7 +235,11 @@ class Registry:
             info = FormatInfo.from_dict(version.info)  # a run's model: loaded to evaluate
             model = formats.by_name(info.format).load(folder, info, trusted)
         inputs = self.lineage(ctx, version.name, version.version)["inputs"]
-        tables = [f"{i['name']}@{i['version']}" for i in inputs if i["kind"] == "table"]
+        tables = [
+            f"{i['name']}@{i['version']}"
+            for i in inputs
+            if i["kind"] == "table" and i["version"] is not None
+        ]
         for kind, (body, passed) in governance_reports(
             version, model, asked, given, tables
         ).items():
@@ -260,10 +262,9 @@ class Registry:
     ) -> Page:
         """Versions matching an MLflow filter (``name = 'churn' and run_id = '...'``)."""
         where = search.version_conditions(filter, self.catalog.engine.dialect.name)
-        offset, limit = search.page_bounds(max_results, page_token)
         order = search.version_order(order_by)
-        found = self.store.versions(ctx.workspace, None, where, order, offset, limit + 1)
-        return Page(found[:limit], search.next_token(offset, limit, len(found)))
+        fetch = partial(self.store.versions, ctx.workspace, None, where, order)
+        return search.page(fetch, max_results, page_token)
 
     def update_version(
         self, ctx: Context, name: str, version: int, description: str | None
@@ -362,6 +363,7 @@ class Registry:
         self, ctx: Context, name: str, key: str, value: str, version: int | None = None
     ) -> None:
         """Tag the model (or one of its versions when ``version`` is given)."""
+        (key, value), *_ = check_tags({key: value}).items()
         self.store.set_tag(ctx.workspace, name, version, key, value)
 
     def delete_tag(self, ctx: Context, name: str, key: str, version: int | None = None) -> None:
@@ -389,12 +391,16 @@ class Registry:
     def lineage(self, ctx: Context, name: str, version: int) -> dict[str, Any]:
         """Where a version came from: its run and, through it, the tables it read."""
         found = self.store.version(ctx.workspace, name, int(version))
+        inputs = []
+        if found.run_id:
+            with contextlib.suppress(NotFoundError):  # an MLflow source's run may be elsewhere
+                inputs = [asdict(i) for i in self.tracking.list_inputs(ctx, found.run_id)]
         return {
             "model": name,
             "version": found.version,
             "run_id": found.run_id,
             "source": found.source,
-            "inputs": [],
+            "inputs": inputs,
         }
 
     def _scratch(self) -> str:
@@ -405,16 +411,3 @@ class Registry:
 
 def _source(run_id: str | None, artifact_path: str | None) -> str | None:
     return f"runs:/{run_id}/{artifact_path}" if run_id and artifact_path else None
-
-
-def _given_reports(given: dict[str, dict[str, Any]] | None) -> Reports:
-    out = {}
-    for kind, body in (given or {}).items():
-        if kind not in REPORT_KINDS:
-            raise InvalidInputError(
-                f"unknown report kind {kind!r}",
-                expected=", ".join(REPORT_KINDS),
-                found=kind,
-            )
-        out[kind] = (dict(body), body.get("passed"))
-    return out

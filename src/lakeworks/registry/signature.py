@@ -187,7 +187,7 @@ def _output_table(output: Any) -> pa.Table:
 
 
 def to_arrow(data: Any) -> pa.Table:
-    """Arrow from Arrow, pandas, Polars or a list of dicts (nothing else has column names)."""
+    """Arrow from Arrow, pandas, Polars, a list of row dicts or a dict of columns."""
     if isinstance(data, pa.Table):
         return data
     if isinstance(data, pa.RecordBatch):
@@ -202,8 +202,11 @@ def to_arrow(data: Any) -> pa.Table:
         return frame.to_arrow()
     if isinstance(data, list) and all(isinstance(r, dict) for r in data):
         return pa.Table.from_pylist(data)
+    if isinstance(data, dict):  # column name -> values
+        return pa.table(data)
     raise InvalidInputError(
         f"cannot read model input from a {type(data).__name__}",
-        hint="pass an Arrow table, a pandas or Polars frame, or a list of dicts",
+        hint="pass an Arrow table, a pandas or Polars frame, a list of rows as dicts, "
+        "or a dict of columns",
         found=type(data).__name__,
     )

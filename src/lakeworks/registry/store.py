@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from lakeworks.errors import AlreadyExistsError, ConflictError, NotFoundError
+from lakeworks.errors import AlreadyExistsError, ConflictError, InvalidInputError, NotFoundError
 from lakeworks.meta.catalog import Catalog
 from lakeworks.meta.models import (
     ModelAliasRow,
@@ -242,6 +242,20 @@ class RegistryStore:
         if version is None:
             return self.model_row(s, workspace, name).id, RegisteredModelTagRow, "model_id"
         return self.version_row(s, workspace, name, version).id, ModelVersionTagRow, "version_id"
+
+
+TAG_KEY_MAX = 250
+
+
+def check_tags(tags: dict[str, Any] | None) -> dict[str, str]:
+    """Tags as text; a key must be 1 to 250 characters (MLflow's limit)."""
+    for key in tags or {}:
+        if not isinstance(key, str) or not 1 <= len(key) <= TAG_KEY_MAX:
+            raise InvalidInputError(
+                f"invalid tag key {str(key)[:60]!r}: it must be 1 to {TAG_KEY_MAX} characters",
+                found=str(key)[:60],
+            )
+    return {k: str(v) for k, v in (tags or {}).items()}
 
 
 def _put_tags(s: Session, table: type, column: str, owner: int, tags: dict[str, str]) -> None:

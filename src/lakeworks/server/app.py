@@ -53,9 +53,9 @@ ROUTERS = (
     (quality.workspace_router, _SCOPED),
     (lineage.router, _SCOPED),
     (pipelines.router, _SCOPED),
+    (models.router, _SCOPED),
     (experiments.router, _SCOPED),
     (runs.router, _SCOPED),
-    (models.router, _SCOPED),
 )
 
 

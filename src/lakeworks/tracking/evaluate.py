@@ -23,6 +23,7 @@ from lakeworks.governance.frames import (
     plain,
     predictor,
     split,
+    to_array,
     to_frame,
 )
 
@@ -110,6 +111,7 @@ def evaluate(
             f"kind must be one of {list(KINDS)}, found {kind!r}", expected=KINDS, found=kind
         )
     predicted = call_model(model_or_predict, predictor(model_or_predict), x)
+    predicted = to_array(predicted, what="the model's predictions")
     check_lengths(target=truth, predictions=predicted)
     if kind == "regression":
         return _regression(truth, predicted, target)
@@ -146,7 +148,7 @@ def _check_target(truth: np.ndarray, target: str) -> None:
 def _classification(
     model: Any, x: pd.DataFrame, truth: np.ndarray, predicted: np.ndarray, target: str, pos: Any
 ) -> Evaluation:
-    classes = _labels(truth, target)
+    classes = _labels(truth, f"target column {target!r}")
     if len(classes) < 2:
         raise InvalidInputError(
             f"target column {target!r} has a single class {plain(classes[0])!r}; "
@@ -161,7 +163,7 @@ def _classification(
         pos = _positive(labels, pos, notes)
         metrics, curves = _binary(truth, predicted, proba, pos)
     else:
-        metrics, curves = _multiclass(truth, predicted, proba)
+        metrics, curves = _multiclass(truth, predicted, proba, notes)
         pos = None
     matrix = skm.confusion_matrix(truth, predicted, labels=labels)
     return Evaluation(
@@ -178,11 +180,11 @@ def _classification(
 
 def _labels(values: np.ndarray, what: str) -> list[Any]:
     try:
-        return sorted(set(values.tolist()))
+        return sorted(pd.unique(values).tolist())
     except TypeError as exc:
         kinds = sorted({type(v).__name__ for v in values.tolist()})
         raise InvalidInputError(
-            f"{what} mix label types {kinds}; labels must be all numbers or all strings",
+            f"{what}: labels of types {kinds} are mixed; they must be all numbers or all text",
             hint="cast the target (or the model's output) to one type",
             found=kinds,
         ) from exc
@@ -225,58 +227,68 @@ def _probabilities(
 def _binary(
     truth: np.ndarray, predicted: np.ndarray, proba: pd.DataFrame | None, pos: Any
 ) -> tuple[dict[str, float], dict[str, dict[str, list[float]]]]:
+    precision, recall, f1, _ = skm.precision_recall_fscore_support(
+        truth, predicted, pos_label=pos, average="binary", zero_division=0.0
+    )
     metrics = {
         "accuracy": skm.accuracy_score(truth, predicted),
-        "precision": skm.precision_score(truth, predicted, pos_label=pos, zero_division=0.0),
-        "recall": skm.recall_score(truth, predicted, pos_label=pos, zero_division=0.0),
-        "f1": skm.f1_score(truth, predicted, pos_label=pos, zero_division=0.0),
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
     }
     if proba is None:
         return _floats(metrics), {}
-    score = proba[pos].to_numpy()
-    metrics["roc_auc"] = skm.roc_auc_score(truth == pos, score)
-    metrics["average_precision"] = skm.average_precision_score(truth == pos, score)
+    areas, curves = _ranking(truth == pos, proba[pos].to_numpy(), "")
+    metrics |= areas
     metrics["log_loss"] = skm.log_loss(truth, proba.to_numpy(), labels=list(proba.columns))
-    return _floats(metrics), _curves(truth == pos, score, "")
-
-
-def _multiclass(
-    truth: np.ndarray, predicted: np.ndarray, proba: pd.DataFrame | None
-) -> tuple[dict[str, float], dict[str, dict[str, list[float]]]]:
-    metrics = {"accuracy": skm.accuracy_score(truth, predicted)}
-    for average in ("macro", "weighted"):
-        for name, score in (
-            ("precision", skm.precision_score),
-            ("recall", skm.recall_score),
-            ("f1", skm.f1_score),
-        ):
-            metrics[f"{name}_{average}"] = score(
-                truth, predicted, average=average, zero_division=0.0
-            )
-    if proba is None:
-        return _floats(metrics), {}
-    classes = list(proba.columns)
-    metrics["roc_auc_ovr"] = skm.roc_auc_score(
-        truth, proba.to_numpy(), multi_class="ovr", labels=classes
-    )
-    metrics["log_loss"] = skm.log_loss(truth, proba.to_numpy(), labels=classes)
-    curves: dict[str, dict[str, list[float]]] = {}
-    for label in classes:
-        if (truth == label).any():
-            curves |= _curves(truth == label, proba[label].to_numpy(), f"/{plain(label)}")
     return _floats(metrics), curves
 
 
-def _curves(is_pos: np.ndarray, score: np.ndarray, suffix: str) -> dict[str, dict[str, list]]:
+def _multiclass(
+    truth: np.ndarray, predicted: np.ndarray, proba: pd.DataFrame | None, notes: list[str]
+) -> tuple[dict[str, float], dict[str, dict[str, list[float]]]]:
+    metrics = {"accuracy": skm.accuracy_score(truth, predicted)}
+    for average in ("macro", "weighted"):
+        scores = skm.precision_recall_fscore_support(
+            truth, predicted, average=average, zero_division=0.0
+        )
+        for name, score in zip(("precision", "recall", "f1"), scores, strict=False):
+            metrics[f"{name}_{average}"] = score
+    if proba is None:
+        return _floats(metrics), {}
+    curves: dict[str, dict[str, list[float]]] = {}
+    areas = []
+    for label in proba.columns:
+        if (truth == label).any():
+            area, curve = _ranking(truth == label, proba[label].to_numpy(), f"/{plain(label)}")
+            areas.append(area["roc_auc"])
+            curves |= curve
+        else:
+            notes.append(f"class {plain(label)!r} has no rows: left out of roc_auc_ovr")
+    metrics["roc_auc_ovr"] = float(np.mean(areas))  # one-vs-rest, macro: as scikit-learn's
+    metrics["log_loss"] = skm.log_loss(truth, proba.to_numpy(), labels=list(proba.columns))
+    return _floats(metrics), curves
+
+
+def _ranking(
+    is_pos: np.ndarray, score: np.ndarray, suffix: str
+) -> tuple[dict[str, float], dict[str, dict[str, list[float]]]]:
+    """ROC and precision-recall curves of a score, and the areas under them computed from
+    the curves (``roc_auc_score`` and ``average_precision_score`` would sort again)."""
     fpr, tpr, roc_thresholds = skm.roc_curve(is_pos, score)
     precision, recall, pr_thresholds = skm.precision_recall_curve(is_pos, score)
+    areas = {
+        "roc_auc": skm.auc(fpr, tpr),
+        "average_precision": -np.sum(np.diff(recall) * precision[:-1]),  # sklearn's step sum
+    }
     # the last (precision 1, recall 0) point has no threshold: dropped so lists align
-    return {
+    curves = {
         f"roc{suffix}": _downsample(fpr=fpr, tpr=tpr, thresholds=roc_thresholds),
         f"precision_recall{suffix}": _downsample(
             precision=precision[:-1], recall=recall[:-1], thresholds=pr_thresholds
         ),
     }
+    return areas, curves
 
 
 def _downsample(**columns: np.ndarray) -> dict[str, list[float]]:
@@ -289,7 +301,7 @@ def _downsample(**columns: np.ndarray) -> dict[str, list[float]]:
 # regression ------------------------------------------------------------------------------
 def _regression(truth: np.ndarray, predicted: np.ndarray, target: str) -> Evaluation:
     truth = _numbers(truth, f"target column {target!r}")
-    predicted = _numbers(predicted.ravel(), "the model's predictions")
+    predicted = _numbers(predicted, "the model's predictions")
     if len(truth) < 2:
         raise InvalidInputError(
             f"regression metrics need at least 2 rows, found {len(truth)}",

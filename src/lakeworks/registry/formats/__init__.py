@@ -57,5 +57,7 @@ def for_model(model: Any, trusted: bool = False) -> ModelFormat:
     if trusted is not True:
         from lakeworks.registry.formats.base import refuse_code
 
-        raise refuse_code(f"a {type(model).__name__} (no safe format knows it)", where="register")
+        raise refuse_code(
+            f"a {type(model).__name__} model (no safe format saves it)", where="register"
+        )
     return python

@@ -83,7 +83,7 @@ def type_path(model: Any) -> str:
 def refuse_code(what: str, *, where: str) -> PermissionDeniedError:
     """The error for loading (or saving) something that runs code, saying how to opt in."""
     return PermissionDeniedError(
-        f"{what} is stored with pickle: loading it runs code from the file, which can do "
+        f"{what} needs pickle: loading a pickle runs code from the file, which can do "
         "anything the current user can",
         hint=f"if you trust where it came from, pass trusted=True to {where}; or save the "
         "model in a safe format (skops for scikit-learn, native XGBoost/LightGBM, ONNX)",

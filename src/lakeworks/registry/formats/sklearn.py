@@ -1,8 +1,11 @@
 """scikit-learn estimators and pipelines, saved with skops (no pickle).
 
-skops rebuilds an object only from types it trusts by default (scikit-learn, numpy,
-scipy); any other type found in the file is refused unless the caller trusts it, by
-name (``trusted=["mymodule.MyTransformer"]``) or all (``trusted=True``).
+skops rebuilds an object only from types it trusts. Beyond skops' default set, lakeworks
+trusts scikit-learn's own internal types (``sklearn.tree._tree.Tree`` of every tree and
+forest, ``sklearn.neighbors._kd_tree.KDTree``, ...: skops lists them as untrusted, which
+would refuse every tree model); any other type found in the file (a custom transformer, a
+function such as ``builtins.eval``) is refused unless the caller trusts it, by name
+(``trusted=["mymodule.MyTransformer"]``) or all (``trusted=True``).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from lakeworks.errors import PermissionDeniedError
 from lakeworks.registry.formats.base import FormatInfo, ModelFormat, require, type_path
 
 FILE = "model.skops"
+TRUSTED_PREFIX = "sklearn."  # scikit-learn's own classes, as skops' default set has many
 
 
 class SklearnFormat(ModelFormat):
@@ -31,7 +35,8 @@ class SklearnFormat(ModelFormat):
         sio = require("skops.io", "skops", None)
         path = folder / info.file
         found = sio.get_untrusted_types(file=path)
-        allowed = found if trusted is True else list(trusted or [])
+        own = [t for t in found if t.startswith(TRUSTED_PREFIX)]
+        allowed = found if trusted is True else [*own, *(trusted or [])]
         refused = sorted(set(found) - set(allowed))
         if refused:
             raise PermissionDeniedError(
