@@ -260,3 +260,32 @@ def test_conflicts_and_bad_keys_lose_nothing(mlflow) -> None:
     with pytest.raises(MlflowException, match="INVALID_PARAMETER_VALUE"):
         client.log_metric(run.info.run_id, "bad key!", 1.0)
     assert client.get_run(run.info.run_id).data.params == {"depth": "6"}
+
+
+def test_artifact_routes_refuse_bad_paths_and_keep_no_partial_file(mlflow, server) -> None:
+    from mlflow import MlflowClient
+
+    run = MlflowClient().create_run(mlflow.create_experiment("artifact-paths"))
+    root = f"{server.url}/api/2.0/mlflow-artifacts/artifacts/{run.info.experiment_id}"
+    cases = [
+        ("PUT", f"{root}/{run.info.run_id}/nope.txt", 400, "INVALID_PARAMETER_VALUE"),
+        ("PUT", f"{root}/{'0' * 32}/artifacts/x.txt", 404, "RESOURCE_DOES_NOT_EXIST"),
+        (
+            "PUT",
+            f"{root}/{run.info.run_id}/artifacts/a/%2E%2E/x.txt",
+            400,
+            "INVALID_PARAMETER_VALUE",
+        ),
+        ("GET", f"{root}/{run.info.run_id}/artifacts/missing.txt", 404, "RESOURCE_DOES_NOT_EXIST"),
+    ]
+    for method, url, status, code in cases:
+        answer = httpx.request(method, url, content=b"data")
+        assert (answer.status_code, answer.json()["error_code"]) == (status, code), url
+
+    def broken_body():
+        yield b"x" * (1 << 20)
+        raise RuntimeError("the client died mid-upload")
+
+    with pytest.raises(RuntimeError):
+        httpx.put(f"{root}/{run.info.run_id}/artifacts/half.bin", content=broken_body())
+    assert MlflowClient().list_artifacts(run.info.run_id) == []  # no partial file appears

@@ -18,6 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 
 from lakeworks import errors
 
@@ -88,6 +89,9 @@ class MlflowRoute(APIRoute):
                 return from_lakeworks(exc)
             except RequestValidationError as exc:
                 return _from_validation(exc)
+            except ClientDisconnect:  # an upload cut short: nothing was stored, no one to tell
+                log.info("client left during %s %s", request.method, request.url.path)
+                return answer("BAD_REQUEST", "the client disconnected before the end", 400)
             except HTTPException as exc:
                 code = "ENDPOINT_NOT_FOUND" if exc.status_code == 404 else "BAD_REQUEST"
                 return answer(code, str(exc.detail), exc.status_code)
