@@ -95,6 +95,14 @@ def test_artifacts_go_up_and_come_back(mlflow, tmp_path) -> None:
     assert [(f.path, f.is_dir) for f in listed] == [("plots", True), ("report.txt", False)]
     inner = MlflowClient().list_artifacts(run.info.run_id, "plots")
     assert [f.path for f in inner] == ["plots/a.csv", "plots/sub"]
+    listing = httpx.get(
+        f"{mlflow.get_tracking_uri()}/api/2.0/mlflow/artifacts/list",
+        params={"run_id": run.info.run_id, "path": "plots/sub"},
+    ).json()
+    assert listing["root_uri"] == run.info.artifact_uri
+    assert listing["files"] == [
+        {"path": "plots/sub/big.bin", "is_dir": False, "file_size": len(big)}
+    ]
     out = mlflow.artifacts.download_artifacts(run_id=run.info.run_id, dst_path=str(tmp_path / "o"))
     assert (tmp_path / "o" / "report.txt").read_text() == "accuracy 0.9"
     assert (tmp_path / "o" / "plots" / "sub" / "big.bin").read_bytes() == big
@@ -233,15 +241,58 @@ def test_unsupported_endpoints_answer_endpoint_not_found(server) -> None:
             "INVALID_PARAMETER_VALUE",
             "s3://b/x",
         ),
+        (
+            "POST",
+            "experiments/search",
+            {"filter": "name = 'x'"},
+            400,
+            "INVALID_PARAMETER_VALUE",
+            "not supported",
+        ),
+        (
+            "POST",
+            "experiments/search",
+            {"page_token": "abc"},
+            400,
+            "INVALID_PARAMETER_VALUE",
+            "page_token",
+        ),
+        (
+            "POST",
+            "experiments/search",
+            {"view_type": "SOME"},
+            400,
+            "INVALID_PARAMETER_VALUE",
+            "SOME",
+        ),
+        (
+            "POST",
+            "runs/search",
+            {"experiment_ids": ["0"], "max_results": 0},
+            400,
+            "INVALID_PARAMETER_VALUE",
+            "max_results",
+        ),
+        ("PATCH", "logged-models/m-x", {"status": "DONE"}, 400, "INVALID_PARAMETER_VALUE", "DONE"),
+        (
+            "GET",
+            "artifacts/list?run_id=" + "0" * 32,
+            None,
+            404,
+            "RESOURCE_DOES_NOT_EXIST",
+            "0" * 32,
+        ),
     ],
 )
 def test_bad_requests_answer_in_mlflows_shape(server, method, path, body, status, code, says):
     url = f"{server.url}/api/2.0/mlflow/{path}"
+    ajax = f"{server.url}/ajax-api/2.0/mlflow/{path}"  # the UI's spelling answers the same
     content = body if isinstance(body, str) else None
-    answer = httpx.request(method, url, content=content, json=None if content else body)
-    assert answer.status_code == status, answer.text
-    assert answer.json()["error_code"] == code
-    assert says in answer.json()["message"]
+    for where in (url, ajax):
+        answer = httpx.request(method, where, content=content, json=None if content else body)
+        assert answer.status_code == status, answer.text
+        assert answer.json()["error_code"] == code
+        assert says in answer.json()["message"]
 
 
 def test_conflicts_and_bad_keys_lose_nothing(mlflow) -> None:
