@@ -7,6 +7,7 @@ import math
 import threading
 
 import httpx
+import numpy as np
 import pytest
 
 pytestmark = pytest.mark.filterwarnings(
@@ -26,6 +27,9 @@ def test_a_run_logged_by_the_client_reads_back(mlflow) -> None:
             mlflow.log_metric("loss", 1.0 / (step + 1), step=step)
         mlflow.log_metrics({"auc": 0.91, "broken": math.nan})
         mlflow.set_tag("team", "risk")
+        mlflow.log_input(
+            mlflow.data.from_numpy(np.arange(6.0).reshape(3, 2), name="train"), context="training"
+        )
         MlflowClient().log_batch(
             run.info.run_id,
             metrics=[Metric("batch", float(i), 1_700_000_000_000 + i, i) for i in range(3)],
@@ -39,6 +43,9 @@ def test_a_run_logged_by_the_client_reads_back(mlflow) -> None:
     assert got.data.metrics["loss"] == pytest.approx(0.2) and got.data.metrics["batch"] == 2.0
     assert math.isnan(got.data.metrics["broken"])  # stored faithfully, as MLflow does
     assert got.data.tags["team"] == "risk" and got.data.tags["stage"] == "dev"
+    (dataset,) = got.inputs.dataset_inputs
+    assert dataset.dataset.name == "train" and dataset.dataset.source_type == "code"
+    assert {t.key: t.value for t in dataset.tags} == {"mlflow.data.context": "training"}
     history = MlflowClient().get_metric_history(run.info.run_id, "loss")
     assert [(m.step, m.value) for m in history] == [(s, 1.0 / (s + 1)) for s in range(5)]
     assert mlflow.get_experiment_by_name("churn").experiment_id == experiment_id

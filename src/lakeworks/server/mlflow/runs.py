@@ -108,7 +108,7 @@ class DatasetInput(Message):
     def record(self) -> RunInput:
         detail = self.dataset.model_dump(exclude={"name"}, by_alias=True)
         detail["tags"] = {t.key: t.value for t in self.tags}
-        return RunInput(kind="mlflow_dataset", name=self.dataset.name, detail=detail)
+        return RunInput(kind=shapes.DATASET, name=self.dataset.name, detail=detail)
 
 
 class LogInputs(Message):
@@ -138,7 +138,8 @@ def create(ctx: CallerDep, tracking: TrackingDep, body=message(CreateRun)) -> An
 
 @router.get("/runs/get")
 def get(ctx: CallerDep, tracking: TrackingDep, body=message(RunId)) -> Any:
-    return {"run": shapes.run(tracking.get_run(ctx, body.run_id))}
+    found = tracking.get_run(ctx, body.run_id)
+    return {"run": shapes.run(found, tracking.list_inputs(ctx, body.run_id))}
 
 
 @router.post("/runs/update")

@@ -10,10 +10,11 @@ workspace's content-addressed store.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 ARTIFACTS_SCHEME = "mlflow-artifacts:"
+DATASET = "mlflow_dataset"  # the run input kind of a dataset an MLflow client logged
 
 
 def double(value: float) -> float | str:
@@ -69,7 +70,8 @@ def run_info(i: Any) -> dict[str, Any]:
     return info
 
 
-def run(r: Any, model_ids: tuple[str, ...] = ()) -> dict[str, Any]:
+def run(r: Any, inputs: Iterable[Any] = ()) -> dict[str, Any]:
+    """A run; ``inputs``: its recorded inputs, of which MLflow datasets are shown."""
     return {
         "info": run_info(r.info),
         "data": {
@@ -77,9 +79,14 @@ def run(r: Any, model_ids: tuple[str, ...] = ()) -> dict[str, Any]:
             "params": pairs(r.params),
             "tags": pairs(r.tags),
         },
-        "inputs": {},
-        "outputs": {"model_outputs": [{"model_id": m, "step": 0} for m in model_ids]},
+        "inputs": {"dataset_inputs": [dataset_input(i) for i in inputs if i.kind == DATASET]},
     }
+
+
+def dataset_input(i: Any) -> dict[str, Any]:
+    detail = dict(i.detail or {})
+    tags = detail.pop("tags", {})
+    return {"tags": pairs(tags), "dataset": {"name": i.name, **detail}}
 
 
 def file_info(path: str, is_dir: bool, size: int | None) -> dict[str, Any]:
