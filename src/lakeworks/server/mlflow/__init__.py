@@ -9,12 +9,15 @@ doors: each translates and calls one service method.
 The routes are served at ``/api/2.0/mlflow/...`` (and ``/ajax-api/2.0/mlflow/...``, the
 UI's spelling) in the default workspace, and again under ``/workspaces/<ws>`` for a
 tracking URI ``http://host:port/workspaces/<ws>``. Any other path under them answers
-ENDPOINT_NOT_FOUND in MLflow's shape. See docs/mlflow.md.
+ENDPOINT_NOT_FOUND in MLflow's shape. See docs/mlflow.md. They are left out of lakeworks'
+OpenAPI document: MLflow's REST API reference documents them, and their answers follow
+MLflow's error shape, not ``ErrorBody``.
 """
 
 from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
 
 from lakeworks.server.mlflow import (
     artifacts,
@@ -48,7 +51,7 @@ unknown = APIRouter(route_class=MlflowRoute)
 
 
 @unknown.api_route("/{rest:path}", methods=METHODS, include_in_schema=False)
-def not_an_endpoint(request: Request) -> None:
+def not_an_endpoint(request: Request) -> JSONResponse:
     return endpoint_not_found(request)
 
 
@@ -56,13 +59,12 @@ def install(app: FastAPI) -> None:
     """Mount the MLflow routes, in the default workspace and under ``/workspaces/<ws>``."""
     for workspace in ("", WORKSPACE_PREFIX):
         for api in API_PREFIXES:
-            documented = workspace == "" and api == API_PREFIXES[0]  # one copy in /docs
             for router in TRACKING:
-                app.include_router(router, prefix=workspace + api, include_in_schema=documented)
+                app.include_router(router, prefix=workspace + api, include_in_schema=False)
         for api in INFO_PREFIXES:
             app.include_router(server_info.router, prefix=workspace + api, include_in_schema=False)
         app.include_router(
-            artifacts.proxy, prefix=workspace + ARTIFACTS_PREFIX, include_in_schema=not workspace
+            artifacts.proxy, prefix=workspace + ARTIFACTS_PREFIX, include_in_schema=False
         )
         for prefix in CATCH_ALL_PREFIXES:  # after every real route: the first match wins
             app.include_router(unknown, prefix=workspace + prefix)
