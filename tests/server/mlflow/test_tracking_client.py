@@ -283,6 +283,15 @@ def test_unsupported_endpoints_answer_endpoint_not_found(server) -> None:
         ("PATCH", "logged-models/m-x", {"status": "DONE"}, 400, "INVALID_PARAMETER_VALUE", "DONE"),
         (
             "GET",
+            "metrics/get-history?metric_key=loss",
+            None,
+            400,
+            "INVALID_PARAMETER_VALUE",
+            "needs run_id",
+        ),
+        ("GET", "artifacts/list", None, 400, "INVALID_PARAMETER_VALUE", "needs run_id"),
+        (
+            "GET",
             "artifacts/list?run_id=" + "0" * 32,
             None,
             404,

@@ -66,7 +66,9 @@ class ListRunFolder(Message):
 
 @router.get("/artifacts/list")
 def list_run_artifacts(ctx: CallerDep, tracking: TrackingDep, body=message(ListRunFolder)) -> Any:
-    run_id = body.run_id or body.run_uuid or ""
+    run_id = body.run_id or body.run_uuid
+    if not run_id:
+        raise invalid("artifacts/list needs run_id, found none")
     run = tracking.get_run(ctx, run_id)
     found = tracking.list_artifacts(ctx, run_id, body.path.strip("/") or None)
     return {

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from lakeworks.server.mlflow import shapes
-from lakeworks.server.mlflow.errors import MlflowRoute
+from lakeworks.server.mlflow.errors import MlflowRoute, invalid
 from lakeworks.server.mlflow.messages import CallerDep, Message, message
 from lakeworks.server.mlflow.services import TrackingDep
 
@@ -24,6 +24,8 @@ class GetMetricHistory(Message):
 
 @router.get("/metrics/get-history")
 def get_history(ctx: CallerDep, tracking: TrackingDep, body=message(GetMetricHistory)) -> Any:
-    run_id = body.run_id or body.run_uuid or ""
+    run_id = body.run_id or body.run_uuid
+    if not run_id:
+        raise invalid("metrics/get-history needs run_id, found none")
     points = tracking.get_metric_history(ctx, run_id, body.metric_key)
     return {"metrics": [shapes.metric(m) for m in points]}

@@ -34,23 +34,11 @@ def get_logged_models(request: Request) -> Any:
     return request.app.state.platform.logged_models
 
 
-OWNERS = {"run": "tracking", "model": "logged_models"}
-
-
 def get_owners(request: Request) -> dict[str, Any]:
-    """The service holding the artifacts of each owner kind of ``artifacts.Location``."""
+    """The service holding the artifacts of each owner kind of ``artifacts.Location``
+    (logged models are built with tracking's artifact refs, so both are built here)."""
     platform = request.app.state.platform
-    return {kind: _Lazy(platform, name) for kind, name in OWNERS.items()}
-
-
-class _Lazy:
-    """A platform service looked up when first called (services are built on first use)."""
-
-    def __init__(self, platform: Any, name: str) -> None:
-        self._platform, self._name = platform, name
-
-    def __getattr__(self, method: str) -> Any:
-        return getattr(getattr(self._platform, self._name), method)
+    return {"run": platform.tracking, "model": platform.logged_models}
 
 
 TrackingDep = Annotated["Tracking", Depends(get_tracking)]
