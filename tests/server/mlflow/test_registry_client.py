@@ -54,38 +54,38 @@ def test_versions_aliases_tags_and_search(mlflow, iris) -> None:
 
     model, X = iris
     client = MlflowClient()
-    client.create_registered_model("churn", tags={"team": "risk"}, description="first")
+    client.create_registered_model("attrition", tags={"team": "risk"}, description="first")
     with pytest.raises(MlflowException, match="RESOURCE_ALREADY_EXISTS"):
-        client.create_registered_model("churn")
+        client.create_registered_model("attrition")
     with mlflow.start_run():
         for _ in range(2):
             mlflow.sklearn.log_model(
-                model, name="m", registered_model_name="churn", pip_requirements=PIP
+                model, name="m", registered_model_name="attrition", pip_requirements=PIP
             )
-    client.set_registered_model_alias("churn", "champion", "1")
-    client.set_registered_model_alias("churn", "champion", "2")  # moved
-    client.set_registered_model_alias("churn", "challenger", "1")
-    assert client.get_model_version_by_alias("churn", "champion").version == "2"
-    client.set_model_version_tag("churn", "2", "validated", "yes")
-    client.update_model_version("churn", "2", description="the better one")
-    found = client.get_model_version("churn", "2")
+    client.set_registered_model_alias("attrition", "champion", "1")
+    client.set_registered_model_alias("attrition", "champion", "2")  # moved
+    client.set_registered_model_alias("attrition", "challenger", "1")
+    assert client.get_model_version_by_alias("attrition", "champion").version == "2"
+    client.set_model_version_tag("attrition", "2", "validated", "yes")
+    client.update_model_version("attrition", "2", description="the better one")
+    found = client.get_model_version("attrition", "2")
     assert found.tags == {"validated": "yes"} and found.description == "the better one"
     assert set(found.aliases) == {"champion"}
-    registered = client.get_registered_model("churn")
+    registered = client.get_registered_model("attrition")
     assert registered.aliases == {"champion": "2", "challenger": "1"}
     assert registered.tags == {"team": "risk"} and registered.description == "first"
-    versions = client.search_model_versions("name = 'churn'", order_by=["version_number DESC"])
+    versions = client.search_model_versions("name = 'attrition'", order_by=["version_number DESC"])
     assert [v.version for v in versions] == ["2", "1"]
-    assert [m.name for m in client.search_registered_models("name LIKE 'chu%'")] == ["churn"]
-    assert client.get_latest_versions("churn")[0].version == "2"
-    client.delete_registered_model_alias("churn", "challenger")
+    assert [m.name for m in client.search_registered_models("name LIKE 'attr%'")] == ["attrition"]
+    assert client.get_latest_versions("attrition")[0].version == "2"
+    client.delete_registered_model_alias("attrition", "challenger")
     with pytest.raises(MlflowException, match="RESOURCE_DOES_NOT_EXIST"):
-        client.get_model_version_by_alias("churn", "challenger")
-    loaded = mlflow.sklearn.load_model("models:/churn@champion")
+        client.get_model_version_by_alias("attrition", "challenger")
+    loaded = mlflow.sklearn.load_model("models:/attrition@champion")
     assert np.array_equal(loaded.predict(X[:3]), model.predict(X[:3]))
-    client.delete_model_version("churn", "1")
+    client.delete_model_version("attrition", "1")
     with pytest.raises(MlflowException, match="RESOURCE_DOES_NOT_EXIST"):
-        client.get_model_version("churn", "1")
+        client.get_model_version("attrition", "1")
 
 
 def test_registry_bad_input_answers_in_mlflows_shape(server) -> None:
