@@ -14,6 +14,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -98,20 +99,29 @@ def postgres_server() -> str:
     return POSTGRES_URL
 
 
-@pytest.fixture
-def postgres_url(postgres_server: str) -> Iterator[str]:
-    """A fresh, empty schema in the test database, dropped afterwards."""
+@contextmanager
+def fresh_schema(server: str) -> Iterator[str]:
+    """The URL of a new, empty schema in the test database, dropped afterwards."""
     import sqlalchemy
 
     schema = f"lw_{uuid.uuid4().hex[:10]}"
-    engine = sqlalchemy.create_engine(postgres_server)
+    engine = sqlalchemy.create_engine(server)
     with engine.begin() as conn:
         conn.execute(sqlalchemy.text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in postgres_server else "?"
-    yield f"{postgres_server}{sep}options=-csearch_path%3D{schema}"
-    with engine.begin() as conn:
-        conn.execute(sqlalchemy.text(f'DROP SCHEMA "{schema}" CASCADE'))
-    engine.dispose()
+    sep = "&" if "?" in server else "?"
+    try:
+        yield f"{server}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sqlalchemy.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> Iterator[str]:
+    """A fresh, empty schema in the test database, dropped afterwards."""
+    with fresh_schema(postgres_server) as url:
+        yield url
 
 
 @pytest.fixture

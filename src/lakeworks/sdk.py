@@ -43,9 +43,9 @@ if TYPE_CHECKING:
         Report,
     )
     from lakeworks.registry.service import Registry
-    from lakeworks.tracking.client import ActiveRun
+    from lakeworks.tracking.client import ActiveRun, WorkspaceRuns
     from lakeworks.tracking.evaluate import Evaluation, Kind
-    from lakeworks.tracking.records import Experiment, Metric, Run
+    from lakeworks.tracking.records import Experiment
     from lakeworks.tracking.service import Tracking
 
 Format = Literal["arrow", "pandas", "polars"]
@@ -184,7 +184,9 @@ class Workspace:
     # tracking -----------------------------------------------------------------------
     def set_experiment(self, name: str) -> Experiment:
         """Make ``name`` the experiment of later ``start_run()`` calls (created if new)."""
-        experiment = _experiment(self.platform.tracking, self.ctx, name)
+        from lakeworks.tracking.client import experiment_named
+
+        experiment = experiment_named(self.platform.tracking, self.ctx, name)
         self._experiment = name
         return experiment
 
@@ -201,16 +203,18 @@ class Workspace:
         ``experiment`` defaults to the one of ``set_experiment``, else ``"default"``;
         ``nested=True`` inside an open run starts a child run. See ``tracking.client``.
         """
-        from lakeworks.tracking.client import start_run
+        from lakeworks.tracking.client import experiment_named, start_run
 
         tracking = self.platform.tracking
         name_of_experiment = experiment or self._experiment or "default"
-        exp = _experiment(tracking, self.ctx, name_of_experiment)
+        exp = experiment_named(tracking, self.ctx, name_of_experiment)
         return start_run(tracking, self.ctx, exp.id, name=name, nested=nested, tags=tags)
 
     @property
     def runs(self) -> WorkspaceRuns:
         """Runs of this workspace: get, search, to_frame, delete, metric_history."""
+        from lakeworks.tracking.client import WorkspaceRuns
+
         return WorkspaceRuns(self.platform.tracking, self.ctx)
 
     # evaluation ---------------------------------------------------------------------
@@ -246,83 +250,6 @@ class Workspace:
 
     def __repr__(self) -> str:
         return f"<Workspace {self.name!r} as {self.ctx.user!r}>"
-
-
-def _experiment(tracking: Tracking, ctx: Context, name: str) -> Experiment:
-    from lakeworks.errors import AlreadyExistsError, NotFoundError
-
-    try:
-        return tracking.get_experiment_by_name(ctx, name)
-    except NotFoundError:
-        try:
-            return tracking.create_experiment(ctx, name)
-        except AlreadyExistsError:  # created meanwhile by another process
-            return tracking.get_experiment_by_name(ctx, name)
-
-
-class WorkspaceRuns:
-    """Runs of one workspace.
-
-    Example:
-        >>> best = ws.runs.search("churn", order_by=["metrics.auc DESC"])  # doctest: +SKIP
-        >>> ws.runs.to_frame(experiments="churn")[["run_id", "metrics.auc"]]  # doctest: +SKIP
-    """
-
-    def __init__(self, service: Tracking, ctx: Context) -> None:
-        self.service = service
-        self.ctx = ctx
-
-    def get(self, run_id: str) -> Run:
-        return self.service.get_run(self.ctx, run_id)
-
-    def search(
-        self,
-        experiments: str | list[str] | None = None,
-        *,
-        filter: str | None = None,
-        order_by: list[str] | None = None,
-        max_results: int = 1000,
-        run_view: str = "active",
-    ) -> list[Run]:
-        """Runs of the named experiments (all of the workspace by default), in one list."""
-        ids = self._experiment_ids(experiments)
-        found, token = [], None
-        while len(found) < max_results:
-            page, token = self.service.search_runs(
-                self.ctx,
-                ids,
-                filter=filter,
-                order_by=order_by or (),
-                max_results=min(1000, max_results - len(found)),
-                page_token=token,
-                run_view=run_view,
-            )
-            found.extend(page)
-            if token is None:
-                break
-        return found
-
-    def to_frame(self, experiments: str | list[str] | None = None, **search: Any) -> Any:
-        """A pandas frame, one row a run, with ``params.x``, ``metrics.y`` and ``tags.z``
-        columns as MLflow's ``search_runs`` gives."""
-        from lakeworks.tracking.frames import runs_frame
-
-        return runs_frame(self.search(experiments, **search))
-
-    def delete(self, run_id: str) -> None:
-        self.service.delete_run(self.ctx, run_id)
-
-    def restore(self, run_id: str) -> None:
-        self.service.restore_run(self.ctx, run_id)
-
-    def metric_history(self, run_id: str, key: str) -> list[Metric]:
-        return self.service.get_metric_history(self.ctx, run_id, key)
-
-    def _experiment_ids(self, experiments: str | list[str] | None) -> list[int]:
-        if experiments is None:
-            return [e.id for e in self.service.list_experiments(self.ctx)]
-        names = [experiments] if isinstance(experiments, str) else experiments
-        return [self.service.get_experiment_by_name(self.ctx, n).id for n in names]
 
 
 class WorkspaceQuality:

@@ -34,6 +34,9 @@ def test_experiments_list_create_get(client: TestClient) -> None:
     assert taken.status_code == 409 and "already exists" in taken.json()["message"]
     assert client.get(f"{BASE}/experiments/999").status_code == 404
     assert client.post(f"{BASE}/experiments", json={"name": ""}).status_code == 422
+    bad_tag = client.post(f"{BASE}/experiments", json={"name": "x", "tags": {"a|b": "1"}})
+    assert bad_tag.status_code == 422 and "invalid tag key 'a|b'" in bad_tag.json()["message"]
+    assert [e["name"] for e in client.get(f"{BASE}/experiments").json()] == ["churn"]
 
 
 def test_runs_search_get_history_artifacts_delete(client: TestClient) -> None:

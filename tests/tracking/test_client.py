@@ -165,3 +165,14 @@ def test_platform_close_flushes_open_runs(settings) -> None:  # noqa: ANN001
         assert reopened.runs.get(run.id).info.status == "FINISHED"
     finally:
         reopened.platform.close()
+
+
+def test_search_with_a_filter_and_an_order(ws: lw.Workspace) -> None:
+    for depth, auc in ((3, 0.7), (6, 0.9), (6, 0.8)):
+        with ws.start_run("grid") as run:
+            run.log_params({"depth": depth})
+            run.log_metric("auc", auc)
+    found = ws.runs.search("grid", filter="params.depth = '6'", order_by=["metrics.auc ASC"])
+    assert [r.metrics["auc"].value for r in found] == [0.8, 0.9]
+    with pytest.raises(InvalidInputError, match="metrics.auc >>"):
+        ws.runs.search("grid", filter="metrics.auc >> 1")

@@ -10,11 +10,15 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 import lakeworks as lw
 from lakeworks.config import Settings
 
 _CHILD = """
 import sys, time
+import pytest
+
 import lakeworks as lw
 ws = lw.connect(home=sys.argv[1], user="child", progress=False,
                 tracking_heartbeat_interval=0.2, tracking_flush_interval=0.05)
@@ -29,6 +33,8 @@ time.sleep(600)
 
 _WRITER = """
 import sys
+import pytest
+
 import lakeworks as lw
 from lakeworks.tracking.records import Metric
 ws = lw.connect(home=sys.argv[1], user="writer", progress=False)
@@ -111,5 +117,36 @@ def test_two_processes_log_to_one_run_at_once(tmp_path: Path) -> None:
             history = ws.runs.metric_history(run.id, key)
             assert [m.step for m in history] == list(range(1000)), key
         assert ws.runs.get(run.id).params == {"shared": "same"}
+    finally:
+        ws.platform.close()
+
+
+_EXITS = """
+import sys
+import pytest
+
+import lakeworks as lw
+ws = lw.connect(home=sys.argv[1], user="child", progress=False, tracking_flush_interval=60)
+run = ws.start_run("exits")  # never ended, never flushed by the program
+print(run.id, flush=True)
+for step in range(500):
+    run.log_metric("loss", 1.0, step=step)
+if sys.argv[2] == "raise":
+    raise SystemError("the program dies of an uncaught exception")
+"""
+
+
+@pytest.mark.parametrize(("how", "status"), [("return", "FINISHED"), ("raise", "FAILED")])
+def test_interpreter_exit_flushes_and_ends_open_runs(tmp_path: Path, how: str, status: str) -> None:
+    home = str(tmp_path / "lw")
+    done = subprocess.run(
+        [sys.executable, "-c", _EXITS, home, how], capture_output=True, text=True, env=_env()
+    )
+    assert (done.returncode != 0) == (how == "raise"), done.stderr
+    run_id = done.stdout.strip()
+    ws = lw.connect(home=home, user="parent", progress=False)
+    try:
+        assert ws.runs.get(run_id).info.status == status
+        assert len(ws.runs.metric_history(run_id, "loss")) == 500
     finally:
         ws.platform.close()

@@ -356,8 +356,16 @@ class RunRow(Base):
     deleted_time: Mapped[int | None] = mapped_column(BigInteger)
 
 
+def _search_index(name: str) -> Index:
+    """(key, value, run_id) for run search, on SQLite only (migration 0006a says why);
+    ``info["dialects"]`` tells schema comparisons where it exists."""
+    index = Index(name, "key", "value", "run_id", info={"dialects": ("sqlite",)})
+    return index.ddl_if(dialect="sqlite")
+
+
 class ParamRow(Base):
     __tablename__ = "params"
+    __table_args__ = (_search_index("ix_params_key_value"),)
 
     run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
     key: Mapped[str] = mapped_column(String(250), primary_key=True)
@@ -366,6 +374,7 @@ class ParamRow(Base):
 
 class RunTagRow(Base):
     __tablename__ = "run_tags"
+    __table_args__ = (_search_index("ix_run_tags_key_value"),)
 
     run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
     key: Mapped[str] = mapped_column(String(250), primary_key=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from lakeworks.errors import NotFoundError
@@ -78,7 +78,7 @@ class RegistryAudit:
         reason: str | None,
     ) -> AliasEvent:
         with self.catalog.session() as s:
-            model = self.store.model_row(s, workspace, name)
+            model = self.store.model_row(s, workspace, name, lock=True)
             if version is not None:
                 self.store.version_row(s, workspace, name, version)
             row = s.scalar(
@@ -122,6 +122,7 @@ class RegistryAudit:
         self, workspace: str, name: str, version: int, stage: str, user: str, comment: str | None
     ) -> Approval:
         with self.catalog.session() as s:
+            self.store.model_row(s, workspace, name, lock=True)
             row = self.store.version_row(s, workspace, name, version)
             at = now_ms()
             s.add(
@@ -147,6 +148,12 @@ class RegistryAudit:
     ) -> Report:
         """Store (or replace) the version's report of ``kind``."""
         with self.catalog.session() as s:
+            # written first: the version row's lock before any read (see model_row)
+            s.execute(
+                update(ModelVersionRow)
+                .where(ModelVersionRow.id == version_id)
+                .values(updated_ms=now_ms())
+            )
             row = s.scalar(
                 select(ModelReportRow).where(
                     ModelReportRow.version_id == version_id, ModelReportRow.kind == kind

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, select
+from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -88,7 +88,7 @@ class RegistryStore:
 
     def update_model(self, workspace: str, name: str, **values: Any) -> RegisteredModel:
         with self.catalog.session() as s:
-            row = self.model_row(s, workspace, name)
+            row = self.model_row(s, workspace, name, lock=True)
             for key, value in values.items():
                 setattr(row, key, value)
             row.updated_ms = now_ms()
@@ -98,20 +98,25 @@ class RegistryStore:
     def delete_model(self, workspace: str, name: str) -> list[int]:
         """Delete a model and its versions; returns the ids of the versions deleted."""
         with self.catalog.session() as s:
-            row = self.model_row(s, workspace, name)
+            row = self.model_row(s, workspace, name, lock=True)
             ids = list(
                 s.scalars(select(ModelVersionRow.id).where(ModelVersionRow.model_id == row.id))
             )
             s.delete(row)
             return ids
 
-    def model_row(self, s: Session, workspace: str, name: str) -> RegisteredModelRow:
+    def model_row(
+        self, s: Session, workspace: str, name: str, *, lock: bool = False
+    ) -> RegisteredModelRow:
+        """The model's row. ``lock`` writes it first (its ``updated_ms``), which takes the
+        write lock before anything is read: a row lock on PostgreSQL, the database's write
+        lock on SQLite (whose WAL mode would refuse a transaction that read, then wrote
+        after another writer, with "database is locked")."""
         ws = self.catalog.workspace(workspace)
-        row = s.scalar(
-            select(RegisteredModelRow).where(
-                RegisteredModelRow.workspace_id == ws.id, RegisteredModelRow.name == name
-            )
-        )
+        match = (RegisteredModelRow.workspace_id == ws.id, RegisteredModelRow.name == name)
+        if lock:
+            s.execute(update(RegisteredModelRow).where(*match).values(updated_ms=now_ms()))
+        row = s.scalar(select(RegisteredModelRow).where(*match))
         if row is None:
             raise NotFoundError(
                 f"registered model {name!r} does not exist in workspace {workspace!r}",
@@ -127,7 +132,7 @@ class RegistryStore:
         for _ in range(RETRIES):
             try:
                 with self.catalog.session() as s:
-                    model = self.model_row(s, workspace, name)
+                    model = self.model_row(s, workspace, name, lock=True)
                     last = s.scalar(
                         select(func.max(ModelVersionRow.version)).where(
                             ModelVersionRow.model_id == model.id
@@ -183,6 +188,7 @@ class RegistryStore:
         self, workspace: str, name: str, version: int, **values: Any
     ) -> ModelVersion:
         with self.catalog.session() as s:
+            self.model_row(s, workspace, name, lock=True)
             row = self.version_row(s, workspace, name, version)
             for key, value in values.items():
                 setattr(row, key, value)
@@ -193,6 +199,7 @@ class RegistryStore:
     def delete_version(self, workspace: str, name: str, version: int) -> int:
         """Delete a version and the aliases that point at it; returns its id."""
         with self.catalog.session() as s:
+            self.model_row(s, workspace, name, lock=True)
             row = self.version_row(s, workspace, name, version)
             s.execute(
                 delete(ModelAliasRow).where(
@@ -239,6 +246,7 @@ class RegistryStore:
                 raise NotFoundError(f"model {where} has no tag {key!r}", model=name, tag=key)
 
     def _tag_owner(self, s: Session, workspace: str, name: str, version: int | None) -> tuple:
+        self.model_row(s, workspace, name, lock=True)
         if version is None:
             return self.model_row(s, workspace, name).id, RegisteredModelTagRow, "model_id"
         return self.version_row(s, workspace, name, version).id, ModelVersionTagRow, "version_id"

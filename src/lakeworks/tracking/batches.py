@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from lakeworks.errors import InvalidInputError
+from lakeworks.errors import InvalidInputError, NotFoundError
 from lakeworks.meta.models import LatestMetricRow, ParamRow, RunTagRow
 from lakeworks.tracking.names import MAX_PARAM_VALUE_LENGTH, check_key
 from lakeworks.tracking.records import now_ms
@@ -55,6 +55,9 @@ _PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 def write_metrics(s: Session, rows: list[Row]) -> None:
     if not rows:
         return
+    # one order for every writer, so two transactions writing the same keys wait for each
+    # other instead of deadlocking (PostgreSQL locks each unique key it inserts)
+    rows = sorted(rows, key=lambda row: row[1:5])
     conn = s.connection()
     conn.exec_driver_sql(_INSERT_METRICS.format(_PLACEHOLDERS[conn.dialect.paramstyle]), rows)
     latest: dict[str, Row] = {}
@@ -63,7 +66,7 @@ def write_metrics(s: Session, rows: list[Row]) -> None:
         if seen is None or row[2:5] > seen[2:5]:  # step, timestamp, value
             latest[row[1]] = row
     names = ("run_id", "key", "step", "timestamp", "value", "is_nan")
-    values = [dict(zip(names, row, strict=True)) for row in latest.values()]
+    values = [dict(zip(names, latest[key], strict=True)) for key in sorted(latest)]
     upsert(s, LatestMetricRow, values, ["run_id", "key"], where=_is_later)
 
 
@@ -76,7 +79,7 @@ def write_params(s: Session, run_id: str, params: Iterable[tuple[str, Any]]) -> 
             raise _param_changed(run_id, key, wanted[key], text)
     if not wanted:
         return
-    rows = [{"run_id": run_id, "key": k, "value": v} for k, v in wanted.items()]
+    rows = [{"run_id": run_id, "key": k, "value": wanted[k]} for k in sorted(wanted)]
     insert_ignore(s, ParamRow, rows)
     stored = s.execute(
         select(ParamRow.key, ParamRow.value).where(
@@ -90,7 +93,14 @@ def write_params(s: Session, run_id: str, params: Iterable[tuple[str, Any]]) -> 
 
 def write_tags(s: Session, run_id: str, tags: Iterable[tuple[str, Any]]) -> None:
     rows = {k: {"run_id": run_id, "key": check_key("tag", k), "value": str(v)} for k, v in tags}
-    upsert(s, RunTagRow, list(rows.values()), ["run_id", "key"])
+    upsert(s, RunTagRow, [rows[k] for k in sorted(rows)], ["run_id", "key"])
+
+
+def delete_tag(s: Session, run_id: str, key: str) -> None:
+    tag = s.get(RunTagRow, (run_id, key))
+    if tag is None:
+        raise NotFoundError(f"run {run_id} has no tag {key!r}", run=run_id, key=key)
+    s.delete(tag)
 
 
 def number(key: str, value: Any) -> float:

@@ -32,14 +32,14 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lakeworks.errors import InvalidInputError
+from lakeworks.errors import AlreadyExistsError, InvalidInputError, NotFoundError
 from lakeworks.tracking.batches import number as _number
 from lakeworks.tracking.names import check_key
 from lakeworks.tracking.records import TAG_NOTE, RunInfo, RunInput
 
 if TYPE_CHECKING:
     from lakeworks.context import Context
-    from lakeworks.tracking.records import ArtifactInfo
+    from lakeworks.tracking.records import ArtifactInfo, Experiment, Metric, Run
     from lakeworks.tracking.service import Tracking
 
 log = logging.getLogger("lakeworks.tracking")
@@ -250,3 +250,79 @@ def _end_open_runs() -> None:
             run.end(status)
         except Exception:
             log.exception("could not end run %s at exit", run.id)
+
+
+def experiment_named(tracking: Tracking, ctx: Context, name: str) -> Experiment:
+    """The experiment ``name``, created when it does not exist yet."""
+    try:
+        return tracking.get_experiment_by_name(ctx, name)
+    except NotFoundError:
+        try:
+            return tracking.create_experiment(ctx, name)
+        except AlreadyExistsError:  # created meanwhile by another process
+            return tracking.get_experiment_by_name(ctx, name)
+
+
+class WorkspaceRuns:
+    """Runs of one workspace.
+
+    Example:
+        >>> best = ws.runs.search("churn", order_by=["metrics.auc DESC"])  # doctest: +SKIP
+        >>> ws.runs.to_frame(experiments="churn")[["run_id", "metrics.auc"]]  # doctest: +SKIP
+    """
+
+    def __init__(self, service: Tracking, ctx: Context) -> None:
+        self.service = service
+        self.ctx = ctx
+
+    def get(self, run_id: str) -> Run:
+        return self.service.get_run(self.ctx, run_id)
+
+    def search(
+        self,
+        experiments: str | list[str] | None = None,
+        *,
+        filter: str | None = None,
+        order_by: list[str] | None = None,
+        max_results: int = 1000,
+        run_view: str = "active",
+    ) -> list[Run]:
+        """Runs of the named experiments (all of the workspace by default), in one list."""
+        ids = self._experiment_ids(experiments)
+        found, token = [], None
+        while len(found) < max_results:
+            page, token = self.service.search_runs(
+                self.ctx,
+                ids,
+                filter=filter,
+                order_by=order_by or (),
+                max_results=min(1000, max_results - len(found)),
+                page_token=token,
+                run_view=run_view,
+            )
+            found.extend(page)
+            if token is None:
+                break
+        return found
+
+    def to_frame(self, experiments: str | list[str] | None = None, **search: Any) -> Any:
+        """A pandas frame, one row a run, with ``params.x``, ``metrics.y`` and ``tags.z``
+        columns as MLflow's ``search_runs`` gives."""
+        from lakeworks.tracking.frames import runs_frame
+
+        return runs_frame(self.search(experiments, **search))
+
+    def delete(self, run_id: str) -> None:
+        self.service.delete_run(self.ctx, run_id)
+
+    def restore(self, run_id: str) -> None:
+        self.service.restore_run(self.ctx, run_id)
+
+    def metric_history(self, run_id: str, key: str) -> list[Metric]:
+        return self.service.get_metric_history(self.ctx, run_id, key)
+
+    def _experiment_ids(self, experiments: str | list[str] | None) -> list[int]:
+        if experiments is None:
+            return [e.id for e in self.service.list_experiments(self.ctx)]
+        names = [experiments] if isinstance(experiments, str) else experiments
+        return [self.service.get_experiment_by_name(self.ctx, n).id for n in names]

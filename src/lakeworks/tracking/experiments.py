@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from lakeworks.errors import AlreadyExistsError, InvalidInputError, NotFoundError
-from lakeworks.meta.models import ExperimentRow, ExperimentTagRow, WorkspaceRow
+from lakeworks.meta.models import ExperimentRow, ExperimentTagRow, RunRow, WorkspaceRow
 from lakeworks.tracking import names
 from lakeworks.tracking.records import Experiment, now_ms
 from lakeworks.tracking.upserts import upsert
@@ -57,6 +57,21 @@ def check_free(s: Session, ws_id: int, name: str, workspace: str) -> None:
             hint=hint,
             experiment=name,
         )
+
+
+def set_stage(
+    s: Session, workspace: str, experiment_id: int | str, stage: str, deleted_time: int | None
+) -> None:
+    """Delete (``stage="deleted"``) or restore the experiment, with its runs in the other
+    stage (restoring brings back the runs not purged by ``gc``)."""
+    other = "active" if stage == "deleted" else "deleted"
+    found = row(s, workspace, experiment_id)
+    found.lifecycle_stage, found.updated_at = stage, now_ms()
+    s.execute(
+        update(RunRow)
+        .where(RunRow.experiment_id == found.id, RunRow.lifecycle_stage == other)
+        .values(lifecycle_stage=stage, deleted_time=deleted_time)
+    )
 
 
 def set_tags(s: Session, experiment_id: int, tags: dict[str, str]) -> None:

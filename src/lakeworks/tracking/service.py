@@ -16,17 +16,13 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
-
 from lakeworks.context import Context
 from lakeworks.errors import InvalidInputError
-from lakeworks.meta.models import MetricRow, RunInputRow, RunRow, RunTagRow
 from lakeworks.tracking import batches, experiments, runs
 from lakeworks.tracking.artifacts.refs import ArtifactRefs
 from lakeworks.tracking.metrics import TrackingMetrics
 from lakeworks.tracking.records import (
     FINISHED_STATUSES,
-    RUN_VIEWS,
     TAG_NOTE,
     TAG_PARENT_RUN,
     TAG_RUN_NAME,
@@ -39,7 +35,7 @@ from lakeworks.tracking.records import (
     RunInput,
     now_ms,
 )
-from lakeworks.tracking.runquery import RunQuery
+from lakeworks.tracking.search import RunSearch, search_rows
 
 if TYPE_CHECKING:
     from lakeworks.config import Settings
@@ -68,7 +64,6 @@ class Tracking:
         self._reaped_at = 0.0
         self.artifacts = ArtifactRefs(catalog, objects)
         self.metrics = TrackingMetrics()
-        self._query = RunQuery()
 
     # experiments ----------------------------------------------------------------------
     def create_experiment(
@@ -111,15 +106,8 @@ class Tracking:
     def _set_experiment_stage(
         self, ctx: Context, experiment_id: int | str, stage: str, deleted_time: int | None
     ) -> None:
-        other = "active" if stage == "deleted" else "deleted"
         with self.catalog.session() as s:
-            row = experiments.row(s, ctx.workspace, experiment_id)
-            row.lifecycle_stage, row.updated_at = stage, now_ms()
-            s.execute(
-                update(RunRow)
-                .where(RunRow.experiment_id == row.id, RunRow.lifecycle_stage == other)
-                .values(lifecycle_stage=stage, deleted_time=deleted_time)
-            )
+            experiments.set_stage(s, ctx.workspace, experiment_id, stage, deleted_time)
 
     def rename_experiment(self, ctx: Context, experiment_id: int | str, new_name: str) -> None:
         with self.catalog.session() as s:
@@ -188,19 +176,7 @@ class Tracking:
         """Change a run's status, end time or name. A finishing status with no end time
         gets the current time."""
         with self.catalog.session() as s:
-            row = runs.row(s, ctx.workspace, run_id)
-            if status is not None:
-                row.status = runs.check_status(status)
-                if status in FINISHED_STATUSES and end_time is None and row.end_time is None:
-                    end_time = now_ms()
-            if end_time is not None:
-                row.end_time = end_time
-            if name is not None:
-                from lakeworks.tracking.names import check_name
-
-                row.name = check_name("run", name)
-                batches.write_tags(s, row.id, [(TAG_RUN_NAME, name)])
-            s.flush()
+            row = runs.change(s, runs.row(s, ctx.workspace, run_id), status, end_time, name)
             run = runs.records(s, ctx.workspace, [row])[0]
         if status in FINISHED_STATUSES:
             self._emit_lineage(ctx, run)
@@ -234,15 +210,9 @@ class Tracking:
             row.lifecycle_stage, row.deleted_time = stage, deleted_time
 
     def heartbeat(self, ctx: Context, run_id: str) -> None:
+        """Mark the run alive now (see ``reap_stale_runs``)."""
         with self.catalog.session() as s:
-            s.execute(
-                update(RunRow)
-                .where(
-                    RunRow.id == run_id,
-                    RunRow.workspace_id == experiments.workspace_id(s, ctx.workspace),
-                )
-                .values(heartbeat_at=now_ms())
-            )
+            runs.heartbeat(s, experiments.workspace_id(s, ctx.workspace), run_id)
 
     def reap_stale_runs(self) -> int:
         """Mark FAILED every RUNNING run whose heartbeat is older than
@@ -316,46 +286,24 @@ class Tracking:
     def delete_tag(self, ctx: Context, run_id: str, key: str) -> None:
         with self.catalog.session() as s:
             runs.active_row(s, ctx.workspace, run_id)
-            tag = s.get(RunTagRow, (run_id, key))
-            if tag is None:
-                from lakeworks.errors import NotFoundError
-
-                raise NotFoundError(f"run {run_id} has no tag {key!r}", run=run_id, key=key)
-            s.delete(tag)
+            batches.delete_tag(s, run_id, key)
 
     def get_metric_history(self, ctx: Context, run_id: str, key: str) -> list[Metric]:
         """Every point of ``key``, by step then timestamp."""
         with self.catalog.session() as s:
             runs.row(s, ctx.workspace, run_id)
-            rows = s.scalars(
-                select(MetricRow)
-                .where(MetricRow.run_id == run_id, MetricRow.key == key)
-                .order_by(MetricRow.step, MetricRow.timestamp, MetricRow.value)
-            )
-            return [runs.metric(r) for r in rows]
+            return runs.history(s, run_id, key)
 
     def log_input(self, ctx: Context, run_id: str, run_input: RunInput) -> None:
         """Record that the run read ``run_input`` (a table version, a training set)."""
         with self.catalog.session() as s:
             runs.row(s, ctx.workspace, run_id)
-            s.add(
-                RunInputRow(
-                    run_id=run_id,
-                    kind=run_input.kind,
-                    workspace=run_input.workspace or ctx.workspace,
-                    name=run_input.name,
-                    version=run_input.version,
-                    detail=run_input.detail,
-                )
-            )
+            runs.add_input(s, run_id, run_input, ctx.workspace)
 
     def list_inputs(self, ctx: Context, run_id: str) -> list[RunInput]:
         with self.catalog.session() as s:
             runs.row(s, ctx.workspace, run_id)
-            rows = s.scalars(
-                select(RunInputRow).where(RunInputRow.run_id == run_id).order_by(RunInputRow.id)
-            )
-            return [RunInput(r.kind, r.name, r.workspace, r.version, r.detail) for r in rows]
+            return runs.inputs(s, run_id)
 
     # search ------------------------------------------------------------------------------
     def search_runs(
@@ -371,16 +319,11 @@ class Tracking:
     ) -> tuple[list[Run], str | None]:
         """Runs of the experiments matching ``filter`` (MLflow's grammar), sorted by
         ``order_by`` (newest first by default), a page at a time."""
-        if run_view not in RUN_VIEWS:
-            raise InvalidInputError(
-                f"invalid run_view {run_view!r}", expected=", ".join(RUN_VIEWS), found=run_view
-            )
         self.reap_stale_runs()
         with self.catalog.session() as s:
             ids = [experiments.row(s, ctx.workspace, e).id for e in experiment_ids]
-            rows, token = self._query.page(
-                s, ids, filter, order_by, max_results, page_token, run_view
-            )
+            search = RunSearch.parse(ids, filter, order_by, run_view)
+            rows, token = search_rows(s, search, max_results, page_token)
             return runs.records(s, ctx.workspace, rows), token
 
     def best_run(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from pathlib import Path
 from typing import IO
 
@@ -38,7 +39,8 @@ class LocalObjectStore(ObjectStore):
         target = self._path(digest)
         target.parent.mkdir(parents=True, exist_ok=True)
         if not move:  # copy to a staged file on this disk first, so the rename is atomic
-            staged = self.staging / f"{digest}.{os.getpid()}.copy"
+            # unique per call: two threads of one process may publish the same digest
+            staged = self.staging / f"{digest}.{os.getpid()}.{threading.get_ident()}.copy"
             shutil.copyfile(local, staged)
             local = staged
         os.replace(local, target)
