@@ -36,6 +36,14 @@ def test_experiments_create_list_runs_compare_best(cli: Cli) -> None:
     assert "churn" in listed.output and "other" in listed.output
     runs = cli("experiments", "runs", "churn")
     assert runs.exit_code == 0 and all(i in runs.output for i in ids) and "d6" in runs.output
+    filtered = cli(
+        "experiments", "runs", "churn", "--filter", "params.depth != '3'",
+        "--order-by", "metrics.auc DESC",
+    )  # fmt: skip
+    assert filtered.exit_code == 0 and ids[0] not in filtered.output
+    assert filtered.output.index(ids[1]) < filtered.output.index(ids[2])  # NaN sorts last
+    bad = cli("experiments", "runs", "churn", "--filter", "metrics.auc >> 1")
+    assert bad.exit_code == 1 and "error:" in bad.output and "metrics.auc >>" in bad.output
     compared = cli("experiments", "compare", ids[0], ids[1])
     assert compared.exit_code == 0 and "params.depth" in compared.output
     assert "metrics.auc" in compared.output and "0.9" in compared.output

@@ -15,6 +15,8 @@ import pytest
 import lakeworks as lw
 from lakeworks.config import Settings
 
+pytestmark = pytest.mark.slow  # real subprocesses: about 30 s together on a loaded box
+
 _CHILD = """
 import sys, time
 import pytest
