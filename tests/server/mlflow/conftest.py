@@ -25,8 +25,9 @@ class Server:
     """``lakeworks server`` in a child process; ``restart`` kills it and starts it again
     on the same port and home."""
 
-    def __init__(self, home: Path) -> None:
+    def __init__(self, home: Path, **env: str) -> None:
         self.home = home
+        self.env = env
         self.log = home.parent / "server.log"
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -34,7 +35,7 @@ class Server:
 
     def _start(self) -> subprocess.Popen:
         src = str(Path(lakeworks.__file__).parents[1])
-        env = dict(os.environ, LAKEWORKS_PROGRESS="false")
+        env = dict(os.environ, LAKEWORKS_PROGRESS="false", **self.env)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [src, env.get("PYTHONPATH")]))
         process = subprocess.Popen(
             [sys.executable, "-m", "lakeworks.cli.app", "--home", str(self.home), "server"]
