@@ -6,8 +6,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -88,3 +89,21 @@ def mlflow(server: Server, monkeypatch: pytest.MonkeyPatch):
     while mlflow.active_run():
         mlflow.end_run()
     mlflow.set_tracking_uri(None)
+
+
+def at_once(work: Callable[[int], None], workers: int = 2) -> list[BaseException]:
+    """Run ``work(0)``, ``work(1)``, ... in threads at once; what they raised."""
+    failures: list[BaseException] = []
+
+    def guarded(worker: int) -> None:
+        try:
+            work(worker)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller
+            failures.append(exc)
+
+    threads = [threading.Thread(target=guarded, args=(w,)) for w in range(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return failures
