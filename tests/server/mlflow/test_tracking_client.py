@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 
 import httpx
 import numpy as np
@@ -174,8 +175,8 @@ def test_the_client_retries_through_a_server_restart(mlflow, server) -> None:
 
     logger = threading.Thread(target=log)
     logger.start()
-    while len(logged) < 20:
-        pass
+    while len(logged) < 20 and logger.is_alive():
+        time.sleep(0.01)
     server.restart()  # kill -9 and start again: the client's retries reach the new one
     logger.join(60)
     assert logged == list(range(steps))
