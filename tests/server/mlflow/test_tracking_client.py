@@ -180,6 +180,16 @@ def test_the_client_retries_through_a_server_restart(mlflow, server) -> None:
     server.restart()  # kill -9 and start again: the client's retries reach the new one
     logger.join(60)
     assert logged == list(range(steps))
+    # a retry whose first answer was lost arrives twice: stored once
+    point = {
+        "run_id": run.info.run_id,
+        "key": "loss",
+        "value": 0.5,
+        "step": 1,
+        "timestamp": 1_700_000_000_001,
+    }
+    for _ in range(2):
+        httpx.post(f"{server.url}/api/2.0/mlflow/runs/log-metric", json=point).raise_for_status()
     history = client.get_metric_history(run.info.run_id, "loss")
     assert [m.step for m in history] == list(range(steps))  # no duplicate points
 
