@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from lakeworks.pipelines.service import Pipelines
     from lakeworks.quality.service import Quality
     from lakeworks.registry.service import Registry
+    from lakeworks.streams.service import Streams
+    from lakeworks.tracking.hpo import Tuner
     from lakeworks.tracking.logged_models import LoggedModels
     from lakeworks.tracking.service import Tracking
 
@@ -144,6 +146,13 @@ class Platform:
         return Features(self.catalog, self.storage, self.settings, self.tables)
 
     @cached_property
+    def registry(self) -> Registry:
+        """The model registry; model files live in tracking's artifact store."""
+        from lakeworks.registry.service import Registry
+
+        return Registry(self.catalog, self.tracking, self.settings)
+
+    @cached_property
     def tracking(self) -> Tracking:
         """Experiments and runs; artifacts go to ``.artifacts/`` under the storage root."""
         from lakeworks.tracking.artifacts import object_store
@@ -156,11 +165,19 @@ class Platform:
         return tracking
 
     @cached_property
-    def registry(self) -> Registry:
-        """The model registry; model files live in tracking's artifact store."""
-        from lakeworks.registry.service import Registry
+    def hpo(self) -> Tuner:
+        """Hyper-parameter search: Optuna studies beside the catalog, trials as runs."""
+        from lakeworks.tracking.hpo import Tuner
 
-        return Registry(self.catalog, self.tracking, self.settings)
+        return Tuner(self.engine, self.settings, self.tracking)
+
+    @cached_property
+    def streams(self) -> Streams:
+        """Publish, tail, lag, and the exactly-once sink of streams into tables."""
+        from lakeworks.streams.log import open_log
+        from lakeworks.streams.service import Streams
+
+        return Streams(self.catalog, self.tables, self.settings, open_log(self.settings))
 
     @cached_property
     def logged_models(self) -> LoggedModels:
@@ -171,11 +188,13 @@ class Platform:
 
     def close(self) -> None:
         for service in (
+            "hpo",
             "tracking",
             "pipelines",
             "features",
             "quality",
             "sql",
+            "streams",
         ):  # only those that were opened
             if service in self.__dict__:
                 self.__dict__[service].close()

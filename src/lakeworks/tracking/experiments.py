@@ -98,6 +98,17 @@ def row(s: Session, workspace: str, experiment_id: int | str) -> ExperimentRow:
     return found
 
 
+def active_row(s: Session, workspace: str, experiment_id: int | str) -> ExperimentRow:
+    """The experiment, which must not be deleted (a deleted one takes no new runs)."""
+    found = row(s, workspace, experiment_id)
+    if found.lifecycle_stage != "active":
+        raise InvalidInputError(
+            f"experiment {found.name!r} is deleted; restore it to add runs",
+            experiment=found.name,
+        )
+    return found
+
+
 def row_by_name(s: Session, workspace: str, name: str) -> ExperimentRow:
     found = s.scalar(_by_name(workspace_id(s, workspace), name))
     if found is None:
