@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from lakeworks.registry.service import Registry
     from lakeworks.streams.service import Streams
     from lakeworks.tracking.hpo import Tuner
+    from lakeworks.tracking.logged_models import LoggedModels
     from lakeworks.tracking.service import Tracking
 
 
@@ -177,6 +178,13 @@ class Platform:
         from lakeworks.streams.service import Streams
 
         return Streams(self.catalog, self.tables, self.settings, open_log(self.settings))
+
+    @cached_property
+    def logged_models(self) -> LoggedModels:
+        """MLflow 3's logged models; their files share the tracking artifact refs."""
+        from lakeworks.tracking.logged_models import LoggedModels
+
+        return LoggedModels(self.catalog, self.tracking.artifacts)
 
     def close(self) -> None:
         for service in (

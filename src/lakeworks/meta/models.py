@@ -579,3 +579,30 @@ class ModelReportRow(Base):
     body: Mapped[dict] = mapped_column(JSON, nullable=False)
     passed: Mapped[bool | None] = mapped_column(Boolean)
     created_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+# MLflow 3 logged models (migration 0008) ------------------------------------------------
+class LoggedModelRow(Base):
+    """An MLflow 3 logged model: files under artifact refs of kind ``model``, its params and
+    tags as JSON objects (read and written whole, never searched inside)."""
+
+    __tablename__ = "logged_models"
+    __table_args__ = (
+        Index("ix_logged_models_experiment", "experiment_id", "created_at"),
+        Index("ix_logged_models_source_run", "source_run_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), nullable=False)
+    experiment_id: Mapped[int] = mapped_column(ForeignKey("experiments.id"), nullable=False)
+    name: Mapped[str] = mapped_column(String(256), nullable=False)
+    source_run_id: Mapped[str | None] = mapped_column(String(32))
+    model_type: Mapped[str | None] = mapped_column(String(256))
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    status_message: Mapped[str | None] = mapped_column(Text)
+    lifecycle_stage: Mapped[str] = mapped_column(String(16), nullable=False)
+    created_at: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    updated_at: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    created_by: Mapped[str] = mapped_column(String(256), nullable=False)
+    tags: Mapped[dict] = mapped_column(JSON, nullable=False)
+    params: Mapped[dict] = mapped_column(JSON, nullable=False)

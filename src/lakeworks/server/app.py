@@ -39,6 +39,7 @@ from lakeworks.server.api import (
 from lakeworks.server.callers import Callers
 from lakeworks.server.feature_server import FeatureServer
 from lakeworks.server.metrics import HttpMetrics, MetricsMiddleware
+from lakeworks.server.mlflow import install as install_mlflow
 from lakeworks.server.shutdown import stop_statements
 
 # the error statuses every route of a router may answer; routes add their own (409 ...)
@@ -95,4 +96,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     for router, answers in ROUTERS:
         app.include_router(router, responses=answers)
+    install_mlflow(app)  # MLflow's REST protocol, in its own error shape
     return app
