@@ -1,7 +1,7 @@
 """logged models: MLflow 3's models logged before (or without) registration
 
 Revision ID: 0008
-Revises: 0006a
+Revises: 0006b
 """
 
 import sqlalchemy as sa
