@@ -32,7 +32,8 @@ def test_text_labels_take_the_positive_label_given(registry, rctx, data) -> None
         positive_label="leave",
         fairness_threshold=1.0,
     )
-    [fairness] = [r for r in registry.reports(rctx, "churn", version.version) if r.kind == "fairness"]
+    reports = registry.reports(rctx, "churn", version.version)
+    [fairness] = [r for r in reports if r.kind == "fairness"]
     assert fairness.body["positive_label"] == "leave" and fairness.passed is True
     rates = [g["selection_rate"] for g in fairness.body["groups"]]
     share = (model.predict(labelled[["age", "income", "group"]]) == "leave").mean()
@@ -68,5 +69,6 @@ def test_the_default_positive_label_is_still_one(registry, rctx, classifier, dat
         sensitive_column="group",
         fairness_threshold=1.0,
     )
-    [fairness] = [r for r in registry.reports(rctx, "churn", version.version) if r.kind == "fairness"]
+    reports = registry.reports(rctx, "churn", version.version)
+    [fairness] = [r for r in reports if r.kind == "fairness"]
     assert fairness.body["positive_label"] == 1
