@@ -155,7 +155,8 @@ def _tune(ws: lw.Workspace) -> dict[str, Any]:
     )
     trials = sum(result.states.values())
     console.print(
-        f"study {result.study_name}: {trials} trials (child runs of {result.parent_run_id}); "
+        f"study {result.study_name}: {trials} trials so far, 10 this time (child runs of "
+        f"{result.parent_run_id}); "
         f"best valid_accuracy {result.best_value:.4f} with {result.best_params}",
         markup=False,
     )
@@ -223,7 +224,8 @@ def _champion(ws: lw.Workspace, version: int) -> None:
         )
         event = ws.models.set_alias(MODEL, "champion", version, force=True)
     forced = f" (forced: {event.reason})" if event.forced else ""
-    console.print(f"{MODEL}@champion -> {event.to_version} by {event.moved_by}{forced}")
+    moved = f"from {event.from_version} " if event.from_version else ""
+    console.print(f"{MODEL}@champion {moved}-> {event.to_version} by {event.moved_by}{forced}")
 
 
 def _load(ws: lw.Workspace) -> None:
@@ -255,5 +257,8 @@ def _lineage(ws: lw.Workspace, version: int) -> None:
         f"-> {MODEL}/{version}",
         markup=False,
     )
-    runs = [e for e in ws.lineage("penguins", depth=1).downstream if e.target.kind == "run"]
-    console.print(f"ws.lineage('penguins'): {len(runs)} run(s) read it", markup=False)
+    edges = ws.lineage("penguins", depth=1).downstream
+    [edge] = [e for e in edges if e.target.kind == "run" and e.target.name == found["run_id"]]
+    console.print(
+        f"ws.lineage('penguins'): {edge.source} -> run {edge.target} ({edge.job})", markup=False
+    )
