@@ -138,6 +138,7 @@ def test_runs_show_has_params_metrics_and_the_model_artifact(session: Session, c
     assert "'forest'" in shown.output and "FINISHED" in shown.output
     assert "max_depth" in shown.output and "eval_accuracy" in shown.output
     assert "model/" in shown.output  # autolog's model folder
+    assert f"customers@v{session.table_version}" in shown.output  # the input it read
     bad = cli("runs", "show", "0" * 32)
     assert bad.exit_code == 1 and "0" * 32 in bad.output
 
