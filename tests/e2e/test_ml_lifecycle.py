@@ -3,9 +3,11 @@ it all, judge it and promote it from the CLI and the REST API, as a user would."
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -17,19 +19,27 @@ import lakeworks as lw
 from lakeworks.cli.app import app
 from lakeworks.config import Settings
 from lakeworks.server.app import create_app
+from tests.conftest import fresh_schema
 
 BASE = "/api/v1/workspaces/default"
 
 
 @dataclass(frozen=True)
 class Session:
-    """What the SDK session left: its home, the runs it made and the table it read."""
+    """What the SDK session left: its home and catalog, the runs it made and the version
+    of the table it read."""
 
     home: Path
+    metadata_url: str | None
     logistic: str
     forest: str
     study: str
     table_version: int
+
+    def options(self) -> dict[str, Any]:
+        """``lw.connect`` / ``Settings.load`` keywords that open this session's platform."""
+        url = {"metadata_url": self.metadata_url} if self.metadata_url else {}
+        return {"home": self.home, "progress": False, "lineage_transport": "none", **url}
 
 
 def _customers(rows: int = 400) -> pd.DataFrame:
@@ -81,23 +91,40 @@ def _train(ws: lw.Workspace) -> Session:
         target="churned", sensitive_column="region", fairness_threshold=0.01,
     )  # fmt: skip
     version = ws.history("customers")[0].version
-    return Session(ws.platform.settings.home, logistic, forest, study.parent_run_id, version)
+    settings = ws.platform.settings
+    url = settings.metadata_url if "postgresql" in str(settings.metadata_url) else None
+    return Session(settings.home, url, logistic, forest, study.parent_run_id, version)
 
 
-@pytest.fixture(scope="module")
-def session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def session(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Session]:
+    """The SDK session, once per catalog: embedded SQLite, and the real PostgreSQL."""
+    from lakeworks.meta import engine as meta_engine
+
     home = tmp_path_factory.mktemp("ml") / "lw"
-    ws = lw.connect(home=home, user="ana", progress=False, lineage_transport="none")
-    try:
-        yield _train(ws)
-    finally:
-        ws.platform.close()
+    with contextlib.ExitStack() as stack:
+        url = {}
+        if request.param == "postgres":
+            server = request.getfixturevalue("postgres_server")  # skips, or fails under CI
+            url["metadata_url"] = stack.enter_context(fresh_schema(server))
+            engine = meta_engine.make_engine(url["metadata_url"])
+            meta_engine.upgrade(engine)  # as `lakeworks db upgrade` does
+            engine.dispose()
+        ws = lw.connect(home=home, user="ana", progress=False, lineage_transport="none", **url)
+        try:
+            yield _train(ws)
+        finally:
+            ws.platform.close()
 
 
 @pytest.fixture
 def cli(session: Session, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
     monkeypatch.setenv("COLUMNS", "200")  # wide rich tables, no wrapped ids
     monkeypatch.setenv("LAKEWORKS_USER", "lee")
+    if session.metadata_url:
+        monkeypatch.setenv("LAKEWORKS_METADATA_URL", session.metadata_url)
     runner = CliRunner()
 
     def invoke(*args: str) -> Result:
@@ -108,7 +135,7 @@ def cli(session: Session, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
 
 @pytest.fixture
 def rest(session: Session) -> Iterator[TestClient]:
-    settings = Settings.load(home=session.home, progress=False, lineage_transport="none")
+    settings = Settings.load(**session.options())
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         yield client
 
@@ -173,7 +200,7 @@ def test_the_cli_judges_and_promotes_a_version(session: Session, cli) -> None:  
 
 
 def test_gc_dry_run_counts_a_deleted_run_and_frees_nothing(session: Session, cli) -> None:  # noqa: ANN001
-    ws = lw.connect(home=session.home, progress=False, lineage_transport="none")
+    ws = lw.connect(**session.options())
     try:
         with ws.start_run("scratch", name="throwaway") as run:
             run.log_metric("x", 1.0)
