@@ -173,6 +173,8 @@ def _tune(ws: lw.Workspace) -> dict[str, Any]:
 def _register(ws: lw.Workspace, models: dict[str, Any]) -> Any:
     """Register the run with the best held-out accuracy, with its reports, and move
     ``@champion`` to it (forced, and recorded, when fairness fails)."""
+    from lakeworks.cli.models import report_summary
+
     console.rule("9. model registry")
     [best] = ws.runs.search(
         EXPERIMENT,
@@ -195,7 +197,7 @@ def _register(ws: lw.Workspace, models: dict[str, Any]) -> Any:
     )
     console.print(f"registered {version.ref} from run {best.info.name} ({best.id})")
     for report in ws.models.reports(MODEL, version.version):
-        console.print(_summary(report), markup=False)
+        console.print(report_summary(report), markup=False)
     _champion(ws, version.version)
     return version
 
@@ -204,12 +206,6 @@ _LIMITS = [
     "344 penguins of three islands, 2007-2009",
     "fairness over island reflects where each species lives",
 ]
-
-
-def _summary(report: Any) -> str:
-    from lakeworks.cli.models import _SUMMARIES
-
-    return _SUMMARIES[report.kind](report.body, report.passed)
 
 
 def _champion(ws: lw.Workspace, version: int) -> None:
@@ -229,15 +225,23 @@ def _champion(ws: lw.Workspace, version: int) -> None:
 
 
 def _load(ws: lw.Workspace) -> None:
+    """Predict one penguin of each island, its island's stats from the online store (as a
+    serving app would), then a frame that does not match the signature."""
+    import pyarrow as pa
+
     console.rule("10. load @champion and predict")
     model = ws.models.load(f"{MODEL}@champion")
     rows = ws.sql(
-        "select s.island, p.bill_length_mm, p.bill_depth_mm, p.flipper_length_mm, "
-        "p.body_mass_g, s.avg_mass_g, s.avg_flipper_mm from penguins p join "
-        "(select island, round(avg(body_mass_g)) as avg_mass_g, "
-        "round(avg(flipper_length_mm), 1) as avg_flipper_mm from penguins group by island) s "
-        "using (island) where p.body_mass_g is not null order by all limit 3"
+        f"select island, {', '.join(MEASURES)} from penguins where body_mass_g is not null "
+        "qualify row_number() over (partition by island order by bill_length_mm desc) = 1 "
+        "order by island"
     ).arrow()
+    stats = ws.features.online(
+        ["island_stats:avg_mass_g", "island_stats:avg_flipper_mm"],
+        [{"island": island} for island in rows["island"].to_pylist()],
+    )
+    for name in ("avg_mass_g", "avg_flipper_mm"):
+        rows = rows.append_column(name, pa.array([v[name] for v in stats.values], pa.float64()))
     predicted = model.predict(rows.drop_columns(["island"]))
     show(f"{model.version.ref} predicts", rows.append_column("predicted", predicted.column(0)))
     bad = rows.drop_columns(["island", "body_mass_g"]).append_column("beak_colour", rows["island"])
