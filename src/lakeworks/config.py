@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     duckdb_threads: int | None = None
     progress: bool = True
     online_url: str | None = Field(default=None, description="redis://... for online features")
+    events_url: str | None = Field(
+        default=None, description="redis://... for the event log; unset: <home>/events.db"
+    )
     lineage_transport: str = Field(default="file", description="file, http, console or none")
     lineage_url: str | None = Field(default=None, description="OpenLineage URL or file path")
     executor: str = "local"

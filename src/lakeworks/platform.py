@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from lakeworks.pipelines.service import Pipelines
     from lakeworks.quality.service import Quality
     from lakeworks.registry.service import Registry
+    from lakeworks.streams.service import Streams
     from lakeworks.tracking.hpo import Tuner
     from lakeworks.tracking.service import Tracking
 
@@ -169,6 +170,14 @@ class Platform:
 
         return Tuner(self.engine, self.settings, self.tracking)
 
+    @cached_property
+    def streams(self) -> Streams:
+        """Publish, tail, lag, and the exactly-once sink of streams into tables."""
+        from lakeworks.streams.log import open_log
+        from lakeworks.streams.service import Streams
+
+        return Streams(self.catalog, self.tables, self.settings, open_log(self.settings))
+
     def close(self) -> None:
         for service in (
             "hpo",
@@ -177,6 +186,7 @@ class Platform:
             "features",
             "quality",
             "sql",
+            "streams",
         ):  # only those that were opened
             if service in self.__dict__:
                 self.__dict__[service].close()

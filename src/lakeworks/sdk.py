@@ -45,6 +45,9 @@ if TYPE_CHECKING:
         Report,
     )
     from lakeworks.registry.service import Registry
+    from lakeworks.streams.consumer import Consumer
+    from lakeworks.streams.log import Event, GroupInfo, StreamInfo
+    from lakeworks.streams.service import IngestResult
     from lakeworks.tracking.client import ActiveRun, WorkspaceRuns
     from lakeworks.tracking.evaluate import Evaluation, Kind
     from lakeworks.tracking.hpo import TuneResult
@@ -292,6 +295,12 @@ class Workspace:
         elif (run := _active_run()) is not None:
             _log_evaluation(run.tracking, run.ctx, run.id, evaluation)
         return evaluation
+
+    # streams ------------------------------------------------------------------------
+    @property
+    def streams(self) -> WorkspaceStreams:
+        """Event streams: publish, tail, lag, and exactly-once ingestion into a table."""
+        return WorkspaceStreams(self)
 
     def __repr__(self) -> str:
         return f"<Workspace {self.name!r} as {self.ctx.user!r}>"
@@ -592,3 +601,52 @@ def _active_run() -> ActiveRun | None:
     from lakeworks.tracking.client import current_run
 
     return current_run.get()
+
+
+class WorkspaceStreams:
+    """The streams of one workspace (``ws.streams``); see docs/streams.md.
+
+    Example:
+        >>> import lakeworks as lw
+        >>> ws = lw.connect(home="/tmp/lw-streams-doctest")
+        >>> ids = ws.streams.publish("clicks", [{"id": 1, "page": "/home"}])
+        >>> ws.streams.ingest("clicks", table="clicks", once=True).events >= 1
+        True
+    """
+
+    def __init__(self, ws: Workspace) -> None:
+        self._service = ws.platform.streams
+        self._ctx = ws.ctx
+
+    def publish(self, stream: str, records: Any, *, maxlen: int | None = None) -> list[str]:
+        """Append events (dicts as JSON, str or bytes as they are); returns their ids."""
+        return self._service.publish(self._ctx, stream, records, maxlen)
+
+    def list(self) -> list[StreamInfo]:
+        return self._service.list(self._ctx)
+
+    def tail(self, stream: str, count: int = 10) -> list[Event]:
+        """The newest ``count`` events, oldest first."""
+        return self._service.tail(self._ctx, stream, count)
+
+    def lag(self, stream: str, group: str) -> GroupInfo:
+        """Events not yet delivered to ``group`` (``lag``) and not acknowledged (``pending``)."""
+        return self._service.lag(self._ctx, stream, group)
+
+    def trim(self, stream: str, *, maxlen: int | None = None, max_age: float | None = None) -> int:
+        """Retention: keep the newest ``maxlen`` events, drop those older than ``max_age`` s."""
+        return self._service.trim(self._ctx, stream, maxlen=maxlen, max_age=max_age)
+
+    def consumer(
+        self, stream: str, group: str, name: str, *, visibility: float = 30.0, start: str = "0"
+    ) -> Consumer:
+        """A consumer in ``group``: ``read``, then ``ack``; what a dead consumer left
+        unacknowledged for ``visibility`` seconds is delivered to another."""
+        return self._service.consumer(
+            self._ctx, stream, group, name, visibility=visibility, start=start
+        )
+
+    def ingest(self, stream: str, table: str, **options: Any) -> IngestResult:
+        """Append the stream to ``table`` exactly once (``every="1s"``, ``max_batch``,
+        ``required=[...]``, ``once=True`` to drain and return, ``stop=threading.Event()``)."""
+        return self._service.ingest(self._ctx, stream, table, **options)

@@ -16,7 +16,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.tree import DecisionTreeRegressor
 
 import lakeworks as lw
-from lakeworks.errors import InvalidInputError, NotFoundError
+from lakeworks.errors import InvalidInputError, NotFoundError, SchemaMismatchError
 from lakeworks.registry import formats
 from lakeworks.registry.files import read_record
 from lakeworks.registry.formats import FormatInfo
@@ -265,3 +265,16 @@ def test_lightgbm_train_is_logged(ws: lw.Workspace, data: tuple, tmp_path: Path)
     back, meta = loaded(ws, run, tmp_path)
     assert np.allclose(back.predict(X_val), booster.predict(X_val))
     assert [c["name"] for c in meta["signature"]["inputs"]][0] == "age"
+
+
+def test_the_logged_model_registers_from_its_run(ws: lw.Workspace, data: tuple) -> None:
+    X, y, X_val, _ = data
+    ws.autolog()
+    model = LogisticRegression(max_iter=300).fit(X, y)
+    ws.autolog_disable()
+    [run] = runs_of(ws)
+    version = ws.models.register("churn", run_id=run.id, artifact_path="model")
+    predictor = ws.models.load(f"churn/{version.version}")
+    assert predictor.predict(X_val)["prediction"].tolist() == model.predict(X_val).tolist()
+    with pytest.raises(SchemaMismatchError, match="visits"):  # the signature is enforced
+        predictor.predict(X_val.drop(columns=["visits"]))

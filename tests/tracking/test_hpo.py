@@ -39,9 +39,14 @@ def hplatform(tplatform: Platform) -> Iterator[Platform]:
 
 
 def children(platform: Platform, ctx: Context, result: TuneResult) -> dict[int, Run]:
-    """The child runs of the study, by trial number."""
-    runs, _ = platform.tracking.search_runs(ctx, [result.experiment_id], max_results=1000)
-    kids = [r for r in runs if r.info.parent_run_id == result.parent_run_id]
+    """The child runs of the study (found with MLflow's filter grammar), by trial number."""
+    kids, _ = platform.tracking.search_runs(
+        ctx,
+        [result.experiment_id],
+        filter=f"tags.mlflow.parentRunId = '{result.parent_run_id}'",
+        max_results=1000,
+    )
+    assert all(r.info.parent_run_id == result.parent_run_id for r in kids)
     return {int(r.tags["lakeworks.optuna.trial"]): r for r in kids}
 
 
@@ -301,3 +306,12 @@ def test_a_trial_whose_run_cannot_be_written_stops_the_study(
         platform.hpo.tune(ctx, objective, experiment="gone", n_trials=5)
     study = optuna.load_study(study_name="gone", storage=platform.hpo.storage)
     assert len(study.trials) == 2  # stopped after the trial it could not record
+
+
+def test_a_timeout_alone_bounds_the_study(platform: Platform, ctx: Context) -> None:
+    result = platform.hpo.tune(
+        ctx, lambda t: t.suggest_float("x", 0, 1), experiment="timed", timeout=0.5
+    )
+    done = sum(result.states.values())
+    assert done >= 1 and result.states == {"COMPLETE": done}
+    assert len(children(platform, ctx, result)) == done

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+import random
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -537,3 +538,21 @@ def test_random_searches_match_mlflow(
         expected = mlflow_search(runs, filter, order_by, view)
         found = ids(catalog, experiment, filter, order_by, view, page)
         assert found == expected, (filter, order_by, view)
+
+
+def test_long_values_are_stored_indexed_and_found(catalog: Catalog) -> None:
+    """Values past what a PostgreSQL btree entry holds (~2.7 kB) stay out of its partial
+    (key, value) index and are still found, by = and by LIKE."""
+    letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+    chooser = random.Random(5)  # incompressible: PostgreSQL would compress a repeated one
+    long = "".join(chooser.choice(letters) for _ in range(3000)) + "é"
+    runs = [
+        FakeRun(f"long-{uuid.uuid4().hex[:6]}", params={"blob": long}, tags={"t": long}),
+        FakeRun(f"short-{uuid.uuid4().hex[:6]}", params={"blob": "x"}, tags={"t": "x"}),
+    ]
+    experiment = seed(catalog, runs)
+    assert ids(catalog, experiment, f"params.blob = '{long}'") == [runs[0].id]
+    assert ids(catalog, experiment, f"tags.t = '{long}'") == [runs[0].id]
+    assert ids(catalog, experiment, "params.blob = 'x'") == [runs[1].id]
+    assert ids(catalog, experiment, f"params.blob LIKE '{long[:5]}%é'") == [runs[0].id]
+    assert ids(catalog, experiment, "tags.t != 'x'") == [runs[0].id]

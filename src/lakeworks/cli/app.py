@@ -28,6 +28,7 @@ from lakeworks.cli import (
     runs,
     server,
     sql,
+    streams,
     tables,
     workspaces,
 )
@@ -69,6 +70,8 @@ app.add_typer(db.app, name="db")
 app.add_typer(experiments.app, name="experiments")
 app.add_typer(runs.app, name="runs")
 app.command("gc")(runs.gc)
+app.add_typer(streams.app, name="streams")
+app.add_typer(streams.app, name="stream", hidden=True)  # `lakeworks stream ingest ...`
 app.command("lineage")(lineage.lineage)
 app.command("sql")(sql.sql)
 app.command("ingest")(ingest.ingest)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import pyarrow as pa
 import pyarrow.fs as pafs
-from deltalake import CommitProperties, DeltaTable, WriterProperties, write_deltalake
+from deltalake import CommitProperties, DeltaTable, Transaction, WriterProperties, write_deltalake
 from deltalake.exceptions import CommitFailedError, DeltaError
 from deltalake.exceptions import SchemaMismatchError as DeltaSchemaMismatch
 
@@ -235,13 +235,16 @@ class Tables:
         schema_mode: Literal["merge", "overwrite"] | None = None,
         description: str | None = None,
         system: bool = False,
+        transaction: tuple[str, int] | None = None,
     ) -> WriteResult:
         """Append to or overwrite a table, creating it when it does not exist.
 
         New columns are added to the schema (nullable). A changed column type is refused
         with SchemaMismatchError unless ``mode='overwrite', schema_mode='overwrite'``.
         ``system=True`` is for lakeworks' own tables (``<table>__quarantine``), whose names
-        are refused for user tables.
+        are refused for user tables. ``transaction=(app_id, version)`` records an
+        application's progress in the same commit (a Delta transaction identifier, read
+        back with ``DeltaTable.transaction_version(app_id)``): a stream sink's position.
         """
         if system:
             check_name("table", name)
@@ -250,7 +253,13 @@ class Tables:
         if schema_mode == "overwrite" and mode != "overwrite":
             raise InvalidInputError("schema_mode='overwrite' needs mode='overwrite'", table=name)
         return self._write(
-            ctx, name, to_reader(data), mode=mode, schema_mode=schema_mode, description=description
+            ctx,
+            name,
+            to_reader(data),
+            mode=mode,
+            schema_mode=schema_mode,
+            description=description,
+            transaction=transaction,
         )
 
     def upsert(self, ctx: Context, name: str, data: Any, keys: list[str]) -> WriteResult:
@@ -415,12 +424,21 @@ class Tables:
     def _options(self) -> dict[str, str]:
         return self.storage.options()
 
-    def _commit(self, ctx: Context, write_id: str, retries: int = 50) -> CommitProperties:
+    def _commit(
+        self,
+        ctx: Context,
+        write_id: str,
+        retries: int = 50,
+        transaction: tuple[str, int] | None = None,
+    ) -> CommitProperties:
         metadata = {"lakeworks.user": ctx.user, "lakeworks.write_id": write_id}
         load_id = current_inputs().load_id
         if load_id is not None:  # lets a re-run find a load that committed but was not recorded
             metadata[LOAD_ID] = str(load_id)
-        return CommitProperties(custom_metadata=metadata, max_commit_retries=retries)
+        app = [Transaction(*transaction)] if transaction else None
+        return CommitProperties(
+            custom_metadata=metadata, max_commit_retries=retries, app_transactions=app
+        )
 
     def _write(
         self,
@@ -431,6 +449,7 @@ class Tables:
         mode: str,
         schema_mode: str | None = None,
         description: str | None = None,
+        transaction: tuple[str, int] | None = None,
     ) -> WriteResult:
         check_unique_names(name, reader.schema)
         entry, added = self._entry_for_write(ctx, name, mode, description)
@@ -442,7 +461,9 @@ class Tables:
         try:  # quality gate: may quarantine rows or refuse the write (a new table's too)
             reader, held = self.gate.gate(ctx, name, reader, write_id=write_id, mode=mode)
             if first:
-                version, operation, rows = self._first_write(ctx, entry, reader, mode, write_id)
+                version, operation, rows = self._first_write(
+                    ctx, entry, reader, mode, write_id, transaction
+                )
             else:
                 dt = open_delta(entry.location, self._options, table=name)
                 target = self._target_schema(dt, name, reader.schema, schema_mode)
@@ -454,7 +475,7 @@ class Tables:
                     stream,
                     mode=mode,
                     schema_mode=schema_mode or "merge",
-                    commit_properties=self._commit(ctx, write_id),
+                    commit_properties=self._commit(ctx, write_id, transaction=transaction),
                     writer_properties=WRITER_PROPERTIES,
                 )
                 version, rows = dt.version(), counter.rows  # the version this commit made
@@ -476,6 +497,7 @@ class Tables:
         reader: pa.RecordBatchReader,
         mode: str,
         write_id: str,
+        transaction: tuple[str, int] | None = None,
     ) -> tuple[int, str, int]:
         """Write version 0 of a table; (version, operation, rows).
 
@@ -492,7 +514,7 @@ class Tables:
                     mode="error",
                     storage_options=self._options or None,
                     # no retry: version 0 or nothing (a retry would commit after the winner)
-                    commit_properties=self._commit(ctx, write_id, retries=0),
+                    commit_properties=self._commit(ctx, write_id, 0, transaction),
                     writer_properties=WRITER_PROPERTIES,
                 )
                 self._made.add((entry.id, entry.location))
@@ -509,7 +531,7 @@ class Tables:
                 _fenced(conformed(spool.reader(), target)),
                 mode=mode,
                 schema_mode="merge",
-                commit_properties=self._commit(ctx, write_id),
+                commit_properties=self._commit(ctx, write_id, transaction=transaction),
                 writer_properties=WRITER_PROPERTIES,
             )
             return dt.version(), mode, spool.rows

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("lakeworks.lineage")
 MAX_EDGES = 1000
-_SOURCE_KINDS = {"file": "file", "sql": "query", "http": "url"}
+_SOURCE_KINDS = {"file": "file", "sql": "query", "http": "url", "stream": "stream"}
 _KEEPS_ROWS = {"append", "upsert", "delete"}
 
 

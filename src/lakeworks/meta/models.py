@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -356,11 +357,15 @@ class RunRow(Base):
     deleted_time: Mapped[int | None] = mapped_column(BigInteger)
 
 
+# PostgreSQL's btree cannot hold an entry over ~2.7 kB, and params and tags may be longer:
+# there the index holds the values of at most SEARCH_INDEX_BYTES bytes (migrations 0006a, 0006b)
+SEARCH_INDEX_BYTES = 1024
+
+
 def _search_index(name: str) -> Index:
-    """(key, value, run_id) for run search, on SQLite only (migration 0006a says why);
-    ``info["dialects"]`` tells schema comparisons where it exists."""
-    index = Index(name, "key", "value", "run_id", info={"dialects": ("sqlite",)})
-    return index.ddl_if(dialect="sqlite")
+    """(key, value, run_id) for run search: the index alone answers a key = value join."""
+    short = text(f"octet_length(value) <= {SEARCH_INDEX_BYTES}")
+    return Index(name, "key", "value", "run_id", postgresql_where=short)
 
 
 class ParamRow(Base):

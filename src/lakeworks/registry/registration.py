@@ -40,6 +40,34 @@ class Prepared:
     signature: Signature | None
 
 
+def prepare(
+    model: Any,
+    folder: Path,
+    *,
+    format: str | None,
+    trusted: bool,
+    signature: Signature | dict | None,
+    training_data: Any,
+) -> Prepared | None:
+    """The folder of a model object, of a file or folder on disk (``model`` a path), or of
+    what a run logged, already in ``folder`` (``model`` None); None when ``folder`` is
+    empty (a version registered by source only)."""
+    if isinstance(model, str | Path):
+        return adopt_path(Path(model), folder, trusted=trusted, signature=signature)
+    if model is not None:
+        return save_model(
+            model,
+            folder,
+            format=format,
+            trusted=trusted,
+            signature=signature,
+            training_data=training_data,
+        )
+    if not any(folder.iterdir()):
+        return None
+    return adopt_folder(folder, trusted=trusted, signature=signature)
+
+
 def save_model(
     model: Any,
     folder: Path,

@@ -168,8 +168,17 @@ class Registry:
         self.store.create_model(ctx.workspace, name, ctx.user, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=self._scratch()) as tmp:
             folder = Path(tmp)
-            prepared = self._prepare(
-                ctx, folder, model, run_id, artifact_path, format, trusted, signature, training_data
+            if artifact_path is not None and model is None:
+                if run_id is None:
+                    raise InvalidInputError("artifact_path= needs the run_id= that logged it")
+                self.files.run_folder(ctx, run_id, artifact_path, folder)
+            prepared = registration.prepare(
+                model,
+                folder,
+                format=format,
+                trusted=trusted,
+                signature=signature,
+                training_data=training_data,
             )
             version = self.store.add_version(
                 ctx.workspace,
@@ -194,38 +203,6 @@ class Registry:
                 self.files.drop(ctx, version.id)
                 raise
         return self.store.update_version(ctx.workspace, name, version.version, status=READY)
-
-    def _prepare(
-        self,
-        ctx: Context,
-        folder: Path,
-        model: Any,
-        run_id: str | None,
-        artifact_path: str | None,
-        format: str | None,
-        trusted: bool,
-        signature: Any,
-        training_data: Any,
-    ) -> registration.Prepared | None:
-        if isinstance(model, str | Path):
-            return registration.adopt_path(
-                Path(model), folder, trusted=trusted, signature=signature
-            )
-        if model is not None:
-            return registration.save_model(
-                model,
-                folder,
-                format=format,
-                trusted=trusted,
-                signature=signature,
-                training_data=training_data,
-            )
-        if artifact_path is None:
-            return None
-        if run_id is None:
-            raise InvalidInputError("artifact_path= needs the run_id= that logged it")
-        self.files.run_folder(ctx, run_id, artifact_path, folder)
-        return registration.adopt_folder(folder, trusted=trusted, signature=signature)
 
     def _reports(
         self,

@@ -31,6 +31,7 @@ from lakeworks.server.api import (
     quality,
     runs,
     sql,
+    streams,
     system,
     tables,
     workspaces,
@@ -55,6 +56,7 @@ ROUTERS = (
     (models.router, _SCOPED),
     (experiments.router, _SCOPED),
     (runs.router, _SCOPED),
+    (streams.router, _SCOPED),
 )
 
 

@@ -17,7 +17,8 @@ total, and a page token carries the last row's sort keys (keyset pagination): pa
 repeat or skip a run, however deep, even while new runs are logged.
 
 Which join SQLite starts from is its planner's choice, made well only with statistics
-(``tracking.statistics``) and the (key, value, run_id) indexes of migration 0006a.
+(``tracking.statistics``) and the (key, value, run_id) indexes of migrations 0006a
+(SQLite) and 0006b (PostgreSQL).
 """
 
 from __future__ import annotations
@@ -45,7 +46,13 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from lakeworks.errors import InvalidInputError
-from lakeworks.meta.models import LatestMetricRow, ParamRow, RunRow, RunTagRow
+from lakeworks.meta.models import (
+    SEARCH_INDEX_BYTES,
+    LatestMetricRow,
+    ParamRow,
+    RunRow,
+    RunTagRow,
+)
 from lakeworks.tracking import statistics
 from lakeworks.tracking.filters import (
     ATTRIBUTE,
@@ -227,11 +234,21 @@ class _Compiler:
     def _condition(self, row: Any, comparison: Comparison) -> ColumnElement[bool]:
         condition = self._compare(row.c.value, comparison)
         if comparison.key.kind != METRIC:
-            return condition
+            return and_(condition, *self._short(row, comparison))
         # NaN is stored as 0 with is_nan: it satisfies only != (as in MLflow and IEEE 754)
         if comparison.op == "!=":
             return or_(condition, row.c.is_nan == true())
         return and_(condition, row.c.is_nan == false())
+
+    def _short(self, row: Any, comparison: Comparison) -> tuple[ColumnElement[bool], ...]:
+        """On PostgreSQL, ``value = 'v'`` with a short ``v`` also says the value is short
+        (true, and what lets the planner use the partial (key, value) index)."""
+        value = comparison.value
+        if self.dialect != "postgresql" or comparison.op != "=":
+            return ()
+        if len(str(value).encode()) > SEARCH_INDEX_BYTES:
+            return ()
+        return (func.octet_length(row.c.value) <= SEARCH_INDEX_BYTES,)
 
     def _compare(self, column: Any, comparison: Comparison) -> ColumnElement[bool]:
         if comparison.op in {"LIKE", "ILIKE"}:

@@ -23,12 +23,14 @@ def health(platform: PlatformDep) -> Health:
 
 @router.get("/metrics", include_in_schema=False)
 def metrics(request: Request, platform: PlatformDep) -> Response:
-    """Prometheus text exposition of this app's request metrics, the quality counters and
-    the pipeline run and task metrics, and the tracking counters."""
+    """Prometheus text exposition of this app's request metrics, the quality and stream
+    counters (and consumer lag gauges), the pipeline run and task metrics, and the tracking
+    counters."""
     body = (
         request.app.state.metrics.render()
         + platform.quality.metrics.render()
         + platform.tracking.metrics.render()
+        + platform.streams.metrics.render()
         + generate_latest(pipeline_metrics.REGISTRY)
     )
     return Response(body, media_type=CONTENT_TYPE_LATEST)
