@@ -48,6 +48,55 @@ def test_quickstart_shows_the_platform_end_to_end(tmp_path: Path) -> None:
     assert ws.pipelines.get("penguins_daily").schedule == "@daily"
     assert ws.sql("select count(*) from species_stats").fetchall() == [(3,)]
     ws.platform.close()
+    _assert_ml_steps(flat, tmp_path / "lw")
+
+
+def _assert_ml_steps(flat: str, home: Path) -> None:
+    """Steps 7-11: what the output says, then the state the SDK finds afterwards."""
+    assert "runs compared (ws.runs.to_frame)" in flat
+    assert "eval acc" in flat and "logistic" in flat and "forest" in flat
+    assert "study penguins_species-forest: 10 trials so far, 10 this time" in flat
+    assert "best valid_accuracy 0.9" in flat and "forest-tuned: eval_accuracy 0.9" in flat
+    assert "registered penguins_species/1 from run" in flat
+    assert "card: owner " in flat and "training data: penguins@" in flat
+    assert "evaluation (informative): accuracy=" in flat
+    assert "explanation (permutation): bill_length_mm=" in flat
+    assert "fairness over island (FAILED): demographic parity difference 0.7" in flat
+    assert "refused: cannot move alias 'champion' to penguins_species/1: its fairness" in flat
+    assert "penguins_species@champion -> 1 by " in flat
+    assert "(forced: forced past failing fairness)" in flat
+    assert "penguins_species/1 predicts" in flat
+    assert "missing column(s) body_mass_g; unexpected column(s) beak_colour" in flat
+    assert "-> training set island_stats@v1 -> run " in flat and "-> penguins_species/1" in flat
+    assert "ws.lineage('penguins'): penguins@v" in flat
+    ws = lw.connect("quickstart", settings=Settings.load(home=home), create=False)
+    try:
+        champion = ws.models.version("penguins_species@champion")
+        assert champion.version == 1 and champion.run_id
+        kinds = {r.kind: r.passed for r in ws.models.reports("penguins_species", 1)}
+        assert kinds == {"card": None, "evaluation": None, "explanation": None, "fairness": False}
+        [event] = ws.models.alias_events("penguins_species", "champion")
+        assert event.forced and event.to_version == 1
+        runs = ws.runs.search("penguins_species", filter="tags.quickstart = 'candidate'")
+        assert sorted(r.info.name for r in runs) == ["forest", "forest-tuned", "logistic"]
+        for run in runs:
+            assert run.info.status == "FINISHED"
+            assert 0.9 <= run.metric_values["eval_accuracy"] <= 1
+            assert {"train_accuracy", "eval_f1_macro", "eval_log_loss"} <= set(run.metric_values)
+            inputs = {(i.kind, i.name) for i in ws.platform.tracking.list_inputs(ws.ctx, run.id)}
+            assert {("table", "penguins"), ("training_set", "island_stats@v1")} <= inputs
+        [study] = ws.runs.search(
+            "penguins_species", filter="tags.`lakeworks.optuna.role` = 'study'"
+        )
+        trials = ws.runs.search(
+            "penguins_species", filter=f"tags.mlflow.parentRunId = '{study.id}'"
+        )
+        assert len(trials) == 10 and all("valid_accuracy" in t.metric_values for t in trials)
+        lineage = ws.models.lineage("penguins_species", 1)
+        assert lineage["run_id"] == champion.run_id
+        assert any(i["kind"] == "table" and i["name"] == "penguins" for i in lineage["inputs"])
+    finally:
+        ws.platform.close()
 
 
 def test_quickstart_twice_does_not_duplicate(tmp_path: Path) -> None:
@@ -56,3 +105,8 @@ def test_quickstart_twice_does_not_duplicate(tmp_path: Path) -> None:
     assert "penguins.csv: skipped" in out
     assert "the latest version has 348" in out
     assert "pipeline run 2 succeeded" in out  # registered again, run again
+    flat = " ".join(out.split())
+    assert "20 trials so far, 10 this time" in flat  # the study goes on
+    assert "registered penguins_species/2 from run" in flat  # a new version
+    assert "penguins_species@champion from 1 -> 2 by " in flat
+    assert "penguins_species/2 predicts" in flat

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
-from rich.table import Table
+from rich.table import Column, Table
 
 from lakeworks.cli.session import console, workspace
 from lakeworks.errors import NotFoundError
@@ -92,7 +92,9 @@ def best(
 def runs_table(found: list[Run], title: str | None) -> Table:
     metrics = sorted({k for r in found for k in r.metrics})
     params = sorted({k for r in found for k in r.params})
-    out = Table("run", "name", "status", "started", *metrics, *params, title=title)
+    # the id is what a user copies into the next command: never squeezed by many columns
+    run = Column("run", no_wrap=True, min_width=32)
+    out = Table(run, "name", "status", "started", *metrics, *params, title=title)
     for r in found:
         out.add_row(
             r.id,

@@ -54,7 +54,7 @@ def show(
         typer.echo(f"approval: {a.stage} by {a.approved_by} at {_when(a.at_ms)} {a.comment or ''}")
     for kind in ("card", "evaluation", "fairness", "explanation"):
         if kind in reports:
-            typer.echo(_SUMMARIES[kind](reports[kind].body, reports[kind].passed))
+            typer.echo(report_summary(reports[kind]))
 
 
 def _show_model(ws: Any, name: str) -> None:
@@ -111,6 +111,11 @@ _SUMMARIES = {
     "fairness": _fairness,
     "explanation": _explanation,
 }
+
+
+def report_summary(report: Any) -> str:
+    """One line for a stored report (``ws.models.reports``), as ``models show`` prints it."""
+    return _SUMMARIES[report.kind](report.body, report.passed)
 
 
 @app.command("register")

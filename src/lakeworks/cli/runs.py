@@ -15,10 +15,11 @@ app = typer.Typer(help="Show, delete and restore runs.", no_args_is_help=True)
 
 @app.command("show")
 def show(ctx: typer.Context, run_id: str) -> None:
-    """A run's info, params, latest metrics, tags and artifacts."""
+    """A run's info, params, latest metrics, tags, inputs and artifacts."""
     with workspace(ctx) as ws:
         run = ws.runs.get(run_id)
         artifacts = ws.platform.tracking.list_artifacts(ws.ctx, run_id)
+        inputs = ws.platform.tracking.list_inputs(ws.ctx, run_id)
     out = console()
     info = run.info
     out.print(f"[bold]run {info.id}[/] {info.name!r} in experiment {info.experiment_id}")
@@ -33,6 +34,8 @@ def show(ctx: typer.Context, run_id: str) -> None:
         table.add_row("metric", key, f"{m.value:.6g}", str(m.step))
     for key, value in sorted(run.tags.items()):
         table.add_row("tag", key, value, "")
+    for i in inputs:  # what the run read: table@version, training sets
+        table.add_row("input", i.kind, i.name + ("" if i.version is None else f"@v{i.version}"), "")
     for a in artifacts:
         table.add_row("artifact", a.path + ("/" if a.is_dir else ""), str(a.size or ""), "")
     out.print(table)

@@ -1,19 +1,21 @@
-"""The quickstart: ingest, quarantine, SQL, history and time travel, then serve."""
+"""The quickstart: ingest, quarantine, SQL, history and time travel, quality, features,
+pipelines, then training, tuning and the model registry (``ml.py``), then serve."""
 
 from __future__ import annotations
 
 import warnings
 from pathlib import Path
 
-from rich.console import Console
 from rich.table import Table
 
 import lakeworks as lw
 from lakeworks.config import Settings
 from lakeworks.features.coverage import AsKnownAtWarning
+from lakeworks.quickstart import ml
+from lakeworks.quickstart.show import console
+from lakeworks.quickstart.show import show as _show
 
 DATA = Path(__file__).parent / "data"
-console = Console()
 
 
 def main(
@@ -30,6 +32,7 @@ def main(
     _quality(ws)
     _features(ws)
     _pipeline(ws)
+    ml.main(ws)
     if serve:
         _serve(settings)
     ws.platform.close()
@@ -199,16 +202,9 @@ def _serve(settings: Settings) -> None:
 
     from lakeworks.server.app import create_app
 
-    console.rule("7. serve")
+    console.rule("12. serve")
     console.print(
         f"API on http://{settings.host}:{settings.port}  (docs at /docs, "
         "metrics at /metrics; Ctrl-C to stop)"
     )
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
-
-
-def _show(title: str, data) -> None:  # noqa: ANN001 - a pyarrow Table
-    table = Table(*data.column_names, title=title)
-    for row in data.to_pylist():
-        table.add_row(*("" if v is None else str(v) for v in row.values()))
-    console.print(table)

@@ -25,6 +25,7 @@ class Governance:
     target: str | None = None
     fairness_threshold: float = 0.1
     min_metrics: dict[str, float] = field(default_factory=dict)
+    positive_label: Any = 1
 
     def check(self) -> None:
         """Refuse what cannot be computed before anything is stored."""
@@ -61,6 +62,7 @@ def governance_reports(
             target=target,
             sensitive=asked.sensitive_column,
             threshold=asked.fairness_threshold,
+            positive_label=asked.positive_label,
         )
         out["fairness"] = (fairness.to_dict(), fairness.passed)
     out.update(given)

@@ -132,6 +132,7 @@ class Registry:
         target: str | None = None,
         fairness_threshold: float = 0.1,
         min_metrics: dict[str, float] | None = None,
+        positive_label: Any = 1,
     ) -> ModelVersion:
         """A new version of ``name`` (the model is created on its first version).
 
@@ -141,7 +142,8 @@ class Registry:
         (a plain Python object) needs ``trusted=True`` and is stored with cloudpickle.
         Reports (``reports.py``): a card always; with ``evaluation_data`` and ``target``
         the evaluation (failing under ``min_metrics``) and the explanation; with
-        ``sensitive_column`` too, fairness (failing past ``fairness_threshold``).
+        ``sensitive_column`` too, fairness (failing past ``fairness_threshold``; the label
+        counted as selected is ``positive_label``: give it for text or multiclass labels).
         ``reports`` adds given ones (kind -> body; a ``passed`` key marks a failing one;
         ``{"card": {"intended_use": ..., "limitations": [...]}}`` fills the card).
         """
@@ -149,7 +151,12 @@ class Registry:
         tags = check_tags(tags)
         given = given_reports(reports)
         asked = Governance(
-            sensitive_column, evaluation_data, target, fairness_threshold, dict(min_metrics or {})
+            sensitive_column,
+            evaluation_data,
+            target,
+            fairness_threshold,
+            dict(min_metrics or {}),
+            positive_label,
         )
         asked.check()
         if model is None and artifact_path is None and source is None:
