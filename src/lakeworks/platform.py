@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from lakeworks.lake.storage import Storage
     from lakeworks.lake.tables import Tables
     from lakeworks.lineage.service import Lineage
+    from lakeworks.monitoring.service import Monitoring
     from lakeworks.pipelines.service import Pipelines
     from lakeworks.quality.service import Quality
 
@@ -139,6 +140,12 @@ class Platform:
         from lakeworks.features.service import Features
 
         return Features(self.catalog, self.storage, self.settings, self.tables)
+
+    @cached_property
+    def monitoring(self) -> Monitoring:
+        from lakeworks.monitoring.service import Monitoring
+
+        return Monitoring(self.tables, self.sql, self.settings)
 
     def close(self) -> None:
         for service in ("pipelines", "features", "quality", "sql"):  # only those that were opened
