@@ -21,6 +21,7 @@ from lakeworks.cli import (
     ingest,
     init,
     lineage,
+    monitor,
     pipelines,
     quality,
     server,
@@ -61,6 +62,7 @@ app.add_typer(features.app, name="features")
 app.add_typer(workspaces.app, name="workspaces")
 app.add_typer(quality.app, name="quality")
 app.add_typer(pipelines.app, name="pipelines")
+app.add_typer(monitor.app, name="monitor")
 app.add_typer(db.app, name="db")
 app.command("lineage")(lineage.lineage)
 app.command("sql")(sql.sql)

@@ -42,8 +42,7 @@ def check_kinds(column: str, reference: pa.DataType, current: pa.DataType) -> st
         )
     if kind != other:
         raise SchemaMismatchError(
-            f"column {column!r} is {reference} in the reference but {current} in the current "
-            "data",
+            f"column {column!r} is {reference} in the reference but {current} in the current data",
             hint="cast one side so both hold numbers, or both hold categories",
             column=column,
             expected=str(reference),
@@ -67,7 +66,8 @@ def compare(
     if len(ref) == 0 or len(cur) == 0:
         return _without_values(column, kind, ref, cur, (ref_nulls, cur_nulls), types)
     if kind == "numeric":
-        few = 0 if method in drift.NUMERIC_ONLY else drift.FEW_VALUES
+        few = drift.FEW_INTEGERS if pa.types.is_integer(reference.type) else drift.FEW_VALUES
+        few = 0 if method in methods.NUMERIC_ONLY else few
         stats = drift.numeric(ref, cur, few)
     else:
         stats = drift.categorical_arrays(ref, cur)

@@ -11,11 +11,12 @@ order in a few linear passes:
   (at least 0.001) so that one threshold fits every column, as Evidently does;
 - PSI over ten bins cut at the reference's deciles.
 
-Categorical columns (strings, booleans, and numbers with at most ``FEW_VALUES`` distinct
-values): PSI and the Jensen-Shannon distance over the union of both sides' categories
-(a category one side lacks counts as ``EPSILON``), and the chi-square goodness-of-fit
-p-value of the current counts against the reference's shares (the z-test of two
-proportions for two categories), as Evidently computes them.
+Categorical columns (strings, booleans, numbers with at most ``FEW_VALUES`` distinct
+values, integers with at most ``FEW_INTEGERS``): PSI and the Jensen-Shannon distance over
+the union of both sides' categories (a category one side lacks gets a small share, see
+``_shares``), and the chi-square goodness-of-fit p-value of the current counts against
+the reference's shares (for two categories: the z-test of two proportions; both kept as
+``chisquare_pvalue``), as Evidently computes them.
 
 Nulls (and NaN) are left out of every statistic; the caller reports their shares.
 """
@@ -31,8 +32,11 @@ from scipy import special
 from scipy import stats as sp
 from scipy.spatial import distance
 
+from lakeworks.monitoring.methods import METHOD_STATISTIC
+
 EPSILON = 1e-4  # the share given to a bin or category one side lacks (Evidently's)
 FEW_VALUES = 5  # numeric columns with at most this many distinct values are categorical
+FEW_INTEGERS = 10  # ... integer columns with at most this many (Evidently's type inference)
 EXACT_KS_MAX = 10_000  # rows of the larger side up to which SciPy's ks_2samp decides
 PSI_BINS = 10
 MIN_SPREAD = 0.001  # the smallest reference std the Wasserstein distance is divided by
@@ -57,22 +61,7 @@ class Statistics:
         return getattr(self, METHOD_STATISTIC[method])
 
 
-# the statistic each method decides on, and whether drift is a value below the threshold
-METHOD_STATISTIC = {
-    "ks": "ks_pvalue",
-    "wasserstein": "wasserstein",
-    "psi": "psi",
-    "jensenshannon": "jensenshannon",
-    "chisquare": "chisquare_pvalue",
-    "z": "chisquare_pvalue",
-}
-P_VALUE_METHODS = frozenset({"ks", "chisquare", "z"})
-NUMERIC_ONLY = frozenset({"ks", "wasserstein"})
-
-
-def numeric(
-    reference: np.ndarray, current: np.ndarray, few_values: int = FEW_VALUES
-) -> Statistics:
+def numeric(reference: np.ndarray, current: np.ndarray, few_values: int = FEW_VALUES) -> Statistics:
     """Statistics of two float64 samples without nulls or NaN (neither empty); compared
     as categories when they hold at most ``few_values`` distinct values together.
 
@@ -163,8 +152,13 @@ def psi(reference_counts: np.ndarray, current_counts: np.ndarray) -> float:
 
 
 def _shares(counts: np.ndarray) -> np.ndarray:
+    """Each bin's share; an empty bin gets ``EPSILON``, or a millionth of the smallest
+    share when that is below ``EPSILON`` (Evidently's rule)."""
     shares = counts / max(int(counts.sum()), 1)
-    shares[shares == 0] = EPSILON
+    empty = shares == 0
+    if empty.any() and not empty.all():
+        smallest = float(shares[~empty].min())
+        shares[empty] = smallest / 1e6 if smallest <= EPSILON else EPSILON
     return shares
 
 

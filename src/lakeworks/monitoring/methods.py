@@ -19,7 +19,6 @@ default. ``psi`` (default threshold 0.1) is never chosen by default.
 from __future__ import annotations
 
 from lakeworks.errors import InvalidInputError
-from lakeworks.monitoring.drift import METHOD_STATISTIC, NUMERIC_ONLY, P_VALUE_METHODS
 
 SMALL_REFERENCE = 1000  # reference values up to which tests decide, above: distances
 THRESHOLDS = {
@@ -31,6 +30,17 @@ THRESHOLDS = {
     "psi": 0.1,
 }
 METHODS = tuple(THRESHOLDS)
+# the statistic (a field of drift.Statistics) each method decides on
+METHOD_STATISTIC = {
+    "ks": "ks_pvalue",
+    "wasserstein": "wasserstein",
+    "psi": "psi",
+    "jensenshannon": "jensenshannon",
+    "chisquare": "chisquare_pvalue",
+    "z": "chisquare_pvalue",
+}
+P_VALUE_METHODS = frozenset({"ks", "chisquare", "z"})  # drift below the threshold
+NUMERIC_ONLY = frozenset({"ks", "wasserstein"})
 
 
 def check(method: str | None, threshold: float | None) -> None:
@@ -64,15 +74,8 @@ def default(kind: str, reference_values: int, categories: int) -> str:
     return "wasserstein" if kind == "numeric" else "jensenshannon"
 
 
-def applies(method: str, kind: str) -> bool:
-    return kind == "numeric" or method not in NUMERIC_ONLY
-
-
 def drifted(method: str, statistic: float, threshold: float) -> bool:
     """p-values drift below the threshold, distances at or above it."""
     if method in P_VALUE_METHODS:
         return statistic < threshold
     return statistic >= threshold
-
-
-__all__ = ["METHODS", "METHOD_STATISTIC", "THRESHOLDS", "applies", "check", "default", "drifted"]

@@ -21,7 +21,12 @@ class Side:
     version: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"source": self.source, "rows": self.rows, "table": self.table, "version": self.version}
+        return {
+            "source": self.source,
+            "rows": self.rows,
+            "table": self.table,
+            "version": self.version,
+        }
 
 
 @dataclass(frozen=True)

@@ -104,9 +104,7 @@ class Monitoring:
         return found
 
 
-def _columns(
-    ref: Sample, cur: Sample, asked: list[str] | None
-) -> tuple[list[str], dict[str, str]]:
+def _columns(ref: Sample, cur: Sample, asked: list[str] | None) -> tuple[list[str], dict[str, str]]:
     """The columns to compare, checked on both sides, and those left out with why."""
     if asked is not None:
         if not asked:
@@ -116,9 +114,7 @@ def _columns(
         for sample, role in ((ref, "reference"), (cur, "current")):
             _require(sample, role, asked)
         for name in asked:
-            column_drift.check_kinds(
-                name, ref.schema.field(name).type, cur.schema.field(name).type
-            )
+            column_drift.check_kinds(name, ref.schema.field(name).type, cur.schema.field(name).type)
         return list(asked), {}
     skipped = {n: "only in the current data" for n in cur.schema.names if n not in ref.schema.names}
     _require(cur, "current", ref.schema.names)

@@ -25,6 +25,7 @@ from lakeworks.server import errors
 from lakeworks.server.api import (
     features,
     lineage,
+    monitoring,
     pipelines,
     quality,
     sql,
@@ -48,6 +49,7 @@ ROUTERS = (
     (quality.router, _SCOPED),
     (quality.workspace_router, _SCOPED),
     (lineage.router, _SCOPED),
+    (monitoring.router, _SCOPED),
     (pipelines.router, _SCOPED),
 )
 
