@@ -23,6 +23,8 @@ Nulls (and NaN) are left out of every statistic; the caller reports their shares
 
 from __future__ import annotations
 
+import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -111,17 +113,19 @@ def _keys(reference: np.ndarray, current: np.ndarray) -> np.ndarray:
 
 def _floats(keys: np.ndarray) -> np.ndarray:
     """The float of each sorted key (the inverse of ``_keys`` up to the lowest bit)."""
-    bits = np.empty_like(keys)
-    negatives = int(np.searchsorted(keys, _SIGN))  # sorted: negative values come first
-    np.invert(keys[:negatives], out=bits[:negatives])
-    np.bitwise_xor(keys[negatives:], _SIGN, out=bits[negatives:])
+    bits = keys & ~_ONE  # without the side: equal values give equal floats
+    negatives = int(np.searchsorted(bits, _SIGN))  # sorted: negative values come first
+    np.invert(bits[:negatives], out=bits[:negatives])
+    bits[negatives:] ^= _SIGN
     return bits.view(np.float64)
 
 
 def _ks_pvalue(reference: np.ndarray, current: np.ndarray, statistic: float) -> float:
     n_ref, n_cur = len(reference), len(current)
     if max(n_ref, n_cur) <= EXACT_KS_MAX:
-        return float(sp.ks_2samp(reference, current).pvalue)
+        with warnings.catch_warnings():  # "exact calculation unsuccessful": it falls back
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return float(sp.ks_2samp(reference, current).pvalue)
     # the limiting Kolmogorov distribution: SciPy's finite-n kstwo takes up to a second
     # per column at these sizes and differs by O(1/sqrt(n))
     return float(special.kolmogorov(np.sqrt(n_ref * n_cur / (n_ref + n_cur)) * statistic))
@@ -131,7 +135,8 @@ def _numeric_psi(values: np.ndarray, ref_seen: np.ndarray, cur_seen: np.ndarray)
     """PSI over bins cut at the reference's deciles (repeated edges merged), read off the
     merged order: ``ref_seen[i]`` / ``cur_seen[i]`` count each side's values up to ``i``."""
     n_ref = int(ref_seen[-1])
-    ranks = [min(n_ref - 1, int(q * n_ref)) for q in np.linspace(0, 1, PSI_BINS + 1)[1:-1]]
+    # the last reference value of each tenth: bins of equal reference counts
+    ranks = [max(0, math.ceil(n_ref * i / PSI_BINS) - 1) for i in range(1, PSI_BINS)]
     at = np.searchsorted(ref_seen, np.array(ranks, dtype=np.uint64) + 1, "left")
     edges = np.unique(values[at])  # keys without the side bit: equal values, one edge
     last = np.searchsorted(values, edges, "right") - 1  # last position at or below each edge
