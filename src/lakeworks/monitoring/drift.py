@@ -23,6 +23,7 @@ Nulls (and NaN) are left out of every statistic; the caller reports their shares
 
 from __future__ import annotations
 
+import bisect
 import math
 import warnings
 from dataclasses import dataclass
@@ -78,12 +79,19 @@ def numeric(reference: np.ndarray, current: np.ndarray, few_values: int = FEW_VA
     if distinct <= few_values:
         return categorical_arrays(pa.array(reference), pa.array(current))
     n_ref, n_cur = len(reference), len(current)
-    cur_seen = np.cumsum(keys.view(np.int64) & 1)  # current values at or before each position
-    ref_seen = np.arange(1, len(keys) + 1, dtype=np.int64) - cur_seen
-    gap = np.abs(ref_seen * n_cur - cur_seen * n_ref)  # the CDFs' gap, times n_ref * n_cur
-    ks = int(max(gap[:-1][change].max(initial=0), gap[-1])) / (n_ref * n_cur)
-    wasserstein = float(gap[:-1].astype(np.float64) @ np.diff(_floats(keys))) / (n_ref * n_cur)
-    del gap
+    seen = np.bitwise_and(keys.view(np.int64), 1)
+    np.cumsum(seen, out=seen)  # current values at or before each position
+    psi_value = _numeric_psi(keys, seen)
+    # the gap of the two CDFs times n_ref * n_cur: ref_seen * n_cur - cur_seen * n_ref,
+    # with ref_seen = position + 1 - cur_seen; computed in place in ``seen``
+    gap = np.multiply(seen, -(n_ref + n_cur), out=seen)
+    gap += np.arange(n_cur, (len(keys) + 1) * n_cur, n_cur, dtype=np.int64)
+    np.abs(gap, out=gap)
+    top = gap[:-1].max(initial=0) if distinct == len(keys) else gap[:-1][change].max(initial=0)
+    ks = int(max(top, gap[-1])) / (n_ref * n_cur)
+    steps = np.diff(_floats(keys))
+    wasserstein = float(np.dot(gap[:-1], steps)) / (n_ref * n_cur)
+    del gap, steps
     spread = max(float(np.std(reference)), MIN_SPREAD)
     return Statistics(
         kind="numeric",
@@ -91,7 +99,7 @@ def numeric(reference: np.ndarray, current: np.ndarray, few_values: int = FEW_VA
         ks=ks,
         ks_pvalue=_ks_pvalue(reference, current, ks),
         wasserstein=wasserstein / spread,
-        psi=_numeric_psi(keys >> _ONE, ref_seen, cur_seen),
+        psi=psi_value,
     )
 
 
@@ -131,17 +139,25 @@ def _ks_pvalue(reference: np.ndarray, current: np.ndarray, statistic: float) -> 
     return float(special.kolmogorov(np.sqrt(n_ref * n_cur / (n_ref + n_cur)) * statistic))
 
 
-def _numeric_psi(values: np.ndarray, ref_seen: np.ndarray, cur_seen: np.ndarray) -> float:
+def _numeric_psi(keys: np.ndarray, cur_seen: np.ndarray) -> float:
     """PSI over bins cut at the reference's deciles (repeated edges merged), read off the
-    merged order: ``ref_seen[i]`` / ``cur_seen[i]`` count each side's values up to ``i``."""
-    n_ref = int(ref_seen[-1])
+    merged order: ``cur_seen[i]`` counts the current values up to position ``i``, so
+    ``i + 1 - cur_seen[i]`` the reference's."""
+    n_cur = int(cur_seen[-1])
+    n_ref = len(keys) - n_cur
+
+    def ref_seen(i: int) -> int:
+        return i + 1 - int(cur_seen[i])
+
     # the last reference value of each tenth: bins of equal reference counts
     ranks = [max(0, math.ceil(n_ref * i / PSI_BINS) - 1) for i in range(1, PSI_BINS)]
-    at = np.searchsorted(ref_seen, np.array(ranks, dtype=np.uint64) + 1, "left")
-    edges = np.unique(values[at])  # keys without the side bit: equal values, one edge
-    last = np.searchsorted(values, edges, "right") - 1  # last position at or below each edge
-    ref_counts = np.diff(ref_seen[last].astype(np.int64), prepend=0, append=n_ref)
-    cur_counts = np.diff(cur_seen[last].astype(np.int64), prepend=0, append=int(cur_seen[-1]))
+    at = [bisect.bisect_left(range(len(keys)), rank + 1, key=ref_seen) for rank in ranks]
+    edges = np.unique(keys[at] | _ONE)  # the highest key of each edge value
+    last = np.searchsorted(keys, edges, "right") - 1  # last position at or below each edge
+    cur = cur_seen[last].astype(np.int64)
+    ref = last + 1 - cur
+    ref_counts = np.diff(ref, prepend=0, append=n_ref)
+    cur_counts = np.diff(cur, prepend=0, append=n_cur)
     return psi(ref_counts, cur_counts)
 
 
