@@ -91,7 +91,9 @@ def child_setup(folder: Path, rows: int, cols: int) -> None:
 
 def child_lakeworks(folder: Path, frames: bool) -> dict:
     import lakeworks as lw
-    import lakeworks.monitoring.service  # noqa: F401  (imports SciPy, as `import evidently` does)
+    import lakeworks.lake.sql  # noqa: F401  (imports before the clock, as `import evidently`)
+    import lakeworks.lake.tables  # noqa: F401
+    import lakeworks.monitoring.service  # noqa: F401  (SciPy)
 
     ws = lw.connect(home=str(folder / "lw"), user="bench")
     load = 0.0
