@@ -22,8 +22,9 @@ within each repeat so that other work on a shared machine falls on all of them:
 
 Time is the comparison alone (wall ``time_s`` and the process's CPU ``cpu_s``, all
 threads: on a shared, overloaded machine CPU time is the steadier measure), after the
-imports on both sides (reading the Parquet files
-is reported apart as ``load_s``; the whole child process as ``process_s``). Each side's drifted columns are compared with Evidently's. Prints one JSON
+imports on both sides (reading the Parquet files is reported apart as ``load_s``; the
+whole child process as ``process_s``). Each side's drifted columns are compared with
+Evidently's. Prints one JSON
 document. Only the standard library is imported at the top: children run in other venvs.
 """
 
