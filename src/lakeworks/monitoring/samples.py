@@ -17,10 +17,12 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from lakeworks.errors import InvalidInputError
-from lakeworks.lake.versions import arrow_schema
+from lakeworks.lake.versions import add_actions, arrow_schema
 from lakeworks.monitoring.report import Side
 
 if TYPE_CHECKING:
+    from deltalake import DeltaTable
+
     from lakeworks.context import Context
     from lakeworks.lake.sql import SqlEngine
     from lakeworks.lake.tables import Tables
@@ -79,11 +81,24 @@ def _table(spec: str, ctx: Context, tables: Tables, sql: SqlEngine) -> Sample:
         version, as_of = (int(match.group(1)), None) if match else (None, at)
     dt = tables.open(ctx, name, version=version, as_of=as_of)
     pinned = dt.version()
-    # name@vN (unquoted: the SQL engine rewrites it to that version's view, quoted)
-    rows = sql.query(ctx, f"SELECT count(*) FROM {name}@v{pinned}").fetchall()[0][0]
+    rows = _rows(dt, name, ctx, sql)
 
     def read(columns: list[str]) -> pa.Table:
         return tables.read(ctx, name, columns=columns, version=pinned)
 
-    side = Side(spec if at else f"{name}@v{pinned}", int(rows), table=name, version=pinned)
+    side = Side(spec if at else f"{name}@v{pinned}", rows, table=name, version=pinned)
     return Sample(side, arrow_schema(dt), read)
+
+
+def _rows(dt: DeltaTable, name: str, ctx: Context, sql: SqlEngine) -> int:
+    """The version's row count: the sum of its files' counts from the Delta log, unless
+    deletion vectors hide some rows (or a file has no count), when the SQL engine counts."""
+    actions = add_actions(dt)
+    counts = (
+        actions.column("num_records").to_pylist() if "num_records" in actions.column_names else []
+    )
+    hidden = "deletionVectors" in (dt.protocol().writer_features or [])
+    if actions.num_rows and not hidden and None not in counts:
+        return int(sum(counts))
+    # name@vN unquoted: the SQL engine rewrites it to that version's view, quoted
+    return int(sql.query(ctx, f"SELECT count(*) FROM {name}@v{dt.version()}").fetchall()[0][0])

@@ -25,15 +25,16 @@ if TYPE_CHECKING:
     from lakeworks.monitoring.samples import Sample
 
 DRIFT_SHARE = 0.5  # the overall verdict: at least this share of columns drifted
-GROUP_BYTES = 128 << 20  # columns read at once from a table, per side: ~this many bytes
+GROUP_BYTES = 32 << 20  # columns read at once from a table, per side: ~this many bytes
 
 
 class Monitoring:
     """Drift between tables, table versions and in-memory frames.
 
-    Reads tables through the table store (``tables``, one version pinned per side) and
-    counts their rows with the SQL engine (``sql``). Columns are compared on up to
-    ``workers`` threads (NumPy sorts and reductions release the GIL).
+    Reads tables through the table store (``tables``, one version pinned per side); the
+    SQL engine (``sql``) counts the rows of a version whose deletion vectors hide some.
+    Columns are compared on up to ``workers`` threads (NumPy sorts and reductions release
+    the GIL).
     """
 
     def __init__(self, tables: Tables, sql: SqlEngine, settings: Settings) -> None:
