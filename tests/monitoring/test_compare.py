@@ -203,3 +203,11 @@ def test_a_missing_table_or_version_is_the_table_stores_error(orders: lw.Workspa
 def test_endpoint_drift_waits_for_serving(ws: lw.Workspace) -> None:
     with pytest.raises(NotFoundError, match="endpoint 'churn' does not exist"):
         ws.monitor("churn").drift(window="1h")
+
+
+def test_rows_of_a_version_after_a_delete(orders: lw.Workspace) -> None:
+    orders.delete("orders", "steady > 10")
+    kept = orders.sql("select count(*) as n from orders").arrow().to_pylist()[0]["n"]
+    report = orders.monitor.compare("orders@v1", "orders", columns=["steady"])
+    assert (report.reference.rows, report.current.rows) == (2000, kept)
+    assert report["steady"].drifted  # the upper half is gone

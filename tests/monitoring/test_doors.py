@@ -54,7 +54,7 @@ def test_cli_json_and_columns(cli: Cli) -> None:
     assert [c["column"] for c in report["columns"]] == ["steady"]
     assert report["reference"] == {
         "source": "orders@v0",
-        "rows": 2000,
+        "rows": 1200,
         "table": "orders",
         "version": 0,
     }
