@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from lakeworks.lake.storage import Storage
     from lakeworks.lake.tables import Tables
     from lakeworks.lineage.service import Lineage
+    from lakeworks.monitoring.service import Monitoring
     from lakeworks.pipelines.service import Pipelines
     from lakeworks.quality.service import Quality
     from lakeworks.registry.service import Registry
@@ -185,6 +186,12 @@ class Platform:
         from lakeworks.tracking.logged_models import LoggedModels
 
         return LoggedModels(self.catalog, self.tracking.artifacts)
+
+    @cached_property
+    def monitoring(self) -> Monitoring:
+        from lakeworks.monitoring.service import Monitoring
+
+        return Monitoring(self.tables, self.sql, self.settings)
 
     def close(self) -> None:
         for service in (

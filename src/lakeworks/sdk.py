@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from lakeworks.lake.tables import TableInfo, VersionInfo, WriteResult
     from lakeworks.lineage import LineageGraph
     from lakeworks.meta.catalog import LoadRecord, TableEntry
+    from lakeworks.monitoring import DriftReport
     from lakeworks.pipelines.service import BackfillResult, Pipelines
     from lakeworks.pipelines.store import PipelineInfo, RunInfo
     from lakeworks.platform import Platform
@@ -302,6 +303,12 @@ class Workspace:
         """Event streams: publish, tail, lag, and exactly-once ingestion into a table."""
         return WorkspaceStreams(self)
 
+    # monitoring ---------------------------------------------------------------------
+    @property
+    def monitor(self) -> WorkspaceMonitor:
+        """Drift reports: ``ws.monitor.compare("orders@v3", "orders")``."""
+        return WorkspaceMonitor(self)
+
     def __repr__(self) -> str:
         return f"<Workspace {self.name!r} as {self.ctx.user!r}>"
 
@@ -313,6 +320,57 @@ def _save_model(model: Any, folder: Path, training_data: Any, signature: Any) ->
     save_model(
         model, folder, format=None, trusted=False, signature=signature, training_data=training_data
     )
+
+
+class WorkspaceMonitor:
+    """Monitoring of one workspace (``ws.monitor``).
+
+    Example:
+        >>> import lakeworks as lw
+        >>> ws = lw.connect(home="/tmp/lw-monitor-doctest")
+        >>> before = [{"x": float(i)} for i in range(100)]
+        >>> after = [{"x": float(i) + 50} for i in range(100)]
+        >>> ws.monitor.compare(before, after).drifted_columns
+        ['x']
+    """
+
+    def __init__(self, ws: Workspace) -> None:
+        self._ws = ws
+
+    def compare(
+        self,
+        reference: Any,
+        current: Any,
+        *,
+        columns: list[str] | None = None,
+        method: str | None = None,
+        threshold: float | None = None,
+        drift_share: float = 0.5,
+    ) -> DriftReport:
+        """Which columns drifted from ``reference`` to ``current``: each an Arrow table, a
+        pandas or Polars frame, a list of dicts, or a table name (``"orders@v3"``).
+        ``method`` (ks, wasserstein, psi, jensenshannon, chisquare, z) with its
+        ``threshold`` applies to every column; default: Evidently's choice per column."""
+        return self._ws.platform.monitoring.compare(
+            self._ws.ctx,
+            reference,
+            current,
+            columns=columns,
+            method=method,
+            threshold=threshold,
+            drift_share=drift_share,
+        )
+
+    def __call__(self, endpoint: str) -> Any:
+        """The monitor of a serving endpoint: not available until serving exists."""
+        from lakeworks.errors import NotFoundError
+
+        raise NotFoundError(
+            f"endpoint {endpoint!r} does not exist in workspace {self._ws.name!r}: serving "
+            "endpoints are not available in this lakeworks yet",
+            hint="compare tables or frames with ws.monitor.compare(reference, current)",
+            endpoint=endpoint,
+        )
 
 
 class WorkspaceQuality:

@@ -23,6 +23,7 @@ from lakeworks.cli import (
     init,
     lineage,
     models,
+    monitor,
     pipelines,
     quality,
     runs,
@@ -66,6 +67,7 @@ app.add_typer(workspaces.app, name="workspaces")
 app.add_typer(quality.app, name="quality")
 app.add_typer(pipelines.app, name="pipelines")
 app.add_typer(models.app, name="models")
+app.add_typer(monitor.app, name="monitor")
 app.add_typer(db.app, name="db")
 app.add_typer(experiments.app, name="experiments")
 app.add_typer(runs.app, name="runs")
