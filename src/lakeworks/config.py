@@ -73,6 +73,13 @@ class Settings(BaseSettings):
         default=3600, ge=0, description="seconds an unreferenced artifact object is kept by gc"
     )
 
+    serving_max_rows: int = Field(
+        default=10_000, ge=1, description="rows one prediction request may carry (else 413)"
+    )
+    serving_cache_size: int = Field(
+        default=32, ge=1, description="loaded endpoint configurations kept in memory"
+    )
+
     @classmethod
     def load(cls, config_file: str | Path | None = None, **overrides: Any) -> Settings:
         """Read the config file and environment, then apply ``overrides``.

@@ -574,3 +574,39 @@ class ModelReportRow(Base):
     body: Mapped[dict] = mapped_column(JSON, nullable=False)
     passed: Mapped[bool | None] = mapped_column(Boolean)
     created_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+# serving
+
+
+class EndpointRow(Base):
+    """A serving endpoint of a workspace; ``version`` is its current configuration."""
+
+    __tablename__ = "endpoints"
+    __table_args__ = (UniqueConstraint("workspace_id", "name", name="uq_endpoints_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), nullable=False)
+    name: Mapped[str] = mapped_column(String(128), nullable=False)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    created_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    created_by: Mapped[str] = mapped_column(String(256), nullable=False)
+
+
+class EndpointConfigRow(Base):
+    """One configuration of an endpoint (slots and traffic policy), never changed."""
+
+    __tablename__ = "endpoint_configs"
+    __table_args__ = (
+        UniqueConstraint("endpoint_id", "version", name="uq_endpoint_configs_version"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    endpoint_id: Mapped[int] = mapped_column(
+        ForeignKey("endpoints.id", ondelete="CASCADE"), nullable=False
+    )
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    body: Mapped[dict] = mapped_column(JSON, nullable=False)
+    action: Mapped[str] = mapped_column(String(32), nullable=False)
+    created_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    created_by: Mapped[str] = mapped_column(String(256), nullable=False)
