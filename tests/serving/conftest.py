@@ -14,6 +14,7 @@ from sklearn.linear_model import LogisticRegression
 from lakeworks.config import Settings
 from lakeworks.context import Context
 from lakeworks.platform import Platform
+from tests.cli.conftest import Cli
 
 
 @pytest.fixture(scope="session")
@@ -39,3 +40,11 @@ def served(request: pytest.FixtureRequest, tmp_path: Path, frame: pd.DataFrame) 
         platform.registry.register(ctx, "churn", model=_fit(frame, flip), training_data=frame)
     yield platform, ctx
     platform.close()
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
+    """``lakeworks --home <tmp> ...`` in-process (as tests/cli runs it)."""
+    monkeypatch.setenv("LAKEWORKS_PROGRESS", "false")
+    monkeypatch.setenv("COLUMNS", "200")
+    return Cli(tmp_path / "lw")
