@@ -79,6 +79,12 @@ class Settings(BaseSettings):
     serving_cache_size: int = Field(
         default=32, ge=1, description="loaded endpoint configurations kept in memory"
     )
+    serving_batch_wait_ms: float = Field(
+        default=0, ge=0, le=1000, description="micro-batching wait per prediction (0: off)"
+    )
+    serving_batch_max_rows: int = Field(
+        default=256, ge=1, description="rows one micro-batched model call takes at most"
+    )
 
     @classmethod
     def load(cls, config_file: str | Path | None = None, **overrides: Any) -> Settings:

@@ -176,3 +176,29 @@ def test_a_stale_change_conflicts(served) -> None:
     platform.serving.deploy(ctx, "churn", "churn/2")
     with pytest.raises(ConflictError):
         platform.serving.store.write("default", stale, expected=stale.version)
+
+
+def test_micro_batched_predictions_equal_unbatched_ones(tmp_path, frame) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from lakeworks.config import Settings
+    from lakeworks.context import Context
+    from lakeworks.platform import Platform
+    from tests.serving.conftest import _fit
+
+    settings = Settings.load(home=tmp_path / "b", progress=False, serving_batch_wait_ms=20)
+    platform = Platform.open(settings)
+    try:
+        platform.catalog.create_workspace("default", "tester", exist_ok=True)
+        ctx = Context(workspace="default", user="tester")
+        platform.registry.register(ctx, "churn", model=_fit(frame, False), training_data=frame)
+        platform.serving.deploy(ctx, "churn", "churn/1")
+        rows = frame.to_dict("records")[:24]
+        expected = platform.registry.load(ctx, "churn/1").predict(frame.head(24))
+        with ThreadPoolExecutor(8) as pool:
+            results = list(pool.map(lambda r: platform.serving.predict(ctx, "churn", [r]), rows))
+        assert [r.outputs[0]["prediction"] for r in results] == expected["prediction"].tolist()
+        with pytest.raises(SchemaMismatchError):  # bad input refused before joining a batch
+            platform.serving.predict(ctx, "churn", [{"age": 1}])
+    finally:
+        platform.close()

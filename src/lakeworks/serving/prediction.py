@@ -9,6 +9,7 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
@@ -18,6 +19,7 @@ from lakeworks.errors import InvalidInputError, TooLargeError
 if TYPE_CHECKING:
     from lakeworks.registry.predictor import Predictor
     from lakeworks.registry.signature import Signature
+    from lakeworks.serving.batching import Batcher
     from lakeworks.serving.endpoints import EndpointConfig, Slot
 
 
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
 class Deployment:
     """A configuration with each slot's model loaded (by slot name)."""
 
+    workspace: str
     config: EndpointConfig
     predictors: dict[str, Predictor]
 
@@ -75,24 +78,40 @@ def table_of(rows: Any, max_rows: int, *, endpoint: str) -> pa.Table:
         ) from exc
 
 
-def answer(deployment: Deployment, slot: Slot, table: pa.Table, request_id: str) -> Prediction:
-    """``slot``'s predictions for ``table``; if the model raises on the batch (not on the
-    signature), each row is predicted alone so the failing rows alone carry errors."""
+def answer(
+    deployment: Deployment,
+    slot: Slot,
+    table: pa.Table,
+    request_id: str,
+    batcher: Batcher | None = None,
+) -> Prediction:
+    """``slot``'s predictions for ``table`` (through ``batcher`` when given, sharing one
+    model call with concurrent requests)."""
     predictor = deployment.predictors[slot.name]
+    config = deployment.config
+    if batcher is None:
+        outputs, errors = outputs_of(predictor, table)
+    else:
+        if predictor.signature is not None:  # refuse bad input here, before it joins a batch
+            table = predictor.signature.enforce(table, model=f"model {slot.ref}")
+        key = (deployment.workspace, config.endpoint, config.version, slot.name)
+        outputs, errors = batcher.submit(key, table, partial(outputs_of, predictor))
+    return Prediction(
+        request_id, config.endpoint, config.version, slot.name, slot.ref, outputs, errors
+    )
+
+
+def outputs_of(predictor: Predictor, table: pa.Table) -> tuple[list[Any], list[str | None]]:
+    """Each row's answer and error. If the model raises on the batch (not on the
+    signature), each row is predicted alone so the failing rows alone carry errors."""
     try:
-        outputs: list[Any] = predictor.predict(table).to_pylist()
-        errors: list[str | None] = [None] * table.num_rows
+        return predictor.predict(table).to_pylist(), [None] * table.num_rows
     except InvalidInputError:
         raise  # the signature refused the input: the whole request is at fault
     except Exception as exc:
         if table.num_rows == 1:
-            outputs, errors = [None], [_text(exc)]
-        else:
-            outputs, errors = _row_by_row(predictor, table)
-    config = deployment.config
-    return Prediction(
-        request_id, config.endpoint, config.version, slot.name, slot.ref, outputs, errors
-    )
+            return [None], [_text(exc)]
+        return _row_by_row(predictor, table)
 
 
 def _row_by_row(predictor: Predictor, table: pa.Table) -> tuple[list[Any], list[str | None]]:

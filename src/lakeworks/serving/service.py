@@ -21,6 +21,7 @@ from lakeworks.cache import BoundedCache
 from lakeworks.context import Context, check_name
 from lakeworks.errors import InvalidInputError, NotFoundError, UserCodeError
 from lakeworks.serving import strategies
+from lakeworks.serving.batching import Batcher
 from lakeworks.serving.endpoints import (
     DEFAULT_STEPS,
     EndpointConfig,
@@ -56,6 +57,8 @@ class Serving:
         # is never edited, so an entry never goes stale: a change writes a new version (a new
         # key) and the old entry ages out; ``delete`` discards the endpoint's entries.
         self.loaded: BoundedCache[Deployment] = BoundedCache(settings.serving_cache_size)
+        wait = settings.serving_batch_wait_ms / 1000
+        self.batcher = Batcher(wait, settings.serving_batch_max_rows) if wait > 0 else None
 
     # endpoints ---------------------------------------------------------------------
     def list(self, ctx: Context) -> list[EndpointConfig]:
@@ -142,7 +145,7 @@ class Serving:
         table = table_of(rows, self.settings.serving_max_rows, endpoint=name)
         deployment = self.deployment(ctx, name)
         route = strategies.route(deployment.config, key or request_id)
-        result = answer(deployment, route.answer, table, request_id)
+        result = answer(deployment, route.answer, table, request_id, self.batcher)
         if route.shadow is not None:
             self._shadow(deployment, route.shadow, table, result)
         return result
@@ -169,13 +172,16 @@ class Serving:
         expected = current.version if current else None
         version = self.store.write(ctx.workspace, config, expected=expected)
         written = self.store.config(ctx.workspace, config.endpoint, version)
-        self.loaded.put((ctx.workspace, config.endpoint, version), Deployment(written, predictors))
+        self.loaded.put(
+            (ctx.workspace, config.endpoint, version),
+            Deployment(ctx.workspace, written, predictors),
+        )
         return written
 
     def _load(self, ctx: Context, name: str, version: int) -> Deployment:
         config = self.store.config(ctx.workspace, name, version)
         slots = {s.name: self.registry.load(ctx, (s.model, s.version)) for s in config.slots}
-        return Deployment(config, slots)
+        return Deployment(ctx.workspace, config, slots)
 
     def _warm(self, ctx: Context, config: EndpointConfig, slot: Slot) -> Predictor:
         """The slot's model loaded and run once on a sample row; any failure refuses."""
