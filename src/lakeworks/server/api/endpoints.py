@@ -17,6 +17,7 @@ from lakeworks.server.dependencies import (
     get_callers,
     name_rule,
 )
+from lakeworks.server.errors import responses
 from lakeworks.server.schemas.endpoints import (
     DeployRequest,
     EndpointOut,
@@ -40,7 +41,7 @@ def list_endpoints(ctx: ContextDep, platform: PlatformDep) -> list[EndpointOut]:
     return [_out(c) for c in platform.serving.list(ctx)]
 
 
-@router.put("/{endpoint}")
+@router.put("/{endpoint}", responses=responses(409))
 def deploy(
     endpoint: EndpointName, body: DeployRequest, ctx: ContextDep, platform: PlatformDep
 ) -> EndpointOut:
@@ -59,12 +60,12 @@ def history(endpoint: EndpointName, ctx: ContextDep, platform: PlatformDep) -> l
     return [_out(c) for c in platform.serving.history(ctx, endpoint)]
 
 
-@router.post("/{endpoint}/promote")
+@router.post("/{endpoint}/promote", responses=responses(409))
 def promote(endpoint: EndpointName, ctx: ContextDep, platform: PlatformDep) -> EndpointOut:
     return _out(platform.serving.promote(ctx, endpoint))
 
 
-@router.post("/{endpoint}/rollback")
+@router.post("/{endpoint}/rollback", responses=responses(409))
 def rollback(endpoint: EndpointName, ctx: ContextDep, platform: PlatformDep) -> EndpointOut:
     return _out(platform.serving.rollback(ctx, endpoint))
 
