@@ -202,3 +202,19 @@ def test_micro_batched_predictions_equal_unbatched_ones(tmp_path, frame) -> None
             platform.serving.predict(ctx, "churn", [{"age": 1}])
     finally:
         platform.close()
+
+
+def test_a_second_replica_sees_each_change_at_its_next_request(served) -> None:
+    from lakeworks.platform import Platform
+
+    platform, ctx = served
+    platform.serving.deploy(ctx, "churn", "churn/1")
+    replica = Platform.open(platform.settings)
+    try:
+        assert replica.serving.predict(ctx, "churn", [ROW]).model == "churn/1"
+        platform.serving.deploy(ctx, "churn", "churn/2")
+        assert replica.serving.predict(ctx, "churn", [ROW]).model == "churn/2"
+        platform.serving.rollback(ctx, "churn")
+        assert replica.serving.predict(ctx, "churn", [ROW]).model == "churn/1"
+    finally:
+        replica.close()

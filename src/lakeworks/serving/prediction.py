@@ -8,8 +8,10 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
@@ -25,11 +27,15 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Deployment:
-    """A configuration with each slot's model loaded (by slot name)."""
+    """A configuration with each slot's model loaded (by slot name, read-only: deployments
+    are shared by every request from the cache)."""
 
     workspace: str
     config: EndpointConfig
-    predictors: dict[str, Predictor]
+    predictors: Mapping[str, Predictor]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "predictors", MappingProxyType(dict(self.predictors)))
 
 
 @dataclass(frozen=True)
