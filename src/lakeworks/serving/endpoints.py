@@ -13,7 +13,7 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from lakeworks.errors import InvalidInputError
@@ -52,7 +52,6 @@ class EndpointConfig:
     action: str = "deploy"
     created_by: str = ""
     created_ms: int = 0
-    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def live(self) -> Slot:
