@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from lakeworks.errors import ConflictError, NotFoundError
 from lakeworks.meta.catalog import Catalog
-from lakeworks.meta.models import EndpointConfigRow, EndpointRow
+from lakeworks.meta.models import EndpointConfigRow, EndpointRow, WorkspaceRow
 from lakeworks.serving.endpoints import EndpointConfig
 
 
@@ -36,8 +36,14 @@ class EndpointStore:
     def current_version(self, workspace: str, name: str) -> int:
         """The endpoint's current configuration version (one indexed read: replicas call
         it per request to see changes without a restart)."""
+        query = (
+            select(EndpointRow.version)
+            .join(WorkspaceRow, WorkspaceRow.id == EndpointRow.workspace_id)
+            .where(WorkspaceRow.name == workspace, EndpointRow.name == name)
+        )
         with self.catalog.session() as s:
-            return self._row(s, workspace, name).version
+            version = s.scalars(query).one_or_none()
+            return self._row(s, workspace, name).version if version is None else version
 
     def config(self, workspace: str, name: str, version: int | None = None) -> EndpointConfig:
         with self.catalog.session() as s:
