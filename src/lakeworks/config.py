@@ -73,6 +73,19 @@ class Settings(BaseSettings):
         default=3600, ge=0, description="seconds an unreferenced artifact object is kept by gc"
     )
 
+    serving_max_rows: int = Field(
+        default=10_000, ge=1, description="rows one prediction request may carry (else 413)"
+    )
+    serving_cache_size: int = Field(
+        default=32, ge=1, description="loaded endpoint configurations kept in memory"
+    )
+    serving_batch_wait_ms: float = Field(
+        default=0, ge=0, le=1000, description="micro-batching wait per prediction (0: off)"
+    )
+    serving_batch_max_rows: int = Field(
+        default=256, ge=1, description="rows one micro-batched model call takes at most"
+    )
+
     @classmethod
     def load(cls, config_file: str | Path | None = None, **overrides: Any) -> Settings:
         """Read the config file and environment, then apply ``overrides``.

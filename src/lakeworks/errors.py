@@ -4,6 +4,7 @@
      +-- NotFoundError            a workspace, table, version or file that does not exist
      +-- AlreadyExistsError       creating something whose name is taken
      +-- InvalidInputError        arguments or data that cannot be used as given
+     |    +-- TooLargeError       a request over a configured size limit
      |    +-- SchemaMismatchError a write whose schema conflicts with the table's
      |    +-- QueryError          SQL that DuckDB rejects (syntax, unknown column, ...)
      +-- DataQualityError         data that fails a gate
@@ -75,6 +76,10 @@ class InvalidInputError(LakeworksError):
 
 class SchemaMismatchError(InvalidInputError):
     pass
+
+
+class TooLargeError(InvalidInputError):
+    """A request over a configured size limit (``details.limit``, ``details.found``)."""
 
 
 class QueryError(InvalidInputError):

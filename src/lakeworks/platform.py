@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from lakeworks.pipelines.service import Pipelines
     from lakeworks.quality.service import Quality
     from lakeworks.registry.service import Registry
+    from lakeworks.serving.service import Serving
     from lakeworks.streams.service import Streams
     from lakeworks.tracking.hpo import Tuner
     from lakeworks.tracking.logged_models import LoggedModels
@@ -152,6 +153,13 @@ class Platform:
         from lakeworks.registry.service import Registry
 
         return Registry(self.catalog, self.tracking, self.settings)
+
+    @cached_property
+    def serving(self) -> Serving:
+        """Endpoints over registry models, with online features for requests by key."""
+        from lakeworks.serving.service import Serving
+
+        return Serving(self.catalog, self.registry, self.features, self.settings)
 
     @cached_property
     def tracking(self) -> Tracking:

@@ -181,6 +181,11 @@ class Workspace:
         """The feature store of this workspace: apply, training_set, online, push."""
         return WorkspaceFeatures(self.platform.features, self.ctx)
 
+    @property
+    def endpoints(self) -> WorkspaceEndpoints:
+        """Serving: ``ws.endpoints.deploy("churn", model="churn@champion")``, ``predict``."""
+        return WorkspaceEndpoints(self)
+
     # models -------------------------------------------------------------------------
     @property
     def models(self) -> WorkspaceModels:
@@ -708,3 +713,45 @@ class WorkspaceStreams:
         """Append the stream to ``table`` exactly once (``every="1s"``, ``max_batch``,
         ``required=[...]``, ``once=True`` to drain and return, ``stop=threading.Event()``)."""
         return self._service.ingest(self._ctx, stream, table, **options)
+
+
+class WorkspaceEndpoints:
+    """The serving endpoints of one workspace (``ws.endpoints``); see docs/serving.md.
+
+    Example:
+        >>> ws.endpoints.deploy("churn", model="churn@champion")  # doctest: +SKIP
+        >>> ws.endpoints.deploy("churn", model="churn/4", strategy="canary")  # doctest: +SKIP
+        >>> ws.endpoints.promote("churn").share  # doctest: +SKIP
+        25
+    """
+
+    def __init__(self, ws: Workspace) -> None:
+        self._service = ws.platform.serving
+        self._ctx = ws.ctx
+
+    def deploy(self, name: str, *, model: Any, strategy: str = "blue-green", **options: Any):  # noqa: ANN201
+        """Serve ``model`` at ``name`` by ``strategy`` (blue-green, canary, ab, shadow);
+        ``steps=`` (canary) and ``share=`` (A/B) as in ``Serving.deploy``."""
+        return self._service.deploy(self._ctx, name, model, strategy, **options)
+
+    def list(self) -> list:
+        return self._service.list(self._ctx)
+
+    def show(self, name: str):  # noqa: ANN201
+        return self._service.show(self._ctx, name)
+
+    def history(self, name: str) -> list:
+        return self._service.history(self._ctx, name)
+
+    def promote(self, name: str):  # noqa: ANN201
+        return self._service.promote(self._ctx, name)
+
+    def rollback(self, name: str):  # noqa: ANN201
+        return self._service.rollback(self._ctx, name)
+
+    def delete(self, name: str) -> None:
+        self._service.delete(self._ctx, name)
+
+    def predict(self, name: str, rows: list[dict[str, Any]], *, key: str | None = None):  # noqa: ANN201
+        """The endpoint's answer for ``rows`` (a Prediction: outputs, errors, model)."""
+        return self._service.predict(self._ctx, name, rows, key=key)

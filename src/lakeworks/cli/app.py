@@ -17,6 +17,7 @@ import typer
 
 from lakeworks.cli import (
     db,
+    endpoints,
     experiments,
     features,
     ingest,
@@ -68,6 +69,7 @@ app.add_typer(quality.app, name="quality")
 app.add_typer(pipelines.app, name="pipelines")
 app.add_typer(models.app, name="models")
 app.add_typer(monitor.app, name="monitor")
+app.add_typer(endpoints.app, name="endpoints")
 app.add_typer(db.app, name="db")
 app.add_typer(experiments.app, name="experiments")
 app.add_typer(runs.app, name="runs")

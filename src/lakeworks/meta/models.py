@@ -606,3 +606,39 @@ class LoggedModelRow(Base):
     created_by: Mapped[str] = mapped_column(String(256), nullable=False)
     tags: Mapped[dict] = mapped_column(JSON, nullable=False)
     params: Mapped[dict] = mapped_column(JSON, nullable=False)
+
+
+# serving
+
+
+class EndpointRow(Base):
+    """A serving endpoint of a workspace; ``version`` is its current configuration."""
+
+    __tablename__ = "endpoints"
+    __table_args__ = (UniqueConstraint("workspace_id", "name", name="uq_endpoints_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), nullable=False)
+    name: Mapped[str] = mapped_column(String(128), nullable=False)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    created_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    created_by: Mapped[str] = mapped_column(String(256), nullable=False)
+
+
+class EndpointConfigRow(Base):
+    """One configuration of an endpoint (slots and traffic policy), never changed."""
+
+    __tablename__ = "endpoint_configs"
+    __table_args__ = (
+        UniqueConstraint("endpoint_id", "version", name="uq_endpoint_configs_version"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    endpoint_id: Mapped[int] = mapped_column(
+        ForeignKey("endpoints.id", ondelete="CASCADE"), nullable=False
+    )
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    body: Mapped[dict] = mapped_column(JSON, nullable=False)
+    action: Mapped[str] = mapped_column(String(32), nullable=False)
+    created_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    created_by: Mapped[str] = mapped_column(String(256), nullable=False)

@@ -23,6 +23,7 @@ from lakeworks.config import Settings
 from lakeworks.platform import Platform
 from lakeworks.server import errors
 from lakeworks.server.api import (
+    endpoints,
     experiments,
     features,
     lineage,
@@ -60,6 +61,8 @@ ROUTERS = (
     (experiments.router, _SCOPED),
     (runs.router, _SCOPED),
     (streams.router, _SCOPED),
+    (endpoints.router, _SCOPED),
+    (endpoints.serve_router, errors.responses(400, 404, 413, 422, 503)),
 )
 
 

@@ -1,0 +1,97 @@
+"""``lakeworks endpoints deploy|list|show|history|promote|rollback|delete``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+
+from lakeworks.cli.session import console, workspace
+
+if TYPE_CHECKING:
+    from lakeworks.serving.endpoints import EndpointConfig
+
+app = typer.Typer(help="Serve registered models: deploy, promote, roll back.", no_args_is_help=True)
+
+
+def _slots(config: EndpointConfig) -> str:
+    return ", ".join(f"{s.name}={s.ref}" for s in config.slots)
+
+
+def _print(config: EndpointConfig) -> None:
+    share = f" candidate share {config.share}%" if config.candidate else ""
+    typer.echo(
+        f"endpoint {config.endpoint} v{config.version} ({config.strategy}): "
+        f"{_slots(config)}{share} [{config.action} by {config.created_by}]"
+    )
+
+
+def _table(title: str, configs: list[EndpointConfig]) -> None:
+    out = Table("endpoint", "version", "strategy", "slots", "share", "action", "by", title=title)
+    for c in configs:
+        out.add_row(
+            c.endpoint, str(c.version), c.strategy, _slots(c), str(c.share), c.action, c.created_by
+        )
+    console().print(out)
+
+
+@app.command("deploy")
+def deploy(
+    ctx: typer.Context,
+    name: str,
+    model: Annotated[str, typer.Option(help="registry reference: churn@champion, churn/3")],
+    strategy: Annotated[str, typer.Option(help="blue-green, canary, ab or shadow")] = "blue-green",
+    steps: Annotated[str, typer.Option(help="canary steps, percent")] = "5,25,50,100",
+    share: Annotated[int, typer.Option(help="A/B: the candidate's share, percent")] = 50,
+) -> None:
+    """Deploy a model version to an endpoint (created if new); it is warmed first."""
+    try:
+        parsed = tuple(int(s) for s in steps.split(","))
+    except ValueError:
+        raise typer.BadParameter(
+            f"steps are whole percents like 5,25,50,100, not {steps!r}"
+        ) from None
+    with workspace(ctx) as ws:
+        _print(ws.endpoints.deploy(name, model=model, strategy=strategy, steps=parsed, share=share))
+
+
+@app.command("list")
+def list_endpoints(ctx: typer.Context) -> None:
+    """The endpoints of the workspace with their current configuration."""
+    with workspace(ctx) as ws:
+        _table(f"endpoints in {ws.name}", ws.endpoints.list())
+
+
+@app.command("show")
+def show(ctx: typer.Context, name: str) -> None:
+    with workspace(ctx) as ws:
+        _print(ws.endpoints.show(name))
+
+
+@app.command("history")
+def history(ctx: typer.Context, name: str) -> None:
+    """Every configuration of the endpoint, with who wrote it."""
+    with workspace(ctx) as ws:
+        _table(f"history of {name}", ws.endpoints.history(name))
+
+
+@app.command("promote")
+def promote(ctx: typer.Context, name: str) -> None:
+    """Canary: the next step; A/B and shadow: the candidate takes all traffic."""
+    with workspace(ctx) as ws:
+        _print(ws.endpoints.promote(name))
+
+
+@app.command("rollback")
+def rollback(ctx: typer.Context, name: str) -> None:
+    """Back to the previous configuration, in one step."""
+    with workspace(ctx) as ws:
+        _print(ws.endpoints.rollback(name))
+
+
+@app.command("delete")
+def delete(ctx: typer.Context, name: str) -> None:
+    with workspace(ctx) as ws:
+        ws.endpoints.delete(name)
+    typer.echo(f"deleted endpoint {name}")

@@ -1,0 +1,99 @@
+"""/api/v1/workspaces/{ws}/endpoints (deploy, list, show, promote, rollback, delete) and
+/serve/{workspace}/{endpoint}/predict (the prediction API)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Response
+
+from lakeworks.context import Context
+from lakeworks.server.callers import Callers
+from lakeworks.server.dependencies import (
+    ContextDep,
+    PlatformDep,
+    User,
+    get_callers,
+    name_rule,
+)
+from lakeworks.server.errors import responses
+from lakeworks.server.schemas.endpoints import (
+    DeployRequest,
+    EndpointOut,
+    PredictOut,
+    PredictRequest,
+)
+
+router = APIRouter(prefix="/api/v1/workspaces/{ws}/endpoints", tags=["endpoints"])
+serve_router = APIRouter(prefix="/serve/{workspace}", tags=["serving"])
+EndpointName = name_rule("endpoint", example="churn")
+WorkspacePath = name_rule("workspace", example="default")
+RequestId = Annotated[str | None, Header(alias="X-Request-Id", max_length=128)]
+
+
+def _out(config) -> EndpointOut:  # noqa: ANN001 - a serving EndpointConfig
+    return EndpointOut.model_validate(config.to_dict())
+
+
+@router.get("")
+def list_endpoints(ctx: ContextDep, platform: PlatformDep) -> list[EndpointOut]:
+    return [_out(c) for c in platform.serving.list(ctx)]
+
+
+@router.put("/{endpoint}", responses=responses(409))
+def deploy(
+    endpoint: EndpointName, body: DeployRequest, ctx: ContextDep, platform: PlatformDep
+) -> EndpointOut:
+    """Deploy a model version (warmed first; a model that fails to load is refused)."""
+    options = {"steps": tuple(body.steps), "share": body.share}
+    return _out(platform.serving.deploy(ctx, endpoint, body.model, body.strategy, **options))
+
+
+@router.get("/{endpoint}")
+def show(endpoint: EndpointName, ctx: ContextDep, platform: PlatformDep) -> EndpointOut:
+    return _out(platform.serving.show(ctx, endpoint))
+
+
+@router.get("/{endpoint}/history")
+def history(endpoint: EndpointName, ctx: ContextDep, platform: PlatformDep) -> list[EndpointOut]:
+    return [_out(c) for c in platform.serving.history(ctx, endpoint)]
+
+
+@router.post("/{endpoint}/promote", responses=responses(409))
+def promote(endpoint: EndpointName, ctx: ContextDep, platform: PlatformDep) -> EndpointOut:
+    return _out(platform.serving.promote(ctx, endpoint))
+
+
+@router.post("/{endpoint}/rollback", responses=responses(409))
+def rollback(endpoint: EndpointName, ctx: ContextDep, platform: PlatformDep) -> EndpointOut:
+    return _out(platform.serving.rollback(ctx, endpoint))
+
+
+@router.delete("/{endpoint}", status_code=204)
+def delete(endpoint: EndpointName, ctx: ContextDep, platform: PlatformDep) -> None:
+    platform.serving.delete(ctx, endpoint)
+
+
+def _serve_context(
+    callers: Annotated[Callers, Depends(get_callers)],
+    workspace: WorkspacePath,
+    user: User = "anonymous",
+) -> Context:
+    return callers.context(workspace, user)
+
+
+@serve_router.post("/{endpoint}/predict")
+def predict(
+    endpoint: EndpointName,
+    body: PredictRequest,
+    response: Response,
+    ctx: Annotated[Context, Depends(_serve_context)],
+    platform: PlatformDep,
+    request_id: RequestId = None,
+) -> PredictOut:
+    """Predictions for the rows; the response names the request id and the model version."""
+    request_id = request_id or uuid.uuid4().hex
+    response.headers["X-Request-Id"] = request_id
+    result = platform.serving.predict(ctx, endpoint, body.rows, key=body.key, request_id=request_id)
+    return PredictOut(**{**result.__dict__, "predictions": result.outputs})

@@ -1,0 +1,58 @@
+"""Request and response bodies of the endpoints routes (management and predictions)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from lakeworks.server.schemas.base import RecordOut
+
+
+class DeployRequest(BaseModel):
+    model: str = Field(min_length=1, max_length=300, examples=["churn@champion", "churn/3"])
+    strategy: Literal["blue-green", "canary", "ab", "shadow"] = "blue-green"
+    steps: list[int] = Field(
+        default=[5, 25, 50, 100], description="canary: the candidate's share per step, percent"
+    )
+    share: int = Field(default=50, description="A/B: the candidate's fixed share, percent")
+
+
+class SlotOut(RecordOut):
+    name: str = Field(description="live (answers) or candidate (the new version)")
+    model: str
+    version: int
+
+
+class EndpointOut(RecordOut):
+    endpoint: str
+    version: int = Field(description="the configuration version")
+    strategy: str
+    slots: list[SlotOut]
+    share: int = Field(description="the candidate's percent of traffic")
+    steps: list[int]
+    action: str = Field(description="what wrote it: deploy, promote or rollback")
+    created_by: str
+    created_ms: int
+
+
+class PredictRequest(BaseModel):
+    rows: list[dict[str, Any]] = Field(
+        description="input rows, one JSON object each, columns as the model's signature",
+        examples=[[{"age": 41, "income": 52.5}]],
+    )
+    key: str | None = Field(
+        default=None,
+        max_length=256,
+        description="a request key (customer id): the same key always meets the same slot",
+    )
+
+
+class PredictOut(BaseModel):
+    request_id: str
+    endpoint: str
+    config_version: int
+    slot: str
+    model: str = Field(description="the model version that answered, as name/version")
+    predictions: list[dict[str, Any] | None]
+    errors: list[str | None] = Field(description="per row: why it failed, or null")

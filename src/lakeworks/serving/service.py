@@ -1,0 +1,242 @@
+"""The serving service (``platform.serving``): deploy, promote, roll back and delete
+endpoints, and answer predictions through their traffic policy.
+
+Deploying loads and warms every slot's model (a predict on a sample row built from its
+signature) before the new configuration is written: a model that fails to load or warm
+refuses the deployment and the old configuration keeps serving.
+
+Example:
+    >>> platform.serving.deploy(ctx, "churn", "churn@champion")  # doctest: +SKIP
+    >>> platform.serving.predict(ctx, "churn", [{"age": 41, "income": 52.0}])  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from lakeworks.cache import BoundedCache
+from lakeworks.context import Context, check_name
+from lakeworks.errors import InvalidInputError, NotFoundError, UserCodeError
+from lakeworks.serving import strategies
+from lakeworks.serving.batching import Batcher
+from lakeworks.serving.endpoints import (
+    DEFAULT_STEPS,
+    EndpointConfig,
+    Slot,
+    check_share,
+    check_steps,
+    check_strategy,
+)
+from lakeworks.serving.prediction import Deployment, Prediction, answer, sample, table_of
+from lakeworks.serving.store import EndpointStore
+
+if TYPE_CHECKING:
+    from lakeworks.config import Settings
+    from lakeworks.features.service import Features
+    from lakeworks.meta.catalog import Catalog
+    from lakeworks.registry.predictor import Predictor
+    from lakeworks.registry.service import Registry
+
+log = logging.getLogger("lakeworks.serving")
+
+
+class Serving:
+    """Endpoints of every workspace. ``features`` is kept for requests by entity key."""
+
+    def __init__(
+        self, catalog: Catalog, registry: Registry, features: Features | None, settings: Settings
+    ) -> None:
+        self.registry = registry
+        self.features = features
+        self.settings = settings
+        self.store = EndpointStore(catalog)
+        # loaded predictors per (workspace, endpoint, configuration version). A configuration
+        # is never edited, so an entry never goes stale: a change writes a new version (a new
+        # key) and the old entry ages out; ``delete`` discards the endpoint's entries.
+        self.loaded: BoundedCache[Deployment] = BoundedCache(settings.serving_cache_size)
+        wait = settings.serving_batch_wait_ms / 1000
+        self.batcher = Batcher(wait, settings.serving_batch_max_rows) if wait > 0 else None
+
+    # endpoints ---------------------------------------------------------------------
+    def list(self, ctx: Context) -> list[EndpointConfig]:
+        return [self.store.config(ctx.workspace, n) for n in self.store.names(ctx.workspace)]
+
+    def show(self, ctx: Context, name: str) -> EndpointConfig:
+        return self.store.config(ctx.workspace, name)
+
+    def history(self, ctx: Context, name: str) -> list[EndpointConfig]:
+        return self.store.history(ctx.workspace, name)
+
+    def deploy(
+        self,
+        ctx: Context,
+        name: str,
+        model: Any,
+        strategy: str = "blue-green",
+        *,
+        steps: tuple[int, ...] = DEFAULT_STEPS,
+        share: int = 50,
+    ) -> EndpointConfig:
+        """Put ``model`` (a registry reference) behind endpoint ``name``. A new endpoint
+        serves it alone; an existing one takes it by ``strategy``: blue-green switches all
+        traffic at once, canary gives it ``steps[0]`` percent, A/B a fixed ``share``,
+        shadow a copy of every request."""
+        check_name("endpoint", name)
+        check_strategy(strategy)
+        version = self.registry.resolve(ctx, model)
+        new = Slot("live", version.name, version.version)
+        current = self._current(ctx, name)
+        config = _next_config(name, strategy, new, current, tuple(steps), share, ctx.user)
+        return self._write(ctx, config, current)
+
+    def promote(self, ctx: Context, name: str) -> EndpointConfig:
+        """Canary: the next step (the last makes the candidate live alone). A/B and
+        shadow: the candidate becomes live alone. Blue-green has nothing to promote."""
+        current = self.store.config(ctx.workspace, name)
+        candidate = current.candidate
+        if candidate is None:
+            raise InvalidInputError(
+                f"endpoint {name!r} has no candidate to promote (it serves {current.live.ref})",
+                hint="deploy a new version with strategy canary, ab or shadow first",
+                endpoint=name,
+            )
+        steps = current.steps
+        if current.strategy == "canary" and current.share < steps[-1]:
+            share = next(s for s in steps if s > current.share)
+            if share < 100:
+                return self._write(ctx, _change(current, "promote", ctx.user, share=share), current)
+        live = replace(candidate, name="live")
+        promoted = _change(current, "promote", ctx.user, slots=(live,), share=0)
+        return self._write(ctx, promoted, current)
+
+    def rollback(self, ctx: Context, name: str) -> EndpointConfig:
+        """Back to the configuration before the current one, written as a new version."""
+        current = self.store.config(ctx.workspace, name)
+        if current.version == 1:
+            raise InvalidInputError(
+                f"endpoint {name!r} has no previous configuration to roll back to",
+                hint="delete the endpoint or deploy another version",
+                endpoint=name,
+            )
+        previous = self.store.config(ctx.workspace, name, current.version - 1)
+        return self._write(ctx, _change(previous, "rollback", ctx.user), current)
+
+    def delete(self, ctx: Context, name: str) -> None:
+        current = self.store.current_version(ctx.workspace, name)
+        self.store.delete(ctx.workspace, name)
+        self.loaded.discard((ctx.workspace, name, v) for v in range(1, current + 1))
+
+    # predictions -------------------------------------------------------------------
+    def predict(
+        self,
+        ctx: Context,
+        name: str,
+        rows: list[dict[str, Any]],
+        *,
+        key: str | None = None,
+        request_id: str | None = None,
+    ) -> Prediction:
+        """Predictions for ``rows`` from the slot the endpoint's policy picks for ``key``
+        (default: the request id). A model raising for some rows answers per-row errors."""
+        request_id = request_id or uuid.uuid4().hex
+        table = table_of(rows, self.settings.serving_max_rows, endpoint=name)
+        deployment = self.deployment(ctx, name)
+        route = strategies.route(deployment.config, key or request_id)
+        result = answer(deployment, route.answer, table, request_id, self.batcher)
+        if route.shadow is not None:
+            self._shadow(deployment, route.shadow, table, result)
+        return result
+
+    def deployment(self, ctx: Context, name: str) -> Deployment:
+        """The endpoint's current configuration with its models loaded (cached)."""
+        version = self.store.current_version(ctx.workspace, name)
+        key = (ctx.workspace, name, version)
+        return self.loaded.get_or_make(key, lambda: self._load(ctx, name, version))
+
+    # internals ---------------------------------------------------------------------
+    def _current(self, ctx: Context, name: str) -> EndpointConfig | None:
+        try:
+            return self.store.config(ctx.workspace, name)
+        except NotFoundError as exc:
+            if exc.fields.get("endpoint") != name:
+                raise  # the workspace, not the endpoint, is missing
+            return None
+
+    def _write(
+        self, ctx: Context, config: EndpointConfig, current: EndpointConfig | None
+    ) -> EndpointConfig:
+        predictors = {s.name: self._warm(ctx, config, s) for s in config.slots}
+        expected = current.version if current else None
+        version = self.store.write(ctx.workspace, config, expected=expected)
+        written = self.store.config(ctx.workspace, config.endpoint, version)
+        self.loaded.put(
+            (ctx.workspace, config.endpoint, version),
+            Deployment(ctx.workspace, written, predictors),
+        )
+        return written
+
+    def _load(self, ctx: Context, name: str, version: int) -> Deployment:
+        config = self.store.config(ctx.workspace, name, version)
+        slots = {s.name: self.registry.load(ctx, (s.model, s.version)) for s in config.slots}
+        return Deployment(ctx.workspace, config, slots)
+
+    def _warm(self, ctx: Context, config: EndpointConfig, slot: Slot) -> Predictor:
+        """The slot's model loaded and run once on a sample row; any failure refuses."""
+        try:
+            predictor = self.registry.load(ctx, (slot.model, slot.version))
+            if predictor.signature is not None:
+                predictor.predict(sample(predictor.signature))
+            return predictor
+        except Exception as exc:
+            raise UserCodeError(
+                f"deployment to endpoint {config.endpoint!r} refused: model {slot.ref} "
+                f"failed to load or warm up: {exc}",
+                hint="the endpoint keeps its current configuration; fix or re-register the model",
+                endpoint=config.endpoint,
+                model=slot.ref,
+            ) from exc
+
+    def _shadow(self, deployment: Deployment, slot: Slot, table: Any, live: Prediction) -> None:
+        """Run the shadow slot on a copy; its answer is logged and compared, never returned."""
+        try:
+            shadow = answer(deployment, slot, table, live.request_id)
+        except Exception as exc:  # a shadow never fails the request
+            log.warning("shadow %s failed on request %s: %s", slot.ref, live.request_id, exc)
+            return
+        same = sum(a == b for a, b in zip(shadow.outputs, live.outputs, strict=True))
+        log.info(
+            "shadow %s on request %s: %d of %d answers equal to %s",
+            slot.ref,
+            live.request_id,
+            same,
+            len(live.outputs),
+            live.model,
+        )
+
+
+def _next_config(
+    name: str,
+    strategy: str,
+    new: Slot,
+    current: EndpointConfig | None,
+    steps: tuple[int, ...],
+    share: int,
+    user: str,
+) -> EndpointConfig:
+    if current is None or strategy == "blue-green":
+        return EndpointConfig(name, 0, strategy, (new,), created_by=user)
+    candidate = replace(new, name="candidate")
+    slots = (current.live, candidate)
+    if strategy == "canary":
+        steps = check_steps(steps)
+        return EndpointConfig(name, 0, strategy, slots, steps[0], steps, created_by=user)
+    if strategy == "ab":
+        return EndpointConfig(name, 0, strategy, slots, check_share(share), created_by=user)
+    return EndpointConfig(name, 0, strategy, slots, created_by=user)
+
+
+def _change(config: EndpointConfig, action: str, user: str, **values: Any) -> EndpointConfig:
+    return replace(config, version=0, action=action, created_by=user, **values)

@@ -1,0 +1,54 @@
+"""The micro-batcher: concurrent submits share one call, each gets its own slice."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pyarrow as pa
+import pytest
+
+from lakeworks.serving.batching import Batcher
+
+
+def _double(calls: list[int]):  # noqa: ANN202
+    def call(table: pa.Table):  # noqa: ANN202
+        calls.append(table.num_rows)
+        values = [2 * x for x in table["x"].to_pylist()]
+        return values, [None] * len(values)
+
+    return call
+
+
+def test_concurrent_requests_share_calls_and_get_their_own_rows() -> None:
+    batcher, calls = Batcher(wait=0.05, max_rows=1000), []
+    with ThreadPoolExecutor(16) as pool:
+        futures = [
+            pool.submit(batcher.submit, "m", pa.table({"x": [i, i + 100]}), _double(calls))
+            for i in range(16)
+        ]
+        results = [f.result() for f in futures]
+    assert [r[0] for r in results] == [[2 * i, 2 * (i + 100)] for i in range(16)]
+    assert sum(calls) == 32 and len(calls) < 16  # shared calls, no row lost or doubled
+
+
+def test_a_full_batch_runs_without_waiting_and_keys_never_mix() -> None:
+    batcher, calls = Batcher(wait=5.0, max_rows=2), []
+    assert batcher.submit("a", pa.table({"x": [1, 2]}), _double(calls)) == ([2, 4], [None, None])
+    assert calls == [2]  # full at once: no 5 s wait
+    other = Batcher(wait=0.01, max_rows=100)
+    with ThreadPoolExecutor(2) as pool:
+        a = pool.submit(other.submit, "a", pa.table({"x": [1]}), _double(calls))
+        b = pool.submit(other.submit, "b", pa.table({"x": [5]}), _double(calls))
+        assert (a.result()[0], b.result()[0]) == ([2], [10])
+
+
+def test_a_failing_call_reaches_every_waiter() -> None:
+    def boom(table: pa.Table):  # noqa: ANN202
+        raise RuntimeError("model crashed")
+
+    batcher = Batcher(wait=0.05, max_rows=100)
+    with ThreadPoolExecutor(4) as pool:
+        futures = [pool.submit(batcher.submit, "m", pa.table({"x": [i]}), boom) for i in range(4)]
+        for future in futures:
+            with pytest.raises(RuntimeError, match="model crashed"):
+                future.result(timeout=5)
