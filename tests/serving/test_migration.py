@@ -39,7 +39,7 @@ def test_serving_tables_match_the_orm_models(metadata_url: str) -> None:
         diff = compare_metadata(context, Base.metadata)
     engine.dispose()
     assert diff == []
-    assert {"0006a", "0009"} == meta_engine.HEADS
+    assert "0009" in meta_engine.HEADS  # serving is a head of the catalog's migrations
 
 
 def test_downgrade_of_0009_drops_only_serving(tmp_path: Path) -> None:
