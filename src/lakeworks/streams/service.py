@@ -221,7 +221,9 @@ class Streams:
         try:
             sink.start()
             stop = stop or threading.Event()
-            return self._run(ctx, sink, None if once else interval, stop, on_batch)
+            # an external source delivers asynchronously: draining waits ``every`` for more
+            drain = interval if source is not None else 0.0
+            return self._run(ctx, sink, None if once else interval, stop, on_batch, drain)
         finally:
             if source is not None:
                 reader.close()
@@ -242,15 +244,17 @@ class Streams:
         interval: float | None,
         stop: threading.Event,
         on_batch: Callable[[IngestResult], None] | None,
+        drain: float = 0.0,
     ) -> IngestResult:
-        """Batches until ``stop``, or (``interval`` None) until one finds no events."""
+        """Batches until ``stop``, or (``interval`` None) until one finds no events in
+        ``drain`` seconds."""
         target = sink.target
         result = IngestResult(target.stream, target.table, target.group)
         failures = 0
         while not stop.is_set():
             started = time.monotonic()
             retry = interval is not None or failures < ONCE_RETRIES
-            batch = self._step(sink, interval or 0.0, stop, retry)
+            batch = self._step(sink, interval or drain, stop, retry)
             if batch is None:
                 failures += 1
                 continue

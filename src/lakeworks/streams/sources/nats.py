@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import threading
 from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from lakeworks.errors import MissingDependencyError, NotFoundError, UnavailableE
 from lakeworks.streams.log.base import Event
 from lakeworks.streams.sources.base import Source
 
+log = logging.getLogger("lakeworks.streams")
 CALL_TIMEOUT = 10.0  # seconds one client call may take before the source gives up on it
 ACK_WAIT = 60.0  # seconds JetStream waits for an ack before it redelivers a message
 
@@ -128,12 +130,16 @@ class NatsSource(Source):
         async def disconnected() -> None:
             self._broken = True
 
+        async def failed(exc: Exception) -> None:  # the client reconnects on its own
+            log.warning("NATS at %s: %s: %s", self.address.server, type(exc).__name__, exc)
+
         self._nc = await nats.connect(
             self.address.server,
             connect_timeout=2,
             reconnect_time_wait=0.2,
             max_reconnect_attempts=-1,
             disconnected_cb=disconnected,
+            error_cb=failed,
             allow_reconnect=True,
         )
         self._js = self._nc.jetstream(timeout=CALL_TIMEOUT)
