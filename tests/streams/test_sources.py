@@ -18,6 +18,7 @@ import lakeworks as lw
 from lakeworks.errors import InvalidInputError, NotFoundError, UnavailableError
 from lakeworks.streams import sink as sink_module
 
+from ..cli.conftest import Cli
 from ..conftest import free_port
 from .conftest import clicks
 from .sources_servers import NatsServer, mqtt_port, nats_url
@@ -227,6 +228,8 @@ def test_mqtt_delivers_what_was_published_while_the_sink_was_down(
     quarantine = ws.read("clicks__quarantine").to_pylist()
     assert sorted(q["raw_bytes"] for q in quarantine) == sorted(bad)  # the raw payload, kept
     assert all("JSON" in q["reason"] for q in quarantine)
+    after = ws.streams.ingest(source=url, table="clicks", once=True, every=0.5, dedupe="id")
+    assert after.events == 0  # acknowledged: the broker does not deliver them again
 
 
 def test_mqtt_redeliveries_are_dropped_by_the_dedupe_key(
@@ -269,3 +272,27 @@ def test_ingest_needs_exactly_one_of_stream_and_source(ws: lw.Workspace) -> None
         ws.streams.ingest(table="t", once=True)
     with pytest.raises(InvalidInputError, match="exactly one"):
         ws.streams.ingest("clicks", table="t", source="nats://127.0.0.1/s", once=True)
+
+
+# the command line -------------------------------------------------------------------
+def test_cli_ingests_an_mqtt_topic_and_names_a_bad_source(
+    tmp_path: Path, mqtt: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LAKEWORKS_PROGRESS", "false")
+    cli = Cli(tmp_path / "cli-home")
+    topic = f"lwtest/{uuid.uuid4().hex[:10]}"
+    url = f"mqtt://127.0.0.1:{mqtt}/{topic}"
+    args = ("streams", "ingest", "--source", url, "--table", "t", "--dedupe", "id", "--once")
+    first = cli(*args, "--every", "300ms")
+    assert first.exit_code == 0, first.output
+    mqtt_publish(mqtt, topic, payloads(clicks(3) + clicks(1)))
+    second = cli(*args, "--every", "500ms")
+    assert second.exit_code == 0, second.output
+    assert f"ingested 4 events from {url} into t: 3 written, 0 quarantined, 1 already" in (
+        second.output
+    )
+    bad = cli("streams", "ingest", "--source", "kafka://h/t", "--table", "t", "--once")
+    assert bad.exit_code == 1
+    assert "error: source 'kafka://h/t' is not a source URL" in bad.output
+    neither = cli("streams", "ingest", "--table", "t", "--once")
+    assert neither.exit_code == 1 and "a stream or a source" in neither.output
