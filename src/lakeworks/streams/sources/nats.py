@@ -27,7 +27,11 @@ from lakeworks.streams.sources.base import Source
 
 log = logging.getLogger("lakeworks.streams")
 CALL_TIMEOUT = 10.0  # seconds one client call may take before the source gives up on it
-ACK_WAIT = 60.0  # seconds JetStream waits for an ack before it redelivers a message
+PULL = 10_000  # most messages asked for in one pull request
+ACK_WAIT = 60.0
+# unacknowledged messages the server lets the consumer hold: a whole micro-batch (the
+# server's default, 1,000, would cut every batch to 1,000 events)
+MAX_ACK_PENDING = 1_000_000  # seconds JetStream waits for an ack before it redelivers a message
 
 
 @dataclass(frozen=True)
@@ -167,6 +171,7 @@ class NatsSource(Source):
             durable_name=a.durable,
             ack_policy=api.AckPolicy.EXPLICIT,
             ack_wait=ACK_WAIT,
+            max_ack_pending=MAX_ACK_PENDING,
             filter_subject=a.subject,
             deliver_policy=api.DeliverPolicy.BY_START_SEQUENCE
             if start > 0
@@ -177,12 +182,23 @@ class NatsSource(Source):
         self._sub = await self._js.pull_subscribe_bind(a.durable, self._stream)
 
     async def _fetch(self, count: int, wait: float) -> list[Any]:
+        """Up to ``count`` messages: pulls until that many or ``wait`` seconds are over
+        (one pull returns what the server has at hand, often fewer)."""
         import nats.errors
 
-        try:
-            return await self._sub.fetch(batch=count, timeout=max(wait, 0.05))
-        except nats.errors.TimeoutError:
-            return []
+        loop = asyncio.get_running_loop()
+        deadline, got = loop.time() + wait, []
+        while len(got) < count:
+            left = deadline - loop.time()
+            try:
+                got += await self._sub.fetch(
+                    batch=min(count - len(got), PULL), timeout=max(left, 0.05)
+                )
+            except (TimeoutError, nats.errors.TimeoutError):  # none came in time
+                break
+            if left <= 0:
+                break
+        return got
 
 
 async def _ack_all(msgs: Sequence[Any]) -> None:
