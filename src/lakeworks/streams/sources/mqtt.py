@@ -103,7 +103,12 @@ class MqttSource(Source):
         self._held = [e for e in self._held if e.id not in done]
 
     def close(self) -> None:
+        """Disconnect once the acknowledgements are written (else the broker delivers
+        those messages again)."""
         if self._client is not None:
+            deadline = time.monotonic() + CONNECT_TIMEOUT
+            while self._client.want_write() and time.monotonic() < deadline:
+                time.sleep(0.01)
             self._client.disconnect()
             self._client.loop_stop()
 
