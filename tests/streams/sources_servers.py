@@ -92,12 +92,22 @@ def mqtt_port(tmp_path: Path) -> tuple[int, subprocess.Popen | None]:
     pytest.importorskip("paho.mqtt", reason="paho-mqtt is not installed")
     if _answers(1883):
         return 1883, None
+    return own_mosquitto(tmp_path)
+
+
+# what docs/streams.md recommends for a sink: no in-flight window, no queue limit (the
+# defaults, 20 and 1000, make Mosquitto drop what a burst puts beyond them)
+MOSQUITTO_SETTINGS = "max_inflight_messages 0\nmax_queued_messages 0\n"
+
+
+def own_mosquitto(tmp_path: Path) -> tuple[int, subprocess.Popen]:
+    """A mosquitto of the test's own on a free port, configured as the docs recommend."""
     binary = shutil.which("mosquitto")
     if binary is None:
-        unavailable("no MQTT broker answers on 127.0.0.1:1883 and mosquitto is not installed")
+        unavailable("mosquitto is not installed (and no MQTT broker answers on 1883)")
     port = free_port()
     config = tmp_path / "mosquitto.conf"
-    config.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\n")
+    config.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\n{MOSQUITTO_SETTINGS}")
     process = subprocess.Popen([binary, "-c", str(config)], stderr=subprocess.DEVNULL)
     _wait_port(port, "mosquitto")
     return port, process

@@ -21,7 +21,7 @@ from lakeworks.streams import sink as sink_module
 from ..cli.conftest import Cli
 from ..conftest import free_port
 from .conftest import clicks
-from .sources_servers import NatsServer, mqtt_port, nats_url
+from .sources_servers import NatsServer, mqtt_port, nats_url, own_mosquitto
 
 
 @pytest.fixture
@@ -248,6 +248,23 @@ def test_mqtt_redeliveries_are_dropped_by_the_dedupe_key(
     assert result.events == 28  # the 20 unacknowledged ones again, and 8 new
     assert result.written == 5 and result.skipped == 23
     assert sorted(ws.read("clicks").column("id").to_pylist()) == list(range(25))
+
+
+def test_a_burst_beyond_mosquittos_default_queue_lands_whole_with_the_documented_config(
+    ws: lw.Workspace, tmp_path: Path
+) -> None:
+    pytest.importorskip("paho.mqtt", reason="paho-mqtt is not installed")
+    port, process = own_mosquitto(tmp_path)
+    try:
+        url = f"mqtt://127.0.0.1:{port}/burst"
+        ws.streams.ingest(source=url, table="clicks", once=True, every=0.2, dedupe="id")
+        mqtt_publish(port, "burst", payloads(clicks(3000)))  # the default keeps 1020
+        result = ws.streams.ingest(source=url, table="clicks", once=True, every=0.5)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    assert result.written == 3000
+    assert ws.read("clicks").num_rows == 3000
 
 
 def test_an_unreachable_mqtt_broker_is_named(ws: lw.Workspace) -> None:
