@@ -289,6 +289,8 @@ def test_ingest_needs_exactly_one_of_stream_and_source(ws: lw.Workspace) -> None
         ws.streams.ingest(table="t", once=True)
     with pytest.raises(InvalidInputError, match="exactly one"):
         ws.streams.ingest("clicks", table="t", source="nats://127.0.0.1/s", once=True)
+    with pytest.raises(InvalidInputError, match="'nats://127.0.0.1/s' needs a table"):
+        ws.streams.ingest(source="nats://127.0.0.1/s", once=True)
 
 
 # the command line -------------------------------------------------------------------

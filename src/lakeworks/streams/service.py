@@ -205,6 +205,11 @@ class Streams:
                 hint="ingest('clicks', table=...) or ingest(source='nats://...', table=...)",
                 table=table,
             )
+        if not table:
+            raise InvalidInputError(
+                f"ingest of {stream or source!r} needs a table to append to",
+                hint="pass table='clicks' (--table clicks)",
+            )
         check_user_table(table)
         group = check_name("group", group or f"{table}_sink")
         interval = parse_every(every)
