@@ -17,6 +17,14 @@ import pytest
 from ..conftest import free_port, unavailable
 
 
+def need(module: str, package: str) -> None:
+    """Skip (fail under CI=true) when the client library is not installed."""
+    try:
+        __import__(module)
+    except ImportError:
+        unavailable(f"{package} is not installed (pip install 'lakeworks[streams]')")
+
+
 def _answers(port: int) -> bool:
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=0.2):
@@ -79,7 +87,7 @@ async def _jetstream_error(url: str) -> str | None:
 
 def nats_url(tmp_path: Path) -> tuple[str, NatsServer | None]:
     """The shared server's URL when it runs JetStream, else one of the test's own."""
-    pytest.importorskip("nats", reason="nats-py is not installed (pip install lakeworks[streams])")
+    need("nats", "nats-py")
     if _answers(4222) and asyncio.run(_jetstream_error("nats://127.0.0.1:4222")) is None:
         return "nats://127.0.0.1:4222", None
     server = NatsServer(tmp_path / "nats")
@@ -89,7 +97,7 @@ def nats_url(tmp_path: Path) -> tuple[str, NatsServer | None]:
 
 def mqtt_port(tmp_path: Path) -> tuple[int, subprocess.Popen | None]:
     """The shared broker's port, else the port of a mosquitto of the test's own."""
-    pytest.importorskip("paho.mqtt", reason="paho-mqtt is not installed")
+    need("paho.mqtt", "paho-mqtt")
     if _answers(1883):
         return 1883, None
     return own_mosquitto(tmp_path)

@@ -21,7 +21,7 @@ from lakeworks.streams import sink as sink_module
 from ..cli.conftest import Cli
 from ..conftest import free_port
 from .conftest import clicks
-from .sources_servers import NatsServer, mqtt_port, nats_url, own_mosquitto
+from .sources_servers import NatsServer, mqtt_port, nats_url, need, own_mosquitto
 
 
 @pytest.fixture
@@ -149,7 +149,7 @@ def test_nats_restarted_while_consuming_loses_and_duplicates_nothing(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    pytest.importorskip("nats", reason="nats-py is not installed")
+    need("nats", "nats-py")
     monkeypatch.setattr("lakeworks.streams.service.RETRY_WAIT", 0.1)
     server = NatsServer(tmp_path / "own-nats")
     server.start()
@@ -253,7 +253,7 @@ def test_mqtt_redeliveries_are_dropped_by_the_dedupe_key(
 def test_a_burst_beyond_mosquittos_default_queue_lands_whole_with_the_documented_config(
     ws: lw.Workspace, tmp_path: Path
 ) -> None:
-    pytest.importorskip("paho.mqtt", reason="paho-mqtt is not installed")
+    need("paho.mqtt", "paho-mqtt")
     port, process = own_mosquitto(tmp_path)
     try:
         url = f"mqtt://127.0.0.1:{port}/burst"
@@ -268,7 +268,7 @@ def test_a_burst_beyond_mosquittos_default_queue_lands_whole_with_the_documented
 
 
 def test_an_unreachable_mqtt_broker_is_named(ws: lw.Workspace) -> None:
-    pytest.importorskip("paho.mqtt", reason="paho-mqtt is not installed")
+    need("paho.mqtt", "paho-mqtt")
     port = free_port()
     with pytest.raises(UnavailableError, match=f"127.0.0.1:{port}"):
         ws.streams.ingest(source=f"mqtt://127.0.0.1:{port}/t", table="t", once=True)
