@@ -709,9 +709,11 @@ class WorkspaceStreams:
             self._ctx, stream, group, name, visibility=visibility, start=start
         )
 
-    def ingest(self, stream: str, table: str, **options: Any) -> IngestResult:
+    def ingest(self, stream: str | None = None, table: str = "", **options: Any) -> IngestResult:
         """Append the stream to ``table`` exactly once (``every="1s"``, ``max_batch``,
-        ``required=[...]``, ``once=True`` to drain and return, ``stop=threading.Event()``)."""
+        ``required=[...]``, ``once=True`` to drain and return, ``stop=threading.Event()``);
+        or an external ``source="nats://host:4222/subject"`` / ``"mqtt://host:1883/topic"``
+        instead of a stream (``dedupe="id"`` for MQTT's at-least-once delivery)."""
         return self._service.ingest(self._ctx, stream, table, **options)
 
 

@@ -102,8 +102,15 @@ def lag(
 @app.command("ingest")
 def ingest(
     ctx: typer.Context,
-    stream: str,
     table: Annotated[str, typer.Option("--table", "-t", help="table to append to")],
+    stream: Annotated[str | None, typer.Argument(help="a stream of the workspace")] = None,
+    source: Annotated[
+        str | None,
+        typer.Option(help="an external source instead: nats://host:4222/subject, mqtt://…/topic"),
+    ] = None,
+    dedupe: Annotated[
+        str | None, typer.Option(help="field naming each event: drop ones the table holds")
+    ] = None,
     every: Annotated[str, typer.Option(help="micro-batch interval: 500ms, 1s, 1m")] = "1s",
     group: Annotated[str | None, typer.Option(help="consumer group [<table>_sink]")] = None,
     max_batch: Annotated[int, typer.Option(help="most events per micro-batch")] = 100_000,
@@ -115,15 +122,17 @@ def ingest(
         int, typer.Option(help="compact the table's small files every N batches (0: never)")
     ] = 100,
 ) -> None:
-    """Append a stream to a table exactly once, until Ctrl-C or SIGTERM (which finish
-    the batch in hand first), or with --once until the stream is drained."""
+    """Append a stream (or an external --source) to a table exactly once, until Ctrl-C or
+    SIGTERM (which finish the batch in hand first), or with --once until it is drained.
+    MQTT sources are at least once: name a --dedupe field to drop redelivered events."""
     stop = threading.Event()
+    origin = stream or source
     names = [r.strip() for r in required.split(",") if r.strip()] if required else []
-    line = Console(stderr=True).status(f"{stream} -> {table}: waiting for events")
+    line = Console(stderr=True).status(f"{origin} -> {table}: waiting for events")
 
     def show(result: IngestResult) -> None:
         line.update(
-            f"{stream} -> {table}: {result.events} events, {result.written} written, "
+            f"{origin} -> {table}: {result.events} events, {result.written} written, "
             f"{result.quarantined} quarantined, {result.skipped} already written "
             f"(version {result.version})"
         )
@@ -132,6 +141,8 @@ def ingest(
         result = ws.streams.ingest(
             stream,
             table,
+            source=source,
+            dedupe=dedupe,
             group=group,
             every=every,
             max_batch=max_batch,
@@ -142,7 +153,7 @@ def ingest(
             compact_every=compact_every or None,
         )
     typer.echo(
-        f"ingested {result.events} events from {stream} into {table}: {result.written} written, "
+        f"ingested {result.events} events from {origin} into {table}: {result.written} written, "
         f"{result.quarantined} quarantined, {result.skipped} already written"
         + (f"; quarantined events are in {table}__quarantine" if result.quarantined else "")
     )

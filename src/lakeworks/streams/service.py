@@ -22,6 +22,8 @@ from lakeworks.streams.consumer import Consumer
 from lakeworks.streams.log.base import Event, EventLog, GroupInfo, StreamInfo, missing_stream
 from lakeworks.streams.metrics import StreamMetrics
 from lakeworks.streams.sink import Batch, DeltaSink, SinkTarget
+from lakeworks.streams.sources import Source, open_source
+from lakeworks.streams.sources.log import LogSource
 
 if TYPE_CHECKING:
     from lakeworks.config import Settings
@@ -162,9 +164,11 @@ class Streams:
     def ingest(
         self,
         ctx: Context,
-        stream: str,
+        stream: str | None,
         table: str,
         *,
+        source: str | None = None,
+        dedupe: str | None = None,
         group: str | None = None,
         every: float | str = 1.0,
         max_batch: int = MAX_BATCH,
@@ -185,12 +189,27 @@ class Streams:
         ``compact_every`` batches that wrote rows, the table's small files are compacted
         (None: never).
 
+        ``source`` reads an external system instead of the workspace's ``stream``:
+        ``nats://host:4222/subject`` (JetStream, exactly once) or
+        ``mqtt://host:1883/topic`` (at least once; ``dedupe="id"`` drops events whose
+        ``id`` the table already holds). See docs/streams.md, "External sources".
+
         Example:
             >>> ws.streams.publish("clicks", [{"id": 1, "page": "/"}])  # doctest: +SKIP
             >>> ws.streams.ingest("clicks", table="clicks", once=True).written  # doctest: +SKIP
             1
         """
-        key = self._key(ctx, stream)
+        if (stream is None) == (source is None):
+            raise InvalidInputError(
+                f"ingest into {table!r} needs a stream or a source, exactly one of them",
+                hint="ingest('clicks', table=...) or ingest(source='nats://...', table=...)",
+                table=table,
+            )
+        if not table:
+            raise InvalidInputError(
+                f"ingest of {stream or source!r} needs a table to append to",
+                hint="pass table='clicks' (--table clicks)",
+            )
         check_user_table(table)
         group = check_name("group", group or f"{table}_sink")
         interval = parse_every(every)
@@ -200,10 +219,28 @@ class Streams:
             raise InvalidInputError(
                 f"compact_every must be at least 1 batch (or None), not {compact_every}"
             )
-        target = SinkTarget(stream, key, group, CONSUMER, table, tuple(required))
-        sink = DeltaSink(self.events, self.tables, ctx, target, max_batch, compact_every)
-        sink.start()
-        return self._run(ctx, sink, None if once else interval, stop or threading.Event(), on_batch)
+        reader = self._source(ctx, stream, source, group)
+        key = reader.key if isinstance(reader, LogSource) else ""
+        target = SinkTarget(reader.name, key, group, CONSUMER, table, tuple(required), dedupe)
+        sink = DeltaSink(reader, self.tables, ctx, target, max_batch, compact_every)
+        try:
+            sink.start()
+            stop = stop or threading.Event()
+            # an external source delivers asynchronously: draining waits ``every`` for more
+            drain = interval if source is not None else 0.0
+            return self._run(ctx, sink, None if once else interval, stop, on_batch, drain)
+        finally:
+            if source is not None:
+                reader.close()
+
+    def _source(self, ctx: Context, stream: str | None, url: str | None, group: str) -> Source:
+        """The workspace's ``stream`` read through ``group``, or the external ``url``
+        with a durable consumer (session) named after the workspace and group."""
+        if url is None:
+            assert stream is not None
+            return LogSource(self.events, stream, self._key(ctx, stream), group, CONSUMER)
+        self.catalog.workspace(ctx.workspace)
+        return open_source(url, f"lakeworks_{ctx.workspace}_{group}")
 
     def _run(
         self,
@@ -212,15 +249,17 @@ class Streams:
         interval: float | None,
         stop: threading.Event,
         on_batch: Callable[[IngestResult], None] | None,
+        drain: float = 0.0,
     ) -> IngestResult:
-        """Batches until ``stop``, or (``interval`` None) until one finds no events."""
+        """Batches until ``stop``, or (``interval`` None) until one finds no events in
+        ``drain`` seconds."""
         target = sink.target
         result = IngestResult(target.stream, target.table, target.group)
         failures = 0
         while not stop.is_set():
             started = time.monotonic()
             retry = interval is not None or failures < ONCE_RETRIES
-            batch = self._step(sink, interval or 0.0, stop, retry)
+            batch = self._step(sink, interval or drain, stop, retry)
             if batch is None:
                 failures += 1
                 continue
@@ -253,6 +292,8 @@ class Streams:
         labels = (ctx.workspace, target.stream, target.group)
         self.metrics.ingested.labels(*labels, "written").inc(batch.written)
         self.metrics.ingested.labels(*labels, "quarantined").inc(batch.quarantined)
+        if not target.key:  # an external source: its lag is the external system's to report
+            return
         try:
             info = self.events.group(target.key, target.group)
         except LakeworksError as exc:  # the log went away after the batch: the next step waits

@@ -10,17 +10,19 @@ between a commit and its acknowledgement redelivers the batch, which is then ski
 acknowledged, never written twice. A failed commit acknowledges nothing; the batch is
 delivered again by the next step.
 
-One sink reads a group: it takes over the group's unacknowledged events when it starts,
-then reads them in offset order, so "at or before the committed offset" is exactly what
-was written. Sinks into different tables use different groups.
+The sink reads a ``Source`` (``streams/sources``): the workspace's own log through one
+consumer group (it takes over the group's unacknowledged events when it starts, then
+reads in offset order, so "at or before the committed offset" is exactly what was
+written), or an external system. A positioned source (NATS JetStream) resumes after the
+committed offset handed to its ``start``; an unpositioned one (MQTT) gets no transaction
+identifier and delivers at least once, and with a ``dedupe`` key the sink drops rows
+whose key the table already holds. Sinks into different tables use different groups.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
@@ -37,7 +39,8 @@ from lakeworks.streams.decode import Rejected, decode
 if TYPE_CHECKING:
     from lakeworks.context import Context
     from lakeworks.lake.tables import Tables
-    from lakeworks.streams.log.base import Event, EventLog
+    from lakeworks.streams.log.base import Event
+    from lakeworks.streams.sources.base import Source
 
 # Called with the committed version after each commit and before the acknowledgement;
 # tests pause a sink here to kill it between the two.
@@ -59,7 +62,9 @@ class Batch:
 
 @dataclass(frozen=True)
 class SinkTarget:
-    """Where a sink reads and writes: ``key`` is the stream's name in the event log."""
+    """Where a sink reads and writes: ``stream`` names the source (the stream, or
+    ``nats:<subject>``), ``key`` is the stream's name in the event log ("" for an
+    external source)."""
 
     stream: str
     key: str
@@ -67,6 +72,7 @@ class SinkTarget:
     consumer: str
     table: str
     required: tuple[str, ...] = ()
+    dedupe: str | None = None  # a field naming each event: rows the table holds are dropped
 
     @property
     def app_id(self) -> str:
@@ -76,32 +82,29 @@ class SinkTarget:
 class DeltaSink:
     def __init__(
         self,
-        log: EventLog,
+        source: Source,
         tables: Tables,
         ctx: Context,
         target: SinkTarget,
         max_batch: int,
         compact_every: int | None = None,
     ) -> None:
-        self.log, self.tables, self.ctx = log, tables, ctx
+        self.source, self.tables, self.ctx = source, tables, ctx
         self.target, self.max_batch = target, max_batch
         self.compact_every = compact_every
         self._committed: tuple[int, int] | None = None  # (table, quarantine) positions
         self._appends = 0  # batches that wrote rows since the last compaction
+        self._keys: set | None = None  # the dedupe key values the table holds
 
     def start(self) -> None:
-        """Create the group (from the stream's start) and take over its unacknowledged
-        events, so that they are written before anything newer."""
-        t = self.target
-        self.log.create_group(t.key, t.group, "0")
-        pending = self.log.group(t.key, t.group).pending
-        if pending:
-            self.log.claim(t.key, t.group, t.consumer, timedelta(0), pending)
+        """Start the source after the committed position; its unacknowledged events
+        come first, so they are written before anything newer."""
+        self.source.start(min(self._positions()))
 
     def step(self, wait: float = 0.0) -> Batch:
         """Read, write and acknowledge one micro-batch, collecting events for up to
         ``wait`` seconds (or until ``max_batch``)."""
-        events = self._collect(wait)
+        events = self.source.read(self.max_batch, wait)
         if not events:
             return Batch(0, 0, 0, 0, None, None)
         try:
@@ -111,7 +114,7 @@ class DeltaSink:
             raise
         for hook in AFTER_COMMIT:
             hook(batch.position)
-        self.log.ack(self.target.key, self.target.group, [e.id for e in events])
+        self.source.ack(events)
         self._compact(batch)
         return batch
 
@@ -124,20 +127,9 @@ class DeltaSink:
         self._appends = 0
         self.tables.compact(self.ctx, self.target.table)
 
-    def _collect(self, wait: float) -> list[Event]:
-        t, room = self.target, self.max_batch
-        events = self.log.read(t.key, t.group, t.consumer, room, pending=True)
-        deadline = time.monotonic() + wait
-        while len(events) < room:
-            left = deadline - time.monotonic()
-            block = timedelta(seconds=left) if left > 0 else None
-            got = self.log.read(t.key, t.group, t.consumer, room - len(events), block=block)
-            events += got
-            if not got or left <= 0:
-                break
-        return events
-
     def _positions(self) -> tuple[int, int]:
+        if not self.source.capabilities.positioned:
+            return (-1, -1)  # offsets of an earlier run mean nothing: nothing to skip
         if self._committed is None:
             t = self.target
             self._committed = (self._version(t.table), self._version(quarantine_table(t.table)))
@@ -156,6 +148,8 @@ class DeltaSink:
         decoded = decode(fresh, self.target.required, self._schema())
         bad = [r for r in decoded.rejected if r.event.offset > quarantine_at]
         rows = decoded.rows.filter(pc.greater(decoded.offsets, table_at))
+        if self.target.dedupe and rows.num_rows:
+            rows = self._unseen(rows)
         with hooks.reading(
             kind="load", sources=(f"stream:{self.target.stream}",), source_kind="stream"
         ):
@@ -171,10 +165,31 @@ class DeltaSink:
             return None
         return arrow_schema(self.tables.current(self.ctx, table))
 
+    def _transaction(self, position: int) -> tuple[str, int] | None:
+        return (self.target.app_id, position) if self.source.capabilities.positioned else None
+
+    def _unseen(self, rows: pa.Table) -> pa.Table:
+        """``rows`` less those whose dedupe key the table (or an earlier row) holds."""
+        name, table = self.target.dedupe, self.target.table
+        if name not in rows.column_names:
+            return rows  # events without the key cannot be told apart: all are kept
+        if self._keys is None:
+            held = self.tables.exists(self.ctx, table) and name in self._schema().names
+            found = self.tables.read(self.ctx, table, columns=[name]) if held else None
+            self._keys = set(found.column(0).to_pylist()) if found is not None else set()
+        keep, batch = [], set()
+        for value in rows.column(name).to_pylist():
+            keep.append(value is None or (value not in self._keys and value not in batch))
+            batch.add(value)
+        return rows.filter(pa.array(keep))
+
     def _append(self, rows: pa.Table, position: int) -> tuple[int, int]:
-        transaction = (self.target.app_id, position)
+        transaction = self._transaction(position)
         result = self.tables.write(self.ctx, self.target.table, rows, transaction=transaction)
-        self._committed = (position, self._positions()[1])
+        if self._keys is not None:
+            self._keys.update(rows.column(self.target.dedupe).to_pylist())
+        if self.source.capabilities.positioned:
+            self._committed = (position, self._positions()[1])
         return result.version, result.metrics.get(GATED, 0)
 
     def _quarantine(self, bad: list[Rejected], position: int) -> None:
@@ -185,6 +200,7 @@ class DeltaSink:
         name = quarantine_table(self.target.table)
         data = as_arrow(position, rejects)
         self.tables.write(
-            self.ctx, name, data, system=True, transaction=(self.target.app_id, position)
+            self.ctx, name, data, system=True, transaction=self._transaction(position)
         )
-        self._committed = (self._positions()[0], position)
+        if self.source.capabilities.positioned:
+            self._committed = (self._positions()[0], position)
