@@ -6,7 +6,6 @@ version it produced can be found even when other writers commit at the same time
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from deltalake import CommitProperties, DeltaTable, WriterProperties, write_delt
 from deltalake.exceptions import CommitFailedError, DeltaError
 from deltalake.exceptions import SchemaMismatchError as DeltaSchemaMismatch
 
+from lakeworks.cache import BoundedCache
 from lakeworks.context import Context, check_name
 from lakeworks.errors import (
     AlreadyExistsError,
@@ -122,8 +122,7 @@ class Tables:
         self.hooks = hooks
         self.gate: WriteGate = gate or OpenGate()  # the platform plugs the quality gate in
         # latest snapshot per table entry, shared by readers; see current()
-        self._current: dict[tuple[int, str, datetime], DeltaTable] = {}
-        self._current_lock = threading.Lock()
+        self._current: BoundedCache[DeltaTable] = BoundedCache(CURRENT_CACHE_SIZE)
         self._fs: pafs.FileSystem | None = None
         self._made: set[tuple[int, str]] = set()  # entries known to have a first commit
 
@@ -162,18 +161,22 @@ class Tables:
         snapshot is kept per table and a later call only looks for the next commit file
         (``_delta_log/<version + 1>.json``), which every commit writes atomically. Callers
         read it and must not load other versions on it: use ``open`` for time travel.
+
+        The snapshots are a ``BoundedCache`` keyed by the table's catalog entry (id,
+        location, creation time), checked against the Delta version on every call:
+
+        - a commit by anyone (this process or another) makes the next commit file exist:
+          the table is opened again at its new version;
+        - a dropped and re-created table is a new entry, so a new key: the old snapshot is
+          never found again;
+        - at most ``CURRENT_CACHE_SIZE`` tables are kept, the least recently read evicted.
         """
         entry = entry or self.entry(ctx, name)
-        key = (entry.id, entry.location, entry.created_at)  # a re-created table is new
+        key = (entry.id, entry.location, entry.created_at)
         dt = self._current.get(key)
         if dt is not None and not self._committed(entry.location, dt.version() + 1):
             return dt
-        dt = open_delta(entry.location, self._options, table=name)
-        with self._current_lock:
-            if len(self._current) >= CURRENT_CACHE_SIZE:
-                self._current.pop(next(iter(self._current)))
-            self._current[key] = dt
-        return dt
+        return self._current.put(key, open_delta(entry.location, self._options, table=name))
 
     def _committed(self, location: str, version: int) -> bool:
         storage = self.storage
