@@ -298,7 +298,14 @@ def postgres_schema() -> tuple[str, Any] | None:
             conn.execute(sqlalchemy.text(f'DROP SCHEMA "{schema}" CASCADE'))
         engine.dispose()
 
-    return f"{PG_URL}?options=-csearch_path%3D{schema}", drop
+    url = f"{PG_URL}?options=-csearch_path%3D{schema}"
+    from lakeworks.meta import engine as meta_engine
+
+    if hasattr(meta_engine, "upgrade"):  # explicit migrations (issue 15); earlier: on open
+        catalog = meta_engine.make_engine(url)
+        meta_engine.upgrade(catalog)
+        catalog.dispose()
+    return url, drop
 
 
 def prefect(folder: Path, n: int, repeat: int, install_timeout: float) -> dict[str, Any]:

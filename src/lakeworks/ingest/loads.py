@@ -22,7 +22,8 @@ from lakeworks.errors import InvalidInputError, LakeworksError
 from lakeworks.ingest import progress, quarantine, watermarks
 from lakeworks.ingest.base import Plan, Reject, Source, Watermark
 from lakeworks.ingest.typemap import declared_types, duckdb_type, narrowed, read_type
-from lakeworks.lake.tables import GATED, LOAD_ID
+from lakeworks.lake.commits import LOAD_ID
+from lakeworks.lake.tables import GATED
 
 if TYPE_CHECKING:
     from lakeworks.config import Settings

@@ -6,6 +6,7 @@ engine's ``Statements``: it gets a deadline (the statement timeout), it belongs 
 and ``Statements.cancel_all`` stops every run at once (server shutdown, Ctrl-C in the CLI).
 Stopping calls DuckDB's ``interrupt()`` on the run's connection; the run then raises
 ``StatementTimeoutError`` or ``CancelledError`` naming why, never a bare DuckDB error.
+Deadlines wait in the process's one ``Watchdog`` thread (no thread per statement).
 
 Example:
     >>> import duckdb
@@ -27,6 +28,7 @@ from typing import Any, TypeVar
 import duckdb
 
 from lakeworks.errors import CancelledError, InvalidInputError, StatementTimeoutError
+from lakeworks.lake.watchdog import watchdog
 
 T = TypeVar("T")
 
@@ -63,9 +65,7 @@ class Scope:
                 con.interrupt()  # under the lock: a detached connection may be closed next
             again = bool(self._cons) and _repeats > 0
         if again:
-            timer = threading.Timer(_REPEAT_S, self.cancel, (reason, _repeats - 1))
-            timer.daemon = True
-            timer.start()
+            watchdog().schedule(_REPEAT_S, lambda: self.cancel(reason, _repeats - 1))
 
     @contextmanager
     def attached(self, con: duckdb.DuckDBPyConnection) -> Iterator[None]:
@@ -108,14 +108,11 @@ class Statements:
             if self._closed is not None:
                 scope.reason = scope.reason or self._closed
             self._scopes.append(scope)
-        timer = None
-        if timeout:
-            timer = threading.Timer(timeout, scope.cancel, (Reason.TIMEOUT,))
-            timer.daemon = True
+        deadline = None
         try:
             with scope.attached(con):
-                if scope.reason is None and timer is not None:
-                    timer.start()
+                if scope.reason is None and timeout:
+                    deadline = watchdog().schedule(timeout, lambda: scope.cancel(Reason.TIMEOUT))
                 try:
                     _raise_if_cancelled(scope, sql, timeout)
                     yield
@@ -123,8 +120,8 @@ class Statements:
                     _raise_if_cancelled(scope, sql, timeout, exc)
                     raise
         finally:
-            if timer is not None:
-                timer.cancel()
+            if deadline is not None:
+                watchdog().clear(deadline)
             with self._lock:
                 self._scopes.remove(scope)
 

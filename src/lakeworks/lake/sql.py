@@ -36,12 +36,13 @@ from lakeworks.lake.versions import open_delta
 if TYPE_CHECKING:
     import pandas
     import polars
+    from deltalake import DeltaTable
 
     from lakeworks.config import Settings
     from lakeworks.hooks import Hooks
     from lakeworks.lake.storage import Storage
     from lakeworks.lake.tables import Tables, WriteResult
-    from lakeworks.meta.catalog import Catalog
+    from lakeworks.meta.catalog import Catalog, TableEntry
 
 _IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
 _TIME = r"\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?"
@@ -257,22 +258,27 @@ class SqlEngine:
         """A connection with views for the tables ``sql`` names, and the rewritten SQL.
 
         Refuses anything but one query (``statements.check_query``) before a table is opened.
+        Each table is opened afresh (not the snapshot ``Tables.current`` shares): on the
+        loaded 2-vCPU benchmark machine, views over one long-lived snapshot made the tiny
+        query bimodal (3.3 or 7-16 ms, the time spent waiting inside DuckDB calls), which
+        opening per query never showed; see docs/benchmarks.md, issue 15 A/B.
         """
-        # one catalog query per statement: name -> location of every table in the workspace
-        names = {t.name: t.location for t in self.catalog.tables(ctx.workspace)}
+        # one catalog query per statement: every table of the workspace, by name
+        entries = {t.name: t for t in self.catalog.tables(ctx.workspace)}
         con = self._database(ctx.workspace).cursor()
         reads: list[TableRead] = []
-        folders: list[str] = []
         pieces = []
-        for is_code, text in split_quoted(sql):
-            if is_code:
-                text = _TRAVEL.sub(lambda m: self._travel(con, ctx, m, names, reads, folders), text)
-            pieces.append(text)
-        rewritten = "".join(pieces)
-        try:  # refused unless one query, judged by what it does (EXPLAIN ANALYZE runs it)
+        try:
+            for is_code, text in split_quoted(sql):
+                if is_code:
+                    text = _TRAVEL.sub(lambda m: self._travel(con, ctx, m, entries, reads), text)
+                pieces.append(text)
+            rewritten = "".join(pieces)
+            # refused unless one query, judged by what it does (EXPLAIN ANALYZE runs it)
             tree = statements.check_query(con, rewritten, shown=sql)
-            for name in tables_read(tree, names):  # from the parsed query, not its words
-                self._view(con, ctx, name, name, names[name], None, reads, folders)
+            for name in tables_read(tree, entries):  # from the parsed query, not its words
+                dt = open_delta(entries[name].location, self.storage.options(), table=name)
+                self._view(con, ctx, name, name, dt, reads)
         except Exception:
             con.close()
             raise
@@ -283,12 +289,11 @@ class SqlEngine:
         con: duckdb.DuckDBPyConnection,
         ctx: Context,
         match: re.Match,
-        names: dict[str, str],
+        entries: dict[str, TableEntry],
         reads: list[TableRead],
-        folders: list[str],
     ) -> str:
         name, when = match.groups()
-        if name not in names:
+        if name not in entries:
             raise NotFoundError(
                 f"table {name!r} does not exist in workspace {ctx.workspace!r}",
                 table=name,
@@ -296,7 +301,9 @@ class SqlEngine:
             )
         view = f"{name}@{when}"
         at = {"version": int(when[1:])} if when.startswith("v") else {"as_of": when}
-        self._view(con, ctx, view, name, names[name], at, reads, folders)
+        options = self.storage.options()
+        dt = open_delta(entries[name].location, options, table=name, **at)
+        self._view(con, ctx, view, name, dt, reads)
         return scans.quote(view)
 
     def _view(
@@ -305,16 +312,13 @@ class SqlEngine:
         ctx: Context,
         view: str,
         table: str,
-        location: str,
-        at: dict[str, Any] | None,
+        dt: DeltaTable,
         reads: list[TableRead],
-        folders: list[str],
     ) -> None:
-        options = self.storage.options()
-        dt = open_delta(location, options, table=table, **(at or {}))
-        folders.extend(scans.register(con, view, dt, self.storage))
-        reads.append(TableRead(table, dt.version()))
-        self.hooks.emit("table_read", ctx=ctx, table=table, version=dt.version())
+        scans.register(con, view, dt, self.storage)
+        version = dt.version()
+        reads.append(TableRead(table, version))
+        self.hooks.emit("table_read", ctx=ctx, table=table, version=version)
 
 
 def _query_error(exc: duckdb.Error, sql: str, tables: list[str]) -> Exception:

@@ -6,7 +6,6 @@ version it produced can be found even when other writers commit at the same time
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,21 +14,15 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import pyarrow as pa
 import pyarrow.fs as pafs
-from deltalake import CommitProperties, DeltaTable, Transaction, WriterProperties, write_deltalake
-from deltalake.exceptions import CommitFailedError, DeltaError
-from deltalake.exceptions import SchemaMismatchError as DeltaSchemaMismatch
+from deltalake import DeltaTable, write_deltalake
 
+from lakeworks.cache import BoundedCache
 from lakeworks.context import Context, check_name
-from lakeworks.errors import (
-    AlreadyExistsError,
-    ConflictError,
-    InvalidInputError,
-    LakeworksError,
-    SchemaMismatchError,
-    UnavailableError,
-)
+from lakeworks.errors import AlreadyExistsError, InvalidInputError, LakeworksError
 from lakeworks.hooks import current_inputs
 from lakeworks.lake import fence, scans
+from lakeworks.lake.commits import WRITER_PROPERTIES, commit_properties
+from lakeworks.lake.first_write import FirstWrites
 from lakeworks.lake.gate import OpenGate
 from lakeworks.lake.schemas import (
     check_compatible,
@@ -38,8 +31,8 @@ from lakeworks.lake.schemas import (
     delta_schema,
     to_reader,
 )
-from lakeworks.lake.spool import Spool
 from lakeworks.lake.versions import add_actions, arrow_schema, open_delta
+from lakeworks.lake.write_errors import already_exists, write_error
 from lakeworks.meta.catalog import TableEntry
 
 if TYPE_CHECKING:
@@ -49,17 +42,7 @@ if TYPE_CHECKING:
     from lakeworks.lake.storage import Storage
     from lakeworks.meta.catalog import Catalog
 
-# Row groups of 128K rows (DuckDB's own size is 122,880): the writer buffers one row group
-# per file in memory, so 1M-row groups cost ~250 MiB more peak memory on wide loads.
-# A dictionary page is capped at 64 KiB: low-cardinality columns keep dictionary encoding,
-# unique-ish ones (ids, free text) fall back to plain at once instead of building a
-# 1 MiB dictionary per column chunk first; that halved the Delta write of a 2M x 20 CSV.
-WRITER_PROPERTIES = WriterProperties(
-    max_row_group_size=131_072, compression="SNAPPY", dictionary_page_size_limit=64 << 10
-)
-
 WriteMode = Literal["append", "overwrite", "error"]
-LOAD_ID = "lakeworks.load_id"  # commit metadata: the load that made the commit
 CURRENT_CACHE_SIZE = 4096  # latest snapshots kept by Tables.current
 GATED = "rows_quarantined_by_checks"  # in WriteResult.metrics when the quality gate held rows
 # Names lakeworks keeps for itself: a table's quarantine, and internal DuckDB views (__lw_...).
@@ -122,10 +105,9 @@ class Tables:
         self.hooks = hooks
         self.gate: WriteGate = gate or OpenGate()  # the platform plugs the quality gate in
         # latest snapshot per table entry, shared by readers; see current()
-        self._current: dict[tuple[int, str, datetime], DeltaTable] = {}
-        self._current_lock = threading.Lock()
+        self._current: BoundedCache[DeltaTable] = BoundedCache(CURRENT_CACHE_SIZE)
         self._fs: pafs.FileSystem | None = None
-        self._made: set[tuple[int, str]] = set()  # entries known to have a first commit
+        self._first = FirstWrites(storage, settings.scratch_dir)
 
     # catalog ----------------------------------------------------------------------
     def entry(self, ctx: Context, name: str) -> TableEntry:
@@ -142,7 +124,7 @@ class Tables:
         was interrupted (killed): the next write completes it, ``drop`` removes it.
         """
         entry = self.catalog.find_table(ctx.workspace, name)
-        return entry is not None and self._has_log(entry)
+        return entry is not None and self._first.committed(entry)
 
     def open(
         self,
@@ -162,18 +144,22 @@ class Tables:
         snapshot is kept per table and a later call only looks for the next commit file
         (``_delta_log/<version + 1>.json``), which every commit writes atomically. Callers
         read it and must not load other versions on it: use ``open`` for time travel.
+
+        The snapshots are a ``BoundedCache`` keyed by the table's catalog entry (id,
+        location, creation time), checked against the Delta version on every call:
+
+        - a commit by anyone (this process or another) makes the next commit file exist:
+          the table is opened again at its new version;
+        - a dropped and re-created table is a new entry, so a new key: the old snapshot is
+          never found again;
+        - at most ``CURRENT_CACHE_SIZE`` tables are kept, the least recently read evicted.
         """
         entry = entry or self.entry(ctx, name)
-        key = (entry.id, entry.location, entry.created_at)  # a re-created table is new
+        key = (entry.id, entry.location, entry.created_at)
         dt = self._current.get(key)
         if dt is not None and not self._committed(entry.location, dt.version() + 1):
             return dt
-        dt = open_delta(entry.location, self._options, table=name)
-        with self._current_lock:
-            if len(self._current) >= CURRENT_CACHE_SIZE:
-                self._current.pop(next(iter(self._current)))
-            self._current[key] = dt
-        return dt
+        return self._current.put(key, open_delta(entry.location, self._options, table=name))
 
     def _committed(self, location: str, version: int) -> bool:
         storage = self.storage
@@ -312,7 +298,7 @@ class Tables:
                     source_alias="s",
                     target_alias="t",
                     merge_schema=target != table_schema,
-                    commit_properties=self._commit(ctx, write_id),
+                    commit_properties=commit_properties(ctx, write_id),
                 )
                 .when_matched_update_all()
                 .when_not_matched_insert_all()
@@ -320,7 +306,7 @@ class Tables:
             )
         except Exception as exc:
             self._failed(ctx, name, "upsert", write_id, exc)
-            raise _write_error(exc, name) from exc
+            raise write_error(exc, name) from exc
         rows = metrics.get("num_target_rows_inserted", 0) + metrics.get(
             "num_target_rows_updated", 0
         )
@@ -336,7 +322,7 @@ class Tables:
         write_id = uuid.uuid4().hex
         self._started(ctx, name, "delete", write_id)
         try:
-            metrics = dt.delete(where, commit_properties=self._commit(ctx, write_id))
+            metrics = dt.delete(where, commit_properties=commit_properties(ctx, write_id))
         except Exception as exc:
             self._failed(ctx, name, "delete", write_id, exc)
             raise InvalidInputError(
@@ -360,7 +346,7 @@ class Tables:
         """
         entry = self.entry(ctx, name)
         self.catalog.remove_table(ctx.workspace, name)
-        self._made.discard((entry.id, entry.location))
+        self._first.forget(entry)
         self.storage.remove(entry.location)
 
     # reads ------------------------------------------------------------------------
@@ -396,7 +382,7 @@ class Tables:
         """Rewrite small files into larger ones (a new version with the same rows)."""
         dt = self.open(ctx, name)
         return dt.optimize.compact(
-            target_size=target_size, commit_properties=self._commit(ctx, uuid.uuid4().hex)
+            target_size=target_size, commit_properties=commit_properties(ctx, uuid.uuid4().hex)
         )
 
     def vacuum(
@@ -415,7 +401,7 @@ class Tables:
             retention_hours=retention_hours,
             dry_run=dry_run,
             enforce_retention_duration=False,
-            commit_properties=self._commit(ctx, uuid.uuid4().hex),
+            commit_properties=commit_properties(ctx, uuid.uuid4().hex),
             full=True,
         )
 
@@ -423,22 +409,6 @@ class Tables:
     @property
     def _options(self) -> dict[str, str]:
         return self.storage.options()
-
-    def _commit(
-        self,
-        ctx: Context,
-        write_id: str,
-        retries: int = 50,
-        transaction: tuple[str, int] | None = None,
-    ) -> CommitProperties:
-        metadata = {"lakeworks.user": ctx.user, "lakeworks.write_id": write_id}
-        load_id = current_inputs().load_id
-        if load_id is not None:  # lets a re-run find a load that committed but was not recorded
-            metadata[LOAD_ID] = str(load_id)
-        app = [Transaction(*transaction)] if transaction else None
-        return CommitProperties(
-            custom_metadata=metadata, max_commit_retries=retries, app_transactions=app
-        )
 
     def _write(
         self,
@@ -455,13 +425,13 @@ class Tables:
         entry, added = self._entry_for_write(ctx, name, mode, description)
         write_id = uuid.uuid4().hex
         counter = _RowCounter()
-        first = not self._has_log(entry)  # no version yet: this write makes version 0
+        first = not self._first.committed(entry)  # no version yet: this write makes version 0
         operation, held = "create" if first else mode, 0
         self._started(ctx, name, operation, write_id)
         try:  # quality gate: may quarantine rows or refuse the write (a new table's too)
             reader, held = self.gate.gate(ctx, name, reader, write_id=write_id, mode=mode)
             if first:
-                version, operation, rows = self._first_write(
+                version, operation, rows = self._first.write(
                     ctx, entry, reader, mode, write_id, transaction
                 )
             else:
@@ -475,66 +445,20 @@ class Tables:
                     stream,
                     mode=mode,
                     schema_mode=schema_mode or "merge",
-                    commit_properties=self._commit(ctx, write_id, transaction=transaction),
+                    commit_properties=commit_properties(ctx, write_id, transaction=transaction),
                     writer_properties=WRITER_PROPERTIES,
                 )
                 version, rows = dt.version(), counter.rows  # the version this commit made
         except BaseException as exc:
             self._failed(ctx, name, operation, write_id, exc)
-            if added and not self._has_log(entry):  # leave no half-made table behind
+            if added and not self._first.committed(entry):  # leave no half-made table behind
                 self.catalog.remove_table(ctx.workspace, name)
                 self.storage.remove(entry.location)
             if isinstance(exc, LakeworksError | KeyboardInterrupt):
                 raise
-            raise _write_error(exc, name) from exc
+            raise write_error(exc, name) from exc
         metrics = {GATED: held} if held else {}
         return self._finished(ctx, WriteResult(name, version, operation, rows, metrics), write_id)
-
-    def _first_write(
-        self,
-        ctx: Context,
-        entry: TableEntry,
-        reader: pa.RecordBatchReader,
-        mode: str,
-        write_id: str,
-        transaction: tuple[str, int] | None = None,
-    ) -> tuple[int, str, int]:
-        """Write version 0 of a table; (version, operation, rows).
-
-        Writers that create the same table at once race for version 0 and one wins; the
-        others append (or overwrite) their rows after it, read again from the local spool
-        that copied the stream while the first try read it.
-        """
-        with Spool(reader, self.settings.scratch_dir) as spool:
-            target = delta_schema(spool.schema)
-            try:
-                write_deltalake(
-                    entry.location,
-                    _fenced(conformed(spool.tee(), target)),
-                    mode="error",
-                    storage_options=self._options or None,
-                    # no retry: version 0 or nothing (a retry would commit after the winner)
-                    commit_properties=self._commit(ctx, write_id, 0, transaction),
-                    writer_properties=WRITER_PROPERTIES,
-                )
-                self._made.add((entry.id, entry.location))
-                return 0, "create", spool.rows
-            except Exception:
-                if not self._has_log(entry):
-                    raise
-            if mode == "error":
-                raise _exists(ctx, entry.name)
-            dt = open_delta(entry.location, self._options, table=entry.name)
-            target = self._target_schema(dt, entry.name, spool.schema, None)
-            write_deltalake(
-                dt,
-                _fenced(conformed(spool.reader(), target)),
-                mode=mode,
-                schema_mode="merge",
-                commit_properties=self._commit(ctx, write_id, transaction=transaction),
-                writer_properties=WRITER_PROPERTIES,
-            )
-            return dt.version(), mode, spool.rows
 
     # hooks (lakeworks.hooks): observers of every write; lineage and profiles use them ----
     def _started(self, ctx: Context, name: str, operation: str, write_id: str) -> None:
@@ -579,8 +503,8 @@ class Tables:
         """The table's catalog entry, added when missing; and whether this call added it."""
         entry = self.catalog.find_table(ctx.workspace, name)
         if entry is not None:
-            if mode == "error" and self._has_log(entry):
-                raise _exists(ctx, name)
+            if mode == "error" and self._first.committed(entry):
+                raise already_exists(ctx, name)
             return entry, False
         location = self._location(ctx, name)
         try:
@@ -605,31 +529,12 @@ class Tables:
             return location
         return f"{location}-{uuid.uuid4().hex[:8]}"
 
-    def _has_log(self, entry: TableEntry) -> bool:
-        """Whether the table's first version is committed (known forever once true)."""
-        key = (entry.id, entry.location)
-        if key in self._made:
-            return True
-        log = f"{entry.location.rstrip('/')}/_delta_log/"
-        storage = self.storage
-        self._fs = self._fs or storage.filesystem()
-        paths = [storage.fs_path(log + f) for f in (f"{0:020d}.json", "_last_checkpoint")]
-        made = any(i.type != pafs.FileType.NotFound for i in self._fs.get_file_info(paths))
-        if made:
-            self._made.add(key)
-        return made
-
     def _target_schema(
         self, dt: DeltaTable, name: str, incoming: pa.Schema, schema_mode: str | None
     ) -> pa.Schema:
         if schema_mode == "overwrite":
             return delta_schema(incoming)
         return check_compatible(name, arrow_schema(dt), incoming)
-
-
-def _fenced(reader: pa.RecordBatchReader) -> pa.RecordBatchReader:
-    """``reader``, checking the write fence after its last batch (before the commit)."""
-    return pa.RecordBatchReader.from_batches(reader.schema, fence.guarded(reader))
 
 
 class _RowCounter:
@@ -672,40 +577,6 @@ def check_user_table(name: str) -> str:
             table=name,
         )
     return name
-
-
-def _exists(ctx: Context, name: str) -> AlreadyExistsError:
-    return AlreadyExistsError(
-        f"table {name!r} already exists in workspace {ctx.workspace!r}",
-        hint="use mode='append' or 'overwrite'",
-        table=name,
-        workspace=ctx.workspace,
-    )
-
-
-def _write_error(exc: BaseException, table: str) -> LakeworksError:
-    if isinstance(exc, LakeworksError):
-        return exc
-    fence.check()  # refused by its fence inside the Delta writer: raise the FencedError
-    if isinstance(exc, CommitFailedError):
-        return ConflictError(
-            f"a concurrent change to table {table!r} conflicted with this write: {exc}",
-            hint="retry the write",
-            table=table,
-        )
-    if isinstance(exc, DeltaSchemaMismatch):
-        return SchemaMismatchError(
-            f"the data does not match the schema of {table!r}: {exc}", table=table
-        )
-    if isinstance(exc, OSError | DeltaError) and "connect" in str(exc).lower():
-        return UnavailableError(f"cannot write table {table!r}: {exc}", table=table)
-    if isinstance(exc, pa.ArrowInvalid | pa.ArrowTypeError | pa.ArrowNotImplementedError):
-        return SchemaMismatchError(
-            f"cannot convert the data for table {table!r}: {exc}", table=table
-        )
-    return LakeworksError(
-        f"writing table {table!r} failed: {type(exc).__name__}: {exc}", table=table
-    )
 
 
 __all__ = ["TableInfo", "Tables", "VersionInfo", "WriteResult", "check_user_table"]

@@ -69,7 +69,7 @@ class Grammar:
 
     def operators(self, key: Key) -> tuple[str, ...]:
         """The operators ``key`` may be compared with."""
-        if key.kind == METRIC or self.attributes.get(key.name) == NUMBER:
+        if self.is_number(key):
             return _COMPARISONS
         nulls = _NULLS if key.kind in self.null_kinds else ()
         lists = _LISTS if key.name in self.list_attributes and key.kind == ATTRIBUTE else ()
