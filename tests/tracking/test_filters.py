@@ -342,3 +342,11 @@ _run_ids = st.lists(_strings, min_size=1, max_size=4).map(
 def test_written_filters_parse_back(parts: list[tuple[str, Comparison]]) -> None:
     text = " AND ".join(written for written, _ in parts)
     assert parse_filter(text).comparisons == tuple(comparison for _, comparison in parts)
+
+
+def test_a_param_or_tag_named_like_a_numeric_attribute_compares_as_text() -> None:
+    # found by the round trip above: "end_time" is a number only as an attribute
+    for text in ("params.end_time LIKE 'x%'", "tags.`start_time` ILIKE '%y'"):
+        [comparison] = parse_filter(text).comparisons
+        assert comparison.op in ("LIKE", "ILIKE")
+    assert "LIKE cannot compare" in str(error_of("attributes.end_time LIKE 'x'"))
