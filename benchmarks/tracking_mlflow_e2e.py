@@ -1,0 +1,104 @@
+"""One unmodified MLflow client script end to end: ``lakeworks server`` versus
+``mlflow server`` (issue 16, performance, third bullet: goal at least 3x faster).
+
+The script is ``tracking_mlflow_e2e_client.py`` (plain ``mlflow`` calls: an experiment,
+50 runs x 20 params x 100 steps of ``log_metrics`` with 5 metrics, 3 small artifacts each,
+then a filtered, ordered ``search_runs``), run with the MLflow venv's python (the real
+``mlflow`` client, 3.18) against each server in turn. Every round starts both servers
+fresh, each on its own fresh SQLite file and one worker (started as in
+``tracking_mlflow.py``); servers alternate which goes first; medians over ``--runs``
+rounds. After each timed script the client counts runs, params, metric points and
+artifacts on the server: both servers must hold the same. Prints one JSON document.
+
+    flock .bench/bench.lock env PYTHONPATH=src python benchmarks/tracking_mlflow_e2e.py --runs 3
+    PYTHONPATH=src python benchmarks/tracking_mlflow_e2e.py --runs 1 --small   # < 1 min
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from _common import log, machine, summary
+from tracking_mlflow import MLFLOW_BIN, start_lakeworks, start_mlflow
+
+CLIENT = Path(__file__).with_name("tracking_mlflow_e2e_client.py")
+SERVERS = {"lakeworks": start_lakeworks, "mlflow": start_mlflow}
+
+
+def one_round(name: str, runs: int, steps: int) -> dict[str, Any]:
+    """Start a fresh server, run the client script against it, stop the server."""
+    with tempfile.TemporaryDirectory() as tmp:
+        proc, url = SERVERS[name](Path(tmp))
+        try:
+            start = time.perf_counter()
+            done = subprocess.run(
+                [str(MLFLOW_BIN.with_name("python")), str(CLIENT), "--uri", url]
+                + ["--runs", str(runs), "--steps", str(steps)],
+                capture_output=True,
+                text=True,
+                timeout=1800,
+            )
+            wall = time.perf_counter() - start
+        finally:
+            proc.terminate()
+            proc.wait(30)
+    if done.returncode != 0:
+        raise SystemExit(f"client script against {name} failed:\n{done.stderr[-3000:]}")
+    answer = json.loads(done.stdout.strip().splitlines()[-1])
+    log(f"{name}: {answer['seconds']:.2f} s workload, counts {answer['counts']}")
+    return answer | {"process_wall_s": wall}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=3, help="rounds per server")
+    parser.add_argument("--small", action="store_true", help="3 runs x 10 steps (a check)")
+    args = parser.parse_args()
+    mlflow_runs, steps = (3, 10) if args.small else (50, 100)
+    rounds: dict[str, list[dict[str, Any]]] = {"lakeworks": [], "mlflow": []}
+    for n in range(args.runs):
+        order = ["lakeworks", "mlflow"] if n % 2 == 0 else ["mlflow", "lakeworks"]
+        for name in order:
+            rounds[name].append(one_round(name, mlflow_runs, steps))
+    expected = {
+        "runs": mlflow_runs,
+        "params": mlflow_runs * 20,
+        "metric_points": mlflow_runs * 5 * steps,
+        "artifacts": mlflow_runs * 3,
+    }
+    for name, answers in rounds.items():
+        for answer in answers:
+            if answer["counts"] != expected:
+                raise SystemExit(f"{name} holds {answer['counts']}, expected {expected}")
+    found = {name: sorted({a["found"] for a in answers}) for name, answers in rounds.items()}
+    if found["lakeworks"] != found["mlflow"]:
+        raise SystemExit(f"search_runs found different run counts: {found}")
+    sides = {name: side(answers) for name, answers in rounds.items()}
+    lw, ml = sides["lakeworks"]["workload"], sides["mlflow"]["workload"]
+    report = {
+        "benchmark": "tracking_mlflow_e2e",
+        "workload": {"runs": mlflow_runs, "params": 20, "steps": steps, "metrics_per_step": 5}
+        | {"artifacts_per_run": 3, "counts_each_round": expected, "search_found": found},
+        "machine": machine(),
+        **sides,
+        "speedup_median": round(ml["median_s"] / lw["median_s"], 2),
+    }
+    print(json.dumps(report, indent=2))
+
+
+def side(answers: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "workload": summary([a["seconds"] for a in answers]),
+        "search": summary([a["search_s"] for a in answers]),
+        "process_wall": summary([a["process_wall_s"] for a in answers]),
+    }
+
+
+if __name__ == "__main__":
+    main()
