@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import tempfile
 import time
@@ -32,27 +33,48 @@ SERVERS = {"lakeworks": start_lakeworks, "mlflow": start_mlflow}
 
 
 def one_round(name: str, runs: int, steps: int) -> dict[str, Any]:
-    """Start a fresh server, run the client script against it, stop the server."""
+    """Start a fresh server, run the client script against it (timed), count what the
+    server holds (untimed), stop the server."""
     with tempfile.TemporaryDirectory() as tmp:
         proc, url = SERVERS[name](Path(tmp))
         try:
-            start = time.perf_counter()
-            done = subprocess.run(
-                [str(MLFLOW_BIN.with_name("python")), str(CLIENT), "--uri", url]
-                + ["--runs", str(runs), "--steps", str(steps)],
-                capture_output=True,
-                text=True,
-                timeout=1800,
-            )
-            wall = time.perf_counter() - start
+            cpu, start = tree_cpu_s(proc.pid), time.perf_counter()
+            answer = client(name, url, "--runs", str(runs), "--steps", str(steps))
+            wall, server_cpu = time.perf_counter() - start, tree_cpu_s(proc.pid) - cpu
+            answer |= client(name, url, "--count")
         finally:
             proc.terminate()
             proc.wait(30)
+    log(f"{name}: {answer['seconds']:.2f} s workload, counts {answer['counts']}")
+    return answer | {"process_wall_s": wall, "server_cpu_s": server_cpu}
+
+
+def client(name: str, url: str, *args: str) -> dict[str, Any]:
+    done = subprocess.run(
+        [str(MLFLOW_BIN.with_name("python")), str(CLIENT), "--uri", url, *args],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
     if done.returncode != 0:
         raise SystemExit(f"client script against {name} failed:\n{done.stderr[-3000:]}")
-    answer = json.loads(done.stdout.strip().splitlines()[-1])
-    log(f"{name}: {answer['seconds']:.2f} s workload, counts {answer['counts']}")
-    return answer | {"process_wall_s": wall}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def tree_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) of process ``pid`` and its descendants, from /proc
+    (``mlflow server`` runs its workers as child processes)."""
+    total, todo = 0, [pid]
+    while todo:
+        proc = Path("/proc") / str(todo.pop())
+        try:
+            fields = (proc / "stat").read_text().rpartition(")")[2].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+            for task in (proc / "task").iterdir():
+                todo += [int(child) for child in (task / "children").read_text().split()]
+        except OSError:
+            continue  # exited meanwhile
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:
@@ -91,12 +113,16 @@ def main() -> None:
     if len(sides) == 2:
         lw, ml = sides["lakeworks"]["workload"], sides["mlflow"]["workload"]
         report["speedup_median"] = round(ml["median_s"] / lw["median_s"], 2)
+        lw, ml = sides["lakeworks"]["server_cpu"], sides["mlflow"]["server_cpu"]
+        report["server_cpu_ratio_median"] = round(ml["median_s"] / lw["median_s"], 2)
     print(json.dumps(report, indent=2))
 
 
 def side(answers: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "workload": summary([a["seconds"] for a in answers]),
+        "client_cpu": summary([a["client_cpu_s"] for a in answers]),
+        "server_cpu": summary([a["server_cpu_s"] for a in answers]),
         "search": summary([a["search_s"] for a in answers]),
         "process_wall": summary([a["process_wall_s"] for a in answers]),
     }
