@@ -45,8 +45,9 @@ def one_round(name: str, runs: int, steps: int) -> dict[str, Any]:
         finally:
             proc.terminate()
             proc.wait(30)
-    log(f"{name}: {answer['seconds']:.2f} s workload, counts {answer['counts']}")
-    return answer | {"process_wall_s": wall, "server_cpu_s": server_cpu}
+    answer |= {"process_wall_s": wall, "server_cpu_s": server_cpu}
+    log(name, json.dumps(answer))
+    return answer
 
 
 def client(name: str, url: str, *args: str) -> dict[str, Any]:
