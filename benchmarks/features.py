@@ -25,6 +25,7 @@ Prints one JSON document to stdout; progress goes to stderr. Feast's venv, once:
     python benchmarks/features.py
     python benchmarks/features.py --entities 1000 --entity-rows 10000   # quick check
     python benchmarks/features.py --no-feast --no-http                   # lakeworks only
+    python benchmarks/features.py --only online --entity-rows 20000      # in-process reads
 """
 
 from __future__ import annotations
