@@ -25,6 +25,7 @@ Prints one JSON document to stdout; progress goes to stderr. Feast's venv, once:
     python benchmarks/features.py
     python benchmarks/features.py --entities 1000 --entity-rows 10000   # quick check
     python benchmarks/features.py --no-feast --no-http                   # lakeworks only
+    python benchmarks/features.py --only online --entity-rows 20000      # in-process reads
 """
 
 from __future__ import annotations
@@ -342,6 +343,9 @@ def main() -> None:
     p.add_argument("--no-http", action="store_true", help="skip the HTTP benchmark")
     p.add_argument("--http-seconds", type=int, default=10, help="per wrk run")
     p.add_argument("--http-runs", type=int, default=3)
+    p.add_argument(
+        "--only", choices=["online"], help="run one part: online = in-process SQLite reads"
+    )
     p.add_argument("--part", help=argparse.SUPPRESS)
     p.add_argument("--home", type=Path, help=argparse.SUPPRESS)
     args = p.parse_args()
@@ -359,6 +363,10 @@ def main() -> None:
     prepare(home, args.entities, args.steps, args.entity_rows)
     common = ["--home", str(home), "--repeat", str(args.repeat), "--calls", str(args.calls)]
     results: dict[str, Any] = {"machine": machine(), "params": vars(args) | {"home": str(home)}}
+    if args.only == "online":
+        results["online_sqlite"] = child([*common, "--part", "online:sqlite"])
+        print(json.dumps(results, indent=2))
+        return
     training = {}
     for mode in ("duckdb", "event", "known"):
         log(f"training set: {mode}")

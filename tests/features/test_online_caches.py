@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import FrozenInstanceError
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 import lakeworks as lw
+from lakeworks.cache import BoundedCache
+from lakeworks.errors import NotFoundError
 from lakeworks.features import Entity, FeatureView
-from lakeworks.features.lookup import EXPIRED, PRESENT
+from lakeworks.features import registry as registry_module
+from lakeworks.features.lookup import EXPIRED, PRESENT, Decoding
 from tests.features.conftest import rider, write
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -66,3 +73,72 @@ def test_a_bool_key_pushed_is_found_online(ws: lw.Workspace) -> None:
     ws.features.push("by_flag", [{"on": True, "ts": NOW + timedelta(seconds=1), "n": 7}])
     found = ws.features.online(["by_flag:n"], [{"on": True}])
     assert found.status == [{"n": PRESENT}] and found.values == [{"n": 7}]
+
+
+def _trips(ws: lw.Workspace, ttl: timedelta | None = None) -> None:
+    if ttl is None:
+        write(ws, "trips_src", [{"rider_id": 1, "ts": NOW, "trips": 4}])
+    view = FeatureView(
+        "rider_trips_now",
+        entity="rider",
+        timestamp="ts",
+        features=["trips"],
+        source="trips_src",
+        ttl=ttl,
+    )
+    ws.features.apply([rider, view])
+
+
+def test_a_snapshot_version_numbers_its_contents(
+    ws: lw.Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Refreshed with nothing changed: the same number; any new definition version: a new
+    number, never one handed out before."""
+    _trips(ws)
+    registry = ws.platform.features.registry
+    first = registry.snapshot(ws.ctx).version
+    monkeypatch.setattr(registry_module, "SNAPSHOT_SECONDS", 0.0)  # every call rebuilds
+    assert registry.snapshot(ws.ctx) is not registry.snapshot(ws.ctx)
+    assert registry.snapshot(ws.ctx).version == first > 0
+    seen = {first}
+    for ttl in (timedelta(hours=1), timedelta(days=1), timedelta(hours=1)):
+        _trips(ws, ttl)
+        number = registry.snapshot(ws.ctx).version
+        assert number not in seen
+        seen.add(number)
+
+
+def test_plans_are_keyed_by_value_and_bounded(ws: lw.Workspace) -> None:
+    _trips(ws)
+    ws.features.materialize("rider_trips_now")
+    features = ws.platform.features
+    read = ws.features.online(["rider_trips_now:trips"], [{"rider_id": 1}])
+    assert read.values == [{"trips": 4}]
+    (key,) = [k for k in features._plans._entries if k[0] == ws.ctx.workspace]
+    version = features.registry.snapshot(ws.ctx).version
+    assert key == (ws.ctx.workspace, version, ("rider_trips_now:trips",), False)
+    assert isinstance(features._plans, BoundedCache) and features._plans.size == 1024
+    plan = features._plans.get(key)
+    with pytest.raises(FrozenInstanceError):
+        plan.features = ("other",)  # type: ignore[misc]
+
+
+def test_a_plan_is_cached_only_once_its_views_have_online_values(ws: lw.Workspace) -> None:
+    _trips(ws)
+    features = ws.platform.features
+    for _ in range(2):  # refused each time, not only the first
+        with pytest.raises(NotFoundError, match="rider_trips_now.*never materialized"):
+            ws.features.online(["rider_trips_now:trips"], [{"rider_id": 1}])
+    assert len(features._plans) == 0
+    ws.features.materialize("rider_trips_now")
+    assert ws.features.online(["rider_trips_now:trips"], [{"rider_id": 1}]).values == [{"trips": 4}]
+    assert len(features._plans) == 1
+
+
+def test_the_decode_cache_key_is_the_pairs_text() -> None:
+    """Equal pairs give equal keys (so one cache entry), and the pairs travel with it."""
+    pairs = (("trips", "trips"), ("rating", "rider_rating"))
+    one, two = Decoding.of(pairs), Decoding.of(tuple(pairs))
+    assert one == two and hash(one) == hash(two) and one is not two
+    assert one == json.dumps(pairs) and one.pairs == pairs
+    assert Decoding.of((("trips", "t"),)) != one

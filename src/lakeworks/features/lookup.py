@@ -61,9 +61,7 @@ class ViewPlan:
         self.keys = keys
         self.features = features
         self.ttl_us = ttl_us
-        # what a stored text decodes to depends on these pairs only: a value key for
-        # _decoded (a str, whose hash Python keeps)
-        self.decoding = json.dumps(features)
+        self.decoding = Decoding.of(features)
         names = [name for _, name in features]
         self.nulls: dict[str, Any] = dict.fromkeys(names)
         self.status = {s: dict.fromkeys(names, s) for s in (PRESENT, UNKNOWN, EXPIRED)}
@@ -148,7 +146,21 @@ def _read_view(
     return values, status
 
 
-_SCALARS = (str, int, float, bool, type(None))
+_SCALARS = frozenset((str, int, float, bool, type(None)))
+
+
+class Decoding(str):
+    """A view plan's (feature, output name) pairs as JSON, the value key of ``_decoded``
+    (a str: Python keeps its hash, and equal texts mean equal pairs), carrying the
+    pairs themselves in ``pairs`` so a cache miss need not parse the JSON back."""
+
+    pairs: tuple[tuple[str, str], ...]
+
+    @classmethod
+    def of(cls, pairs: tuple[tuple[str, str], ...]) -> Decoding:
+        decoding = cls(json.dumps(pairs))
+        decoding.pairs = pairs
+        return decoding
 
 
 def _fresh(vp: ViewPlan, raw: str) -> dict[str, Any]:
@@ -159,7 +171,7 @@ def _fresh(vp: ViewPlan, raw: str) -> dict[str, Any]:
 
 
 @functools.lru_cache(maxsize=65_536)
-def _decoded(decoding: str, raw: str) -> tuple[dict[str, Any], bool]:
+def _decoded(decoding: Decoding, raw: str) -> tuple[dict[str, Any], bool]:
     """(the output values of ``raw``, whether they are all scalars), decoded once.
 
     Keyed by value, (the view's (feature, output name) pairs as JSON, the text): never
@@ -170,8 +182,8 @@ def _decoded(decoding: str, raw: str) -> tuple[dict[str, Any], bool]:
     a row): on 100-entity reads that difference was 10-12% of the call.
     """
     stored = json.loads(raw)
-    values = {name: stored.get(feature) for feature, name in json.loads(decoding)}
-    return values, all(type(v) in _SCALARS for v in values.values())
+    values = {name: stored.get(feature) for feature, name in decoding.pairs}
+    return values, _SCALARS.issuperset(map(type, values.values()))
 
 
 def _keys(rows: list[dict[str, Any]], vp: ViewPlan) -> list[str]:

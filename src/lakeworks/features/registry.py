@@ -7,6 +7,7 @@ short-lived in-process snapshot so online lookups never wait on the catalog.
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from collections.abc import Iterable
@@ -73,11 +74,18 @@ class Registered:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """Every current definition of one workspace."""
+    """Every current definition of one workspace.
+
+    ``version`` numbers what the snapshot holds: two snapshots of one workspace from
+    ``Registry.snapshot`` share it exactly when every definition is at the same version,
+    and a number is never given to other contents in the process (0: a snapshot made for
+    validation, never handed to readers). Caches of what is built from a snapshot key on it.
+    """
 
     entities: dict[str, Registered]
     views: dict[str, Registered]
     services: dict[str, Registered]
+    version: int = 0
 
     def of(self, kind: str) -> dict[str, Registered]:
         return {"entity": self.entities, "view": self.views, "service": self.services}[kind]
@@ -118,6 +126,9 @@ class Registry:
         self.lake = lake
         self.store = FeatureCatalog(lake.catalog)
         self._snapshots: dict[str, tuple[float, Snapshot]] = {}
+        # workspace -> (every (kind, name, version) of its last snapshot, that one's number)
+        self._numbers: dict[str, tuple[tuple[tuple[str, str, int], ...], int]] = {}
+        self._next_number = itertools.count(1)
         self._lock = threading.Lock()
 
     # reads ------------------------------------------------------------------------
@@ -125,9 +136,22 @@ class Registry:
         cached = self._snapshots.get(ctx.workspace)
         if cached is not None and time.monotonic() - cached[0] < SNAPSHOT_SECONDS:
             return cached[1]
-        snapshot = _snapshot(self.store.current(ctx.workspace))
+        rows = self.store.current(ctx.workspace)
+        snapshot = _snapshot(rows, self._number(ctx.workspace, rows))
         self._snapshots[ctx.workspace] = (time.monotonic(), snapshot)
         return snapshot
+
+    def _number(self, workspace: str, rows: list[DefinitionVersion]) -> int:
+        """``Snapshot.version`` of these rows: the last one's while no definition changed,
+        else a new number. Two threads racing may number one content twice: a cache miss,
+        never a wrong hit (``itertools.count`` never repeats)."""
+        held = tuple(sorted((r.kind, r.name, r.version) for r in rows))
+        last = self._numbers.get(workspace)
+        if last is not None and last[0] == held:
+            return last[1]
+        number = next(self._next_number)
+        self._numbers[workspace] = (held, number)
+        return number
 
     def list(self, ctx: Context, kind: str | None = None) -> list[DefinitionVersion]:
         self.lake.catalog.workspace(ctx.workspace)
@@ -268,10 +292,10 @@ def _changed_fields(old: dict, new: dict) -> tuple[str, ...]:
     return tuple(k for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k))
 
 
-def _snapshot(rows: list[DefinitionVersion]) -> Snapshot:
+def _snapshot(rows: list[DefinitionVersion], version: int = 0) -> Snapshot:
     groups: dict[str, dict[str, Registered]] = {"entity": {}, "view": {}, "service": {}}
     for row in rows:
         groups[row.kind][row.name] = Registered(
             from_spec(row.kind, row.name, row.spec), row.version
         )
-    return Snapshot(groups["entity"], groups["view"], groups["service"])
+    return Snapshot(groups["entity"], groups["view"], groups["service"], version)

@@ -19,7 +19,7 @@ from lakeworks.features.lake import Lake
 from lakeworks.features.materialize import MaterializeResult, materialize
 from lakeworks.features.online import OnlineStore, store_from_settings
 from lakeworks.features.push import PushResult, push
-from lakeworks.features.registry import ApplyResult, Change, Registry, resolve_refs
+from lakeworks.features.registry import ApplyResult, Change, Registry, Snapshot, resolve_refs
 from lakeworks.features.store import DefinitionVersion, Materialization
 
 if TYPE_CHECKING:
@@ -40,9 +40,8 @@ class Features:
         self.lake = Lake(catalog, storage, settings, tables)
         self.registry = Registry(self.lake)
         self._online_views: set[tuple[str, str]] = set()  # views known to have online data
-        # (workspace, features asked, full names) -> (the snapshot last checked, the
-        # definition versions it was built from, the plan); see _plan
-        self._plans: BoundedCache[tuple[Any, tuple[Any, ...], lookup.Plan]] = BoundedCache(1024)
+        # (workspace, Snapshot.version, features asked, full names) -> plan; see _plan
+        self._plans: BoundedCache[lookup.Plan] = BoundedCache(1024)
         self._ties: dict[tuple[Any, ...], bool] = {}  # see offline.training_set
 
     @cached_property
@@ -148,8 +147,6 @@ class Features:
     ) -> lookup.OnlineResult:
         """The latest value of each feature for each entity row, with a status each."""
         plan = self._plan(ctx, features, full_names)
-        for vp in plan.views:
-            self._check_online(ctx, vp.view)
         return lookup.read(self.online_store, ctx.workspace, plan, entity_rows)
 
     def push(self, ctx: Context, view: str, rows: Any) -> PushResult:
@@ -179,33 +176,32 @@ class Features:
         return list(features)
 
     def _plan(self, ctx: Context, features: FeatureRefs, full_names: bool) -> lookup.Plan:
-        """The plan of an online request, from ``_plans`` while every definition it was
-        built from (the service named, the views and their entities) is at the version it
-        was built from; a new version of any of them builds it again."""
+        """The plan of an online request, from ``_plans``: keyed by value, the workspace,
+        its snapshot's version (a new one whenever any definition changes, so a plan never
+        outlives what it was built from) and the request; 1,024 plans at most, least
+        recently used first out. A plan is frozen, and cached only once every view it
+        reads has online values (``_check_online``; those never go away)."""
         snapshot = self.registry.snapshot(ctx)
         key = (
             ctx.workspace,
+            snapshot.version,
             tuple(features) if isinstance(features, list | tuple) else features,
             full_names,
         )
-        cached = self._plans.get(key)
-        if cached is not None:
-            seen, built, plan = cached
-            if seen is snapshot:  # held, so never a new snapshot at a dead one's address
-                return plan
-            if _versions_now(snapshot, built) == built:
-                self._plans.put(key, (snapshot, built, plan))
-                return plan
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._plans.put(key, self._new_plan(ctx, snapshot, features, full_names))
+        return plan
+
+    def _new_plan(
+        self, ctx: Context, snapshot: Snapshot, features: FeatureRefs, full_names: bool
+    ) -> lookup.Plan:
         pairs = resolve_refs(snapshot, self._refs(ctx, features))
         names = offline.output_names(pairs, full_names)
         keys = {v.name: list(snapshot.entity(v.entity).join_keys) for v, _ in pairs}
         plan = lookup.plan(pairs, names, keys)
-        used = [("view", v.name) for v, _ in pairs]
-        used += [("entity", v.entity) for v, _ in pairs]
-        if isinstance(features, str):
-            used.append(("service", features))
-        built = tuple((kind, name, snapshot.of(kind)[name].version) for kind, name in used)
-        self._plans.put(key, (snapshot, built, plan))
+        for vp in plan.views:
+            self._check_online(ctx, vp.view)
         return plan
 
     def _check_online(self, ctx: Context, view: str) -> None:
@@ -230,15 +226,6 @@ class Features:
             ),
         )
         self._online_views.add((ctx.workspace, result.view))
-
-
-def _versions_now(snapshot: Any, built: tuple[tuple[str, str, int], ...]) -> tuple[Any, ...]:
-    """The current versions of the definitions a plan was built from (None: gone)."""
-    now = []
-    for kind, name, _ in built:
-        found = snapshot.of(kind).get(name)
-        now.append((kind, name, None if found is None else found.version))
-    return tuple(now)
 
 
 def _save(lake: Lake, ctx: Context, name: str, result: offline.TrainingSet):  # noqa: ANN202
