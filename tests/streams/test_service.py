@@ -129,6 +129,10 @@ def test_retention_by_length_and_age(ws: lw.Workspace) -> None:
     assert ws.streams.trim("clicks", maxlen=3) == 7
     assert ws.streams.trim("clicks", max_age=3600) == 0
     assert [s.length for s in ws.streams.list()] == [3]
+    assert ws.streams.trim("clicks", maxlen=5) == 0  # fewer than maxlen: nothing to trim
+    with pytest.raises(InvalidInputError, match="maxlen must be between 1 and"):
+        ws.streams.trim("clicks", maxlen=2**70)
+    assert [s.length for s in ws.streams.list()] == [3]
 
 
 # REST ------------------------------------------------------------------------------------
@@ -166,7 +170,14 @@ def test_rest_publish_list_lag_and_metrics(settings: Settings) -> None:
 
 
 @pytest.mark.parametrize(
-    "body", [{"events": []}, {"events": [1, 2]}, {"events": [{"a": 1}], "maxlen": 0}, {}]
+    "body",
+    [
+        {"events": []},
+        {"events": [1, 2]},
+        {"events": [{"a": 1}], "maxlen": 0},
+        {"events": [{"a": 1}], "maxlen": 2**70},  # beyond a 64-bit offset (found by the fuzzer)
+        {},
+    ],
 )
 def test_rest_refuses_bad_bodies_and_publishes_nothing(settings: Settings, body: dict) -> None:
     with TestClient(create_app(settings.model_copy(update={"scheduler": False}))) as client:

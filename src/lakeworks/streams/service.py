@@ -62,6 +62,10 @@ class IngestResult:
         self.last = batch
 
 
+# the largest length both logs can hold (a signed 64-bit offset in SQLite and Redis)
+_MAX_LENGTH = 2**62
+
+
 class Streams:
     """The streams service; obtain it as ``platform.streams``."""
 
@@ -86,8 +90,7 @@ class Streams:
         ``maxlen`` keeps about that many newest events. Returns the events' ids."""
         key = self._key(ctx, stream)
         payloads = encode(records)
-        if maxlen is not None and maxlen < 1:
-            raise InvalidInputError(f"maxlen must be at least 1, not {maxlen}", stream=stream)
+        _check_length(stream, maxlen)
         ids = self.events.publish(key, payloads, maxlen) if payloads else []
         self.metrics.published.labels(ctx.workspace, stream).inc(len(ids))
         return ids
@@ -158,6 +161,7 @@ class Streams:
     ) -> int:
         """Delete events beyond the newest ``maxlen`` and older than ``max_age`` seconds."""
         key = self._key(ctx, stream)
+        _check_length(stream, maxlen)
         age = timedelta(seconds=max_age) if max_age is not None else None
         return self.events.trim(key, maxlen=maxlen, older_than=age)
 
@@ -375,3 +379,14 @@ def _short(info: StreamInfo, prefix: str) -> StreamInfo:
     return StreamInfo(
         info.name.removeprefix(prefix), info.length, info.first_id, info.last_id, info.groups
     )
+
+
+def _check_length(stream: str, maxlen: int | None) -> None:
+    """A retention length both logs can hold, or InvalidInputError naming it."""
+    if maxlen is not None and not 1 <= maxlen <= _MAX_LENGTH:
+        raise InvalidInputError(
+            f"maxlen must be between 1 and {_MAX_LENGTH}, not {maxlen}",
+            stream=stream,
+            expected=f"1..{_MAX_LENGTH}",
+            found=str(maxlen),
+        )

@@ -291,7 +291,7 @@ class SqliteEventLog(EventLog):
 
     def _trim_length(self, db: sqlite3.Connection, sid: int, maxlen: int) -> int:
         last = db.execute(f'select max("offset") from events_{sid}').fetchone()[0]
-        if last is None:
+        if last is None or last <= maxlen:  # no more than maxlen events: nothing to trim
             return 0
         return db.execute(
             f'delete from events_{sid} where "offset" <= ?', (last - maxlen,)
