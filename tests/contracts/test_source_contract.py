@@ -1,6 +1,6 @@
 """One suite every stream source passes (``streams/sources/base.Source``): the
-workspace's own log (SQLite), NATS JetStream, MQTT and Redis Streams, on the real servers (skipped with
-the reason when unreachable, failing under CI=true)."""
+workspace's own log (SQLite), NATS JetStream, MQTT and Redis Streams, on the real
+servers (skipped with the reason when unreachable, failing under CI=true)."""
 
 from __future__ import annotations
 
