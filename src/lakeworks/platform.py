@@ -23,6 +23,7 @@ from lakeworks.meta.catalog import Catalog
 
 if TYPE_CHECKING:
     from lakeworks.features.service import Features
+    from lakeworks.features.streaming import StreamFeatures
     from lakeworks.hooks import Hooks
     from lakeworks.ingest.loads import Loader
     from lakeworks.lake.sql import SqlEngine
@@ -187,6 +188,13 @@ class Platform:
         from lakeworks.streams.service import Streams
 
         return Streams(self.catalog, self.tables, self.settings, open_log(self.settings))
+
+    @cached_property
+    def stream_features(self) -> StreamFeatures:
+        """Processors of feature views over streams (windows online and offline)."""
+        from lakeworks.features.streaming import StreamFeatures
+
+        return StreamFeatures(self.features, self.streams)
 
     @cached_property
     def logged_models(self) -> LoggedModels:
