@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import duckdb
@@ -110,11 +110,10 @@ def test_online_values_equal_the_batch_computation_and_the_offline_store_at_each
     sview = view(WINDOWS[kind])
     sws.features.apply([Entity("user", join_keys=["user_id"]), sview])
     events = replay(300, seed=len(kind))
-    checkpoints, published = [], []
+    checkpoints = []
     for start in range(0, len(events), 50):
         chunk = events[start : start + 50]
-        ids = sws.streams.publish("clicks", chunk)
-        published += ids
+        sws.streams.publish("clicks", chunk)
         sws.streams.run_features("user_clicks", once=True, offline_every=0.001)
         checkpoints.append(
             (datetime.now(UTC), sws.streams.tail("clicks", 1)[0].offset, online(sws))
@@ -127,3 +126,142 @@ def test_online_values_equal_the_batch_computation_and_the_offline_store_at_each
         assert values, "the online store had values"
         assert same(values, batch(sws, sview, upto)), (kind, at)
         assert same(values, known_at(sws, at)), (kind, at)
+
+
+# bad input, failures and restarts (the embedded log) ------------------------------------
+@pytest.fixture
+def lws(tmp_path) -> Any:  # noqa: ANN001
+    workspace = lw.connect(home=tmp_path / "lw", workspace="default", create=True)
+    workspace.features.apply([Entity("user", join_keys=["user_id"]), view(WINDOWS["tumbling"])])
+    yield workspace
+    workspace.platform.close()
+
+
+def test_bad_events_are_quarantined_and_late_ones_counted_never_dropped(lws: lw.Workspace) -> None:
+    now = time.time() - 600
+    lws.streams.publish(
+        "clicks",
+        [
+            {"user_id": 1, "ts": now, "amount": 2, "page": "/a"},
+            "not json {",
+            "[1, 2]",
+            {"ts": now, "amount": 1},  # no user_id
+            {"user_id": 1, "amount": 1},  # no time
+            {"user_id": 1, "ts": "yesterday", "amount": 1},
+            {"user_id": 1, "ts": now, "amount": "lots"},  # not a number
+            {"user_id": 1.5, "ts": now, "amount": 1},  # a float key
+            {"user_id": 1, "ts": now - 300, "amount": 5, "page": "/late"},  # late by 5 min
+            {"user_id": 1, "ts": now + 1, "amount": 3, "page": "/b"},
+        ],
+    )
+    result = lws.streams.run_features("user_clicks", once=True)
+    assert (result.events, result.accepted, result.late, result.quarantined) == (10, 2, 1, 7)
+    bad = lws.read("user_clicks_events__quarantine").to_pylist()
+    reasons = " | ".join(sorted(b["reason"] for b in bad))
+    for expected in (
+        "not JSON",
+        "not a JSON object",
+        "['user_id']",
+        "['ts']",
+        "ISO 8601",
+        "'amount' is 'lots': expected double",
+        "'user_id' is 1.5",
+    ):
+        assert expected in reasons, (expected, reasons)
+    assert b"not json {" in {b["raw_bytes"] for b in bad}
+    late = lws.read("user_clicks_late").to_pylist()
+    assert [r["page"] for r in late] == ["/late"]
+    got = online(lws)[1]
+    assert (got["clicks"], got["spend"], got["last_page"]) == (2, 5.0, "/b")
+
+
+def test_a_failed_commit_advances_nothing_and_the_batch_comes_again(
+    lws: lw.Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events = replay(60, seed=3)
+    lws.streams.publish("clicks", events)
+    tables = lws.platform.tables
+    real = tables.write
+
+    def full_disk(ctx, name, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        if name == "user_clicks_events":
+            raise OSError(28, "No space left on device")
+        return real(ctx, name, *args, **kwargs)
+
+    monkeypatch.setattr(tables, "write", full_disk)
+    with pytest.raises(OSError, match="No space"):
+        lws.streams.run_features("user_clicks", once=True)
+    assert lws.streams.lag("clicks", "user_clicks_features").pending == 60  # nothing acked
+    monkeypatch.setattr(tables, "write", real)
+    lws.streams.run_features("user_clicks", once=True)
+    assert lws.read("user_clicks_events").num_rows == 60
+    assert lws.streams.lag("clicks", "user_clicks_features").pending == 0
+    assert_features_unique_and_consistent(lws)
+
+
+def test_a_processor_killed_between_commits_writes_no_row_twice(
+    lws: lw.Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events = replay(80, seed=4)
+    lws.streams.publish("clicks", events[:40])
+    lws.streams.run_features("user_clicks", once=True)
+    lws.streams.publish("clicks", events[40:])
+    tables = lws.platform.tables
+    real = tables.write
+
+    def killed(ctx, name, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        if name == "user_clicks_events":  # the features table committed, then kill -9
+            raise KeyboardInterrupt("killed")
+        return real(ctx, name, *args, **kwargs)
+
+    monkeypatch.setattr(tables, "write", killed)
+    with pytest.raises(KeyboardInterrupt):
+        lws.streams.run_features("user_clicks", once=True)
+    monkeypatch.setattr(tables, "write", real)
+    before = lws.read("user_clicks_features").num_rows
+    again = lws.streams.run_features("user_clicks", once=True)
+    assert again.events == 40 and lws.read("user_clicks_features").num_rows == before
+    assert lws.read("user_clicks_events").num_rows == 80
+    assert_features_unique_and_consistent(lws)
+
+
+def assert_features_unique_and_consistent(ws: lw.Workspace) -> None:
+    """No event twice, and online equals the batch computation over everything."""
+    offsets = ws.read("user_clicks_events").column(OFFSET).to_pylist()
+    assert len(offsets) == len(set(offsets))
+    sview = StreamFeatureView.from_view(ws.features.get("user_clicks"))
+    assert same(online(ws), batch(ws, sview, max(offsets)))
+
+
+def test_a_view_not_over_a_stream_and_bad_windows_are_refused(lws: lw.Workspace) -> None:
+    from lakeworks.errors import InvalidInputError
+    from lakeworks.features import FeatureView
+
+    lws.write("plain", [{"user_id": 1, "ts": datetime.now(UTC), "x": 1.0}])
+    lws.features.apply(
+        [FeatureView("plain_view", entity="user", timestamp="ts", features=["x"], source="plain")]
+    )
+    with pytest.raises(InvalidInputError, match="not defined over a stream"):
+        lws.streams.run_features("plain_view", once=True)
+    with pytest.raises(InvalidInputError, match="not an aggregation"):
+        Agg("x", "median", "amount")
+    with pytest.raises(InvalidInputError, match="count takes no column"):
+        Agg("x", "count", "amount")
+    with pytest.raises(InvalidInputError, match="not a duration"):
+        Window.tumbling("five minutes")
+    with pytest.raises(InvalidInputError, match="hop"):
+        Window("tumbling", timedelta(seconds=5), timedelta(seconds=1))
+
+
+def test_a_restarted_processor_rebuilds_its_windows_from_the_events_table(
+    lws: lw.Workspace,
+) -> None:
+    events = replay(120, seed=5)
+    lws.streams.publish("clicks", events[:60])
+    lws.streams.run_features("user_clicks", once=True)
+    lws.platform.close()  # a new process: nothing in memory
+    ws = lw.connect(settings=lws.platform.settings, workspace="default")
+    ws.streams.publish("clicks", events[60:])
+    ws.streams.run_features("user_clicks", once=True)
+    assert_features_unique_and_consistent(ws)
+    ws.platform.close()

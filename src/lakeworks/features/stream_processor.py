@@ -84,7 +84,6 @@ class WindowProcessor:
 
     # lifecycle ------------------------------------------------------------------------
     def start(self) -> None:
-        self.source.start(-1)
         self._rebuild()
 
     def step(self, wait: float) -> StepCounts:
@@ -188,7 +187,9 @@ class WindowProcessor:
         return self.tables.write(self.ctx, table, data, transaction=txn, system=system)
 
     def _rebuild(self) -> None:
-        """Positions and window state from the committed tables; pending work dropped."""
+        """Positions and window state from the committed tables; pending work dropped
+        and the source started again, so the events not acknowledged come first."""
+        self.source.start(-1)
         features, events, late = self.sview.tables
         names = (features, late, quarantine_table(events), events)
         self.positions = tuple(self._position(t) for t in names)

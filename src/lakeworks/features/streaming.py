@@ -106,7 +106,9 @@ class StreamFeatures:
         view = snapshot.view(name)
         sview = StreamFeatureView.from_view(view)
         keys = tuple(snapshot.entity(view.entity).join_keys)
-        source = self.streams.log_source(ctx, sview.stream, f"{name}_features", "processor")
+        source = self.streams.log_source(
+            ctx, sview.stream, f"{name}_features", "processor", redeliver=False
+        )
         store = self.features.online_store
         return WindowProcessor(
             sview, keys, source, self.features.lake.tables, store, ctx, offline_every

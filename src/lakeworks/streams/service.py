@@ -153,11 +153,14 @@ class Streams:
         self.events.create_group(key, group, start)
         return Consumer(self.events, stream, key, group, name, timedelta(seconds=visibility))
 
-    def log_source(self, ctx: Context, stream: str, group: str, consumer: str) -> LogSource:
+    def log_source(
+        self, ctx: Context, stream: str, group: str, consumer: str, redeliver: bool = True
+    ) -> LogSource:
         """The workspace's ``stream`` as a source read through ``group`` (for the
         processors built on streams: stream features, triggers, scoring)."""
         check_name("group", group)
-        return LogSource(self.events, stream, self._key(ctx, stream), group, consumer)
+        key = self._key(ctx, stream)
+        return LogSource(self.events, stream, key, group, consumer, redeliver)
 
     def groups(self, ctx: Context, stream: str) -> list[GroupInfo]:
         return self.events.groups(self._key(ctx, stream))
