@@ -140,7 +140,9 @@ class Platform:
         from lakeworks.pipelines.service import Pipelines
 
         tasks = _TaskServices(self.catalog, self.tables, self.sql, self.ingest)
-        return Pipelines(self.catalog, self.settings, self.tables, tasks)
+        return Pipelines(
+            self.catalog, self.settings, self.tables, tasks, streams=lambda: self.streams
+        )
 
     @cached_property
     def features(self) -> Features:
