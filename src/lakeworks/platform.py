@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from lakeworks.quality.service import Quality
     from lakeworks.registry.service import Registry
     from lakeworks.serving.service import Serving
+    from lakeworks.serving.stream_scoring import StreamScoring
     from lakeworks.streams.service import Streams
     from lakeworks.tracking.hpo import Tuner
     from lakeworks.tracking.logged_models import LoggedModels
@@ -197,6 +198,13 @@ class Platform:
         from lakeworks.features.streaming import StreamFeatures
 
         return StreamFeatures(self.features, self.streams)
+
+    @cached_property
+    def stream_scoring(self) -> StreamScoring:
+        """Streams scored by serving endpoints, predictions published to streams."""
+        from lakeworks.serving.stream_scoring import StreamScoring
+
+        return StreamScoring(self.serving, self.streams)
 
     @cached_property
     def logged_models(self) -> LoggedModels:

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
         Report,
     )
     from lakeworks.registry.service import Registry
+    from lakeworks.serving.stream_scoring import ScoreResult
     from lakeworks.streams.consumer import Consumer
     from lakeworks.streams.log import Event, GroupInfo, StreamInfo
     from lakeworks.streams.service import IngestResult
@@ -723,6 +724,13 @@ class WorkspaceStreams:
         arrive, offline every ``offline_every`` (``once=True`` to drain and return,
         ``stop=threading.Event()``); see docs/streams.md, "Streaming features"."""
         return self._platform.stream_features.run(self._ctx, view, **options)
+
+    def score(self, stream: str, *, endpoint: str, to: str, **options: Any) -> ScoreResult:
+        """Score ``stream`` with serving ``endpoint``, one answer per event on stream
+        ``to`` (``once=True`` to drain and return, ``stop=threading.Event()``)."""
+        return self._platform.stream_scoring.score(
+            self._ctx, stream, endpoint=endpoint, to=to, **options
+        )
 
 
 class WorkspaceEndpoints:
