@@ -10,6 +10,7 @@ table as known at t."""
 from __future__ import annotations
 
 import random
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,6 +19,7 @@ import duckdb
 import pytest
 
 import lakeworks as lw
+from lakeworks.errors import NotFoundError
 from lakeworks.features import Agg, Entity, StreamFeatureView, Window
 from lakeworks.features.stream_values import OFFSET
 from lakeworks.streams.windows import WindowQuery
@@ -265,3 +267,39 @@ def test_a_restarted_processor_rebuilds_its_windows_from_the_events_table(
     ws.streams.run_features("user_clicks", once=True)
     assert_features_unique_and_consistent(ws)
     ws.platform.close()
+
+
+def test_lineage_runs_stream_to_events_to_features_and_small_files_are_compacted(
+    lws: lw.Workspace,
+) -> None:
+    events = replay(40, seed=6)
+    stop = threading.Event()
+    options = {"stop": stop, "offline_every": 0.001, "compact_every": 2}
+    runner = threading.Thread(
+        target=lws.streams.run_features, args=("user_clicks",), kwargs=options
+    )
+    runner.start()
+    try:
+        for start in range(0, 40, 10):
+            lws.streams.publish("clicks", events[start : start + 10])
+            deadline = time.monotonic() + 30
+            while not drained(lws):
+                assert time.monotonic() < deadline
+                time.sleep(0.02)
+    finally:
+        stop.set()
+        runner.join(timeout=30)
+    sources = {e.source.name for e in lws.lineage("user_clicks_features").upstream}
+    assert {"stream:clicks", "user_clicks_events"} <= sources
+    assert "stream:clicks" in {e.source.name for e in lws.lineage("user_clicks_events").upstream}
+    history = [v.operation for v in lws.history("user_clicks_features")]
+    assert history.count("OPTIMIZE") >= 1
+    assert_features_unique_and_consistent(lws)  # compaction kept the positions
+
+
+def drained(ws: lw.Workspace) -> bool:
+    try:
+        lag = ws.streams.lag("clicks", "user_clicks_features")
+    except NotFoundError:  # the processor has not created its group yet
+        return False
+    return lag.lag == lag.pending == 0

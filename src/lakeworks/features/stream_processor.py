@@ -73,10 +73,13 @@ class WindowProcessor:
         store: OnlineStore,
         ctx: Context,
         offline_every: float = 1.0,
+        compact_every: int | None = 100,
     ) -> None:
         self.sview, self.keys, self.source = sview, join_keys, source
         self.tables, self.store, self.ctx = tables, store, ctx
-        self.offline_every = offline_every
+        self.offline_every, self.compact_every = offline_every, compact_every
+        self._flushes = 0  # since the last compaction
+        self._events_version: int | None = None  # of the events table, once committed here
         self.app_id = f"lakeworks.features:{sview.name}"
         self.pending = _empty()
         self._flushed = time.monotonic()
@@ -110,6 +113,18 @@ class WindowProcessor:
         self.source.ack(p.read)
         self.pending = _empty()
         self._flushed = time.monotonic()
+        self._compact()
+
+    def _compact(self) -> None:
+        """Every ``compact_every`` commits, the small files of the features and events
+        tables are rewritten into larger ones (the transaction ids stay in the log)."""
+        self._flushes += 1
+        if self.compact_every is None or self._flushes < self.compact_every:
+            return
+        self._flushes = 0
+        for table in self.sview.tables[:2]:
+            if self.tables.exists(self.ctx, table):
+                self.tables.compact(self.ctx, table)
 
     # the online side ------------------------------------------------------------------
     def _online(self, events: Sequence[Event]) -> StepCounts:
@@ -166,16 +181,19 @@ class WindowProcessor:
         features, events, late = self.sview.tables
         transaction = (self.app_id, position)
         source = (f"stream:{self.sview.stream}",)
-        with hooks.reading(kind="load", sources=source, source_kind="stream"):
+        inputs = () if self._events_version is None else ((events, self._events_version),)
+        with hooks.reading(kind="load", sources=source, source_kind="stream", tables=inputs):
             if p.features:
                 self._append(features, self.types.features_table(p.features), transaction)
+        with hooks.reading(kind="load", sources=source, source_kind="stream"):
             if p.late:
                 self._append(late, self.types.events_table(p.late), transaction)
             if p.rejects:
                 rejects = as_arrow(position, p.rejects)
                 self._append(quarantine_table(events), rejects, transaction, system=True)
             if p.events:
-                self._append(events, self.types.events_table(p.events), transaction)
+                written = self._append(events, self.types.events_table(p.events), transaction)
+                self._events_version = written.version
         self.positions = tuple(
             position if rows else at
             for rows, at in zip(
@@ -194,6 +212,8 @@ class WindowProcessor:
         names = (features, late, quarantine_table(events), events)
         self.positions = tuple(self._position(t) for t in names)
         self.types = EventTypes.of(self.sview, self.keys, self._schema(events))
+        exists = self.tables.exists(self.ctx, events)
+        self._events_version = self.tables.current(self.ctx, events).version() if exists else None
         self.state = WindowState(
             self.sview.window, self.sview.features, self.sview.allowed_lateness
         )

@@ -65,17 +65,21 @@ class StreamFeatures:
         offline_every: float | str = 1.0,
         once: bool = False,
         stop: threading.Event | None = None,
+        compact_every: int | None = 100,
         on_step: Callable[[StreamFeatureResult], None] | None = None,
     ) -> StreamFeatureResult:
         """Process the view's stream: values online as events arrive, offline every
         ``offline_every``. Runs until ``stop`` is set, or with ``once=True`` until the
         stream is drained; either way the offline side is committed before it returns.
+        Every ``compact_every`` offline commits the small files of ``<view>_features``
+        and ``<view>_events`` are compacted (None: never).
 
         Example:
             >>> ws.streams.run_features("user_clicks_5m", once=True).accepted  # doctest: +SKIP
             12
         """
         processor = self._processor(ctx, view, parse_every(offline_every))
+        processor.compact_every = compact_every
         wait, stop = parse_every(every), stop or threading.Event()
         result = StreamFeatureResult(view)
         processor.start()
