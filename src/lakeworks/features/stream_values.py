@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pyarrow as pa
 
@@ -44,9 +44,9 @@ class StepCounts:
     online: int = 0
 
 
-@dataclass(frozen=True)
-class Good:
-    """An event that parsed: its key, time (microseconds) and fields."""
+class Good(NamedTuple):
+    """An event that parsed: its key, time (microseconds) and fields. A NamedTuple: the
+    processor builds one per event."""
 
     key: tuple[Any, ...]
     ts: int
@@ -74,6 +74,15 @@ class EventTypes:
         numeric = {a.column for a in sview.features if a.function in _NUMERIC}
         self.types: dict[str, pa.DataType | None] = {k: None for k in keys}
         self.types.update({c: pa.float64() if c in numeric else None for c in sview.columns()})
+        self._fast: dict[str, type] = {}  # column -> the Python type taken as it is
+        self.columns = sview.columns()
+        self.per_agg = [a.column for a in sview.features]  # the field each aggregate reads
+
+    def _learn(self, name: str) -> None:
+        kind = self.types[name]
+        py = next((t for t, a in _TYPES.items() if a == kind), None)
+        if py is not None:
+            self._fast[name] = py
 
     @classmethod
     def of(
@@ -83,16 +92,18 @@ class EventTypes:
         for name in types.types:
             if schema is not None and name in schema.names:
                 types.types[name] = schema.field(name).type
+            types._learn(name)
         return types
 
     def check(self, name: str, value: Any, key: bool = False) -> Any:
         """``value`` as the column's type; ValueError naming what was expected."""
-        if value is None:
-            return None
+        if value is None or type(value) is self._fast.get(name):
+            return value
         expected = self.types[name]
         found = _TYPES.get(type(value))
         if expected is None and found is not None and not (key and found in _NOT_KEYS):
             self.types[name] = expected = found
+            self._learn(name)
         if expected == found or (expected == pa.float64() and found == pa.int64()):
             return float(value) if expected == pa.float64() else value
         wanted = expected or ("an integer or text" if key else "a JSON scalar")
@@ -129,6 +140,7 @@ def parse(
     event: Event, sview: StreamFeatureView, keys: tuple[str, ...], types: EventTypes
 ) -> Good | Reject:
     """The event's key, time and fields, or its quarantine record with the reason."""
+    columns, per_agg = types.columns, types.per_agg
     try:
         record = json.loads(event.data)
     except (ValueError, TypeError):
@@ -139,12 +151,12 @@ def parse(
         missing = [k for k in (*keys, sview.timestamp) if record.get(k) is None]
         if missing:
             raise ValueError(f"missing required field(s) {missing}")
-        key = tuple(types.check(k, record[k], key=True) for k in keys)
+        key = tuple([types.check(k, record[k], key=True) for k in keys])
         ts = parse_time(record[sview.timestamp], sview.timestamp)
-        fields = {c: types.check(c, record.get(c)) for c in sview.columns()}
+        fields = {c: types.check(c, record.get(c)) for c in columns}
     except ValueError as exc:
         return _reject(event, sview, str(exc))
-    values = tuple(fields[a.column] if a.column else None for a in sview.features)
+    values = tuple([fields[c] if c else None for c in per_agg])
     return Good(key, ts, values, fields, keys, sview.timestamp)
 
 

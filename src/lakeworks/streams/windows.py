@@ -162,6 +162,7 @@ class WindowState:
         self.max_us: int | None = None  # the largest event time accepted
         self.keys: dict[Any, list[tuple[int, int, tuple[Any, ...]]]] = {}
         self.latest: dict[Any, int] = {}
+        self._swept = 0  # max_us at the last eviction
 
     def late(self, ts: int) -> bool:
         return self.max_us is not None and ts < self.max_us - self.lateness
@@ -190,9 +191,11 @@ class WindowState:
         return latest, start, out
 
     def evict(self) -> None:
-        """Forget events no on-time event can share a window with any more."""
-        if self.max_us is None:
+        """Forget events no on-time event can share a window with any more; a sweep of
+        every key, so only once event time moved on by a tenth of the horizon."""
+        if self.max_us is None or self.max_us - self._swept < self.horizon // 10:
             return
+        self._swept = self.max_us
         floor = self.max_us - self.horizon
         for key in list(self.keys):
             kept = [r for r in self.keys[key] if r[0] > floor]
