@@ -44,3 +44,17 @@ def test_an_unknown_endpoint_answers_each_event_with_the_reason(platform_ctx) ->
     assert "nope" in answer["error"]
     with pytest.raises(NotFoundError):
         platform.streams.lag(ctx, "people", "score_churn")
+
+
+def test_the_cli_scores_a_stream(platform_ctx, tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    from ..cli.conftest import Cli
+
+    platform, ctx = platform_ctx
+    if platform.settings.metadata_url:
+        pytest.skip("the CLI opens the embedded catalog under --home")
+    platform.streams.publish(ctx, "people", [{"age": 40, "income": 60.0}, "oops"])
+    monkeypatch.setenv("LAKEWORKS_WORKSPACE", "default")
+    cli = Cli(platform.settings.home)
+    done = cli("streams", "score", "people", "--endpoint", "churn", "--to", "scores", "--once")
+    assert done.exit_code == 0, done.output
+    assert "scored 2 events of people with churn: 1 failed" in done.output

@@ -303,3 +303,18 @@ def drained(ws: lw.Workspace) -> bool:
     except NotFoundError:  # the processor has not created its group yet
         return False
     return lag.lag == lag.pending == 0
+
+
+def test_the_cli_runs_a_stream_feature_view(tmp_path) -> None:  # noqa: ANN001
+    from ..cli.conftest import Cli
+
+    cli = Cli(tmp_path / "lw")
+    ws = lw.connect(home=tmp_path / "lw", workspace="default", create=True)
+    ws.features.apply([Entity("user", join_keys=["user_id"]), view(WINDOWS["tumbling"])])
+    ws.streams.publish("clicks", replay(30, seed=7) + ["not json"])
+    ws.platform.close()
+    done = cli("streams", "features", "user_clicks", "--once")
+    assert done.exit_code == 0, done.output
+    assert "user_clicks: 31 events" in done.output and "1 quarantined" in done.output
+    missing = cli("streams", "features", "nope", "--once")
+    assert missing.exit_code != 0 and "nope" in missing.output
