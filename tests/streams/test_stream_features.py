@@ -318,3 +318,24 @@ def test_the_cli_runs_a_stream_feature_view(tmp_path) -> None:  # noqa: ANN001
     assert "user_clicks: 31 events" in done.output and "1 quarantined" in done.output
     missing = cli("streams", "features", "nope", "--once")
     assert missing.exit_code != 0 and "nope" in missing.output
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_running_aggregates_equal_the_aggregates_of_the_same_rows(seed: int) -> None:
+    from lakeworks.streams.windows import Running, compute
+
+    rng = random.Random(seed)
+    aggs = tuple(FEATURES)
+    rows = []
+    for offset in range(rng.randrange(1, 40)):
+        amount = rng.choice([None, 1, 2.5, -3, 7])
+        values = (None, amount, amount, amount, amount, rng.choice(["/a", "/b", None]), None)
+        values = (*values[:6], values[5])
+        rows.append((rng.randrange(100), offset, values))
+    running = Running(aggs, 0)
+    for row in rows:
+        running.add(*row)
+    expected = {
+        a.name: compute(a.function, [(t, o, v[i]) for t, o, v in rows]) for i, a in enumerate(aggs)
+    }
+    assert running.result() == expected

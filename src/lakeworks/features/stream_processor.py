@@ -31,7 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from lakeworks import hooks
-from lakeworks.features.online.base import OnlineStore, encode_key
+from lakeworks.features.online.base import OnlineStore, encode_key, key_texts
 from lakeworks.features.sources import INGESTED_AT
 from lakeworks.features.stream_values import LATE, OFFSET, EventTypes, Good, StepCounts, parse
 from lakeworks.features.stream_views import WINDOW_START, StreamFeatureView
@@ -160,7 +160,7 @@ class WindowProcessor:
         rows = []
         for key, fresh in touched.items():
             latest, start, values = self.state.values(key)
-            text = encode_key(list(key))
+            text = key_texts(key)[0] if len(key) == 1 else encode_key(list(key))
             rows.append((text, latest, json.dumps(values, separators=(",", ":"))))
             if fresh:
                 self.pending.features.append(

@@ -163,6 +163,7 @@ class WindowState:
         self.keys: dict[Any, list[tuple[int, int, tuple[Any, ...]]]] = {}
         self.latest: dict[Any, int] = {}
         self._swept = 0  # max_us at the last eviction
+        self._running: dict[Any, Running] = {}  # per key: its window's aggregates so far
 
     def late(self, ts: int) -> bool:
         return self.max_us is not None and ts < self.max_us - self.lateness
@@ -184,11 +185,15 @@ class WindowState:
         """(latest event time, window start, feature values) of ``key``."""
         latest = self.latest[key]
         start = self.window.start_us(latest)
-        rows = [r for r in self.keys[key] if start <= r[0] <= latest]
-        out = {}
-        for i, agg in enumerate(self.aggs):
-            out[agg.name] = compute(agg.function, [(ts, off, v[i]) for ts, off, v in rows])
-        return latest, start, out
+        running = self._running.get(key)
+        if running is None or running.start != start:  # a new window: from the first row
+            running = self._running[key] = Running(self.aggs, start)
+        rows = self.keys[key]  # every row is at or before ``latest``, its largest time
+        for row in rows[running.seen :]:
+            if row[0] >= start:
+                running.add(*row)
+        running.seen = len(rows)
+        return latest, start, running.result()
 
     def evict(self) -> None:
         """Forget events no on-time event can share a window with any more; a sweep of
@@ -199,10 +204,64 @@ class WindowState:
         floor = self.max_us - self.horizon
         for key in list(self.keys):
             kept = [r for r in self.keys[key] if r[0] > floor]
+            self._running.pop(key, None)  # its rows moved: counted again on the next read
             if kept:
                 self.keys[key] = kept
             elif self.latest[key] <= floor:  # its values can no longer change
                 del self.keys[key]
+
+
+class Running:
+    """The aggregates of one key's window, updated row by row while its start stays
+    (``compute`` over the same rows gives the same values)."""
+
+    def __init__(self, aggs: tuple[Agg, ...], start: int) -> None:
+        self.functions = [a.function for a in aggs]
+        self.names = [a.name for a in aggs]
+        self.start, self.seen, self.count = start, 0, 0
+        n = len(aggs)
+        self.sums, self.counts = [0] * n, [0] * n
+        self.low: list[Any] = [None] * n
+        self.high: list[Any] = [None] * n
+        self.last: list[tuple[int, int, Any] | None] = [None] * n
+        self.distinct: list[set] = [set() for _ in aggs]
+
+    def add(self, ts: int, offset: int, values: tuple[Any, ...]) -> None:
+        self.count += 1
+        for i, v in enumerate(values):
+            function = self.functions[i]
+            if function == "last":
+                if self.last[i] is None or (ts, offset) > self.last[i][:2]:
+                    self.last[i] = (ts, offset, v)
+            elif v is None or function == "count":
+                continue
+            elif function == "distinct_count":
+                self.distinct[i].add(v)
+            else:
+                self.sums[i] += v if function in ("sum", "mean") else 0
+                self.counts[i] += 1
+                if self.low[i] is None or v < self.low[i]:
+                    self.low[i] = v
+                if self.high[i] is None or v > self.high[i]:
+                    self.high[i] = v
+
+    def result(self) -> dict[str, Any]:
+        out: dict[Any, Any] = {}
+        for i, function in enumerate(self.functions):
+            if function == "count":
+                out[i] = self.count
+            elif function == "last":
+                out[i] = None if self.last[i] is None else self.last[i][2]
+            elif function == "distinct_count":
+                out[i] = len(self.distinct[i])
+            elif not self.counts[i]:
+                out[i] = None
+            elif function == "mean":
+                out[i] = self.sums[i] / self.counts[i]
+            else:
+                pick = {"sum": self.sums, "min": self.low, "max": self.high}[function]
+                out[i] = pick[i]
+        return {self.names[i]: value for i, value in out.items()}
 
 
 def parse_time(value: Any, name: str) -> int:
