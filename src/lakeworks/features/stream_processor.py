@@ -33,7 +33,15 @@ import pyarrow.compute as pc
 from lakeworks import hooks
 from lakeworks.features.online.base import OnlineStore, encode_key, key_texts
 from lakeworks.features.sources import INGESTED_AT
-from lakeworks.features.stream_values import LATE, OFFSET, EventTypes, Good, StepCounts, parse
+from lakeworks.features.stream_values import (
+    LATE,
+    OFFSET,
+    EventTypes,
+    Good,
+    StepCounts,
+    parse,
+    parse_all,
+)
 from lakeworks.features.stream_views import WINDOW_START, StreamFeatureView
 from lakeworks.ingest.base import Reject
 from lakeworks.ingest.quarantine import as_arrow
@@ -131,11 +139,15 @@ class WindowProcessor:
         counts, touched = StepCounts(events=len(events)), {}
         stamp = datetime.now(UTC)
         p, (feat_at, late_at, bad_at, events_at) = self.pending, self.positions
-        for event in events:
+        parsed = parse_all(events, self.sview, self.keys, self.types)
+        for i, event in enumerate(events):
             if event.offset <= events_at:  # in the events table: in the state already
                 counts.skipped += 1
                 continue
-            good = parse(event, self.sview, self.keys, self.types)
+            if parsed is not None:
+                good = parsed[i]
+            else:
+                good = parse(event, self.sview, self.keys, self.types)
             if not isinstance(good, Good):
                 counts.quarantined += 1
                 if event.offset > bad_at:

@@ -10,12 +10,15 @@ expected and the value found, like an event that is not JSON or lacks a key or i
 
 from __future__ import annotations
 
+import io
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pyarrow as pa
+import pyarrow.json as pj
 
 from lakeworks.features.sources import INGESTED_AT
 from lakeworks.features.stream_views import WINDOW_START, StreamFeatureView
@@ -97,8 +100,11 @@ class EventTypes:
 
     def check(self, name: str, value: Any, key: bool = False) -> Any:
         """``value`` as the column's type; ValueError naming what was expected."""
-        if value is None or type(value) is self._fast.get(name):
+        fast = self._fast.get(name)
+        if value is None or type(value) is fast:
             return value
+        if fast is float and type(value) is int:
+            return float(value)
         expected = self.types[name]
         found = _TYPES.get(type(value))
         if expected is None and found is not None and not (key and found in _NOT_KEYS):
@@ -164,3 +170,73 @@ def _reject(event: Event, sview: StreamFeatureView, reason: str) -> Reject:
     text = event.data.decode("utf-8", errors="replace") if event.data else ""
     source = f"stream:{sview.stream}"
     return Reject(source, event.offset, text, reason, None, bytes(event.data or b""))
+
+
+def parse_all(
+    events: Sequence[Event], sview: StreamFeatureView, keys: tuple[str, ...], types: EventTypes
+) -> list[Good] | None:
+    """Every event parsed at once by Arrow's JSON reader, or None when the batch needs
+    ``parse`` event by event (a bad event, a missing key or time, a type to check)."""
+    try:
+        table = pj.read_json(io.BytesIO(b"\n".join(e.data for e in events)), read_options=_READ)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, TypeError):
+        return None
+    if table.num_rows != len(events):
+        return None
+    columns = {}
+    for name in (*keys, *types.columns):
+        values = _column(table, name, types, key=name in keys)
+        if values is None:
+            return None
+        columns[name] = values
+    ts = _times(table, sview.timestamp)
+    if ts is None:
+        return None
+    fields = [dict(zip(types.columns, row, strict=True)) for row in _rows(columns, types.columns)]
+    key_rows = _rows(columns, keys)
+    out = []
+    for key, t, f in zip(key_rows, ts, fields, strict=True):
+        values = tuple([f[c] if c else None for c in types.per_agg])
+        out.append(Good(key, t, values, f, keys, sview.timestamp))
+    return out
+
+
+def _rows(columns: dict[str, list[Any]], names: Sequence[str]) -> list[tuple[Any, ...]]:
+    if not names:
+        return [()] * len(next(iter(columns.values()), []))
+    return list(zip(*(columns[n] for n in names), strict=True))
+
+
+def _column(table: pa.Table, name: str, types: EventTypes, key: bool) -> list[Any] | None:
+    """The Python values of a column when its Arrow type is the expected one."""
+    if name not in table.column_names:
+        return None if key else [None] * table.num_rows
+    column = table.column(name)
+    if key and column.null_count:
+        return None
+    found, expected = column.type, types.types[name]
+    if pa.types.is_null(found) and not key:
+        return [None] * table.num_rows
+    if expected is None and found in _TYPES.values() and not (key and found in _NOT_KEYS):
+        types.types[name] = expected = found
+        types._learn(name)
+    if found == expected:
+        return column.to_pylist()
+    if expected == pa.float64() and found == pa.int64():
+        return column.cast(pa.float64()).to_pylist()
+    return None
+
+
+def _times(table: pa.Table, name: str) -> list[int] | None:
+    """Event times in microseconds, as ``parse_time`` computes them, for epoch numbers."""
+    if name not in table.column_names:
+        return None
+    column = table.column(name)
+    if column.null_count or not (
+        pa.types.is_integer(column.type) or pa.types.is_floating(column.type)
+    ):
+        return None
+    return [round(v * 1_000_000) for v in column.to_pylist()]
+
+
+_READ = pj.ReadOptions(block_size=64 << 20)
