@@ -339,3 +339,28 @@ def test_the_running_aggregates_equal_the_aggregates_of_the_same_rows(seed: int)
         a.name: compute(a.function, [(t, o, v[i]) for t, o, v in rows]) for i, a in enumerate(aggs)
     }
     assert running.result() == expected
+
+
+def test_an_online_store_outage_is_retried_and_loses_nothing(
+    lws: lw.Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lakeworks.errors import UnavailableError
+
+    monkeypatch.setattr("lakeworks.features.streaming.RETRY_WAIT", 0.01)
+    lws.streams.publish("clicks", replay(40, seed=8)[:20])
+    lws.streams.run_features("user_clicks", once=True)
+    store = lws.platform.features.online_store
+    real, calls = store.write, []
+
+    def down_once(*args):  # noqa: ANN002, ANN202
+        calls.append(1)
+        if len(calls) == 1:
+            raise UnavailableError("the online store cannot be reached")
+        return real(*args)
+
+    monkeypatch.setattr(store, "write", down_once)
+    lws.streams.publish("clicks", replay(40, seed=8)[20:])
+    lws.streams.run_features("user_clicks", once=True)
+    assert len(calls) >= 2
+    assert lws.read("user_clicks_events").num_rows == 40
+    assert_features_unique_and_consistent(lws)

@@ -101,8 +101,12 @@ class WindowProcessor:
         """One micro-batch online; the offline side when ``offline_every`` has passed."""
         if self._stale:
             self._rebuild()
-        events = self.source.read(100_000, wait)
-        counts = self._online(events) if events else StepCounts()
+        try:
+            events = self.source.read(100_000, wait)
+            counts = self._online(events) if events else StepCounts()
+        except BaseException:
+            self._stale = True  # state and pending half updated: rebuilt, events read again
+            raise
         if self.pending.read and time.monotonic() - self._flushed >= self.offline_every:
             self.flush()
         return counts
