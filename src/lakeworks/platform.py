@@ -22,6 +22,7 @@ from lakeworks.meta.catalog import Catalog
 
 if TYPE_CHECKING:
     from lakeworks.features.service import Features
+    from lakeworks.features.streaming import StreamFeatures
     from lakeworks.hooks import Hooks
     from lakeworks.ingest.loads import Loader
     from lakeworks.lake.sql import SqlEngine
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from lakeworks.quality.service import Quality
     from lakeworks.registry.service import Registry
     from lakeworks.serving.service import Serving
+    from lakeworks.serving.stream_scoring import StreamScoring
     from lakeworks.streams.service import Streams
     from lakeworks.tracking.hpo import Tuner
     from lakeworks.tracking.logged_models import LoggedModels
@@ -154,7 +156,9 @@ class Platform:
     def pipelines(self) -> Pipelines:
         from lakeworks.pipelines.service import Pipelines
 
-        return Pipelines(self.catalog, self.settings, _TaskServices(self))
+        return Pipelines(
+            self.catalog, self.settings, _TaskServices(self), streams=lambda: self.streams
+        )
 
     @cached_property
     def features(self) -> Features:
@@ -202,6 +206,20 @@ class Platform:
         from lakeworks.streams.service import Streams
 
         return Streams(self.catalog, self.tables, self.settings, open_log(self.settings))
+
+    @cached_property
+    def stream_features(self) -> StreamFeatures:
+        """Processors of feature views over streams (windows online and offline)."""
+        from lakeworks.features.streaming import StreamFeatures
+
+        return StreamFeatures(self.features, self.streams)
+
+    @cached_property
+    def stream_scoring(self) -> StreamScoring:
+        """Streams scored by serving endpoints, predictions published to streams."""
+        from lakeworks.serving.stream_scoring import StreamScoring
+
+        return StreamScoring(self.serving, self.streams)
 
     @cached_property
     def logged_models(self) -> LoggedModels:

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from lakeworks.features.registry import ApplyResult, Change
     from lakeworks.features.service import Features
     from lakeworks.features.store import DefinitionVersion
+    from lakeworks.features.streaming import StreamFeatureResult
     from lakeworks.ingest.loads import LoadResult
     from lakeworks.lake.sql import Query
     from lakeworks.lake.tables import TableInfo, VersionInfo, WriteResult
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
         Report,
     )
     from lakeworks.registry.service import Registry
+    from lakeworks.serving.stream_scoring import ScoreResult
     from lakeworks.streams.consumer import Consumer
     from lakeworks.streams.log import Event, GroupInfo, StreamInfo
     from lakeworks.streams.service import IngestResult
@@ -679,6 +681,7 @@ class WorkspaceStreams:
 
     def __init__(self, ws: Workspace) -> None:
         self._service = ws.platform.streams
+        self._platform = ws.platform
         self._ctx = ws.ctx
 
     def publish(self, stream: str, records: Any, *, maxlen: int | None = None) -> list[str]:
@@ -715,6 +718,19 @@ class WorkspaceStreams:
         or an external ``source="nats://host:4222/subject"`` / ``"mqtt://host:1883/topic"``
         instead of a stream (``dedupe="id"`` for MQTT's at-least-once delivery)."""
         return self._service.ingest(self._ctx, stream, table, **options)
+
+    def run_features(self, view: str, **options: Any) -> StreamFeatureResult:
+        """Run the processor of a ``StreamFeatureView``: windowed values online as events
+        arrive, offline every ``offline_every`` (``once=True`` to drain and return,
+        ``stop=threading.Event()``); see docs/streams.md, "Streaming features"."""
+        return self._platform.stream_features.run(self._ctx, view, **options)
+
+    def score(self, stream: str, *, endpoint: str, to: str, **options: Any) -> ScoreResult:
+        """Score ``stream`` with serving ``endpoint``, one answer per event on stream
+        ``to`` (``once=True`` to drain and return, ``stop=threading.Event()``)."""
+        return self._platform.stream_scoring.score(
+            self._ctx, stream, endpoint=endpoint, to=to, **options
+        )
 
 
 class WorkspaceEndpoints:

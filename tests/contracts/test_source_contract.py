@@ -1,6 +1,6 @@
 """One suite every stream source passes (``streams/sources/base.Source``): the
-workspace's own log (SQLite), NATS JetStream and MQTT, on the real servers (skipped with
-the reason when unreachable, failing under CI=true)."""
+workspace's own log (SQLite), NATS JetStream, MQTT and Redis Streams, on the real
+servers (skipped with the reason when unreachable, failing under CI=true)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import redis
 
 from lakeworks.streams.log.sqlite import SqliteEventLog
 from lakeworks.streams.sources import Source, open_source
 from lakeworks.streams.sources.log import LogSource
 
+from ..conftest import unavailable
+from ..features.conftest import REDIS_URL, redis_reachable
 from ..streams.sources_servers import mqtt_port, nats_url
 from ..streams.test_sources import _drop, js_publish, mqtt_publish
 
@@ -22,7 +25,7 @@ from ..streams.test_sources import _drop, js_publish, mqtt_publish
 Kit = tuple[Callable[[], Source], Callable[[list[bytes]], None]]
 
 
-@pytest.fixture(params=["log", "nats", "mqtt"])
+@pytest.fixture(params=["log", "nats", "mqtt", "redis"])
 def kit(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Kit]:
     if request.param == "log":
         log = SqliteEventLog(tmp_path / "events.db")
@@ -44,6 +47,8 @@ def kit(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Kit]:
         asyncio.run(_drop(url, subject))
         if server is not None:
             server.stop()
+    elif request.param == "redis":
+        yield from _redis_kit()
     else:
         port, process = mqtt_port(tmp_path)
         topic = f"lwtest/{uuid.uuid4().hex[:10]}"
@@ -110,3 +115,22 @@ def test_unacknowledged_events_come_again_acknowledged_ones_never(kit: Kit) -> N
     last = _started(make, rest[-1].offset if again.capabilities.positioned else -1)
     assert last.read(1000, 0.5) == []
     last.close()
+
+
+def _redis_kit() -> Iterator[Kit]:
+    error = redis_reachable()
+    if error:
+        unavailable(f"Redis not reachable at {REDIS_URL}: {error}")
+    client = redis.Redis.from_url(REDIS_URL)
+    key = f"lwtest:{uuid.uuid4().hex[:10]}"
+    client.xadd(key, {"data": "{}"})  # the stream exists before the source starts
+    client.xtrim(key, maxlen=0)
+
+    def publish(data: list[bytes]) -> None:
+        for payload in data:
+            client.xadd(key, {"data": payload})
+
+    url = f"{REDIS_URL.removesuffix('/0')}/{key}?field=data"
+    yield lambda: open_source(url, "g"), publish
+    client.delete(key)
+    client.close()

@@ -49,6 +49,9 @@ def test_quickstart_shows_the_platform_end_to_end(tmp_path: Path) -> None:
     assert ws.sql("select count(*) from species_stats").fetchall() == [(3,)]
     ws.platform.close()
     _assert_ml_steps(flat, tmp_path / "lw")
+    assert "stream clicks -> table clicks: 6 events, written 5, quarantined 1" in flat
+    assert "online page_views_10m, visitor 7, before: 4 views of 3 pages" in flat
+    assert "online page_views_10m, visitor 7, after 3 more clicks: 7 views of 5 pages" in flat
 
 
 def _assert_ml_steps(flat: str, home: Path) -> None:

@@ -159,6 +159,43 @@ def ingest(
     )
 
 
+@app.command("features")
+def features(
+    ctx: typer.Context,
+    view: Annotated[str, typer.Argument(help="a StreamFeatureView registered in the workspace")],
+    every: Annotated[str, typer.Option(help="how long a step waits for events")] = "10ms",
+    offline_every: Annotated[str, typer.Option(help="offline commit interval")] = "1s",
+    once: Annotated[bool, typer.Option("--once", help="drain what is there, then exit")] = False,
+) -> None:
+    """Run a stream feature view: windowed values online as events arrive, offline every
+    --offline-every, until Ctrl-C or SIGTERM (or with --once until the stream is drained)."""
+    stop = threading.Event()
+    with workspace(ctx) as ws, _stopped_by_signals(stop):
+        r = ws.streams.run_features(
+            view, every=every, offline_every=offline_every, once=once, stop=stop
+        )
+    typer.echo(
+        f"{view}: {r.events} events, {r.accepted} on time, {r.late} late (in {view}_late), "
+        f"{r.quarantined} quarantined, {r.online} online writes"
+    )
+
+
+@app.command("score")
+def score(
+    ctx: typer.Context,
+    stream: Annotated[str, typer.Argument(help="the stream of rows to score")],
+    endpoint: Annotated[str, typer.Option(help="the serving endpoint")],
+    to: Annotated[str, typer.Option(help="the stream the answers are published to")],
+    once: Annotated[bool, typer.Option("--once", help="drain what is there, then exit")] = False,
+) -> None:
+    """Score a stream with a serving endpoint, one answer per event on --to, until Ctrl-C
+    or SIGTERM (or with --once until the stream is drained)."""
+    stop = threading.Event()
+    with workspace(ctx) as ws, _stopped_by_signals(stop):
+        r = ws.streams.score(stream, endpoint=endpoint, to=to, once=once, stop=stop)
+    typer.echo(f"scored {r.events} events of {stream} with {endpoint}: {r.failed} failed")
+
+
 @contextmanager
 def _stopped_by_signals(stop: threading.Event) -> Iterator[None]:
     """SIGINT and SIGTERM set ``stop`` (the sink ends after its current batch)."""

@@ -3,6 +3,7 @@
 Users import the definition types from here::
 
     from lakeworks.features import Entity, FeatureView, FeatureService
+    from lakeworks.features import StreamFeatureView, Window, Agg  # windows over a stream
 
 and ``AsKnownAtWarning``, the warning a training set gives when many rows got no value
 only because it was not known yet (see ``TrainingSet.coverage``).
@@ -10,5 +11,15 @@ only because it was not known yet (see ``TrainingSet.coverage``).
 
 from lakeworks.features.coverage import AsKnownAtWarning
 from lakeworks.features.definitions import Entity, FeatureService, FeatureView
+from lakeworks.features.stream_views import StreamFeatureView
+from lakeworks.streams.windows import Agg, Window
 
-__all__ = ["AsKnownAtWarning", "Entity", "FeatureService", "FeatureView"]
+__all__ = [
+    "Agg",
+    "AsKnownAtWarning",
+    "Entity",
+    "FeatureService",
+    "FeatureView",
+    "StreamFeatureView",
+    "Window",
+]

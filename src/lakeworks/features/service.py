@@ -21,6 +21,7 @@ from lakeworks.features.online import OnlineStore, store_from_settings
 from lakeworks.features.push import PushResult, push
 from lakeworks.features.registry import ApplyResult, Change, Registry, Snapshot, resolve_refs
 from lakeworks.features.store import DefinitionVersion, Materialization
+from lakeworks.features.stream_views import StreamFeatureView
 
 if TYPE_CHECKING:
     from lakeworks.config import Settings
@@ -52,9 +53,12 @@ class Features:
     def apply(
         self, ctx: Context, definitions: Iterable[Definition], *, dry_run: bool = False
     ) -> ApplyResult:
-        """Register entities, views and services; returns the diff (``print`` it)."""
+        """Register entities, views and services; returns the diff (``print`` it). A
+        ``StreamFeatureView`` is registered as the view over the table its processor
+        writes (``platform.stream_features.run``)."""
         self.lake.catalog.workspace(ctx.workspace)
-        return self.registry.apply(ctx, definitions, dry_run=dry_run)
+        plain = [d.view() if isinstance(d, StreamFeatureView) else d for d in definitions]
+        return self.registry.apply(ctx, plain, dry_run=dry_run)
 
     def list(self, ctx: Context, kind: str | None = None) -> list[DefinitionVersion]:
         return self.registry.list(ctx, kind)

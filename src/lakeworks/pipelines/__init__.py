@@ -17,5 +17,6 @@ See ``service.Pipelines`` for the service and ``scheduler.Scheduler`` for schedu
 
 from lakeworks.pipelines.calls import Skip, TaskContext
 from lakeworks.pipelines.definitions import Param, Pipeline, Task
+from lakeworks.pipelines.stream_triggers import StreamTrigger
 
-__all__ = ["Param", "Pipeline", "Skip", "Task", "TaskContext"]
+__all__ = ["Param", "Pipeline", "Skip", "StreamTrigger", "Task", "TaskContext"]

@@ -27,6 +27,7 @@ from typing import Any
 from lakeworks.context import check_name
 from lakeworks.errors import InvalidInputError
 from lakeworks.pipelines.schedule import Schedule, utc
+from lakeworks.pipelines.stream_triggers import StreamTrigger
 
 CONTEXT_ARG = "context"
 PARAM_TYPES: dict[type, str] = {
@@ -141,6 +142,8 @@ class Pipeline:
         start: the first interval a schedule may cover (default: registration time).
         max_active_runs: scheduled, backfill and event runs allowed at the same time.
         triggers: table names; a new version of any of them starts a run.
+        stream_triggers: ``StreamTrigger(stream, events=N, seconds=T)``: events on a
+            stream start a run, at most one per N events or T seconds.
     """
 
     def __init__(
@@ -153,6 +156,7 @@ class Pipeline:
         start: datetime | str | None = None,
         max_active_runs: int = 1,
         triggers: Iterable[str] = (),
+        stream_triggers: Iterable[StreamTrigger] = (),
         description: str | None = None,
     ) -> None:
         self.name = check_name("pipeline", name)
@@ -164,6 +168,11 @@ class Pipeline:
             raise InvalidInputError(f"pipeline {name!r}: max_active_runs must be at least 1")
         self.max_active_runs = max_active_runs
         self.triggers = tuple(check_name("table", t) for t in triggers)
+        self.stream_triggers = tuple(stream_triggers)
+        if not all(isinstance(t, StreamTrigger) for t in self.stream_triggers):
+            raise InvalidInputError(
+                f"pipeline {name!r}: stream_triggers takes StreamTrigger(stream, events, seconds)"
+            )
         self.description = description
         self.tasks: dict[str, Task] = {}
         self._graph: Graph | None = None
@@ -309,6 +318,11 @@ class Pipeline:
             "catchup": self.catchup,
             "max_active_runs": self.max_active_runs,
             "triggers": list(self.triggers),
+            **(
+                {"stream_triggers": [t.spec() for t in self.stream_triggers]}
+                if self.stream_triggers
+                else {}
+            ),
             "params": {
                 k: {
                     "type": PARAM_TYPES[p.type],

@@ -4,7 +4,8 @@ Each ``tick``:
 1. runs left "running" by a process that stopped heartbeating are requeued (their
    succeeded tasks are kept) or, after ``max_recoveries``, failed;
 2. every unpaused pipeline gets a run per due schedule interval (all missed ones with
-   catch-up, else only the latest) and per new version of a trigger table;
+   catch-up, else only the latest), per new version of a trigger table and per batch of
+   events on a trigger stream (``stream_triggers.py``);
 3. queued runs are claimed, within each pipeline's max_active_runs, and executed here.
 
 Several schedulers may share one PostgreSQL catalog: runs are created with a unique key
@@ -17,14 +18,17 @@ import logging
 import threading
 from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from lakeworks.context import Context
+from lakeworks.errors import LakeworksError
 from lakeworks.meta.catalog import now
+from lakeworks.pipelines import stream_triggers
 from lakeworks.pipelines.records import NewRun, PipelineInfo
 from lakeworks.pipelines.schedule import Schedule
+from lakeworks.pipelines.stream_triggers import StreamTrigger
 
 if TYPE_CHECKING:
     from lakeworks.pipelines.service import Pipelines
@@ -80,6 +84,8 @@ class Scheduler:
         active = [p for p in pipelines.values() if not p.paused]
         created = sum(self._create_due(p, moment) for p in active)
         created += sum(self._create_for_events(p) for p in active if p.summary.get("triggers"))
+        streamed = [p for p in active if p.summary.get("stream_triggers")]
+        created += sum(self._create_for_streams(p, moment) for p in streamed)
         started = self._start_queued(pipelines)
         tick = Tick(created, started, len(requeued), len(failed))
         self.totals.update(asdict(tick))
@@ -145,6 +151,28 @@ class Scheduler:
             self.store.create_runs(info, runs, info.created_by)
             self.store.set_pipeline(info.id, trigger_state=state)
         return len(runs)
+
+    def _create_for_streams(self, info: PipelineInfo, moment: datetime) -> int:
+        """Runs for the batches of events waiting on the pipeline's streams."""
+        if self.service.streams is None:
+            return 0
+        streams, ctx = self.service.streams(), Context(info.workspace, info.created_by)
+        state, created = dict(info.trigger_state), 0
+        for spec in info.summary["stream_triggers"]:
+            trigger = StreamTrigger(**spec)
+            try:
+                run = stream_triggers.due_run(streams, ctx, info.name, trigger, state, moment)
+                params = None if run is None else self._default_params(info)
+                if run is not None and params is not None:
+                    self.store.create_runs(info, [replace(run, params=params)], info.created_by)
+                    stream_triggers.done(streams, ctx, info.name, trigger, run)
+                    state.pop(f"stream:{trigger.stream}", None)
+                    created += 1
+            except LakeworksError as exc:  # a stream gone or the log down: the next tick
+                log.warning("stream trigger of %s/%s: %s", info.workspace, info.name, exc)
+        if state != info.trigger_state:
+            self.store.set_pipeline(info.id, trigger_state=state)
+        return created
 
     def _default_params(self, info: PipelineInfo) -> dict | None:
         try:

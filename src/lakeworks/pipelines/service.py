@@ -10,6 +10,7 @@ import os
 import socket
 import threading
 import uuid
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from lakeworks.meta.catalog import Catalog
     from lakeworks.pipelines.calls import TaskServices
     from lakeworks.pipelines.scheduler import Scheduler
+    from lakeworks.streams.service import Streams
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +60,10 @@ class Pipelines:
         settings: Settings,
         tasks: TaskServices,
         executor: Executor | None = None,
+        streams: Callable[[], Streams] | None = None,
     ) -> None:
         self.settings = settings
+        self.streams = streams  # the streams service, built when a stream trigger needs it
         self.tasks = tasks  # what tasks run in this process reach; table triggers read tables
         self.store = PipelineStore(catalog)
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"

@@ -1,5 +1,6 @@
 """The quickstart: ingest, quarantine, SQL, history and time travel, quality, features,
-pipelines, then training, tuning and the model registry (``ml.py``), then serve."""
+pipelines, then training, tuning and the model registry (``ml.py``), streams
+(``streams.py``), then serve."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from rich.table import Table
 import lakeworks as lw
 from lakeworks.config import Settings
 from lakeworks.features.coverage import AsKnownAtWarning
-from lakeworks.quickstart import ml
+from lakeworks.quickstart import ml, streams
 from lakeworks.quickstart.show import console
 from lakeworks.quickstart.show import show as _show
 
@@ -33,6 +34,7 @@ def main(
     _features(ws)
     _pipeline(ws)
     ml.main(ws)
+    streams.main(ws)
     if serve:
         _serve(settings)
     ws.platform.close()
@@ -202,7 +204,7 @@ def _serve(settings: Settings) -> None:
 
     from lakeworks.server.app import create_app
 
-    console.rule("12. serve")
+    console.rule("13. serve")
     console.print(
         f"API on http://{settings.host}:{settings.port}  (docs at /docs, "
         "metrics at /metrics; Ctrl-C to stop)"

@@ -153,6 +153,15 @@ class Streams:
         self.events.create_group(key, group, start)
         return Consumer(self.events, stream, key, group, name, timedelta(seconds=visibility))
 
+    def log_source(
+        self, ctx: Context, stream: str, group: str, consumer: str, redeliver: bool = True
+    ) -> LogSource:
+        """The workspace's ``stream`` as a source read through ``group`` (for the
+        processors built on streams: stream features, triggers, scoring)."""
+        check_name("group", group)
+        key = self._key(ctx, stream)
+        return LogSource(self.events, stream, key, group, consumer, redeliver)
+
     def groups(self, ctx: Context, stream: str) -> list[GroupInfo]:
         return self.events.groups(self._key(ctx, stream))
 
