@@ -60,8 +60,10 @@ def chromium() -> tuple[str, str] | None:
     return (binary, driver) if binary and driver else None
 
 
-def start(binary: str, driver: str) -> webdriver.Chrome:
+def start(binary: str, driver: str, downloads: Path) -> webdriver.Chrome:
     options = webdriver.ChromeOptions()
+    prefs = {"download.default_directory": str(downloads), "download.prompt_for_download": False}
+    options.add_experimental_option("prefs", prefs)
     options.binary_location = binary
     for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--disable-extensions", f"--window-size={LAPTOP[0]},{LAPTOP[1]}"):  # fmt: skip
@@ -75,7 +77,7 @@ class Browser:
         self.driver = driver
         self.base_url = base_url
         self.artifacts = artifacts
-        artifacts.mkdir(parents=True, exist_ok=True)
+        self.downloads = artifacts / "downloads"
 
     def open(self, path: str) -> WebElement:
         """Navigate and wait until the page's main content is visible."""
@@ -136,7 +138,8 @@ class Browser:
 
     def check(self, name: str) -> None:
         """The checks of ``visit`` on the page as it is now (after an action, say)."""
-        assert self.console_errors() == [], f"{name}: the browser console has errors"
+        errors = self.console_errors()
+        assert errors == [], f"{name}: the browser console has errors: {errors}"
         assert self.screenshot(name).stat().st_size > 0
         assert self.accessibility_problems() == [], name
 

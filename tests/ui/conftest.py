@@ -104,7 +104,8 @@ def browser(server: Server, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         )
     where = os.environ.get("LAKEWORKS_UI_ARTIFACTS")
     artifacts = Path(where) if where else tmp_path_factory.getbasetemp() / "artifacts" / "ui"
-    driver = start(*found)
+    (artifacts / "downloads").mkdir(parents=True, exist_ok=True)
+    driver = start(*found, artifacts / "downloads")
     try:
         yield Browser(driver, server.url, artifacts)
     finally:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 
-from lakeworks.lake import cancel
+from lakeworks.lake import cancel, export
 from lakeworks.lake.tables import WriteResult
 from lakeworks.server.connection import while_connected
 from lakeworks.server.dependencies import ContextDep, PlatformDep
 from lakeworks.server.errors import responses
 from lakeworks.server.schemas.rows import RowsOut, WriteOut
-from lakeworks.server.schemas.sql import SqlRequest
+from lakeworks.server.schemas.sql import SqlExport, SqlRequest
 
 router = APIRouter(prefix="/api/v1/workspaces/{ws}", tags=["sql"])
 
@@ -33,3 +33,28 @@ async def run_sql(
         return RowsOut.read(result.batches(), body.limit)
 
     return await while_connected(request, scope, run)
+
+
+@router.post(
+    "/sql/export",
+    responses={**responses(504), 200: {"content": {t: {} for t in export.MEDIA_TYPES.values()}}},
+    response_class=Response,
+)
+async def export_sql(
+    body: SqlExport, ctx: ContextDep, platform: PlatformDep, request: Request
+) -> Response:
+    """The whole result of a query (not a write) as a CSV or Parquet file download; bad
+    SQL is a 422 carrying DuckDB's message, as for ``/sql``."""
+    timeout = cancel.bounded(body.timeout, platform.settings.statement_timeout)
+    scope = cancel.Scope()
+
+    def run() -> bytes:
+        return export.encode(
+            platform.sql.query(ctx, body.query, timeout, scope).batches(), body.format
+        )
+
+    data = await while_connected(request, scope, run)
+    named = f'attachment; filename="result.{body.format}"'
+    return Response(
+        data, media_type=export.MEDIA_TYPES[body.format], headers={"Content-Disposition": named}
+    )
