@@ -32,3 +32,58 @@ def orders(ws: lw.Workspace, folder: Path) -> None:
     path.write_text(ORDERS_CSV)
     ws.ingest(str(path), "orders", progress=False)
     ws.sql("create table big_orders as select id, amount from orders where amount > 5")
+
+
+PIPELINES = """
+import time
+
+from lakeworks.pipelines import Param, Pipeline
+
+totals = Pipeline("totals", schedule="@daily", params={"n": Param(int, 2)})
+
+
+@totals.task
+def make(n):
+    print("making", n)
+    return list(range(n))
+
+
+@totals.task
+def total(make):
+    if len(make) > 5:
+        raise ValueError("too many")
+    return sum(make)
+
+
+slow = Pipeline("slow")
+
+
+@slow.task
+def wait(context):
+    for _ in range(600):
+        context.check_cancelled()
+        time.sleep(0.05)
+
+
+gated = Pipeline("gated")
+
+
+@gated.task
+def first():
+    return 1
+
+
+@gated.task
+def needs_ready(context, first):
+    return context.read("ready").num_rows
+"""
+
+
+def pipelines(ws: lw.Workspace) -> None:
+    """``totals`` (a run that succeeded, one that failed), ``slow`` and ``gated`` (failed:
+    its table ``ready`` is missing), registered from the workspace's code folder."""
+    ctx = ws.ctx
+    ws.platform.pipelines.register_code(ctx, "flows.py", PIPELINES)
+    ws.platform.pipelines.run(ctx, "totals", {"n": 3})
+    ws.platform.pipelines.run(ctx, "totals", {"n": 9})
+    ws.platform.pipelines.run(ctx, "gated")

@@ -99,6 +99,8 @@ const lw = (() => {
   }
 
   document.addEventListener("DOMContentLoaded", () => {
+    const left = sessionStorage.getItem("lw-notice");  // said by the page before a reload
+    if (left) { notice(left); sessionStorage.removeItem("lw-notice"); }
     const switcher = document.getElementById("workspace-switcher");
     if (switcher) {
       switcher.addEventListener("change", () => {
