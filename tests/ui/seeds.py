@@ -87,3 +87,33 @@ def pipelines(ws: lw.Workspace) -> None:
     ws.platform.pipelines.run(ctx, "totals", {"n": 3})
     ws.platform.pipelines.run(ctx, "totals", {"n": 9})
     ws.platform.pipelines.run(ctx, "gated")
+
+
+def chain(ws: lw.Workspace, folder: Path) -> None:
+    """A file loaded into ``raw``; ``clean`` from ``raw`` and ``report`` from ``clean`` by SQL."""
+    path = folder / "raw.csv"
+    path.write_text("id,amount\n1,10\n2,20\n3,30\n")
+    ws.ingest(str(path), "raw", progress=False)
+    ws.sql("create table clean as select id, amount * 2 as doubled from raw")
+    ws.sql("create table report as select sum(doubled) as total from clean")
+
+
+def wide_lineage(ws: lw.Workspace, root: str, fanout: tuple[int, ...] = (10, 10, 9)) -> int:
+    """Lineage records (not tables) of a tree under table ``root``: ``fanout[i]`` children
+    per node at depth ``i``; (10, 10, 9) gives 1 + 10 + 100 + 900 = 1,011 tables."""
+    from lakeworks.lineage.store import LineageStore, Node, RunRecord
+
+    ws.write(root, [{"id": 1}])
+    store = LineageStore(ws.platform.catalog)
+    level, count = [root], 1
+    for width in fanout:
+        following = []
+        for parent in level:
+            for i in range(width):
+                child = f"{parent}_{i}"
+                source = (Node("table", parent, None), {"id": ["id"]})
+                store.save(RunRecord("default", f"u-{child}", "sql", "sql", child, 0, "CREATE",
+                                     "tester", [source]))  # fmt: skip
+                following.append(child)
+        level, count = following, count + len(following)
+    return count
