@@ -117,3 +117,24 @@ def wide_lineage(ws: lw.Workspace, root: str, fanout: tuple[int, ...] = (10, 10,
                 following.append(child)
         level, count = following, count + len(following)
     return count
+
+
+def features(ws: lw.Workspace) -> None:
+    """Entity ``rider``; view ``rider_stats`` in two versions (``km`` added), materialized."""
+    from datetime import UTC, datetime, timedelta
+
+    from lakeworks.features import Entity, FeatureView
+
+    now = datetime.now(UTC)
+    rows = [{"rider_id": i % 5, "ts": now - timedelta(hours=i), "trips": i, "km": i * 1.5}
+            for i in range(20)]  # fmt: skip
+    ws.write("trips", rows)
+    rider = Entity("rider", join_keys=["rider_id"])
+    ttl = timedelta(days=2)
+    first = FeatureView("rider_stats", entity="rider", timestamp="ts", features=["trips"],
+                        source="trips", ttl=ttl)  # fmt: skip
+    ws.features.apply([rider, first])
+    second = FeatureView("rider_stats", entity="rider", timestamp="ts", features=["trips", "km"],
+                         source="trips", ttl=ttl)  # fmt: skip
+    ws.features.apply([rider, second])
+    ws.features.materialize("rider_stats")
