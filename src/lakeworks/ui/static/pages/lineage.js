@@ -21,12 +21,14 @@
 
   // layer of each node: BFS from a start over the edges, -1 per step upstream, +1 downstream
   function place(start) {
+    const near = new Map();  // node -> [[neighbour, step]]
+    const link = (a, b, step) => (near.get(a) || near.set(a, []).get(a)).push([b, step]);
+    for (const e of edges.values()) { link(e.target, e.source, -1); link(e.source, e.target, 1); }
     const queue = [start];
-    while (queue.length) {
-      const node = queue.shift();
-      for (const e of edges.values()) {
-        const [next, step] = e.target === node ? [e.source, -1] : e.source === node ? [e.target, 1] : [null, 0];
-        if (next && !layers.has(next)) { layers.set(next, layers.get(node) + step); queue.push(next); }
+    for (let i = 0; i < queue.length; i++) {
+      const node = queue[i];
+      for (const [next, step] of near.get(node) || []) {
+        if (!layers.has(next)) { layers.set(next, layers.get(node) + step); queue.push(next); }
       }
     }
   }
