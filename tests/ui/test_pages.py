@@ -49,8 +49,10 @@ def test_pages_load_nothing_from_another_host(client: TestClient) -> None:
 
 
 def test_values_are_escaped(client: TestClient) -> None:
-    text = client.get("/w/default/tables/orders", headers=HTML).text
-    assert "<script>alert(1)</script>" not in text and "&lt;script&gt;" in text
+    for path in ("/w/default/tables/orders", "/w/default/tables/orders/preview"):
+        text = client.get(path, headers=HTML).text
+        assert "<script>alert(1)</script>" not in text, path
+    assert "&lt;script&gt;" in text  # the preview shows the value, as text
 
 
 def test_a_navigation_gets_an_html_404_and_the_api_keeps_json(client: TestClient) -> None:

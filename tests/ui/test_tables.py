@@ -53,6 +53,21 @@ def test_tables_list_searches(browser: Browser) -> None:
     assert "/w/default/tables/" in browser.driver.current_url
 
 
+def test_many_tables_come_in_pages(browser: Browser, server: Server) -> None:
+    for i in range(100):
+        rows = [{"n": i}]
+        url = f"{server.url}/api/v1/workspaces/default/tables/more_{i:03d}/rows"
+        httpx.post(url, json={"rows": rows}).raise_for_status()
+    browser.visit("/w/default/tables?q=more_", "tables-page-1")
+    assert len(browser.find_all("#table-list tbody tr")) == 100
+    assert "1–100 of 100" in browser.find(".pager").text
+    browser.visit("/w/default/tables", "tables-page-1-all")
+    browser.find("#tables-next").click()
+    browser.wait_for("[data-main]")
+    assert "101–132 of 132" in browser.find(".pager").text
+    assert len(browser.find_all("#table-list tbody tr")) == 32
+
+
 def test_a_shared_search_url_filters(browser: Browser) -> None:
     browser.visit("/w/default/tables?q=extra_0", "tables-search")
     shown = [r for r in browser.find_all("#table-list tbody tr") if r.is_displayed()]
@@ -74,6 +89,7 @@ def test_table_page_shows_schema_history_profile_quality(browser: Browser) -> No
 
 def test_preview_of_an_earlier_version(browser: Browser) -> None:
     browser.visit("/w/default/tables/orders?version=0#preview", "table-orders-v0")
+    browser.wait_for("#preview table.rows")
     cells = [c.text for c in browser.find_all("#preview table.rows tbody td")]
     assert cells == ["0", "paid", "1.0"]
 
@@ -82,6 +98,7 @@ def test_reload_lands_fixed_quarantined_rows(browser: Browser, server: Server) -
     api = f"{server.url}/api/v1/workspaces/default"
     before = httpx.get(f"{api}/tables/orders").json()["rows"]
     browser.visit("/w/default/tables/orders#quarantine", "table-quarantine")
+    browser.wait_for("#reload-quarantine")
     assert len(browser.find_all("#quarantine table.rows tbody tr")) == 2
     # the owner accepts the 'bogus' status: that row may land now; -5 still fails
     httpx.delete(f"{api}/quality/orders/checks/accepted_values(status)").raise_for_status()

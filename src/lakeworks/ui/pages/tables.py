@@ -14,10 +14,11 @@ from lakeworks.meta.catalog import TableEntry
 from lakeworks.platform import Platform
 from lakeworks.server.dependencies import ID_MAX, ContextDep, PlatformDep, TableName
 from lakeworks.server.schemas.rows import RowsOut
-from lakeworks.ui.render import page
+from lakeworks.ui.render import page, templates
 
 router = APIRouter()
 PREVIEW = 50
+LIST_PAGE = 100
 HISTORY = 50
 RESULTS = 200
 Version = Annotated[int | None, Query(ge=0, le=ID_MAX)]
@@ -29,10 +30,19 @@ def table_list(
     platform: PlatformDep,
     request: Request,
     q: Annotated[str, Query(max_length=200)] = "",
+    page_number: Annotated[int, Query(alias="page", ge=1, le=ID_MAX)] = 1,
 ) -> HTMLResponse:
-    tables = listed(platform.tables.list(ctx))
+    """``q`` keeps the tables whose name or description contains it; ``LIST_PAGE`` a page."""
+    wanted = q.strip().lower()
+    tables = sorted(
+        (t for t in listed(platform.tables.list(ctx)) if wanted in _searched(t)),
+        key=lambda t: t.name,
+    )
+    first = (page_number - 1) * LIST_PAGE
     return page(request, "tables/list.html", ctx, section="tables", title="Tables",
-                tables=sorted(tables, key=lambda t: t.name), q=q)  # fmt: skip
+                tables=tables[first : first + LIST_PAGE], total=len(tables), q=q,
+                page_number=page_number, first=first, last=min(first + LIST_PAGE, len(tables)),
+                more=first + LIST_PAGE < len(tables))  # fmt: skip
 
 
 @router.get("/w/{ws}/tables/{name}")
@@ -43,11 +53,9 @@ def table_detail(
     request: Request,
     version: Version = None,
 ) -> HTMLResponse:
+    """The table; its preview and quarantine arrive as fragments once the page shows."""
     info = platform.tables.describe(ctx, name)
     shown = info.version if version is None else version
-    preview = RowsOut.read(
-        platform.tables.read(ctx, name, version=shown, limit=PREVIEW + 1), PREVIEW
-    )
     profile = platform.quality.profile(ctx, name, shown)
     return page(
         request,
@@ -58,13 +66,39 @@ def table_detail(
         info=info,
         shown=shown,
         history=platform.tables.history(ctx, name, HISTORY),
-        preview=preview,
         profile={"rows": profile.rows, "columns": profile.columns},
         checks=platform.quality.checks(ctx, name),
         results=[_result(r) for r in platform.quality.results(ctx, name, limit=RESULTS)],
-        quarantine=_quarantine(platform, ctx, name),
         neighbours=_neighbours(platform, ctx, name),
     )
+
+
+@router.get("/w/{ws}/tables/{name}/preview")
+def table_preview(
+    name: TableName,
+    ctx: ContextDep,
+    platform: PlatformDep,
+    request: Request,
+    version: Version = None,
+) -> HTMLResponse:
+    """The first rows of a version, as a fragment of the table's page."""
+    rows = RowsOut.read(
+        platform.tables.read(ctx, name, version=version, limit=PREVIEW + 1), PREVIEW
+    )
+    return templates.TemplateResponse(request, "rows.html", {"rows": rows})
+
+
+@router.get("/w/{ws}/tables/{name}/quarantine")
+def table_quarantine(
+    name: TableName, ctx: ContextDep, platform: PlatformDep, request: Request
+) -> HTMLResponse:
+    """The rows the checks held back, with the reload action, as a fragment."""
+    values = {"name": name, "quarantine": _quarantine(platform, ctx, name)}
+    return templates.TemplateResponse(request, "tables/quarantine.html", values)
+
+
+def _searched(table: TableEntry) -> str:
+    return f"{table.name} {table.description or ''}".lower()
 
 
 def listed(entries: list[TableEntry]) -> list[TableEntry]:

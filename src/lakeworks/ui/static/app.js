@@ -108,7 +108,13 @@ const lw = (() => {
         location.href = `/w/${switcher.value}${section ? "/" + section : ""}`;
       });
     }
-    document.querySelectorAll("[data-post]").forEach((b) => b.addEventListener("click", () => post(b)));
+    document.addEventListener("click", (event) => {  // also for buttons in fragments loaded later
+      const button = event.target.closest("[data-post]");
+      if (button) post(button);
+    });
+    document.body.addEventListener("htmx:afterSwap", (event) => {
+      event.detail.target.querySelectorAll("table[data-sortable]").forEach(sortable);
+    });
     document.querySelectorAll("[data-filter]").forEach((i) => {
       i.addEventListener("input", () => filter(i));
       if (i.value) filter(i);

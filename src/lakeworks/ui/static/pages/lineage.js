@@ -2,7 +2,9 @@
 // root: upstream to the left, downstream to the right), so 1,000 nodes draw at once.
 "use strict";
 (() => {
+  performance.mark("lw-lineage-start");
   const graph = lw.data("lineage-data");
+  performance.mark("lw-lineage-parsed");
   const detail = document.getElementById("lineage-detail");
   const edges = new Map();  // "source|target" -> {source, target, runs, columns}
   const layers = new Map([[graph.root, 0]]);
@@ -58,15 +60,16 @@
   graph.edges.forEach(addEdge);
   place(graph.root);
   const at = positions();
+  performance.mark("lw-lineage-placed");
   const big = layers.size > 300;
   const cy = cytoscape({
     container: document.getElementById("lineage-graph"),
     elements: elements([...layers.keys()], [...edges.values()], at),
     layout: { name: "preset" },
     style: [
-      { selector: "node", style: { label: "data(label)", "font-size": 11, "text-valign": "center", shape: "round-rectangle",
-        width: 170, height: 30, "background-color": "#e8f0fa", "border-color": "#0b5cad", "border-width": 1, color: "#1b1f24",
-        "text-max-width": 160, "text-overflow-wrap": "anywhere", "min-zoomed-font-size": 6 } },
+      { selector: "node", style: { label: "data(label)", "font-size": 11, "text-valign": "center",
+        shape: big ? "rectangle" : "round-rectangle", width: 170, height: 30, "background-color": "#e8f0fa",
+        "border-color": "#0b5cad", "border-width": 1, color: "#1b1f24", "min-zoomed-font-size": 8 } },
       { selector: "node.root", style: { "background-color": "#0b5cad", color: "#ffffff", "border-width": 2 } },
       { selector: "node.file, node.query, node.url, node.stream, node.data, node.run", style: { "background-color": "#f6f8fa", shape: "ellipse" } },
       { selector: "node:selected", style: { "border-color": "#c2410c", "border-width": 3 } },
@@ -79,6 +82,7 @@
     wheelSensitivity: 0.3, maxZoom: 2.5,
     textureOnViewport: big, hideEdgesOnViewport: big, pixelRatio: big ? 1 : "auto",
   });
+  performance.mark("lw-lineage-drawn");
   cy.ready(() => {
     document.getElementById("graph-size").textContent = `${cy.nodes().length} nodes · ${cy.edges().length} edges`;
     document.body.dataset.graphReady = String(performance.now());
