@@ -112,6 +112,9 @@ const lw = (() => {
       const button = event.target.closest("[data-post]");
       if (button) post(button);
     });
+    document.body.addEventListener("htmx:afterSettle", () => {
+      document.body.dataset.settled = String(performance.now());  // read by benchmarks/ui.py
+    });
     document.body.addEventListener("htmx:afterSwap", (event) => {
       event.detail.target.querySelectorAll("table[data-sortable]").forEach(sortable);
     });
