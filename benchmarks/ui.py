@@ -51,7 +51,7 @@ from lakeworks.platform import Platform  # noqa: E402
 TASKS = 10
 # sections a page fetches after it shows (htmx hx-trigger="load") are all in
 GRAPH_READY = "return document.body.dataset.graphReady"
-FRAGMENTS_IN = "return !document.querySelector('[hx-trigger=\"load\"] > p.muted')"
+FRAGMENTS_IN = "return !document.querySelector('.loading')"
 VISIBLE = """
 const nav = performance.getEntriesByType('navigation')[0];
 const paint = performance.getEntriesByName('first-contentful-paint')[0];
