@@ -254,6 +254,22 @@ def pages(run_id: int) -> dict[str, str]:
     }
 
 
+FRAGMENTS = {  # what the table page loads after it shows
+    "table_preview": "/w/default/tables/orders/preview",
+    "table_quarantine": "/w/default/tables/orders/quarantine",
+}
+
+
+def fragment(url: str, repeat: int) -> dict[str, Any]:
+    """Server time of a fragment (its Server-Timing), p50 of ``repeat`` after a warm-up."""
+    took = []
+    for i in range(repeat + 1):
+        answer = httpx.get(url, headers={"accept": "text/html"})
+        if i:
+            took.append(float(answer.headers["server-timing"].split("=")[1]))
+    return {"server_ms_p50": round(median(took), 1), "server_ms": took}
+
+
 def serve(home: Path) -> tuple[subprocess.Popen, str]:
     port = 8799
     env = {k: v for k, v in os.environ.items() if not k.startswith("LAKEWORKS_")}
@@ -342,6 +358,7 @@ def main() -> None:
             name: measure(driver, url + path, args.repeat)
             for name, path in pages(found["run_id"]).items()
         }
+        fragments = {name: fragment(url + path, args.repeat) for name, path in FRAGMENTS.items()}
     finally:
         driver.quit()
         process.terminate()
@@ -358,6 +375,7 @@ def main() -> None:
                 },
                 "repeat": args.repeat,
                 "pages": results,
+                "fragments_server_ms": fragments,
             },
             indent=2,
         )

@@ -7,6 +7,7 @@ from pathlib import Path
 import httpx
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
 
 from tests.ui import seeds
 from tests.ui.browser import LAPTOP, MONITOR, Browser
@@ -33,6 +34,15 @@ def test_root_leads_to_the_default_workspace(browser: Browser) -> None:
     page = browser.find("main").text
     assert "orders" in page and "accepted_values(status)" in page  # the failing check
     assert "Not available yet" in page  # a part that does not exist says so
+
+
+def test_the_workspace_switcher_keeps_the_section(browser: Browser, server: Server) -> None:
+    httpx.post(f"{server.url}/api/v1/workspaces", json={"name": "other"}).raise_for_status()
+    browser.visit("/w/default/tables/orders", "switcher")
+    Select(browser.find("#workspace-switcher")).select_by_value("other")
+    browser.wait_until(lambda d: d.current_url.endswith("/w/other/tables"))
+    browser.wait_for("[data-main]")
+    assert "No tables in this workspace yet." in browser.find("main").text
 
 
 def test_the_main_colours_have_aa_contrast(browser: Browser) -> None:

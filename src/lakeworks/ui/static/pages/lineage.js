@@ -67,9 +67,10 @@
     elements: elements([...layers.keys()], [...edges.values()], at),
     layout: { name: "preset" },
     style: [
-      { selector: "node", style: { label: "data(label)", "font-size": 11, "text-valign": "center",
+      { selector: "node", style: { label: big ? "" : "data(label)", "font-size": 11, "text-valign": "center",
         shape: big ? "rectangle" : "round-rectangle", width: 170, height: 30, "background-color": "#e8f0fa",
         "border-color": "#0b5cad", "border-width": 1, color: "#1b1f24", "min-zoomed-font-size": 8 } },
+      { selector: "node.named", style: { label: "data(label)" } },  // big graphs: once zoomed in
       { selector: "node.root", style: { "background-color": "#0b5cad", color: "#ffffff", "border-width": 2 } },
       { selector: "node.file, node.query, node.url, node.stream, node.data, node.run", style: { "background-color": "#f6f8fa", shape: "ellipse" } },
       { selector: "node:selected", style: { "border-color": "#c2410c", "border-width": 3 } },
@@ -144,6 +145,14 @@
     } catch (error) { lw.notice(error.message, true); }
   }
 
+  if (big) {  // measuring a thousand labels up front costs more than drawing the graph
+    let named = false;
+    const name = () => {  // only when the zoom crosses the line, not on every wheel step
+      if ((cy.zoom() > 0.45) !== named) { named = !named; cy.nodes().toggleClass("named", named); }
+    };
+    cy.on("zoom", name);
+    name();
+  }
   cy.on("select", "node", (event) => showNode(event.target));
   cy.on("select", "edge", (event) => showEdge(event.target));
   document.getElementById("show-columns").addEventListener("change", (event) => {
