@@ -20,7 +20,7 @@ def server(
         bool, typer.Option("--access-log/--no-access-log", help="log every request")
     ] = True,
 ) -> None:
-    """Serve the REST API (OpenAPI docs at /docs, metrics at /metrics).
+    """Serve the web UI at /, the REST API (OpenAPI docs at /docs) and metrics at /metrics.
 
     SIGTERM or Ctrl-C stops running SQL statements (their requests get a 503) and exits.
     """
@@ -31,5 +31,5 @@ def server(
         host=host, port=port, scheduler=False if no_scheduler else None
     )
     app = create_app(settings)
-    typer.echo(f"lakeworks API on http://{settings.host}:{settings.port} (docs at /docs)")
+    typer.echo(f"lakeworks on http://{settings.host}:{settings.port} (UI at /, API docs at /docs)")
     serve(app, settings.host, settings.port, access_log=access_log)

@@ -71,29 +71,32 @@ class Lineage:
     ) -> LineageGraph:
         """Upstream and downstream of ``table`` (all its versions unless ``version``)."""
         self.tables.entry(ctx, table)
-        up = self._walk(ctx, (table, version), self.store.into, lambda e: e.source, depth)
-        down = self._walk(ctx, (table, version), self.store.out_of, lambda e: e.target, depth)
+        up = self._walk(ctx, (table, version), self.store.into_many, lambda e: e.source, depth)
+        down = self._walk(ctx, (table, version), self.store.out_of_many, lambda e: e.target, depth)
         return LineageGraph(table, version, tuple(up), tuple(down))
 
     def _walk(
         self, ctx: Context, start: tuple[str, int | None], step, next_node, depth: int
     ) -> list[Edge]:  # noqa: ANN001
+        """Breadth first, one store call per frontier (``step`` answers many keys at once),
+        edges in the order of the frontier's keys, as one call per key would give them."""
         edges: list[Edge] = []
         seen, frontier = {start}, [start]
         taken: set[tuple[str, Node]] = set()
         for _ in range(depth):
             following = []
-            for table, version in frontier:
-                for edge in step(ctx.workspace, table, version):
+            found = step(ctx.workspace, frontier)
+            for key in frontier:
+                for edge in found[key]:
                     if (edge.run_uuid, edge.source) in taken:
                         continue
                     taken.add((edge.run_uuid, edge.source))
                     edges.append(edge)
                     node = next_node(edge)
-                    key = (node.name, node.version)
-                    if node.kind == "table" and key not in seen:
-                        seen.add(key)
-                        following.append(key)
+                    reached = (node.name, node.version)
+                    if node.kind == "table" and reached not in seen:
+                        seen.add(reached)
+                        following.append(reached)
             frontier = following
             if not frontier or len(edges) > MAX_EDGES:
                 break

@@ -155,6 +155,56 @@ class LineageStore:
             )
         return self._run(query) + self._run_reads(workspace, table, version)
 
+    def into_many(self, workspace: str, keys: list[Key]) -> dict[Key, list[Edge]]:
+        """``into`` for many ``(table, version)`` keys at once: one query per chunk of
+        names instead of one per key (a graph walk asks for a whole frontier)."""
+        ws = self.catalog.workspace(workspace)
+        found: dict[Key, list[Edge]] = {key: [] for key in keys}
+        for names in _chunks(sorted({name for name, _ in keys})):
+            query = self._edges(ws.id).where(LineageEdgeRow.target_table.in_(names))
+            for edge in self._run(query):
+                for key in {(edge.target.name, None), (edge.target.name, edge.target.version)}:
+                    if key in found:
+                        found[key].append(edge)
+        return found
+
+    def out_of_many(self, workspace: str, keys: list[Key]) -> dict[Key, list[Edge]]:
+        """``out_of`` for many ``(table, version)`` keys at once (see ``into_many``)."""
+        ws = self.catalog.workspace(workspace)
+        edges: dict[Key, list[Edge]] = {key: [] for key in keys}
+        reads: dict[Key, list[Edge]] = {key: [] for key in keys}
+        versions: dict[str, list[int | None]] = {}
+        for name, version in keys:
+            versions.setdefault(name, []).append(version)
+        for names in _chunks(sorted(versions)):
+            query = self._edges(ws.id).where(
+                LineageEdgeRow.source_kind == "table", LineageEdgeRow.source_name.in_(names)
+            )
+            for edge in self._run(query):
+                for version in versions[edge.source.name]:
+                    if version is None or edge.source.version in (version, None):
+                        edges[(edge.source.name, version)].append(edge)
+            for edge in self._reads_of(workspace, names):
+                for version in versions[edge.source.name]:
+                    if version is None or edge.source.version == version:
+                        reads[(edge.source.name, version)].append(edge)
+        return {key: edges[key] + reads[key] for key in keys}
+
+    def _reads_of(self, workspace: str, names: list[str]) -> list[Edge]:
+        query = (
+            select(RunInputRow, RunRow, ExperimentRow.name)
+            .join(RunRow, RunRow.id == RunInputRow.run_id)
+            .join(ExperimentRow, ExperimentRow.id == RunRow.experiment_id)
+            .where(
+                RunInputRow.workspace == workspace,
+                RunInputRow.kind == "table",
+                RunInputRow.name.in_(names),
+            )
+            .order_by(RunInputRow.id)
+        )
+        with self.catalog.session() as s:
+            return [_run_edge(i, r, e) for i, r, e in s.execute(query).all()]
+
     def _run_reads(self, workspace: str, table: str, version: int | None) -> list[Edge]:
         """Tracking runs that read the table: ``run_inputs`` rows, which tracking writes
         (lineage reads them; tracking sits above lineage and never needs to call it)."""
@@ -176,8 +226,10 @@ class LineageStore:
 
     @staticmethod
     def _edges(workspace_id: int):  # noqa: ANN205
+        """Plain rows of the columns ``_edge`` reads (no ORM objects: a walk over a
+        thousand edges spent most of its time building them)."""
         return (
-            select(LineageEdgeRow, LineageRunRow)
+            select(*EDGE_COLUMNS)
             .join(LineageRunRow, LineageEdgeRow.run_id == LineageRunRow.id)
             .where(LineageEdgeRow.workspace_id == workspace_id)
             .order_by(LineageEdgeRow.id)
@@ -185,7 +237,23 @@ class LineageStore:
 
     def _run(self, query) -> list[Edge]:  # noqa: ANN001
         with self.catalog.session() as s:
-            return [_edge(run, edge) for edge, run in s.execute(query).all()]
+            return [_edge(row, row) for row in s.execute(query).all()]
+
+
+EDGE_COLUMNS = (
+    LineageEdgeRow.source_kind,
+    LineageEdgeRow.source_name,
+    LineageEdgeRow.source_version,
+    LineageEdgeRow.columns,
+    *(getattr(LineageRunRow, c) for c in ("table_name", "table_version", "job", "kind",
+      "run_uuid", "operation", "user", "created_at", "pipeline", "pipeline_run_id", "task", "sql")),
+)  # fmt: skip
+Key = tuple[str, int | None]  # a table and a version of it (None: every version)
+CHUNK = 500  # names per IN (...) list, well under SQLite's limit of bound parameters
+
+
+def _chunks(names: list[str]) -> list[list[str]]:
+    return [names[i : i + CHUNK] for i in range(0, len(names), CHUNK)]
 
 
 def _run_edge(read: RunInputRow, run: RunRow, experiment: str) -> Edge:
@@ -201,7 +269,8 @@ def _run_edge(read: RunInputRow, run: RunRow, experiment: str) -> Edge:
     )
 
 
-def _edge(run: LineageRunRow, edge: LineageEdgeRow) -> Edge:
+def _edge(run: Any, edge: Any) -> Edge:
+    """An edge from a row with the run's and the edge's columns (``EDGE_COLUMNS``)."""
     return Edge(
         source=Node(edge.source_kind, edge.source_name, edge.source_version),
         target=Node("table", run.table_name, run.table_version),

@@ -238,7 +238,9 @@ class Catalog:
         status: str | None = None,
         fingerprint: str | None = None,
         source: str | None = None,
+        limit: int | None = None,
     ) -> list[LoadRecord]:
+        """Loads oldest first; with ``limit``, only the newest ``limit`` of them."""
         with self.session() as s:
             query = select(LoadRow).join(WorkspaceRow).where(WorkspaceRow.name == workspace)
             if table:
@@ -249,7 +251,10 @@ class Catalog:
                 query = query.where(LoadRow.fingerprint == fingerprint)
             if source:
                 query = query.where(LoadRow.source == source)
-            return [_load(r) for r in s.scalars(query.order_by(LoadRow.id))]
+            if limit is None:
+                return [_load(r) for r in s.scalars(query.order_by(LoadRow.id))]
+            newest = s.scalars(query.order_by(LoadRow.id.desc()).limit(limit))
+            return [_load(r) for r in reversed(newest.all())]
 
 
 def aware(value: datetime | None) -> datetime | None:

@@ -270,6 +270,10 @@ class Quality:
         self.tables.entry(ctx, table)
         return self.store.results(ctx.workspace, table, run_id=run_id, check=check, limit=limit)
 
+    def failures(self, ctx: Context, limit: int = 20) -> list[CheckResult]:
+        """The newest check results of the workspace that did not pass, newest first."""
+        return self.store.failures(ctx.workspace, limit)
+
     def reload(self, ctx: Context, table: str, where: str | None = None) -> ReloadResult:
         """Write a table's quarantined rows (those checks held) again, through the checks."""
         return self._gate.reload(ctx, table, where)

@@ -297,6 +297,16 @@ class QualityStore:
             rows = s.scalars(query.order_by(QualityResultRow.id.desc()).limit(limit))
             return [_result(r) for r in rows]
 
+    def failures(self, workspace: str, limit: int = 20) -> list[CheckResult]:
+        """The newest results that did not pass (failed or warned), of every table."""
+        ws = self.catalog.workspace(workspace)
+        query = select(QualityResultRow).where(
+            QualityResultRow.workspace_id == ws.id, QualityResultRow.status != "passed"
+        )
+        with self.catalog.session() as s:
+            rows = s.scalars(query.order_by(QualityResultRow.id.desc()).limit(limit))
+            return [_result(r) for r in rows]
+
     def observed_history(
         self, workspace_id: int, table: str, check: str, limit: int, before: int
     ) -> list[float]:

@@ -43,6 +43,7 @@ from lakeworks.server.feature_server import FeatureServer
 from lakeworks.server.metrics import HttpMetrics, MetricsMiddleware
 from lakeworks.server.mlflow import install as install_mlflow
 from lakeworks.server.shutdown import stop_statements
+from lakeworks.ui.mount import install as install_ui
 
 # the error statuses every route of a router may answer; routes add their own (409 ...)
 _SCOPED = errors.responses(400, 404, 422, 503)  # under /api/v1/workspaces/{ws}
@@ -77,6 +78,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if "sql" in platform.__dict__:  # started again after a stop (test clients do this)
+            platform.sql.statements.accept()
         scheduler = platform.pipelines.scheduler().start() if settings.scheduler else None
         yield
         stop_statements(platform)  # before waiting for pipeline runs that may be running SQL
@@ -89,6 +92,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=lakeworks.__version__,
         description="Versioned lakehouse tables, SQL and ingestion over one REST API.",
         lifespan=lifespan,
+        docs_url=None,  # the UI serves /docs from vendored assets (no CDN)
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.platform = platform
@@ -102,4 +107,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router, answers in ROUTERS:
         app.include_router(router, responses=answers)
     install_mlflow(app)  # MLflow's REST protocol, in its own error shape
+    install_ui(app)  # the web UI under / and /w/<ws>, after every API route
     return app

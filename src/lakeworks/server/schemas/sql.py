@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 SQL_MAX = 1_000_000
@@ -21,3 +23,11 @@ class SqlRequest(BaseModel):
         description="seconds the statement may run; at most the server's statement_timeout "
         "(the default)",
     )
+
+
+class SqlExport(BaseModel):
+    """A query whose whole result is answered as a file."""
+
+    query: str = Field(min_length=1, max_length=SQL_MAX, examples=["select * from orders"])
+    format: Literal["csv", "parquet"] = "csv"
+    timeout: float | None = Field(default=None, ge=0, le=10**9)

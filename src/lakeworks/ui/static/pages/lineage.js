@@ -1,0 +1,163 @@
+// The lineage graph: Cytoscape with positions computed here (layers by distance from the
+// root: upstream to the left, downstream to the right), so 1,000 nodes draw at once.
+"use strict";
+(() => {
+  performance.mark("lw-lineage-start");
+  const graph = lw.data("lineage-data");
+  performance.mark("lw-lineage-parsed");
+  const detail = document.getElementById("lineage-detail");
+  const edges = new Map();  // "source|target" -> {source, target, runs, columns}
+  const layers = new Map([[graph.root, 0]]);
+  const X = 320, Y = 56;
+
+  function addEdge(e) {
+    const key = `${e.source}|${e.target}`;
+    const known = edges.get(key);
+    if (!known) { edges.set(key, e); return true; }
+    known.runs.push(...e.runs);
+    for (const [column, sources] of Object.entries(e.columns)) {
+      known.columns[column] = [...new Set([...(known.columns[column] || []), ...sources])];
+    }
+    return false;
+  }
+
+  // layer of each node: BFS from a start over the edges, -1 per step upstream, +1 downstream
+  function place(start) {
+    const near = new Map();  // node -> [[neighbour, step]]
+    const link = (a, b, step) => (near.get(a) || near.set(a, []).get(a)).push([b, step]);
+    for (const e of edges.values()) { link(e.target, e.source, -1); link(e.source, e.target, 1); }
+    const queue = [start];
+    for (let i = 0; i < queue.length; i++) {
+      const node = queue[i];
+      for (const [next, step] of near.get(node) || []) {
+        if (!layers.has(next)) { layers.set(next, layers.get(node) + step); queue.push(next); }
+      }
+    }
+  }
+
+  function positions() {
+    const byLayer = new Map();
+    for (const [node, layer] of layers) (byLayer.get(layer) || byLayer.set(layer, []).get(layer)).push(node);
+    const at = new Map();
+    for (const [layer, nodes] of byLayer) {
+      nodes.sort();
+      nodes.forEach((node, i) => at.set(node, { x: layer * X, y: (i - (nodes.length - 1) / 2) * Y }));
+    }
+    return at;
+  }
+
+  const name = (id) => id.slice(id.indexOf(":") + 1);
+  const kind = (id) => id.slice(0, id.indexOf(":"));
+  const columnsLabel = (e) => Object.entries(e.columns).map(([c, s]) => `${c} ← ${s.join(", ")}`).join("\n");
+
+  function elements(nodes, newEdges, at) {
+    const out = nodes.map((id) => ({ group: "nodes", data: { id, label: name(id), kind: kind(id) }, position: at.get(id),
+      classes: id === graph.root ? "root" : kind(id) }));
+    for (const e of newEdges) out.push({ group: "edges", data: { id: `${e.source}|${e.target}`, source: e.source, target: e.target, columns: columnsLabel(e) } });
+    return out;
+  }
+
+  graph.edges.forEach(addEdge);
+  place(graph.root);
+  const at = positions();
+  performance.mark("lw-lineage-placed");
+  const big = layers.size > 300;
+  const cy = cytoscape({
+    container: document.getElementById("lineage-graph"),
+    elements: elements([...layers.keys()], [...edges.values()], at),
+    layout: { name: "preset" },
+    style: [
+      { selector: "node", style: { label: big ? "" : "data(label)", "font-size": 11, "text-valign": "center",
+        shape: big ? "rectangle" : "round-rectangle", width: 170, height: 30, "background-color": "#e8f0fa",
+        "border-color": "#0b5cad", "border-width": 1, color: "#1b1f24", "min-zoomed-font-size": 8 } },
+      { selector: "node.named", style: { label: "data(label)" } },  // big graphs: once zoomed in
+      { selector: "node.root", style: { "background-color": "#0b5cad", color: "#ffffff", "border-width": 2 } },
+      { selector: "node.file, node.query, node.url, node.stream, node.data, node.run", style: { "background-color": "#f6f8fa", shape: "ellipse" } },
+      { selector: "node:selected", style: { "border-color": "#c2410c", "border-width": 3 } },
+      { selector: "edge", style: { "curve-style": big ? "haystack" : "bezier", "target-arrow-shape": big ? "none" : "triangle",
+        width: 1.2, "line-color": "#8c959f", "target-arrow-color": "#8c959f" } },
+      { selector: "edge:selected", style: { "line-color": "#c2410c", "target-arrow-color": "#c2410c", width: 2.5 } },
+      { selector: "edge.columns", style: { label: "data(columns)", "font-size": 9, "text-wrap": "wrap", "text-background-color": "#ffffff",
+        "text-background-opacity": 1, "min-zoomed-font-size": 6 } },
+    ],
+    wheelSensitivity: 0.3, maxZoom: 2.5,
+    textureOnViewport: big, hideEdgesOnViewport: big, pixelRatio: big ? 1 : "auto",
+  });
+  performance.mark("lw-lineage-drawn");
+  cy.ready(() => {
+    document.getElementById("graph-size").textContent = `${cy.nodes().length} nodes · ${cy.edges().length} edges`;
+    document.body.dataset.graphReady = String(performance.now());
+  });
+
+  function say(...nodes) {
+    detail.replaceChildren(lw.element("h2", {}, "Details"), ...nodes);
+  }
+
+  function showNode(node) {
+    const id = node.id();
+    const parts = [lw.element("p", {}, `${node.data("kind")} `)];
+    if (node.data("kind") === "table") {
+      const link = lw.element("a", { href: `/w/${lw.ws}/tables/${name(id)}` }, name(id));
+      parts[0].append(link);
+      const up = lw.element("button", { type: "button", class: "secondary", id: "expand-up" }, "Expand upstream");
+      const down = lw.element("button", { type: "button", class: "secondary", id: "expand-down" }, "Expand downstream");
+      up.addEventListener("click", () => expand(id, "upstream"));
+      down.addEventListener("click", () => expand(id, "downstream"));
+      const recentre = lw.element("a", { href: `/w/${lw.ws}/lineage/${name(id)}` }, "Centre the graph here");
+      parts.push(lw.element("p", { class: "toolbar" }), lw.element("p"));
+      parts[1].append(up, down);
+      parts[2].append(recentre);
+    } else parts[0].append(lw.element("code", {}, name(id)));
+    say(...parts);
+  }
+
+  function showEdge(edge) {
+    const e = edges.get(edge.id());
+    const list = lw.element("ul", { class: "plain" });
+    for (const run of e.runs.slice(-20).reverse()) {
+      const item = lw.element("li", {}, `${run.operation} by ${run.user} at ${run.at.slice(0, 19)} (${run.job}) `);
+      if (run.pipeline_run_id) item.append(lw.element("a", { href: `/w/${lw.ws}/pipeline-runs/${run.pipeline_run_id}` }, `run #${run.pipeline_run_id}`));
+      if (run.sql) item.append(lw.element("pre", {}, run.sql));
+      list.append(item);
+    }
+    const columns = lw.element("pre", {}, columnsLabel(e) || "no column mapping recorded");
+    say(lw.element("p", {}, `${name(e.source)} → ${name(e.target)}`), lw.element("h3", {}, "Columns"), columns,
+      lw.element("h3", {}, `Runs (${e.runs.length})`), list);
+  }
+
+  async function expand(id, direction) {
+    try {
+      const found = await lw.api("GET", `/lineage/${name(id)}?depth=1`);
+      const fresh = [];
+      for (const raw of found[direction]) {
+        const e = { source: `${raw.source.kind}:${raw.source.name}`, target: `${raw.target.kind}:${raw.target.name}`,
+          runs: [raw], columns: raw.columns || {} };
+        if (addEdge(e)) fresh.push(e);
+      }
+      const before = new Set(layers.keys());
+      place(id);
+      const spots = positions();
+      const nodes = [...layers.keys()].filter((n) => !before.has(n));
+      cy.add(elements(nodes, fresh, spots));
+      cy.nodes().forEach((n) => n.position(spots.get(n.id())));
+      document.getElementById("graph-size").textContent = `${cy.nodes().length} nodes · ${cy.edges().length} edges`;
+      lw.notice(`${direction}: ${nodes.length} new nodes, ${fresh.length} new edges`);
+    } catch (error) { lw.notice(error.message, true); }
+  }
+
+  if (big) {  // measuring a thousand labels up front costs more than drawing the graph
+    let named = false;
+    const name = () => {  // only when the zoom crosses the line, not on every wheel step
+      if ((cy.zoom() > 0.45) !== named) { named = !named; cy.nodes().toggleClass("named", named); }
+    };
+    cy.on("zoom", name);
+    name();
+  }
+  cy.on("select", "node", (event) => showNode(event.target));
+  cy.on("select", "edge", (event) => showEdge(event.target));
+  document.getElementById("show-columns").addEventListener("change", (event) => {
+    cy.edges().toggleClass("columns", event.target.checked);
+  });
+  document.getElementById("fit-graph").addEventListener("click", () => cy.fit(undefined, 30));
+  window.lwLineage = cy;  // for tests and the benchmark
+})();
