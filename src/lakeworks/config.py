@@ -86,6 +86,27 @@ class Settings(BaseSettings):
         default=256, ge=1, description="rows one micro-batched model call takes at most"
     )
 
+    # data protection (docs/data-protection.md) ---------------------------------------
+    secrets_key: str | None = Field(
+        default=None,
+        description="Fernet key(s) that encrypt secrets, newest first, comma-separated; "
+        "unset in embedded mode: a key file <home>/secrets.key is made on first use",
+    )
+    pii_hash_key: str | None = Field(
+        default=None,
+        description="HMAC key of keyed-hash masking and anonymise's pseudonyms; unset: "
+        "derived from the secrets key",
+    )
+    s3_sse: str | None = Field(
+        default=None, description="S3 server-side encryption of every write: AES256 or aws:kms"
+    )
+    s3_sse_kms_key_id: str | None = Field(
+        default=None, description="KMS key id for s3_sse=aws:kms (unset: the bucket's AWS key)"
+    )
+    retention_interval: float = Field(
+        default=3600, ge=0, description="seconds between retention runs in the server (0: off)"
+    )
+
     @classmethod
     def load(cls, config_file: str | Path | None = None, **overrides: Any) -> Settings:
         """Read the config file and environment, then apply ``overrides``.

@@ -18,6 +18,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from lakeworks.config import Settings
+from lakeworks.context import Context
 from lakeworks.meta import engine as meta_engine
 from lakeworks.meta.catalog import Catalog
 
@@ -33,6 +34,11 @@ if TYPE_CHECKING:
     from lakeworks.pipelines.service import Pipelines
     from lakeworks.quality.service import Quality
     from lakeworks.registry.service import Registry
+    from lakeworks.security.anonymise import Anonymiser
+    from lakeworks.security.masking import Masking
+    from lakeworks.security.pii import Pii
+    from lakeworks.security.retention import Retention
+    from lakeworks.security.secrets import Secrets
     from lakeworks.serving.service import Serving
     from lakeworks.streams.service import Streams
     from lakeworks.tracking.hpo import Tuner
@@ -107,6 +113,7 @@ class Platform:
         quality = Quality(self.catalog, self.storage, self.settings, tables)
         lineage = Lineage(self.catalog, self.storage, self.settings, tables)
         tables.gate = quality
+        tables.mask = self.masking
         hooks.register(LineageHook(lineage))
         hooks.register(QualityHook(quality))
         self.__dict__.update(quality=quality, lineage=lineage)
@@ -132,7 +139,7 @@ class Platform:
     def ingest(self) -> Loader:
         from lakeworks.ingest.loads import Loader
 
-        return Loader(self.catalog, self.tables, self.settings)
+        return Loader(self.catalog, self.tables, self.settings, self.secrets)
 
     @cached_property
     def pipelines(self) -> Pipelines:
@@ -200,6 +207,45 @@ class Platform:
         from lakeworks.monitoring.service import Monitoring
 
         return Monitoring(self.tables, self.sql, self.settings)
+
+    # data protection ------------------------------------------------------------------
+    def unmask(self, ctx: Context) -> bool:
+        """Whether ``ctx`` reads personal data unmasked: the person at the machine owns
+        their embedded workspaces, so everyone does until a policy says otherwise."""
+        return True
+
+    @cached_property
+    def secrets(self) -> Secrets:
+        """Workspace secrets, encrypted at rest; ``secret://name`` in connections."""
+        from lakeworks.security.secrets import Secrets
+
+        return Secrets(self.catalog, self.settings)
+
+    @cached_property
+    def masking(self) -> Masking:
+        """The read mask of PII-tagged columns for callers ``unmask`` refuses."""
+        from lakeworks.security.masking import Masking
+
+        return Masking(self.catalog, self.settings, lambda ctx: self.unmask(ctx))
+
+    @cached_property
+    def pii(self) -> Pii:
+        from lakeworks.security.pii import Pii
+
+        return Pii(self.catalog, self.tables)
+
+    @cached_property
+    def anonymiser(self) -> Anonymiser:
+        from lakeworks.security.anonymise import Anonymiser
+
+        return Anonymiser(self.tables, self.pii, self.masking)
+
+    @cached_property
+    def retention(self) -> Retention:
+        """Retention rules of tables, their runs, and artifact gc with bytes freed."""
+        from lakeworks.security.retention import Retention
+
+        return Retention(self.catalog, self.tables, lambda: self.tracking.gc())
 
     def close(self) -> None:
         for service in (

@@ -642,3 +642,6 @@ class EndpointConfigRow(Base):
     action: Mapped[str] = mapped_column(String(32), nullable=False)
     created_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
     created_by: Mapped[str] = mapped_column(String(256), nullable=False)
+
+
+from lakeworks.meta import protection as _protection  # noqa: E402, F401 - its rows join Base
