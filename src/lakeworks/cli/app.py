@@ -25,9 +25,12 @@ from lakeworks.cli import (
     lineage,
     models,
     monitor,
+    pii,
     pipelines,
     quality,
+    retention,
     runs,
+    secrets,
     server,
     sql,
     streams,
@@ -71,6 +74,9 @@ app.add_typer(models.app, name="models")
 app.add_typer(monitor.app, name="monitor")
 app.add_typer(endpoints.app, name="endpoints")
 app.add_typer(db.app, name="db")
+app.add_typer(secrets.app, name="secrets")
+app.add_typer(pii.app, name="pii", no_args_is_help=True)
+app.add_typer(retention.app, name="retention")
 app.add_typer(experiments.app, name="experiments")
 app.add_typer(runs.app, name="runs")
 app.command("gc")(runs.gc)

@@ -1,12 +1,15 @@
-"""``lakeworks server [--host] [--port]``: the REST API with uvicorn."""
+"""``lakeworks server [--host] [--port] [--ssl-certfile --ssl-keyfile]``: the REST API
+with uvicorn, over HTTPS when given a certificate."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from lakeworks.cli.session import options
+from lakeworks.errors import InvalidInputError
 
 
 def server(
@@ -19,6 +22,12 @@ def server(
     access_log: Annotated[
         bool, typer.Option("--access-log/--no-access-log", help="log every request")
     ] = True,
+    ssl_certfile: Annotated[
+        Path | None, typer.Option("--ssl-certfile", help="PEM certificate: serve HTTPS")
+    ] = None,
+    ssl_keyfile: Annotated[
+        Path | None, typer.Option("--ssl-keyfile", help="PEM private key of the certificate")
+    ] = None,
 ) -> None:
     """Serve the REST API (OpenAPI docs at /docs, metrics at /metrics).
 
@@ -30,6 +39,23 @@ def server(
     settings = options(ctx).settings(
         host=host, port=port, scheduler=False if no_scheduler else None
     )
+    tls = tls_files(ssl_certfile, ssl_keyfile)
     app = create_app(settings)
-    typer.echo(f"lakeworks API on http://{settings.host}:{settings.port} (docs at /docs)")
-    serve(app, settings.host, settings.port, access_log=access_log)
+    scheme = "https" if tls else "http"
+    typer.echo(f"lakeworks API on {scheme}://{settings.host}:{settings.port} (docs at /docs)")
+    serve(app, settings.host, settings.port, access_log=access_log, tls=tls)
+
+
+def tls_files(certfile: Path | None, keyfile: Path | None) -> tuple[str, str] | None:
+    """The certificate and key to serve HTTPS with (both or neither), checked to exist."""
+    if certfile is None and keyfile is None:
+        return None
+    if certfile is None or keyfile is None:
+        raise InvalidInputError(
+            "--ssl-certfile and --ssl-keyfile go together",
+            hint="pass both: the PEM certificate and its private key",
+        )
+    for option, path in (("--ssl-certfile", certfile), ("--ssl-keyfile", keyfile)):
+        if not path.is_file():
+            raise InvalidInputError(f"{option} {path} is not a file", option=option)
+    return str(certfile), str(keyfile)

@@ -89,6 +89,4 @@ class Masking:
             out = [None if v is None else pseudonym(key, v) for v in values.to_pylist()]
             return pa.array(out, pa.string())
 
-        con.create_function(
-            PSEUDONYM_FUNCTION, lw_pseudonym, ["VARCHAR"], "VARCHAR", type="arrow"
-        )
+        con.create_function(PSEUDONYM_FUNCTION, lw_pseudonym, ["VARCHAR"], "VARCHAR", type="arrow")

@@ -96,7 +96,11 @@ class Retention:
             if row is None:
                 row = RetentionRuleRow(workspace_id=ws_id, table_name=table)
                 s.add(row)
-            row.versions_days, row.rows_days, row.rows_column = versions_days, rows_days, rows_column
+            row.versions_days, row.rows_days, row.rows_column = (
+                versions_days,
+                rows_days,
+                rows_column,
+            )
             row.updated_at, row.updated_by = now(), ctx.user
             s.flush()
             return _rule_info(row)
@@ -140,10 +144,12 @@ class Retention:
             done.extend(self.run(Context(workspace=name, user=SYSTEM_USER)))
         return done
 
-    def gc(self, ctx: Context) -> RetentionRun:
-        """Collect artifact objects nothing references (``lakeworks gc``) and record it."""
+    def gc(self, ctx: Context) -> Any:
+        """Collect artifact objects nothing references (``lakeworks gc``), record the
+        bytes freed against ``ctx``'s workspace, and return tracking's ``GcResult``."""
         result = self._gc()
-        return self._record(ctx, None, "gc", result.objects, result.bytes, 0, None)
+        self._record(ctx, None, "gc", result.objects, result.bytes, 0, None)
+        return result
 
     def runs(self, ctx: Context, limit: int = 100) -> list[RetentionRun]:
         with self.catalog.session() as s:

@@ -21,6 +21,7 @@ from fastapi import FastAPI
 import lakeworks
 from lakeworks.config import Settings
 from lakeworks.platform import Platform
+from lakeworks.security.schedule import RetentionSchedule
 from lakeworks.server import errors
 from lakeworks.server.api import (
     endpoints,
@@ -30,6 +31,7 @@ from lakeworks.server.api import (
     models,
     monitoring,
     pipelines,
+    protection,
     quality,
     runs,
     sql,
@@ -61,6 +63,7 @@ ROUTERS = (
     (experiments.router, _SCOPED),
     (runs.router, _SCOPED),
     (streams.router, _SCOPED),
+    (protection.router, _SCOPED),
     (endpoints.router, _SCOPED),
     (endpoints.serve_router, errors.responses(400, 404, 413, 422, 503)),
 )
@@ -78,8 +81,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         scheduler = platform.pipelines.scheduler().start() if settings.scheduler else None
+        retention = _retention_schedule(platform, settings)
         yield
         stop_statements(platform)  # before waiting for pipeline runs that may be running SQL
+        if retention is not None:
+            retention.stop()
         if scheduler is not None:
             scheduler.stop(wait=True)  # runs in flight end before the platform closes
         platform.close()
@@ -103,3 +109,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router, responses=answers)
     install_mlflow(app)  # MLflow's REST protocol, in its own error shape
     return app
+
+
+def _retention_schedule(platform: Platform, settings: Settings) -> RetentionSchedule | None:
+    """Retention rules applied every ``retention_interval`` seconds, beside the scheduler."""
+    if not settings.scheduler or settings.retention_interval <= 0:
+        return None
+    return RetentionSchedule(platform.retention, settings.retention_interval).start()
