@@ -7,7 +7,8 @@ the wrong key.
 
 Example:
     >>> ws.secrets.set("pg_password", "s3cr3t")  # doctest: +SKIP
-    >>> ws.ingest("postgresql://app:secret://pg_password@db/sales#orders", "orders")  # doctest: +SKIP
+    >>> url = "postgresql://app:secret://pg_password@db/sales#orders"
+    >>> ws.ingest(url, "orders")  # doctest: +SKIP
 """
 
 from __future__ import annotations
