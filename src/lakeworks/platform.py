@@ -54,6 +54,7 @@ class _TaskServices:
     tables: Tables
     sql: SqlEngine
     ingest: Loader
+    secrets: Secrets
 
 
 class Platform:
@@ -145,7 +146,7 @@ class Platform:
     def pipelines(self) -> Pipelines:
         from lakeworks.pipelines.service import Pipelines
 
-        tasks = _TaskServices(self.catalog, self.tables, self.sql, self.ingest)
+        tasks = _TaskServices(self.catalog, self.tables, self.sql, self.ingest, self.secrets)
         return Pipelines(self.catalog, self.settings, self.tables, tasks)
 
     @cached_property

@@ -10,7 +10,9 @@ reaches the catalog, lineage, logs or an error message.
 
 from __future__ import annotations
 
+import logging
 import re
+import threading
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -26,11 +28,24 @@ class SecretResolver(Protocol):
         ...
 
 
-@dataclass
+@dataclass(eq=False)
 class Revealed:
-    """The secrets revealed for one operation: name -> value."""
+    """The secrets revealed for one operation: name -> value.
+
+    Used as a context manager around the work that holds the values, it also redacts
+    them from every log record made meanwhile, by any library (an HTTP client logs the
+    URL it requests).
+    """
 
     values: dict[str, str] = field(default_factory=dict)
+
+    def __enter__(self) -> Revealed:
+        if self.values:
+            _Logs.watch(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _Logs.forget(self)
 
     def redact(self, text: str) -> str:
         """``text`` with every revealed value replaced by its ``secret://name``."""
@@ -86,3 +101,41 @@ def _walk(resolver: SecretResolver, ctx: Context, value: Any, revealed: Revealed
     if isinstance(value, list | tuple):
         return type(value)(_walk(resolver, ctx, v, revealed) for v in value)
     return value
+
+
+class _Logs:
+    """The log record factory that redacts the values of the operations in progress.
+
+    Installed once, on first use, in front of whatever factory was there; it costs
+    nothing while no operation holds a value.
+    """
+
+    _live: list[Revealed] = []
+    _lock = threading.Lock()
+    _installed = False
+
+    @classmethod
+    def watch(cls, revealed: Revealed) -> None:
+        with cls._lock:
+            cls._live.append(revealed)
+            if not cls._installed:
+                previous = logging.getLogRecordFactory()
+                logging.setLogRecordFactory(lambda *a, **k: cls._redacted(previous(*a, **k)))
+                cls._installed = True
+
+    @classmethod
+    def forget(cls, revealed: Revealed) -> None:
+        with cls._lock:
+            cls._live = [r for r in cls._live if r is not revealed]
+
+    @classmethod
+    def _redacted(cls, record: logging.LogRecord) -> logging.LogRecord:
+        live = cls._live
+        if not live:
+            return record
+        message = original = record.getMessage()
+        for revealed in live:
+            message = revealed.redact(message)
+        if message != original:
+            record.msg, record.args = message, ()
+        return record

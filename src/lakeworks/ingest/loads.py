@@ -130,7 +130,10 @@ class Loader:
         keys = [keys] if isinstance(keys, str) else keys
         (source, http), revealed = reveal(self.secrets, ctx, (source, http))
         try:
-            src = open_source(source, format=format, query=query, http=http, settings=self.settings)
+            with revealed:
+                src = open_source(
+                    source, format=format, query=query, http=http, settings=self.settings
+                )
         except LakeworksError as exc:
             raise revealed.redact_error(exc) from None
         src.description = revealed.redact(src.description)  # recorded, shown: never a value
@@ -157,7 +160,8 @@ class Loader:
             ctx.user,
             watermark_column=incremental_by,
         )
-        return _Load(self, ctx, table, src, options, load_id, revealed).run()
+        with revealed:  # values in a library's log records are redacted too
+            return _Load(self, ctx, table, src, options, load_id, revealed).run()
 
 
 def _check_text_options(encoding: str, max_line_size: int) -> None:
