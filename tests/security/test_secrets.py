@@ -91,9 +91,9 @@ def test_rotation_without_the_old_key_changes_nothing(tmp_path: Path) -> None:
     with opened(Settings.load(home=tmp_path / "lw", secrets_key=old)) as p:
         p.catalog.create_workspace("default", "me")
         p.secrets.set(Context("default", "me"), "a", "value-a")
-    with opened(Settings.load(home=tmp_path / "lw", secrets_key=new)) as p:
-        with pytest.raises(InvalidInputError, match="secret 'a'"):
-            p.secrets.rotate_key()
+    wrong = Settings.load(home=tmp_path / "lw", secrets_key=new)
+    with opened(wrong) as p, pytest.raises(InvalidInputError, match="secret 'a'"):
+        p.secrets.rotate_key()
     with opened(Settings.load(home=tmp_path / "lw", secrets_key=old)) as p:
         assert p.secrets.value(Context("default", "me"), "a") == "value-a"
 
