@@ -80,7 +80,8 @@ def test_a_copy_with_pseudonyms_generalised_columns_and_k(patients: Platform, ct
     assert set(copy.column("note").to_pylist()) == {"***"}
     assert copy.column("age").to_pylist()[:3] == ["20-29", "20-29", "30-39"]
     assert copy.column("zip")[0].as_py() == "75***"
-    groups = Counter(zip(copy.column("age").to_pylist(), copy.column("zip").to_pylist()))
+    ages, zips = copy.column("age").to_pylist(), copy.column("zip").to_pylist()
+    groups = Counter(zip(ages, zips, strict=True))
     assert done.k == min(groups.values()) == 2
     raw = repr(copy.to_pylist())
     assert "p1@clinic.example" not in raw and "patient said" not in raw
@@ -93,7 +94,8 @@ def test_dates_truncate_and_quasi_columns_count(patients: Platform, ctx: Context
     copy = patients.tables.read(ctx, "by_month")
     months = {v.month for v in copy.column("visit").to_pylist()}
     assert months == {1, 2, 3} and {v.day for v in copy.column("visit").to_pylist()} == {1}
-    groups = Counter(zip(copy.column("visit").to_pylist(), copy.column("diagnosis").to_pylist()))
+    visits, found = copy.column("visit").to_pylist(), copy.column("diagnosis").to_pylist()
+    groups = Counter(zip(visits, found, strict=True))
     assert done.quasi_identifiers == ["visit", "diagnosis"] and done.k == min(groups.values())
 
 
