@@ -26,6 +26,7 @@ from lakeworks.config import Settings
 from lakeworks.context import Context
 from lakeworks.errors import InvalidInputError
 from lakeworks.lake.storage import S3Storage
+from lakeworks.platform import Platform
 from tests.conftest import free_port
 from tests.security.conftest import opened
 
@@ -205,3 +206,26 @@ def test_bad_encryption_settings_name_the_setting(
 ) -> None:
     with pytest.raises(InvalidInputError, match=message):
         S3Storage("bucket", sse=sse, sse_kms_key_id=key_id)
+
+
+@pytest.mark.postgres
+def test_postgres_tls_options_in_the_url_reach_the_driver(
+    postgres_server: str, tmp_path: Path
+) -> None:
+    """``sslmode`` in LAKEWORKS_METADATA_URL is libpq's: the test server has no TLS, so
+    ``require`` is refused by the driver saying so, and ``disable`` connects."""
+    from lakeworks.errors import LakeworksError
+    from lakeworks.meta import engine as meta_engine
+
+    sep = "&" if "?" in postgres_server else "?"
+    plain = meta_engine.make_engine(f"{postgres_server}{sep}sslmode=disable")
+    try:
+        with plain.connect() as con:
+            assert con.exec_driver_sql("SHOW ssl").scalar() in {"off", "on"}
+    finally:
+        plain.dispose()
+    settings = Settings.load(
+        home=tmp_path / "lw", metadata_url=f"{postgres_server}{sep}sslmode=require"
+    )
+    with pytest.raises(LakeworksError, match="SSL"):
+        Platform.open(settings)
