@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from lakeworks.cli.app import app as cli_app
 from lakeworks.context import Context
-from lakeworks.errors import InvalidInputError, NotFoundError
+from lakeworks.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from lakeworks.platform import Platform
 from lakeworks.security.masking import pseudonym
 
@@ -141,3 +141,15 @@ def test_the_cli_anonymises_and_reports_k(tmp_path) -> None:  # noqa: ANN001
     done = runner.invoke(cli_app, [*home, "pii", "anonymise", "p", "--into", "q", "-g", "age=10"])
     assert done.exit_code == 0, done.output
     assert "wrote 4 rows to q v0: k=2 over ['age']" in done.output
+
+
+def test_generalising_a_tagged_column_needs_unmask(patients: Platform, ctx: Context) -> None:
+    patients.unmask = lambda c: c.user == "tester"
+    viewer = Context("default", "viewer")
+    with pytest.raises(PermissionDeniedError, match="unmask permission on workspace 'default'"):
+        patients.anonymiser.anonymise(
+            viewer, "patients", into="leak", generalise={"email": "prefix:99"}
+        )
+    assert not patients.tables.exists(ctx, "leak")
+    done = patients.anonymiser.anonymise(viewer, "patients", into="ok", generalise={"age": 10})
+    assert "email" in done.pseudonymised

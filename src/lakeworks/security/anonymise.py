@@ -25,7 +25,7 @@ import duckdb
 import pyarrow as pa
 
 from lakeworks.context import Context, check_name
-from lakeworks.errors import InvalidInputError
+from lakeworks.errors import InvalidInputError, PermissionDeniedError
 from lakeworks.lake import duck
 from lakeworks.lake.scans import quote
 from lakeworks.lake.tables import Tables
@@ -74,15 +74,33 @@ class Anonymiser:
         check_name("table", into)
         if into == table:
             raise InvalidInputError(f"anonymise {table!r} into another table, not itself")
+        tags = {t.column: t.tag for t in self.pii.tags(ctx, table)}
+        self._check_generalised(ctx, table, tags, generalise or {})
         data = self.tables.read(ctx, table, unmasked=True)
         plan = _Plan(table, data.schema, generalise or {}, list(quasi or []), list(drop or []))
-        plan.tag({t.column: t.tag for t in self.pii.tags(ctx, table)})
+        plan.tag(tags)
         result, k = self._run(data, plan)
         written = self.tables.write(ctx, into, result, mode="overwrite")
         return Anonymised(
             table, into, written.version, result.num_rows, k, plan.quasi_identifiers,
             plan.pseudonymised, plan.redacted, list(plan.generalise), plan.drop,
         )  # fmt: skip
+
+    def _check_generalised(
+        self, ctx: Context, table: str, tags: dict[str, str], generalise: dict
+    ) -> None:
+        """A tagged column generalised keeps part of its raw value (``prefix:99`` keeps
+        all of it): only a caller who may see the raw values may ask for that."""
+        tagged = sorted(set(tags) & set(generalise))
+        if tagged and not self.masking.unmask(ctx):
+            raise PermissionDeniedError(
+                f"generalising the PII column(s) {tagged} of table {table!r} needs the "
+                f"unmask permission on workspace {ctx.workspace!r}",
+                hint="leave them to be pseudonymised or redacted, or ask an owner",
+                permission="unmask",
+                workspace=ctx.workspace,
+                table=table,
+            )
 
     def _run(self, data: pa.Table, plan: _Plan) -> tuple[pa.Table, int]:
         con = duckdb.connect(config={"autoinstall_known_extensions": False})
