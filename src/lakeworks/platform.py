@@ -6,6 +6,10 @@ quickstart) open a Platform with ``Platform.open(settings)`` and take services f
 Services are built on first use, in dependency order, so a door that only lists
 workspaces never reaches the table storage.
 
+Every service is handed to the security guard as it is built (``guard.protect``), which
+wraps the operations the policy lists: contexts carrying an authenticated principal are
+checked and audited there, whatever door they came through.
+
 The table store calls out to quality and lineage only through interfaces the lake owns:
 the quality service is its write gate (``lake.gate.WriteGate``), and lineage and quality
 observe writes as hooks (``hooks.Hook``).
@@ -33,6 +37,8 @@ if TYPE_CHECKING:
     from lakeworks.pipelines.service import Pipelines
     from lakeworks.quality.service import Quality
     from lakeworks.registry.service import Registry
+    from lakeworks.security.audit import AuditLog
+    from lakeworks.security.guard import Guard
     from lakeworks.serving.service import Serving
     from lakeworks.streams.service import Streams
     from lakeworks.tracking.hpo import Tuner
@@ -80,6 +86,20 @@ class Platform:
         return cls(settings or Settings.load(), migrate=migrate)
 
     @cached_property
+    def audit(self) -> AuditLog:
+        """The hash-chained audit log in the catalog."""
+        from lakeworks.security.audit import AuditLog
+
+        return AuditLog(self.catalog)
+
+    @cached_property
+    def guard(self) -> Guard:
+        """Checks each service operation against the policy; audits changes and denials."""
+        from lakeworks.security.guard import Guard
+
+        return Guard(self.audit)
+
+    @cached_property
     def storage(self) -> Storage:
         from lakeworks.lake.storage import storage_from_settings
 
@@ -109,8 +129,11 @@ class Platform:
         tables.gate = quality
         hooks.register(LineageHook(lineage))
         hooks.register(QualityHook(quality))
-        self.__dict__.update(quality=quality, lineage=lineage)
-        return tables
+        guard = self.guard
+        self.__dict__.update(
+            quality=guard.protect("quality", quality), lineage=guard.protect("lineage", lineage)
+        )
+        return guard.protect("tables", tables)
 
     @cached_property
     def quality(self) -> Quality:
@@ -126,40 +149,48 @@ class Platform:
     def sql(self) -> SqlEngine:
         from lakeworks.lake.sql import SqlEngine
 
-        return SqlEngine(self.catalog, self.storage, self.settings, self.tables, self.hooks)
+        return self.guard.protect(
+            "sql", SqlEngine(self.catalog, self.storage, self.settings, self.tables, self.hooks)
+        )
 
     @cached_property
     def ingest(self) -> Loader:
         from lakeworks.ingest.loads import Loader
 
-        return Loader(self.catalog, self.tables, self.settings)
+        return self.guard.protect("ingest", Loader(self.catalog, self.tables, self.settings))
 
     @cached_property
     def pipelines(self) -> Pipelines:
         from lakeworks.pipelines.service import Pipelines
 
         tasks = _TaskServices(self.catalog, self.tables, self.sql, self.ingest)
-        return Pipelines(self.catalog, self.settings, self.tables, tasks)
+        return self.guard.protect(
+            "pipelines", Pipelines(self.catalog, self.settings, self.tables, tasks)
+        )
 
     @cached_property
     def features(self) -> Features:
         from lakeworks.features.service import Features
 
-        return Features(self.catalog, self.storage, self.settings, self.tables)
+        return self.guard.protect(
+            "features", Features(self.catalog, self.storage, self.settings, self.tables)
+        )
 
     @cached_property
     def registry(self) -> Registry:
         """The model registry; model files live in tracking's artifact store."""
         from lakeworks.registry.service import Registry
 
-        return Registry(self.catalog, self.tracking, self.settings)
+        return self.guard.protect("registry", Registry(self.catalog, self.tracking, self.settings))
 
     @cached_property
     def serving(self) -> Serving:
         """Endpoints over registry models, with online features for requests by key."""
         from lakeworks.serving.service import Serving
 
-        return Serving(self.catalog, self.registry, self.features, self.settings)
+        return self.guard.protect(
+            "serving", Serving(self.catalog, self.registry, self.features, self.settings)
+        )
 
     @cached_property
     def tracking(self) -> Tracking:
@@ -171,14 +202,14 @@ class Platform:
         objects = object_store(self.storage, self.settings)
         tracking = Tracking(self.catalog, objects, self.settings, self.lineage)
         self.hooks.register(RunInputsHook(tracking))  # table reads inside a run are its inputs
-        return tracking
+        return self.guard.protect("tracking", tracking)
 
     @cached_property
     def hpo(self) -> Tuner:
         """Hyper-parameter search: Optuna studies beside the catalog, trials as runs."""
         from lakeworks.tracking.hpo import Tuner
 
-        return Tuner(self.engine, self.settings, self.tracking)
+        return self.guard.protect("hpo", Tuner(self.engine, self.settings, self.tracking))
 
     @cached_property
     def streams(self) -> Streams:
@@ -186,20 +217,24 @@ class Platform:
         from lakeworks.streams.log import open_log
         from lakeworks.streams.service import Streams
 
-        return Streams(self.catalog, self.tables, self.settings, open_log(self.settings))
+        return self.guard.protect(
+            "streams", Streams(self.catalog, self.tables, self.settings, open_log(self.settings))
+        )
 
     @cached_property
     def logged_models(self) -> LoggedModels:
         """MLflow 3's logged models; their files share the tracking artifact refs."""
         from lakeworks.tracking.logged_models import LoggedModels
 
-        return LoggedModels(self.catalog, self.tracking.artifacts)
+        return self.guard.protect(
+            "logged_models", LoggedModels(self.catalog, self.tracking.artifacts)
+        )
 
     @cached_property
     def monitoring(self) -> Monitoring:
         from lakeworks.monitoring.service import Monitoring
 
-        return Monitoring(self.tables, self.sql, self.settings)
+        return self.guard.protect("monitoring", Monitoring(self.tables, self.sql, self.settings))
 
     def close(self) -> None:
         for service in (
