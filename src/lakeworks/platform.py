@@ -39,6 +39,9 @@ if TYPE_CHECKING:
     from lakeworks.registry.service import Registry
     from lakeworks.security.audit import AuditLog
     from lakeworks.security.guard import Guard
+    from lakeworks.security.identities import Identities
+    from lakeworks.security.tokens import Tokens
+    from lakeworks.security.workspaces import Workspaces
     from lakeworks.serving.service import Serving
     from lakeworks.streams.service import Streams
     from lakeworks.tracking.hpo import Tuner
@@ -86,18 +89,38 @@ class Platform:
         return cls(settings or Settings.load(), migrate=migrate)
 
     @cached_property
-    def audit(self) -> AuditLog:
-        """The hash-chained audit log in the catalog."""
-        from lakeworks.security.audit import AuditLog
-
-        return AuditLog(self.catalog)
-
-    @cached_property
     def guard(self) -> Guard:
         """Checks each service operation against the policy; audits changes and denials."""
+        from lakeworks.security.audit import AuditLog
         from lakeworks.security.guard import Guard
 
-        return Guard(self.audit)
+        return Guard(AuditLog(self.catalog))
+
+    @cached_property
+    def audit(self) -> AuditLog:
+        """The hash-chained audit log: ``record`` for any part, reads through the policy."""
+        return self.guard.protect("audit", self.guard.audit)
+
+    @cached_property
+    def identities(self) -> Identities:
+        """Users, service accounts, groups and the grants of roles in workspaces."""
+        from lakeworks.security.identities import Identities
+
+        return self.guard.protect("identities", Identities(self.catalog))
+
+    @cached_property
+    def tokens(self) -> Tokens:
+        """API tokens, stored as hashes."""
+        from lakeworks.security.tokens import Tokens
+
+        return self.guard.protect("tokens", Tokens(self.catalog, self.identities))
+
+    @cached_property
+    def workspaces(self) -> Workspaces:
+        """Workspaces as the doors see them: listed to those with a role in them."""
+        from lakeworks.security.workspaces import Workspaces
+
+        return self.guard.protect("workspaces", Workspaces(self.catalog))
 
     @cached_property
     def storage(self) -> Storage:

@@ -26,6 +26,10 @@ SERVICES = (
     "logged_models",
     "monitoring",
     "hpo",
+    "workspaces",
+    "identities",
+    "tokens",
+    "audit",
 )
 
 

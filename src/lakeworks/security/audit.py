@@ -15,7 +15,7 @@ Example:
     >>> log = AuditLog(Catalog(engine))
     >>> log.record(user="ana", action="tables.drop", workspace="sales", object="orders").seq
     1
-    >>> log.verify().ok
+    >>> log.verify(Context("sales", "me")).ok
     True
 """
 
@@ -31,7 +31,8 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from lakeworks.errors import ConflictError, UnavailableError
+from lakeworks.context import Context
+from lakeworks.errors import ConflictError, PermissionDeniedError, UnavailableError
 from lakeworks.meta.catalog import Catalog
 from lakeworks.meta.security_models import AuditHeadRow, AuditRow
 
@@ -152,24 +153,28 @@ class AuditLog:
 
     def list(
         self,
+        ctx: Context,
         *,
         since: datetime | None = None,
         user: str | None = None,
         action: str | None = None,
-        workspace: str | None = None,
         outcome: str | None = None,
+        all_workspaces: bool = False,
         limit: int | None = 1000,
     ) -> list[AuditRecord]:
-        """Records, oldest first, filtered; ``action`` matches a prefix (``tables.``)."""
+        """Records of the context's workspace (``all_workspaces``: of every workspace, and
+        of none, for administrators), oldest first; ``action`` matches a prefix."""
         query = select(AuditRow).order_by(AuditRow.seq)
+        if all_workspaces:
+            _require_admin(ctx, "read the audit log of every workspace")
+        else:
+            query = query.where(AuditRow.workspace == ctx.workspace)
         if since is not None:
             query = query.where(AuditRow.at >= since)
         if user is not None:
             query = query.where(AuditRow.user == user)
         if action is not None:
             query = query.where(AuditRow.action.startswith(action, autoescape=True))
-        if workspace is not None:
-            query = query.where(AuditRow.workspace == workspace)
         if outcome is not None:
             query = query.where(AuditRow.outcome == outcome)
         if limit is not None:
@@ -177,13 +182,13 @@ class AuditLog:
         with self.catalog.session() as session:
             return [_record(row) for row in session.scalars(query)]
 
-    def export(self, **filters: Any) -> Iterator[str]:
+    def export(self, ctx: Context, **filters: Any) -> Iterator[str]:
         """The records as JSON lines (no limit unless ``limit=`` is given)."""
         filters.setdefault("limit", None)
-        for record in self.list(**filters):
+        for record in self.list(ctx, **filters):
             yield record.to_json()
 
-    def verify(self) -> Verification:
+    def verify(self, ctx: Context) -> Verification:
         """Walk the chain: each record's hash, its link to the one before, the seq gaps,
         and the head. Every problem names the record."""
         from lakeworks.security.chain import walk
@@ -194,6 +199,15 @@ class AuditLog:
             rows = session.scalars(select(AuditRow).order_by(AuditRow.seq)).all()
             records = [_record(row) for row in rows]
         return Verification(len(records), head_seq, head_hash, walk(records, head_seq, head_hash))
+
+
+def _require_admin(ctx: Context, what: str) -> None:
+    if ctx.principal is not None and not ctx.principal.admin:
+        raise PermissionDeniedError(
+            f"{ctx.user!r} may not {what}: only administrators may",
+            permission="audit.verify",
+            workspace=ctx.workspace,
+        )
 
 
 def _record(row: AuditRow) -> AuditRecord:

@@ -46,6 +46,8 @@ _PERMISSION_NAMES = {
     "members": "members.manage",
     "tokens": "tokens.manage",
     "audit": "audit.read",
+    "verify": "audit.verify",
+    "members_read": "members.read",
     "create": "workspaces.create",
     "users": "users.manage",
 }
@@ -117,9 +119,14 @@ OPERATIONS: dict[str, str] = {
     **_service("hpo", log="tune"),
     # the security services' own operations
     **_service("workspaces", read="get", create="create"),
-    **_service("members", read="list", members="grant revoke"),
+    **_service(
+        "identities",
+        members_read="grants",
+        members="grant revoke",
+        users="create_user disable_user list_users add_to_group remove_from_group",
+    ),
     **_service("tokens", tokens="create list revoke"),
-    **_service("audit", audit="list verify export"),
+    **_service("audit", audit="list export", verify="verify"),
 }
 
 # called by other services inside an operation that was checked, never by a door
@@ -144,7 +151,7 @@ INTERNAL = frozenset(
 # checked, not audited: a training loop's logging (its run is the record)
 QUIET = frozenset({LOG})
 # reading changes nothing: only denials of these are audited
-READS = frozenset({READ, "usage.read", "audit.read"})
+READS = frozenset({READ, "usage.read", "audit.read", "members.read"})
 
 
 def permission(operation: str) -> str:

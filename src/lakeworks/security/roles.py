@@ -36,9 +36,11 @@ PERMISSIONS: dict[str, str] = {
     "secrets.manage": "owner",
     "pii.unmask": "owner",
     "audit.read": "owner",
+    "audit.verify": ADMIN,
     "usage.read": "viewer",
     "workspaces.create": ADMIN,
     "users.manage": ADMIN,
+    "members.read": "viewer",
 }
 
 _RANK = {role: rank for rank, role in enumerate(ROLES)}

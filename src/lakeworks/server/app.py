@@ -21,6 +21,7 @@ from fastapi import FastAPI
 import lakeworks
 from lakeworks.config import Settings
 from lakeworks.platform import Platform
+from lakeworks.security.authn import Authenticator
 from lakeworks.server import errors
 from lakeworks.server.api import (
     endpoints,
@@ -66,10 +67,18 @@ ROUTERS = (
 )
 
 
+def authenticator(settings: Settings, platform: Platform) -> Authenticator | None:
+    """The server's authenticator, or None when it runs without authentication."""
+    if not settings.auth_required:
+        return None
+    return Authenticator(settings, platform.identities, platform.tokens)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """A FastAPI app over one Platform opened with ``settings`` (default: ``Settings.load()``).
 
-    The platform is on ``app.state.platform`` and is closed when the app shuts down. With
+    The platform is on ``app.state.platform`` and is closed when the app shuts down.
+    Requests must carry a credential when ``settings.auth_required`` (see ``Callers``). With
     ``settings.scheduler`` (default) the app's lifespan also runs the pipelines scheduler.
     """
     settings = settings or Settings.load()
@@ -93,7 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.platform = platform
     app.state.metrics = HttpMetrics()
-    app.state.callers = Callers(platform)
+    app.state.callers = Callers(platform, authenticator(settings, platform))
     # inside the metrics middleware; it checks callers as get_context does
     app.add_middleware(FeatureServer, platform=platform, callers=app.state.callers)
     app.state.metrics.statements.set_function(lambda: platform.sql.statements.running)
