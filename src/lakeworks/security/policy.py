@@ -150,6 +150,8 @@ INTERNAL = frozenset(
 
 # checked, not audited: a training loop's logging (its run is the record)
 QUIET = frozenset({LOG})
+# listings that need a manager's permission but change nothing
+UNAUDITED = frozenset({"tokens.list", "identities.list_users"})
 # reading changes nothing: only denials of these are audited
 READS = frozenset({READ, "usage.read", "audit.read", "members.read"})
 
@@ -169,7 +171,7 @@ def permission(operation: str) -> str:
 def audited(operation: str) -> bool:
     """Whether an allowed ``operation`` is written to the audit log (changes are)."""
     needed = OPERATIONS[operation]
-    return needed not in READS and needed not in QUIET
+    return needed not in READS and needed not in QUIET and operation not in UNAUDITED
 
 
 def methods(service: str) -> dict[str, str]:

@@ -33,6 +33,7 @@ from lakeworks.server.api import (
     pipelines,
     quality,
     runs,
+    security,
     sql,
     streams,
     system,
@@ -46,11 +47,12 @@ from lakeworks.server.mlflow import install as install_mlflow
 from lakeworks.server.shutdown import stop_statements
 
 # the error statuses every route of a router may answer; routes add their own (409 ...)
-_SCOPED = errors.responses(400, 404, 422, 503)  # under /api/v1/workspaces/{ws}
+# under /api/v1/workspaces/{ws}; 401 and 403 when authentication is on
+_SCOPED = errors.responses(400, 401, 403, 404, 422, 503)
 ROUTERS = (
     (features.router, _SCOPED),
     (system.router, errors.responses(503)),
-    (workspaces.router, errors.responses(400, 422, 503)),
+    (workspaces.router, errors.responses(400, 401, 403, 422, 503)),
     (tables.router, _SCOPED),
     (sql.router, _SCOPED),
     (quality.router, _SCOPED),
@@ -63,7 +65,9 @@ ROUTERS = (
     (runs.router, _SCOPED),
     (streams.router, _SCOPED),
     (endpoints.router, _SCOPED),
-    (endpoints.serve_router, errors.responses(400, 404, 413, 422, 503)),
+    (endpoints.serve_router, errors.responses(400, 401, 403, 404, 413, 422, 503)),
+    (security.router, errors.responses(401, 403, 422, 503)),
+    (security.scoped, _SCOPED),
 )
 
 
