@@ -46,14 +46,20 @@ class Callers:
         authorization: str | None = None,
         request_id: str | None = None,
         source: str | None = None,
+        operation: str | None = None,
     ) -> Context:
         """The caller in workspace ``ws``; 401 without a valid credential (auth on), 403
-        without a role in ``ws``, 404 for a workspace that does not exist."""
+        without a role in ``ws`` or without the permission of ``operation`` (the route's,
+        checked before the request does any work), 404 for a workspace that does not
+        exist."""
         check_name("workspace", ws)
         ctx = self.caller(ws, user, authorization, request_id, source)
         principal = ctx.principal
-        if principal is not None and not principal.admin and principal.role(ws) is None:
-            self.platform.guard.deny(ctx, "workspaces.access", "data.read", ws)
+        if principal is not None and not principal.admin:
+            if principal.role(ws) is None:
+                self.platform.guard.deny(ctx, "workspaces.access", "data.read", ws)
+            if operation is not None:
+                self.platform.guard.check(ctx, operation)
         if ws not in self._known:
             self.platform.catalog.workspace(ws)  # NotFoundError -> 404
             self._known.add(ws)

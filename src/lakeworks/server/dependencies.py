@@ -13,6 +13,7 @@ from pydantic import AfterValidator
 
 from lakeworks.context import Context, check_name
 from lakeworks.platform import Platform
+from lakeworks.server import access
 from lakeworks.server.callers import REQUEST_ID_HEADER, USER_HEADER, USER_MAX, Callers
 
 # check_name's rule as a pattern: lower-case letters, digits, underscores, no digit first
@@ -53,12 +54,14 @@ Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)]
 
 
 def request_facts(request: Request) -> dict[str, str | None]:
-    """The request's credential, id and client address, as ``Callers`` takes them."""
+    """The request's credential, id, client address and the operation its route runs
+    (``access.ROUTES``), as ``Callers`` takes them."""
     client = request.client
     return {
         "authorization": request.headers.get("authorization"),
         "request_id": request.headers.get(REQUEST_ID_HEADER),
         "source": client.host if client else None,
+        "operation": access.operation(request.scope.get("endpoint")),
     }
 
 
@@ -79,8 +82,14 @@ def get_caller(
     _bearer: Bearer,
     user: User = "anonymous",
 ) -> Context:
-    """The caller of a route outside a workspace (authenticated, not checked against one)."""
-    return callers.caller(callers.platform.settings.workspace, user, **request_facts(request))
+    """The caller of a route outside a workspace (authenticated; a route needing a
+    platform permission, such as creating workspaces, is checked here)."""
+    facts = request_facts(request)
+    operation = facts.pop("operation")
+    ctx = callers.caller(callers.platform.settings.workspace, user, **facts)
+    if operation is not None:
+        callers.platform.guard.check(ctx, operation)
+    return ctx
 
 
 PlatformDep = Annotated[Platform, Depends(get_platform)]
