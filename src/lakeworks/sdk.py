@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from lakeworks.pipelines.service import BackfillResult, Pipelines
     from lakeworks.pipelines.store import PipelineInfo, RunInfo
     from lakeworks.platform import Platform
+    from lakeworks.protection.anonymise import Anonymised
     from lakeworks.quality import (
         Check,
         CheckInfo,
@@ -47,7 +48,6 @@ if TYPE_CHECKING:
     )
     from lakeworks.registry.service import Registry
     from lakeworks.sdk_protection import WorkspacePii, WorkspaceRetention, WorkspaceSecrets
-    from lakeworks.security.anonymise import Anonymised
     from lakeworks.streams.consumer import Consumer
     from lakeworks.streams.log import Event, GroupInfo, StreamInfo
     from lakeworks.streams.service import IngestResult
@@ -351,7 +351,7 @@ class Workspace:
 
         PII-tagged identifiers become keyed pseudonyms, free text and addresses are
         redacted, ``generalise`` coarsens quasi-identifiers (``{"age": 10, "zip":
-        "prefix:3", "birth_date": "month"}``). See ``lakeworks.security.anonymise``.
+        "prefix:3", "birth_date": "month"}``). See ``lakeworks.protection.anonymise``.
         """
         from lakeworks.sdk_protection import anonymise
 

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from lakeworks.context import Context
     from lakeworks.platform import Platform
-    from lakeworks.security.anonymise import Anonymised
-    from lakeworks.security.detectors import Suggestion
-    from lakeworks.security.pii import PiiTag
-    from lakeworks.security.retention import RetentionRule, RetentionRun
+    from lakeworks.protection.anonymise import Anonymised
+    from lakeworks.protection.detectors import Suggestion
+    from lakeworks.protection.pii import PiiTag
+    from lakeworks.protection.retention import RetentionRule, RetentionRun
     from lakeworks.security.secrets import SecretInfo
 
 

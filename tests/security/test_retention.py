@@ -15,8 +15,8 @@ from lakeworks.cli.app import app as cli_app
 from lakeworks.context import Context
 from lakeworks.errors import InvalidInputError, NotFoundError
 from lakeworks.platform import Platform
-from lakeworks.security.retention import bytes_freed
-from lakeworks.security.schedule import RetentionSchedule
+from lakeworks.protection.retention import bytes_freed
+from lakeworks.protection.schedule import RetentionSchedule
 
 TINY = 1e-6  # days: about 0.09 s
 

@@ -79,7 +79,7 @@ def test_rotation_re_encrypts_with_the_new_key(tmp_path: Path) -> None:
         p.secrets.set(Context("default", "me"), "a", "value-a")
         p.secrets.set(Context("other", "me"), "b", "value-b")
     with opened(Settings.load(home=tmp_path / "lw", secrets_key=f"{new},{old}")) as p:
-        done = p.secrets.rotate_key()
+        done = p.secrets.rotate_key(Context("default", "me"))
     assert (done.rotated, done.workspaces) == (2, 2)
     with opened(Settings.load(home=tmp_path / "lw", secrets_key=new)) as p:
         assert p.secrets.value(Context("default", "me"), "a") == "value-a"
@@ -93,7 +93,7 @@ def test_rotation_without_the_old_key_changes_nothing(tmp_path: Path) -> None:
         p.secrets.set(Context("default", "me"), "a", "value-a")
     wrong = Settings.load(home=tmp_path / "lw", secrets_key=new)
     with opened(wrong) as p, pytest.raises(InvalidInputError, match="secret 'a'"):
-        p.secrets.rotate_key()
+        p.secrets.rotate_key(Context("default", "me"))
     with opened(Settings.load(home=tmp_path / "lw", secrets_key=old)) as p:
         assert p.secrets.value(Context("default", "me"), "a") == "value-a"
 

@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 
 from lakeworks.cli import (
+    audit,
     db,
     endpoints,
     experiments,
@@ -35,6 +36,8 @@ from lakeworks.cli import (
     sql,
     streams,
     tables,
+    tokens,
+    users,
     workspaces,
 )
 from lakeworks.cli.session import ErrorReportingGroup, GlobalOptions, options
@@ -77,6 +80,10 @@ app.add_typer(db.app, name="db")
 app.add_typer(secrets.app, name="secrets")
 app.add_typer(pii.app, name="pii", no_args_is_help=True)
 app.add_typer(retention.app, name="retention")
+app.add_typer(tokens.app, name="tokens")
+app.add_typer(users.app, name="users")
+app.add_typer(users.members, name="members")
+app.add_typer(audit.app, name="audit")
 app.add_typer(experiments.app, name="experiments")
 app.add_typer(runs.app, name="runs")
 app.command("gc")(runs.gc)

@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 
 from lakeworks.cli.session import console, platform, workspace
+from lakeworks.context import Context
 
 app = typer.Typer(help="Secrets that connections name as secret://name.", no_args_is_help=True)
 
@@ -50,5 +51,5 @@ def rotate_key(ctx: typer.Context) -> None:
     """Re-encrypt every secret with the newest key of LAKEWORKS_SECRETS_KEY (all at once:
     a secret no configured key opens stops it and changes nothing)."""
     with platform(ctx) as p:
-        done = p.secrets.rotate_key()
+        done = p.secrets.rotate_key(Context.local(p.settings.workspace, p.settings.user))
     typer.echo(f"re-encrypted {done.rotated} secrets in {done.workspaces} workspaces")

@@ -644,4 +644,6 @@ class EndpointConfigRow(Base):
     created_by: Mapped[str] = mapped_column(String(256), nullable=False)
 
 
-from lakeworks.meta import protection as _protection  # noqa: E402, F401 - its rows join Base
+# the security tables, in their own module (imported here so Base.metadata holds them)
+from lakeworks.meta import protection as _protection  # noqa: E402, F401 - data protection's rows
+from lakeworks.meta import security_models  # noqa: E402, F401

@@ -1,5 +1,8 @@
 """Masking of personal data at read time: the lake's ``ReadMask`` from the PII tags.
 
+(It implements ``lakeworks.lake.masks.ReadMask`` without importing it: security sits
+below the lake, which calls into it.)
+
 A caller without the ``unmask`` permission on the workspace reads each tagged column
 through its policy's DuckDB expression, in SQL (the engine's views), table reads and
 previews alike; filters and joins see only masked values. Pseudonyms (policy ``hash``)
@@ -20,13 +23,13 @@ from sqlalchemy import select
 
 from lakeworks.config import Settings
 from lakeworks.context import Context
-from lakeworks.lake.masks import TableMasks
 from lakeworks.meta.catalog import Catalog
 from lakeworks.meta.models import WorkspaceRow
 from lakeworks.meta.protection import PiiTagRow
 from lakeworks.security.keys import pii_key
 
 PSEUDONYM_FUNCTION = "lw_pseudonym"
+TableMasks = dict[str, dict[str, str]]  # lake.masks.TableMasks: table -> column -> expression
 _TEXT = "CAST({column} AS VARCHAR)"
 _EXPRESSIONS = {
     "redact": "CASE WHEN {column} IS NULL THEN NULL ELSE '***' END",

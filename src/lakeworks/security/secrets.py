@@ -13,9 +13,11 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
+from typing import Any
 
 from sqlalchemy import delete, select
 
@@ -28,6 +30,8 @@ from lakeworks.meta.protection import SecretRow
 from lakeworks.security.keys import Keyring, keyring
 
 MAX_VALUE = 64 * 1024  # bytes of one secret value
+# (ctx, action, outcome, object, details): the guard's audit record
+Audit = Callable[[Context, str, str, "str | None", "dict[str, Any] | None"], None]
 
 
 @dataclass(frozen=True)
@@ -52,9 +56,10 @@ class Rotation:
 class Secrets:
     """The secrets service (``platform.secrets``); a ``SecretResolver`` for other services."""
 
-    def __init__(self, catalog: Catalog, settings: Settings) -> None:
+    def __init__(self, catalog: Catalog, settings: Settings, audit: Audit | None = None) -> None:
         self.catalog = catalog
         self.settings = settings
+        self._audit = audit  # guard.record: what changed, never a value
 
     @cached_property
     def keys(self) -> Keyring:
@@ -73,13 +78,16 @@ class Secrets:
         with self.catalog.session() as s:
             ws_id = workspace_id(s, ctx.workspace)
             row = s.scalar(_row(ws_id, name))
+            action = "secret.replaced" if row is not None else "secret.created"
             if row is None:
                 row = SecretRow(workspace_id=ws_id, name=name, created_at=when)
                 row.created_by = ctx.user
                 s.add(row)
             row.ciphertext, row.updated_at, row.updated_by = token, when, ctx.user
             s.flush()
-            return _info(row)
+            info = _info(row)
+        self._record(ctx, action, name)
+        return info
 
     def list(self, ctx: Context) -> list[SecretInfo]:
         with self.catalog.session() as s:
@@ -95,6 +103,7 @@ class Secrets:
             ).rowcount
         if not gone:
             raise _missing(ctx, name)
+        self._record(ctx, "secret.deleted", name)
 
     def value(self, ctx: Context, name: str) -> str:
         """The value of secret ``name``: for services resolving ``secret://name`` only."""
@@ -108,9 +117,10 @@ class Secrets:
             raise _undecryptable(ctx.workspace, name)
         return value
 
-    def rotate_key(self) -> Rotation:
+    def rotate_key(self, ctx: Context) -> Rotation:
         """Re-encrypt every secret of every workspace with the newest key, in one
-        transaction: a secret no configured key opens stops it and changes nothing."""
+        transaction: a secret no configured key opens stops it and changes nothing.
+        ``ctx`` is who asked (a platform administrator when checked)."""
         with self.catalog.session() as s:
             rows = s.execute(
                 select(SecretRow, WorkspaceRow.name).join(
@@ -122,7 +132,13 @@ class Secrets:
                 if token is None:
                     raise _undecryptable(workspace, row.name)
                 row.ciphertext = token
-            return Rotation(len(rows), len({w for _, w in rows}))
+            done = Rotation(len(rows), len({w for _, w in rows}))
+        self._record(ctx, "secrets.key_rotated", None, rotated=done.rotated)
+        return done
+
+    def _record(self, ctx: Context, action: str, name: str | None, **details: Any) -> None:
+        if self._audit is not None:
+            self._audit(ctx, action, "ok", name, details or None)
 
 
 def workspace_id(s, workspace: str) -> int:  # noqa: ANN001

@@ -1,14 +1,14 @@
 """data protection: secrets, PII tags, retention rules and runs
 
 Revision ID: 0010_sec_data
-Revises: 0009
+Revises: 0010_sec_auth
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0010_sec_data"
-down_revision = "0009"
+down_revision = "0010_sec_auth"
 branch_labels = None
 depends_on = None
 

@@ -25,7 +25,7 @@ from lakeworks.errors import InvalidInputError, NotFoundError
 from lakeworks.lake.tables import Tables
 from lakeworks.meta.catalog import Catalog, aware, now
 from lakeworks.meta.protection import PiiTagRow
-from lakeworks.security.detectors import Suggestion, suggest
+from lakeworks.protection.detectors import Suggestion, suggest
 from lakeworks.security.secrets import workspace_id
 
 TAGS = ("email", "name", "phone", "address", "id", "free_text")

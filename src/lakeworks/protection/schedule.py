@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from lakeworks.security.retention import Retention
+from lakeworks.protection.retention import Retention
 
 log = logging.getLogger(__name__)
 

@@ -29,8 +29,8 @@ from lakeworks.errors import InvalidInputError, PermissionDeniedError
 from lakeworks.lake import duck
 from lakeworks.lake.scans import quote
 from lakeworks.lake.tables import Tables
+from lakeworks.protection.pii import Pii
 from lakeworks.security.masking import Masking
-from lakeworks.security.pii import Pii
 
 PSEUDONYMISED_TAGS = ("email", "name", "phone", "id")
 DATE_UNITS = ("year", "month", "week", "day", "hour")

@@ -64,10 +64,17 @@ class RetentionRun:
 class Retention:
     """The retention service (``platform.retention``)."""
 
-    def __init__(self, catalog: Catalog, tables: Tables, gc: Callable[[], Any]) -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        tables: Tables,
+        gc: Callable[[Context], Any],
+        audit: Callable[..., None] | None = None,
+    ) -> None:
         self.catalog = catalog
         self.tables = tables
-        self._gc = gc  # tracking's artifact gc: () -> GcResult
+        self._gc = gc  # tracking's artifact gc: ctx -> GcResult
+        self._audit = audit  # guard.record(ctx, action, outcome, object, details)
 
     def set(
         self,
@@ -147,7 +154,7 @@ class Retention:
     def gc(self, ctx: Context) -> Any:
         """Collect artifact objects nothing references (``lakeworks gc``), record the
         bytes freed against ``ctx``'s workspace, and return tracking's ``GcResult``."""
-        result = self._gc()
+        result = self._gc(ctx)
         self._record(ctx, None, "gc", result.objects, result.bytes, 0, None)
         return result
 
@@ -197,7 +204,12 @@ class Retention:
             )  # fmt: skip
             s.add(row)
             s.flush()
-            return _run_info(row, ctx.workspace)
+            run = _run_info(row, ctx.workspace)
+        if self._audit is not None:  # each action, whoever ran it (the schedule included)
+            details = {"files_removed": files, "bytes_freed": size, "rows_expired": rows}
+            outcome = "ok" if error is None else "failed"
+            self._audit(ctx, f"retention.{kind}", outcome, table, details)
+        return run
 
     def _rows_column(
         self, ctx: Context, table: str, rows_days: float | None, column: str | None
