@@ -188,3 +188,12 @@ def test_the_pii_rest_routes(people: Platform) -> None:
     assert [t["column"] for t in listed.json()] == [
         "customer_id", "email", "full_name", "phone", "ssn",
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize("key", [b"k", b"x" * 64, b"long" * 40])
+def test_fast_pseudonyms_are_hmac_sha256(key: bytes) -> None:
+    from lakeworks.security.masking import Pseudonyms, pseudonym
+
+    values = pa.chunked_array([["a", None, "a"], ["b", "é", ""]])
+    fast = Pseudonyms(key).array(values).to_pylist()
+    assert fast == [None if v is None else pseudonym(key, v) for v in values.to_pylist()]
