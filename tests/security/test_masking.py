@@ -197,3 +197,14 @@ def test_fast_pseudonyms_are_hmac_sha256(key: bytes) -> None:
     values = pa.chunked_array([["a", None, "a"], ["b", "é", ""]])
     fast = Pseudonyms(key).array(values).to_pylist()
     assert fast == [None if v is None else pseudonym(key, v) for v in values.to_pylist()]
+
+
+def test_profiles_hide_the_values_of_masked_columns(people: Platform) -> None:
+    owner = people.quality.profile(OWNER, "people")
+    assert owner.columns["email"]["max"] == "bob@example.org"
+    viewer = people.quality.profile(VIEWER, "people")
+    assert viewer.columns["email"] == {
+        k: v for k, v in owner.columns["email"].items() if k not in ("min", "max", "top")
+    } | {"masked": True}
+    assert "bob@example.org" not in repr(viewer) and "Alice" not in repr(viewer)
+    assert viewer.columns["amount"] == owner.columns["amount"]
