@@ -25,7 +25,7 @@ from lakeworks.security import policy
 from lakeworks.security.roles import ADMIN, PERMISSIONS, holds
 from lakeworks.server import access
 from lakeworks.server.app import create_app
-from tests.conftest import fresh_schema, free_port
+from tests.conftest import free_port, fresh_schema
 from tests.e2e.test_server_process import _wait_healthy
 from tests.security.conftest import ROLES, bearer, seed
 
@@ -151,3 +151,32 @@ def test_no_token_is_401_everywhere_but_the_public_routes(server: tuple[str, dic
         assert http.get("/health").status_code == 200
         assert http.get("/openapi.json").status_code == 200
     assert not wrong, "answered without a token:\n" + "\n".join(wrong)
+
+
+def test_the_mlflow_client_sends_its_tracking_token(
+    server: tuple[str, dict], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The unmodified MLflow client, with MLFLOW_TRACKING_TOKEN, logs as the token's user;
+    a viewer's token is refused."""
+    import mlflow
+    from mlflow.exceptions import MlflowException
+
+    url, secrets = server
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", secrets["editor"])
+    mlflow.set_tracking_uri(f"{url}/workspaces/sales")
+    try:
+        experiment = mlflow.create_experiment("matrix_mlflow")
+        with mlflow.start_run(experiment_id=experiment) as run:
+            mlflow.log_metric("loss", 0.5)
+        fetched = mlflow.get_run(run.info.run_id)
+        assert fetched.data.metrics == {"loss": 0.5}
+        assert fetched.info.user_id == "u_editor"
+        monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", secrets["viewer"])
+        with pytest.raises(MlflowException, match="PERMISSION_DENIED|data.write|runs.log"):
+            mlflow.create_experiment("viewer_cannot")
+        monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", "lw_wrong")
+        with pytest.raises(MlflowException, match="UNAUTHENTICATED|unknown API token"):
+            mlflow.get_run(run.info.run_id)
+    finally:
+        mlflow.set_tracking_uri(None)
