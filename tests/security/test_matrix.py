@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -49,7 +51,8 @@ FEATURE_KIND = "view"
 def _routes() -> list[tuple[str, str, str]]:
     """(method, path, route name) of every route, one path per endpoint (MLflow's with
     the workspace in it), HEAD left out."""
-    app = create_app(Settings.load(home=Path("/tmp/lw-matrix-routes"), scheduler=False))
+    home = Path(tempfile.mkdtemp(prefix="lw-matrix-routes-"))
+    app = create_app(Settings.load(home=home, scheduler=False, progress=False))
     chosen: dict[tuple[str, str], str] = {}
     for route in iter_route_contexts(app.routes):
         name = access.route_name(route.endpoint)
@@ -57,6 +60,8 @@ def _routes() -> list[tuple[str, str, str]]:
             key = (name, method)
             if method != "HEAD" and (key not in chosen or "{ws}" in route.path):
                 chosen[key] = route.path
+    app.state.platform.close()
+    shutil.rmtree(home, ignore_errors=True)
     return [(method, path, name) for (name, method), path in sorted(chosen.items())]
 
 
