@@ -109,7 +109,7 @@ def in_process(home: Path, token: str, calls: int) -> dict[str, Any]:
             ),
             "guard_check_p50_us": _p50_us(lambda: guard.check(ctx, "features.online"), calls),
             "audit_record_p50_us": _p50_us(
-                lambda: platform.audit.record(user="bench", action="bench.write", workspace="bench"),
+                lambda: platform.audit.record(user="bench", action="b.write", workspace="bench"),
                 min(calls, 500),
             ),
         }

@@ -98,18 +98,7 @@ class Tokens:
         """A token for ``user`` in the context's workspace with ``role`` (None: the user's
         own grants there); ``scoped=False`` makes a token for every workspace the user
         has a role in (and the admin flag), which only an administrator may make."""
-        check_principal_name(user)
-        if not scoped and ctx.principal is not None and not ctx.principal.admin:
-            raise PermissionDeniedError(
-                f"{ctx.user!r} may not create a token for every workspace",
-                hint="create a token scoped to one workspace, or ask an administrator",
-                permission="users.manage",
-                workspace=ctx.workspace,
-            )
-        if role is not None:
-            check_role(role)
-        if scoped:
-            self.catalog.workspace(ctx.workspace)  # NotFoundError names it
+        self._check(ctx, user, role, scoped)
         secret = PREFIX + secrets.token_urlsafe(32)
         now = datetime.now(UTC)
         row = TokenRow(
@@ -128,6 +117,20 @@ class Tokens:
             session.flush()
             info = _info(row)
         return NewToken(secret, info)
+
+    def _check(self, ctx: Context, user: str, role: str | None, scoped: bool) -> None:
+        check_principal_name(user)
+        if not scoped and ctx.principal is not None and not ctx.principal.admin:
+            raise PermissionDeniedError(
+                f"{ctx.user!r} may not create a token for every workspace",
+                hint="create a token scoped to one workspace, or ask an administrator",
+                permission="users.manage",
+                workspace=ctx.workspace,
+            )
+        if role is not None:
+            check_role(role)
+        if scoped:
+            self.catalog.workspace(ctx.workspace)  # NotFoundError names it
 
     def list(self, ctx: Context, all_workspaces: bool = False) -> list[TokenInfo]:
         """The tokens of the context's workspace (``all_workspaces``: every token)."""
