@@ -23,7 +23,7 @@ from lakeworks.context import Context, Principal
 from lakeworks.platform import Platform
 from lakeworks.server.app import create_app
 
-EXAMPLES = int(os.environ.get("LAKEWORKS_FUZZ_EXAMPLES", "6"))
+EXAMPLES = int(os.environ.get("LAKEWORKS_FUZZ_EXAMPLES", "4"))
 CHECKS = [
     checks.not_a_server_error,
     checks.status_code_conformance,
@@ -87,6 +87,7 @@ def _closed() -> Iterator[None]:
 @schema.parametrize()
 def test_api_with_auth_answers_only_documented_statuses(case: schemathesis.Case, who: str) -> None:
     headers = {"Authorization": f"Bearer {TOKENS[who]}"} if TOKENS[who] else {}
-    response = case.call_and_validate(headers=headers, checks=CHECKS)
-    if who != "owner" and case.path not in ("/health",):
-        assert response.status_code in (401, 403, 404, 405, 422), (case.path, response.status_code)
+    response = case.call_and_validate(headers=headers, checks=CHECKS, timeout=120)
+    scoped = "{ws}" in case.path or "{workspace}" in case.path
+    if who != "owner" and scoped:  # nothing of the workspace answered without a role in it
+        assert not 200 <= response.status_code < 300, (case.path, response.status_code)

@@ -7,7 +7,7 @@ carries its user's grants, and the admin flag of an administrator. Tokens expire
 authenticator's cache time).
 
 Example:
-    >>> from lakeworks.meta.catalog import Catalog
+    >>> from lakeworks.meta.catalog import Catalog, aware
     >>> from lakeworks.meta.engine import make_engine, upgrade
     >>> engine = make_engine("sqlite:///:memory:"); _ = upgrade(engine)
     >>> catalog = Catalog(engine); _ = catalog.create_workspace("sales", "me")
@@ -29,7 +29,7 @@ from sqlalchemy import select, update
 
 from lakeworks.context import Context
 from lakeworks.errors import InvalidInputError, NotFoundError, PermissionDeniedError
-from lakeworks.meta.catalog import Catalog
+from lakeworks.meta.catalog import Catalog, aware
 from lakeworks.meta.security_models import TokenRow
 from lakeworks.security.identities import Identities, check_principal_name
 from lakeworks.security.roles import check_role
@@ -180,9 +180,9 @@ def _info(row: TokenRow) -> TokenInfo:
         row.workspace,
         row.role,
         row.description,
-        row.created_at,
+        aware(row.created_at),
         row.created_by,
-        row.expires_at,
-        row.revoked_at,
-        row.last_used_at,
+        aware(row.expires_at),
+        aware(row.revoked_at),
+        aware(row.last_used_at),
     )
