@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -49,7 +51,8 @@ FEATURE_KIND = "view"
 def _routes() -> list[tuple[str, str, str]]:
     """(method, path, route name) of every route, one path per endpoint (MLflow's with
     the workspace in it), HEAD left out."""
-    app = create_app(Settings.load(home=Path("/tmp/lw-matrix-routes"), scheduler=False))
+    home = Path(tempfile.mkdtemp(prefix="lw-matrix-routes-"))
+    app = create_app(Settings.load(home=home, scheduler=False, progress=False))
     chosen: dict[tuple[str, str], str] = {}
     for route in iter_route_contexts(app.routes):
         name = access.route_name(route.endpoint)
@@ -57,6 +60,8 @@ def _routes() -> list[tuple[str, str, str]]:
             key = (name, method)
             if method != "HEAD" and (key not in chosen or "{ws}" in route.path):
                 chosen[key] = route.path
+    app.state.platform.close()
+    shutil.rmtree(home, ignore_errors=True)
     return [(method, path, name) for (name, method), path in sorted(chosen.items())]
 
 
@@ -151,3 +156,32 @@ def test_no_token_is_401_everywhere_but_the_public_routes(server: tuple[str, dic
         assert http.get("/health").status_code == 200
         assert http.get("/openapi.json").status_code == 200
     assert not wrong, "answered without a token:\n" + "\n".join(wrong)
+
+
+def test_the_mlflow_client_sends_its_tracking_token(
+    server: tuple[str, dict], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The unmodified MLflow client, with MLFLOW_TRACKING_TOKEN, logs as the token's user;
+    a viewer's token is refused."""
+    import mlflow
+    from mlflow.exceptions import MlflowException
+
+    url, secrets = server
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", secrets["editor"])
+    mlflow.set_tracking_uri(f"{url}/workspaces/sales")
+    try:
+        experiment = mlflow.create_experiment("matrix_mlflow")
+        with mlflow.start_run(experiment_id=experiment) as run:
+            mlflow.log_metric("loss", 0.5)
+        fetched = mlflow.get_run(run.info.run_id)
+        assert fetched.data.metrics == {"loss": 0.5}
+        assert fetched.info.user_id == "u_editor"
+        monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", secrets["viewer"])
+        with pytest.raises(MlflowException, match="PERMISSION_DENIED|data.write|runs.log"):
+            mlflow.create_experiment("viewer_cannot")
+        monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", "lw_wrong")
+        with pytest.raises(MlflowException, match="UNAUTHENTICATED|unknown API token"):
+            mlflow.get_run(run.info.run_id)
+    finally:
+        mlflow.set_tracking_uri(None)
