@@ -13,8 +13,8 @@ import sys
 import tempfile
 
 import pyarrow as pa
-
 from benchmarks._common import log, machine, median, timed
+
 from lakeworks.config import Settings
 from lakeworks.context import Context
 from lakeworks.platform import Platform
