@@ -56,8 +56,8 @@ def main(rows: int) -> dict:
             for ctx in (OWNER, READER):  # warm both databases
                 platform.sql.query(ctx, sql).fetchall()
             for _ in range(ROUNDS):
-                raw.append(timed(lambda: platform.sql.query(OWNER, sql).fetchall())[0])
-                masked.append(timed(lambda: platform.sql.query(READER, sql).fetchall())[0])
+                raw.append(_seconds(platform, OWNER, sql))
+                masked.append(_seconds(platform, READER, sql))
             results[policy] = {
                 "raw_median_s": round(median(raw), 4),
                 "masked_median_s": round(median(masked), 4),
@@ -67,6 +67,10 @@ def main(rows: int) -> dict:
     finally:
         platform.close()
     return {"rows": rows, "rounds": ROUNDS, "policies": results, "machine": machine()}
+
+
+def _seconds(platform: Platform, ctx: Context, sql: str) -> float:
+    return timed(lambda: platform.sql.query(ctx, sql).fetchall())[0]
 
 
 if __name__ == "__main__":
