@@ -185,6 +185,8 @@ def over_http(home: Path, token: str, seconds: int, runs: int, top: int) -> dict
                 for k in ("rps", "p50_ms")
             }
             row["rps_ratio_on_off"] = round(row["auth_on_rps"] / row["auth_off_rps"], 3)
+            for mode in found:
+                row[f"auth_{mode}_rps_runs"] = [round(r["rps"]) for r in found[mode]]
             out[f"concurrency_{conc}"] = row
     finally:
         for proc, _ in servers.values():

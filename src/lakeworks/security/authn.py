@@ -9,7 +9,8 @@ who the caller is.
 A resolved principal is cached for ``auth_cache_seconds`` under the SHA-256 of the
 credential and the identities' ``generation``, so the check of a request costs a dict
 lookup; a token revoked or a grant changed in this process misses the cache at once.
-Once its time is up, a JWT or token is refused even from the cache.
+Once its time is up, a JWT or token is refused even from the cache. A token's last-used
+time is written at most once a minute.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import base64
 import binascii
 import hashlib
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from lakeworks.cache import BoundedCache
 from lakeworks.config import Settings
@@ -86,10 +87,17 @@ class Authenticator:
             held = self.identities.roles_of(token.user, groups).get(token.workspace)
             role = token.role or held
             roles, admin = ({token.workspace: role} if role else {}), False
-        self.tokens.used(token.id)
+        if _stale(token.last_used_at):
+            self.tokens.used(token.id)
         kind = identity.kind if identity else "user"
         until = token.expires_at.timestamp() if token.expires_at else float("inf")
         return Principal(token.user, kind, groups, roles, admin, via="token"), until
+
+
+def _stale(last_used: datetime | None) -> bool:
+    """Whether the token's last-used time is worth a write (older than a minute): under
+    load every replica re-resolves each token every ``auth_cache_seconds``."""
+    return last_used is None or datetime.now(UTC) - last_used > timedelta(seconds=60)
 
 
 def _check_live(token: TokenInfo) -> None:

@@ -96,24 +96,27 @@ class Guard:
         """Wrap every method of ``service`` that the policy lists under ``service_name``."""
         for method, needed in policy.methods(service_name).items():
             operation = f"{service_name}.{method}"
-            wrapped = self._wrap(operation, needed, getattr(service, method))
-            setattr(service, method, wrapped)
+            setattr(service, method, self._wrap(operation, needed, service, method))
         return service
 
-    def _wrap(self, operation: str, needed: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+    def _wrap(self, operation: str, needed: str, service: Any, method: str) -> Callable[..., Any]:
         audited = policy.audited(operation)
+        cls = type(service)
 
-        @functools.wraps(fn)
+        @functools.wraps(getattr(cls, method))
         def guarded(*args: Any, **kwargs: Any) -> Any:
-            ctx = args[0] if args else kwargs["ctx"]
-            principal = ctx.principal
-            if principal is None:  # embedded: the owner of the catalog
-                return fn(*args, **kwargs)
+            # the class's method, looked up per call: one patched on the class applies
+            fn = getattr(cls, method)
+            ctx = args[0] if args else kwargs.get("ctx")
+            principal = ctx.principal if ctx is not None else None
+            if principal is None:  # embedded (the catalog's owner), or all workspaces at once
+                return fn(service, *args, **kwargs)
             if not self.allows(principal, ctx.workspace, needed):
                 self.deny(ctx, operation, needed, _object(args))
             if not audited or _inside.get():
-                return fn(*args, **kwargs)
-            return self._run_audited(ctx, operation, fn, args, kwargs)
+                return fn(service, *args, **kwargs)
+            bound = functools.partial(fn, service)
+            return self._run_audited(ctx, operation, bound, args, kwargs)
 
         return guarded
 

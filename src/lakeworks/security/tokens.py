@@ -3,8 +3,7 @@
 A token belongs to a user. Scoped to a workspace, it carries a role there (the token is
 the grant: revoking it takes the role away) and reaches no other workspace; unscoped, it
 carries its user's grants, and the admin flag of an administrator. Tokens expire
-(``expires``), are revoked, and record when they were last used (to within the
-authenticator's cache time).
+(``expires``), are revoked, and record when they were last used (to within a minute).
 
 Example:
     >>> from lakeworks.meta.catalog import Catalog, aware
