@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from lakeworks.errors import InvalidInputError
 
 DEFAULT_CONFIG_FILE = "lakeworks.toml"
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "ip6-localhost"})
 
 
 class Settings(BaseSettings):
@@ -86,6 +87,53 @@ class Settings(BaseSettings):
         default=256, ge=1, description="rows one micro-batched model call takes at most"
     )
 
+    auth: bool | None = Field(
+        default=None,
+        description="require a credential on every request to the server; unset: required "
+        "unless the server binds a loopback address",
+    )
+    auth_cache_seconds: float = Field(
+        default=5,
+        ge=0,
+        description="seconds a resolved credential is reused before the catalog is read "
+        "again (revocations made on another replica apply within this time)",
+    )
+    token: str | None = Field(
+        default=None,
+        description="an API token the SDK and CLI act with on the catalog they open "
+        "(checked and audited as on the server); unset: the person at the machine",
+    )
+    oidc_issuer: str | None = Field(
+        default=None, description="issuer (iss) whose OIDC bearer JWTs the server accepts"
+    )
+    oidc_audience: str | None = Field(default=None, description="the aud the JWTs must carry")
+    oidc_jwks_url: str | None = Field(
+        default=None, description="the issuer's JWKS: an https:// URL or a file path"
+    )
+    oidc_user_claim: str = Field(default="sub", description="the claim naming the user")
+    oidc_groups_claim: str = Field(default="groups", description="the claim listing groups")
+
+    # data protection (docs/data-protection.md) ---------------------------------------
+    secrets_key: str | None = Field(
+        default=None,
+        description="Fernet key(s) that encrypt secrets, newest first, comma-separated; "
+        "unset in embedded mode: a key file <home>/secrets.key is made on first use",
+    )
+    pii_hash_key: str | None = Field(
+        default=None,
+        description="HMAC key of keyed-hash masking and anonymise's pseudonyms; unset: "
+        "derived from the secrets key",
+    )
+    s3_sse: str | None = Field(
+        default=None, description="S3 server-side encryption of every write: AES256 or aws:kms"
+    )
+    s3_sse_kms_key_id: str | None = Field(
+        default=None, description="KMS key id for s3_sse=aws:kms (unset: the bucket's AWS key)"
+    )
+    retention_interval: float = Field(
+        default=3600, ge=0, description="seconds between retention runs in the server (0: off)"
+    )
+
     @classmethod
     def load(cls, config_file: str | Path | None = None, **overrides: Any) -> Settings:
         """Read the config file and environment, then apply ``overrides``.
@@ -109,6 +157,14 @@ class Settings(BaseSettings):
     @property
     def resolved_storage_url(self) -> str:
         return self.storage_url or str((self.home / "tables").resolve())
+
+    @property
+    def auth_required(self) -> bool:
+        """Whether the server requires a credential: ``auth``, or when unset, whether it
+        binds anything but a loopback address."""
+        if self.auth is not None:
+            return self.auth
+        return self.host not in _LOOPBACK
 
     @property
     def scratch_dir(self) -> Path:

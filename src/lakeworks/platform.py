@@ -6,6 +6,10 @@ quickstart) open a Platform with ``Platform.open(settings)`` and take services f
 Services are built on first use, in dependency order, so a door that only lists
 workspaces never reaches the table storage.
 
+Every service is handed to the security guard as it is built (``guard.protect``), which
+wraps the operations the policy lists: contexts carrying an authenticated principal are
+checked and audited there, whatever door they came through.
+
 The table store calls out to quality and lineage only through interfaces the lake owns:
 the quality service is its write gate (``lake.gate.WriteGate``), and lineage and quality
 observe writes as hooks (``hooks.Hook``).
@@ -17,6 +21,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from lakeworks.config import Settings
+from lakeworks.context import Context
 from lakeworks.meta import engine as meta_engine
 from lakeworks.meta.catalog import Catalog
 
@@ -31,8 +36,18 @@ if TYPE_CHECKING:
     from lakeworks.lineage.service import Lineage
     from lakeworks.monitoring.service import Monitoring
     from lakeworks.pipelines.service import Pipelines
+    from lakeworks.protection.anonymise import Anonymiser
+    from lakeworks.protection.pii import Pii
+    from lakeworks.protection.retention import Retention
     from lakeworks.quality.service import Quality
     from lakeworks.registry.service import Registry
+    from lakeworks.security.audit import AuditLog
+    from lakeworks.security.guard import Guard
+    from lakeworks.security.identities import Identities
+    from lakeworks.security.masking import Masking
+    from lakeworks.security.secrets import Secrets
+    from lakeworks.security.tokens import Tokens
+    from lakeworks.security.workspaces import Workspaces
     from lakeworks.serving.service import Serving
     from lakeworks.serving.stream_scoring import StreamScoring
     from lakeworks.streams.service import Streams
@@ -67,6 +82,10 @@ class _TaskServices:
     def ingest(self) -> Loader:
         return self._platform.ingest
 
+    @property
+    def secrets(self) -> Secrets:
+        return self._platform.secrets
+
 
 class Platform:
     """The services of one catalog and storage.
@@ -98,6 +117,40 @@ class Platform:
         return cls(settings or Settings.load(), migrate=migrate)
 
     @cached_property
+    def guard(self) -> Guard:
+        """Checks each service operation against the policy; audits changes and denials."""
+        from lakeworks.security.audit import AuditLog
+        from lakeworks.security.guard import Guard
+
+        return Guard(AuditLog(self.catalog))
+
+    @cached_property
+    def audit(self) -> AuditLog:
+        """The hash-chained audit log: ``record`` for any part, reads through the policy."""
+        return self.guard.protect("audit", self.guard.audit)
+
+    @cached_property
+    def identities(self) -> Identities:
+        """Users, service accounts, groups and the grants of roles in workspaces."""
+        from lakeworks.security.identities import Identities
+
+        return self.guard.protect("identities", Identities(self.catalog))
+
+    @cached_property
+    def tokens(self) -> Tokens:
+        """API tokens, stored as hashes."""
+        from lakeworks.security.tokens import Tokens
+
+        return self.guard.protect("tokens", Tokens(self.catalog, self.identities))
+
+    @cached_property
+    def workspaces(self) -> Workspaces:
+        """Workspaces as the doors see them: listed to those with a role in them."""
+        from lakeworks.security.workspaces import Workspaces
+
+        return self.guard.protect("workspaces", Workspaces(self.catalog))
+
+    @cached_property
     def storage(self) -> Storage:
         from lakeworks.lake.storage import storage_from_settings
 
@@ -125,10 +178,14 @@ class Platform:
         quality = Quality(self.catalog, self.storage, self.settings, tables)
         lineage = Lineage(self.catalog, self.storage, self.settings, tables)
         tables.gate = quality
+        tables.mask = self.masking
         hooks.register(LineageHook(lineage))
         hooks.register(QualityHook(quality))
-        self.__dict__.update(quality=quality, lineage=lineage)
-        return tables
+        guard = self.guard
+        self.__dict__.update(
+            quality=guard.protect("quality", quality), lineage=guard.protect("lineage", lineage)
+        )
+        return guard.protect("tables", tables)
 
     @cached_property
     def quality(self) -> Quality:
@@ -144,41 +201,51 @@ class Platform:
     def sql(self) -> SqlEngine:
         from lakeworks.lake.sql import SqlEngine
 
-        return SqlEngine(self.catalog, self.storage, self.settings, self.tables, self.hooks)
+        return self.guard.protect(
+            "sql", SqlEngine(self.catalog, self.storage, self.settings, self.tables, self.hooks)
+        )
 
     @cached_property
     def ingest(self) -> Loader:
         from lakeworks.ingest.loads import Loader
 
-        return Loader(self.catalog, self.tables, self.settings)
+        loader = Loader(self.catalog, self.tables, self.settings, self.secrets)
+        return self.guard.protect("ingest", loader)
 
     @cached_property
     def pipelines(self) -> Pipelines:
         from lakeworks.pipelines.service import Pipelines
 
-        return Pipelines(
-            self.catalog, self.settings, _TaskServices(self), streams=lambda: self.streams
+        return self.guard.protect(
+            "pipelines",
+            Pipelines(
+                self.catalog, self.settings, _TaskServices(self), streams=lambda: self.streams
+            ),
         )
 
     @cached_property
     def features(self) -> Features:
         from lakeworks.features.service import Features
 
-        return Features(self.catalog, self.storage, self.settings, self.tables)
+        return self.guard.protect(
+            "features", Features(self.catalog, self.storage, self.settings, self.tables)
+        )
 
     @cached_property
     def registry(self) -> Registry:
         """The model registry; model files live in tracking's artifact store."""
         from lakeworks.registry.service import Registry
 
-        return Registry(self.catalog, self.tracking, self.settings)
+        return self.guard.protect("registry", Registry(self.catalog, self.tracking, self.settings))
 
     @cached_property
     def serving(self) -> Serving:
         """Endpoints over registry models, with online features for requests by key."""
         from lakeworks.serving.service import Serving
 
-        return Serving(self.catalog, self.registry, self.features, self.settings)
+        return self.guard.protect(
+            "serving", Serving(self.catalog, self.registry, self.features, self.settings)
+        )
 
     @cached_property
     def tracking(self) -> Tracking:
@@ -190,14 +257,14 @@ class Platform:
         objects = object_store(self.storage, self.settings)
         tracking = Tracking(self.catalog, objects, self.settings, self.lineage)
         self.hooks.register(RunInputsHook(tracking))  # table reads inside a run are its inputs
-        return tracking
+        return self.guard.protect("tracking", tracking)
 
     @cached_property
     def hpo(self) -> Tuner:
         """Hyper-parameter search: Optuna studies beside the catalog, trials as runs."""
         from lakeworks.tracking.hpo import Tuner
 
-        return Tuner(self.engine, self.settings, self.tracking)
+        return self.guard.protect("hpo", Tuner(self.engine, self.settings, self.tracking))
 
     @cached_property
     def streams(self) -> Streams:
@@ -205,7 +272,9 @@ class Platform:
         from lakeworks.streams.log import open_log
         from lakeworks.streams.service import Streams
 
-        return Streams(self.catalog, self.tables, self.settings, open_log(self.settings))
+        return self.guard.protect(
+            "streams", Streams(self.catalog, self.tables, self.settings, open_log(self.settings))
+        )
 
     @cached_property
     def stream_features(self) -> StreamFeatures:
@@ -226,13 +295,63 @@ class Platform:
         """MLflow 3's logged models; their files share the tracking artifact refs."""
         from lakeworks.tracking.logged_models import LoggedModels
 
-        return LoggedModels(self.catalog, self.tracking.artifacts)
+        return self.guard.protect(
+            "logged_models", LoggedModels(self.catalog, self.tracking.artifacts)
+        )
 
     @cached_property
     def monitoring(self) -> Monitoring:
         from lakeworks.monitoring.service import Monitoring
 
-        return Monitoring(self.tables, self.sql, self.settings)
+        return self.guard.protect("monitoring", Monitoring(self.tables, self.sql, self.settings))
+
+    # data protection ------------------------------------------------------------------
+    def unmask(self, ctx: Context) -> bool:
+        """Whether ``ctx`` reads personal data unmasked: an embedded caller (no principal)
+        owns their catalog; a principal needs ``pii.unmask`` on the workspace."""
+        principal = ctx.principal
+        return principal is None or self.guard.allows(principal, ctx.workspace, "pii.unmask")
+
+    @cached_property
+    def secrets(self) -> Secrets:
+        """Workspace secrets, encrypted at rest; ``secret://name`` in connections."""
+        from lakeworks.security.secrets import Secrets
+
+        return self.guard.protect(
+            "secrets", Secrets(self.catalog, self.settings, self.guard.record)
+        )
+
+    @cached_property
+    def masking(self) -> Masking:
+        """The read mask of PII-tagged columns for callers ``unmask`` refuses."""
+        from lakeworks.security.masking import Masking
+
+        masking = Masking(self.catalog, self.settings, lambda ctx: self.unmask(ctx))
+        return self.guard.protect("masking", masking)
+
+    @cached_property
+    def pii(self) -> Pii:
+        from lakeworks.protection.pii import Pii
+
+        return self.guard.protect("pii", Pii(self.catalog, self.tables))
+
+    @cached_property
+    def anonymiser(self) -> Anonymiser:
+        from lakeworks.protection.anonymise import Anonymiser
+
+        anonymiser = Anonymiser(self.tables, self.pii, self.masking)
+        return self.guard.protect("anonymiser", anonymiser)
+
+    @cached_property
+    def retention(self) -> Retention:
+        """Retention rules of tables, their runs, and artifact gc with bytes freed; each
+        action is recorded in the audit log."""
+        from lakeworks.protection.retention import Retention
+
+        retention = Retention(
+            self.catalog, self.tables, lambda ctx: self.tracking.gc(ctx), self.guard.record
+        )
+        return self.guard.protect("retention", retention)
 
     def close(self) -> None:
         for service in (

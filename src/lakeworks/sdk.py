@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from lakeworks.pipelines.service import BackfillResult, Pipelines
     from lakeworks.pipelines.store import PipelineInfo, RunInfo
     from lakeworks.platform import Platform
+    from lakeworks.protection.anonymise import Anonymised
     from lakeworks.quality import (
         Check,
         CheckInfo,
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
     )
     from lakeworks.registry.service import Registry
     from lakeworks.serving.stream_scoring import ScoreResult
+    from lakeworks.sdk_protection import WorkspacePii, WorkspaceRetention, WorkspaceSecrets
     from lakeworks.streams.consumer import Consumer
     from lakeworks.streams.log import Event, GroupInfo, StreamInfo
     from lakeworks.streams.service import IngestResult
@@ -315,6 +317,47 @@ class Workspace:
     def monitor(self) -> WorkspaceMonitor:
         """Drift reports: ``ws.monitor.compare("orders@v3", "orders")``."""
         return WorkspaceMonitor(self)
+
+    # data protection -----------------------------------------------------------------
+    @property
+    def secrets(self) -> WorkspaceSecrets:
+        """Encrypted secrets that connections and pipelines name as ``secret://name``."""
+        from lakeworks.sdk_protection import WorkspaceSecrets
+
+        return WorkspaceSecrets(self.platform, self.ctx)
+
+    @property
+    def pii(self) -> WorkspacePii:
+        """Personal-data tags: ``ws.pii.scan("customers")``, ``ws.pii.tag(...)``."""
+        from lakeworks.sdk_protection import WorkspacePii
+
+        return WorkspacePii(self.platform, self.ctx)
+
+    @property
+    def retention(self) -> WorkspaceRetention:
+        """Retention rules: ``ws.retention.set("events", versions_days=30)``."""
+        from lakeworks.sdk_protection import WorkspaceRetention
+
+        return WorkspaceRetention(self.platform, self.ctx)
+
+    def anonymise(
+        self,
+        table: str,
+        into: str,
+        *,
+        generalise: dict[str, int | float | str] | None = None,
+        quasi: list[str] | None = None,
+        drop: list[str] | None = None,
+    ) -> Anonymised:
+        """Write an anonymised copy of ``table`` into ``into`` and report its k-anonymity.
+
+        PII-tagged identifiers become keyed pseudonyms, free text and addresses are
+        redacted, ``generalise`` coarsens quasi-identifiers (``{"age": 10, "zip":
+        "prefix:3", "birth_date": "month"}``). See ``lakeworks.protection.anonymise``.
+        """
+        from lakeworks.sdk_protection import anonymise
+
+        return anonymise(self.platform, self.ctx, table, into, generalise, quasi, drop)
 
     def __repr__(self) -> str:
         return f"<Workspace {self.name!r} as {self.ctx.user!r}>"

@@ -138,12 +138,14 @@ def test_server_command_runs_uvicorn_with_settings(
 
     seen = {}
 
-    def serve(app: object, host: str, port: int, access_log: bool) -> None:
-        seen.update(app=app, host=host, port=port)
+    def serve(
+        app: object, host: str, port: int, access_log: bool, tls: tuple[str, str] | None
+    ) -> None:
+        seen.update(app=app, host=host, port=port, tls=tls)
 
     monkeypatch.setattr(shutdown, "serve", serve)
     assert cli("server", "--port", "9999").exit_code == 0
-    assert (seen["host"], seen["port"]) == ("127.0.0.1", 9999)
+    assert (seen["host"], seen["port"], seen["tls"]) == ("127.0.0.1", 9999, None)
     assert seen["app"].state.settings.home == cli.home
     seen["app"].state.platform.close()
 

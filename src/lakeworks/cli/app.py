@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 
 from lakeworks.cli import (
+    audit,
     db,
     endpoints,
     experiments,
@@ -25,13 +26,18 @@ from lakeworks.cli import (
     lineage,
     models,
     monitor,
+    pii,
     pipelines,
     quality,
+    retention,
     runs,
+    secrets,
     server,
     sql,
     streams,
     tables,
+    tokens,
+    users,
     workspaces,
 )
 from lakeworks.cli.session import ErrorReportingGroup, GlobalOptions, options
@@ -71,6 +77,13 @@ app.add_typer(models.app, name="models")
 app.add_typer(monitor.app, name="monitor")
 app.add_typer(endpoints.app, name="endpoints")
 app.add_typer(db.app, name="db")
+app.add_typer(secrets.app, name="secrets")
+app.add_typer(pii.app, name="pii", no_args_is_help=True)
+app.add_typer(retention.app, name="retention")
+app.add_typer(tokens.app, name="tokens")
+app.add_typer(users.app, name="users")
+app.add_typer(users.members, name="members")
+app.add_typer(audit.app, name="audit")
 app.add_typer(experiments.app, name="experiments")
 app.add_typer(runs.app, name="runs")
 app.command("gc")(runs.gc)

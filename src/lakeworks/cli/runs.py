@@ -65,7 +65,10 @@ def gc(
 ) -> None:
     """Purge deleted runs and free the artifact objects nothing references any more."""
     with workspace(ctx) as ws:
-        result = ws.platform.tracking.gc(dry_run=dry_run)
+        if dry_run:
+            result = ws.platform.tracking.gc(ws.ctx, dry_run=True)
+        else:  # recorded with the bytes freed (lakeworks retention runs)
+            result = ws.platform.retention.gc(ws.ctx)
     verb = "would purge" if dry_run else "purged"
     free = "would free" if dry_run else "freed"
     console().print(

@@ -24,6 +24,7 @@ from lakeworks.ingest.base import Plan, Reject, Source, Watermark
 from lakeworks.ingest.typemap import declared_types, duckdb_type, narrowed, read_type
 from lakeworks.lake.commits import LOAD_ID
 from lakeworks.lake.tables import GATED
+from lakeworks.secret_refs import Revealed, SecretResolver, reveal
 
 if TYPE_CHECKING:
     from lakeworks.config import Settings
@@ -78,10 +79,17 @@ CHUNK_SIZE = 20_000
 class Loader:
     """The ingestion service; obtain it as ``platform.ingest``."""
 
-    def __init__(self, catalog: Catalog, tables: Tables, settings: Settings) -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        tables: Tables,
+        settings: Settings,
+        secrets: SecretResolver | None = None,
+    ) -> None:
         self.catalog = catalog
         self.tables = tables
         self.settings = settings
+        self.secrets = secrets  # resolves secret://name in sources and http options
 
     def load(
         self,
@@ -120,7 +128,15 @@ class Loader:
         """
         check_name("table", table)
         keys = [keys] if isinstance(keys, str) else keys
-        src = open_source(source, format=format, query=query, http=http, settings=self.settings)
+        (source, http), revealed = reveal(self.secrets, ctx, (source, http))
+        try:
+            with revealed:
+                src = open_source(
+                    source, format=format, query=query, http=http, settings=self.settings
+                )
+        except LakeworksError as exc:
+            raise revealed.redact_error(exc) from None
+        src.description = revealed.redact(src.description)  # recorded, shown: never a value
         if chunk_size < 1:
             raise InvalidInputError("chunk_size must be at least 1", chunk_size=chunk_size)
         _check_text_options(encoding, max_line_size)
@@ -144,7 +160,8 @@ class Loader:
             ctx.user,
             watermark_column=incremental_by,
         )
-        return _Load(self, ctx, table, src, options, load_id).run()
+        with revealed:  # values in a library's log records are redacted too
+            return _Load(self, ctx, table, src, options, load_id, revealed).run()
 
 
 def _check_text_options(encoding: str, max_line_size: int) -> None:
@@ -247,12 +264,14 @@ class _Load:
         source: Source,
         options: _Options,
         load_id: int,
+        revealed: Revealed | None = None,
     ) -> None:
         self.catalog, self.tables, self.settings = loader.catalog, loader.tables, loader.settings
         self.ctx, self.table = ctx, table
         self.source, self.options, self.load_id = source, options, load_id
         self.fingerprint: str | None = None
         self.narrow: dict[str, pa.DataType] = {}  # integer columns read losslessly
+        self.revealed = revealed or Revealed()  # secrets in the source: kept out of errors
 
     def run(self) -> LoadResult:
         try:
@@ -273,17 +292,21 @@ class _Load:
                 exc
                 if isinstance(exc, LakeworksError | KeyboardInterrupt)
                 else LakeworksError(
-                    f"loading {self.table!r} from {self.source.description} failed: "
-                    f"{type(exc).__name__}: {exc}",
+                    self.revealed.redact(
+                        f"loading {self.table!r} from {self.source.description} failed: "
+                        f"{type(exc).__name__}: {exc}"
+                    ),
                     table=self.table,
                 )
             )
+            self.revealed.redact_error(error)
             self.catalog.finish_load(
                 self.load_id, "failed", error=str(error), fingerprint=self.fingerprint
             )
             if error is exc:
                 raise
-            raise error from exc
+            # an error that may hold a secret's value is not chained to the redacted one
+            raise error from (None if self.revealed.values else exc)
         finally:
             self.source.cleanup()
 

@@ -82,7 +82,11 @@ def _fresh(tables: Tables, ctx: Context, name: str, rejects: list[Reject]) -> li
         return rejects
     sources = ", ".join("'" + s.replace("'", "''") + "'" for s in {r.source for r in rejects})
     seen = tables.read(
-        ctx, name, columns=["source", "line", "raw_record"], where=f"source IN ({sources})"
+        ctx,
+        name,
+        columns=["source", "line", "raw_record"],
+        where=f"source IN ({sources})",
+        unmasked=True,
     ).to_pylist()
     known = {(row["source"], row["line"], row["raw_record"]) for row in seen}
     return [r for r in rejects if (r.source, r.line, r.raw_record) not in known]

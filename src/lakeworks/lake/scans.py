@@ -16,10 +16,12 @@ from deltalake import DeltaTable
 
 from lakeworks.errors import InvalidInputError
 from lakeworks.lake import duck, predicates
+from lakeworks.lake.masks import select_list
 from lakeworks.lake.versions import arrow_schema
 
 if TYPE_CHECKING:
     from lakeworks.config import Settings
+    from lakeworks.lake.masks import ReadMask
     from lakeworks.lake.storage import Storage
 
 
@@ -39,12 +41,22 @@ def native_files(dt: DeltaTable, storage: Storage) -> list[str] | None:
 
 
 def register(
-    con: duckdb.DuckDBPyConnection, view: str, dt: DeltaTable, storage: Storage
+    con: duckdb.DuckDBPyConnection,
+    view: str,
+    dt: DeltaTable,
+    storage: Storage,
+    masks: dict[str, str] | None = None,
+    native: bool = True,
 ) -> list[str]:
-    """Make ``view`` a DuckDB view of the table version; returns the folders it reads."""
+    """Make ``view`` a DuckDB view of the table version; returns the folders it reads.
+
+    ``masks`` (column -> expression, ``lake.masks``) replace columns in the view;
+    ``native=False`` scans the Arrow dataset even on local disk (for a connection that
+    may read no file, so that a masked reader cannot reach the raw Parquet files).
+    """
     schema = arrow_schema(dt)
-    files = native_files(dt, storage)
-    columns = ", ".join(quote(n) for n in schema.names)
+    files = native_files(dt, storage) if native else None
+    columns = select_list(schema.names, masks, quote)
     if files:
         file_list = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
         con.execute(
@@ -68,11 +80,14 @@ def read(
     columns: list[str] | None,
     where: str | None,
     limit: int | None,
+    masks: dict[str, str] | None = None,
+    mask: ReadMask | None = None,
 ) -> pa.Table:
     """Read a version as Arrow with projection, predicate and limit pushed into the scan.
 
     ``where`` is one SQL expression over the table's columns (see ``lake.predicates``); the
-    scan runs on a connection that may read only the table's own files.
+    scan runs on a connection that may read only the table's own files. With ``masks``
+    (from ``mask``) the masked columns are read, and ``where`` filters masked values.
     """
     schema = arrow_schema(dt)
     unknown = [c for c in columns or [] if c not in schema.names]
@@ -82,7 +97,10 @@ def read(
             hint=f"its columns are {schema.names}",
             table=table,
         )
-    if columns is None and where is None and limit is None and native_files(dt, storage) is None:
+    if masks and mask is None:
+        raise ValueError("masks need the ReadMask whose SQL functions they call")
+    plain = columns is None and where is None and limit is None and not masks
+    if plain and native_files(dt, storage) is None:
         return dt.to_pyarrow_table()
     condition = (
         predicates.parse(where, schema.names, table=table, what="the where filter")
@@ -90,7 +108,9 @@ def read(
         else None
     )
     con = duck.connect(settings)
-    register(con, "t", dt, storage)
+    if masks and mask is not None:
+        mask.register(con)
+    register(con, "t", dt, storage, masks)
     duck.lock_down(con, [dt.table_uri.removeprefix("file://").rstrip("/") + "/"])
     select = ", ".join(quote(c) for c in columns) if columns else "*"
     sql = f"SELECT {select} FROM t" + (f" WHERE {condition}" if condition else "")

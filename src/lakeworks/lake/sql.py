@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
     from lakeworks.config import Settings
     from lakeworks.hooks import Hooks
+    from lakeworks.lake.masks import TableMasks
     from lakeworks.lake.storage import Storage
     from lakeworks.lake.tables import Tables, WriteResult
     from lakeworks.meta.catalog import Catalog, TableEntry
@@ -205,7 +206,7 @@ class SqlEngine:
         self.settings = settings
         self.tables = tables
         self.hooks = hooks
-        self._databases: dict[str, duckdb.DuckDBPyConnection] = {}
+        self._databases: dict[tuple[str, bool], duckdb.DuckDBPyConnection] = {}
         self._lock = threading.Lock()
         self.statements = Statements()  # running statements: timeouts, cancel on shutdown
 
@@ -215,16 +216,24 @@ class SqlEngine:
                 db.close()
             self._databases.clear()
 
-    def _database(self, workspace: str) -> duckdb.DuckDBPyConnection:
+    def _database(self, workspace: str, masked: bool = False) -> duckdb.DuckDBPyConnection:
         with self._lock:
-            db = self._databases.get(workspace)
+            db = self._databases.get((workspace, masked))
             if db is None:
-                db = self._databases[workspace] = self._open_database(workspace)
+                db = self._databases[workspace, masked] = self._open_database(workspace, masked)
             return db
 
-    def _open_database(self, workspace: str) -> duckdb.DuckDBPyConnection:
-        folders = duck.table_folders(self.storage, workspace)
-        return duck.sandbox(self.settings, workspace, folders)
+    def _open_database(self, workspace: str, masked: bool) -> duckdb.DuckDBPyConnection:
+        """The workspace's database; a masked reader's may read no table file at all (its
+        views scan Arrow datasets), so no file function reaches unmasked values."""
+        if not masked:
+            folders = duck.table_folders(self.storage, workspace)
+            return duck.sandbox(self.settings, workspace, folders)
+        spill = duck.spill_folder(self.settings, workspace)
+        con = duck.connect(self.settings, spill)
+        self.tables.mask.register(con)
+        duck.lock_down(con, [str(spill) + "/"])
+        return con
 
     def table_names(self, ctx: Context) -> list[str]:
         return [t.name for t in self.catalog.tables(ctx.workspace)]
@@ -265,20 +274,23 @@ class SqlEngine:
         """
         # one catalog query per statement: every table of the workspace, by name
         entries = {t.name: t for t in self.catalog.tables(ctx.workspace)}
-        con = self._database(ctx.workspace).cursor()
+        masks = self.tables.mask.masks(ctx)  # personal data the caller may not see
+        con = self._database(ctx.workspace, masked=bool(masks)).cursor()
         reads: list[TableRead] = []
         pieces = []
         try:
             for is_code, text in split_quoted(sql):
                 if is_code:
-                    text = _TRAVEL.sub(lambda m: self._travel(con, ctx, m, entries, reads), text)
+                    text = _TRAVEL.sub(
+                        lambda m: self._travel(con, ctx, m, entries, reads, masks), text
+                    )
                 pieces.append(text)
             rewritten = "".join(pieces)
             # refused unless one query, judged by what it does (EXPLAIN ANALYZE runs it)
             tree = statements.check_query(con, rewritten, shown=sql)
             for name in tables_read(tree, entries):  # from the parsed query, not its words
                 dt = open_delta(entries[name].location, self.storage.options(), table=name)
-                self._view(con, ctx, name, name, dt, reads)
+                self._view(con, ctx, name, name, dt, reads, masks)
         except Exception:
             con.close()
             raise
@@ -291,6 +303,7 @@ class SqlEngine:
         match: re.Match,
         entries: dict[str, TableEntry],
         reads: list[TableRead],
+        masks: TableMasks,
     ) -> str:
         name, when = match.groups()
         if name not in entries:
@@ -303,7 +316,7 @@ class SqlEngine:
         at = {"version": int(when[1:])} if when.startswith("v") else {"as_of": when}
         options = self.storage.options()
         dt = open_delta(entries[name].location, options, table=name, **at)
-        self._view(con, ctx, view, name, dt, reads)
+        self._view(con, ctx, view, name, dt, reads, masks)
         return scans.quote(view)
 
     def _view(
@@ -314,8 +327,10 @@ class SqlEngine:
         table: str,
         dt: DeltaTable,
         reads: list[TableRead],
+        masks: TableMasks,
     ) -> None:
-        scans.register(con, view, dt, self.storage)
+        native = not masks  # a masked reader's database reads no files
+        scans.register(con, view, dt, self.storage, masks.get(table), native=native)
         version = dt.version()
         reads.append(TableRead(table, version))
         self.hooks.emit("table_read", ctx=ctx, table=table, version=version)

@@ -24,6 +24,7 @@ from lakeworks.lake import fence, scans
 from lakeworks.lake.commits import WRITER_PROPERTIES, commit_properties
 from lakeworks.lake.first_write import FirstWrites
 from lakeworks.lake.gate import OpenGate
+from lakeworks.lake.masks import NoMask
 from lakeworks.lake.schemas import (
     check_compatible,
     check_unique_names,
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     from lakeworks.config import Settings
     from lakeworks.hooks import Hooks
     from lakeworks.lake.gate import WriteGate
+    from lakeworks.lake.masks import ReadMask
     from lakeworks.lake.storage import Storage
     from lakeworks.meta.catalog import Catalog
 
@@ -104,6 +106,7 @@ class Tables:
         self.settings = settings
         self.hooks = hooks
         self.gate: WriteGate = gate or OpenGate()  # the platform plugs the quality gate in
+        self.mask: ReadMask = NoMask()  # the platform plugs PII masking in
         # latest snapshot per table entry, shared by readers; see current()
         self._current: BoundedCache[DeltaTable] = BoundedCache(CURRENT_CACHE_SIZE)
         self._fs: pafs.FileSystem | None = None
@@ -360,16 +363,29 @@ class Tables:
         version: int | None = None,
         as_of: datetime | str | None = None,
         limit: int | None = None,
+        unmasked: bool = False,
     ) -> pa.Table:
         """Read a table (or some columns and rows of it) as Arrow.
 
         ``where`` is a SQL predicate pushed down to the Parquet scan (file and row-group
         statistics skip what cannot match). ``version`` / ``as_of`` read an earlier version.
+        Personal data is masked for a caller without the right to see it (``self.mask``);
+        ``unmasked=True`` is for services that read on their own behalf (quarantine,
+        dedup), never for what a door returns.
         """
         dt = self.open(ctx, name, version=version, as_of=as_of)
         self.hooks.emit("table_read", ctx=ctx, table=name, version=dt.version())
+        masks = None if unmasked else self.mask.masks(ctx).get(name)
         return scans.read(
-            dt, self.storage, self.settings, table=name, columns=columns, where=where, limit=limit
+            dt,
+            self.storage,
+            self.settings,
+            table=name,
+            columns=columns,
+            where=where,
+            limit=limit,
+            masks=masks,
+            mask=self.mask,
         )
 
     def history(self, ctx: Context, name: str, limit: int | None = None) -> list[VersionInfo]:

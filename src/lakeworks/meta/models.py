@@ -642,3 +642,8 @@ class EndpointConfigRow(Base):
     action: Mapped[str] = mapped_column(String(32), nullable=False)
     created_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
     created_by: Mapped[str] = mapped_column(String(256), nullable=False)
+
+
+# the security tables, in their own module (imported here so Base.metadata holds them)
+from lakeworks.meta import protection as _protection  # noqa: E402, F401 - data protection's rows
+from lakeworks.meta import security_models  # noqa: E402, F401

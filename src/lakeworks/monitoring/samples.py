@@ -84,7 +84,7 @@ def _table(spec: str, ctx: Context, tables: Tables, sql: SqlEngine) -> Sample:
     rows = _rows(dt, name, ctx, sql)
 
     def read(columns: list[str]) -> pa.Table:
-        return tables.read(ctx, name, columns=columns, version=pinned)
+        return tables.read(ctx, name, columns=columns, version=pinned, unmasked=True)
 
     side = Side(spec if at else f"{name}@v{pinned}", rows, table=name, version=pinned)
     return Sample(side, arrow_schema(dt), read)

@@ -22,6 +22,7 @@ from lakeworks.lake.fence import fenced
 from lakeworks.lineage.jobs import running
 from lakeworks.pipelines import capture
 from lakeworks.pipelines.fencing import AttemptFence
+from lakeworks.secret_refs import Revealed, SecretResolver, reveal
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -47,6 +48,7 @@ class TaskServices(Protocol):
     tables: Tables
     sql: SqlEngine
     ingest: Loader
+    secrets: SecretResolver  # secret://name in task parameters
 
 
 _platforms: dict[str, TaskServices] = {}  # one Platform per settings in a worker process
@@ -209,13 +211,16 @@ def run_task(
     started, t0, cpu0 = datetime.now(UTC), time.perf_counter(), time.thread_time()
     capture.start()
     state, result, error, trace = "succeeded", None, None, None
+    revealed = Revealed()
     try:
         # writes inside are recorded in lineage as this task's; reads join its inputs
         with (
             running(pipeline=call.pipeline, run_id=call.run_id, task=call.task) as job,
             fenced(context._fence),
         ):
-            result = call.fn(**kwargs)
+            kwargs, revealed = _revealed(context, kwargs)
+            with revealed:  # what the task's libraries log is redacted too
+                result = call.fn(**kwargs)
     except Skip as exc:
         state, error = "skipped", str(exc) or None
     except Exception as exc:
@@ -223,6 +228,8 @@ def run_task(
         trace = traceback.format_exc()
     finally:
         log = capture.stop()
+    # a secret's value never reaches the run's record, whatever the task printed or raised
+    error, trace, log = (revealed.redact(t) if t else t for t in (error, trace, log))
     seen = {(r.table, r.version) for r in context.reads}
     context.reads.extend(TableVersion(t, v) for t, v in job.reads if (t, v) not in seen)
     return Outcome(
@@ -240,6 +247,13 @@ def run_task(
         reads=tuple(context.reads),
         writes=tuple(context.writes),
     )
+
+
+def _revealed(context: TaskContext, kwargs: dict[str, Any]) -> tuple[dict[str, Any], Revealed]:
+    """The arguments with ``secret://name`` replaced by the workspace's secrets."""
+    if "secret://" not in repr(kwargs):  # no platform is built for a task without one
+        return kwargs, Revealed()
+    return reveal(context.platform.secrets, context.ctx, kwargs)
 
 
 def _fence_of(

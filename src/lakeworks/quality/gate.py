@@ -187,7 +187,7 @@ class Gate:
         if not self.tables.exists(ctx, name):
             return ReloadResult(table, 0, 0, 0, target.version())
         held = f"reason LIKE '{REASON_PREFIX}%'" + (f" AND ({where})" if where else "")
-        rows = self.tables.read(ctx, name, where=held)
+        rows = self.tables.read(ctx, name, where=held, unmasked=True)
         if rows.num_rows == 0:
             return ReloadResult(table, 0, 0, 0, target.version())
         data = _typed(

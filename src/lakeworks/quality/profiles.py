@@ -10,13 +10,17 @@ catalog, they are the reference for drift detection.
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
 
 from lakeworks.lake.scans import quote
 from lakeworks.quality.evaluate import json_rows
+
+if TYPE_CHECKING:
+    from lakeworks.quality.store import Profile
 
 QUANTILES = (0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99)
 DECILES = tuple(i / 10 for i in range(11))
@@ -84,3 +88,19 @@ def _split_quantiles(stats: dict[str, Any]) -> None:
         return
     stats["quantiles"] = {f"p{round(q * 100)}": v for q, v in zip(QUANTILES, points, strict=False)}
     stats["histogram"] = {"kind": "equi-depth", "edges": points[len(QUANTILES) :]}
+
+
+VALUE_STATS = ("min", "max", "top")  # the statistics that show values of the column
+
+
+def masked(profile: Profile, columns: dict[str, str] | None) -> Profile:
+    """``profile`` without the values of ``columns`` (those a reader sees masked)."""
+    if not columns:
+        return profile
+    shown = {
+        name: {k: v for k, v in stats.items() if k not in VALUE_STATS} | {"masked": True}
+        if name in columns
+        else stats
+        for name, stats in profile.columns.items()
+    }
+    return replace(profile, columns=shown)

@@ -296,15 +296,16 @@ class Quality:
         """The profile of a version (default: latest), computed and stored on first ask."""
         dt = self.tables.open(ctx, table, version=version)
         stored = self.store.profile(ctx.workspace, table, dt.version())
-        if stored is not None:
-            return stored
-        con = self.duck()
-        try:
-            scans.register(con, TARGET, dt, self.storage)
-            rows, columns = profiles.compute(con, TARGET, arrow_schema(dt))
-        finally:
-            con.close()
-        return self.store.save_profile(ctx.workspace, table, dt.version(), rows, columns)
+        if stored is None:
+            con = self.duck()
+            try:
+                scans.register(con, TARGET, dt, self.storage)
+                rows, columns = profiles.compute(con, TARGET, arrow_schema(dt))
+            finally:
+                con.close()
+            stored = self.store.save_profile(ctx.workspace, table, dt.version(), rows, columns)
+        # values of personal data (min, max, top) are not shown to whom reads them masked
+        return profiles.masked(stored, self.tables.mask.masks(ctx).get(table))
 
     def profile_later(self, ctx: Context, table: str, version: int) -> None:
         """Profile a new version off the write path, on one background thread.

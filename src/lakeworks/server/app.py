@@ -21,6 +21,8 @@ from fastapi import FastAPI
 import lakeworks
 from lakeworks.config import Settings
 from lakeworks.platform import Platform
+from lakeworks.protection.schedule import RetentionSchedule
+from lakeworks.security.authn import Authenticator
 from lakeworks.server import errors
 from lakeworks.server.api import (
     endpoints,
@@ -30,8 +32,10 @@ from lakeworks.server.api import (
     models,
     monitoring,
     pipelines,
+    protection,
     quality,
     runs,
+    security,
     sql,
     streams,
     system,
@@ -46,11 +50,12 @@ from lakeworks.server.shutdown import stop_statements
 from lakeworks.ui.mount import install as install_ui
 
 # the error statuses every route of a router may answer; routes add their own (409 ...)
-_SCOPED = errors.responses(400, 404, 422, 503)  # under /api/v1/workspaces/{ws}
+# under /api/v1/workspaces/{ws}; 401 and 403 when authentication is on
+_SCOPED = errors.responses(400, 401, 403, 404, 422, 503)
 ROUTERS = (
     (features.router, _SCOPED),
     (system.router, errors.responses(503)),
-    (workspaces.router, errors.responses(400, 422, 503)),
+    (workspaces.router, errors.responses(400, 401, 403, 422, 503)),
     (tables.router, _SCOPED),
     (sql.router, _SCOPED),
     (quality.router, _SCOPED),
@@ -62,15 +67,26 @@ ROUTERS = (
     (experiments.router, _SCOPED),
     (runs.router, _SCOPED),
     (streams.router, _SCOPED),
+    (protection.router, _SCOPED),
     (endpoints.router, _SCOPED),
-    (endpoints.serve_router, errors.responses(400, 404, 413, 422, 503)),
+    (endpoints.serve_router, errors.responses(400, 401, 403, 404, 413, 422, 503)),
+    (security.router, errors.responses(401, 403, 422, 503)),
+    (security.scoped, _SCOPED),
 )
+
+
+def authenticator(settings: Settings, platform: Platform) -> Authenticator | None:
+    """The server's authenticator, or None when it runs without authentication."""
+    if not settings.auth_required:
+        return None
+    return Authenticator(settings, platform.identities, platform.tokens)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """A FastAPI app over one Platform opened with ``settings`` (default: ``Settings.load()``).
 
-    The platform is on ``app.state.platform`` and is closed when the app shuts down. With
+    The platform is on ``app.state.platform`` and is closed when the app shuts down.
+    Requests must carry a credential when ``settings.auth_required`` (see ``Callers``). With
     ``settings.scheduler`` (default) the app's lifespan also runs the pipelines scheduler.
     """
     settings = settings or Settings.load()
@@ -81,8 +97,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if "sql" in platform.__dict__:  # started again after a stop (test clients do this)
             platform.sql.statements.accept()
         scheduler = platform.pipelines.scheduler().start() if settings.scheduler else None
+        retention = _retention_schedule(platform, settings)
         yield
         stop_statements(platform)  # before waiting for pipeline runs that may be running SQL
+        if retention is not None:
+            retention.stop()
         if scheduler is not None:
             scheduler.stop(wait=True)  # runs in flight end before the platform closes
         platform.close()
@@ -98,7 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.platform = platform
     app.state.metrics = HttpMetrics()
-    app.state.callers = Callers(platform)
+    app.state.callers = Callers(platform, authenticator(settings, platform))
     # inside the metrics middleware; it checks callers as get_context does
     app.add_middleware(FeatureServer, platform=platform, callers=app.state.callers)
     app.state.metrics.statements.set_function(lambda: platform.sql.statements.running)
@@ -109,3 +128,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_mlflow(app)  # MLflow's REST protocol, in its own error shape
     install_ui(app)  # the web UI under / and /w/<ws>, after every API route
     return app
+
+
+def _retention_schedule(platform: Platform, settings: Settings) -> RetentionSchedule | None:
+    """Retention rules applied every ``retention_interval`` seconds, beside the scheduler."""
+    if not settings.scheduler or settings.retention_interval <= 0:
+        return None
+    return RetentionSchedule(platform.retention, settings.retention_interval).start()

@@ -43,9 +43,25 @@ def stop_statements(platform: Platform) -> int:
     return platform.sql.statements.cancel_all(Reason.SHUTDOWN, refuse_new=True)
 
 
-def serve(app: FastAPI, host: str, port: int, access_log: bool = True) -> None:
-    """Run ``app`` (from ``create_app``) until SIGTERM or Ctrl-C, like ``uvicorn.run``."""
-    config = uvicorn.Config(app, host=host, port=port, log_level="info", access_log=access_log)
+def serve(
+    app: FastAPI,
+    host: str,
+    port: int,
+    access_log: bool = True,
+    tls: tuple[str, str] | None = None,
+) -> None:
+    """Run ``app`` (from ``create_app``) until SIGTERM or Ctrl-C, like ``uvicorn.run``;
+    ``tls`` (certificate file, key file) serves HTTPS."""
+    certfile, keyfile = tls or (None, None)
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level="info",
+        access_log=access_log,
+        ssl_certfile=certfile,
+        ssl_keyfile=keyfile,
+    )
     server = CancellingServer(config, app.state.platform)
     with contextlib.suppress(KeyboardInterrupt):  # a second Ctrl-C: uvicorn's forced exit
         server.run()

@@ -175,7 +175,9 @@ class DeltaSink:
             return rows  # events without the key cannot be told apart: all are kept
         if self._keys is None:
             held = self.tables.exists(self.ctx, table) and name in self._schema().names
-            found = self.tables.read(self.ctx, table, columns=[name]) if held else None
+            found = (
+                self.tables.read(self.ctx, table, columns=[name], unmasked=True) if held else None
+            )
             self._keys = set(found.column(0).to_pylist()) if found is not None else set()
         keep, batch = [], set()
         for value in rows.column(name).to_pylist():

@@ -19,7 +19,8 @@ def object_store(storage: Storage, settings: Settings) -> ObjectStore:
     from lakeworks.lake.storage import LocalStorage, S3Storage
 
     if isinstance(storage, S3Storage):
-        return S3ObjectStore(storage.filesystem(), storage.root, settings.scratch_dir / "artifacts")
+        staging = settings.scratch_dir / "artifacts"
+        return S3ObjectStore(storage.filesystem(), storage.root, staging, storage.uploader())
     if isinstance(storage, LocalStorage):
         return LocalObjectStore(storage.root)
     raise NotImplementedError(f"no artifact store for {type(storage).__name__}")

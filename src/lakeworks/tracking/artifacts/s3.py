@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
@@ -22,8 +23,15 @@ class S3ObjectStore(ObjectStore):
 
     capabilities = StoreCapabilities(atomic_rename=False)
 
-    def __init__(self, fs: pafs.FileSystem, root: str, staging: Path) -> None:
+    def __init__(
+        self,
+        fs: pafs.FileSystem,
+        root: str,
+        staging: Path,
+        upload: Callable[[Path, str], None] | None = None,
+    ) -> None:
         self.fs = fs
+        self._upload = upload  # puts with server-side encryption (S3Storage.uploader)
         self.root = root.removeprefix("s3://").rstrip("/")
         self._staging = staging
 
@@ -39,9 +47,12 @@ class S3ObjectStore(ObjectStore):
         return self.fs.get_file_info(self._path(digest)).type == pafs.FileType.File
 
     def publish(self, digest: str, local: Path, *, move: bool) -> None:
-        with local.open("rb") as src, self.fs.open_output_stream(self._path(digest)) as dst:
-            while chunk := src.read(CHUNK):
-                dst.write(chunk)
+        if self._upload is not None:
+            self._upload(local, self._path(digest))
+        else:
+            with local.open("rb") as src, self.fs.open_output_stream(self._path(digest)) as dst:
+                while chunk := src.read(CHUNK):
+                    dst.write(chunk)
         if move:
             local.unlink(missing_ok=True)
 
