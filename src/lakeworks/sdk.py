@@ -48,8 +48,8 @@ if TYPE_CHECKING:
         Report,
     )
     from lakeworks.registry.service import Registry
-    from lakeworks.serving.stream_scoring import ScoreResult
     from lakeworks.sdk_protection import WorkspacePii, WorkspaceRetention, WorkspaceSecrets
+    from lakeworks.serving.stream_scoring import ScoreResult
     from lakeworks.streams.consumer import Consumer
     from lakeworks.streams.log import Event, GroupInfo, StreamInfo
     from lakeworks.streams.service import IngestResult
