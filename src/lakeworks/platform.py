@@ -33,6 +33,11 @@ if TYPE_CHECKING:
     from lakeworks.pipelines.service import Pipelines
     from lakeworks.quality.service import Quality
     from lakeworks.registry.service import Registry
+    from lakeworks.security.costs import Costs
+    from lakeworks.security.ledger import Ledger
+    from lakeworks.security.measures import Measures
+    from lakeworks.security.quotas import Quotas
+    from lakeworks.security.usage import Usage
     from lakeworks.serving.service import Serving
     from lakeworks.streams.service import Streams
     from lakeworks.tracking.hpo import Tuner
@@ -101,9 +106,12 @@ class Platform:
         from lakeworks.lake.tables import Tables
         from lakeworks.lineage.service import Lineage, LineageHook
         from lakeworks.quality.service import Quality, QualityHook
+        from lakeworks.security.quotas import QuotaHook
 
         hooks: Hooks = self.hooks
         tables = Tables(self.catalog, self.storage, self.settings, hooks)
+        tables.limits = self.quotas
+        hooks.register(QuotaHook(self.quotas))
         quality = Quality(self.catalog, self.storage, self.settings, tables)
         lineage = Lineage(self.catalog, self.storage, self.settings, tables)
         tables.gate = quality
@@ -126,7 +134,9 @@ class Platform:
     def sql(self) -> SqlEngine:
         from lakeworks.lake.sql import SqlEngine
 
-        return SqlEngine(self.catalog, self.storage, self.settings, self.tables, self.hooks)
+        sql = SqlEngine(self.catalog, self.storage, self.settings, self.tables, self.hooks)
+        sql.meter = self.usage
+        return sql
 
     @cached_property
     def ingest(self) -> Loader:
@@ -139,13 +149,17 @@ class Platform:
         from lakeworks.pipelines.service import Pipelines
 
         tasks = _TaskServices(self.catalog, self.tables, self.sql, self.ingest)
-        return Pipelines(self.catalog, self.settings, self.tables, tasks)
+        pipelines = Pipelines(self.catalog, self.settings, self.tables, tasks)
+        pipelines.limits, pipelines.meter = self.quotas, self.usage
+        return pipelines
 
     @cached_property
     def features(self) -> Features:
         from lakeworks.features.service import Features
 
-        return Features(self.catalog, self.storage, self.settings, self.tables)
+        features = Features(self.catalog, self.storage, self.settings, self.tables)
+        features.limits = self.quotas
+        return features
 
     @cached_property
     def registry(self) -> Registry:
@@ -159,7 +173,9 @@ class Platform:
         """Endpoints over registry models, with online features for requests by key."""
         from lakeworks.serving.service import Serving
 
-        return Serving(self.catalog, self.registry, self.features, self.settings)
+        serving = Serving(self.catalog, self.registry, self.features, self.settings)
+        serving.limits, serving.meter = self.quotas, self.usage
+        return serving
 
     @cached_property
     def tracking(self) -> Tracking:
@@ -201,6 +217,42 @@ class Platform:
 
         return Monitoring(self.tables, self.sql, self.settings)
 
+    # quotas, usage and costs (security) ------------------------------------------------
+    @cached_property
+    def quotas(self) -> Quotas:
+        """Each workspace's quotas: the limits every service asks before taking a resource."""
+        from lakeworks.security.quotas import Quotas
+
+        return Quotas(self._ledger, self._measures, self.settings)
+
+    @cached_property
+    def usage(self) -> Usage:
+        """The meter every service tells what it used, and the storage samples."""
+        from lakeworks.security.usage import Usage
+
+        return Usage(self._ledger, self._measures, self.settings)
+
+    @cached_property
+    def costs(self) -> Costs:
+        """Usage priced by the settings' price list, grouped by workspace, user, pipeline."""
+        from lakeworks.security.costs import Costs
+
+        return Costs(self._ledger, self.usage, self.settings)
+
+    @cached_property
+    def _ledger(self) -> Ledger:
+        from lakeworks.security.ledger import Ledger
+
+        return Ledger(self.catalog)
+
+    @cached_property
+    def _measures(self) -> Measures:
+        from lakeworks.security.measures import Measures
+
+        return Measures(
+            self.catalog, lambda: self.storage, self._ledger, lambda: self.features.online_store
+        )
+
     def close(self) -> None:
         for service in (
             "hpo",
@@ -210,6 +262,7 @@ class Platform:
             "quality",
             "sql",
             "streams",
+            "usage",  # last: what the others metered while closing is written too
         ):  # only those that were opened
             if service in self.__dict__:
                 self.__dict__[service].close()
