@@ -27,6 +27,7 @@ from lakeworks.cli import (
     monitor,
     pipelines,
     quality,
+    quotas,
     runs,
     server,
     sql,
@@ -71,6 +72,8 @@ app.add_typer(models.app, name="models")
 app.add_typer(monitor.app, name="monitor")
 app.add_typer(endpoints.app, name="endpoints")
 app.add_typer(db.app, name="db")
+app.add_typer(quotas.app, name="quotas")
+app.command("costs")(quotas.costs)
 app.add_typer(experiments.app, name="experiments")
 app.add_typer(runs.app, name="runs")
 app.command("gc")(runs.gc)

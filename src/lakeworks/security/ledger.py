@@ -71,9 +71,7 @@ class Ledger:
         """Set (or with None remove) one quota of the workspace, in one transaction."""
         ws = self.catalog.workspace(workspace)
         with self.catalog.session() as s:
-            s.execute(
-                delete(QuotaRow).where(QuotaRow.workspace_id == ws.id, QuotaRow.name == name)
-            )
+            s.execute(delete(QuotaRow).where(QuotaRow.workspace_id == ws.id, QuotaRow.name == name))
             if limit is not None:
                 moment = datetime.now(UTC)
                 row = QuotaRow(

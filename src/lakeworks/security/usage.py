@@ -24,6 +24,7 @@ Example:
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterable
@@ -44,6 +45,7 @@ PEAK_KINDS = frozenset({limits.TASK_PEAK_MEMORY_BYTES})  # kept as the largest, 
 SAMPLER = "-"  # the user of storage samples: bytes belong to the workspace, not a caller
 
 _Key = tuple[str, str, str | None, str, str | None]
+log = logging.getLogger("lakeworks.security")
 
 
 class Buffer:
@@ -125,4 +127,36 @@ class Usage:
         self.ledger.add_usage(self._buffer.take())
 
 
-__all__ = ["STORAGE_KINDS", "Buffer", "Usage"]
+class Sampler:
+    """A daemon thread that samples storage every ``seconds`` (0: never) and writes the
+    meter's buffer, for a long-running server. ``stop`` ends it and flushes."""
+
+    def __init__(self, usage: Usage, seconds: float) -> None:
+        self.usage = usage
+        self.seconds = seconds
+        self._stopped = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> Sampler:
+        if self.seconds > 0:
+            self._thread = threading.Thread(target=self._loop, name="lw-usage", daemon=True)
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopped.set()
+        if self._thread is not None:
+            self._thread.join(10)
+        self.usage.flush()
+
+    def _loop(self) -> None:
+        while not self._stopped.is_set():
+            try:
+                self.usage.sample()
+                self.usage.flush()
+            except Exception:  # a failed sample is retried at the next; never kills the server
+                log.exception("sampling storage usage failed")
+            self._stopped.wait(self.seconds)
+
+
+__all__ = ["STORAGE_KINDS", "Buffer", "Sampler", "Usage"]

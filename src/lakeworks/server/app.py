@@ -21,6 +21,7 @@ from fastapi import FastAPI
 import lakeworks
 from lakeworks.config import Settings
 from lakeworks.platform import Platform
+from lakeworks.security.usage import Sampler
 from lakeworks.server import errors
 from lakeworks.server.api import (
     endpoints,
@@ -31,6 +32,7 @@ from lakeworks.server.api import (
     monitoring,
     pipelines,
     quality,
+    quotas,
     runs,
     sql,
     streams,
@@ -40,7 +42,7 @@ from lakeworks.server.api import (
 )
 from lakeworks.server.callers import Callers
 from lakeworks.server.feature_server import FeatureServer
-from lakeworks.server.metrics import HttpMetrics, MetricsMiddleware
+from lakeworks.server.metrics import CostGauges, HttpMetrics, MetricsMiddleware
 from lakeworks.server.mlflow import install as install_mlflow
 from lakeworks.server.shutdown import stop_statements
 
@@ -62,7 +64,8 @@ ROUTERS = (
     (runs.router, _SCOPED),
     (streams.router, _SCOPED),
     (endpoints.router, _SCOPED),
-    (endpoints.serve_router, errors.responses(400, 404, 413, 422, 503)),
+    (quotas.router, _SCOPED),
+    (endpoints.serve_router, errors.responses(400, 404, 413, 422, 429, 503)),
 )
 
 
@@ -78,7 +81,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         scheduler = platform.pipelines.scheduler().start() if settings.scheduler else None
+        sampler = Sampler(platform.usage, settings.usage_sample_seconds).start()
         yield
+        sampler.stop()
         stop_statements(platform)  # before waiting for pipeline runs that may be running SQL
         if scheduler is not None:
             scheduler.stop(wait=True)  # runs in flight end before the platform closes
@@ -97,6 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # inside the metrics middleware; it checks callers as get_context does
     app.add_middleware(FeatureServer, platform=platform, callers=app.state.callers)
     app.state.metrics.statements.set_function(lambda: platform.sql.statements.running)
+    app.state.metrics.registry.register(CostGauges(platform.costs))
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     errors.install(app)
     for router, answers in ROUTERS:

@@ -99,11 +99,15 @@ class SqliteOnlineStore(OnlineStore):
             )
 
     def usage(self, workspace: str) -> tuple[int, int]:
-        keys, size = self._con().execute(
-            "SELECT COUNT(*), COALESCE(SUM(LENGTH(key) + LENGTH(vals) + 8), 0) "
-            "FROM online_features WHERE workspace = ?",
-            (workspace,),
-        ).fetchone()
+        keys, size = (
+            self._con()
+            .execute(
+                "SELECT COUNT(*), COALESCE(SUM(LENGTH(key) + LENGTH(vals) + 8), 0) "
+                "FROM online_features WHERE workspace = ?",
+                (workspace,),
+            )
+            .fetchone()
+        )
         return int(keys), int(size)
 
     def check(self) -> None:
