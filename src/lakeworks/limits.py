@@ -52,8 +52,9 @@ class Limits(Protocol):
     def check(self, workspace: str, quota: str, adding: float = 0) -> None:
         """Raise ``QuotaExceededError`` when current use plus ``adding`` is over the limit."""
 
-    def forget(self, workspace: str) -> None:
-        """The workspace's use just changed here: measure it again at the next check."""
+    def taken(self, workspace: str, quota: str, amount: float) -> None:
+        """``amount`` of ``quota`` was just taken here (negative: released), so checks
+        count it before the use is measured again."""
 
 
 class Meter(Protocol):
@@ -78,7 +79,7 @@ class Unlimited:
     def check(self, workspace: str, quota: str, adding: float = 0) -> None:
         return None
 
-    def forget(self, workspace: str) -> None:
+    def taken(self, workspace: str, quota: str, amount: float) -> None:
         return None
 
 

@@ -106,12 +106,10 @@ class Platform:
         from lakeworks.lake.tables import Tables
         from lakeworks.lineage.service import Lineage, LineageHook
         from lakeworks.quality.service import Quality, QualityHook
-        from lakeworks.security.quotas import QuotaHook
 
         hooks: Hooks = self.hooks
         tables = Tables(self.catalog, self.storage, self.settings, hooks)
         tables.limits = self.quotas
-        hooks.register(QuotaHook(self.quotas))
         quality = Quality(self.catalog, self.storage, self.settings, tables)
         lineage = Lineage(self.catalog, self.storage, self.settings, tables)
         tables.gate = quality

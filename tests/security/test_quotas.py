@@ -38,8 +38,7 @@ def test_the_tables_quota_refuses_a_new_table_and_names_the_use(
     assert refused(excinfo, limits.TABLES, 2)["used"] == 2
     assert [t.name for t in platform.tables.list(ctx)] == ["a", "b"]
     platform.tables.write(ctx, "a", ROWS)  # writing an existing table takes no new one
-    platform.tables.drop(ctx, "b")
-    platform.quotas.forget("default")  # a drop in this process: seen at once after forget
+    platform.tables.drop(ctx, "b")  # a drop in this process counts at once
     platform.tables.create(ctx, "c", ROWS)
 
 
@@ -175,16 +174,21 @@ def test_a_limit_set_by_another_process_applies_within_the_cache_seconds(
     assert quotas.limit("default", limits.TABLES) == 5
 
 
-def test_a_committed_write_in_this_process_is_measured_again(
+def test_what_this_process_takes_counts_at_once_until_the_next_measure(
     platform: Platform, ctx: Context
 ) -> None:
-    quotas = platform.quotas
-    quotas._clock = lambda: 0.0  # one time slot for the whole test: only writes invalidate
+    quotas, now = platform.quotas, [0.0]
+    quotas._clock = lambda: now[0]  # one time slot until the test moves the clock
     platform.tables.create(ctx, "a", ROWS)
     quotas.set(ctx, limits.STORAGE_BYTES, 10**9)
     first = quotas._used("default", limits.STORAGE_BYTES)
-    platform.tables.write(ctx, "a", ROWS)  # the QuotaHook forgets the workspace's use
-    assert quotas._used("default", limits.STORAGE_BYTES) > first
+    assert first == platform._measures.table_bytes("default")
+    platform.tables.write(ctx, "a", batches(1000))  # 8,000 Arrow bytes streamed
+    assert quotas._used("default", limits.STORAGE_BYTES) == first + 8000
+    now[0] = platform.settings.quota_cache_seconds  # the next slot measures the files
+    assert quotas._used("default", limits.STORAGE_BYTES) == platform._measures.table_bytes(
+        "default"
+    )
 
 
 def test_use_measured_by_another_process_is_seen_within_the_cache_seconds(

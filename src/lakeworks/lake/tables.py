@@ -34,7 +34,7 @@ from lakeworks.lake.schemas import (
 )
 from lakeworks.lake.versions import add_actions, arrow_schema, open_delta
 from lakeworks.lake.write_errors import already_exists, write_error
-from lakeworks.limits import TABLES, Unlimited
+from lakeworks.limits import STORAGE_BYTES, TABLES, Unlimited
 from lakeworks.meta.catalog import TableEntry
 
 if TYPE_CHECKING:
@@ -316,6 +316,7 @@ class Tables:
         rows = metrics.get("num_target_rows_inserted", 0) + metrics.get(
             "num_target_rows_updated", 0
         )
+        self._taken(ctx, allowance, False)
         metrics = {**metrics, **({GATED: held} if held else {})}
         result = WriteResult(name, dt.version(), "upsert", rows, metrics)  # the merge's commit
         return self._finished(ctx, result, write_id)
@@ -352,6 +353,7 @@ class Tables:
         """
         entry = self.entry(ctx, name)
         self.catalog.remove_table(ctx.workspace, name)
+        self.limits.taken(ctx.workspace, TABLES, -1)
         self._first.forget(entry)
         self.storage.remove(entry.location)
 
@@ -467,8 +469,16 @@ class Tables:
             if isinstance(exc, LakeworksError | KeyboardInterrupt):
                 raise
             raise write_error(exc, name) from exc
+        self._taken(ctx, allowance, added)
         metrics = {GATED: held} if held else {}
         return self._finished(ctx, WriteResult(name, version, operation, rows, metrics), write_id)
+
+    def _taken(self, ctx: Context, allowance: Allowance, added: bool) -> None:
+        """Tell the quotas what a committed write took: a table, the bytes it streamed."""
+        if added:
+            self.limits.taken(ctx.workspace, TABLES, 1)
+        if allowance.streamed:
+            self.limits.taken(ctx.workspace, STORAGE_BYTES, allowance.streamed)
 
     # hooks (lakeworks.hooks): observers of every write; lineage and profiles use them ----
     def _started(self, ctx: Context, name: str, operation: str, write_id: str) -> None:

@@ -12,9 +12,11 @@ value and dying by these rules (``tests/security/test_quotas.py`` proves each):
 - **limits** per (workspace, generation, time slot): ``set`` in this process makes a
   new generation, so its change applies at once here; a change made by another process
   is seen within ``quota_cache_seconds`` (the slot is ``monotonic() // seconds``).
-- **current use** per (workspace, quota, generation, time slot): a table write that
-  committed in this process makes a new generation of its workspace (``QuotaHook``), so
-  the next check measures again; a drop or a write by another process is seen within
+- **current use** of storage bytes, tables and online keys per (workspace, quota, time
+  slot): measured once per slot (with the clock when the measure started), plus what
+  this process took after that start (``taken``: the bytes a committed write streamed,
+  a table created or dropped, new online keys), so its own writes count at once without
+  measuring again; a write or a drop by another process is seen within
   ``quota_cache_seconds``. Pipeline quotas (concurrent runs, CPU-seconds today) are
   measured afresh at every run start, which is not a hot path.
 - **requests per second** are counted in this process, per workspace and second of the
@@ -29,14 +31,14 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from lakeworks import limits
 from lakeworks.cache import BoundedCache
 from lakeworks.errors import InvalidInputError, QuotaExceededError
-from lakeworks.hooks import Hook
 
 if TYPE_CHECKING:
     from lakeworks.config import Settings
@@ -81,7 +83,8 @@ class Quotas:
         self.measures = measures
         self.seconds = settings.quota_cache_seconds
         self._limits: BoundedCache[dict[str, float]] = BoundedCache(1024)
-        self._use: BoundedCache[float] = BoundedCache(4096)
+        self._use: BoundedCache[tuple[float, float]] = BoundedCache(4096)
+        self._recent: dict[tuple[str, str], deque[tuple[float, float]]] = {}  # see taken
         self._generation: dict[str, int] = {}
         self._rates: dict[str, tuple[int, int]] = {}  # workspace -> (second, requests)
         self._lock = threading.Lock()
@@ -127,8 +130,18 @@ class Quotas:
         if used + adding > limit:
             raise exceeded(workspace, quota, limit, used, adding)
 
+    def taken(self, workspace: str, quota: str, amount: float) -> None:
+        if quota not in _CACHED:
+            return
+        now = self._clock()
+        with self._lock:  # kept for two slots: a cached measure is at most one slot old
+            recent = self._recent.setdefault((workspace, quota), deque())
+            recent.append((now, amount))
+            while recent[0][0] < now - 2 * self.seconds:
+                recent.popleft()
+
     def forget(self, workspace: str) -> None:
-        """Drop what is cached for ``workspace``: its limits or use changed here."""
+        """Read the workspace's limits again at the next check (they changed here)."""
         with self._lock:
             self._generation[workspace] = self._generation.get(workspace, 0) + 1
 
@@ -139,8 +152,16 @@ class Quotas:
     def _used(self, workspace: str, quota: str) -> float:
         if quota not in _CACHED:
             return self.measures.use(workspace, quota)
-        key = (workspace, quota, self._generation.get(workspace, 0), self._slot())
-        return self._use.get_or_make(key, lambda: self.measures.use(workspace, quota))
+        key = (workspace, quota, self._slot())
+        at, measured = self._use.get_or_make(key, lambda: self._measure(workspace, quota))
+        recent = tuple(self._recent.get((workspace, quota), ()))
+        return measured + sum(amount for when, amount in recent if when >= at)
+
+    def _measure(self, workspace: str, quota: str) -> tuple[float, float]:
+        """The use now, and the clock when measuring started: what is taken later counts
+        on top of it."""
+        at = self._clock()
+        return at, self.measures.use(workspace, quota)
 
     def _take_request(self, workspace: str, limit: float) -> None:
         second = int(self._clock())
@@ -158,16 +179,6 @@ class Quotas:
         else:
             used = self.measures.use(workspace, name)
         return QuotaStatus(name, limit, used, UNITS[name])
-
-
-class QuotaHook(Hook):
-    """After a table write commits, its workspace's cached use is measured again."""
-
-    def __init__(self, quotas: Quotas) -> None:
-        self.quotas = quotas
-
-    def write_finished(self, *, ctx: Context, **future_kwargs: Any) -> None:
-        self.quotas.forget(ctx.workspace)
 
 
 def exceeded(
@@ -204,4 +215,4 @@ def _check_quota(name: str) -> None:
         )
 
 
-__all__ = ["QuotaHook", "QuotaStatus", "Quotas", "exceeded"]
+__all__ = ["QuotaStatus", "Quotas", "exceeded"]

@@ -26,17 +26,23 @@ class LimitedStore(OnlineStore):
         self.capabilities = store.capabilities
 
     def admit(self, workspace: str, view: str, keys: Sequence[str]) -> None:
+        self._admitted(workspace, view, keys)
+
+    def write(self, workspace: str, view: str, rows: Sequence[tuple[str, int, str]]) -> int:
+        new = self._admitted(workspace, view, [key for key, _, _ in rows])
+        written = self.store.write(workspace, view, rows)
+        if new:
+            self.limits.taken(workspace, ONLINE_KEYS, new)
+        return written
+
+    def _admitted(self, workspace: str, view: str, keys: Sequence[str]) -> int:
+        """How many of ``keys`` are new, once the quota admitted them (0: no quota)."""
         if self.limits.limit(workspace, ONLINE_KEYS) is None:
-            return
+            return 0
         distinct = list(dict.fromkeys(keys))
         new = sum(record is None for record in self.store.read(workspace, view, distinct))
         self.limits.check(workspace, ONLINE_KEYS, adding=new)
-
-    def write(self, workspace: str, view: str, rows: Sequence[tuple[str, int, str]]) -> int:
-        self.admit(workspace, view, [key for key, _, _ in rows])
-        written = self.store.write(workspace, view, rows)
-        self.limits.forget(workspace)
-        return written
+        return new
 
     def read(self, workspace: str, view: str, keys: Sequence[str]) -> list[Record | None]:
         return self.store.read(workspace, view, keys)
@@ -45,8 +51,7 @@ class LimitedStore(OnlineStore):
         return self.store.usage(workspace)
 
     def delete_view(self, workspace: str, view: str) -> None:
-        self.store.delete_view(workspace, view)
-        self.limits.forget(workspace)
+        self.store.delete_view(workspace, view)  # measured again within the cache seconds
 
     def check(self) -> None:
         self.store.check()
