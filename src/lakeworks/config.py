@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from lakeworks.errors import InvalidInputError
 
 DEFAULT_CONFIG_FILE = "lakeworks.toml"
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "ip6-localhost"})
 
 
 class Settings(BaseSettings):
@@ -103,6 +104,26 @@ class Settings(BaseSettings):
         description="the price list of cost reports, by price name (defaults in "
         "security.costs.DEFAULT_PRICES)",
     )
+    auth: bool | None = Field(
+        default=None,
+        description="require a credential on every request to the server; unset: required "
+        "unless the server binds a loopback address",
+    )
+    auth_cache_seconds: float = Field(
+        default=5,
+        ge=0,
+        description="seconds a resolved credential is reused before the catalog is read "
+        "again (revocations made on another replica apply within this time)",
+    )
+    oidc_issuer: str | None = Field(
+        default=None, description="issuer (iss) whose OIDC bearer JWTs the server accepts"
+    )
+    oidc_audience: str | None = Field(default=None, description="the aud the JWTs must carry")
+    oidc_jwks_url: str | None = Field(
+        default=None, description="the issuer's JWKS: an https:// URL or a file path"
+    )
+    oidc_user_claim: str = Field(default="sub", description="the claim naming the user")
+    oidc_groups_claim: str = Field(default="groups", description="the claim listing groups")
 
     @classmethod
     def load(cls, config_file: str | Path | None = None, **overrides: Any) -> Settings:
@@ -127,6 +148,14 @@ class Settings(BaseSettings):
     @property
     def resolved_storage_url(self) -> str:
         return self.storage_url or str((self.home / "tables").resolve())
+
+    @property
+    def auth_required(self) -> bool:
+        """Whether the server requires a credential: ``auth``, or when unset, whether it
+        binds anything but a loopback address."""
+        if self.auth is not None:
+            return self.auth
+        return self.host not in _LOOPBACK
 
     @property
     def scratch_dir(self) -> Path:

@@ -1,21 +1,55 @@
-"""Who is asking, in which workspace. Every service call takes a Context first."""
+"""Who is asking, in which workspace. Every service call takes a Context first.
+
+A Context from an embedded door (SDK, CLI without a server) has no ``principal``: the
+person at the machine owns their local catalog and is never checked. A Context made by
+the server from a credential carries the authenticated ``Principal``, and the security
+guard checks each service operation against its roles (``lakeworks.security.guard``).
+"""
 
 from __future__ import annotations
 
 import getpass
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from lakeworks.errors import InvalidInputError
 
 _NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_")
 
 
+@dataclass(frozen=True, eq=False)
+class Principal:
+    """An authenticated caller, resolved from a credential when the request began.
+
+    ``roles`` maps each workspace to the caller's role there (grants to the user and to
+    its groups, narrowed by the token's scope); ``admin`` is a platform administrator.
+    A role changed after the credential was resolved applies from the next request.
+    """
+
+    name: str
+    kind: str = "user"  # user | service
+    groups: tuple[str, ...] = ()
+    roles: Mapping[str, str] = field(default_factory=dict)
+    admin: bool = False
+    via: str = "token"  # token | oidc | open (auth off: the stated user, trusted)
+
+    def role(self, workspace: str) -> str | None:
+        return self.roles.get(workspace)
+
+
 @dataclass(frozen=True)
 class Context:
-    """The caller of a service: a user name and the workspace they act in."""
+    """The caller of a service: a user name and the workspace they act in.
+
+    ``principal``: the authenticated caller (None in embedded mode: never checked);
+    ``request_id`` and ``source`` (client address) are recorded in the audit log.
+    """
 
     workspace: str
     user: str
+    principal: Principal | None = field(default=None, compare=False)
+    request_id: str | None = field(default=None, compare=False)
+    source: str | None = field(default=None, compare=False)
 
     @classmethod
     def local(cls, workspace: str = "default", user: str | None = None) -> Context:

@@ -8,7 +8,8 @@
      |    +-- SchemaMismatchError a write whose schema conflicts with the table's
      |    +-- QueryError          SQL that DuckDB rejects (syntax, unknown column, ...)
      +-- DataQualityError         data that fails a gate
-     +-- PermissionDeniedError    the caller may not do this
+     +-- UnauthenticatedError     no valid credential: missing, malformed, expired, revoked
+ +-- PermissionDeniedError    the caller may not do this
      +-- QuotaExceededError       the workspace is over a limit
      +-- ConflictError            a concurrent change won; retry
      |    +-- FencedError         work that was timed out or cancelled tried to commit
@@ -90,8 +91,12 @@ class DataQualityError(LakeworksError):
     pass
 
 
+class UnauthenticatedError(LakeworksError):
+    """The request carries no credential the server accepts (401): nothing was run."""
+
+
 class PermissionDeniedError(LakeworksError):
-    pass
+    """The caller may not do this (``details.permission``, ``details.workspace``)."""
 
 
 class QuotaExceededError(LakeworksError):

@@ -6,6 +6,10 @@ quickstart) open a Platform with ``Platform.open(settings)`` and take services f
 Services are built on first use, in dependency order, so a door that only lists
 workspaces never reaches the table storage.
 
+Every service is handed to the security guard as it is built (``guard.protect``), which
+wraps the operations the policy lists: contexts carrying an authenticated principal are
+checked and audited there, whatever door they came through.
+
 The table store calls out to quality and lineage only through interfaces the lake owns:
 the quality service is its write gate (``lake.gate.WriteGate``), and lineage and quality
 observe writes as hooks (``hooks.Hook``).
@@ -33,11 +37,16 @@ if TYPE_CHECKING:
     from lakeworks.pipelines.service import Pipelines
     from lakeworks.quality.service import Quality
     from lakeworks.registry.service import Registry
+    from lakeworks.security.audit import AuditLog
     from lakeworks.security.costs import Costs
+    from lakeworks.security.guard import Guard
+    from lakeworks.security.identities import Identities
     from lakeworks.security.ledger import Ledger
     from lakeworks.security.measures import Measures
     from lakeworks.security.quotas import Quotas
+    from lakeworks.security.tokens import Tokens
     from lakeworks.security.usage import Usage
+    from lakeworks.security.workspaces import Workspaces
     from lakeworks.serving.service import Serving
     from lakeworks.streams.service import Streams
     from lakeworks.tracking.hpo import Tuner
@@ -85,6 +94,40 @@ class Platform:
         return cls(settings or Settings.load(), migrate=migrate)
 
     @cached_property
+    def guard(self) -> Guard:
+        """Checks each service operation against the policy; audits changes and denials."""
+        from lakeworks.security.audit import AuditLog
+        from lakeworks.security.guard import Guard
+
+        return Guard(AuditLog(self.catalog))
+
+    @cached_property
+    def audit(self) -> AuditLog:
+        """The hash-chained audit log: ``record`` for any part, reads through the policy."""
+        return self.guard.protect("audit", self.guard.audit)
+
+    @cached_property
+    def identities(self) -> Identities:
+        """Users, service accounts, groups and the grants of roles in workspaces."""
+        from lakeworks.security.identities import Identities
+
+        return self.guard.protect("identities", Identities(self.catalog))
+
+    @cached_property
+    def tokens(self) -> Tokens:
+        """API tokens, stored as hashes."""
+        from lakeworks.security.tokens import Tokens
+
+        return self.guard.protect("tokens", Tokens(self.catalog, self.identities))
+
+    @cached_property
+    def workspaces(self) -> Workspaces:
+        """Workspaces as the doors see them: listed to those with a role in them."""
+        from lakeworks.security.workspaces import Workspaces
+
+        return self.guard.protect("workspaces", Workspaces(self.catalog))
+
+    @cached_property
     def storage(self) -> Storage:
         from lakeworks.lake.storage import storage_from_settings
 
@@ -109,14 +152,17 @@ class Platform:
 
         hooks: Hooks = self.hooks
         tables = Tables(self.catalog, self.storage, self.settings, hooks)
-        tables.limits = self.quotas
+        tables.limits = self._quotas
         quality = Quality(self.catalog, self.storage, self.settings, tables)
         lineage = Lineage(self.catalog, self.storage, self.settings, tables)
         tables.gate = quality
         hooks.register(LineageHook(lineage))
         hooks.register(QualityHook(quality))
-        self.__dict__.update(quality=quality, lineage=lineage)
-        return tables
+        guard = self.guard
+        self.__dict__.update(
+            quality=guard.protect("quality", quality), lineage=guard.protect("lineage", lineage)
+        )
+        return guard.protect("tables", tables)
 
     @cached_property
     def quality(self) -> Quality:
@@ -134,13 +180,13 @@ class Platform:
 
         sql = SqlEngine(self.catalog, self.storage, self.settings, self.tables, self.hooks)
         sql.meter = self.usage
-        return sql
+        return self.guard.protect("sql", sql)
 
     @cached_property
     def ingest(self) -> Loader:
         from lakeworks.ingest.loads import Loader
 
-        return Loader(self.catalog, self.tables, self.settings)
+        return self.guard.protect("ingest", Loader(self.catalog, self.tables, self.settings))
 
     @cached_property
     def pipelines(self) -> Pipelines:
@@ -148,23 +194,23 @@ class Platform:
 
         tasks = _TaskServices(self.catalog, self.tables, self.sql, self.ingest)
         pipelines = Pipelines(self.catalog, self.settings, self.tables, tasks)
-        pipelines.limits, pipelines.meter = self.quotas, self.usage
-        return pipelines
+        pipelines.limits, pipelines.meter = self._quotas, self.usage
+        return self.guard.protect("pipelines", pipelines)
 
     @cached_property
     def features(self) -> Features:
         from lakeworks.features.service import Features
 
         features = Features(self.catalog, self.storage, self.settings, self.tables)
-        features.limits = self.quotas
-        return features
+        features.limits = self._quotas
+        return self.guard.protect("features", features)
 
     @cached_property
     def registry(self) -> Registry:
         """The model registry; model files live in tracking's artifact store."""
         from lakeworks.registry.service import Registry
 
-        return Registry(self.catalog, self.tracking, self.settings)
+        return self.guard.protect("registry", Registry(self.catalog, self.tracking, self.settings))
 
     @cached_property
     def serving(self) -> Serving:
@@ -172,8 +218,8 @@ class Platform:
         from lakeworks.serving.service import Serving
 
         serving = Serving(self.catalog, self.registry, self.features, self.settings)
-        serving.limits, serving.meter = self.quotas, self.usage
-        return serving
+        serving.limits, serving.meter = self._quotas, self.usage
+        return self.guard.protect("serving", serving)
 
     @cached_property
     def tracking(self) -> Tracking:
@@ -185,14 +231,14 @@ class Platform:
         objects = object_store(self.storage, self.settings)
         tracking = Tracking(self.catalog, objects, self.settings, self.lineage)
         self.hooks.register(RunInputsHook(tracking))  # table reads inside a run are its inputs
-        return tracking
+        return self.guard.protect("tracking", tracking)
 
     @cached_property
     def hpo(self) -> Tuner:
         """Hyper-parameter search: Optuna studies beside the catalog, trials as runs."""
         from lakeworks.tracking.hpo import Tuner
 
-        return Tuner(self.engine, self.settings, self.tracking)
+        return self.guard.protect("hpo", Tuner(self.engine, self.settings, self.tracking))
 
     @cached_property
     def streams(self) -> Streams:
@@ -200,25 +246,35 @@ class Platform:
         from lakeworks.streams.log import open_log
         from lakeworks.streams.service import Streams
 
-        return Streams(self.catalog, self.tables, self.settings, open_log(self.settings))
+        return self.guard.protect(
+            "streams", Streams(self.catalog, self.tables, self.settings, open_log(self.settings))
+        )
 
     @cached_property
     def logged_models(self) -> LoggedModels:
         """MLflow 3's logged models; their files share the tracking artifact refs."""
         from lakeworks.tracking.logged_models import LoggedModels
 
-        return LoggedModels(self.catalog, self.tracking.artifacts)
+        return self.guard.protect(
+            "logged_models", LoggedModels(self.catalog, self.tracking.artifacts)
+        )
 
     @cached_property
     def monitoring(self) -> Monitoring:
         from lakeworks.monitoring.service import Monitoring
 
-        return Monitoring(self.tables, self.sql, self.settings)
+        return self.guard.protect("monitoring", Monitoring(self.tables, self.sql, self.settings))
 
     # quotas, usage and costs (security) ------------------------------------------------
     @cached_property
     def quotas(self) -> Quotas:
-        """Each workspace's quotas: the limits every service asks before taking a resource."""
+        """Each workspace's quotas: set and show through the policy (``quotas.manage``)."""
+        return self.guard.protect("quotas", self._quotas)
+
+    @cached_property
+    def _quotas(self) -> Quotas:
+        """The quotas the services ask (``lakeworks.limits.Limits``): the same object,
+        whose ``limit``/``check``/``taken`` the policy does not wrap (hot paths)."""
         from lakeworks.security.quotas import Quotas
 
         return Quotas(self._ledger, self._measures, self.settings)
@@ -235,7 +291,7 @@ class Platform:
         """Usage priced by the settings' price list, grouped by workspace, user, pipeline."""
         from lakeworks.security.costs import Costs
 
-        return Costs(self._ledger, self.usage, self.settings)
+        return self.guard.protect("costs", Costs(self._ledger, self.usage, self.settings))
 
     @cached_property
     def _ledger(self) -> Ledger:

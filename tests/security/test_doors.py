@@ -1,4 +1,5 @@
-"""Quotas and costs through REST (429 with the quota's fields), the CLI and /metrics."""
+"""Quotas and costs through REST (429 with the quota's fields; setting needs the owner
+role, and is audited), the CLI and /metrics."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 from fastapi.testclient import TestClient
 
 from tests.cli.conftest import Cli, cli  # noqa: F401 - the cli fixture
+from tests.security.conftest import bearer
 from tests.server.conftest import client  # noqa: F401 - the client fixture
 
 BASE = "/api/v1/workspaces/sales"
@@ -68,3 +70,23 @@ def test_cli_sets_shows_and_reports(cli: Cli) -> None:  # noqa: F811
     report = json.loads(cli("costs", "--format", "json", "--in", "default").output)
     assert report["by"] == ["workspace"] and report["lines"][0]["workspace"] == "default"
     assert cli("costs", "--format", "xml").exit_code == 2
+
+
+def test_setting_a_quota_needs_the_owner_role_and_is_audited(secured) -> None:  # noqa: ANN001
+    http, secrets = secured
+    url = f"{BASE}/quotas/tables"
+    for role in ("viewer", "editor", "maintainer"):
+        denied = http.put(url, json={"limit": 3}, headers=bearer(secrets[role]))
+        assert denied.status_code == 403, role
+        assert denied.json()["details"]["permission"] == "quotas.manage"
+    assert http.put(url, json={"limit": 3}, headers=bearer(secrets["outsider"])).status_code == 403
+    owner = bearer(secrets["owner"])
+    assert http.put(url, json={"limit": 3}, headers=owner).json()["limit"] == 3
+    viewer = bearer(secrets["viewer"])  # anyone in the workspace may read its quotas and costs
+    assert http.get(f"{BASE}/quotas", headers=viewer).status_code == 200
+    assert http.get(f"{BASE}/costs", headers=viewer).status_code == 200
+    assert http.get(f"{BASE}/costs", headers=bearer(secrets["outsider"])).status_code == 403
+    records = http.get(f"{BASE}/audit", headers=owner).json()
+    changes = [(r["action"], r["outcome"], r["user"]) for r in records if "quotas" in r["action"]]
+    assert ("quotas.set", "ok", "u_owner") in changes
+    assert ("quotas.set", "denied", "u_editor") in changes

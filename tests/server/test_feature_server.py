@@ -86,13 +86,13 @@ def test_reads_run_in_a_worker_thread_not_on_the_event_loop(
     on_loop: list[bool] = []
     check = callers.context
 
-    def recorded(ws: str, user: str) -> Context:
+    def recorded(ws: str, **caller: str | None) -> Context:
         try:
             asyncio.get_running_loop()
             on_loop.append(True)
         except RuntimeError:  # no loop running in this thread
             on_loop.append(False)
-        return check(ws, user)
+        return check(ws, **caller)
 
     monkeypatch.setattr(callers, "context", recorded)
     body = {"features": ["live:trips"], "entity_rows": [{"rider_id": 7}]}
@@ -107,10 +107,10 @@ def test_the_fast_path_passes_the_checks_every_route_passes(
     callers = served.app.state.callers
     check = callers.context
 
-    def refusing(ws: str, user: str) -> Context:
+    def refusing(ws: str, user: str, **caller: str | None) -> Context:
         if user == "mallory":
             raise errors.PermissionDeniedError(f"{user} may not read {ws}")
-        return check(ws, user)
+        return check(ws, user, **caller)
 
     monkeypatch.setattr(callers, "context", refusing)
     mallory = {"X-Lakeworks-User": "mallory"}

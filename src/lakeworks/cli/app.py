@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 
 from lakeworks.cli import (
+    audit,
     db,
     endpoints,
     experiments,
@@ -33,6 +34,8 @@ from lakeworks.cli import (
     sql,
     streams,
     tables,
+    tokens,
+    users,
     workspaces,
 )
 from lakeworks.cli.session import ErrorReportingGroup, GlobalOptions, options
@@ -74,6 +77,10 @@ app.add_typer(endpoints.app, name="endpoints")
 app.add_typer(db.app, name="db")
 app.add_typer(quotas.app, name="quotas")
 app.command("costs")(quotas.costs)
+app.add_typer(tokens.app, name="tokens")
+app.add_typer(users.app, name="users")
+app.add_typer(users.members, name="members")
+app.add_typer(audit.app, name="audit")
 app.add_typer(experiments.app, name="experiments")
 app.add_typer(runs.app, name="runs")
 app.command("gc")(runs.gc)

@@ -19,6 +19,7 @@ from typer.core import TyperGroup
 
 import lakeworks as lw
 from lakeworks.config import Settings
+from lakeworks.context import Context, Principal
 from lakeworks.errors import LakeworksError
 from lakeworks.platform import Platform
 
@@ -59,6 +60,13 @@ def platform(ctx: typer.Context) -> Iterator[Platform]:
         yield p
     finally:
         p.close()
+
+
+def local_admin(p: Platform, workspace: str) -> Context:
+    """The person at the machine, as an administrator of the catalog they can open: the
+    security commands run as them, and the guard records their changes in the audit log."""
+    user = Context.local(workspace, p.settings.user).user
+    return Context(workspace, user, Principal(user, admin=True, via="local"), source="cli")
 
 
 def console() -> Console:

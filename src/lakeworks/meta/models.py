@@ -676,3 +676,7 @@ class UsageRow(Base):
     obj: Mapped[str | None] = mapped_column(String(256))
     amount: Mapped[float] = mapped_column(Float, nullable=False)
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+# the security tables, in their own module (imported here so Base.metadata holds them)
+from lakeworks.meta import security_models  # noqa: E402, F401

@@ -31,6 +31,7 @@ from lakeworks.security.usage import PEAK_KINDS, SAMPLER, STORAGE_KINDS
 
 if TYPE_CHECKING:
     from lakeworks.config import Settings
+    from lakeworks.context import Context
     from lakeworks.security.ledger import Ledger, UsageRecord
     from lakeworks.security.usage import Usage
 
@@ -123,6 +124,16 @@ class Costs:
         lines = [self._line(by, key, quantities) for key, quantities in sums.items()]
         lines.sort(key=lambda line: (-line.total, tuple(str(v) for v in line.group.values())))
         return CostReport(by, start, until, tuple(lines))
+
+    def of_workspace(
+        self,
+        ctx: Context,
+        by: tuple[str, ...] | str = ("user", "pipeline"),
+        since: datetime | str = "30d",
+        until: datetime | None = None,
+    ) -> CostReport:
+        """``report`` of the caller's workspace only (what REST answers, ``usage.read``)."""
+        return self.report(by, since=since, until=until, workspace=ctx.workspace)
 
     def _line(self, by: tuple[str, ...], key: tuple, quantities: dict[str, float]) -> CostLine:
         costs = {

@@ -16,17 +16,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import pyarrow.fs as pafs
 
 from lakeworks import limits
 
 if TYPE_CHECKING:
-    from lakeworks.features.online import OnlineStore
-    from lakeworks.lake.storage import Storage
     from lakeworks.meta.catalog import Catalog
     from lakeworks.security.ledger import Ledger
+
+
+class Storage(Protocol):  # what is read of ``lake.storage.Storage`` (security is below lake)
+    def table_uri(self, workspace: str, name: str) -> str: ...
+    def filesystem(self) -> pafs.FileSystem: ...
+    def fs_path(self, uri: str) -> str: ...
+
+
+class OnlineStore(Protocol):  # and of ``features.online.OnlineStore``
+    def usage(self, workspace: str) -> tuple[int, int]: ...
 
 
 class Measures:

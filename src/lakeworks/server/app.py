@@ -21,6 +21,7 @@ from fastapi import FastAPI
 import lakeworks
 from lakeworks.config import Settings
 from lakeworks.platform import Platform
+from lakeworks.security.authn import Authenticator
 from lakeworks.security.usage import Sampler
 from lakeworks.server import errors
 from lakeworks.server.api import (
@@ -34,6 +35,7 @@ from lakeworks.server.api import (
     quality,
     quotas,
     runs,
+    security,
     sql,
     streams,
     system,
@@ -47,11 +49,12 @@ from lakeworks.server.mlflow import install as install_mlflow
 from lakeworks.server.shutdown import stop_statements
 
 # the error statuses every route of a router may answer; routes add their own (409 ...)
-_SCOPED = errors.responses(400, 404, 422, 503)  # under /api/v1/workspaces/{ws}
+# under /api/v1/workspaces/{ws}; 401 and 403 when authentication is on
+_SCOPED = errors.responses(400, 401, 403, 404, 422, 503)
 ROUTERS = (
     (features.router, _SCOPED),
     (system.router, errors.responses(503)),
-    (workspaces.router, errors.responses(400, 422, 503)),
+    (workspaces.router, errors.responses(400, 401, 403, 422, 503)),
     (tables.router, _SCOPED),
     (sql.router, _SCOPED),
     (quality.router, _SCOPED),
@@ -65,14 +68,24 @@ ROUTERS = (
     (streams.router, _SCOPED),
     (endpoints.router, _SCOPED),
     (quotas.router, _SCOPED),
-    (endpoints.serve_router, errors.responses(400, 404, 413, 422, 429, 503)),
+    (endpoints.serve_router, errors.responses(400, 401, 403, 404, 413, 422, 429, 503)),
+    (security.router, errors.responses(401, 403, 422, 503)),
+    (security.scoped, _SCOPED),
 )
+
+
+def authenticator(settings: Settings, platform: Platform) -> Authenticator | None:
+    """The server's authenticator, or None when it runs without authentication."""
+    if not settings.auth_required:
+        return None
+    return Authenticator(settings, platform.identities, platform.tokens)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """A FastAPI app over one Platform opened with ``settings`` (default: ``Settings.load()``).
 
-    The platform is on ``app.state.platform`` and is closed when the app shuts down. With
+    The platform is on ``app.state.platform`` and is closed when the app shuts down.
+    Requests must carry a credential when ``settings.auth_required`` (see ``Callers``). With
     ``settings.scheduler`` (default) the app's lifespan also runs the pipelines scheduler.
     """
     settings = settings or Settings.load()
@@ -98,7 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.platform = platform
     app.state.metrics = HttpMetrics()
-    app.state.callers = Callers(platform)
+    app.state.callers = Callers(platform, authenticator(settings, platform))
     # inside the metrics middleware; it checks callers as get_context does
     app.add_middleware(FeatureServer, platform=platform, callers=app.state.callers)
     app.state.metrics.statements.set_function(lambda: platform.sql.statements.running)

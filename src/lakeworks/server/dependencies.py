@@ -8,11 +8,13 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Path, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import AfterValidator
 
 from lakeworks.context import Context, check_name
 from lakeworks.platform import Platform
-from lakeworks.server.callers import USER_HEADER, USER_MAX, Callers
+from lakeworks.server import access
+from lakeworks.server.callers import REQUEST_ID_HEADER, USER_HEADER, USER_MAX, Callers
 
 # check_name's rule as a pattern: lower-case letters, digits, underscores, no digit first
 NAME_PATTERN = r"^[a-z_][a-z0-9_]*$"
@@ -45,14 +47,51 @@ def get_callers(request: Request) -> Callers:
     return request.app.state.callers
 
 
+# documents the bearer scheme in OpenAPI; the header itself is read by Callers (which
+# also takes Basic with a token as the password, as MLflow's client may send it)
+_BEARER = HTTPBearer(auto_error=False, description="an API token or an OIDC JWT")
+Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)]
+
+
+def request_facts(request: Request) -> dict[str, str | None]:
+    """The request's credential, id, client address and the operation its route runs
+    (``access.ROUTES``), as ``Callers`` takes them."""
+    client = request.client
+    return {
+        "authorization": request.headers.get("authorization"),
+        "request_id": request.headers.get(REQUEST_ID_HEADER),
+        "source": client.host if client else None,
+        "operation": access.operation(request.scope.get("endpoint")),
+    }
+
+
 def get_context(
     callers: Annotated[Callers, Depends(get_callers)],
     ws: WorkspaceName,
+    request: Request,
+    _bearer: Bearer,
     user: User = "anonymous",
 ) -> Context:
     """The caller in workspace ``ws``, through the checks the feature server shares."""
-    return callers.context(ws, user)
+    return callers.context(ws, user, **request_facts(request))
+
+
+def get_caller(
+    callers: Annotated[Callers, Depends(get_callers)],
+    request: Request,
+    _bearer: Bearer,
+    user: User = "anonymous",
+) -> Context:
+    """The caller of a route outside a workspace (authenticated; a route needing a
+    platform permission, such as creating workspaces, is checked here)."""
+    facts = request_facts(request)
+    operation = facts.pop("operation")
+    ctx = callers.caller(callers.platform.settings.workspace, user, **facts)
+    if operation is not None:
+        callers.platform.guard.check(ctx, operation)
+    return ctx
 
 
 PlatformDep = Annotated[Platform, Depends(get_platform)]
 ContextDep = Annotated[Context, Depends(get_context)]
+CallerDep = Annotated[Context, Depends(get_caller)]

@@ -32,6 +32,7 @@ STATUS: dict[type[errors.LakeworksError], int] = {
     errors.TooLargeError: 413,
     errors.QueryError: 422,
     errors.DataQualityError: 422,
+    errors.UnauthenticatedError: 401,
     errors.PermissionDeniedError: 403,
     errors.QuotaExceededError: 429,
     errors.UnavailableError: 503,
@@ -45,6 +46,7 @@ STATUS: dict[type[errors.LakeworksError], int] = {
 # what each status means at this API's doors, for the OpenAPI document
 MEANING: dict[int, str] = {
     400: "The request could not be read, or a service refused it (e.g. user code failed)",
+    401: "No valid credential: send Authorization: Bearer <token> (see docs/security.md)",
     403: "The caller may not do this",
     404: "The workspace, or the thing named in the path, does not exist",
     409: "The name is taken, or the object's state does not allow this now",

@@ -5,7 +5,8 @@ FastAPI's per-request machinery (dependency resolution, response re-validation a
 encoding) costs many times the lookup itself. This pure ASGI middleware answers that one
 route directly and passes every other request on to the FastAPI app. It keeps the doors'
 contract: the body is checked by the same ``OnlineRequest`` model, the caller by the same
-``Callers`` checks as every route (authentication, once it exists, included), errors have
+``Callers`` checks as every route (authentication and the workspace role included; the
+lookup itself is checked by the guard like any service call), errors have
 the same JSON and status table, and requests are counted in the same metrics. Catalog and
 online-store reads run in a worker thread, never on the event loop. The route is still
 declared in ``api/features.py`` so it appears in the OpenAPI document.
@@ -24,7 +25,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from lakeworks import errors
 from lakeworks.platform import Platform
-from lakeworks.server.callers import USER_HEADER, Callers
+from lakeworks.server.callers import REQUEST_ID_HEADER, USER_HEADER, Callers
 from lakeworks.server.encoding import jsonable
 from lakeworks.server.errors import invalid_request, log, status_for
 from lakeworks.server.schemas.features import OnlineRequest
@@ -32,6 +33,7 @@ from lakeworks.server.schemas.features import OnlineRequest
 _PATH = re.compile(r"^/api/v1/workspaces/([^/]+)/features/online/?$")
 _ROUTE = SimpleNamespace(path="/api/v1/workspaces/{ws}/features/online")
 _USER = USER_HEADER.lower().encode()
+_REQUEST_ID = REQUEST_ID_HEADER.lower().encode()
 _JSON = [(b"content-type", b"application/json")]
 
 
@@ -48,12 +50,12 @@ class FeatureServer:
             return
         scope["route"] = _ROUTE  # the metrics label, as for a routed request
         body = await _body(receive)
-        user = dict(scope["headers"]).get(_USER, b"anonymous").decode("latin-1")
+        caller = _caller(scope)
         try:
             request = _parse(body)
             # the catalog and the online store block (SQLite file, Redis socket): a worker
             # thread keeps the event loop free for other requests
-            payload = await anyio.to_thread.run_sync(self._answer, match.group(1), user, request)
+            payload = await anyio.to_thread.run_sync(self._answer, match.group(1), caller, request)
             status = 200
         except errors.LakeworksError as exc:
             status, payload = status_for(exc), exc.to_dict()
@@ -63,8 +65,8 @@ class FeatureServer:
         await send({"type": "http.response.start", "status": status, "headers": _JSON})
         await send({"type": "http.response.body", "body": json.dumps(payload).encode()})
 
-    def _answer(self, ws: str, user: str, request: OnlineRequest) -> dict[str, Any]:
-        ctx = self.callers.context(ws, user)  # the checks every route passes
+    def _answer(self, ws: str, caller: dict[str, Any], request: OnlineRequest) -> dict[str, Any]:
+        ctx = self.callers.context(ws, **caller)  # the checks every route passes
         features: Any = request.service or request.features
         result = self.platform.features.online(
             ctx, features, request.entity_rows, full_names=request.full_names
@@ -73,6 +75,20 @@ class FeatureServer:
         for item in out["results"]:
             item["values"] = {k: jsonable(v) for k, v in item["values"].items()}
         return out
+
+
+def _caller(scope: Scope) -> dict[str, Any]:
+    """The user header, credential, request id and client address, as Callers takes them."""
+    headers = dict(scope["headers"])
+    found = {
+        "user": headers.get(_USER, b"anonymous"),
+        "authorization": headers.get(b"authorization"),
+        "request_id": headers.get(_REQUEST_ID),
+    }
+    caller = {k: v.decode("latin-1") if v is not None else None for k, v in found.items()}
+    client = scope.get("client")
+    caller["source"] = client[0] if client else None
+    return caller
 
 
 async def _body(receive: Receive) -> bytes:

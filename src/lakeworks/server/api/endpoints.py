@@ -6,16 +6,18 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Response
+from fastapi import APIRouter, Depends, Header, Request, Response
 
 from lakeworks.context import Context
 from lakeworks.server.callers import Callers
 from lakeworks.server.dependencies import (
+    Bearer,
     ContextDep,
     PlatformDep,
     User,
     get_callers,
     name_rule,
+    request_facts,
 )
 from lakeworks.server.errors import responses
 from lakeworks.server.schemas.endpoints import (
@@ -78,9 +80,11 @@ def delete(endpoint: EndpointName, ctx: ContextDep, platform: PlatformDep) -> No
 def _serve_context(
     callers: Annotated[Callers, Depends(get_callers)],
     workspace: WorkspacePath,
+    request: Request,
+    _bearer: Bearer,
     user: User = "anonymous",
 ) -> Context:
-    return callers.context(workspace, user)
+    return callers.context(workspace, user, **request_facts(request))
 
 
 @serve_router.post("/{endpoint}/predict")

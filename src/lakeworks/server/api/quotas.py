@@ -38,7 +38,7 @@ def costs(
     since: Annotated[str, Since] = "30d",
 ) -> CostReportOut:
     """The workspace's usage and cost since ``since``, grouped by ``by``."""
-    report = platform.costs.report(by, since=since, workspace=ctx.workspace)
+    report = platform.costs.of_workspace(ctx, by, since=since)
     lines = [
         CostLineOut(
             group=line.group, quantities=line.quantities, costs=line.costs, total=line.total

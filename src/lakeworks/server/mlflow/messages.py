@@ -23,6 +23,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from lakeworks.context import Context
 from lakeworks.errors import InvalidInputError, NotFoundError
 from lakeworks.server.callers import USER_HEADER
+from lakeworks.server.dependencies import request_facts
 
 WORKSPACE_HEADER = "X-MLFLOW-WORKSPACE"
 M = TypeVar("M", bound="Message")
@@ -95,18 +96,21 @@ def mlflow_context(request: Request) -> Context:
     default = platform.settings.workspace
     ws = request.path_params.get("ws") or request.headers.get(WORKSPACE_HEADER) or default
     user = request.headers.get(USER_HEADER) or _basic_user(request) or "anonymous"
+    callers = request.app.state.callers
+    facts = request_facts(request)
     try:
-        return request.app.state.callers.context(ws, user)
+        return callers.context(ws, user, **facts)
     except NotFoundError:
-        if ws != default:
+        if ws != default or callers.authenticator is not None:
             raise
         platform.catalog.create_workspace(ws, user, exist_ok=True)
-        return Context(workspace=ws, user=user)
+        return callers.context(ws, user, **facts)
 
 
 def _basic_user(request: Request) -> str | None:
-    """The user name of HTTP basic auth (MLFLOW_TRACKING_USERNAME), unchecked: lakeworks
-    authentication, when it comes, belongs to ``Callers``."""
+    """The user name of HTTP basic auth (MLFLOW_TRACKING_USERNAME), trusted only with
+    authentication off; with it on, ``Callers`` takes the password as an API token and
+    the token names the user."""
     import base64
 
     scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")

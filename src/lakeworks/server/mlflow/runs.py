@@ -6,12 +6,12 @@ twice (its retries after a lost answer) are stored once.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter
 from pydantic import Field
 
-from lakeworks.context import Context
 from lakeworks.server.mlflow import pages, shapes
 from lakeworks.server.mlflow.errors import MlflowRoute, invalid
 from lakeworks.server.mlflow.messages import (
@@ -126,7 +126,8 @@ class LogModel(Message):
 def create(ctx: CallerDep, tracking: TrackingDep, body=message(CreateRun)) -> Any:
     tags = {t.key: t.value for t in body.tags}
     created = tracking.create_run(
-        Context(ctx.workspace, body.user_id or ctx.user),  # the client names its user
+        # the client names its user, trusted only without authentication
+        ctx if ctx.principal else replace(ctx, user=body.user_id or ctx.user),
         experiment_id(ctx, tracking, body.experiment_id),
         name=body.run_name or None,
         start_time=body.start_time,

@@ -1,14 +1,14 @@
 """quotas and usage: a workspace's limits, and the metered use that costs are made from
 
 Revision ID: 0010_sec_quota
-Revises: 0009
+Revises: 0010_sec_auth
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0010_sec_quota"
-down_revision = "0009"
+down_revision = "0010_sec_auth"
 branch_labels = None
 depends_on = None
 
