@@ -118,6 +118,11 @@ _API = {
         "delete": "serving.delete",
         "predict": "serving.predict",
     },
+    "quotas": {
+        "show_quotas": "quotas.show",
+        "set_quota": "quotas.set",
+        "costs": "costs.of_workspace",
+    },
     "security": {
         "audit_all": "audit.verify",  # every workspace's records: administrators
         "verify": "audit.verify",
