@@ -1,9 +1,9 @@
 """What the quota checks and metering cost on the hot paths they sit on (issue 18).
 
-Side by side in one process, alternating per round: the same platform with its services
-built without limits and meter (``Unlimited``, ``NoMeter``: what a service built alone
-gets) and with the platform's quotas and meter plugged in, first with no quota set,
-then with the quotas of each path set (and cached, as in production):
+Side by side in one process, interleaved call by call: three platforms alike, one whose
+services run without limits and meter (``Unlimited``, ``NoMeter``: what a service built
+alone gets), one with the platform's quotas and meter and no quota set, one with the
+quotas of each path set (and cached, as in production):
 
 - ``sql``: ``sql.query(...).arrow()`` over a one-file table (the scanned-bytes meter
   record);
@@ -13,9 +13,9 @@ then with the quotas of each path set (and cached, as in production):
 - ``append``: ``tables.write`` of 1,000 rows in 10 batches to an existing table (the
   storage-bytes check runs per batch).
 
-Prints JSON: per path and side, the median of the round medians (ms), and the ratio of
-each side to the side without limits. Run:
-``PYTHONPATH=src python benchmarks/quotas.py [--rounds 7] [--calls 40]``.
+Prints JSON: per path and side, the median call (ms), and the median of the call-by-call
+ratios to the side without limits. Run:
+``PYTHONPATH=src python benchmarks/quotas.py [--calls 300]``.
 """
 
 from __future__ import annotations
@@ -61,14 +61,11 @@ def build(home: str) -> tuple[Platform, Context]:
     return platform, ctx
 
 
-def side(platform: Platform, ctx: Context, name: str) -> None:
-    """Plug the limits and meter of ``name`` into the services."""
-    on = name != "off"
-    quotas, meter = (
-        (platform.quotas, platform.usage) if on else (limits.Unlimited(), limits.NoMeter())
-    )
-    platform.tables.limits = platform.serving.limits = quotas
-    platform.serving.meter = platform.sql.meter = meter
+def configure(platform: Platform, ctx: Context, name: str) -> None:
+    """Plug the limits and meter of side ``name`` into the platform's services."""
+    if name == "off":
+        platform.tables.limits = platform.serving.limits = limits.Unlimited()
+        platform.serving.meter = platform.sql.meter = limits.NoMeter()
     for quota, value in SET.items():
         platform.quotas.set(ctx, quota, value if name == "quotas_set" else None)
 
@@ -87,46 +84,52 @@ def paths(platform: Platform, ctx: Context) -> dict[str, Callable[[], object]]:
     }
 
 
-def round_median(fn: Callable[[], object], calls: int) -> float:
-    times = []
-    for _ in range(calls):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000
+def measure(work: dict[str, Callable[[], object]], calls: int) -> dict[str, list[float]]:
+    """``calls`` timed calls of each side, interleaved call by call (the order rotating),
+    so the load of a shared machine falls on every side alike."""
+    times: dict[str, list[float]] = {name: [] for name in work}
+    warm = time.perf_counter() + 3
+    while time.perf_counter() < warm:
+        for fn in work.values():
+            fn()  # warm for 3 s: the first hundred predictions run 5-20x slower
+    names = list(work)
+    for i in range(calls):
+        for name in names[i % 3 :] + names[: i % 3]:
+            start = time.perf_counter()
+            work[name]()
+            times[name].append(time.perf_counter() - start)
+    return times
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--calls", type=int, default=40)
+    parser.add_argument("--calls", type=int, default=300)
     args = parser.parse_args()
-    platform, ctx = build(tempfile.mkdtemp() + "/lw")
-    work = paths(platform, ctx)
-    medians: dict[str, dict[str, list[float]]] = {p: {s: [] for s in SIDES} for p in work}
+    sides = {}
+    for name in SIDES:  # one platform per side, in its own folder
+        platform, ctx = build(tempfile.mkdtemp() + "/lw")
+        configure(platform, ctx, name)
+        sides[name] = (platform, paths(platform, ctx))
+    out = {"machine": machine(), "calls_per_side": args.calls}
     try:
-        for path, fn in work.items():
-            warm = time.perf_counter() + 3
-            while time.perf_counter() < warm:
-                fn()  # warm for 3 s: the first hundred predictions run 5-20x slower
-            for r in range(args.rounds):
-                order = SIDES if r % 2 == 0 else tuple(reversed(SIDES))
-                for name in order:
-                    side(platform, ctx, name)
-                    medians[path][name].append(round_median(fn, args.calls))
-            log(path, {s: round(statistics.median(m), 3) for s, m in medians[path].items()})
+        for path in ("sql", "predict", "create", "append"):
+            times = measure({name: work[path] for name, (_, work) in sides.items()}, args.calls)
+            out[path] = summary(times)
+            log(path, out[path]["median_ms"])
     finally:
-        platform.close()
-    print(json.dumps(report(medians, args), indent=2))
+        for platform, _ in sides.values():
+            platform.close()
+    print(json.dumps(out, indent=2))
 
 
-def report(medians: dict[str, dict[str, list[float]]], args: argparse.Namespace) -> dict:
-    out = {"machine": machine(), "rounds": args.rounds, "calls_per_round": args.calls}
-    for path, sides in medians.items():
-        ms = {s: round(statistics.median(v), 3) for s, v in sides.items()}
-        ratio = {s: round(ms[s] / ms["off"], 3) for s in SIDES[1:]}
-        out[path] = {"median_ms": ms, "ratio_to_off": ratio}
-    return out
+def summary(times: dict[str, list[float]]) -> dict:
+    ms = {name: round(statistics.median(t) * 1000, 3) for name, t in times.items()}
+    paired = {  # the median of the call-by-call ratios to the side without limits
+        name: round(statistics.median(a / b for a, b in zip(t, times["off"], strict=True)), 3)
+        for name, t in times.items()
+        if name != "off"
+    }
+    return {"median_ms": ms, "ratio_to_off": paired}
 
 
 if __name__ == "__main__":
