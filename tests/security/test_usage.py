@@ -13,7 +13,7 @@ import pytest
 from lakeworks import limits
 from lakeworks.config import Settings
 from lakeworks.context import Context
-from lakeworks.errors import QuotaExceededError
+from lakeworks.errors import QuotaExceededError, UnavailableError
 from lakeworks.platform import Platform
 from lakeworks.security.ledger import Ledger
 from lakeworks.security.usage import Usage
@@ -129,3 +129,22 @@ def _all_time() -> tuple:
     from datetime import UTC, datetime
 
     return datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
+
+
+def test_a_failed_write_of_usage_keeps_it_and_never_fails_the_caller(
+    platform: Platform, ctx: Context
+) -> None:
+    settings = platform.settings.model_copy(update={"usage_flush_size": 1})
+    ledger = Ledger(platform.catalog)
+    usage = Usage(ledger, platform._measures, settings)
+
+    def down(records: object) -> None:
+        raise UnavailableError("the catalog is down")
+
+    ledger.add_usage = down  # the catalog is down for this instance only
+    usage.record(ctx, limits.SERVING_REQUESTS, 1, obj="a")  # due at once: fails, kept
+    usage.record(ctx, limits.SERVING_REQUESTS, 1, obj="a")
+    del ledger.add_usage  # back up
+    usage.flush()
+    totals = platform._ledger.totals(*_all_time(), [limits.SERVING_REQUESTS], None)
+    assert [t.total for t in totals] == [2]

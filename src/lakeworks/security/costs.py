@@ -107,6 +107,8 @@ class Costs:
         Example: ``costs.report(("workspace", "user"), since="7d")``.
         """
         by = check_groups(by)
+        if workspace is not None:
+            self.ledger.catalog.workspace(workspace)  # NotFoundError for a typo
         self.usage.flush()  # what waits in this process's buffer counts too (stamped now)
         until = until or datetime.now(UTC)
         start = since_time(since, until)

@@ -72,6 +72,15 @@ class Buffer:
         moment = datetime.now(UTC)
         return [UsageRecord(*key[:4], key[4], float(a), moment) for key, a in amounts.items()]
 
+    def restore(self, records: list[UsageRecord]) -> None:
+        """Put back records that could not be written (they are added up again)."""
+        with self._lock:
+            for r in records:
+                key = (r.workspace, r.user, r.pipeline, r.kind, r.obj)
+                old = self._amounts.get(key, 0.0)
+                peak = r.kind in PEAK_KINDS
+                self._amounts[key] = max(old, r.amount) if peak else old + r.amount
+
 
 class Usage:
     """The platform's meter, and the storage samples costs are made from."""
@@ -99,6 +108,8 @@ class Usage:
         if (due or waiting >= self.flush_size) and self._flushing.acquire(blocking=False):
             try:  # one caller writes the batch; the others go on without waiting
                 self._write()
+            except Exception:  # metering never fails the work it meters: kept for later
+                log.exception("writing metered usage failed; it is kept for the next flush")
             finally:
                 self._flushing.release()
 
@@ -124,7 +135,12 @@ class Usage:
 
     def _write(self) -> None:
         self._flushed = time.monotonic()
-        self.ledger.add_usage(self._buffer.take())
+        records = self._buffer.take()
+        try:
+            self.ledger.add_usage(records)
+        except BaseException:
+            self._buffer.restore(records)
+            raise
 
 
 class Sampler:
