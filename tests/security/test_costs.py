@@ -109,3 +109,24 @@ def test_since_reads_spans_and_iso_times() -> None:
     assert since_time("30d", until) == datetime(2026, 5, 31, tzinfo=UTC)
     assert since_time("12h", until) == until - timedelta(hours=12)
     assert since_time("2026-06-01", until) == T0
+
+
+def test_quotas_usage_and_costs_on_postgresql(postgres_catalog: str, tmp_path: Path) -> None:
+    settings = Settings.load(home=tmp_path / "lw", metadata_url=postgres_catalog, progress=False)
+    platform = Platform.open(settings)
+    try:
+        platform.catalog.create_workspace("sales", "tester")
+        from lakeworks.context import Context
+
+        ctx = Context("sales", "ann")
+        platform.quotas.set(ctx, limits.TABLES, 4)
+        assert {q.name: q.limit for q in platform.quotas.show(ctx)}["tables"] == 4
+        platform._ledger.add_usage(
+            [_record("sales", "ann", "daily", limits.TASK_CPU_SECONDS, 7200, 1)]
+        )
+        report = platform.costs.report(("user",), since=T0, until=T0 + timedelta(hours=2))
+        assert [(line.group, line.quantities["task_cpu_hours"]) for line in report.lines] == [
+            ({"user": "ann"}, 2.0)
+        ]
+    finally:
+        platform.close()
