@@ -203,3 +203,21 @@ def test_use_measured_by_another_process_is_seen_within_the_cache_seconds(
     now[0] = platform.settings.quota_cache_seconds
     with pytest.raises(QuotaExceededError):
         quotas.check("default", limits.TABLES, adding=1)
+
+
+def test_a_load_that_reaches_the_storage_quota_is_recorded_failed_and_writes_nothing(
+    platform: Platform, ctx: Context, tmp_path
+) -> None:  # noqa: ANN001
+    first, more = tmp_path / "orders.csv", tmp_path / "more.csv"
+    for path, start in ((first, 0), (more, 50_000)):
+        lines = (f"{i},note {i}\n" for i in range(start, start + 50_000))
+        path.write_text("id,note\n" + "".join(lines))
+    platform.ingest.load(ctx, first, "orders", chunk_size=5_000)
+    rows, version = 50_000, platform.tables.open(ctx, "orders").version()
+    platform.quotas.set(ctx, limits.STORAGE_BYTES, platform._measures.table_bytes("default") + 1)
+    with pytest.raises(QuotaExceededError, match="storage_bytes quota"):
+        platform.ingest.load(ctx, more, "orders", chunk_size=5_000, mode="append")
+    assert platform.tables.open(ctx, "orders").version() == version
+    assert platform.tables.read(ctx, "orders").num_rows == rows
+    last = platform.catalog.loads("default", "orders")[-1]
+    assert last.status == "failed" and "storage_bytes quota" in last.error
