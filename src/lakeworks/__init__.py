@@ -20,7 +20,7 @@ from typing import Any
 
 from lakeworks.config import Settings
 from lakeworks.context import Context
-from lakeworks.errors import LakeworksError
+from lakeworks.errors import LakeworksError, NotFoundError
 from lakeworks.platform import Platform
 from lakeworks.sdk import Workspace
 
@@ -51,9 +51,28 @@ def connect(
     """
     settings = settings or Settings.load(**overrides)
     platform = Platform.open(settings)
-    ctx = Context.local(workspace or settings.workspace, user or settings.user)
-    if create:
-        platform.catalog.create_workspace(ctx.workspace, ctx.user, exist_ok=True)
-    else:
-        platform.catalog.workspace(ctx.workspace)
+    try:
+        ctx = _caller(platform, workspace or settings.workspace, user or settings.user)
+        try:
+            platform.workspaces.get(ctx)
+        except NotFoundError:
+            if not create:
+                raise
+            platform.workspaces.create(ctx, ctx.workspace, exist_ok=True)
+    except BaseException:
+        platform.close()
+        raise
     return Workspace(platform, ctx)
+
+
+def _caller(platform: Platform, workspace: str, user: str | None) -> Context:
+    """The person at the machine, or with the ``token`` setting the token's principal
+    (checked and audited on every operation, as through the server)."""
+    settings = platform.settings
+    if settings.token is None:
+        return Context.local(workspace, user)
+    from lakeworks.security.authn import Authenticator
+
+    authenticator = Authenticator(settings, platform.identities, platform.tokens)
+    principal = authenticator.principal(f"Bearer {settings.token}")
+    return Context(workspace, principal.name, principal, source="sdk")

@@ -115,6 +115,11 @@ class Settings(BaseSettings):
         description="seconds a resolved credential is reused before the catalog is read "
         "again (revocations made on another replica apply within this time)",
     )
+    token: str | None = Field(
+        default=None,
+        description="an API token the SDK and CLI act with on the catalog they open "
+        "(checked and audited as on the server); unset: the person at the machine",
+    )
     oidc_issuer: str | None = Field(
         default=None, description="issuer (iss) whose OIDC bearer JWTs the server accepts"
     )

@@ -1,92 +1,159 @@
-"""Quotas and costs through REST (429 with the quota's fields; setting needs the owner
-role, and is audited), the CLI and /metrics."""
+"""The SDK and the CLI with a token (LAKEWORKS_TOKEN): a representative sweep of the
+policy's operations, each role getting what the policy says, the same as over REST; and
+cross-workspace reads refused at the SQL door."""
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
-from fastapi.testclient import TestClient
+import pytest
+from typer.testing import CliRunner
 
-from tests.cli.conftest import Cli, cli  # noqa: F401 - the cli fixture
-from tests.security.conftest import bearer
-from tests.server.conftest import client  # noqa: F401 - the client fixture
+import lakeworks as lw
+from lakeworks.cli.app import app
+from lakeworks.config import Settings
+from lakeworks.errors import InvalidInputError, LakeworksError, NotFoundError, PermissionDeniedError
+from lakeworks.quality import checks as qc
+from lakeworks.security import policy
+from lakeworks.security.roles import holds
+from tests.security.conftest import ROLES, seed
 
-BASE = "/api/v1/workspaces/sales"
+PIPELINE = """
+from lakeworks.pipelines import Pipeline
 
-
-def test_rest_sets_and_shows_quotas_and_answers_429(client: TestClient) -> None:  # noqa: F811
-    answer = client.put(f"{BASE}/quotas/tables", json={"limit": 1})
-    assert answer.status_code == 200
-    assert answer.json() == {"name": "tables", "limit": 1, "used": 0, "unit": "tables"}
-    rows = [{"id": 1}]
-    assert client.post(f"{BASE}/tables/a/rows", json={"rows": rows}).status_code < 300
-    refused = client.post(f"{BASE}/tables/b/rows", json={"rows": rows})
-    assert refused.status_code == 429
-    body = refused.json()
-    assert body["error"] == "QuotaExceededError" and "tables quota" in body["message"]
-    expected = {"quota": "tables", "limit": 1, "used": 1, "requested": 1}
-    assert body["details"].items() >= expected.items()
-    shown = {q["name"]: q for q in client.get(f"{BASE}/quotas").json()}
-    assert shown["tables"]["used"] == 1 and shown["storage_bytes"]["limit"] is None
-    assert client.put(f"{BASE}/quotas/tables", json={"limit": None}).json()["limit"] is None
-    assert client.put(f"{BASE}/quotas/disk", json={"limit": 1}).status_code == 422
-    assert client.put(f"{BASE}/quotas/tables", json={"limit": -1}).status_code == 422
+p = Pipeline("door", schedule="@daily")
 
 
-def test_rest_reports_the_workspace_costs(client: TestClient) -> None:  # noqa: F811
-    client.post(f"{BASE}/tables/a/rows", json={"rows": [{"id": 1}]})
-    client.post(f"{BASE}/sql", json={"query": "select * from a"})
-    answer = client.get(f"{BASE}/costs", params={"by": "user", "since": "1d"})
-    assert answer.status_code == 200, answer.text
-    report = answer.json()
-    assert report["by"] == ["user"]
-    scanned = [line for line in report["lines"] if line["quantities"]["sql_scanned_gb"] > 0]
-    assert [line["group"] for line in scanned] == [{"user": "anonymous"}]
-    assert client.get(f"{BASE}/costs", params={"by": "team"}).status_code == 422
+@p.task
+def hello():
+    return 1
+"""
+
+# operation -> what the SDK does for it (the operation's permission decides the outcome)
+SWEEP: dict[str, Callable[[lw.Workspace, Path], Any]] = {
+    "tables.list": lambda ws, _: ws.tables(),
+    "tables.create": lambda ws, _: ws.write("made_here", [{"id": 1}]),
+    "tables.drop": lambda ws, _: ws.drop_table("orders"),
+    "sql.query": lambda ws, _: ws.sql("select count(*) from orders").fetchall(),
+    "quality.add": lambda ws, _: ws.quality.add("orders", [qc.not_null("id")]),
+    "quality.run": lambda ws, _: ws.quality.run("orders"),
+    "pipelines.register": lambda ws, folder: ws.pipelines.register(str(folder / "door.py")),
+    "pipelines.list": lambda ws, _: ws.pipelines.list(),
+    "lineage.graph": lambda ws, _: ws.lineage("orders"),
+    "features.list": lambda ws, _: ws.features.list(),
+    "registry.list_models": lambda ws, _: ws.models.list(),
+    "tracking.create_experiment": lambda ws, _: ws.set_experiment("swept"),
+    "streams.publish": lambda ws, _: ws.streams.publish("clicks", [{"a": 1}]),
+}
 
 
-def test_metrics_expose_cost_gauges(client: TestClient) -> None:  # noqa: F811
-    client.post(f"{BASE}/tables/a/rows", json={"rows": [{"id": 1}]})
-    client.app.state.platform.usage.sample()
-    text = client.get("/metrics").text
-    assert 'lakeworks_cost_30d{price="storage_gb_month",workspace="sales"}' in text
-    assert 'lakeworks_usage_30d{quantity="storage_gb_hours",workspace="sales"}' in text
+@pytest.fixture
+def catalog(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    home = tmp_path / "lw"
+    settings = Settings.load(home=home, progress=False)
+    secrets = seed(settings)
+    ws = lw.connect("sales", settings=settings, user="root")
+    ws.write("orders", [{"id": 1}, {"id": 2}])
+    ws.platform.close()
+    (tmp_path / "door.py").write_text(PIPELINE)
+    return home, secrets
 
 
-def test_cli_sets_shows_and_reports(cli: Cli) -> None:  # noqa: F811
-    assert cli("init").exit_code == 0
-    answer = cli("quotas", "set", "tables", "5")
-    assert answer.exit_code == 0 and "tables: limit 5 tables (in use 0)" in answer.output
-    shown = cli("quotas", "show")
-    assert shown.exit_code == 0 and "tables" in shown.output and "0%" in shown.output
-    wrong = cli("quotas", "set", "disk", "5")
-    assert wrong.exit_code == 1 and "unknown quota 'disk'" in wrong.output
-    assert cli("quotas", "set", "tables", "many").exit_code == 2
-    assert "no limit" in cli("quotas", "set", "tables", "none").output
-    table = cli("costs", "--by", "workspace,user", "--since", "30d")
-    assert table.exit_code == 0 and "storage GB-h" in table.output and "total" in table.output
-    rows = cli("costs", "--format", "csv").output.splitlines()
-    assert rows[0].startswith("workspace,storage_gb_hours,") and rows[1].startswith("default,")
-    report = json.loads(cli("costs", "--format", "json", "--in", "default").output)
-    assert report["by"] == ["workspace"] and report["lines"][0]["workspace"] == "default"
-    assert cli("costs", "--format", "xml").exit_code == 2
+def _outcome(ws: lw.Workspace, run: Callable[..., Any], folder: Path) -> str:
+    try:
+        run(ws, folder)
+    except PermissionDeniedError as exc:
+        return f"denied:{exc.fields.get('permission')}"
+    except LakeworksError:
+        return "allowed"  # it passed the check, then failed for its own reasons
+    return "allowed"
 
 
-def test_setting_a_quota_needs_the_owner_role_and_is_audited(secured) -> None:  # noqa: ANN001
-    http, secrets = secured
-    url = f"{BASE}/quotas/tables"
-    for role in ("viewer", "editor", "maintainer"):
-        denied = http.put(url, json={"limit": 3}, headers=bearer(secrets[role]))
-        assert denied.status_code == 403, role
-        assert denied.json()["details"]["permission"] == "quotas.manage"
-    assert http.put(url, json={"limit": 3}, headers=bearer(secrets["outsider"])).status_code == 403
-    owner = bearer(secrets["owner"])
-    assert http.put(url, json={"limit": 3}, headers=owner).json()["limit"] == 3
-    viewer = bearer(secrets["viewer"])  # anyone in the workspace may read its quotas and costs
-    assert http.get(f"{BASE}/quotas", headers=viewer).status_code == 200
-    assert http.get(f"{BASE}/costs", headers=viewer).status_code == 200
-    assert http.get(f"{BASE}/costs", headers=bearer(secrets["outsider"])).status_code == 403
-    records = http.get(f"{BASE}/audit", headers=owner).json()
-    changes = [(r["action"], r["outcome"], r["user"]) for r in records if "quotas" in r["action"]]
-    assert ("quotas.set", "ok", "u_owner") in changes
-    assert ("quotas.set", "denied", "u_editor") in changes
+@pytest.mark.parametrize("role", ROLES)
+def test_the_sdk_with_a_token_gets_what_the_policy_says(catalog, tmp_path: Path, role) -> None:
+    home, secrets = catalog
+    settings = Settings.load(home=home, token=secrets[role], progress=False)
+    ws = lw.connect("sales", settings=settings, create=False)
+    try:
+        assert ws.ctx.user == f"u_{role}"
+        wrong = {}
+        for operation, run in SWEEP.items():
+            needed = policy.OPERATIONS[operation]
+            expected = "allowed" if holds(role, needed) else f"denied:{needed}"
+            if (found := _outcome(ws, run, tmp_path)) != expected:
+                wrong[operation] = found
+        assert not wrong, f"{role}: {wrong}"
+    finally:
+        ws.platform.close()
+
+
+def test_the_sdk_with_a_token_of_another_workspace_is_denied(catalog) -> None:
+    home, secrets = catalog
+    settings = Settings.load(home=home, token=secrets["outsider"], progress=False)
+    with pytest.raises(PermissionDeniedError, match="'sales'"):
+        lw.connect("sales", settings=settings)
+    with pytest.raises(PermissionDeniedError, match="'elsewhere'"):
+        lw.connect("elsewhere", settings=settings)  # no role there, existing or not
+    ws = lw.connect("hr", settings=settings, create=False)  # its own workspace
+    try:
+        assert ws.tables() == []
+    finally:
+        ws.platform.close()
+
+
+def test_the_sdk_with_a_bad_token_is_refused(catalog) -> None:
+    from lakeworks.errors import UnauthenticatedError
+
+    home, _ = catalog
+    settings = Settings.load(home=home, token="lw_nope", progress=False)
+    with pytest.raises(UnauthenticatedError, match="unknown API token"):
+        lw.connect("sales", settings=settings)
+
+
+@pytest.mark.parametrize(
+    ("role", "args", "refused"),
+    [
+        ("viewer", ["-w", "sales", "tables", "list"], False),
+        ("viewer", ["-w", "sales", "sql", "create table x as select 1 as a"], True),
+        ("editor", ["-w", "sales", "sql", "create table x as select 1 as a"], False),
+        ("editor", ["-w", "sales", "quality", "add", "orders", "not_null", "id"], True),
+        ("editor", ["tokens", "create", "--user", "eve", "-w", "sales", "--role", "owner"], True),
+        ("owner", ["tokens", "create", "--user", "eve", "-w", "sales", "--role", "viewer"], False),
+        ("owner", ["tokens", "create", "--user", "eve", "--admin"], True),
+        ("owner", ["-w", "sales", "members", "grant", "eve", "editor"], False),
+        ("maintainer", ["-w", "sales", "members", "grant", "eve", "owner"], True),
+        ("owner", ["audit", "verify"], True),
+        ("admin", ["audit", "verify"], False),
+    ],
+)
+def test_the_cli_with_a_token(catalog, monkeypatch, role, args, refused) -> None:
+    home, secrets = catalog
+    monkeypatch.setenv("LAKEWORKS_TOKEN", secrets[role])
+    monkeypatch.setenv("LAKEWORKS_PROGRESS", "false")
+    result = CliRunner().invoke(app, ["--home", str(home), *args])
+    said = result.output
+    if refused:
+        assert result.exit_code == 1 and "may not" in said, said
+    else:
+        assert result.exit_code == 0, said
+
+
+def test_sql_cannot_read_another_workspace(catalog) -> None:
+    """Time travel names only the workspace's own tables; a file function on another
+    workspace's folder is refused by the sandbox, for any role."""
+    home, secrets = catalog
+    admin = lw.connect("hr", settings=Settings.load(home=home, progress=False), user="root")
+    admin.write("salaries", [{"id": 1, "pay": 100}])
+    files = Path(admin.platform.storage.table_uri("hr", "salaries")) / "*.parquet"
+    admin.platform.close()
+    settings = Settings.load(home=home, token=secrets["owner"], progress=False)
+    ws = lw.connect("sales", settings=settings, create=False)
+    try:
+        with pytest.raises(NotFoundError, match="salaries"):
+            ws.sql("select * from salaries@v0").fetchall()
+        with pytest.raises(InvalidInputError, match="outside this workspace"):
+            ws.sql(f"select * from read_parquet('{files}')").fetchall()
+    finally:
+        ws.platform.close()

@@ -203,3 +203,15 @@ def test_a_role_change_while_a_request_is_in_flight(secured) -> None:
     again = client.post(ROWS, json={"rows": [{"id": 3}], "mode": "append"}, headers=flight)
     assert again.status_code == 403
     assert _tables(client) == ["orders"]
+
+
+def test_a_token_records_when_it_was_last_used(secured) -> None:
+    client, secrets = secured
+    owner = bearer(secrets["owner"])
+    client.get("/api/v1/workspaces/sales/tables", headers=bearer(secrets["viewer"]))
+    listed = {
+        t["user"]: t for t in client.get("/api/v1/workspaces/sales/tokens", headers=owner).json()
+    }
+    assert listed["u_viewer"]["last_used_at"] is not None
+    assert listed["u_editor"]["last_used_at"] is None
+    assert all("secret" not in t and "digest" not in t for t in listed.values())

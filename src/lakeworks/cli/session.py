@@ -64,7 +64,14 @@ def platform(ctx: typer.Context) -> Iterator[Platform]:
 
 def local_admin(p: Platform, workspace: str) -> Context:
     """The person at the machine, as an administrator of the catalog they can open: the
-    security commands run as them, and the guard records their changes in the audit log."""
+    security commands run as them, and the guard records their changes in the audit log.
+    With the ``token`` setting (LAKEWORKS_TOKEN), the token's principal instead, checked."""
+    if p.settings.token is not None:
+        from lakeworks.security.authn import Authenticator
+
+        authenticator = Authenticator(p.settings, p.identities, p.tokens)
+        principal = authenticator.principal(f"Bearer {p.settings.token}")
+        return Context(workspace, principal.name, principal, source="cli")
     user = Context.local(workspace, p.settings.user).user
     return Context(workspace, user, Principal(user, admin=True, via="local"), source="cli")
 

@@ -16,6 +16,7 @@ import typer
 from rich.table import Table
 
 from lakeworks.cli.session import console, local_admin, platform
+from lakeworks.security.tokens import TokenInfo
 
 app = typer.Typer(help="Create, list and revoke API tokens.", no_args_is_help=True)
 
@@ -51,14 +52,7 @@ def create(
             description=description,
             scoped=not admin and workspace is not None,
         )
-    info = made.token
-    scope = (
-        f"workspace {info.workspace} as {info.role or 'their role'}"
-        if info.workspace
-        else ("every workspace (administrator)" if admin else "every workspace they hold a role in")
-    )
-    until = f"{info.expires_at:%Y-%m-%d %H:%M} UTC" if info.expires_at else "never"
-    typer.echo(f"token {info.id} for {user}: {scope}; expires {until}", err=True)
+    typer.echo(f"token {made.token.id} for {user}: {_scope(made.token, admin)}", err=True)
     typer.echo("shown once, store it now (send it as Authorization: Bearer <token>):", err=True)
     typer.echo(made.secret)
 
@@ -94,6 +88,15 @@ def revoke(ctx: typer.Context, token_id: int) -> None:
         caller = local_admin(p, p.settings.workspace)
         info = p.tokens.revoke(caller, token_id)
     typer.echo(f"revoked token {info.id} ({info.prefix}...) of {info.user}")
+
+
+def _scope(info: TokenInfo, admin: bool) -> str:
+    if info.workspace:
+        reach = f"workspace {info.workspace} as {info.role or 'their role'}"
+    else:
+        reach = "every workspace" + (" (administrator)" if admin else " they hold a role in")
+    until = f"{info.expires_at:%Y-%m-%d %H:%M} UTC" if info.expires_at else "never"
+    return f"{reach}; expires {until}"
 
 
 def _when(at: object) -> str:

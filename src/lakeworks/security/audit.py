@@ -9,7 +9,7 @@ whole chain and its head at once is caught only by comparing the head with a cop
 elsewhere (``lakeworks audit verify`` prints it; keep it, or export the log, off the box).
 
 Example:
-    >>> from lakeworks.meta.catalog import Catalog
+    >>> from lakeworks.meta.catalog import Catalog, aware
     >>> from lakeworks.meta.engine import make_engine, upgrade
     >>> engine = make_engine("sqlite:///:memory:"); _ = upgrade(engine)
     >>> log = AuditLog(Catalog(engine))
@@ -33,7 +33,7 @@ from sqlalchemy.exc import IntegrityError
 
 from lakeworks.context import Context
 from lakeworks.errors import ConflictError, PermissionDeniedError, UnavailableError
-from lakeworks.meta.catalog import Catalog
+from lakeworks.meta.catalog import Catalog, aware
 from lakeworks.meta.security_models import AuditHeadRow, AuditRow
 
 GENESIS = "0" * 64
@@ -61,7 +61,7 @@ class AuditRecord:
 
     def to_json(self) -> str:
         """One JSON line (``at`` in ISO 8601, UTC)."""
-        return json.dumps({**asdict(self), "at": _when(self.at)}, sort_keys=True)
+        return json.dumps({**asdict(self), "at": _when(self.at) + "Z"}, sort_keys=True)
 
 
 @dataclass(frozen=True)
@@ -211,6 +211,5 @@ def _require_admin(ctx: Context, what: str) -> None:
 
 
 def _record(row: AuditRow) -> AuditRecord:
-    return AuditRecord(
-        **{name: getattr(row, name) for name in (*_FIELDS, *_MORE, "hash")},
-    )
+    values = {name: getattr(row, name) for name in (*_FIELDS, *_MORE, "hash")}
+    return AuditRecord(**{**values, "at": aware(row.at)})

@@ -105,9 +105,9 @@ class Guard:
 
         @functools.wraps(fn)
         def guarded(*args: Any, **kwargs: Any) -> Any:
-            ctx = args[0] if args else kwargs["ctx"]
-            principal = ctx.principal
-            if principal is None:  # embedded: the owner of the catalog
+            ctx = args[0] if args else kwargs.get("ctx")
+            principal = ctx.principal if ctx is not None else None
+            if principal is None:  # embedded (the catalog's owner), or all workspaces at once
                 return fn(*args, **kwargs)
             if not self.allows(principal, ctx.workspace, needed):
                 self.deny(ctx, operation, needed, _object(args))

@@ -19,7 +19,7 @@ from sqlalchemy import delete, select
 
 from lakeworks.context import Context, check_name
 from lakeworks.errors import InvalidInputError, NotFoundError
-from lakeworks.meta.catalog import Catalog
+from lakeworks.meta.catalog import Catalog, aware
 from lakeworks.meta.security_models import GrantRow, GroupMemberRow, PrincipalRow
 from lakeworks.security.roles import ROLES, check_role
 
@@ -200,10 +200,10 @@ def _check_grantee_kind(kind: str) -> None:
 
 
 def _identity(row: PrincipalRow) -> Identity:
-    return Identity(row.name, row.kind, row.admin, row.disabled, row.created_at, row.created_by)
+    created = aware(row.created_at)
+    return Identity(row.name, row.kind, row.admin, row.disabled, created, row.created_by)
 
 
 def _grant(row: GrantRow) -> Grant:
-    return Grant(
-        row.workspace, row.grantee, row.grantee_kind, row.role, row.created_at, row.created_by
-    )
+    created = aware(row.created_at)
+    return Grant(row.workspace, row.grantee, row.grantee_kind, row.role, created, row.created_by)

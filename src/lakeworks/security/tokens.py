@@ -7,7 +7,7 @@ carries its user's grants, and the admin flag of an administrator. Tokens expire
 authenticator's cache time).
 
 Example:
-    >>> from lakeworks.meta.catalog import Catalog
+    >>> from lakeworks.meta.catalog import Catalog, aware
     >>> from lakeworks.meta.engine import make_engine, upgrade
     >>> engine = make_engine("sqlite:///:memory:"); _ = upgrade(engine)
     >>> catalog = Catalog(engine); _ = catalog.create_workspace("sales", "me")
@@ -29,7 +29,7 @@ from sqlalchemy import select, update
 
 from lakeworks.context import Context
 from lakeworks.errors import InvalidInputError, NotFoundError, PermissionDeniedError
-from lakeworks.meta.catalog import Catalog
+from lakeworks.meta.catalog import Catalog, aware
 from lakeworks.meta.security_models import TokenRow
 from lakeworks.security.identities import Identities, check_principal_name
 from lakeworks.security.roles import check_role
@@ -98,18 +98,7 @@ class Tokens:
         """A token for ``user`` in the context's workspace with ``role`` (None: the user's
         own grants there); ``scoped=False`` makes a token for every workspace the user
         has a role in (and the admin flag), which only an administrator may make."""
-        check_principal_name(user)
-        if not scoped and ctx.principal is not None and not ctx.principal.admin:
-            raise PermissionDeniedError(
-                f"{ctx.user!r} may not create a token for every workspace",
-                hint="create a token scoped to one workspace, or ask an administrator",
-                permission="users.manage",
-                workspace=ctx.workspace,
-            )
-        if role is not None:
-            check_role(role)
-        if scoped:
-            self.catalog.workspace(ctx.workspace)  # NotFoundError names it
+        self._check(ctx, user, role, scoped)
         secret = PREFIX + secrets.token_urlsafe(32)
         now = datetime.now(UTC)
         row = TokenRow(
@@ -128,6 +117,20 @@ class Tokens:
             session.flush()
             info = _info(row)
         return NewToken(secret, info)
+
+    def _check(self, ctx: Context, user: str, role: str | None, scoped: bool) -> None:
+        check_principal_name(user)
+        if not scoped and ctx.principal is not None and not ctx.principal.admin:
+            raise PermissionDeniedError(
+                f"{ctx.user!r} may not create a token for every workspace",
+                hint="create a token scoped to one workspace, or ask an administrator",
+                permission="users.manage",
+                workspace=ctx.workspace,
+            )
+        if role is not None:
+            check_role(role)
+        if scoped:
+            self.catalog.workspace(ctx.workspace)  # NotFoundError names it
 
     def list(self, ctx: Context, all_workspaces: bool = False) -> list[TokenInfo]:
         """The tokens of the context's workspace (``all_workspaces``: every token)."""
@@ -177,9 +180,9 @@ def _info(row: TokenRow) -> TokenInfo:
         row.workspace,
         row.role,
         row.description,
-        row.created_at,
+        aware(row.created_at),
         row.created_by,
-        row.expires_at,
-        row.revoked_at,
-        row.last_used_at,
+        aware(row.expires_at),
+        aware(row.revoked_at),
+        aware(row.last_used_at),
     )

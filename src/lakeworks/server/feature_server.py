@@ -35,6 +35,7 @@ _ROUTE = SimpleNamespace(path="/api/v1/workspaces/{ws}/features/online")
 _USER = USER_HEADER.lower().encode()
 _REQUEST_ID = REQUEST_ID_HEADER.lower().encode()
 _JSON = [(b"content-type", b"application/json")]
+_OPERATION = "features.online"
 
 
 class FeatureServer:
@@ -52,10 +53,9 @@ class FeatureServer:
         body = await _body(receive)
         caller = _caller(scope)
         try:
-            request = _parse(body)
             # the catalog and the online store block (SQLite file, Redis socket): a worker
             # thread keeps the event loop free for other requests
-            payload = await anyio.to_thread.run_sync(self._answer, match.group(1), caller, request)
+            payload = await anyio.to_thread.run_sync(self._answer, match.group(1), caller, body)
             status = 200
         except errors.LakeworksError as exc:
             status, payload = status_for(exc), exc.to_dict()
@@ -65,8 +65,10 @@ class FeatureServer:
         await send({"type": "http.response.start", "status": status, "headers": _JSON})
         await send({"type": "http.response.body", "body": json.dumps(payload).encode()})
 
-    def _answer(self, ws: str, caller: dict[str, Any], request: OnlineRequest) -> dict[str, Any]:
-        ctx = self.callers.context(ws, **caller)  # the checks every route passes
+    def _answer(self, ws: str, caller: dict[str, Any], body: bytes) -> dict[str, Any]:
+        # the checks every route passes, before the body is read (as for routed requests)
+        ctx = self.callers.context(ws, **caller, operation=_OPERATION)
+        request = _parse(body)
         features: Any = request.service or request.features
         result = self.platform.features.online(
             ctx, features, request.entity_rows, full_names=request.full_names

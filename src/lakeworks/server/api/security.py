@@ -93,18 +93,28 @@ def audit(
     return [AuditOut.model_validate(r) for r in found]
 
 
+class JsonLines(PlainTextResponse):
+    media_type = "application/x-ndjson"
+
+
 @scoped.get(
     "/audit/export",
-    response_class=PlainTextResponse,
-    responses={200: {"content": {"application/x-ndjson": {}}}, **responses(401, 403)},
+    response_model=None,
+    responses={
+        200: {
+            "description": "one JSON object per line",
+            "content": {JsonLines.media_type: {"schema": {"type": "string"}}},
+        },
+        **responses(401, 403),
+    },
 )
 def export(
     ctx: ContextDep, platform: PlatformDep, since: Since = None, user: UserQ = None
-) -> PlainTextResponse:
+) -> JsonLines:
     """The workspace's audit records as JSON lines."""
     lines = platform.audit.export(ctx, since=since, user=user)
     body = "".join(f"{line}\n" for line in lines)
-    return PlainTextResponse(body, media_type="application/x-ndjson")
+    return JsonLines(body)
 
 
 @router.get("/audit", responses=responses(401, 403))

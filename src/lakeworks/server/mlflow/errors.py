@@ -29,6 +29,7 @@ CODES: dict[type[errors.LakeworksError], tuple[str, int]] = {
     errors.NotFoundError: ("RESOURCE_DOES_NOT_EXIST", 404),
     errors.AlreadyExistsError: ("RESOURCE_ALREADY_EXISTS", 400),
     errors.InvalidInputError: ("INVALID_PARAMETER_VALUE", 400),
+    errors.UnauthenticatedError: ("UNAUTHENTICATED", 401),
     errors.PermissionDeniedError: ("PERMISSION_DENIED", 403),
     errors.QuotaExceededError: ("REQUEST_LIMIT_EXCEEDED", 429),
     errors.ConflictError: ("ABORTED", 409),
