@@ -97,8 +97,9 @@ def test_bad_groups_spans_and_prices_are_refused_with_the_choices(priced: Platfo
     with pytest.raises(InvalidInputError, match="cannot group costs by team") as excinfo:
         priced.costs.report("workspace,team")
     assert excinfo.value.fields["expected"] == ["workspace", "user", "pipeline"]
-    with pytest.raises(InvalidInputError, match="cannot read since='last week'"):
-        priced.costs.report(since="last week")
+    for since in ("last week", "99999999999d", ""):
+        with pytest.raises(InvalidInputError, match="cannot read since="):
+            priced.costs.report(since=since)
     settings = priced.settings.model_copy(update={"prices": {"gpu_hour": 3.0}})
     with pytest.raises(InvalidInputError, match="gpu_hour"):
         Costs(priced._ledger, priced.usage, settings)

@@ -175,11 +175,11 @@ def since_time(since: datetime | str, until: datetime) -> datetime:
         return since if since.tzinfo else since.replace(tzinfo=UTC)
     units = {"d": "days", "h": "hours", "m": "minutes"}
     text = since.strip().lower()
-    if text[-1:] in units and text[:-1].isdigit():
-        return until - timedelta(**{units[text[-1]]: int(text[:-1])})
     try:
+        if text[-1:] in units and text[:-1].isdigit():
+            return until - timedelta(**{units[text[-1]]: int(text[:-1])})
         moment = datetime.fromisoformat(text)
-    except ValueError:
+    except (ValueError, OverflowError):  # not a time, or a span beyond the calendar
         raise InvalidInputError(
             f"cannot read since={since!r}",
             hint="give a span back from now (30d, 12h, 15m) or an ISO time (2026-01-31)",
