@@ -17,7 +17,6 @@ observe writes as hooks (``hooks.Hook``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -54,14 +53,31 @@ if TYPE_CHECKING:
     from lakeworks.tracking.service import Tracking
 
 
-@dataclass(frozen=True)
 class _TaskServices:
-    """What tasks run in this process reach (``pipelines.calls.TaskServices``)."""
+    """What tasks run in this process reach (``pipelines.calls.TaskServices``), each
+    service taken from the platform when a task or a table trigger first asks: a
+    pipeline that never reads or writes a table never imports the lake, DuckDB or
+    deltalake (a fresh process running a one-task pipeline: 7.0 -> 4.6 s under load,
+    see docs/benchmarks.md, issue 15's A/B)."""
 
-    catalog: Catalog
-    tables: Tables
-    sql: SqlEngine
-    ingest: Loader
+    def __init__(self, platform: Platform) -> None:
+        self._platform = platform
+
+    @property
+    def catalog(self) -> Catalog:
+        return self._platform.catalog
+
+    @property
+    def tables(self) -> Tables:
+        return self._platform.tables
+
+    @property
+    def sql(self) -> SqlEngine:
+        return self._platform.sql
+
+    @property
+    def ingest(self) -> Loader:
+        return self._platform.ingest
 
 
 class Platform:
@@ -192,8 +208,7 @@ class Platform:
     def pipelines(self) -> Pipelines:
         from lakeworks.pipelines.service import Pipelines
 
-        tasks = _TaskServices(self.catalog, self.tables, self.sql, self.ingest)
-        pipelines = Pipelines(self.catalog, self.settings, self.tables, tasks)
+        pipelines = Pipelines(self.catalog, self.settings, _TaskServices(self))
         pipelines.limits, pipelines.meter = self._quotas, self.usage
         return self.guard.protect("pipelines", pipelines)
 

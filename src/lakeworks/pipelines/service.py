@@ -32,7 +32,6 @@ from lakeworks.pipelines.store import PipelineStore
 
 if TYPE_CHECKING:
     from lakeworks.config import Settings
-    from lakeworks.lake.tables import Tables
     from lakeworks.limits import Limits, Meter
     from lakeworks.meta.catalog import Catalog
     from lakeworks.pipelines.calls import TaskServices
@@ -59,13 +58,11 @@ class Pipelines:
         self,
         catalog: Catalog,
         settings: Settings,
-        tables: Tables,
-        tasks: TaskServices | None = None,
+        tasks: TaskServices,
         executor: Executor | None = None,
     ) -> None:
         self.settings = settings
-        self.tables = tables
-        self.tasks = tasks  # what tasks run in this process reach (None: each builds its own)
+        self.tasks = tasks  # what tasks run in this process reach; table triggers read tables
         self.store = PipelineStore(catalog)
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.journal = Journal(self.store, self.owner)
@@ -371,6 +368,7 @@ class Pipelines:
 
     def _table_version(self, ctx: Context, table: str) -> int:
         """The current version of a trigger table, -1 when it does not exist yet."""
-        if not self.tables.exists(ctx, table):
+        tables = self.tasks.tables
+        if not tables.exists(ctx, table):
             return -1
-        return self.tables.open(ctx, table).version()
+        return tables.open(ctx, table).version()

@@ -18,11 +18,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime, time
 from typing import TYPE_CHECKING, Protocol
 
-import pyarrow.fs as pafs
-
 from lakeworks import limits
 
 if TYPE_CHECKING:
+    import pyarrow.fs as pafs
+
     from lakeworks.meta.catalog import Catalog
     from lakeworks.security.ledger import Ledger
 
@@ -65,6 +65,8 @@ class Measures:
         return float(self._measures[quota](workspace))
 
     def table_bytes(self, workspace: str) -> int:
+        import pyarrow.fs as pafs  # here: a pipeline that never measures never imports it
+
         storage = self._storage()
         folder = storage.table_uri(workspace, "_").rsplit("/", 1)[0]
         selector = pafs.FileSelector(storage.fs_path(folder), recursive=True, allow_not_found=True)
