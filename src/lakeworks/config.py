@@ -87,6 +87,23 @@ class Settings(BaseSettings):
         default=256, ge=1, description="rows one micro-batched model call takes at most"
     )
 
+    quota_cache_seconds: float = Field(
+        default=5, gt=0, description="seconds a quota check may use a cached limit or use"
+    )
+    usage_flush_seconds: float = Field(
+        default=10, gt=0, description="seconds metered usage waits in memory before a write"
+    )
+    usage_flush_size: int = Field(
+        default=1000, ge=1, description="usage groups waiting in memory that force a write"
+    )
+    usage_sample_seconds: float = Field(
+        default=3600, ge=0, description="seconds between the server's storage samples (0: off)"
+    )
+    prices: dict[str, float] = Field(
+        default_factory=dict,
+        description="the price list of cost reports, by price name (defaults in "
+        "security.costs.DEFAULT_PRICES)",
+    )
     auth: bool | None = Field(
         default=None,
         description="require a credential on every request to the server; unset: required "

@@ -42,11 +42,16 @@ if TYPE_CHECKING:
     from lakeworks.quality.service import Quality
     from lakeworks.registry.service import Registry
     from lakeworks.security.audit import AuditLog
+    from lakeworks.security.costs import Costs
     from lakeworks.security.guard import Guard
     from lakeworks.security.identities import Identities
+    from lakeworks.security.ledger import Ledger
     from lakeworks.security.masking import Masking
+    from lakeworks.security.measures import Measures
+    from lakeworks.security.quotas import Quotas
     from lakeworks.security.secrets import Secrets
     from lakeworks.security.tokens import Tokens
+    from lakeworks.security.usage import Usage
     from lakeworks.security.workspaces import Workspaces
     from lakeworks.serving.service import Serving
     from lakeworks.serving.stream_scoring import StreamScoring
@@ -175,6 +180,7 @@ class Platform:
 
         hooks: Hooks = self.hooks
         tables = Tables(self.catalog, self.storage, self.settings, hooks)
+        tables.limits = self._quotas
         quality = Quality(self.catalog, self.storage, self.settings, tables)
         lineage = Lineage(self.catalog, self.storage, self.settings, tables)
         tables.gate = quality
@@ -201,9 +207,9 @@ class Platform:
     def sql(self) -> SqlEngine:
         from lakeworks.lake.sql import SqlEngine
 
-        return self.guard.protect(
-            "sql", SqlEngine(self.catalog, self.storage, self.settings, self.tables, self.hooks)
-        )
+        sql = SqlEngine(self.catalog, self.storage, self.settings, self.tables, self.hooks)
+        sql.meter = self.usage
+        return self.guard.protect("sql", sql)
 
     @cached_property
     def ingest(self) -> Loader:
@@ -216,20 +222,19 @@ class Platform:
     def pipelines(self) -> Pipelines:
         from lakeworks.pipelines.service import Pipelines
 
-        return self.guard.protect(
-            "pipelines",
-            Pipelines(
-                self.catalog, self.settings, _TaskServices(self), streams=lambda: self.streams
-            ),
+        pipelines = Pipelines(
+            self.catalog, self.settings, _TaskServices(self), streams=lambda: self.streams
         )
+        pipelines.limits, pipelines.meter = self._quotas, self.usage
+        return self.guard.protect("pipelines", pipelines)
 
     @cached_property
     def features(self) -> Features:
         from lakeworks.features.service import Features
 
-        return self.guard.protect(
-            "features", Features(self.catalog, self.storage, self.settings, self.tables)
-        )
+        features = Features(self.catalog, self.storage, self.settings, self.tables)
+        features.limits = self._quotas
+        return self.guard.protect("features", features)
 
     @cached_property
     def registry(self) -> Registry:
@@ -243,9 +248,9 @@ class Platform:
         """Endpoints over registry models, with online features for requests by key."""
         from lakeworks.serving.service import Serving
 
-        return self.guard.protect(
-            "serving", Serving(self.catalog, self.registry, self.features, self.settings)
-        )
+        serving = Serving(self.catalog, self.registry, self.features, self.settings)
+        serving.limits, serving.meter = self._quotas, self.usage
+        return self.guard.protect("serving", serving)
 
     @cached_property
     def tracking(self) -> Tracking:
@@ -353,6 +358,48 @@ class Platform:
         )
         return self.guard.protect("retention", retention)
 
+    # quotas, usage and costs (security) ------------------------------------------------
+    @cached_property
+    def quotas(self) -> Quotas:
+        """Each workspace's quotas: set and show through the policy (``quotas.manage``)."""
+        return self.guard.protect("quotas", self._quotas)
+
+    @cached_property
+    def _quotas(self) -> Quotas:
+        """The quotas the services ask (``lakeworks.limits.Limits``): the same object,
+        whose ``limit``/``check``/``taken`` the policy does not wrap (hot paths)."""
+        from lakeworks.security.quotas import Quotas
+
+        return Quotas(self._ledger, self._measures, self.settings)
+
+    @cached_property
+    def usage(self) -> Usage:
+        """The meter every service tells what it used, and the storage samples."""
+        from lakeworks.security.usage import Usage
+
+        return Usage(self._ledger, self._measures, self.settings)
+
+    @cached_property
+    def costs(self) -> Costs:
+        """Usage priced by the settings' price list, grouped by workspace, user, pipeline."""
+        from lakeworks.security.costs import Costs
+
+        return self.guard.protect("costs", Costs(self._ledger, self.usage, self.settings))
+
+    @cached_property
+    def _ledger(self) -> Ledger:
+        from lakeworks.security.ledger import Ledger
+
+        return Ledger(self.catalog)
+
+    @cached_property
+    def _measures(self) -> Measures:
+        from lakeworks.security.measures import Measures
+
+        return Measures(
+            self.catalog, lambda: self.storage, self._ledger, lambda: self.features.online_store
+        )
+
     def close(self) -> None:
         for service in (
             "hpo",
@@ -362,6 +409,7 @@ class Platform:
             "quality",
             "sql",
             "streams",
+            "usage",  # last: what the others metered while closing is written too
         ):  # only those that were opened
             if service in self.__dict__:
                 self.__dict__[service].close()

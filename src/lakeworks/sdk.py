@@ -49,6 +49,8 @@ if TYPE_CHECKING:
     )
     from lakeworks.registry.service import Registry
     from lakeworks.sdk_protection import WorkspacePii, WorkspaceRetention, WorkspaceSecrets
+    from lakeworks.security.costs import CostReport
+    from lakeworks.security.quotas import QuotaStatus
     from lakeworks.serving.stream_scoring import ScoreResult
     from lakeworks.streams.consumer import Consumer
     from lakeworks.streams.log import Event, GroupInfo, StreamInfo
@@ -162,6 +164,22 @@ class Workspace:
 
     def loads(self, table: str | None = None) -> list[LoadRecord]:
         return self.platform.catalog.loads(self.ctx.workspace, table)
+
+    # quotas and costs -------------------------------------------------------------
+    def quotas(self) -> list[QuotaStatus]:
+        """Every quota of this workspace: its limit (None: no limit) and current use."""
+        return self.platform.quotas.show(self.ctx)
+
+    def set_quota(self, name: str, limit: float | None) -> QuotaStatus:
+        """Set one quota of this workspace; None removes it (``ws.set_quota("tables", 100)``)."""
+        return self.platform.quotas.set(self.ctx, name, limit)
+
+    def costs(
+        self, by: str | tuple[str, ...] = ("user", "pipeline"), since: str = "30d"
+    ) -> CostReport:
+        """This workspace's usage and cost since ``since`` (``30d``, ``12h``, an ISO time),
+        grouped by any of ``user`` and ``pipeline``."""
+        return self.platform.costs.of_workspace(self.ctx, by, since=since)
 
     # pipelines ----------------------------------------------------------------------
     @property

@@ -77,3 +77,16 @@ def test_a_redis_outage_is_a_quick_clear_error() -> None:
     with pytest.raises(UnavailableError):
         store.write("ws", "v", [(encode_key([1]), 1, "{}")])
     assert time.monotonic() - started < 3
+
+
+def test_usage_counts_a_workspace_keys_and_bytes(store: OnlineStore) -> None:
+    assert store.usage("ws") == (0, 0)
+    rows = [(encode_key([i]), 1000 + i, '{"x": 1}') for i in range(1500)]
+    store.write("ws", "v", rows)
+    store.write("ws", "w", rows[:10])
+    store.write("other", "v", rows[:3])
+    keys, size = store.usage("ws")
+    assert keys == 1510 and size > 1510 * len('{"x": 1}')
+    assert store.usage("other")[0] == 3
+    store.delete_view("ws", "v")
+    assert store.usage("ws")[0] == 10

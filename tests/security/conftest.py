@@ -1,3 +1,6 @@
+"""Security fixtures: catalogs and a secured app with a token per role (identities,
+tokens, audit); the pipelines fixtures and a reader of the usage table (quotas, costs)."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -8,6 +11,8 @@ import pytest
 from lakeworks.config import Settings
 from lakeworks.meta.catalog import Catalog
 from lakeworks.platform import Platform
+from lakeworks.security.ledger import UsageRecord
+from tests.pipelines.conftest import define, pipelines, register  # noqa: F401 - fixtures
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -69,3 +74,12 @@ def opened(settings: Settings, migrate: bool | None = None) -> Iterator[Platform
         yield platform
     finally:
         platform.close()
+
+
+def usage_of(platform: Platform, kind: str) -> list[UsageRecord]:
+    """Every usage record of ``kind`` written so far (the meter's buffer flushed first)."""
+    from datetime import UTC, datetime, timedelta
+
+    platform.usage.flush()
+    now = datetime.now(UTC) + timedelta(seconds=1)
+    return [r for r in platform._ledger.samples(now, [kind], None)]

@@ -35,6 +35,8 @@ SERVICES = (
     "pii",
     "anonymiser",
     "retention",
+    "quotas",
+    "costs",
 )
 
 

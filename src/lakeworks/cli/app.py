@@ -29,6 +29,7 @@ from lakeworks.cli import (
     pii,
     pipelines,
     quality,
+    quotas,
     retention,
     runs,
     secrets,
@@ -80,6 +81,8 @@ app.add_typer(db.app, name="db")
 app.add_typer(secrets.app, name="secrets")
 app.add_typer(pii.app, name="pii", no_args_is_help=True)
 app.add_typer(retention.app, name="retention")
+app.add_typer(quotas.app, name="quotas")
+app.command("costs")(quotas.costs)
 app.add_typer(tokens.app, name="tokens")
 app.add_typer(users.app, name="users")
 app.add_typer(users.members, name="members")

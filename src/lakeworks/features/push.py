@@ -67,9 +67,11 @@ def push(
     ingested = datetime.now(UTC)
     stamp = pa.array([ingested] * data.num_rows, pa.timestamp("us", "UTC"))
     offline = data.drop_columns([INGESTED_AT]) if INGESTED_AT in data.column_names else data
-    written = lake.tables.write(ctx, view.source, offline.append_column(INGESTED_AT, stamp))
     latest = _latest(data, view, list(entity.join_keys))
-    store.write(ctx.workspace, view.name, records(latest, list(entity.join_keys)))
+    online = records(latest, list(entity.join_keys))
+    store.admit(ctx.workspace, view.name, [key for key, _, _ in online])  # before any write
+    written = lake.tables.write(ctx, view.source, offline.append_column(INGESTED_AT, stamp))
+    store.write(ctx.workspace, view.name, online)
     return PushResult(
         view.name, data.num_rows, view.source, written.version, latest.num_rows, ingested
     )

@@ -18,15 +18,18 @@ from lakeworks.features.definitions import Definition, FeatureService, FeatureVi
 from lakeworks.features.lake import Lake
 from lakeworks.features.materialize import MaterializeResult, materialize
 from lakeworks.features.online import OnlineStore, store_from_settings
+from lakeworks.features.online.limited import LimitedStore
 from lakeworks.features.push import PushResult, push
 from lakeworks.features.registry import ApplyResult, Change, Registry, Snapshot, resolve_refs
 from lakeworks.features.store import DefinitionVersion, Materialization
 from lakeworks.features.stream_views import StreamFeatureView
+from lakeworks.limits import Unlimited
 
 if TYPE_CHECKING:
     from lakeworks.config import Settings
     from lakeworks.lake.storage import Storage
     from lakeworks.lake.tables import Tables
+    from lakeworks.limits import Limits
     from lakeworks.meta.catalog import Catalog
 
 FeatureRefs = list[str] | tuple[str, ...] | str | FeatureService
@@ -44,6 +47,7 @@ class Features:
         # (workspace, Snapshot.version, features asked, full names) -> plan; see _plan
         self._plans: BoundedCache[lookup.Plan] = BoundedCache(1024)
         self._ties: dict[tuple[Any, ...], bool] = {}  # see offline.training_set
+        self.limits: Limits = Unlimited()  # the platform plugs in quotas (online keys)
 
     @cached_property
     def online_store(self) -> OnlineStore:
@@ -132,7 +136,7 @@ class Features:
             self.lake,
             ctx,
             self.registry.snapshot(ctx),
-            self.online_store,
+            LimitedStore(self.online_store, self.limits),
             self.registry.store,
             view,
             start,
@@ -155,7 +159,8 @@ class Features:
 
     def push(self, ctx: Context, view: str, rows: Any) -> PushResult:
         snapshot = self.registry.snapshot(ctx)
-        result = push(self.lake, ctx, snapshot, self.online_store, view, rows)
+        online = LimitedStore(self.online_store, self.limits)
+        result = push(self.lake, ctx, snapshot, online, view, rows)
         if (ctx.workspace, view) not in self._online_views:
             self._record_push(ctx, snapshot.views[view].version, result)
         return result

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from lakeworks import hooks
 from lakeworks.context import Context
@@ -31,7 +32,8 @@ from lakeworks.errors import (
 from lakeworks.lake import duck, results, scans, statements
 from lakeworks.lake.cancel import Scope, Statements
 from lakeworks.lake.names import tables_read
-from lakeworks.lake.versions import open_delta
+from lakeworks.lake.versions import add_actions, open_delta
+from lakeworks.limits import SQL_SCANNED_BYTES, NoMeter
 
 if TYPE_CHECKING:
     import pandas
@@ -43,6 +45,7 @@ if TYPE_CHECKING:
     from lakeworks.lake.masks import TableMasks
     from lakeworks.lake.storage import Storage
     from lakeworks.lake.tables import Tables, WriteResult
+    from lakeworks.limits import Meter
     from lakeworks.meta.catalog import Catalog, TableEntry
 
 _IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
@@ -206,6 +209,7 @@ class SqlEngine:
         self.settings = settings
         self.tables = tables
         self.hooks = hooks
+        self.meter: Meter = NoMeter()  # the platform plugs usage metering in
         self._databases: dict[tuple[str, bool], duckdb.DuckDBPyConnection] = {}
         self._lock = threading.Lock()
         self.statements = Statements()  # running statements: timeouts, cancel on shutdown
@@ -334,6 +338,9 @@ class SqlEngine:
         version = dt.version()
         reads.append(TableRead(table, version))
         self.hooks.emit("table_read", ctx=ctx, table=table, version=version)
+        # bytes scanned: the Delta files of the version read (before DuckDB prunes any)
+        sizes = add_actions(dt).column("size_bytes")
+        self.meter.record(ctx, SQL_SCANNED_BYTES, pc.sum(sizes).as_py() or 0, obj=table)
 
 
 def _query_error(exc: duckdb.Error, sql: str, tables: list[str]) -> Exception:

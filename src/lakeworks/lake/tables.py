@@ -21,6 +21,7 @@ from lakeworks.context import Context, check_name
 from lakeworks.errors import AlreadyExistsError, InvalidInputError, LakeworksError
 from lakeworks.hooks import current_inputs
 from lakeworks.lake import fence, scans
+from lakeworks.lake.allowance import Allowance
 from lakeworks.lake.commits import WRITER_PROPERTIES, commit_properties
 from lakeworks.lake.first_write import FirstWrites
 from lakeworks.lake.gate import OpenGate
@@ -34,6 +35,7 @@ from lakeworks.lake.schemas import (
 )
 from lakeworks.lake.versions import add_actions, arrow_schema, open_delta
 from lakeworks.lake.write_errors import already_exists, write_error
+from lakeworks.limits import STORAGE_BYTES, TABLES, Unlimited
 from lakeworks.meta.catalog import TableEntry
 
 if TYPE_CHECKING:
@@ -42,6 +44,7 @@ if TYPE_CHECKING:
     from lakeworks.lake.gate import WriteGate
     from lakeworks.lake.masks import ReadMask
     from lakeworks.lake.storage import Storage
+    from lakeworks.limits import Limits
     from lakeworks.meta.catalog import Catalog
 
 WriteMode = Literal["append", "overwrite", "error"]
@@ -107,6 +110,7 @@ class Tables:
         self.hooks = hooks
         self.gate: WriteGate = gate or OpenGate()  # the platform plugs the quality gate in
         self.mask: ReadMask = NoMask()  # the platform plugs PII masking in
+        self.limits: Limits = Unlimited()  # and the quotas: tables, storage bytes per write
         # latest snapshot per table entry, shared by readers; see current()
         self._current: BoundedCache[DeltaTable] = BoundedCache(CURRENT_CACHE_SIZE)
         self._fs: pafs.FileSystem | None = None
@@ -288,9 +292,11 @@ class Tables:
             )
         target = check_compatible(name, table_schema, reader.schema)
         write_id = uuid.uuid4().hex
+        allowance = Allowance(self.limits, ctx.workspace)  # the storage quota, per batch
         self._started(ctx, name, "upsert", write_id)  # hooks and quality gate (see _started)
         try:
             reader, held = self.gate.gate(ctx, name, reader, write_id=write_id, keys=keys)
+            reader = allowance.stream(reader)
             source = scans.last_per_key(conformed(reader, target), keys)
             predicate = " AND ".join(f't."{k}" = s."{k}"' for k in keys)
             fence.check()  # the last moment before the merge commits
@@ -309,10 +315,11 @@ class Tables:
             )
         except Exception as exc:
             self._failed(ctx, name, "upsert", write_id, exc)
-            raise write_error(exc, name) from exc
+            raise write_error(allowance.refused or exc, name) from exc
         rows = metrics.get("num_target_rows_inserted", 0) + metrics.get(
             "num_target_rows_updated", 0
         )
+        self._taken(ctx, allowance, False)
         metrics = {**metrics, **({GATED: held} if held else {})}
         result = WriteResult(name, dt.version(), "upsert", rows, metrics)  # the merge's commit
         return self._finished(ctx, result, write_id)
@@ -349,6 +356,7 @@ class Tables:
         """
         entry = self.entry(ctx, name)
         self.catalog.remove_table(ctx.workspace, name)
+        self.limits.taken(ctx.workspace, TABLES, -1)
         self._first.forget(entry)
         self.storage.remove(entry.location)
 
@@ -443,9 +451,11 @@ class Tables:
         counter = _RowCounter()
         first = not self._first.committed(entry)  # no version yet: this write makes version 0
         operation, held = "create" if first else mode, 0
+        allowance = Allowance(self.limits, ctx.workspace)  # the storage quota, per batch
         self._started(ctx, name, operation, write_id)
         try:  # quality gate: may quarantine rows or refuse the write (a new table's too)
             reader, held = self.gate.gate(ctx, name, reader, write_id=write_id, mode=mode)
+            reader = allowance.stream(reader)
             if first:
                 version, operation, rows = self._first.write(
                     ctx, entry, reader, mode, write_id, transaction
@@ -470,11 +480,21 @@ class Tables:
             if added and not self._first.committed(entry):  # leave no half-made table behind
                 self.catalog.remove_table(ctx.workspace, name)
                 self.storage.remove(entry.location)
+            if allowance.refused not in (None, exc):  # the Delta writer wrapped it
+                raise allowance.refused from exc
             if isinstance(exc, LakeworksError | KeyboardInterrupt):
                 raise
             raise write_error(exc, name) from exc
+        self._taken(ctx, allowance, added)
         metrics = {GATED: held} if held else {}
         return self._finished(ctx, WriteResult(name, version, operation, rows, metrics), write_id)
+
+    def _taken(self, ctx: Context, allowance: Allowance, added: bool) -> None:
+        """Tell the quotas what a committed write took: a table, the bytes it streamed."""
+        if added:
+            self.limits.taken(ctx.workspace, TABLES, 1)
+        if allowance.streamed:
+            self.limits.taken(ctx.workspace, STORAGE_BYTES, allowance.streamed)
 
     # hooks (lakeworks.hooks): observers of every write; lineage and profiles use them ----
     def _started(self, ctx: Context, name: str, operation: str, write_id: str) -> None:
@@ -522,6 +542,7 @@ class Tables:
             if mode == "error" and self._first.committed(entry):
                 raise already_exists(ctx, name)
             return entry, False
+        self.limits.check(ctx.workspace, TABLES, adding=1)  # a new table: the tables quota
         location = self._location(ctx, name)
         try:
             return self.catalog.add_table(

@@ -644,6 +644,40 @@ class EndpointConfigRow(Base):
     created_by: Mapped[str] = mapped_column(String(256), nullable=False)
 
 
+# quotas and usage (migration 0010_sec_quota) ----------------------------------------------
+
+
+class QuotaRow(Base):
+    """A workspace's limit of one quota (``lakeworks.limits.QUOTAS``)."""
+
+    __tablename__ = "quotas"
+    __table_args__ = (UniqueConstraint("workspace_id", "name", name="uq_quotas_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), nullable=False)
+    name: Mapped[str] = mapped_column(String(64), nullable=False)
+    limit: Mapped[float] = mapped_column(Float, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    updated_by: Mapped[str] = mapped_column(String(256), nullable=False)
+
+
+class UsageRow(Base):
+    """What a workspace used: ``amount`` of ``kind`` for a user (and pipeline, object) over
+    a batch ending at ``recorded_at``; storage kinds are samples of the bytes held."""
+
+    __tablename__ = "usage"
+    __table_args__ = (Index("ix_usage_workspace_time", "workspace_id", "recorded_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), nullable=False)
+    user: Mapped[str] = mapped_column(String(256), nullable=False)
+    pipeline: Mapped[str | None] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(64), nullable=False)
+    obj: Mapped[str | None] = mapped_column(String(256))
+    amount: Mapped[float] = mapped_column(Float, nullable=False)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
 # the security tables, in their own module (imported here so Base.metadata holds them)
 from lakeworks.meta import protection as _protection  # noqa: E402, F401 - data protection's rows
 from lakeworks.meta import security_models  # noqa: E402, F401

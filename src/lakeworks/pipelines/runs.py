@@ -22,7 +22,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from lakeworks.context import Context
 from lakeworks.errors import LakeworksError
+from lakeworks.limits import TASK_CPU_SECONDS, TASK_PEAK_MEMORY_BYTES
 from lakeworks.pipelines import metrics
 from lakeworks.pipelines.calls import Outcome, TaskCall, stored_result
 from lakeworks.pipelines.definitions import CONTEXT_ARG, Graph, Pipeline, Task
@@ -339,6 +341,7 @@ class RunExecution:
         }
         if outcome.started_at is not None:
             fields["started_at"] = outcome.started_at
+        self._meter(live, outcome)
         if outcome.state == "succeeded":
             live.result, live.has_result = outcome.result, True
             self._done(live, "succeeded", None, result=stored_result(outcome.result), **fields)
@@ -347,6 +350,14 @@ class RunExecution:
             self._done(live, "skipped", outcome.error, **fields)
         else:
             self._failed(live, outcome.error or "failed", **fields)
+
+    def _meter(self, live: _Task, outcome: Outcome) -> None:
+        """Tell the meter what the attempt used (its CPU time, its process's peak memory)."""
+        meter, ctx = self.service.meter, Context(self.run.workspace, self.run.created_by)
+        where = {"pipeline": self.run.pipeline, "obj": live.task.name}
+        meter.record(ctx, TASK_CPU_SECONDS, outcome.cpu_seconds, **where)
+        if outcome.peak_memory_bytes:
+            meter.record(ctx, TASK_PEAK_MEMORY_BYTES, outcome.peak_memory_bytes, **where)
 
     def _failed(self, live: _Task, error: str, **fields: Any) -> None:
         self._discard_ahead(live.task.name)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from lakeworks.context import Context
 from lakeworks.errors import ConflictError, InvalidInputError, LakeworksError
+from lakeworks.limits import CONCURRENT_RUNS, TASK_CPU_SECONDS_PER_DAY, NoMeter, Unlimited
 from lakeworks.meta.catalog import now
 from lakeworks.pipelines import code, registry
 from lakeworks.pipelines.definitions import Pipeline
@@ -32,6 +33,7 @@ from lakeworks.pipelines.store import PipelineStore
 
 if TYPE_CHECKING:
     from lakeworks.config import Settings
+    from lakeworks.limits import Limits, Meter
     from lakeworks.meta.catalog import Catalog
     from lakeworks.pipelines.calls import TaskServices
     from lakeworks.pipelines.scheduler import Scheduler
@@ -71,6 +73,8 @@ class Pipelines:
         self._executor = executor
         self._lock = threading.Lock()
         self._live: dict[int, RunExecution] = {}
+        self.limits: Limits = Unlimited()  # the platform plugs in quotas and the meter
+        self.meter: Meter = NoMeter()
 
     @property
     def executor(self) -> Executor:
@@ -310,6 +314,9 @@ class Pipelines:
 
     def _prepare(self, pipeline: Pipeline, run: RunInfo) -> RunExecution:
         try:
+            # quotas, once the run counts as running: refused, it fails with the reason
+            self.limits.check(run.workspace, CONCURRENT_RUNS)
+            self.limits.check(run.workspace, TASK_CPU_SECONDS_PER_DAY)
             execution = RunExecution(self, pipeline, run, self.executor)
             execution.prepare()
         except LakeworksError as exc:  # e.g. the Dask scheduler is unreachable

@@ -8,4 +8,7 @@ authenticated principal and records changes and denials in the audit log
 
 Data protection: ``keys`` and ``secrets`` (secrets encrypted at rest), ``masking`` (the
 lake's read mask from PII tags). See docs/data-protection.md.
+Quotas, usage and costs: ``quotas.Quotas`` keeps each workspace's limits and is the
+``lakeworks.limits.Limits`` the services ask; ``usage.Usage`` is their ``Meter``;
+``costs.Costs`` prices the usage (docs/quotas-and-costs.md).
 """

@@ -55,6 +55,8 @@ _PERMISSION_NAMES = {
     "pii_tag": "pii.tag",
     "unmask": "pii.unmask",
     "retention": "retention.manage",
+    "quotas": "quotas.manage",
+    "usage": "usage.read",
 }
 
 OPERATIONS: dict[str, str] = {
@@ -137,6 +139,9 @@ OPERATIONS: dict[str, str] = {
     **_service("pii", read="scan tags", pii_tag="tag", unmask="untag"),
     **_service("anonymiser", write="anonymise"),
     **_service("retention", read="rules runs", retention="set remove run", write="gc"),
+    # quotas and costs (their limit/check/taken are the services' Limits, not operations)
+    **_service("quotas", quotas="set", usage="show"),
+    **_service("costs", usage="of_workspace"),
 }
 
 # called by other services inside an operation that was checked, never by a door

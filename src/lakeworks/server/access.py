@@ -132,6 +132,11 @@ _API = {
         "run_retention": "retention.run",
         "retention_runs": "retention.runs",
     },
+    "quotas": {
+        "show_quotas": "quotas.show",
+        "set_quota": "quotas.set",
+        "costs": "costs.of_workspace",
+    },
     "security": {
         "audit_all": "audit.verify",  # every workspace's records: administrators
         "verify": "audit.verify",

@@ -23,6 +23,7 @@ from lakeworks.config import Settings
 from lakeworks.platform import Platform
 from lakeworks.protection.schedule import RetentionSchedule
 from lakeworks.security.authn import Authenticator
+from lakeworks.security.usage import Sampler
 from lakeworks.server import errors
 from lakeworks.server.api import (
     endpoints,
@@ -34,6 +35,7 @@ from lakeworks.server.api import (
     pipelines,
     protection,
     quality,
+    quotas,
     runs,
     security,
     sql,
@@ -44,7 +46,7 @@ from lakeworks.server.api import (
 )
 from lakeworks.server.callers import Callers
 from lakeworks.server.feature_server import FeatureServer
-from lakeworks.server.metrics import HttpMetrics, MetricsMiddleware
+from lakeworks.server.metrics import CostGauges, HttpMetrics, MetricsMiddleware
 from lakeworks.server.mlflow import install as install_mlflow
 from lakeworks.server.shutdown import stop_statements
 from lakeworks.ui.mount import install as install_ui
@@ -69,7 +71,8 @@ ROUTERS = (
     (streams.router, _SCOPED),
     (protection.router, _SCOPED),
     (endpoints.router, _SCOPED),
-    (endpoints.serve_router, errors.responses(400, 401, 403, 404, 413, 422, 503)),
+    (quotas.router, _SCOPED),
+    (endpoints.serve_router, errors.responses(400, 401, 403, 404, 413, 422, 429, 503)),
     (security.router, errors.responses(401, 403, 422, 503)),
     (security.scoped, _SCOPED),
 )
@@ -98,7 +101,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             platform.sql.statements.accept()
         scheduler = platform.pipelines.scheduler().start() if settings.scheduler else None
         retention = _retention_schedule(platform, settings)
+        sampler = Sampler(platform.usage, settings.usage_sample_seconds).start()
         yield
+        sampler.stop()
         stop_statements(platform)  # before waiting for pipeline runs that may be running SQL
         if retention is not None:
             retention.stop()
@@ -121,6 +126,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # inside the metrics middleware; it checks callers as get_context does
     app.add_middleware(FeatureServer, platform=platform, callers=app.state.callers)
     app.state.metrics.statements.set_function(lambda: platform.sql.statements.running)
+    app.state.metrics.registry.register(CostGauges(platform.costs))
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     errors.install(app)
     for router, answers in ROUTERS:

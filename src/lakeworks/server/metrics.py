@@ -8,10 +8,16 @@ never by raw path, to keep label cardinality bounded.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+if TYPE_CHECKING:
+    from lakeworks.security.costs import Costs
 
 UNMATCHED = "<unmatched>"
 
@@ -43,6 +49,34 @@ class HttpMetrics:
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+class CostGauges:
+    """Usage and cost of each workspace over the last 30 days, computed at each scrape
+    (one aggregated catalog query): ``lakeworks_cost_30d{workspace,price}`` and
+    ``lakeworks_usage_30d{workspace,quantity}``."""
+
+    def __init__(self, costs: Costs) -> None:
+        self.costs = costs
+
+    def describe(self) -> list[Metric]:
+        return []  # the registry must not call collect() at registration
+
+    def collect(self) -> Iterator[Metric]:
+        cost = GaugeMetricFamily(
+            "lakeworks_cost_30d", "cost of the last 30 days by price", labels=["workspace", "price"]
+        )
+        use = GaugeMetricFamily(
+            "lakeworks_usage_30d", "usage of the last 30 days", labels=["workspace", "quantity"]
+        )
+        for line in self.costs.report(("workspace",), since="30d").lines:
+            ws = str(line.group["workspace"])
+            for price, value in line.costs.items():
+                cost.add_metric([ws, price], value)
+            for quantity, value in line.quantities.items():
+                use.add_metric([ws, quantity], value)
+        yield cost
+        yield use
 
 
 class MetricsMiddleware:

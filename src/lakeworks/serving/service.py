@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,13 @@ from typing import TYPE_CHECKING, Any
 from lakeworks.cache import BoundedCache
 from lakeworks.context import Context, check_name
 from lakeworks.errors import InvalidInputError, NotFoundError, UserCodeError
+from lakeworks.limits import (
+    SERVING_CPU_SECONDS,
+    SERVING_REQUESTS,
+    SERVING_REQUESTS_PER_SECOND,
+    NoMeter,
+    Unlimited,
+)
 from lakeworks.serving import strategies
 from lakeworks.serving.batching import Batcher
 from lakeworks.serving.endpoints import (
@@ -36,6 +44,7 @@ from lakeworks.serving.store import EndpointStore
 if TYPE_CHECKING:
     from lakeworks.config import Settings
     from lakeworks.features.service import Features
+    from lakeworks.limits import Limits, Meter
     from lakeworks.meta.catalog import Catalog
     from lakeworks.registry.predictor import Predictor
     from lakeworks.registry.service import Registry
@@ -59,6 +68,8 @@ class Serving:
         self.loaded: BoundedCache[Deployment] = BoundedCache(settings.serving_cache_size)
         wait = settings.serving_batch_wait_ms / 1000
         self.batcher = Batcher(wait, settings.serving_batch_max_rows) if wait > 0 else None
+        self.limits: Limits = Unlimited()  # the platform plugs in quotas and the meter
+        self.meter: Meter = NoMeter()
 
     # endpoints ---------------------------------------------------------------------
     def list(self, ctx: Context) -> list[EndpointConfig]:
@@ -141,6 +152,8 @@ class Serving:
     ) -> Prediction:
         """Predictions for ``rows`` from the slot the endpoint's policy picks for ``key``
         (default: the request id). A model raising for some rows answers per-row errors."""
+        self.limits.check(ctx.workspace, SERVING_REQUESTS_PER_SECOND, adding=1)
+        cpu = time.thread_time()
         request_id = request_id or uuid.uuid4().hex
         table = table_of(rows, self.settings.serving_max_rows, endpoint=name)
         deployment = self.deployment(ctx, name)
@@ -148,6 +161,8 @@ class Serving:
         result = answer(deployment, route.answer, table, request_id, self.batcher)
         if route.shadow is not None:
             self._shadow(deployment, route.shadow, table, result)
+        self.meter.record(ctx, SERVING_REQUESTS, 1, obj=name)
+        self.meter.record(ctx, SERVING_CPU_SECONDS, time.thread_time() - cpu, obj=name)
         return result
 
     def deployment(self, ctx: Context, name: str) -> Deployment:

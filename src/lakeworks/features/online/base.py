@@ -53,6 +53,14 @@ class OnlineStore(ABC):
         """Forget every value of a view."""
 
     @abstractmethod
+    def usage(self, workspace: str) -> tuple[int, int]:
+        """The keys the workspace stores (every view), and their bytes (keys and values)."""
+
+    def admit(self, workspace: str, view: str, keys: Sequence[str]) -> None:  # noqa: B027
+        """Raise ``QuotaExceededError`` when storing ``keys`` is refused; a store takes
+        any (``limited.LimitedStore`` asks the workspace's online-keys quota)."""
+
+    @abstractmethod
     def check(self) -> None:
         """Raise UnavailableError when the store cannot be reached."""
 

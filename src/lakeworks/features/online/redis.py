@@ -90,6 +90,29 @@ class RedisOnlineStore(OnlineStore):
         except self._errors as exc:
             raise self._unavailable(exc) from exc
 
+    def usage(self, workspace: str) -> tuple[int, int]:
+        """One SCAN of the workspace's keys and their STRLEN, pipelined per batch."""
+        keys = size = 0
+        try:
+            batch = []
+            for key in self.client.scan_iter(match=f"{self.prefix}:{workspace}:*", count=1000):
+                batch.append(key)
+                if len(batch) >= _BATCH:
+                    size += self._sizes(batch)
+                    keys, batch = keys + len(batch), []
+            size, keys = size + self._sizes(batch), keys + len(batch)
+        except self._errors as exc:
+            raise self._unavailable(exc) from exc
+        return keys, size
+
+    def _sizes(self, keys: list[bytes]) -> int:
+        if not keys:
+            return 0
+        pipe = self.client.pipeline(transaction=False)
+        for key in keys:
+            pipe.strlen(key)
+        return sum(pipe.execute()) + sum(len(k) for k in keys)
+
     def check(self) -> None:
         try:
             self.client.ping()

@@ -98,6 +98,18 @@ class SqliteOnlineStore(OnlineStore):
                 "DELETE FROM online_features WHERE workspace = ? AND view = ?", (workspace, view)
             )
 
+    def usage(self, workspace: str) -> tuple[int, int]:
+        keys, size = (
+            self._con()
+            .execute(
+                "SELECT COUNT(*), COALESCE(SUM(LENGTH(key) + LENGTH(vals) + 8), 0) "
+                "FROM online_features WHERE workspace = ?",
+                (workspace,),
+            )
+            .fetchone()
+        )
+        return int(keys), int(size)
+
     def check(self) -> None:
         self._con().execute("SELECT 1").fetchall()
 
