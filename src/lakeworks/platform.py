@@ -286,14 +286,14 @@ class Platform:
         """Processors of feature views over streams (windows online and offline)."""
         from lakeworks.features.streaming import StreamFeatures
 
-        return StreamFeatures(self.features, self.streams)
+        return self.guard.protect("stream_features", StreamFeatures(self.features, self.streams))
 
     @cached_property
     def stream_scoring(self) -> StreamScoring:
         """Streams scored by serving endpoints, predictions published to streams."""
         from lakeworks.serving.stream_scoring import StreamScoring
 
-        return StreamScoring(self.serving, self.streams)
+        return self.guard.protect("stream_scoring", StreamScoring(self.serving, self.streams))
 
     @cached_property
     def logged_models(self) -> LoggedModels:

@@ -55,6 +55,8 @@ def _routes() -> list[tuple[str, str, str]]:
     app = create_app(Settings.load(home=home, scheduler=False, progress=False))
     chosen: dict[tuple[str, str], str] = {}
     for route in iter_route_contexts(app.routes):
+        if route.endpoint is None:
+            continue  # a mount of static files (the UI's assets): no operation
         name = access.route_name(route.endpoint)
         for method in sorted(route.methods or ()):
             key = (name, method)

@@ -23,6 +23,8 @@ SERVICES = (
     "registry",
     "serving",
     "streams",
+    "stream_features",
+    "stream_scoring",
     "logged_models",
     "monitoring",
     "hpo",

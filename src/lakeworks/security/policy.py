@@ -76,7 +76,7 @@ OPERATIONS: dict[str, str] = {
     ),
     **_service(
         "quality",
-        read="checks results profile",
+        read="checks results profile failures",
         run="run run_many",
         write="reload",
         code="add",
@@ -114,7 +114,7 @@ OPERATIONS: dict[str, str] = {
     ),
     **_service(
         "streams",
-        read="list tail lag groups consumer",
+        read="list tail lag groups consumer log_source",
         write="publish ingest trim",
     ),
     **_service(
@@ -123,6 +123,9 @@ OPERATIONS: dict[str, str] = {
         log="create finalize log_params set_tags delete_tag log_artifact_stream delete",
     ),
     **_service("monitoring", read="compare"),
+    # long-running stream processors: they publish, write tables and push features
+    **_service("stream_features", write="run"),
+    **_service("stream_scoring", write="score"),
     **_service("hpo", log="tune"),
     # the security services' own operations
     **_service("workspaces", read="get", create="create"),

@@ -29,8 +29,30 @@ PUBLIC = frozenset(
         "mlflow.server_info.server_info",
         "mlflow.server_info.server_features",
         "mlflow.not_an_endpoint",
+        "lakeworks.ui.docs.swagger_ui",  # the API docs page (its assets are static files)
+        "lakeworks.ui.pages.home.root",  # a redirect to a workspace's home page
     }
 )
+
+# the web UI's pages (``lakeworks.ui.pages``): a page shows what its services read, each
+# call checked again by the guard; the route needs the most demanding read it shows
+_UI = {
+    "home.home": "tables.list",
+    "tables.table_list": "tables.list",
+    "tables.table_detail": "tables.describe",
+    "tables.table_preview": "tables.read",
+    "tables.table_quarantine": "quality.results",
+    "sql.sql_editor": "tables.list",
+    "pipelines.pipeline_list": "pipelines.list",
+    "pipelines.pipeline_detail": "pipelines.get",
+    "pipelines.run_detail": "pipelines.run_info",
+    "pipelines.run_live": "pipelines.run_info",
+    "pipelines.task_log": "pipelines.task_logs",
+    "lineage.lineage_index": "tables.list",
+    "lineage.lineage_graph": "lineage.graph",
+    "features.feature_index": "features.list",
+    "features.definition": "features.versions",
+}
 
 _API = {
     "features": {
@@ -50,7 +72,7 @@ _API = {
         "drop_table": "tables.drop",
         "table_loads": "tables.describe",
     },
-    "sql": {"run_sql": "sql.execute"},
+    "sql": {"run_sql": "sql.execute", "export_sql": "sql.execute"},
     "quality": {
         "list_checks": "quality.checks",
         "add_checks": "quality.add",
@@ -227,7 +249,7 @@ ROUTES: dict[str, str] = {
     for door, table in (("api", _API), ("mlflow", _MLFLOW))
     for module, functions in table.items()
     for function, operation in functions.items()
-}
+} | {f"lakeworks.ui.pages.{page}": operation for page, operation in _UI.items()}
 
 
 def route_name(endpoint: Callable[..., Any]) -> str:
