@@ -58,17 +58,17 @@ def experiment(ws: lw.Workspace, folder: Path) -> tuple[int, list[str], str]:
 
 
 def model_and_endpoint(ws: lw.Workspace) -> None:
-    """``churn`` v1 and v2 (fairness over ``region``, an explanation), alias ``champion``
-    at v1, endpoint ``churn_api`` serving v1 with v2 as a canary at its first step."""
+    """``churn`` v1 and v2 (fairness over ``region``: v1 passes, v2 fails its zero
+    threshold; an explanation), alias ``champion`` at v1, endpoint ``churn_api`` serving v1 with v2 as a canary at its first step."""
     registry, ctx = ws.platform.registry, ws.ctx
     rng = np.random.default_rng(7)
     data = pd.DataFrame({"tenure": rng.normal(size=200), "spend": rng.normal(size=200)})
     data["region"] = np.where(rng.random(200) > 0.5, "north", "south")
     data["churned"] = (data["tenure"] + 0.3 * rng.normal(size=200) > 0).astype(int)
-    for c in (1.0, 0.1):
+    for c, threshold in ((1.0, 1.0), (0.1, 0.0)):
         model = LogisticRegression(C=c).fit(data[["tenure", "spend"]], data["churned"])
         registry.register(ctx, "churn", model=model, evaluation_data=data[["tenure", "spend", "region", "churned"]],
-                          target="churned", sensitive_column="region", fairness_threshold=1.0)  # fmt: skip
+                          target="churned", sensitive_column="region", fairness_threshold=threshold)  # fmt: skip
     registry.set_alias(ctx, "churn", "champion", 1)
     ws.platform.serving.deploy(ctx, "churn_api", "churn/1")
     ws.platform.serving.deploy(ctx, "churn_api", "churn/2", strategy="canary")

@@ -42,14 +42,16 @@ def experiment_runs(
     order_by: Annotated[str | None, Query(max_length=300)] = None,
     page_token: Annotated[str | None, Query(max_length=1000)] = None,
     columns: Columns = None,
+    size: Annotated[int, Query(ge=1, le=1000)] = PAGE,
 ) -> HTMLResponse:
-    """The run table: a filter error (bad grammar, unknown key) shows next to the form."""
+    """The run table, ``size`` runs a page: a filter error (bad grammar, unknown key)
+    shows next to the form."""
     experiment = platform.tracking.get_experiment(ctx, experiment_id)
     error, runs, token = None, [], None
     try:
         runs, token = platform.tracking.search_runs(
             ctx, [experiment.id], filter=filter or None,
-            order_by=[order_by] if order_by else (), max_results=PAGE, page_token=page_token,
+            order_by=[order_by] if order_by else (), max_results=size, page_token=page_token,
         )  # fmt: skip
     except InvalidInputError as exc:
         error = str(exc)
