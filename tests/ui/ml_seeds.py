@@ -28,7 +28,12 @@ def png(width: int = 4, height: int = 3) -> bytes:
         return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
 
 
 def experiment(ws: lw.Workspace, folder: Path) -> tuple[int, list[str], str]:
@@ -59,7 +64,8 @@ def experiment(ws: lw.Workspace, folder: Path) -> tuple[int, list[str], str]:
 
 def model_and_endpoint(ws: lw.Workspace) -> None:
     """``churn`` v1 and v2 (fairness over ``region``: v1 passes, v2 fails its zero
-    threshold; an explanation), alias ``champion`` at v1, endpoint ``churn_api`` serving v1 with v2 as a canary at its first step."""
+    threshold; an explanation), alias ``champion`` at v1, endpoint ``churn_api`` serving v1
+    with v2 as a canary at its first step."""
     registry, ctx = ws.platform.registry, ws.ctx
     rng = np.random.default_rng(7)
     data = pd.DataFrame({"tenure": rng.normal(size=200), "spend": rng.normal(size=200)})
@@ -67,8 +73,10 @@ def model_and_endpoint(ws: lw.Workspace) -> None:
     data["churned"] = (data["tenure"] + 0.3 * rng.normal(size=200) > 0).astype(int)
     for c, threshold in ((1.0, 1.0), (0.1, 0.0)):
         model = LogisticRegression(C=c).fit(data[["tenure", "spend"]], data["churned"])
-        registry.register(ctx, "churn", model=model, evaluation_data=data[["tenure", "spend", "region", "churned"]],
-                          target="churned", sensitive_column="region", fairness_threshold=threshold)  # fmt: skip
+        registry.register(
+            ctx, "churn", model=model, evaluation_data=data, target="churned",
+            sensitive_column="region", fairness_threshold=threshold,
+        )  # fmt: skip
     registry.set_alias(ctx, "churn", "champion", 1)
     ws.platform.serving.deploy(ctx, "churn_api", "churn/1")
     ws.platform.serving.deploy(ctx, "churn_api", "churn/2", strategy="canary")

@@ -54,7 +54,9 @@ def test_the_run_table_filters_and_chooses_columns(browser: Browser) -> None:
 
 
 def test_a_bad_filter_says_where(browser: Browser) -> None:
-    browser.visit(runs_page(SEEDED["exp"]) + "?filter=metrics.acc+%3E%3E+1", "experiment-bad-filter")
+    browser.visit(
+        runs_page(SEEDED["exp"]) + "?filter=metrics.acc+%3E%3E+1", "experiment-bad-filter"
+    )
     assert "invalid filter" in browser.find("#run-search-error").text
 
 
@@ -85,9 +87,13 @@ def test_a_run_shows_charts_and_previews_its_artifacts(browser: Browser) -> None
     for name, css in (("plots/curve.png", "img.artifact-image"), ("notes.txt", "pre.artifact-text"),
                       ("scores.csv", "table.artifact-table")):  # fmt: skip
         items[name].find_element("css selector", "summary").click()
-        shown = browser.wait_until(lambda d, n=name, c=css: items[n].find_elements("css selector", c))
+        shown = browser.wait_until(
+            lambda d, n=name, c=css: items[n].find_elements("css selector", c)
+        )
         assert shown[0].is_displayed()
-    width = browser.driver.execute_script("return document.querySelector('img.artifact-image').naturalWidth")
+    width = browser.driver.execute_script(
+        "return document.querySelector('img.artifact-image').naturalWidth"
+    )
     assert width == 4
     assert "0.75" in browser.find("table.artifact-table").text
     browser.check("run-artifacts")

@@ -93,9 +93,7 @@ def test_promote_then_roll_back(browser: Browser, server: Server) -> None:
     browser.check("endpoint-rolled-back")
 
 
-def test_the_endpoint_page_follows_changes_without_reload(
-    browser: Browser, server: Server
-) -> None:
+def test_the_endpoint_page_follows_changes_without_reload(browser: Browser, server: Server) -> None:
     browser.visit("/w/default/endpoints/churn_api", "endpoint-live")
     browser.driver.execute_script("window.notReloaded = true")
     httpx.post(api(server, "/endpoints/churn_api/promote")).raise_for_status()

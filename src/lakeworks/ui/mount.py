@@ -16,8 +16,18 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from lakeworks.ui import docs, errors
-from lakeworks.ui.pages import admin, endpoints, experiments, features, home, lineage, models
-from lakeworks.ui.pages import pipelines, sql, tables
+from lakeworks.ui.pages import (
+    admin,
+    endpoints,
+    experiments,
+    features,
+    home,
+    lineage,
+    models,
+    pipelines,
+    sql,
+    tables,
+)
 from lakeworks.ui.render import HERE
 
 PAGES = (home, tables, sql, pipelines, lineage, features, experiments, models, endpoints, admin)

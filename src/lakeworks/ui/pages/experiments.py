@@ -64,7 +64,9 @@ def experiment_runs(
 
 
 @router.get("/w/{ws}/runs/{run_id}")
-def run_detail(run_id: str, ctx: ContextDep, platform: PlatformDep, request: Request) -> HTMLResponse:
+def run_detail(
+    run_id: str, ctx: ContextDep, platform: PlatformDep, request: Request
+) -> HTMLResponse:
     run = platform.tracking.get_run(ctx, run_id)
     experiment = platform.tracking.get_experiment(ctx, run.info.experiment_id)
     return page(request, "experiments/run.html", ctx, section="experiments",

@@ -11,7 +11,6 @@ from fastapi.responses import HTMLResponse
 
 from lakeworks.server.dependencies import ContextDep, PlatformDep
 from lakeworks.ui.pages.admin import security_enabled
-from lakeworks.ui.pages.experiments import ms
 from lakeworks.ui.render import page
 
 router = APIRouter()
