@@ -156,16 +156,9 @@ def _default_columns(keys: dict[str, list[str]]) -> list[str]:
     return metrics + [f"params.{k}" for k in keys["params"]][:DEFAULT_COLUMNS]
 
 
-def _histories(platform: Any, ctx: Any, runs: list[Run]) -> dict[str, dict[str, list]]:
+def _histories(platform: Any, ctx: Any, runs: list[Run]) -> dict[str, dict[str, Any]]:
     """metric -> run id -> [[steps], [values]] (NaN and infinities as null)."""
-    out: dict[str, dict[str, list]] = {}
-    for run in runs:
-        for key in run.metrics:
-            points = platform.tracking.get_metric_history(ctx, run.id, key)
-            values = [p.value if p.value == p.value and abs(p.value) != float("inf") else None
-                      for p in points]  # fmt: skip
-            out.setdefault(key, {})[run.id] = [[p.step for p in points], values]
-    return out
+    return platform.tracking.metric_series(ctx, [r.id for r in runs])
 
 
 def _artifact_tree(platform: Any, ctx: Any, run_id: str, path: str | None = None) -> list:
