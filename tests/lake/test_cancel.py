@@ -147,6 +147,8 @@ def test_cancel_all_stops_every_statement_and_refuses_new_ones(ws: lw.Workspace)
         assert error.fields["reason"] == "shutdown" and error.transient
     with pytest.raises(CancelledError, match="shutting down"):
         ws.sql("select 1").fetchall()
+    ws.platform.sql.statements.accept()  # the app started again
+    assert ws.sql("select 1 as n").fetchall() == [(1,)]
 
 
 def test_a_remote_timeout_may_shorten_but_not_lift_the_limit() -> None:

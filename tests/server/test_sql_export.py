@@ -29,3 +29,16 @@ def test_bad_sql_unknown_format_and_writes_are_refused(client: TestClient, order
     assert write.status_code == 422
     tables = client.get("/api/v1/workspaces/sales/tables").json()
     assert [t["name"] for t in tables] == ["orders"]  # nothing was written
+
+
+def test_an_app_started_again_runs_statements(settings) -> None:
+    """The lifespan's stop refuses new statements; starting it again accepts them."""
+    from lakeworks.server.app import create_app
+
+    app = create_app(settings)
+    with TestClient(app) as client:
+        client.post("/api/v1/workspaces", json={"name": "sales"})
+        assert client.post("/api/v1/workspaces/sales/sql", json={"query": "select 1"}).is_success
+    with TestClient(app) as client:
+        again = client.post(API, json={"query": "select 1 as n"})
+        assert again.status_code == 200 and again.text == '"n"\n1\n'

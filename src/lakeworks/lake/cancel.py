@@ -125,6 +125,11 @@ class Statements:
             with self._lock:
                 self._scopes.remove(scope)
 
+    def accept(self) -> None:
+        """Accept new statements again (an app whose lifespan starts again after a stop)."""
+        with self._lock:
+            self._closed = None
+
     def cancel_all(self, reason: Reason, *, refuse_new: bool = False) -> int:
         """Stop every running statement; with ``refuse_new`` later ones fail at once.
 

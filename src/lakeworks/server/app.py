@@ -78,6 +78,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if "sql" in platform.__dict__:  # started again after a stop (test clients do this)
+            platform.sql.statements.accept()
         scheduler = platform.pipelines.scheduler().start() if settings.scheduler else None
         yield
         stop_statements(platform)  # before waiting for pipeline runs that may be running SQL

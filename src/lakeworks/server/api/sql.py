@@ -40,20 +40,13 @@ async def run_sql(
     responses={**responses(504), 200: {"content": {t: {} for t in export.MEDIA_TYPES.values()}}},
     response_class=Response,
 )
-async def export_sql(
-    body: SqlExport, ctx: ContextDep, platform: PlatformDep, request: Request
-) -> Response:
+def export_sql(body: SqlExport, ctx: ContextDep, platform: PlatformDep) -> Response:
     """The whole result of a query (not a write) as a CSV or Parquet file download; bad
-    SQL is a 422 carrying DuckDB's message, as for ``/sql``."""
+    SQL is a 422 carrying DuckDB's message, as for ``/sql``. The statement's timeout bounds
+    it (a download is not stopped when its client goes: the file is read to its end)."""
     timeout = cancel.bounded(body.timeout, platform.settings.statement_timeout)
-    scope = cancel.Scope()
-
-    def run() -> bytes:
-        return export.encode(
-            platform.sql.query(ctx, body.query, timeout, scope).batches(), body.format
-        )
-
-    data = await while_connected(request, scope, run)
+    query = platform.sql.query(ctx, body.query, timeout)
+    data = export.encode(query.batches(), body.format)
     named = f'attachment; filename="result.{body.format}"'
     return Response(
         data, media_type=export.MEDIA_TYPES[body.format], headers={"Content-Disposition": named}
