@@ -65,9 +65,10 @@ def _table(path: str, suffix: str, head: bytes, cut: bool) -> Preview:
             return Preview("none", path, note="the Parquet file is over 2 MB: download it")
         import pyarrow.parquet as pq
 
-        table = pq.read_table(io.BytesIO(head)).slice(0, ROWS)
-        rows = [[_text(v) for v in row.values()] for row in table.to_pylist()]
-        return Preview("table", path, header=table.column_names, rows=rows)
+        table = pq.read_table(io.BytesIO(head))
+        rows = [[_text(v) for v in row.values()] for row in table.slice(0, ROWS).to_pylist()]
+        note = f"the first {ROWS} of {table.num_rows} rows" if table.num_rows > ROWS else None
+        return Preview("table", path, header=table.column_names, rows=rows, note=note)
     lines = head.decode("utf-8", errors="replace").splitlines()[: ROWS + 1]
     if suffix == ".jsonl":
         records = [json.loads(line) for line in lines[:ROWS] if line.strip()]

@@ -61,5 +61,10 @@ def progress(config: EndpointConfig) -> list[dict[str, Any]]:
     """A canary's steps, each marked done, current or next; empty for other strategies."""
     if config.strategy != "canary" or config.candidate is None:
         return []
-    state = lambda s: "done" if s < config.share else "current" if s == config.share else "next"  # noqa: E731
-    return [{"share": s, "state": state(s)} for s in config.steps]
+    return [{"share": s, "state": _step_state(s, config.share)} for s in config.steps]
+
+
+def _step_state(step: int, share: int) -> str:
+    if step < share:
+        return "done"
+    return "current" if step == share else "next"

@@ -56,7 +56,7 @@ def experiment_runs(
     except InvalidInputError as exc:
         error = str(exc)
     keys = _keys(runs)
-    chosen = [c for c in columns or []] or _default_columns(keys)
+    chosen = list(columns or []) or _default_columns(keys)
     return page(request, "experiments/runs.html", ctx, section="experiments",
                 title=experiment.name, experiment=experiment, runs=runs, error=error,
                 keys=keys, columns=chosen, filter=filter or "", order_by=order_by or "",
@@ -166,7 +166,10 @@ def _artifact_tree(platform: Any, ctx: Any, run_id: str, path: str | None = None
     found, folders = [], [path]
     while folders and len(found) < 500:
         for item in platform.tracking.list_artifacts(ctx, run_id, folders.pop()):
-            (folders.append(item.path) if item.is_dir else found.append(item))
+            if item.is_dir:
+                folders.append(item.path)
+            else:
+                found.append(item)
     return sorted(found, key=lambda a: a.path)
 
 
