@@ -10,7 +10,9 @@ import pytest
 
 from lakeworks.tracking.records import Metric
 from tests.ui import ml_seeds, seeds
-from tests.ui.browser import Browser
+from tests.ui.browser import LAPTOP, MONITOR, Browser
+
+SIDEWAYS = "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
 
 SEEDED: dict = {}
 
@@ -138,3 +140,17 @@ def test_compare_needs_two_runs_and_unknown_run_is_404(browser: Browser) -> None
     browser.open("/w/default/runs/0123456789abcdef0123456789abcdef")
     assert "404" in browser.find("h1").text
     browser.console_errors()
+
+
+def test_pages_fit_laptop_and_monitor_widths(browser: Browser) -> None:
+    ids = SEEDED["ids"]
+    paths = (runs_page(SEEDED["exp"]), f"/w/default/runs/{ids[0]}",
+             runs_page(SEEDED["exp"]) + f"/compare?runs={ids[0]}&runs={ids[1]}")  # fmt: skip
+    for width, height in (LAPTOP, MONITOR):
+        browser.driver.set_window_size(width, height)
+        for n, path in enumerate(paths):
+            browser.open(path)
+            overflow = browser.driver.execute_script(SIDEWAYS)
+            assert overflow <= 0, f"{path} scrolls sideways at {width} px"
+            browser.screenshot(f"experiments-{n}-{width}")
+    browser.driver.set_window_size(*LAPTOP)

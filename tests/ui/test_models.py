@@ -11,8 +11,10 @@ import pytest
 from selenium.webdriver.support.ui import Select
 
 from tests.ui import ml_seeds, seeds
-from tests.ui.browser import Browser
+from tests.ui.browser import LAPTOP, MONITOR, Browser
 from tests.ui.conftest import Server
+
+SIDEWAYS = "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
 
 
 @pytest.fixture(scope="module")
@@ -107,3 +109,14 @@ def test_unknown_model_and_endpoint_are_404_pages(browser: Browser) -> None:
         browser.open(path)
         assert "404" in browser.find("h1").text
     browser.console_errors()
+
+
+def test_pages_fit_laptop_and_monitor_widths(browser: Browser) -> None:
+    for width, height in (LAPTOP, MONITOR):
+        browser.driver.set_window_size(width, height)
+        for path in ("/w/default/models/churn", "/w/default/endpoints/churn_api"):
+            browser.open(path)
+            overflow = browser.driver.execute_script(SIDEWAYS)
+            assert overflow <= 0, f"{path} scrolls sideways at {width} px"
+            browser.screenshot(f"{path.rsplit('/', 1)[-1]}-{width}")
+    browser.driver.set_window_size(*LAPTOP)
