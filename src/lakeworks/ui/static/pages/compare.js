@@ -4,16 +4,20 @@
 (() => {
   const data = lw.data("compare-data");
   const names = Object.fromEntries(data.runs.map((r) => [r.id, r.name]));
+  // a run keeps its colour on every chart and in the parallel coordinates
+  const colour = Object.fromEntries(data.runs.map((r, n) => [r.id, lwCharts.palette[n % lwCharts.palette.length]]));
 
   function charts() {
     const box = document.getElementById("compare-charts");
     for (const [key, byRun] of Object.entries(data.histories)) {
-      const ids = Object.keys(byRun);
+      const ids = data.runs.map((r) => r.id).filter((id) => byRun[id]);
       const joined = uPlot.join(ids.map((id) => byRun[id]));
+      const few = ids.every((id) => byRun[id][0].length < 3);  // single points: draw them
       const figure = lw.element("figure", { class: "chart", role: "img", "aria-label": `${key} over steps, per run` });
       figure.appendChild(lw.element("figcaption", {}, key));
       box.appendChild(figure);
-      lwCharts.lines(figure, joined[0], ids.map((id, i) => ({ label: names[id], values: joined[i + 1] })));
+      const series = ids.map((id, i) => ({ label: names[id], values: joined[i + 1], stroke: colour[id] }));
+      lwCharts.lines(figure, joined[0], series, { points: few });
     }
     document.body.dataset.charts = String(Object.keys(data.histories).length);
   }
@@ -59,12 +63,12 @@
       root.appendChild(title);
     });
     const metric = list[list.length - 1];
-    data.runs.forEach((r, n) => {
+    data.runs.forEach((r) => {
       const values = list.slice(0, -1).map((a) => a.at(r.params[a.label]));
       values.push(metric.at(r.metrics[select.value]));
       const points = values.map((t, i) => (t === null ? null : `${x(i)},${y(t)}`)).filter(Boolean);
       const line = svg("polyline", { points: points.join(" "), fill: "none", "stroke-width": 2,
-        stroke: lwCharts.palette[n % lwCharts.palette.length], "data-run": r.id });
+        stroke: colour[r.id], "data-run": r.id });
       const tip = svg("title", {});
       tip.textContent = `${r.name}: ${select.value} = ${r.metrics[select.value] ?? "—"}`;
       line.appendChild(tip);
