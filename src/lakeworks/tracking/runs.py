@@ -131,6 +131,28 @@ def history(s: Session, run_id: str, key: str) -> list[Metric]:
     return [metric(r) for r in rows]
 
 
+Series = dict[str, dict[str, tuple[list[int], list[float | None]]]]
+
+
+def series(s: Session, run_ids: Sequence[str]) -> Series:
+    """key -> run id -> (steps, values) of every metric of the runs, by step then
+    timestamp, read as plain rows in one query (NaN and infinities as None, for charts)."""
+    query = (
+        select(MetricRow.run_id, MetricRow.key, MetricRow.step, MetricRow.value, MetricRow.is_nan)
+        .where(MetricRow.run_id.in_(run_ids))
+        .order_by(MetricRow.key, MetricRow.run_id, MetricRow.step, MetricRow.timestamp)
+    )
+    out: Series = {}
+    for run_id, key, step, value, is_nan in s.execute(query):
+        steps, values = out.setdefault(key, {}).setdefault(run_id, ([], []))
+        steps.append(step)
+        values.append(None if is_nan or value in (INF, -INF) else value)
+    return out
+
+
+INF = float("inf")
+
+
 def add_input(s: Session, run_id: str, run_input: RunInput, workspace: str) -> None:
     s.add(
         RunInputRow(

@@ -323,6 +323,14 @@ class Tracking:
             runs.row(s, ctx.workspace, run_id)
             return runs.history(s, run_id, key)
 
+    def metric_series(self, ctx: Context, run_ids: Sequence[str]) -> runs.Series:
+        """Every metric of the runs for charts: key -> run id -> (steps, values), NaN and
+        infinities as None; one query, so comparing 20 runs of 1,000 steps stays fast."""
+        with self.catalog.session() as s:
+            for run_id in run_ids:
+                runs.row(s, ctx.workspace, run_id)
+            return runs.series(s, run_ids)
+
     def log_input(self, ctx: Context, run_id: str, run_input: RunInput) -> None:
         """Record that the run read ``run_input`` (a table version, a training set)."""
         with self.catalog.session() as s:

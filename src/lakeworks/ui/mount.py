@@ -16,10 +16,21 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from lakeworks.ui import docs, errors
-from lakeworks.ui.pages import features, home, lineage, pipelines, sql, tables
+from lakeworks.ui.pages import (
+    admin,
+    endpoints,
+    experiments,
+    features,
+    home,
+    lineage,
+    models,
+    pipelines,
+    sql,
+    tables,
+)
 from lakeworks.ui.render import HERE
 
-PAGES = (home, tables, sql, pipelines, lineage, features)
+PAGES = (home, tables, sql, pipelines, lineage, features, experiments, models, endpoints, admin)
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'"

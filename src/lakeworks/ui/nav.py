@@ -23,4 +23,8 @@ SECTIONS: tuple[Section, ...] = (
     Section("pipelines", "Pipelines", "/pipelines"),
     Section("lineage", "Lineage", "/lineage"),
     Section("features", "Features", "/features"),
+    Section("experiments", "Experiments", "/experiments"),
+    Section("models", "Models", "/models"),
+    Section("endpoints", "Endpoints", "/endpoints"),
+    Section("admin", "Admin", "/admin"),
 )

@@ -7,13 +7,13 @@ const lwCharts = (() => {
     return Math.max(240, node.clientWidth || node.parentNode.clientWidth || 320);
   }
 
-  // series: [{label, values}], xs: numbers (time in seconds when time is true)
+  // series: [{label, values, stroke?}], xs: numbers (time in seconds when time is true)
   function lines(node, xs, series, { time = false, height = 200, points = false } = {}) {
     const opts = {
       width: width(node), height,
       scales: { x: { time } },
       series: [{}, ...series.map((s, i) => ({
-        label: s.label, stroke: palette[i % palette.length], width: 2,
+        label: s.label, stroke: s.stroke || palette[i % palette.length], width: 2,
         points: { show: points },
       }))],
       axes: [{}, { size: 60 }],
