@@ -94,7 +94,7 @@ OPERATIONS: dict[str, str] = {
         "tracking",
         read="best_run download_artifacts get_experiment get_experiment_by_name "
         "get_metric_history get_run get_run_info list_artifacts list_experiments "
-        "list_inputs open_artifact search_runs",
+        "list_inputs open_artifact search_runs metric_series",
         log="create_run heartbeat log_artifact log_artifact_stream log_artifacts log_batch "
         "log_input log_metric log_param log_points set_tag delete_tag set_note update_run",
         write="create_experiment rename_experiment set_experiment_tag delete_experiment "

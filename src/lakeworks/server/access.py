@@ -52,6 +52,18 @@ _UI = {
     "lineage.lineage_graph": "lineage.graph",
     "features.feature_index": "features.list",
     "features.definition": "features.versions",
+    "experiments.experiment_list": "tracking.list_experiments",
+    "experiments.experiment_runs": "tracking.search_runs",
+    "experiments.run_detail": "tracking.get_run",
+    "experiments.run_live": "tracking.get_run",
+    "experiments.artifact_preview": "tracking.open_artifact",
+    "experiments.compare": "tracking.search_runs",
+    "models.model_list": "registry.list_models",
+    "models.model_detail": "registry.get_model",
+    "endpoints.endpoint_list": "serving.list",
+    "endpoints.endpoint_detail": "serving.show",
+    "endpoints.endpoint_live": "serving.show",
+    "admin.admin": "identities.grants",
 }
 
 _API = {
