@@ -125,7 +125,7 @@ def test_the_server_speaks_https_with_the_given_certificate(
     plain = url.replace("https://", "http://")
     with pytest.raises(httpx.TransportError):  # no plain HTTP on the TLS port
         httpx.get(f"{plain}/health", timeout=5)
-    assert f"lakeworks API on {url}" in log.read_text()
+    assert f"lakeworks on {url}" in log.read_text()
 
 
 @pytest.mark.parametrize("which", ["cert only", "missing key file"])
@@ -142,7 +142,7 @@ def test_half_a_tls_configuration_is_refused(tmp_path: Path, which: str) -> None
     )
     assert done.returncode == 1
     expected = "go together" if which == "cert only" else "--ssl-keyfile"
-    assert expected in done.stderr and "lakeworks API on" not in done.stdout
+    assert expected in done.stderr and "lakeworks on" not in done.stdout
 
 
 def _heads(settings: Settings, prefix: str) -> dict[str, dict]:
