@@ -85,6 +85,26 @@ class Settings(BaseSettings):
     serving_batch_max_rows: int = Field(
         default=256, ge=1, description="rows one micro-batched model call takes at most"
     )
+    serving_version_ttl_ms: float = Field(
+        default=1000,
+        ge=0,
+        description="how stale an endpoint's configuration version may be in a process that "
+        "did not make the change (a replica): it is re-read from the catalog at most this "
+        "often; 0: every request",
+    )
+    serving_max_request_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        ge=1,
+        description="bytes one prediction request may carry (else 413)",
+    )
+    serving_endpoints: str = Field(
+        default="",
+        description="endpoints a dedicated replica (`lakeworks serve`) answers, comma-separated "
+        "workspace/endpoint or endpoint (in the default workspace); empty: all",
+    )
+    serving_score_batch_rows: int = Field(
+        default=65_536, ge=1, description="rows per Arrow batch in batch scoring"
+    )
 
     @classmethod
     def load(cls, config_file: str | Path | None = None, **overrides: Any) -> Settings:

@@ -204,17 +204,24 @@ def test_micro_batched_predictions_equal_unbatched_ones(tmp_path, frame) -> None
         platform.close()
 
 
-def test_a_second_replica_sees_each_change_at_its_next_request(served) -> None:
+def test_a_second_replica_sees_each_change_within_the_version_ttl(served) -> None:
+    import time
+
     from lakeworks.platform import Platform
 
     platform, ctx = served
     platform.serving.deploy(ctx, "churn", "churn/1")
-    replica = Platform.open(platform.settings)
+    settings = platform.settings.model_copy(update={"serving_version_ttl_ms": 200})
+    replica = Platform.open(settings)
     try:
         assert replica.serving.predict(ctx, "churn", [ROW]).model == "churn/1"
         platform.serving.deploy(ctx, "churn", "churn/2")
+        assert platform.serving.predict(ctx, "churn", [ROW]).model == "churn/2"  # its own: now
+        assert replica.serving.predict(ctx, "churn", [ROW]).model == "churn/1"  # within the ttl
+        time.sleep(0.25)
         assert replica.serving.predict(ctx, "churn", [ROW]).model == "churn/2"
         platform.serving.rollback(ctx, "churn")
+        time.sleep(0.25)
         assert replica.serving.predict(ctx, "churn", [ROW]).model == "churn/1"
     finally:
         replica.close()

@@ -49,6 +49,7 @@ class EndpointConfig:
     slots: tuple[Slot, ...]
     share: int = 0
     steps: tuple[int, ...] = ()
+    features: str | None = None  # the feature service read for requests by entity key
     action: str = "deploy"
     created_by: str = ""
     created_ms: int = 0
@@ -68,6 +69,7 @@ class EndpointConfig:
             "slots": [s.to_dict() for s in self.slots],
             "share": self.share,
             "steps": list(self.steps),
+            "features": self.features,
         }
 
     @classmethod
@@ -80,6 +82,7 @@ class EndpointConfig:
             slots,
             int(body.get("share", 0)),
             tuple(body.get("steps", ())),
+            body.get("features"),
             **meta,
         )
 

@@ -51,29 +51,19 @@ class Prediction:
     errors: list[str | None]
 
 
-def table_of(rows: Any, max_rows: int, *, endpoint: str) -> pa.Table:
-    """The request's rows as Arrow: a non-empty list of objects within ``max_rows``."""
+def table_of(rows: Any, max_rows: int, *, endpoint: str, empty_ok: bool = False) -> pa.Table:
+    """The request's rows as Arrow: a list of objects (or an Arrow table, as sent in IPC)
+    of 1 to ``max_rows`` rows (0 too when ``empty_ok``)."""
+    if isinstance(rows, pa.Table):
+        _check_size(rows.num_rows, max_rows, endpoint, empty_ok)
+        return rows
     if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
         raise InvalidInputError(
             f"endpoint {endpoint!r} takes rows as a list of JSON objects",
             expected="list of objects",
             found=type(rows).__name__,
         )
-    if not rows:
-        raise InvalidInputError(
-            f"the request to endpoint {endpoint!r} has no rows",
-            hint='send {"rows": [{...}, ...]} with at least one row',
-            expected="at least 1 row",
-            found=0,
-        )
-    if len(rows) > max_rows:
-        raise TooLargeError(
-            f"the request to endpoint {endpoint!r} has {len(rows)} rows, over the limit "
-            f"of {max_rows}",
-            hint="split it into smaller requests (setting serving_max_rows)",
-            limit=max_rows,
-            found=len(rows),
-        )
+    _check_size(len(rows), max_rows, endpoint, empty_ok)
     try:
         return pa.Table.from_pylist(rows)
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
@@ -82,6 +72,23 @@ def table_of(rows: Any, max_rows: int, *, endpoint: str) -> pa.Table:
             hint="send every value of a column with one JSON type",
             endpoint=endpoint,
         ) from exc
+
+
+def _check_size(count: int, max_rows: int, endpoint: str, empty_ok: bool) -> None:
+    if count == 0 and not empty_ok:
+        raise InvalidInputError(
+            f"the request to endpoint {endpoint!r} has no rows",
+            hint='send {"rows": [{...}, ...]} with at least one row',
+            expected="at least 1 row",
+            found=0,
+        )
+    if count > max_rows:
+        raise TooLargeError(
+            f"the request to endpoint {endpoint!r} has {count} rows, over the limit of {max_rows}",
+            hint="split it into smaller requests (setting serving_max_rows)",
+            limit=max_rows,
+            found=count,
+        )
 
 
 def answer(

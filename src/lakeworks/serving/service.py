@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from lakeworks.cache import BoundedCache
 from lakeworks.context import Context, check_name
 from lakeworks.errors import InvalidInputError, NotFoundError, UserCodeError
+from lakeworks.serving import keys as entity_keys
 from lakeworks.serving import strategies
 from lakeworks.serving.batching import Batcher
 from lakeworks.serving.endpoints import (
@@ -32,6 +33,7 @@ from lakeworks.serving.endpoints import (
 )
 from lakeworks.serving.prediction import Deployment, Prediction, answer, sample, table_of
 from lakeworks.serving.store import EndpointStore
+from lakeworks.serving.versions import VersionPoll
 
 if TYPE_CHECKING:
     from lakeworks.config import Settings
@@ -53,6 +55,9 @@ class Serving:
         self.features = features
         self.settings = settings
         self.store = EndpointStore(catalog)
+        self.versions = VersionPoll(
+            self.store.current_version, settings.serving_version_ttl_ms / 1000
+        )
         # loaded predictors per (workspace, endpoint, configuration version). A configuration
         # is never edited, so an entry never goes stale: a change writes a new version (a new
         # key) and the old entry ages out; ``delete`` discards the endpoint's entries.
@@ -79,18 +84,23 @@ class Serving:
         *,
         steps: tuple[int, ...] = DEFAULT_STEPS,
         share: int = 50,
+        features: str | None = None,
     ) -> EndpointConfig:
         """Put ``model`` (a registry reference) behind endpoint ``name``. A new endpoint
         serves it alone; an existing one takes it by ``strategy``: blue-green switches all
         traffic at once, canary gives it ``steps[0]`` percent, A/B a fixed ``share``,
-        shadow a copy of every request."""
+        shadow a copy of every request. ``features`` names a feature service: requests may
+        then send entity keys (default: the current configuration's service, if any)."""
         check_name("endpoint", name)
         check_strategy(strategy)
         version = self.registry.resolve(ctx, model)
         new = Slot("live", version.name, version.version)
         current = self._current(ctx, name)
         config = _next_config(name, strategy, new, current, tuple(steps), share, ctx.user)
-        return self._write(ctx, config, current)
+        features = features or (current.features if current else None)
+        if features is not None:
+            self._check_features(ctx, name, features)
+        return self._write(ctx, replace(config, features=features), current)
 
     def promote(self, ctx: Context, name: str) -> EndpointConfig:
         """Canary: the next step (the last makes the candidate live alone). A/B and
@@ -127,6 +137,7 @@ class Serving:
     def delete(self, ctx: Context, name: str) -> None:
         current = self.store.current_version(ctx.workspace, name)
         self.store.delete(ctx.workspace, name)
+        self.versions.forget(ctx.workspace, name)
         self.loaded.discard((ctx.workspace, name, v) for v in range(1, current + 1))
 
     # predictions -------------------------------------------------------------------
@@ -134,29 +145,57 @@ class Serving:
         self,
         ctx: Context,
         name: str,
-        rows: list[dict[str, Any]],
+        rows: list[dict[str, Any]] | Any = None,
         *,
+        keys: list[dict[str, Any]] | None = None,
         key: str | None = None,
         request_id: str | None = None,
     ) -> Prediction:
-        """Predictions for ``rows`` from the slot the endpoint's policy picks for ``key``
-        (default: the request id). A model raising for some rows answers per-row errors."""
+        """Predictions for ``rows`` (a list of objects, or an Arrow table) or for entity
+        ``keys`` (the endpoint's feature service read online), from the slot the policy
+        picks for ``key`` (default: the request id). A model raising for some rows, or a
+        key without online values, answers per-row errors; the other rows are answered."""
         request_id = request_id or uuid.uuid4().hex
-        table = table_of(rows, self.settings.serving_max_rows, endpoint=name)
-        deployment = self.deployment(ctx, name)
-        route = strategies.route(deployment.config, key or request_id)
+        limit = self.settings.serving_max_rows
+        if keys is not None:
+            checked = entity_keys.check_keys(keys, limit, endpoint=name)
+            deployment = self.deployment(ctx, name)
+            keyed = entity_keys.read(self.features, ctx, deployment.config.features, name, checked)
+            table = table_of(keyed.rows, limit, endpoint=name, empty_ok=True)
+            result = self._answer(deployment, key or request_id, table, request_id)
+            return entity_keys.merge(keyed, result)
+        table = table_of(rows, limit, endpoint=name)
+        return self._answer(self.deployment(ctx, name), key or request_id, table, request_id)
+
+    def deployment(self, ctx: Context, name: str) -> Deployment:
+        """The endpoint's current configuration with its models loaded (cached); the
+        version is polled from the catalog at most every ``serving_version_ttl_ms``."""
+        version = self.versions.current(ctx.workspace, name)
+        key = (ctx.workspace, name, version)
+        return self.loaded.get_or_make(key, lambda: self._load(ctx, name, version))
+
+    # internals ---------------------------------------------------------------------
+    def _answer(self, deployment: Deployment, key: str, table: Any, request_id: str) -> Prediction:
+        route = strategies.route(deployment.config, key)
+        if table.num_rows == 0:  # every key lacked features: nothing to ask the model
+            slot, config = route.answer, deployment.config
+            return Prediction(
+                request_id, config.endpoint, config.version, slot.name, slot.ref, [], []
+            )
         result = answer(deployment, route.answer, table, request_id, self.batcher)
         if route.shadow is not None:
             self._shadow(deployment, route.shadow, table, result)
         return result
 
-    def deployment(self, ctx: Context, name: str) -> Deployment:
-        """The endpoint's current configuration with its models loaded (cached)."""
-        version = self.store.current_version(ctx.workspace, name)
-        key = (ctx.workspace, name, version)
-        return self.loaded.get_or_make(key, lambda: self._load(ctx, name, version))
+    def _check_features(self, ctx: Context, name: str, service: str) -> None:
+        if self.features is None:
+            raise InvalidInputError(
+                f"endpoint {name!r} names feature service {service!r}, but this platform "
+                "has no feature store",
+                endpoint=name,
+            )
+        self.features.registry.snapshot(ctx).service(service)  # NotFoundError names it
 
-    # internals ---------------------------------------------------------------------
     def _current(self, ctx: Context, name: str) -> EndpointConfig | None:
         try:
             return self.store.config(ctx.workspace, name)
@@ -172,6 +211,7 @@ class Serving:
         expected = current.version if current else None
         version = self.store.write(ctx.workspace, config, expected=expected)
         written = self.store.config(ctx.workspace, config.endpoint, version)
+        self.versions.seen(ctx.workspace, config.endpoint, version)
         self.loaded.put(
             (ctx.workspace, config.endpoint, version),
             Deployment(ctx.workspace, written, predictors),

@@ -16,6 +16,11 @@ class DeployRequest(BaseModel):
         default=[5, 25, 50, 100], description="canary: the candidate's share per step, percent"
     )
     share: int = Field(default=50, description="A/B: the candidate's fixed share, percent")
+    features: str | None = Field(
+        default=None,
+        max_length=200,
+        description="a feature service: requests may then name entity keys instead of rows",
+    )
 
 
 class SlotOut(RecordOut):
@@ -31,15 +36,23 @@ class EndpointOut(RecordOut):
     slots: list[SlotOut]
     share: int = Field(description="the candidate's percent of traffic")
     steps: list[int]
+    features: str | None = Field(description="the feature service read for entity keys")
     action: str = Field(description="what wrote it: deploy, promote or rollback")
     created_by: str
     created_ms: int
 
 
 class PredictRequest(BaseModel):
-    rows: list[dict[str, Any]] = Field(
+    rows: list[dict[str, Any]] | None = Field(
+        default=None,
         description="input rows, one JSON object each, columns as the model's signature",
         examples=[[{"age": 41, "income": 52.5}]],
+    )
+    keys: list[dict[str, Any]] | None = Field(
+        default=None,
+        description="instead of rows: entity keys; the endpoint's feature service is read "
+        "from the online store for each",
+        examples=[[{"customer_id": 7}]],
     )
     key: str | None = Field(
         default=None,
