@@ -159,7 +159,7 @@ class Platform:
         """Endpoints over registry models, with online features for requests by key."""
         from lakeworks.serving.service import Serving
 
-        return Serving(self.catalog, self.registry, self.features, self.settings)
+        return Serving(self.catalog, self.registry, self.features, self.settings, self.tables)
 
     @cached_property
     def tracking(self) -> Tracking:

@@ -733,7 +733,8 @@ class WorkspaceEndpoints:
 
     def deploy(self, name: str, *, model: Any, strategy: str = "blue-green", **options: Any):  # noqa: ANN201
         """Serve ``model`` at ``name`` by ``strategy`` (blue-green, canary, ab, shadow);
-        ``steps=`` (canary) and ``share=`` (A/B) as in ``Serving.deploy``."""
+        ``steps=`` (canary), ``share=`` (A/B) and ``features=`` (a feature service, for
+        requests by entity key) as in ``Serving.deploy``."""
         return self._service.deploy(self._ctx, name, model, strategy, **options)
 
     def list(self) -> list:
@@ -754,6 +755,29 @@ class WorkspaceEndpoints:
     def delete(self, name: str) -> None:
         self._service.delete(self._ctx, name)
 
-    def predict(self, name: str, rows: list[dict[str, Any]], *, key: str | None = None):  # noqa: ANN201
-        """The endpoint's answer for ``rows`` (a Prediction: outputs, errors, model)."""
-        return self._service.predict(self._ctx, name, rows, key=key)
+    def predict(  # noqa: ANN201
+        self,
+        name: str,
+        rows: Any = None,
+        *,
+        keys: list[dict[str, Any]] | None = None,
+        key: str | None = None,
+    ):
+        """The endpoint's answer for ``rows`` (a list of dicts or an Arrow table) or for
+        entity ``keys`` (a Prediction: outputs, errors, model)."""
+        return self._service.predict(self._ctx, name, rows, keys=keys, key=key)
+
+    def score(  # noqa: ANN201
+        self,
+        name: str,
+        *,
+        table: str | None = None,
+        training_set: str | None = None,
+        into: str,
+        version: int | None = None,
+        mode: str = "overwrite",
+    ):
+        """Score a table (or a saved training set) with the endpoint's live model in Arrow
+        batches and write the outputs to table ``into``; returns a ScoreResult."""
+        source = table if training_set is None else training_set
+        return self._service.score(self._ctx, name, source, into, version=version, mode=mode)

@@ -28,6 +28,7 @@ from lakeworks.cli import (
     pipelines,
     quality,
     runs,
+    serve,
     server,
     sql,
     streams,
@@ -80,6 +81,7 @@ app.command("lineage")(lineage.lineage)
 app.command("sql")(sql.sql)
 app.command("ingest")(ingest.ingest)
 app.command("server")(server.server)
+app.command("serve")(serve.serve)
 app.command("scheduler")(pipelines.scheduler)
 app.command("init")(init.init)
 

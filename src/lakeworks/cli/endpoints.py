@@ -21,9 +21,10 @@ def _slots(config: EndpointConfig) -> str:
 
 def _print(config: EndpointConfig) -> None:
     share = f" candidate share {config.share}%" if config.candidate else ""
+    features = f" features {config.features}" if config.features else ""
     typer.echo(
         f"endpoint {config.endpoint} v{config.version} ({config.strategy}): "
-        f"{_slots(config)}{share} [{config.action} by {config.created_by}]"
+        f"{_slots(config)}{share}{features} [{config.action} by {config.created_by}]"
     )
 
 
@@ -44,6 +45,9 @@ def deploy(
     strategy: Annotated[str, typer.Option(help="blue-green, canary, ab or shadow")] = "blue-green",
     steps: Annotated[str, typer.Option(help="canary steps, percent")] = "5,25,50,100",
     share: Annotated[int, typer.Option(help="A/B: the candidate's share, percent")] = 50,
+    features: Annotated[
+        str | None, typer.Option(help="feature service read for requests by entity key")
+    ] = None,
 ) -> None:
     """Deploy a model version to an endpoint (created if new); it is warmed first."""
     try:
@@ -53,7 +57,8 @@ def deploy(
             f"steps are whole percents like 5,25,50,100, not {steps!r}"
         ) from None
     with workspace(ctx) as ws:
-        _print(ws.endpoints.deploy(name, model=model, strategy=strategy, steps=parsed, share=share))
+        options = {"steps": parsed, "share": share, "features": features}
+        _print(ws.endpoints.deploy(name, model=model, strategy=strategy, **options))
 
 
 @app.command("list")
@@ -95,3 +100,20 @@ def delete(ctx: typer.Context, name: str) -> None:
     with workspace(ctx) as ws:
         ws.endpoints.delete(name)
     typer.echo(f"deleted endpoint {name}")
+
+
+@app.command("score")
+def score(
+    ctx: typer.Context,
+    name: str,
+    table: Annotated[str, typer.Option(help="the table (or saved training set) to score")],
+    into: Annotated[str, typer.Option(help="the table the scored rows are written to")],
+    version: Annotated[int | None, typer.Option(help="the table version [default: latest]")] = None,
+    mode: Annotated[str, typer.Option(help="overwrite or append")] = "overwrite",
+) -> None:
+    """Score a table with the endpoint's live model, in Arrow batches, into another table."""
+    from lakeworks.serving.scoring import as_text
+
+    with workspace(ctx) as ws:
+        result = ws.endpoints.score(name, table=table, into=into, version=version, mode=mode)
+    typer.echo(as_text(result))

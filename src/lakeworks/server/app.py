@@ -42,6 +42,7 @@ from lakeworks.server.callers import Callers
 from lakeworks.server.feature_server import FeatureServer
 from lakeworks.server.metrics import HttpMetrics, MetricsMiddleware
 from lakeworks.server.mlflow import install as install_mlflow
+from lakeworks.server.predict_server import PredictServer
 from lakeworks.server.shutdown import stop_statements
 
 # the error statuses every route of a router may answer; routes add their own (409 ...)
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.callers = Callers(platform)
     # inside the metrics middleware; it checks callers as get_context does
     app.add_middleware(FeatureServer, platform=platform, callers=app.state.callers)
+    app.add_middleware(PredictServer, platform=platform, callers=app.state.callers)
     app.state.metrics.statements.set_function(lambda: platform.sql.statements.running)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     errors.install(app)

@@ -21,7 +21,7 @@ from lakeworks.cache import BoundedCache
 from lakeworks.context import Context, check_name
 from lakeworks.errors import InvalidInputError, NotFoundError, UserCodeError
 from lakeworks.serving import keys as entity_keys
-from lakeworks.serving import strategies
+from lakeworks.serving import scoring, strategies
 from lakeworks.serving.batching import Batcher
 from lakeworks.serving.endpoints import (
     DEFAULT_STEPS,
@@ -32,12 +32,14 @@ from lakeworks.serving.endpoints import (
     check_strategy,
 )
 from lakeworks.serving.prediction import Deployment, Prediction, answer, sample, table_of
+from lakeworks.serving.scoring import ScoreJob, ScoreResult
 from lakeworks.serving.store import EndpointStore
 from lakeworks.serving.versions import VersionPoll
 
 if TYPE_CHECKING:
     from lakeworks.config import Settings
     from lakeworks.features.service import Features
+    from lakeworks.lake.tables import Tables
     from lakeworks.meta.catalog import Catalog
     from lakeworks.registry.predictor import Predictor
     from lakeworks.registry.service import Registry
@@ -49,9 +51,15 @@ class Serving:
     """Endpoints of every workspace. ``features`` is kept for requests by entity key."""
 
     def __init__(
-        self, catalog: Catalog, registry: Registry, features: Features | None, settings: Settings
+        self,
+        catalog: Catalog,
+        registry: Registry,
+        features: Features | None,
+        settings: Settings,
+        tables: Tables | None = None,
     ) -> None:
         self.registry = registry
+        self.tables = tables  # for batch scoring
         self.features = features
         self.settings = settings
         self.store = EndpointStore(catalog)
@@ -173,6 +181,30 @@ class Serving:
         version = self.versions.current(ctx.workspace, name)
         key = (ctx.workspace, name, version)
         return self.loaded.get_or_make(key, lambda: self._load(ctx, name, version))
+
+    def score(
+        self,
+        ctx: Context,
+        name: str,
+        source: str,
+        into: str,
+        *,
+        version: int | None = None,
+        mode: str = "overwrite",
+    ) -> ScoreResult:
+        """Score table ``source`` (at ``version``; default the latest) with the endpoint's
+        live model in Arrow batches of ``serving_score_batch_rows`` and write the rows with
+        the outputs to ``into`` (``mode``: overwrite or append), recording lineage."""
+        if self.tables is None:
+            raise InvalidInputError("this platform was built without tables: cannot score")
+        check_name("table", into)
+        deployment = self.deployment(ctx, name)
+        slot = deployment.config.live
+        job = ScoreJob(
+            name, slot, source, into, version, mode, self.settings.serving_score_batch_rows
+        )
+        predictor = deployment.predictors[slot.name]
+        return scoring.score(self.tables, ctx, predictor, job, self.settings.progress)
 
     # internals ---------------------------------------------------------------------
     def _answer(self, deployment: Deployment, key: str, table: Any, request_id: str) -> Prediction:

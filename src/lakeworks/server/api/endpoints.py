@@ -23,6 +23,8 @@ from lakeworks.server.schemas.endpoints import (
     EndpointOut,
     PredictOut,
     PredictRequest,
+    ScoreOut,
+    ScoreRequest,
 )
 
 router = APIRouter(prefix="/api/v1/workspaces/{ws}/endpoints", tags=["endpoints"])
@@ -46,7 +48,7 @@ def deploy(
     endpoint: EndpointName, body: DeployRequest, ctx: ContextDep, platform: PlatformDep
 ) -> EndpointOut:
     """Deploy a model version (warmed first; a model that fails to load is refused)."""
-    options = {"steps": tuple(body.steps), "share": body.share}
+    options = {"steps": tuple(body.steps), "share": body.share, "features": body.features}
     return _out(platform.serving.deploy(ctx, endpoint, body.model, body.strategy, **options))
 
 
@@ -68,6 +70,16 @@ def promote(endpoint: EndpointName, ctx: ContextDep, platform: PlatformDep) -> E
 @router.post("/{endpoint}/rollback", responses=responses(409))
 def rollback(endpoint: EndpointName, ctx: ContextDep, platform: PlatformDep) -> EndpointOut:
     return _out(platform.serving.rollback(ctx, endpoint))
+
+
+@router.post("/{endpoint}/score", responses=responses(409))
+def score(
+    endpoint: EndpointName, body: ScoreRequest, ctx: ContextDep, platform: PlatformDep
+) -> ScoreOut:
+    """Score a table with the endpoint's live model into another table (one commit)."""
+    options = {"version": body.version, "mode": body.mode}
+    result = platform.serving.score(ctx, endpoint, body.table, body.into, **options)
+    return ScoreOut(**result.__dict__)
 
 
 @router.delete("/{endpoint}", status_code=204)
@@ -92,8 +104,14 @@ def predict(
     platform: PlatformDep,
     request_id: RequestId = None,
 ) -> PredictOut:
-    """Predictions for the rows; the response names the request id and the model version."""
+    """Predictions for the rows, or for entity keys (the endpoint's feature service read
+    online). An Arrow IPC stream body (``Content-Type: application/vnd.apache.arrow.stream``)
+    is taken too, and answered in Arrow when ``Accept`` asks (``server/predict_server.py``
+    answers this route ahead of FastAPI). The response names the request id and the model
+    version; rows the model failed on carry an error each, the others are answered."""
     request_id = request_id or uuid.uuid4().hex
     response.headers["X-Request-Id"] = request_id
-    result = platform.serving.predict(ctx, endpoint, body.rows, key=body.key, request_id=request_id)
+    result = platform.serving.predict(
+        ctx, endpoint, body.rows, keys=body.keys, key=body.key, request_id=request_id
+    )
     return PredictOut(**{**result.__dict__, "predictions": result.outputs})

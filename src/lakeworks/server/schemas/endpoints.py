@@ -69,3 +69,22 @@ class PredictOut(BaseModel):
     model: str = Field(description="the model version that answered, as name/version")
     predictions: list[dict[str, Any] | None]
     errors: list[str | None] = Field(description="per row: why it failed, or null")
+
+
+class ScoreRequest(BaseModel):
+    table: str = Field(min_length=1, max_length=200, description="the table to score")
+    into: str = Field(min_length=1, max_length=200, description="the table written")
+    version: int | None = Field(default=None, ge=0, description="table version [latest]")
+    mode: Literal["overwrite", "append"] = "overwrite"
+
+
+class ScoreOut(BaseModel):
+    endpoint: str
+    model: str = Field(description="the model version that scored, as name/version")
+    source: str
+    source_version: int
+    table: str
+    version: int = Field(description="the version of the table written")
+    rows: int
+    failed: int = Field(description="rows the model failed on (their error column says why)")
+    seconds: float

@@ -1,0 +1,81 @@
+"""A dedicated serving replica: only the prediction route, ``/health`` and ``/metrics``.
+
+``lakeworks serve --endpoints churn --workers N`` runs ``create_replica_app`` in N uvicorn
+worker processes. A replica holds no state of its own: it reads endpoint configurations
+from the catalog and picks up every change (a promote, a rollback, a new deployment) at
+most ``serving_version_ttl_ms`` after it was made, without a restart; requests in flight
+finish on the configuration they started with.
+
+Example:
+    >>> from fastapi.testclient import TestClient
+    >>> from lakeworks.config import Settings
+    >>> app = create_replica_app(Settings.load(home="/tmp/lw-replica-doctest"))
+    >>> TestClient(app).get("/health").json()["status"]
+    'ok'
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from prometheus_client import CONTENT_TYPE_LATEST
+from starlette.requests import Request
+from starlette.responses import Response
+
+import lakeworks
+from lakeworks.config import Settings
+from lakeworks.platform import Platform
+from lakeworks.server import errors
+from lakeworks.server.callers import Callers
+from lakeworks.server.metrics import HttpMetrics, MetricsMiddleware
+from lakeworks.server.predict_server import PredictServer
+from lakeworks.server.schemas.system import Health
+
+
+def served_endpoints(settings: Settings) -> frozenset[tuple[str, str]] | None:
+    """``serving_endpoints`` as (workspace, endpoint) pairs; None when it names none (all).
+    ``churn`` is in the settings' workspace, ``team/churn`` in workspace ``team``."""
+    names = [n.strip() for n in settings.serving_endpoints.split(",") if n.strip()]
+    if not names:
+        return None
+    pairs = (n.split("/", 1) if "/" in n else (settings.workspace, n) for n in names)
+    return frozenset((ws, name) for ws, name in pairs)
+
+
+def create_replica_app(settings: Settings | None = None) -> FastAPI:
+    """A prediction-only app over one Platform (default settings: ``Settings.load()``,
+    which is how each uvicorn worker of ``lakeworks serve`` builds its own)."""
+    settings = settings or Settings.load()
+    platform = Platform.open(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        platform.close()
+
+    app = FastAPI(
+        title="lakeworks serving replica", version=lakeworks.__version__, lifespan=lifespan
+    )
+    app.state.settings = settings
+    app.state.platform = platform
+    app.state.metrics = HttpMetrics()
+    callers = Callers(platform)
+    allowed = served_endpoints(settings)
+    app.add_middleware(PredictServer, platform=platform, callers=callers, allowed=allowed)
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    errors.install(app)
+    app.add_api_route("/health", _health, methods=["GET"])
+    app.add_api_route("/metrics", _metrics, methods=["GET"], include_in_schema=False)
+    return app
+
+
+def _health(request: Request) -> Health:
+    """ok once the catalog answers (503 when it cannot be reached)."""
+    request.app.state.platform.catalog.workspaces()
+    return Health(status="ok", version=lakeworks.__version__)
+
+
+def _metrics(request: Request) -> Response:
+    return Response(request.app.state.metrics.render(), media_type=CONTENT_TYPE_LATEST)
