@@ -13,6 +13,7 @@ observe writes as hooks (``hooks.Hook``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -48,6 +49,12 @@ class _TaskServices:
     tables: Tables
     sql: SqlEngine
     ingest: Loader
+    make_serving: Callable[[], Serving]  # built on first use: most tasks never serve
+
+    @property
+    def serving(self) -> Serving:
+        """For the batch-scoring step (``serving.steps.score``)."""
+        return self.make_serving()
 
 
 class Platform:
@@ -138,7 +145,9 @@ class Platform:
     def pipelines(self) -> Pipelines:
         from lakeworks.pipelines.service import Pipelines
 
-        tasks = _TaskServices(self.catalog, self.tables, self.sql, self.ingest)
+        tasks = _TaskServices(
+            self.catalog, self.tables, self.sql, self.ingest, lambda: self.serving
+        )
         return Pipelines(self.catalog, self.settings, self.tables, tasks)
 
     @cached_property

@@ -17,7 +17,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
@@ -112,8 +112,10 @@ def _checked_columns(predictor: Predictor, data: pa.Table, job: ScoreJob) -> lis
         )
     if predictor.signature is None:
         return data.column_names
-    predictor.signature.enforce(data.slice(0, 1), model=f"model {job.slot.ref}")
-    return predictor.signature.columns
+    columns = predictor.signature.columns
+    present = [c for c in columns if c in data.column_names]  # others pass through
+    predictor.signature.enforce(data.slice(0, 1).select(present), model=f"model {job.slot.ref}")
+    return columns
 
 
 def _scored(
@@ -150,8 +152,24 @@ def _outputs(predictor: Predictor, inputs: pa.Table) -> pa.Table:
         raise  # the signature refused the input: the whole table is at fault
     except Exception:
         outputs, errors = outputs_of(predictor, inputs)
-        table = pa.Table.from_pylist([o or {} for o in outputs])
-        return table.append_column("error", pa.array(errors, pa.string()))
+        types = _output_types(predictor, outputs)
+        columns = {n: pa.array([o[n] if o else None for o in outputs], t) for n, t in types.items()}
+        return pa.table({**columns, "error": pa.array(errors, pa.string())})
+
+
+def _output_types(predictor: Predictor, outputs: list[Any]) -> dict[str, pa.DataType | None]:
+    """Output column names and types: from the signature where it says, else from a row
+    that was answered (None: inferred)."""
+    declared: dict[str, pa.DataType | None] = {}
+    for spec in predictor.signature.outputs if predictor.signature else ():
+        try:
+            declared[spec.name] = pa.type_for_alias(spec.type)
+        except ValueError:
+            declared[spec.name] = None
+    answered = next((o for o in outputs if o), None)
+    if answered is None:
+        return declared or {"prediction": None}
+    return {n: declared.get(n) for n in answered}
 
 
 def _chain(first: pa.RecordBatch, rest: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
