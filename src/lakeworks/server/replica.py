@@ -9,6 +9,7 @@ finish on the configuration they started with.
 Example:
     >>> from fastapi.testclient import TestClient
     >>> from lakeworks.config import Settings
+from lakeworks.context import Context
     >>> app = create_replica_app(Settings.load(home="/tmp/lw-replica-doctest"))
     >>> TestClient(app).get("/health").json()["status"]
     'ok'
@@ -19,6 +20,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.requests import Request
@@ -26,6 +28,7 @@ from starlette.responses import Response
 
 import lakeworks
 from lakeworks.config import Settings
+from lakeworks.context import Context
 from lakeworks.platform import Platform
 from lakeworks.server import errors
 from lakeworks.server.callers import Callers
@@ -50,8 +53,11 @@ def create_replica_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.load()
     platform = Platform.open(settings)
 
+    allowed = served_endpoints(settings)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await anyio.to_thread.run_sync(_warm, platform, allowed)
         yield
         platform.close()
 
@@ -62,13 +68,19 @@ def create_replica_app(settings: Settings | None = None) -> FastAPI:
     app.state.platform = platform
     app.state.metrics = HttpMetrics()
     callers = Callers(platform)
-    allowed = served_endpoints(settings)
     app.add_middleware(PredictServer, platform=platform, callers=callers, allowed=allowed)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     errors.install(app)
     app.add_api_route("/health", _health, methods=["GET"])
     app.add_api_route("/metrics", _metrics, methods=["GET"], include_in_schema=False)
     return app
+
+
+def _warm(platform: Platform, allowed: frozenset[tuple[str, str]] | None) -> None:
+    """Load the replica's endpoints before it accepts requests (uvicorn listens once the
+    lifespan has started): the first request does not pay for loading the models."""
+    for ws, name in sorted(allowed or ()):
+        platform.serving.deployment(Context(workspace=ws, user="serve"), name)
 
 
 def _health(request: Request) -> Health:
