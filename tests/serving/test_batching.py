@@ -52,3 +52,14 @@ def test_a_failing_call_reaches_every_waiter() -> None:
         for future in futures:
             with pytest.raises(RuntimeError, match="model crashed"):
                 future.result(timeout=5)
+
+
+def test_a_request_alone_runs_at_once() -> None:
+    import time
+
+    batcher, calls = Batcher(wait=2.0, max_rows=100), []
+    began = time.perf_counter()
+    for i in range(3):
+        assert batcher.submit("m", pa.table({"x": [i]}), _double(calls)) == ([2 * i], [None])
+    assert time.perf_counter() - began < 1.0  # none waited its 2 s for company
+    assert calls == [1, 1, 1] and batcher._in_flight == {}

@@ -16,7 +16,7 @@ import lakeworks as lw
 from lakeworks.config import Settings
 from lakeworks.errors import InvalidInputError, NotFoundError, SchemaMismatchError
 from lakeworks.server.app import create_app
-from tests.serving.conftest import _fit
+from tests.serving.conftest import _fit, ages
 
 
 @pytest.fixture
@@ -57,7 +57,7 @@ def test_rows_the_model_fails_on_get_an_error_the_others_a_score(scored, monkeyp
     inner = predictor.model.predict
 
     def predict(frame):  # noqa: ANN001, ANN202
-        if (frame["age"] > 70).any():
+        if (ages(frame) > 70).any():
             raise ArithmeticError("too old")
         return inner(frame)
 

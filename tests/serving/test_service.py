@@ -13,6 +13,7 @@ from lakeworks.errors import (
     UserCodeError,
 )
 from lakeworks.serving.strategies import bucket
+from tests.serving.conftest import ages
 
 ROW = {"age": 40, "income": 70.0}
 
@@ -136,7 +137,7 @@ def test_rows_the_model_raises_on_get_per_row_errors(served, monkeypatch) -> Non
     inner = predictor.model.predict
 
     def predict(frame):
-        if (frame["age"] < 0).any():
+        if (ages(frame) < 0).any():
             raise ArithmeticError("negative age")
         return inner(frame)
 

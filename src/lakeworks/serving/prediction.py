@@ -64,8 +64,10 @@ def table_of(rows: Any, max_rows: int, *, endpoint: str, empty_ok: bool = False)
             found=type(rows).__name__,
         )
     _check_size(len(rows), max_rows, endpoint, empty_ok)
-    try:
-        return pa.Table.from_pylist(rows)
+    if not rows:
+        return pa.table({})
+    try:  # column by column: a few times faster than Table.from_pylist for small requests
+        return pa.table({name: [r.get(name) for r in rows] for name in rows[0]})
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
         raise InvalidInputError(
             f"the rows sent to endpoint {endpoint!r} mix types within a column: {exc}",
