@@ -139,11 +139,14 @@ def wait_up(url: str, process: subprocess.Popen, what: str) -> None:
     raise RuntimeError(f"{what} did not start")
 
 
-def start_lakeworks(home: Path, port: int, workers: int, wait_ms: float) -> subprocess.Popen:
+def start_lakeworks(
+    home: Path, port: int, workers: int, wait_ms: float, on_loop: bool
+) -> subprocess.Popen:
     env = {
         **os.environ,
         "LAKEWORKS_PROGRESS": "false",
         "LAKEWORKS_SERVING_BATCH_WAIT_MS": str(wait_ms),
+        "LAKEWORKS_SERVING_ON_LOOP": "true" if on_loop else "false",
         "PYTHONPATH": str(REPO / "src"),
     }
     command = [sys.executable, "-m", "lakeworks.cli.app", "--home", str(home), "serve"]
@@ -232,7 +235,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--batch-wait-ms", type=float, default=2)
+    parser.add_argument("--batch-wait-ms", type=float, default=2, help="mode threads")
+    parser.add_argument(
+        "--mode", choices=["loop", "threads"], default="loop", help="lakeworks' micro-batching"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -243,7 +249,7 @@ def main() -> None:
         log("in-process", baseline)
         lw_port, ml_port = 8941, 8942
         servers = [
-            start_lakeworks(home, lw_port, args.workers, args.batch_wait_ms),
+            start_lakeworks(home, lw_port, args.workers, args.batch_wait_ms, args.mode == "loop"),
             start_mlflow(mlflow_model, ml_port, args.workers),
         ]
         try:
@@ -297,7 +303,8 @@ def report(args: argparse.Namespace, baseline: dict, results: dict) -> None:
                 "seconds": args.seconds,
                 "rounds": args.rounds,
                 "workers": args.workers,
-                "batch_wait_ms": args.batch_wait_ms,
+                "batching": args.mode,
+                "batch_wait_ms": args.batch_wait_ms if args.mode == "threads" else None,
                 "in_process": baseline,
                 "results": results,
                 "ratios": {

@@ -85,6 +85,12 @@ class Settings(BaseSettings):
     serving_batch_max_rows: int = Field(
         default=256, ge=1, description="rows one micro-batched model call takes at most"
     )
+    serving_on_loop: bool = Field(
+        default=False,
+        description="answer row requests on the server's event loop: one model call per "
+        "slot at a time, requests arriving meanwhile share the next one (natural "
+        "micro-batching, no thread hop per request); for replicas of fast models",
+    )
     serving_version_ttl_ms: float = Field(
         default=1000,
         ge=0,

@@ -184,3 +184,16 @@ def test_a_model_raising_on_some_rows_answers_the_others_over_http(
 def test_request_ids_are_unique_per_request(client: TestClient) -> None:
     ids = {client.post(PREDICT, json={"rows": [ROW]}).json()["request_id"] for _ in range(50)}
     assert len(ids) == 50
+
+
+def test_answers_on_the_event_loop_equal_the_threaded_ones(served_ws, frame) -> None:
+    settings = served_ws.platform.settings.model_copy(update={"serving_on_loop": True})
+    rows = frame.head(10).to_dict("records")
+    expected = served_ws.endpoints.predict("churn", rows).outputs
+    with TestClient(create_app(settings)) as http:
+        answers = [http.post(PREDICT, json={"rows": [row]}).json() for row in rows]
+        assert [a["predictions"][0] for a in answers] == expected
+        bad = http.post(PREDICT, json={"rows": [{"age": "x", "income": 1.0}]})
+        assert bad.status_code == 422 and "column age expected int64" in bad.json()["message"]
+        keys = http.post(PREDICT, json={"keys": [{"customer_id": 0}]})  # keys: in a thread
+        assert keys.json()["predictions"][0] == expected[0]

@@ -58,6 +58,7 @@ class PredictServer:
         self.callers = callers
         self.allowed = allowed
         self.limit = platform.settings.serving_max_request_bytes
+        self.on_loop = platform.settings.serving_on_loop
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         match = _PATH.match(scope["path"]) if scope["type"] == "http" else None
@@ -70,7 +71,10 @@ class PredictServer:
         arrow_out = ARROW in _header(headers, "Accept")
         try:
             request = await self._request(match.group(1), match.group(2), headers, receive)
-            result = await anyio.to_thread.run_sync(self._predict, request, request_id)
+            if self.on_loop and request["keys"] is None:
+                result = await self._predict_on_loop(request, request_id)
+            else:  # catalog, online store and model calls block: off the event loop
+                result = await anyio.to_thread.run_sync(self._predict, request, request_id)
             status, body, kind = 200, *_encode(result, arrow_out)
         except errors.LakeworksError as exc:
             status, body, kind = status_for(exc), json.dumps(exc.to_dict()).encode(), _JSON
@@ -107,6 +111,13 @@ class PredictServer:
             keys=request["keys"],
             key=request["key"],
             request_id=request_id,
+        )
+
+    async def _predict_on_loop(self, request: dict[str, Any], request_id: str) -> Prediction:
+        ctx = self.callers.context(request["ws"], request["user"] or "anonymous")
+        serving = self.platform.serving
+        return await serving.predict_on_loop(
+            ctx, request["endpoint"], request["rows"], key=request["key"], request_id=request_id
         )
 
 

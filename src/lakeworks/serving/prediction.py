@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from lakeworks.registry.signature import Signature
     from lakeworks.serving.batching import Batcher
     from lakeworks.serving.endpoints import EndpointConfig, Slot
+    from lakeworks.serving.loop_batching import LoopBatcher
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,21 @@ def answer(
             table = predictor.signature.enforce(table, model=f"model {slot.ref}")
         key = (deployment.workspace, config.endpoint, config.version, slot.name)
         outputs, errors = batcher.submit(key, table, partial(outputs_of, predictor))
+    return Prediction(
+        request_id, config.endpoint, config.version, slot.name, slot.ref, outputs, errors
+    )
+
+
+async def answer_on_loop(
+    deployment: Deployment, slot: Slot, table: pa.Table, request_id: str, batcher: LoopBatcher
+) -> Prediction:
+    """``answer`` on the event loop, the model call shared through ``batcher``."""
+    predictor = deployment.predictors[slot.name]
+    config = deployment.config
+    if predictor.signature is not None:  # refuse bad input here, before it joins a batch
+        table = predictor.signature.enforce(table, model=f"model {slot.ref}")
+    key = (deployment.workspace, config.endpoint, config.version, slot.name)
+    outputs, errors = await batcher.submit(key, table, partial(outputs_of, predictor))
     return Prediction(
         request_id, config.endpoint, config.version, slot.name, slot.ref, outputs, errors
     )

@@ -31,7 +31,15 @@ from lakeworks.serving.endpoints import (
     check_steps,
     check_strategy,
 )
-from lakeworks.serving.prediction import Deployment, Prediction, answer, sample, table_of
+from lakeworks.serving.loop_batching import LoopBatcher
+from lakeworks.serving.prediction import (
+    Deployment,
+    Prediction,
+    answer,
+    answer_on_loop,
+    sample,
+    table_of,
+)
 from lakeworks.serving.scoring import ScoreJob, ScoreResult
 from lakeworks.serving.store import EndpointStore
 from lakeworks.serving.versions import VersionPoll
@@ -72,6 +80,7 @@ class Serving:
         self.loaded: BoundedCache[Deployment] = BoundedCache(settings.serving_cache_size)
         wait = settings.serving_batch_wait_ms / 1000
         self.batcher = Batcher(wait, settings.serving_batch_max_rows) if wait > 0 else None
+        self.loop_batcher = LoopBatcher(settings.serving_batch_max_rows)
 
     # endpoints ---------------------------------------------------------------------
     def list(self, ctx: Context) -> list[EndpointConfig]:
@@ -174,6 +183,21 @@ class Serving:
             return entity_keys.merge(keyed, result)
         table = table_of(rows, limit, endpoint=name)
         return self._answer(self.deployment(ctx, name), key or request_id, table, request_id)
+
+    async def predict_on_loop(
+        self, ctx: Context, name: str, rows: Any, *, key: str | None, request_id: str
+    ) -> Prediction:
+        """``predict`` for rows, run on the calling event loop with natural micro-batching
+        (``loop_batching``); the catalog is read only when the version poll is due."""
+        table = table_of(rows, self.settings.serving_max_rows, endpoint=name)
+        deployment = self.deployment(ctx, name)
+        route = strategies.route(deployment.config, key or request_id)
+        result = await answer_on_loop(
+            deployment, route.answer, table, request_id, self.loop_batcher
+        )
+        if route.shadow is not None:
+            self._shadow(deployment, route.shadow, table, result)
+        return result
 
     def deployment(self, ctx: Context, name: str) -> Deployment:
         """The endpoint's current configuration with its models loaded (cached); the
