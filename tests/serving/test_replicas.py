@@ -210,3 +210,10 @@ def _load_while_killing(first: Replica, second: Replica) -> tuple[dict[str, str]
     for thread in threads:
         thread.join()
     return answered, errors
+
+
+def test_serve_refuses_an_unknown_endpoint_before_starting(cli) -> None:  # noqa: ANN001
+    cli("workspaces", "create", "default")
+    result = cli("serve", "--endpoints", "nope", "--port", str(free_port()))
+    assert result.exit_code == 1
+    assert "endpoint 'nope' does not exist" in result.output

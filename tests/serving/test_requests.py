@@ -115,6 +115,7 @@ def test_arrow_in_arrow_out_equals_json(client: TestClient, frame: pd.DataFrame)
         p["prediction"] for p in as_json["predictions"]
     ]
     assert table.column("error").null_count == 20
+    assert int(answer.headers["content-length"]) == len(answer.content)  # not chunked
     assert table.schema.metadata[b"request_id"] == b"bulk-1"
     assert table.schema.metadata[b"model"] == b"churn/1"
     json_out = client.post(PREDICT, content=body, headers={"Content-Type": ARROW})

@@ -81,7 +81,11 @@ class PredictServer:
         except Exception as exc:  # never a stack trace in a response
             log.error("unexpected error on POST %s", scope["path"], exc_info=exc)
             status, body, kind = 500, json.dumps(_internal(exc)).encode(), _JSON
-        out = [kind, (b"x-request-id", request_id.encode("latin-1"))]
+        out = [
+            kind,
+            (b"content-length", str(len(body)).encode()),  # not chunked: one write
+            (b"x-request-id", request_id.encode("latin-1")),
+        ]
         await send({"type": "http.response.start", "status": status, "headers": out})
         await send({"type": "http.response.body", "body": body})
 
