@@ -20,11 +20,18 @@ def _double(calls: list[int]):  # noqa: ANN202
 
 
 def test_concurrent_requests_share_calls_and_get_their_own_rows() -> None:
+    import time
+
     batcher, calls = Batcher(wait=0.05, max_rows=1000), []
+    double = _double(calls)
+
+    def slow(table: pa.Table):  # noqa: ANN202 - long enough for the others to arrive
+        time.sleep(0.02)
+        return double(table)
+
     with ThreadPoolExecutor(16) as pool:
         futures = [
-            pool.submit(batcher.submit, "m", pa.table({"x": [i, i + 100]}), _double(calls))
-            for i in range(16)
+            pool.submit(batcher.submit, "m", pa.table({"x": [i, i + 100]}), slow) for i in range(16)
         ]
         results = [f.result() for f in futures]
     assert [r[0] for r in results] == [[2 * i, 2 * (i + 100)] for i in range(16)]

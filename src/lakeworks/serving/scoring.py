@@ -126,11 +126,12 @@ def _scored(
     counts: dict[str, int],
     progress: bool,
 ) -> Iterator[pa.RecordBatch]:
-    from rich.progress import Progress
+    from lakeworks.ingest.progress import tracked, wanted
 
-    with Progress(disable=not progress, transient=True) as bar:
-        task = bar.add_task(f"scoring {job.source} with {job.slot.ref}", total=data.num_rows)
-        for batch in data.to_batches(max_chunksize=job.batch_rows):
+    description = f"scoring {job.source} with {job.slot.ref}"
+    chunks = iter(data.to_batches(max_chunksize=job.batch_rows))
+    with tracked(chunks, description, wanted(None, progress), data.num_rows) as batches:
+        for batch in batches:
             part = pa.Table.from_batches([batch])
             outputs = _outputs(predictor, part.select(columns))
             counts["rows"] += part.num_rows
@@ -139,7 +140,6 @@ def _scored(
                 if name in part.column_names:
                     part = part.drop_columns([name])
                 part = part.append_column(name, outputs.column(name))
-            bar.advance(task, part.num_rows)
             yield from part.combine_chunks().to_batches()
 
 
