@@ -159,7 +159,14 @@ class Platform:
         """Endpoints over registry models, with online features for requests by key."""
         from lakeworks.serving.service import Serving
 
-        return Serving(self.catalog, self.registry, self.features, self.settings)
+        return Serving(
+            self.catalog,
+            self.registry,
+            self.features,
+            self.settings,
+            tables=self.tables,
+            monitoring=self.monitoring,
+        )
 
     @cached_property
     def tracking(self) -> Tracking:
@@ -203,6 +210,7 @@ class Platform:
 
     def close(self) -> None:
         for service in (
+            "serving",  # first: its prediction log writes through the table store
             "hpo",
             "tracking",
             "pipelines",

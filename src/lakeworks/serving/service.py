@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -30,24 +31,35 @@ from lakeworks.serving.endpoints import (
     check_steps,
     check_strategy,
 )
+from lakeworks.serving.observed import Observed
 from lakeworks.serving.prediction import Deployment, Prediction, answer, sample, table_of
 from lakeworks.serving.store import EndpointStore
 
 if TYPE_CHECKING:
     from lakeworks.config import Settings
     from lakeworks.features.service import Features
+    from lakeworks.lake.tables import Tables
     from lakeworks.meta.catalog import Catalog
+    from lakeworks.monitoring.service import Monitoring
     from lakeworks.registry.predictor import Predictor
     from lakeworks.registry.service import Registry
 
 log = logging.getLogger("lakeworks.serving")
 
 
-class Serving:
-    """Endpoints of every workspace. ``features`` is kept for requests by entity key."""
+class Serving(Observed):
+    """Endpoints of every workspace. ``features`` is kept for requests by entity key;
+    ``tables`` holds the prediction log and ``monitoring`` compares it (``Observed``)."""
 
     def __init__(
-        self, catalog: Catalog, registry: Registry, features: Features | None, settings: Settings
+        self,
+        catalog: Catalog,
+        registry: Registry,
+        features: Features | None,
+        settings: Settings,
+        *,
+        tables: Tables | None = None,
+        monitoring: Monitoring | None = None,
     ) -> None:
         self.registry = registry
         self.features = features
@@ -59,6 +71,7 @@ class Serving:
         self.loaded: BoundedCache[Deployment] = BoundedCache(settings.serving_cache_size)
         wait = settings.serving_batch_wait_ms / 1000
         self.batcher = Batcher(wait, settings.serving_batch_max_rows) if wait > 0 else None
+        self._observe(tables, monitoring)  # the prediction log
 
     # endpoints ---------------------------------------------------------------------
     def list(self, ctx: Context) -> list[EndpointConfig]:
@@ -141,13 +154,16 @@ class Serving:
     ) -> Prediction:
         """Predictions for ``rows`` from the slot the endpoint's policy picks for ``key``
         (default: the request id). A model raising for some rows answers per-row errors."""
+        started = time.perf_counter()
         request_id = request_id or uuid.uuid4().hex
         table = table_of(rows, self.settings.serving_max_rows, endpoint=name)
         deployment = self.deployment(ctx, name)
         route = strategies.route(deployment.config, key or request_id)
         result = answer(deployment, route.answer, table, request_id, self.batcher)
+        shadow = None
         if route.shadow is not None:
-            self._shadow(deployment, route.shadow, table, result)
+            shadow = self._shadow(deployment, route.shadow, table, result)
+        self.log_prediction(ctx, result, table, key, started, shadow)
         return result
 
     def deployment(self, ctx: Context, name: str) -> Deployment:
@@ -199,13 +215,15 @@ class Serving:
                 model=slot.ref,
             ) from exc
 
-    def _shadow(self, deployment: Deployment, slot: Slot, table: Any, live: Prediction) -> None:
+    def _shadow(
+        self, deployment: Deployment, slot: Slot, table: Any, live: Prediction
+    ) -> Prediction | None:
         """Run the shadow slot on a copy; its answer is logged and compared, never returned."""
         try:
             shadow = answer(deployment, slot, table, live.request_id)
         except Exception as exc:  # a shadow never fails the request
             log.warning("shadow %s failed on request %s: %s", slot.ref, live.request_id, exc)
-            return
+            return None
         same = sum(a == b for a, b in zip(shadow.outputs, live.outputs, strict=True))
         log.info(
             "shadow %s on request %s: %d of %d answers equal to %s",
@@ -215,6 +233,7 @@ class Serving:
             len(live.outputs),
             live.model,
         )
+        return shadow
 
 
 def _next_config(
