@@ -82,9 +82,7 @@ def parse_reference(text: str) -> tuple[str, int | None]:
     return found.group("table"), int(version) if version is not None else None
 
 
-def reference_of(
-    ctx: Context, registry: Registry, version: ModelVersion, given: str | None
-) -> str:
+def reference_of(ctx: Context, registry: Registry, version: ModelVersion, given: str | None) -> str:
     """The reference table (``table@vN``) of ``version``: see the module docstring."""
     if given is not None:
         return given

@@ -3,14 +3,15 @@ table by one background thread, in batches, off the request path.
 
 - **Bounded buffer, back-pressure.** ``record`` puts an entry in a queue of
   ``serving_log_buffer`` requests; the writer takes up to as many into the batch it
-  writes (so at most twice the setting is held in memory). While the table write is slow or failing the queue
-  fills; a request then waits up to ``serving_log_wait`` seconds for room. Past that it is
-  answered anyway and its entry is counted (``lakeworks_prediction_log_unwritten_total``)
-  and logged as an error with its request id: nothing is dropped silently.
+  writes (so at most twice the setting is held in memory). While the table write is
+  slow or failing the queue fills; a request then waits up to ``serving_log_wait``
+  seconds for room. Past that it is answered anyway and its entry is counted
+  (``lakeworks_prediction_log_unwritten_total``) and logged as an error with its request
+  id: nothing is dropped silently.
 - **Retries, nothing lost.** A failed write keeps its batch and is retried with a growing
-  pause (up to ``MAX_PAUSE`` seconds) until the table takes it; entries that arrived
-  meanwhile join the batch. So a table unavailable for a while fails no request and, once
-  it is back, holds every entry the buffer kept.
+  pause (up to ``MAX_PAUSE`` seconds) until the table takes it, while new entries wait in
+  the queue. So a table unavailable for a while fails no request and, once it is back,
+  holds every entry the buffer kept.
 - **Never twice.** Each commit carries a Delta transaction identifier (app id
   ``lakeworks.predictions:<log id>``, version the batch's sequence number). Before a retry
   the log reads that version back: a write that committed and then reported an error (a

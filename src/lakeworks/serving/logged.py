@@ -86,7 +86,9 @@ def feedback(ctx: Context, tables: Tables, query: Query) -> pa.Table:
     return _read(ctx, tables, FEEDBACK, FEEDBACK_SCHEMA, query.sql())
 
 
-def _read(ctx: Context, tables: Tables, name: str, schema: pa.Schema, where: str | None) -> pa.Table:
+def _read(
+    ctx: Context, tables: Tables, name: str, schema: pa.Schema, where: str | None
+) -> pa.Table:
     if not tables.exists(ctx, name):
         return schema.empty_table()
     return tables.read(ctx, name, where=where).select(schema.names).cast(schema)

@@ -136,9 +136,7 @@ class Observed:
         """The candidate against the live variant over ``window``: the difference of the
         metric with its confidence interval and p-value (see ``serving.readout``)."""
         if not 0 < confidence < 1:
-            raise InvalidInputError(
-                f"confidence is in (0, 1), not {confidence}", found=confidence
-            )
+            raise InvalidInputError(f"confidence is in (0, 1), not {confidence}", found=confidence)
         config, labeled, counts, classifier = self._labeled(ctx, name, window)
         if config.candidate is None:
             raise InvalidInputError(

@@ -87,8 +87,12 @@ def trace(
         feature_views=json.loads(first["feature_views"]) if first["feature_views"] else {},
         shadow=[_row(r) | {"model": f"{r['model']}/{r['model_version']}"} for r in _shadow(logged)],
         labels=[
-            {"row": r["row"], "label": json.loads(r["label"]), "user": r["user"],
-             "time": r["time"].isoformat()}
+            {
+                "row": r["row"],
+                "label": json.loads(r["label"]),
+                "user": r["user"],
+                "time": r["time"].isoformat(),
+            }
             for r in labels.sort_by("time").to_pylist()
         ],
     )
