@@ -66,14 +66,17 @@ class Query:
 
 
 def predictions(ctx: Context, tables: Tables, log: PredictionLog | None, query: Query) -> pa.Table:
-    """The logged rows ``query`` selects, written or still buffered."""
+    """The logged rows ``query`` selects, written or still buffered.
+
+    The buffer is looked at first: an entry written between the two looks is then found
+    in the table (and kept once), never in neither.
+    """
+    buffered = [] if log is None else log.pending()
     written = _read(ctx, tables, PREDICTIONS, PREDICTIONS_SCHEMA, query.sql())
-    if log is None:
-        return written
-    seen = set(written.column("request_id").to_pylist()) if written.num_rows else set()
+    seen = set(written.column("request_id").to_pylist()) if buffered else set()
     pending = [
         e
-        for e in log.pending()
+        for e in buffered
         if e.workspace == ctx.workspace and query.keeps(e) and e.request_id not in seen
     ]
     if not pending:
