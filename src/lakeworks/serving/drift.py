@@ -62,9 +62,8 @@ class EndpointDrift:
             "slot": self.slot,
             "model": self.model,
             "window": self.window,
-            "reference": self.reference,
             "requests": self.requests,
-            **self.report.to_dict(),
+            **self.report.to_dict(),  # its reference names the table: self.reference
         }
 
 

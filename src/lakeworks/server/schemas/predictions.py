@@ -72,7 +72,6 @@ class EndpointDriftOut(DriftReportOut):
     slot: str
     model: str
     window: str
-    reference: str
     requests: int = Field(description="logged rows of the window compared")
 
 
