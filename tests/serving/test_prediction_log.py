@@ -172,3 +172,31 @@ def test_the_setting_turns_the_log_off(tmp_path: Path, frame: pd.DataFrame) -> N
         assert not platform.tables.exists(ctx, PREDICTIONS)
     finally:
         platform.close()
+
+
+def test_online_features_and_their_view_versions_are_logged_per_row() -> None:
+    import pyarrow as pa
+
+    from lakeworks.serving.prediction import Prediction
+    from lakeworks.serving.records import LogEntry, table_of_entries
+
+    answer = Prediction("r1", "churn", 3, "live", "churn/2", [{"prediction": 1}, None], [None, "E"])
+    entry = LogEntry(
+        "default",
+        answer,
+        pa.table({"customer_id": [7, 8]}),
+        "7",
+        1.5,
+        0,
+        features=pa.table({"orders_30d": [4, 0]}),
+        feature_views={"customer_stats": 2},
+    )
+    rows = table_of_entries([entry]).to_pylist()
+    assert [(r["row"], r["inputs"], r["features"], r["output"], r["error"]) for r in rows] == [
+        (0, '{"customer_id":7}', '{"orders_30d":4}', '{"prediction":1}', None),
+        (1, '{"customer_id":8}', '{"orders_30d":0}', None, "E"),
+    ]
+    assert {r["feature_views"] for r in rows} == {'{"customer_stats":2}'}
+    assert {(r["model"], r["model_version"], r["config_version"]) for r in rows} == {
+        ("churn", 2, 3)
+    }

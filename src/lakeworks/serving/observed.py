@@ -83,16 +83,24 @@ class Observed:
         key: str | None,
         started: float,
         shadow: Prediction | None = None,
+        *,
+        features: pa.Table | None = None,
+        feature_views: dict[str, int] | None = None,
     ) -> None:
-        """Hand one answered request (and its shadow's answer) to the prediction log."""
+        """Hand one answered request (and its shadow's answer) to the prediction log.
+
+        ``features``: the online feature values read for a request by entity key (one
+        row per input row), with ``feature_views`` the versions of the views read.
+        """
         if self.predictions is None:
             return
         latency = (time.perf_counter() - started) * 1000
         now = int(time.time() * 1e6)
-        self.predictions.record(LogEntry(ctx.workspace, result, inputs, key, latency, now))
-        if shadow is not None:
-            entry = LogEntry(ctx.workspace, shadow, inputs, key, latency, now, returned=False)
-            self.predictions.record(entry)
+        read = {"features": features, "feature_views": dict(feature_views or {})}
+        for answer, returned in ((result, True), (shadow, False)):
+            if answer is not None:
+                entry = LogEntry(ctx.workspace, answer, inputs, key, latency, now, returned, **read)
+                self.predictions.record(entry)
 
     def close(self) -> None:
         """Write what the prediction log buffers and stop its thread."""
