@@ -164,8 +164,8 @@ class Platform:
             self.registry,
             self.features,
             self.settings,
+            self.monitoring,
             tables=self.tables,
-            monitoring=self.monitoring,
         )
 
     @cached_property

@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from lakeworks.registry.service import Registry
     from lakeworks.serving.drift import EndpointDrift
     from lakeworks.serving.feedback import FeedbackResult
-    from lakeworks.serving.readout import ABReadout, SlotMetrics
+    from lakeworks.serving.readout import ABReadout, ModelMetrics
     from lakeworks.serving.trace import PredictionTrace
     from lakeworks.streams.consumer import Consumer
     from lakeworks.streams.log import Event, GroupInfo, StreamInfo
@@ -374,7 +374,7 @@ class WorkspaceMonitor:
 
     def __call__(self, endpoint: str) -> EndpointMonitor:
         """The monitor of serving endpoint ``endpoint``: ``.drift(window="1h")``,
-        ``.metrics(window)``, ``.set_reference("table@vN")``."""
+        ``.model_metrics(window)``, ``.set_reference("table@vN")``."""
         self._ws.platform.serving.show(self._ws.ctx, endpoint)  # NotFoundError when unknown
         return EndpointMonitor(self._ws, endpoint)
 
@@ -394,7 +394,7 @@ class EndpointMonitor:
         ``method=``, ``threshold=`` as in ``Serving.drift``)."""
         return self._service.drift(self._ctx, self.endpoint, window, **options)
 
-    def metrics(self, window: Any = "1h") -> dict[str, SlotMetrics]:
+    def model_metrics(self, window: Any = "1h") -> dict[str, ModelMetrics]:
         """Per slot: accuracy/AUC or RMSE/MAE over the labeled predictions of ``window``."""
         return self._service.live_metrics(self._ctx, self.endpoint, window)
 
@@ -806,7 +806,7 @@ class WorkspaceEndpoints:
         (its latest request); a list labels each row, ``row=`` one of several."""
         return self._service.feedback(self._ctx, name, label=label, **request)
 
-    def metrics(self, name: str, window: Any = "1h") -> dict[str, SlotMetrics]:
+    def model_metrics(self, name: str, window: Any = "1h") -> dict[str, ModelMetrics]:
         """Per slot: the model metrics over the labeled predictions of ``window``."""
         return self._service.live_metrics(self._ctx, name, window)
 

@@ -144,3 +144,27 @@ def test_auc_when_outputs_carry_a_score() -> None:
     labels = [0, 0, 1, 1]
     found = readout.metrics_of([0, 1, 1, 1], labels, classifier=True, scores=[0.1, 0.6, 0.4, 0.9])
     assert found == {"accuracy": 0.75, "auc": 0.75}
+
+
+def test_each_label_hands_its_outcome_to_the_health_hook(served) -> None:
+    platform, ctx = served
+    serving = platform.serving
+    seen = []
+    serving.labelled = lambda workspace, endpoint, outcome: seen.append((endpoint, outcome))
+    serving.deploy(ctx, "churn", "churn/1")
+    answer = serving.predict(ctx, "churn", [ROW, ROW])
+    given = answer.outputs[0]["prediction"]
+    serving.feedback(ctx, "churn", request_id=answer.request_id, label=[given, 1 - given])
+    assert [(e, o.slot, o.model, o.value) for e, o in seen] == [
+        ("churn", "live", "churn/1", 1.0),
+        ("churn", "live", "churn/1", 0.0),
+    ]
+
+
+def test_outcomes_of_numbers_are_minus_the_absolute_error() -> None:
+    from lakeworks.serving.feedback import outcome
+
+    row = {"model": "price", "model_version": 2, "slot": "candidate", "output": '{"y":2.5}'}
+    assert outcome(row, 4.0).value == -1.5
+    assert outcome({**row, "output": '{"y":"yes"}'}, "yes").value == 1.0
+    assert outcome({**row, "output": None}, 1).value == 0.0

@@ -30,7 +30,7 @@ def test_feedback_metrics_ab_drift_and_lineage_over_rest(client: TestClient) -> 
         )
         assert done.status_code == 200, done.json()
     assert done.json()["rows"] == [0]
-    metrics = client.get(f"{MANAGE}/churn/metrics", params={"window": "1h"}).json()
+    metrics = client.get(f"{MANAGE}/churn/model-metrics", params={"window": "1h"}).json()
     assert {s: m["labeled"] for s, m in metrics.items()} == {
         "live": sum(a["model"] == "churn/1" for a in answers),
         "candidate": sum(a["model"] == "churn/2" for a in answers),
@@ -58,11 +58,11 @@ def test_bad_feedback_and_lineage_requests_over_rest(client: TestClient) -> None
     assert unknown.status_code == 404 and "request id 'nope'" in unknown.json()["message"]
     both = client.post(f"{MANAGE}/churn/feedback", json={"request_id": "a", "key": "b", "label": 1})
     assert both.status_code == 422
-    window = client.get(f"{MANAGE}/churn/metrics", params={"window": "soon"})
+    window = client.get(f"{MANAGE}/churn/model-metrics", params={"window": "soon"})
     assert window.status_code == 422
     missing = client.get("/api/v1/workspaces/default/lineage/predictions/nope")
     assert missing.status_code == 404
-    assert client.get(f"{MANAGE}/nope/metrics").status_code == 404
+    assert client.get(f"{MANAGE}/nope/model-metrics").status_code == 404
 
 
 def test_log_commands(cli: Cli, frame: pd.DataFrame) -> None:
@@ -81,7 +81,7 @@ def test_log_commands(cli: Cli, frame: pd.DataFrame) -> None:
     assert out.exit_code == 0 and f"labeled rows [0] of request {ids[0]}" in out.output
     for request_id in ids[1:]:
         assert cli("endpoints", "feedback", "churn", "1", "--request-id", request_id).exit_code == 0
-    assert "accuracy=" in cli("endpoints", "metrics", "churn").output
+    assert "accuracy=" in cli("endpoints", "model-metrics", "churn").output
     ab = cli("endpoints", "ab", "churn", "--format", "json")
     assert ab.exit_code == 0 and json.loads(ab.output)["metric"] == "accuracy"
     trace = json.loads(cli("endpoints", "trace", ids[0]).output)

@@ -1,5 +1,5 @@
 """What the prediction log answers, at the command line: ``lakeworks endpoints
-feedback|metrics|ab|trace`` and ``lakeworks monitor drift ENDPOINT``."""
+feedback|model-metrics|ab|trace`` and ``lakeworks monitor drift ENDPOINT``."""
 
 from __future__ import annotations
 
@@ -46,11 +46,13 @@ def feedback(
     typer.echo(f"labeled rows {found.rows} of request {found.request_id} ({name})")
 
 
-def metrics(ctx: typer.Context, name: str, window: Window = "1h", output: Output = "table") -> None:
+def model_metrics(
+    ctx: typer.Context, name: str, window: Window = "1h", output: Output = "table"
+) -> None:
     """Per slot: accuracy/AUC or RMSE/MAE over the labeled predictions of the window."""
     _format(output)
     with workspace(ctx) as ws:
-        found = ws.endpoints.metrics(name, window)
+        found = ws.endpoints.model_metrics(name, window)
     if output == "json":
         typer.echo(json.dumps({s: m.to_dict() for s, m in found.items()}, indent=2))
         return

@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 
 from lakeworks.errors import InvalidInputError, NotFoundError
 from lakeworks.serving import logged
-from lakeworks.serving.records import FEEDBACK, FEEDBACK_SCHEMA
+from lakeworks.serving.records import FEEDBACK, FEEDBACK_SCHEMA, output_value
 
 if TYPE_CHECKING:
     from lakeworks.context import Context
@@ -28,16 +28,28 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class Outcome:
+    """How right one labeled answer was, for live health metrics: 1.0 or 0.0 for a class
+    (right or wrong), minus the absolute error for a number (higher is better)."""
+
+    slot: str
+    model: str  # name/version
+    value: float
+
+
+@dataclass(frozen=True)
 class FeedbackResult:
-    """What one feedback call recorded: the request, the rows labeled, the table version."""
+    """What one feedback call recorded: the request, the rows labeled, the table version,
+    and each labeled row's outcome."""
 
     endpoint: str
     request_id: str
     rows: list[int]
     version: int
+    outcomes: tuple[Outcome, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return {k: v for k, v in self.__dict__.items() if k != "outcomes"}
 
 
 def record(
@@ -58,8 +70,8 @@ def record(
             hint="pass exactly one of request_id= and key=",
             endpoint=endpoint,
         )
-    request_id, rows = _request(ctx, tables, log, endpoint, request_id, key)
-    labeled = labels_for(rows, label, row, request_id=request_id)
+    request_id, found = _request(ctx, tables, log, endpoint, request_id, key)
+    labeled = labels_for(found.num_rows, label, row, request_id=request_id)
     now = int(time.time() * 1e6)
     data = pa.Table.from_pylist(
         [
@@ -76,7 +88,23 @@ def record(
         schema=FEEDBACK_SCHEMA,
     )
     written = tables.write(ctx, FEEDBACK, data, system=True)
-    return FeedbackResult(endpoint, request_id, [i for i, _ in labeled], written.version)
+    answered = {r["row"]: r for r in found.to_pylist()}
+    outcomes = tuple(outcome(answered[i], value) for i, value in labeled)
+    return FeedbackResult(endpoint, request_id, [i for i, _ in labeled], written.version, outcomes)
+
+
+def outcome(answered: dict[str, Any], label: Any) -> Outcome:
+    """The outcome of the logged row ``answered`` given its true ``label``."""
+    model = f"{answered['model']}/{answered['model_version']}"
+    value = output_value(answered["output"])
+    numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (value, label))
+    if value is None:
+        score = 0.0
+    elif numbers and (isinstance(value, float) or isinstance(label, float)):
+        score = -abs(float(value) - float(label))
+    else:
+        score = float(value == label)
+    return Outcome(answered["slot"], model, score)
 
 
 def _request(
@@ -86,8 +114,8 @@ def _request(
     endpoint: str,
     request_id: str | None,
     key: str | None,
-) -> tuple[str, int]:
-    """The request's id and how many rows it predicted (NotFoundError when none)."""
+) -> tuple[str, pa.Table]:
+    """The request's id and the rows it predicted (NotFoundError when none)."""
     found = logged.predictions(ctx, tables, log, logged.Query(endpoint, request_id, key))
     found = found.filter(pc.field("returned"))
     if found.num_rows == 0:
@@ -105,7 +133,7 @@ def _request(
         latest = pc.index(found.column("time"), pc.max(found.column("time")))
         request_id = found.column("request_id")[latest.as_py()].as_py()
         found = found.filter(pc.equal(found.column("request_id"), request_id))
-    return request_id, found.num_rows
+    return request_id, found
 
 
 def labels_for(rows: int, label: Any, row: int | None, *, request_id: str) -> list[tuple[int, Any]]:

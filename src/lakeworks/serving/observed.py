@@ -102,7 +102,7 @@ class Observed:
                 entry = LogEntry(ctx.workspace, answer, inputs, key, latency, now, returned, **read)
                 self.predictions.record(entry)
 
-    def close(self) -> None:
+    def close_log(self) -> None:
         """Write what the prediction log buffers and stop its thread."""
         if self.predictions is not None:
             self.predictions.close()
@@ -121,14 +121,21 @@ class Observed:
         """Record the true ``label`` of a logged prediction, by ``request_id`` or by the
         latest request with ``key``; a list labels each row of the request."""
         self.store.config(ctx.workspace, name)  # the endpoint must exist
-        return feedback.record(
+        found = feedback.record(
             ctx, self._tables(), self.predictions, name,
             label=label, request_id=request_id, key=key, row=row,
         )  # fmt: skip
+        for outcome in found.outcomes:
+            self.labelled(ctx.workspace, name, outcome)
+        return found
+
+    def labelled(self, workspace: str, endpoint: str, outcome: feedback.Outcome) -> None:
+        """Called once per labeled row after its label is written: where live health
+        metrics take labeled outcomes (``Health.label``) once they exist."""
 
     def live_metrics(
         self, ctx: Context, name: str, window: str | float | timedelta = "1h"
-    ) -> dict[str, readout.SlotMetrics]:
+    ) -> dict[str, readout.ModelMetrics]:
         """Per slot of the current configuration: the metrics of its model version over
         the predictions of the last ``window`` that have labels (see ``serving.readout``)."""
         return _metrics(*self._labeled(ctx, name, window))
@@ -285,14 +292,14 @@ def _metrics(
     labeled: dict[str, readout.Labeled],
     counts: dict[str, int],
     classifier: dict[str, bool],
-) -> dict[str, readout.SlotMetrics]:
+) -> dict[str, readout.ModelMetrics]:
     found = {}
     for slot in config.slots:
         mine = labeled[slot.name]
         values = readout.metrics_of(
             mine.predictions, mine.labels, classifier=classifier[slot.name], scores=mine.scores
         )
-        found[slot.name] = readout.SlotMetrics(
+        found[slot.name] = readout.ModelMetrics(
             slot.name, slot.ref, counts[slot.name], len(mine.labels), values
         )
     return found

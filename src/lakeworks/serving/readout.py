@@ -37,7 +37,7 @@ class Labeled:
 
 
 @dataclass(frozen=True)
-class SlotMetrics:
+class ModelMetrics:
     """A slot of the current configuration over a window: the model version it holds, the
     rows it answered, how many have a label, and the metrics over those."""
 
@@ -66,7 +66,7 @@ class ABReadout:
     window: str
     metric: str
     test: str
-    variants: tuple[SlotMetrics, ...]
+    variants: tuple[ModelMetrics, ...]
     difference: float | None
     low: float | None
     high: float | None

@@ -57,9 +57,9 @@ class Serving(Observed):
         registry: Registry,
         features: Features | None,
         settings: Settings,
+        monitoring: Monitoring | None = None,
         *,
         tables: Tables | None = None,
-        monitoring: Monitoring | None = None,
     ) -> None:
         self.registry = registry
         self.features = features
@@ -141,6 +141,10 @@ class Serving(Observed):
         current = self.store.current_version(ctx.workspace, name)
         self.store.delete(ctx.workspace, name)
         self.loaded.discard((ctx.workspace, name, v) for v in range(1, current + 1))
+
+    def close(self) -> None:
+        """Write what the prediction log buffers (``Observed``) and stop its thread."""
+        self.close_log()
 
     # predictions -------------------------------------------------------------------
     def predict(

@@ -1,4 +1,4 @@
-"""What the prediction log answers: feedback, live metrics and the A/B read-out under
+"""What the prediction log answers: feedback, model metrics and the A/B read-out under
 /api/v1/workspaces/{ws}/endpoints/{endpoint}, endpoint drift, and prediction lineage at
 /api/v1/workspaces/{ws}/lineage/predictions/{request_id}."""
 
@@ -15,8 +15,8 @@ from lakeworks.server.schemas.predictions import (
     EndpointDriftOut,
     FeedbackIn,
     FeedbackOut,
+    ModelMetricsOut,
     ReferenceIn,
-    SlotMetricsOut,
     TraceOut,
 )
 
@@ -35,13 +35,13 @@ def feedback(
     return FeedbackOut.model_validate(result)
 
 
-@router.get("/{endpoint}/metrics")
-def metrics(
+@router.get("/{endpoint}/model-metrics")
+def model_metrics(
     endpoint: EndpointName, ctx: ContextDep, platform: PlatformDep, window: Window = "1h"
-) -> dict[str, SlotMetricsOut]:
+) -> dict[str, ModelMetricsOut]:
     """Per slot: the model metrics over the labeled predictions of the window."""
     found = platform.serving.live_metrics(ctx, endpoint, window)
-    return {slot: SlotMetricsOut.model_validate(m) for slot, m in found.items()}
+    return {slot: ModelMetricsOut.model_validate(m) for slot, m in found.items()}
 
 
 @router.get("/{endpoint}/ab")

@@ -37,7 +37,7 @@ class FeedbackOut(RecordOut):
     version: int = Field(description="the _feedback table version written")
 
 
-class SlotMetricsOut(RecordOut):
+class ModelMetricsOut(RecordOut):
     slot: str
     model: str = Field(description="the model version the slot holds, name/version")
     predictions: int = Field(description="rows the slot answered in the window")
@@ -50,7 +50,7 @@ class ABReadoutOut(RecordOut):
     window: str
     metric: str = Field(description="accuracy (classifiers) or mae (regressors)")
     test: str
-    variants: list[SlotMetricsOut]
+    variants: list[ModelMetricsOut]
     difference: float | None = Field(description="candidate minus live")
     low: float | None
     high: float | None
