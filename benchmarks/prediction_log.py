@@ -1,14 +1,16 @@
 """The cost of the prediction log: requests/s and latency with ``serving_log`` on and off.
 
-A GradientBoostingClassifier (100 trees, 20 features) behind an endpoint, served by one
-uvicorn worker in its own process; an asyncio httpx load generator in this process sends
-single-row JSON requests for ``--seconds`` per run. Runs alternate log on / log off
-(``LAKEWORKS_SERVING_LOG``) within each repeat, so load from other work on a shared
-machine falls on both; the medians over repeats and their ratio are printed as one JSON
-document. With the log on, the rows in ``_predictions`` after the server stopped (its
-shutdown flushes the log) are counted against the requests answered: ``lost`` must be 0.
+A GradientBoostingClassifier (100 trees, 20 features) behind an endpoint, served by two
+uvicorn workers in their own processes on one home: one with the log on, one with it off
+(``LAKEWORKS_SERVING_LOG``). An asyncio httpx load generator in this process sends
+single-row JSON requests to one of them at a time, for ``--seconds`` per slice,
+alternating on / off (the order swapped every repeat) so load from other work on a shared
+machine falls on both; the medians over the slices and their ratio are printed as one JSON
+document. After both servers stopped (the shutdown flushes the log), the rows in
+``_predictions`` are counted against the requests the log-on server answered: ``lost``
+must be 0.
 
-    python benchmarks/prediction_log.py --seconds 8 --repeats 3 --concurrency 1 32
+    python benchmarks/prediction_log.py --seconds 3 --repeats 8 --concurrency 1 32
 """
 
 from __future__ import annotations
@@ -113,49 +115,53 @@ def serve(home: Path, port: int, log_on: bool, wait_ms: float) -> subprocess.Pop
     raise RuntimeError("the server did not start")
 
 
-def run(home: Path, args: argparse.Namespace, row: dict, log_on: bool, c: int) -> dict:
-    url = f"http://127.0.0.1:{args.port}/serve/default/gbc/predict"
-    before = logged_rows(home)
-    process = serve(home, args.port, log_on, args.wait_ms if c > 1 else 0)
-    try:
-        warm = asyncio.run(load(url, row, 1, c))
-        result = asyncio.run(load(url, row, args.seconds, c))
-    finally:
-        process.terminate()  # graceful: the lifespan closes the platform, flushing the log
-        process.wait()
-    answered = warm["requests"] + result["requests"] - warm["errors"] - result["errors"]
-    result["lost"] = answered - (logged_rows(home) - before) if log_on else None
-    return result
+def slices(args: argparse.Namespace, row: dict, c: int) -> tuple[dict, int]:
+    """Alternating load slices on the two servers: per mode the slices' results, and the
+    requests the log-on server answered in its warm-up."""
+    urls = {mode: f"http://127.0.0.1:{port}/serve/default/gbc/predict" for mode, port in
+            (("on", args.port), ("off", args.port + 1))}  # fmt: skip
+    runs: dict[str, list[dict]] = {"on": [], "off": []}
+    warm = {mode: asyncio.run(load(urls[mode], row, 1, c)) for mode in ("on", "off")}
+    for repeat in range(args.repeats):
+        for mode in ("on", "off") if repeat % 2 == 0 else ("off", "on"):
+            runs[mode].append(asyncio.run(load(urls[mode], row, args.seconds, c)))
+            print(json.dumps({"c": c, "log": mode, **runs[mode][-1]}), file=sys.stderr)
+    return runs, warm["on"]["requests"] - warm["on"]["errors"]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=float, default=8)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=3)
+    parser.add_argument("--repeats", type=int, default=8)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 32])
     parser.add_argument("--port", type=int, default=8933)
-    parser.add_argument("--wait-ms", type=float, default=5, help="micro-batching at c > 1")
+    parser.add_argument("--wait-ms", type=float, default=0, help="micro-batching wait (ms)")
     args = parser.parse_args()
     out: dict = {"seconds": args.seconds, "repeats": args.repeats, "results": {}}
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp) / "lw"
         row = prepare(home)
-        for c in args.concurrency:
-            runs: dict[str, list[dict]] = {"on": [], "off": []}
-            for _ in range(args.repeats):
-                for mode in ("on", "off"):
-                    runs[mode].append(run(home, args, row, mode == "on", c))
-                    print(json.dumps({"c": c, "log": mode, **runs[mode][-1]}), file=sys.stderr)
-            med = {
-                mode: {
-                    k: statistics.median(r[k] for r in rs)
-                    for k in ("rps", "p50_ms", "p99_ms", "errors")
+        servers = [serve(home, args.port, True, args.wait_ms)]
+        servers.append(serve(home, args.port + 1, False, args.wait_ms))
+        answered = 0
+        try:
+            for c in args.concurrency:
+                runs, warmed = slices(args, row, c)
+                answered += warmed + sum(r["requests"] - r["errors"] for r in runs["on"])
+                keys = ("rps", "p50_ms", "p99_ms")
+                med = {
+                    mode: {k: statistics.median(r[k] for r in rs) for k in keys}
+                    for mode, rs in runs.items()
                 }
-                for mode, rs in runs.items()
-            }
-            med["on"]["lost"] = sum(r["lost"] for r in runs["on"])
-            med["rps_ratio_on_off"] = med["on"]["rps"] / med["off"]["rps"]
-            out["results"][f"c{c}"] = med
+                med["rps_ratio_on_off"] = med["on"]["rps"] / med["off"]["rps"]
+                out["results"][f"c{c}"] = med
+        finally:
+            for process in servers:
+                process.terminate()  # graceful: the lifespan closes the platform, flushing the log
+                process.wait()
+        out["answered_with_log_on"] = answered
+        out["logged_rows"] = logged_rows(home)
+        out["lost"] = answered - out["logged_rows"]
     print(json.dumps(out, indent=2))
 
 
