@@ -8,7 +8,8 @@ alternating on / off (the order swapped every repeat) so load from other work on
 machine falls on both; the medians over the slices and their ratio are printed as one JSON
 document. After both servers stopped (the shutdown flushes the log), the rows in
 ``_predictions`` are counted against the requests the log-on server answered: ``lost``
-must be 0.
+must be 0. First, the same alternation in this process (one thread calling
+``platform.serving.predict``, no HTTP), where the log's own cost weighs more.
 
     python benchmarks/prediction_log.py --seconds 3 --repeats 8 --concurrency 1 32
 """
@@ -115,6 +116,38 @@ def serve(home: Path, port: int, log_on: bool, wait_ms: float) -> subprocess.Pop
     raise RuntimeError("the server did not start")
 
 
+def in_process(home: Path, row: dict, seconds: float, repeats: int) -> dict:
+    """One thread calling ``platform.serving.predict`` in this process: two platforms on
+    the home, log on and log off, alternating slices (no HTTP, so the log's own cost is
+    a larger share of each request)."""
+    from lakeworks.config import Settings
+    from lakeworks.context import Context
+    from lakeworks.platform import Platform
+
+    ctx = Context(workspace="default", user="bench")
+    platforms = {
+        mode: Platform.open(Settings.load(home=home, progress=False, serving_log=mode == "on"))
+        for mode in ("on", "off")
+    }
+    rates: dict[str, list[float]] = {"on": [], "off": []}
+    try:
+        for repeat in range(repeats + 1):
+            for mode in ("on", "off") if repeat % 2 == 0 else ("off", "on"):
+                serving, done = platforms[mode].serving, 0
+                deadline = time.perf_counter() + seconds
+                began = time.perf_counter()
+                while time.perf_counter() < deadline:
+                    serving.predict(ctx, "gbc", [row])
+                    done += 1
+                if repeat:  # the first round warms up
+                    rates[mode].append(done / (time.perf_counter() - began))
+    finally:
+        for platform in platforms.values():
+            platform.close()
+    found = {mode: statistics.median(r) for mode, r in rates.items()}
+    return {"rps_on": found["on"], "rps_off": found["off"], "ratio": found["on"] / found["off"]}
+
+
 def slices(args: argparse.Namespace, row: dict, c: int) -> tuple[dict, int]:
     """Alternating load slices on the two servers: per mode the slices' results, and the
     requests the log-on server answered in its warm-up."""
@@ -141,6 +174,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp) / "lw"
         row = prepare(home)
+        out["results"]["in_process_c1"] = in_process(home, row, args.seconds, args.repeats)
+        print(json.dumps(out["results"]["in_process_c1"]), file=sys.stderr)
         servers = [serve(home, args.port, True, args.wait_ms)]
         servers.append(serve(home, args.port + 1, False, args.wait_ms))
         answered = 0
