@@ -176,6 +176,7 @@ def main() -> None:
         row = prepare(home)
         out["results"]["in_process_c1"] = in_process(home, row, args.seconds, args.repeats)
         print(json.dumps(out["results"]["in_process_c1"]), file=sys.stderr)
+        before = logged_rows(home)  # the in-process side's rows
         servers = [serve(home, args.port, True, args.wait_ms)]
         servers.append(serve(home, args.port + 1, False, args.wait_ms))
         answered = 0
@@ -195,7 +196,7 @@ def main() -> None:
                 process.terminate()  # graceful: the lifespan closes the platform, flushing the log
                 process.wait()
         out["answered_with_log_on"] = answered
-        out["logged_rows"] = logged_rows(home)
+        out["logged_rows"] = logged_rows(home) - before
         out["lost"] = answered - out["logged_rows"]
     print(json.dumps(out, indent=2))
 
