@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
 from lakeworks.errors import InvalidInputError
+from lakeworks.monitoring.report import Side
 from lakeworks.serving.records import output_value
 
 if TYPE_CHECKING:
@@ -135,6 +136,16 @@ def current_table(logged: pa.Table, features: list[str], like: pa.Schema) -> pa.
     answers = pa.array([output_value(o) for o in logged.column("output").to_pylist()])
     columns[PREDICTION] = _typed(answers, like.field(PREDICTION).type)
     return pa.table(columns)
+
+
+def named(report: DriftReport, reference: str, current: str) -> DriftReport:
+    """``report`` with its sides named: the reference table and the requests compared."""
+    table, version = parse_reference(reference)
+    return replace(
+        report,
+        reference=Side(reference, report.reference.rows, table, version),
+        current=Side(current, report.current.rows),
+    )
 
 
 def _typed(values: pa.Array, kind: pa.DataType) -> pa.Array:

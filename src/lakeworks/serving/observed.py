@@ -13,14 +13,12 @@ from __future__ import annotations
 import json
 import re
 import time
-from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import pyarrow.compute as pc
 
 from lakeworks.errors import InvalidInputError
-from lakeworks.monitoring.report import Side
 from lakeworks.serving import drift, feedback, logged, readout, trace
 from lakeworks.serving.log import PredictionLog
 from lakeworks.serving.records import LogEntry, output_value
@@ -228,12 +226,8 @@ class Observed:
         report = self._monitoring().compare(
             ctx, ref, cur, columns=cur.column_names, method=method, threshold=threshold
         )
-        table, at = drift.parse_reference(source)
-        report = replace(
-            report,
-            reference=Side(source, ref.num_rows, table, at),
-            current=Side(f"{name} requests to {chosen.ref} in the last {window}", cur.num_rows),
-        )
+        current = f"{name} requests to {chosen.ref} in the last {window}"
+        report = drift.named(report, source, current)
         return drift.EndpointDrift(
             name, chosen.name, chosen.ref, str(window), source, rows.num_rows, report
         )
@@ -241,7 +235,6 @@ class Observed:
     def set_reference(self, ctx: Context, name: str, reference: str, *, slot: str = "live") -> str:
         """Make ``reference`` (``table`` or ``table@vN``) the drift reference of the model
         version in ``slot``: kept as that version's tag, so it follows the version."""
-        drift.parse_reference(reference)
         chosen = _slot(self.store.config(ctx.workspace, name), slot)
         table, _ = drift.parse_reference(reference)
         self._tables().describe(ctx, table)  # the table must exist
