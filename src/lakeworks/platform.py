@@ -159,7 +159,9 @@ class Platform:
         """Endpoints over registry models, with online features for requests by key."""
         from lakeworks.serving.service import Serving
 
-        return Serving(self.catalog, self.registry, self.features, self.settings)
+        return Serving(
+            self.catalog, self.registry, self.features, self.settings, self.monitoring
+        )
 
     @cached_property
     def tracking(self) -> Tracking:
@@ -203,6 +205,7 @@ class Platform:
 
     def close(self) -> None:
         for service in (
+            "serving",  # first: its watchers judge with the others
             "hpo",
             "tracking",
             "pipelines",
