@@ -159,9 +159,7 @@ class Platform:
         """Endpoints over registry models, with online features for requests by key."""
         from lakeworks.serving.service import Serving
 
-        return Serving(
-            self.catalog, self.registry, self.features, self.settings, self.monitoring
-        )
+        return Serving(self.catalog, self.registry, self.features, self.settings, self.monitoring)
 
     @cached_property
     def tracking(self) -> Tracking:

@@ -649,9 +649,7 @@ class EndpointWindowRow(Base):
     health is judged on the sum over every process's rows in a window."""
 
     __tablename__ = "endpoint_windows"
-    __table_args__ = (
-        Index("ix_endpoint_windows_endpoint", "workspace_id", "endpoint", "at_ms"),
-    )
+    __table_args__ = (Index("ix_endpoint_windows_endpoint", "workspace_id", "endpoint", "at_ms"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), nullable=False)

@@ -94,9 +94,7 @@ class Health:
             self.windows.purge(now_ms() - int(self.retention * 1000))
         return written
 
-    def window(
-        self, workspace: str, endpoint: str, since_ms: int
-    ) -> dict[tuple[str, str], Counts]:
+    def window(self, workspace: str, endpoint: str, since_ms: int) -> dict[tuple[str, str], Counts]:
         """Every process's counts of ``endpoint`` since ``since_ms``, this one's included."""
         self.flush()
         return self.windows.read(workspace, endpoint, since_ms)

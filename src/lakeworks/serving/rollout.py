@@ -23,17 +23,22 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import select
+
 from lakeworks.context import Context
 from lakeworks.errors import ConflictError, InvalidInputError, LakeworksError
+from lakeworks.meta.models import EndpointRow
 from lakeworks.monitoring.health import Breach, HealthPolicy, SlotStats, judge, seconds_of
 from lakeworks.monitoring.live import Counts
 from lakeworks.quality import alerts
 from lakeworks.serving.store import now_ms
 
 if TYPE_CHECKING:
+    from lakeworks.meta.catalog import Catalog
     from lakeworks.monitoring.service import Monitoring
     from lakeworks.serving.endpoints import EndpointConfig, Slot
     from lakeworks.serving.service import Serving
@@ -155,6 +160,12 @@ class Evaluator:
         return written
 
 
+def has_endpoints(catalog: Catalog) -> bool:
+    """Whether any workspace has an endpoint (the server's watcher loads serving only then)."""
+    with catalog.session() as s:
+        return s.scalars(select(EndpointRow.id).limit(1)).first() is not None
+
+
 def options(
     current: EndpointConfig | None, health: dict[str, Any] | None, every: Any, strategy: str
 ) -> dict[str, Any]:
@@ -192,7 +203,8 @@ def _subject(history: list[EndpointConfig]) -> Subject | None:
     recent = now_ms() - current.created_ms < policy.watch * 1000
     switched = previous.live.ref != current.live.ref
     if recent and switched and current.action in WATCHED_ACTIONS:
-        return Subject(replace(current, every=None), current.live, previous.live, current.created_ms, policy)
+        config = replace(current, every=None)
+        return Subject(config, current.live, previous.live, current.created_ms, policy)
     return None
 
 
@@ -229,13 +241,15 @@ def _alert(ctx: Context, written: EndpointConfig, subject: Subject, breach: Brea
 
 
 class Watcher:
-    """A daemon thread running ``evaluator`` every ``interval`` seconds until ``stop``."""
+    """A daemon thread calling ``run`` (a round) every ``interval`` seconds until
+    ``stop``. The server passes a round that builds the serving service on first use, so
+    a server that never serves never loads it."""
 
-    def __init__(self, evaluator: Evaluator, interval: float) -> None:
-        self.evaluator = evaluator
+    def __init__(self, run: Callable[[], object], interval: float) -> None:
+        self.run = run
         self.interval = interval
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="lw-health", daemon=True)
+        self._thread = threading.Thread(target=self._loop, name="lw-health", daemon=True)
 
     def start(self) -> Watcher:
         self._thread.start()
@@ -252,9 +266,9 @@ class Watcher:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def _run(self) -> None:
+    def _loop(self) -> None:
         while not self._stop.wait(self.interval):
             try:
-                self.evaluator.run_once()
+                self.run()
             except Exception:  # a failing round (catalog away) never ends the watcher
                 log.exception("endpoint health round failed")

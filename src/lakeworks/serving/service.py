@@ -66,6 +66,7 @@ class Serving:
         self.health = Health(
             catalog, settings.serving_sample_rows, settings.serving_metrics_retention
         )
+        self.evaluator = rollout.Evaluator(self, monitoring, None)  # every workspace's
         self.watchers: list[rollout.Watcher] = []
         # loaded predictors per (workspace, endpoint, configuration version). A configuration
         # is never edited, so an entry never goes stale: a change writes a new version (a new
@@ -136,9 +137,18 @@ class Serving:
         """Start judging endpoints in this process (canary steps, automatic rollback)
         every ``interval`` seconds (default ``serving_health_interval``); ``stop()`` it."""
         evaluator = rollout.Evaluator(self, self.monitoring, workspaces)
-        watcher = rollout.Watcher(evaluator, interval or self.settings.serving_health_interval)
+        interval = interval or self.settings.serving_health_interval
+        watcher = rollout.Watcher(evaluator.run_once, interval)
         self.watchers.append(watcher)
         return watcher.start()
+
+    def round(self, judge: bool = True) -> None:
+        """One round of the server's watcher: flush this process's metrics and, when
+        ``judge``, judge every endpoint (``serving_health``)."""
+        if judge:
+            self.evaluator.run_once()
+        else:
+            self.health.flush()
 
     def close(self) -> None:
         """Stop this process's watchers and flush its counts."""
@@ -248,13 +258,16 @@ class Serving:
     def _load(self, ctx: Context, name: str, version: int) -> Deployment:
         config = self.store.config(ctx.workspace, name, version)
         trusted = self.settings.serving_trusted
-        slots = {s.name: self.registry.load(ctx, (s.model, s.version), trusted) for s in config.slots}
+        slots = {
+            s.name: self.registry.load(ctx, (s.model, s.version), trusted) for s in config.slots
+        }
         return Deployment(ctx.workspace, config, slots)
 
     def _warm(self, ctx: Context, config: EndpointConfig, slot: Slot) -> Predictor:
         """The slot's model loaded and run once on a sample row; any failure refuses."""
         try:
-            predictor = self.registry.load(ctx, (slot.model, slot.version), self.settings.serving_trusted)
+            trusted = self.settings.serving_trusted
+            predictor = self.registry.load(ctx, (slot.model, slot.version), trusted)
             if predictor.signature is not None:
                 predictor.predict(sample(predictor.signature))
             return predictor
