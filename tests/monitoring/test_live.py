@@ -80,7 +80,9 @@ def test_prometheus_exposition_per_slot() -> None:
     live.observe(KEY, 0.004, error=True)
     families = {f.name: f for f in text_string_to_metric_families(live.render().decode())}
     requests = families["lakeworks_serving_requests"].samples[0]
-    assert requests.labels == dict(zip(["workspace", "endpoint", "slot", "model"], KEY))
+    assert requests.labels == dict(
+        zip(["workspace", "endpoint", "slot", "model"], KEY, strict=True)
+    )
     assert requests.value == 2
     assert families["lakeworks_serving_errors"].samples[0].value == 1
     counts = [s for s in families["lakeworks_serving_latency_seconds"].samples]
