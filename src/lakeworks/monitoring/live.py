@@ -2,10 +2,11 @@
 scores and a bounded sample of recent inputs, per (workspace, endpoint, slot, model).
 
 The hot path (``observe``) takes one lock, bisects the latency into fixed bucket bounds
-and bumps integers: about a microsecond. Two views are kept: running totals since the
-process started (exported to Prometheus at scrape time by a collector, so nothing is
-formatted per request) and pending counts since the last ``take`` (what the process
-flushes to the catalog, so health is judged on every replica's traffic).
+and bumps integers: a few microseconds. It keeps running totals since the process
+started, exported to Prometheus at scrape time by a collector (nothing is formatted per
+request); ``take`` returns the counts since the previous take (the totals less those
+taken), which the process flushes to the catalog so health is judged on every replica's
+traffic.
 
 Example:
     >>> live = LiveMetrics(sample_rows=100)
@@ -75,8 +76,8 @@ class LiveMetrics:
         self.sample_rows = sample_rows
         self._lock = threading.Lock()
         self._totals: dict[Key, Counts] = {}
-        self._pending: dict[Key, Counts] = {}
-        self._samples: dict[tuple[str, str, str], _Sample] = {}
+        self._taken: dict[Key, Counts] = {}  # the totals at the last take
+        self._samples: dict[Key, _Sample] = {}
         self.registry = CollectorRegistry()
         self.registry.register(_Collector(self))
 
@@ -86,48 +87,58 @@ class LiveMetrics:
         """One request of ``key`` that took ``seconds`` (failed when ``error``)."""
         index = bisect_left(BOUNDS, seconds)
         with self._lock:
-            for table in (self._totals, self._pending):
-                counts = table.get(key)
-                if counts is None:
-                    counts = table[key] = Counts()
-                counts.requests += 1
-                counts.errors += error
-                counts.buckets[index] += 1
+            counts = self._totals.get(key)
+            if counts is None:
+                counts = self._totals[key] = Counts()
+            counts.requests += 1
+            counts.errors += error
+            counts.buckets[index] += 1
             if inputs is not None and self.sample_rows:
-                sample_key = (key[0], key[1], key[3])
-                sample = self._samples.get(sample_key)
+                sample = self._samples.get(key)
                 if sample is None:
-                    sample = self._samples[sample_key] = _Sample(self.sample_rows)
+                    sample = self._samples[key] = _Sample(self.sample_rows)
                 sample.add(inputs)
 
     def label(self, key: Key, value: float, count: int = 1) -> None:
         """``count`` labelled outcomes of ``key`` summing to ``value`` (1.0 per correct
         answer for accuracy): the live metric a health policy's ``metric_drop`` reads."""
         with self._lock:
-            for table in (self._totals, self._pending):
-                counts = table.get(key)
-                if counts is None:
-                    counts = table[key] = Counts()
-                counts.label_n += count
-                counts.label_sum += value
+            counts = self._totals.get(key)
+            if counts is None:
+                counts = self._totals[key] = Counts()
+            counts.label_n += count
+            counts.label_sum += value
 
     def take(self) -> list[tuple[Key, Counts]]:
-        """The counts since the last take (to flush), and start counting afresh."""
+        """The counts since the last take (to flush): the totals less what was taken."""
         with self._lock:
-            pending, self._pending = self._pending, {}
-        return list(pending.items())
+            totals = [(k, _copy(c)) for k, c in self._totals.items()]
+            taken, self._taken = self._taken, dict(totals)
+        found = []
+        for key, counts in totals:
+            before = taken.get(key)
+            delta = counts if before is None else _less(counts, before)
+            if delta.requests or delta.label_n:
+                found.append((key, delta))
+        return found
 
     def restore(self, items: list[tuple[Key, Counts]]) -> None:
-        """Put taken counts back (their flush failed), so none is lost."""
+        """Put taken counts back (their flush failed), so the next take has them."""
         with self._lock:
             for key, counts in items:
-                self._pending.setdefault(key, Counts()).merge(counts)
+                before = self._taken.get(key)
+                if before is not None:
+                    self._taken[key] = _less(before, counts)
 
     def inputs(self, workspace: str, endpoint: str, model: str, since_ms: int) -> pa.Table | None:
         """The sampled input rows ``model`` received at ``endpoint`` since ``since_ms``."""
         with self._lock:
-            sample = self._samples.get((workspace, endpoint, model))
-            parts = [] if sample is None else sample.since(since_ms)
+            samples = [
+                s
+                for k, s in self._samples.items()
+                if k[:2] == (workspace, endpoint) and k[3] == model
+            ]
+            parts = [t for s in samples for t in s.since(since_ms)]
         if not parts:
             return None
         try:
@@ -138,11 +149,9 @@ class LiveMetrics:
     def forget(self, workspace: str, endpoint: str) -> None:
         """Drop a deleted endpoint's totals and samples."""
         with self._lock:
-            for table in (self._totals, self._pending):
+            for table in (self._totals, self._taken, self._samples):
                 for key in [k for k in table if k[:2] == (workspace, endpoint)]:
                     del table[key]
-            for key in [k for k in self._samples if k[:2] == (workspace, endpoint)]:
-                del self._samples[key]
 
     def totals(self) -> list[tuple[Key, Counts]]:
         with self._lock:
@@ -170,6 +179,16 @@ class _Sample:
 
     def since(self, since_ms: int) -> list[pa.Table]:
         return [t for at, t in self.parts if at >= since_ms]
+
+
+def _less(counts: Counts, other: Counts) -> Counts:
+    return Counts(
+        counts.requests - other.requests,
+        counts.errors - other.errors,
+        [a - b for a, b in zip(counts.buckets, other.buckets, strict=True)],
+        counts.label_n - other.label_n,
+        counts.label_sum - other.label_sum,
+    )
 
 
 def _copy(counts: Counts) -> Counts:
