@@ -51,6 +51,13 @@ def peer(calls: int) -> None:
         latency.labels(*KEY).observe(0.001 + (i % 50) * 1e-4)
 
 
+def cpu_ns(fn, calls: int) -> float:  # noqa: ANN001
+    """CPU time of this thread per call (steadier than wall time on a loaded machine)."""
+    start = time.thread_time()
+    fn(calls)
+    return (time.thread_time() - start) / calls * 1e9
+
+
 def per_call_ns(fn, calls: int, threads: int) -> float:  # noqa: ANN001
     each = calls // threads
     workers = [threading.Thread(target=fn, args=(each,)) for _ in range(threads)]
@@ -97,6 +104,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     results: dict[str, dict[str, list[float]]] = {}
+    cpu: dict[str, list[float]] = {"lakeworks": [], "prometheus_client": []}
+    for _ in range(args.rounds):
+        for name, fn in (("lakeworks", ours), ("prometheus_client", peer)):
+            cpu[name].append(cpu_ns(fn, args.calls))
+    results["cpu_1_thread"] = cpu
     for threads in (1, 8):
         runs: dict[str, list[float]] = {"lakeworks": [], "prometheus_client": []}
         for r in range(args.rounds):  # alternated, so drift of the machine hits both
@@ -112,7 +124,7 @@ def main() -> None:
         "machine": machine(),
         "calls": args.calls,
         "rounds": args.rounds,
-        "per_call_ns": {
+        "per_call_ns": {  # cpu_1_thread: CPU time; threads_N: wall time over N threads
             k: {n: round(median(v), 1) for n, v in runs.items()} for k, runs in results.items()
         },
         "ratio_peer_over_ours": {
