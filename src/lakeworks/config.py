@@ -99,6 +99,27 @@ class Settings(BaseSettings):
     serving_log_flush_interval: float = Field(
         default=1.0, gt=0, description="seconds between the prediction log's table writes"
     )
+    serving_health: bool = Field(
+        default=True,
+        description="judge endpoint health in the server: canary steps on schedule, "
+        "automatic rollback",
+    )
+    serving_health_interval: float = Field(
+        default=5,
+        gt=0,
+        description="seconds between flushes of live endpoint metrics to the catalog and "
+        "between health rounds",
+    )
+    serving_metrics_retention: float = Field(
+        default=86_400, gt=0, description="seconds of flushed endpoint metrics kept"
+    )
+    serving_sample_rows: int = Field(
+        default=5000, ge=0, description="recent input rows kept per served model, for drift"
+    )
+    serving_trusted: bool = Field(
+        default=False,
+        description="serve models stored with pickle (the python format: loading runs code)",
+    )
 
     @classmethod
     def load(cls, config_file: str | Path | None = None, **overrides: Any) -> Settings:

@@ -210,7 +210,7 @@ class Platform:
 
     def close(self) -> None:
         for service in (
-            "serving",  # first: its prediction log writes through the table store
+            "serving",  # first: its watchers judge with the others; its log writes tables
             "hpo",
             "tracking",
             "pipelines",

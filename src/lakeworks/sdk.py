@@ -776,8 +776,23 @@ class WorkspaceEndpoints:
 
     def deploy(self, name: str, *, model: Any, strategy: str = "blue-green", **options: Any):  # noqa: ANN201
         """Serve ``model`` at ``name`` by ``strategy`` (blue-green, canary, ab, shadow);
-        ``steps=`` (canary) and ``share=`` (A/B) as in ``Serving.deploy``."""
+        ``steps=`` (canary), ``share=`` (A/B), ``health={...}`` (the policy that rolls it
+        back) and ``every="10m"`` (canary steps on schedule) as in ``Serving.deploy``."""
         return self._service.deploy(self._ctx, name, model, strategy, **options)
+
+    def set_health(self, name: str, health: dict[str, Any] | None):  # noqa: ANN201
+        """A new configuration with this health policy (None: none); see docs/serving.md."""
+        return self._service.set_health(self._ctx, name, health)
+
+    def metrics(self, name: str, window: Any = 60):  # noqa: ANN201
+        """Requests, errors and p50/p99 latency per slot over ``window`` (``"5m"``)."""
+        return self._service.metrics(self._ctx, name, window)
+
+    def watch(self, interval: float | None = None):  # noqa: ANN201
+        """Judge this workspace's endpoints in this process (canary steps on schedule,
+        automatic rollback) every ``interval`` seconds, until ``.stop()`` (or the end of
+        a ``with`` block). ``lakeworks server`` does this for every workspace already."""
+        return self._service.watch([self._ctx.workspace], interval)
 
     def list(self) -> list:
         return self._service.list(self._ctx)

@@ -50,6 +50,9 @@ class EndpointConfig:
     share: int = 0
     steps: tuple[int, ...] = ()
     action: str = "deploy"
+    health: dict[str, Any] | None = None  # a monitoring.health.HealthPolicy, as a dict
+    every: float | None = None  # canary: seconds between steps raised automatically
+    reason: dict[str, Any] | None = None  # an automatic change: the breach behind it
     created_by: str = ""
     created_ms: int = 0
 
@@ -68,6 +71,9 @@ class EndpointConfig:
             "slots": [s.to_dict() for s in self.slots],
             "share": self.share,
             "steps": list(self.steps),
+            "health": self.health,
+            "every": self.every,
+            "reason": self.reason,
         }
 
     @classmethod
@@ -80,6 +86,9 @@ class EndpointConfig:
             slots,
             int(body.get("share", 0)),
             tuple(body.get("steps", ())),
+            health=body.get("health"),
+            every=body.get("every"),
+            reason=body.get("reason"),
             **meta,
         )
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from lakeworks.cache import BoundedCache
 from lakeworks.context import Context, check_name
 from lakeworks.errors import InvalidInputError, NotFoundError, UserCodeError
-from lakeworks.serving import strategies
+from lakeworks.serving import rollout, strategies
 from lakeworks.serving.batching import Batcher
 from lakeworks.serving.endpoints import (
     DEFAULT_STEPS,
@@ -31,6 +31,7 @@ from lakeworks.serving.endpoints import (
     check_steps,
     check_strategy,
 )
+from lakeworks.serving.health import EndpointMetrics, Health
 from lakeworks.serving.observed import Observed
 from lakeworks.serving.prediction import Deployment, Prediction, answer, sample, table_of
 from lakeworks.serving.store import EndpointStore
@@ -43,13 +44,15 @@ if TYPE_CHECKING:
     from lakeworks.monitoring.service import Monitoring
     from lakeworks.registry.predictor import Predictor
     from lakeworks.registry.service import Registry
+    from lakeworks.serving.feedback import Outcome
 
 log = logging.getLogger("lakeworks.serving")
 
 
 class Serving(Observed):
     """Endpoints of every workspace. ``features`` is kept for requests by entity key;
-    ``tables`` holds the prediction log and ``monitoring`` compares it (``Observed``)."""
+    ``monitoring`` judges the drift of a slot's inputs for health policies and compares
+    the prediction log; ``tables`` holds the prediction log (``Observed``)."""
 
     def __init__(
         self,
@@ -64,7 +67,13 @@ class Serving(Observed):
         self.registry = registry
         self.features = features
         self.settings = settings
+        self.monitoring = monitoring
         self.store = EndpointStore(catalog)
+        self.health = Health(
+            catalog, settings.serving_sample_rows, settings.serving_metrics_retention
+        )
+        self.evaluator = rollout.Evaluator(self, monitoring, None)  # every workspace's
+        self.watchers: list[rollout.Watcher] = []
         # loaded predictors per (workspace, endpoint, configuration version). A configuration
         # is never edited, so an entry never goes stale: a change writes a new version (a new
         # key) and the old entry ages out; ``delete`` discards the endpoint's entries.
@@ -92,18 +101,76 @@ class Serving(Observed):
         *,
         steps: tuple[int, ...] = DEFAULT_STEPS,
         share: int = 50,
+        health: dict[str, Any] | None = None,
+        every: Any = None,
     ) -> EndpointConfig:
         """Put ``model`` (a registry reference) behind endpoint ``name``. A new endpoint
         serves it alone; an existing one takes it by ``strategy``: blue-green switches all
         traffic at once, canary gives it ``steps[0]`` percent, A/B a fixed ``share``,
-        shadow a copy of every request."""
+        shadow a copy of every request. ``health``: the policy that rolls it back
+        (``monitoring.health``; default: the endpoint's current one); ``every``: a canary's
+        steps are raised that often (``"10m"``) while it holds (see ``serving.rollout``)."""
         check_name("endpoint", name)
         check_strategy(strategy)
         version = self.registry.resolve(ctx, model)
         new = Slot("live", version.name, version.version)
         current = self._current(ctx, name)
         config = _next_config(name, strategy, new, current, tuple(steps), share, ctx.user)
+        config = replace(config, **rollout.options(current, health, every, strategy))
         return self._write(ctx, config, current)
+
+    def set_health(self, ctx: Context, name: str, health: dict[str, Any] | None) -> EndpointConfig:
+        """A new configuration with health policy ``health`` (None: none)."""
+        current = self.store.config(ctx.workspace, name)
+        values = rollout.options(None, health, current.every, current.strategy)
+        return self.change(ctx, current, "set-health", health=values["health"])
+
+    def change(
+        self, ctx: Context, current: EndpointConfig, action: str, **values: Any
+    ) -> EndpointConfig:
+        """The next configuration: ``current`` with ``values``, written by ``action``
+        (ConflictError when the endpoint changed since ``current`` was read)."""
+        return self._write(ctx, _change(current, action, ctx.user, **values), current)
+
+    def metrics(self, ctx: Context, name: str, window: Any = 60) -> EndpointMetrics:
+        """Requests, errors and latency per slot over ``window`` (seconds or ``"5m"``),
+        summed over every process serving the endpoint."""
+        self.store.current_version(ctx.workspace, name)  # NotFoundError for an unknown one
+        return self.health.metrics(ctx.workspace, name, window)
+
+    def watch(
+        self, workspaces: list[str] | None = None, interval: float | None = None
+    ) -> rollout.Watcher:
+        """Start judging endpoints in this process (canary steps, automatic rollback)
+        every ``interval`` seconds (default ``serving_health_interval``); ``stop()`` it."""
+        evaluator = rollout.Evaluator(self, self.monitoring, workspaces)
+        interval = interval or self.settings.serving_health_interval
+        watcher = rollout.Watcher(evaluator.run_once, interval)
+        self.watchers.append(watcher)
+        return watcher.start()
+
+    def round(self, judge: bool = True) -> None:
+        """One round of the server's watcher: flush this process's metrics and, when
+        ``judge``, judge every endpoint (``serving_health``)."""
+        if judge:
+            self.evaluator.run_once()
+        else:
+            self.health.flush()
+
+    def close(self) -> None:
+        """Stop this process's watchers, flush its counts and write what the prediction
+        log buffers (``Observed``)."""
+        for watcher in self.watchers:
+            watcher.stop()
+        try:
+            self.health.flush()
+        except Exception as exc:  # the catalog may be gone at shutdown: say so, go on
+            log.warning("could not flush endpoint metrics at close: %s", exc)
+        self.close_log()
+
+    def labelled(self, workspace: str, endpoint: str, outcome: Outcome) -> None:
+        """A label given by feedback, as a live outcome for ``metric_drop`` policies."""
+        self.health.label(workspace, endpoint, outcome.slot, outcome.model, outcome.value)
 
     def promote(self, ctx: Context, name: str) -> EndpointConfig:
         """Canary: the next step (the last makes the candidate live alone). A/B and
@@ -140,11 +207,8 @@ class Serving(Observed):
     def delete(self, ctx: Context, name: str) -> None:
         current = self.store.current_version(ctx.workspace, name)
         self.store.delete(ctx.workspace, name)
+        self.health.forget(ctx.workspace, name)
         self.loaded.discard((ctx.workspace, name, v) for v in range(1, current + 1))
-
-    def close(self) -> None:
-        """Write what the prediction log buffers (``Observed``) and stop its thread."""
-        self.close_log()
 
     # predictions -------------------------------------------------------------------
     def predict(
@@ -158,16 +222,24 @@ class Serving(Observed):
     ) -> Prediction:
         """Predictions for ``rows`` from the slot the endpoint's policy picks for ``key``
         (default: the request id). A model raising for some rows answers per-row errors."""
-        started = time.perf_counter()
         request_id = request_id or uuid.uuid4().hex
         table = table_of(rows, self.settings.serving_max_rows, endpoint=name)
         deployment = self.deployment(ctx, name)
         route = strategies.route(deployment.config, key or request_id)
-        result = answer(deployment, route.answer, table, request_id, self.batcher)
+        start, failed = time.perf_counter(), True
+        try:
+            result = answer(deployment, route.answer, table, request_id, self.batcher)
+            failed = any(result.errors)
+        except InvalidInputError:
+            failed = False  # the request's fault, not the model's
+            raise
+        finally:
+            seconds = time.perf_counter() - start
+            self.health.observe(deployment, route.answer, seconds, failed, table)
         shadow = None
         if route.shadow is not None:
             shadow = self._shadow(deployment, route.shadow, table, result)
-        self.log_prediction(ctx, result, table, key, started, shadow)
+        self.log_prediction(ctx, result, table, key, start, shadow)
         return result
 
     def deployment(self, ctx: Context, name: str) -> Deployment:
@@ -200,13 +272,17 @@ class Serving(Observed):
 
     def _load(self, ctx: Context, name: str, version: int) -> Deployment:
         config = self.store.config(ctx.workspace, name, version)
-        slots = {s.name: self.registry.load(ctx, (s.model, s.version)) for s in config.slots}
+        trusted = self.settings.serving_trusted
+        slots = {
+            s.name: self.registry.load(ctx, (s.model, s.version), trusted) for s in config.slots
+        }
         return Deployment(ctx.workspace, config, slots)
 
     def _warm(self, ctx: Context, config: EndpointConfig, slot: Slot) -> Predictor:
         """The slot's model loaded and run once on a sample row; any failure refuses."""
         try:
-            predictor = self.registry.load(ctx, (slot.model, slot.version))
+            trusted = self.settings.serving_trusted
+            predictor = self.registry.load(ctx, (slot.model, slot.version), trusted)
             if predictor.signature is not None:
                 predictor.predict(sample(predictor.signature))
             return predictor
