@@ -50,6 +50,7 @@ def test_quickstart_shows_the_platform_end_to_end(tmp_path: Path) -> None:
     ws.platform.close()
     _assert_ml_steps(flat, tmp_path / "lw")
     _assert_serving_step(flat, tmp_path / "lw")
+    _assert_trace_step(flat)
 
 
 def _assert_serving_step(flat: str, home: Path) -> None:
@@ -134,3 +135,19 @@ def test_quickstart_twice_does_not_duplicate(tmp_path: Path) -> None:
     assert "penguins_species/3 predicts" in flat
     assert "endpoint penguins v5 serves penguins_species/3" in flat  # switched blue-green
     assert "(auto-rollback) serves penguins_species/3" in flat
+
+
+def _assert_trace_step(flat: str) -> None:
+    """Step 13: a prediction traced to the champion, the run that trained it (step 11's),
+    its training set and the table version the run read."""
+    import re
+
+    assert "13. trace one prediction back to its training data" in flat
+    trained = re.search(r"training set island_stats@v\d+ -> run (\w+) -> penguins_species/1", flat)
+    traced = re.search(
+        r"request \w+: \{'prediction': '\w+'\} from penguins_species/1 \(endpoint penguins "
+        r"v4, slot live\) <- run (\w+) <- training set island_stats@v\d+ <- tables penguins@v\d+",
+        flat,
+    )
+    assert trained and traced, flat[-1500:]
+    assert traced.group(1) == trained.group(1)
