@@ -12,7 +12,9 @@ from rich.table import Table
 from lakeworks.cli.session import console, workspace
 from lakeworks.monitoring import DriftReport
 
-app = typer.Typer(help="Drift between tables and table versions.", no_args_is_help=True)
+app = typer.Typer(
+    help="Drift between tables and table versions, and of serving endpoints.", no_args_is_help=True
+)
 
 
 @app.command("compare")
