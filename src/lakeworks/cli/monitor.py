@@ -41,13 +41,13 @@ def compare(
     if output == "json":
         typer.echo(json.dumps(report.to_dict(), indent=2))
     else:
-        console().print(_table(report))
+        console().print(report_table(report))
         console().print(report.summary(), markup=False)
     if report.drifted:
         raise typer.Exit(1)
 
 
-def _table(report: DriftReport) -> Table:
+def report_table(report: DriftReport) -> Table:
     out = Table(
         "column",
         "kind",

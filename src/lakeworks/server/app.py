@@ -31,6 +31,7 @@ from lakeworks.server.api import (
     models,
     monitoring,
     pipelines,
+    predictions,
     quality,
     runs,
     sql,
@@ -66,6 +67,8 @@ ROUTERS = (
     (streams.router, _SCOPED),
     (endpoints.router, _SCOPED),
     (endpoints.serve_router, errors.responses(400, 404, 413, 422, 503)),
+    (predictions.router, _SCOPED),
+    (predictions.lineage_router, _SCOPED),
 )
 
 

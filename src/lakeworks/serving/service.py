@@ -32,23 +32,27 @@ from lakeworks.serving.endpoints import (
     check_strategy,
 )
 from lakeworks.serving.health import EndpointMetrics, Health
+from lakeworks.serving.observed import Observed
 from lakeworks.serving.prediction import Deployment, Prediction, answer, sample, table_of
 from lakeworks.serving.store import EndpointStore
 
 if TYPE_CHECKING:
     from lakeworks.config import Settings
     from lakeworks.features.service import Features
+    from lakeworks.lake.tables import Tables
     from lakeworks.meta.catalog import Catalog
     from lakeworks.monitoring.service import Monitoring
     from lakeworks.registry.predictor import Predictor
     from lakeworks.registry.service import Registry
+    from lakeworks.serving.feedback import Outcome
 
 log = logging.getLogger("lakeworks.serving")
 
 
-class Serving:
+class Serving(Observed):
     """Endpoints of every workspace. ``features`` is kept for requests by entity key;
-    ``monitoring`` judges the drift of a slot's inputs for health policies."""
+    ``tables`` holds the prediction log and ``monitoring`` compares it (``Observed``) and
+    judges the drift of a slot's inputs for health policies."""
 
     def __init__(
         self,
@@ -57,6 +61,8 @@ class Serving:
         features: Features | None,
         settings: Settings,
         monitoring: Monitoring | None = None,
+        *,
+        tables: Tables | None = None,
     ) -> None:
         self.registry = registry
         self.features = features
@@ -74,6 +80,7 @@ class Serving:
         self.loaded: BoundedCache[Deployment] = BoundedCache(settings.serving_cache_size)
         wait = settings.serving_batch_wait_ms / 1000
         self.batcher = Batcher(wait, settings.serving_batch_max_rows) if wait > 0 else None
+        self._observe(tables, monitoring)  # the prediction log
 
     # endpoints ---------------------------------------------------------------------
     def list(self, ctx: Context) -> list[EndpointConfig]:
@@ -150,10 +157,17 @@ class Serving:
         else:
             self.health.flush()
 
+    def labelled(self, workspace: str, endpoint: str, outcome: Outcome) -> None:
+        """A labeled answer (feedback) counts toward its model's live metric, which
+        ``metric_drop`` health policies judge."""
+        self.health.label(workspace, endpoint, outcome.slot, outcome.model, outcome.value)
+
     def close(self) -> None:
-        """Stop this process's watchers and flush its counts."""
+        """Stop this process's watchers, flush its counts, write what the prediction log
+        buffers (``Observed``) and stop its thread."""
         for watcher in self.watchers:
             watcher.stop()
+        self.close_log()
         try:
             self.health.flush()
         except Exception as exc:  # the catalog may be gone at shutdown: say so, go on
@@ -209,6 +223,7 @@ class Serving:
     ) -> Prediction:
         """Predictions for ``rows`` from the slot the endpoint's policy picks for ``key``
         (default: the request id). A model raising for some rows answers per-row errors."""
+        started = time.perf_counter()
         request_id = request_id or uuid.uuid4().hex
         table = table_of(rows, self.settings.serving_max_rows, endpoint=name)
         deployment = self.deployment(ctx, name)
@@ -223,8 +238,10 @@ class Serving:
         finally:
             seconds = time.perf_counter() - start
             self.health.observe(deployment, route.answer, seconds, failed, table)
+        shadow = None
         if route.shadow is not None:
-            self._shadow(deployment, route.shadow, table, result)
+            shadow = self._shadow(deployment, route.shadow, table, result)
+        self.log_prediction(ctx, result, table, key, started, shadow)
         return result
 
     def deployment(self, ctx: Context, name: str) -> Deployment:
@@ -280,13 +297,15 @@ class Serving:
                 model=slot.ref,
             ) from exc
 
-    def _shadow(self, deployment: Deployment, slot: Slot, table: Any, live: Prediction) -> None:
+    def _shadow(
+        self, deployment: Deployment, slot: Slot, table: Any, live: Prediction
+    ) -> Prediction | None:
         """Run the shadow slot on a copy; its answer is logged and compared, never returned."""
         try:
             shadow = answer(deployment, slot, table, live.request_id)
         except Exception as exc:  # a shadow never fails the request
             log.warning("shadow %s failed on request %s: %s", slot.ref, live.request_id, exc)
-            return
+            return None
         same = sum(a == b for a, b in zip(shadow.outputs, live.outputs, strict=True))
         log.info(
             "shadow %s on request %s: %d of %d answers equal to %s",
@@ -296,6 +315,7 @@ class Serving:
             len(live.outputs),
             live.model,
         )
+        return shadow
 
 
 def _next_config(

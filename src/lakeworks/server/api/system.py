@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from fastapi import APIRouter, Request
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.responses import Response
@@ -10,6 +12,9 @@ import lakeworks
 from lakeworks.pipelines import metrics as pipeline_metrics
 from lakeworks.server.dependencies import PlatformDep
 from lakeworks.server.schemas.system import Health
+
+if TYPE_CHECKING:
+    from lakeworks.platform import Platform
 
 router = APIRouter(tags=["system"])
 
@@ -25,15 +30,23 @@ def health(platform: PlatformDep) -> Health:
 def metrics(request: Request, platform: PlatformDep) -> Response:
     """Prometheus text exposition of this app's request metrics, the quality and stream
     counters (and consumer lag gauges), the pipeline run and task metrics, the tracking
-    counters, and the endpoints' requests, errors and latency per slot (once this process
-    has loaded serving)."""
+    counters, the prediction log's, and the endpoints' requests, errors and latency per
+    slot (once this process has loaded serving)."""
     body = (
         request.app.state.metrics.render()
         + platform.quality.metrics.render()
         + platform.tracking.metrics.render()
         + platform.streams.metrics.render()
         + generate_latest(pipeline_metrics.REGISTRY)
+        + _prediction_log(platform)
     )
     if "serving" in platform.__dict__:  # never load serving for a scrape
         body += platform.serving.health.live.render()
     return Response(body, media_type=CONTENT_TYPE_LATEST)
+
+
+def _prediction_log(platform: Platform) -> bytes:
+    """The prediction log's counters, once serving has been used in this process."""
+    serving = platform.__dict__.get("serving")  # not built on a scrape: it loads models
+    log = serving.predictions if serving is not None else None
+    return log.metrics.render() if log is not None else b""
