@@ -106,3 +106,18 @@ def test_refused_requests_are_not_model_errors(served) -> None:
         platform.serving.predict(ctx, "churn", [{"age": "x", "income": 1.0}])
     [live] = platform.serving.metrics(ctx, "churn").slots
     assert (live.stats.requests, live.stats.errors) == (1, 0)
+
+
+def test_rows_older_than_the_retention_are_purged(served) -> None:
+    from lakeworks.serving.store import now_ms
+
+    platform, ctx = served
+    platform.serving.deploy(ctx, "churn", "churn/1")
+    platform.serving.predict(ctx, "churn", [ROW])
+    health = platform.serving.health
+    health.flush()
+    assert health.windows.read("default", "churn", 0)
+    health.windows.purge(now_ms() - 60_000)  # a minute's retention keeps the new row
+    assert health.windows.read("default", "churn", 0)
+    health.windows.purge(now_ms() + 1)
+    assert health.windows.read("default", "churn", 0) == {}

@@ -205,3 +205,19 @@ def test_a_canary_whose_accuracy_drops_once_labels_arrive_is_rolled_back(watched
     back = platform.serving.show(ctx, "churn")
     assert back.reason["policy"] == "metric_drop" and back.reason["observed"] > 0.5
     assert back.live.ref == "churn/1" and "vs churn/1" in back.reason["reason"]
+
+
+def test_a_canary_drifting_from_its_training_table_is_rolled_back(watched, frame) -> None:  # noqa: ANN001
+    platform, ctx = watched
+    training = frame.assign(target=(frame.income > 50).astype("int64"))  # more than inputs
+    platform.tables.write(ctx, "churn_training", training)
+    health = {"drift": 0.5, "drift_reference": "churn_training", "min_requests": 20}
+    platform.serving.deploy(ctx, "churn", "churn/4", "canary", steps=(50, 100), health=health)
+    rng = np.random.default_rng(11)
+
+    def drifted(i: int) -> list[dict]:  # live and candidate alike: the traffic drifted
+        return [{"age": int(rng.integers(70, 95)), "income": float(rng.normal(150, 15))}]
+
+    back = drive(platform, ctx, "auto-rollback", drifted)[-1]
+    assert back.reason["policy"] == "drift" and back.reason["model"] == "churn/4"
+    assert back.live.ref == "churn/1"

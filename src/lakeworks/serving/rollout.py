@@ -139,7 +139,8 @@ class Evaluator:
                 return None
         if current is None or current.num_rows < policy.min_requests or self.monitoring is None:
             return None
-        return self.monitoring.compare(ctx, reference, current).share
+        # the inputs' columns: a reference table may hold more (the target, ids)
+        return self.monitoring.compare(ctx, reference, current, columns=current.column_names).share
 
     def _roll_back(self, ctx: Context, subject: Subject, breach: Breach) -> EndpointConfig:
         config = subject.config
