@@ -134,3 +134,15 @@ def test_the_server_judges_and_rolls_back_on_its_own(tmp_path, frame: pd.DataFra
         assert shown["action"] == "auto-rollback", shown
         assert shown["reason"]["policy"] == "error_rate"
         assert [s["model"] + "/" + str(s["version"]) for s in shown["slots"]] == ["churn/1"]
+
+
+def test_the_servers_watcher_leaves_serving_unloaded_without_endpoints(tmp_path) -> None:  # noqa: ANN001
+    settings = Settings.load(
+        home=tmp_path / "lw", progress=False, scheduler=False, serving_health_interval=0.05
+    )
+    app = create_app(settings)
+    with TestClient(app) as http:
+        time.sleep(0.3)  # a few rounds
+        assert http.get("/health").status_code == 200
+        assert "serving" not in app.state.platform.__dict__
+        assert "lakeworks_serving_requests" not in http.get("/metrics").text
