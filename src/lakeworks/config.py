@@ -85,20 +85,6 @@ class Settings(BaseSettings):
     serving_batch_max_rows: int = Field(
         default=256, ge=1, description="rows one micro-batched model call takes at most"
     )
-    serving_log: bool = Field(
-        default=True, description="write every prediction to the workspace's _predictions table"
-    )
-    serving_log_buffer: int = Field(
-        default=10_000, ge=1, description="requests the prediction log holds before it blocks"
-    )
-    serving_log_wait: float = Field(
-        default=5.0,
-        ge=0,
-        description="seconds a request waits for room in a full prediction log buffer",
-    )
-    serving_log_flush_interval: float = Field(
-        default=1.0, gt=0, description="seconds between the prediction log's table writes"
-    )
     serving_health: bool = Field(
         default=True,
         description="judge endpoint health in the server: canary steps on schedule, "
@@ -119,6 +105,20 @@ class Settings(BaseSettings):
     serving_trusted: bool = Field(
         default=False,
         description="serve models stored with pickle (the python format: loading runs code)",
+    )
+    serving_log: bool = Field(
+        default=True, description="write every prediction to the workspace's _predictions table"
+    )
+    serving_log_buffer: int = Field(
+        default=10_000, ge=1, description="requests the prediction log holds before it blocks"
+    )
+    serving_log_wait: float = Field(
+        default=5.0,
+        ge=0,
+        description="seconds a request waits for room in a full prediction log buffer",
+    )
+    serving_log_flush_interval: float = Field(
+        default=1.0, gt=0, description="seconds between the prediction log's table writes"
     )
 
     @classmethod

@@ -210,7 +210,8 @@ class Platform:
 
     def close(self) -> None:
         for service in (
-            "serving",  # first: its watchers judge with the others; its log writes tables
+            "serving",  # first: its prediction log writes through the table store, its
+            # watchers judge with the others
             "hpo",
             "tracking",
             "pipelines",

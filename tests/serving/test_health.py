@@ -106,3 +106,58 @@ def test_refused_requests_are_not_model_errors(served) -> None:
         platform.serving.predict(ctx, "churn", [{"age": "x", "income": 1.0}])
     [live] = platform.serving.metrics(ctx, "churn").slots
     assert (live.stats.requests, live.stats.errors) == (1, 0)
+
+
+def test_rows_older_than_the_retention_are_purged(served) -> None:
+    from lakeworks.serving.store import now_ms
+
+    platform, ctx = served
+    platform.serving.deploy(ctx, "churn", "churn/1")
+    platform.serving.predict(ctx, "churn", [ROW])
+    health = platform.serving.health
+    health.flush()
+    assert health.windows.read("default", "churn", 0)
+    health.windows.purge(now_ms() - 60_000)  # a minute's retention keeps the new row
+    assert health.windows.read("default", "churn", 0)
+    health.windows.purge(now_ms() + 1)
+    assert health.windows.read("default", "churn", 0) == {}
+
+
+REPLICA = """
+import sys
+from lakeworks.config import Settings
+from lakeworks.context import Context
+from lakeworks.platform import Platform
+
+settings = Settings.load(home=sys.argv[1], metadata_url=sys.argv[2] or None, progress=False)
+platform = Platform.open(settings)
+ctx = Context(workspace="default", user="replica")
+for i in range(30):
+    platform.serving.predict(ctx, "churn", [{"age": 40, "income": 70.0}], key=str(i))
+platform.close()  # flushes its counts, as a replica does at shutdown
+"""
+
+
+def test_a_replica_process_traffic_is_judged_here(served) -> None:
+    import os
+    import subprocess
+    import sys
+
+    platform, ctx = served
+    platform.serving.deploy(ctx, "churn", "churn/1")
+    health = {"p99_ms": 0.01, "min_requests": 5}  # any request breaches: a rollback
+    platform.serving.deploy(ctx, "churn", "churn/2", "ab", share=50, health=health)
+    settings = platform.settings
+    url = settings.metadata_url or ""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run(
+        [sys.executable, "-c", REPLICA, str(settings.home), url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    assert platform.serving.metrics(ctx, "churn", "1m").slots  # its rows, none of ours
+    [written] = Evaluator(platform.serving, platform.monitoring, ["default"]).run_once()
+    assert written.action == "auto-rollback" and written.reason["model"] == "churn/2"

@@ -4,6 +4,7 @@ server's /metrics)."""
 from __future__ import annotations
 
 import json
+import time
 
 import pandas as pd
 from fastapi.testclient import TestClient
@@ -94,3 +95,54 @@ def test_rest_health_metrics_and_prometheus(tmp_path, frame: pd.DataFrame) -> No
         scraped = http.get("/metrics").text
         assert 'lakeworks_serving_requests_total{endpoint="churn"' in scraped
         assert "lakeworks_serving_latency_seconds_bucket" in scraped
+
+
+def test_the_server_judges_and_rolls_back_on_its_own(tmp_path, frame: pd.DataFrame) -> None:  # noqa: ANN001
+    from tests.serving.faulty import Raising
+
+    home = tmp_path / "lw"
+    settings = Settings.load(
+        home=home,
+        progress=False,
+        scheduler=False,
+        serving_trusted=True,
+        serving_health_interval=0.1,
+    )
+    platform = Platform.open(settings)
+    platform.catalog.create_workspace("default", "tester", exist_ok=True)
+    ctx = Context(workspace="default", user="tester")
+    good = platform.registry.register(ctx, "churn", model=_fit(frame, False), training_data=frame)
+    platform.registry.register(
+        ctx, "churn", model=Raising(), trusted=True, signature=good.signature
+    )
+    platform.close()
+    with TestClient(create_app(settings)) as http:
+        http.put(f"{MANAGE}/churn", json={"model": "churn/1"})
+        canary = {"model": "churn/2", "strategy": "canary", "steps": [50, 100]}
+        canary["health"] = {"error_rate": 0.2, "min_requests": 10}
+        assert http.put(f"{MANAGE}/churn", json=canary).status_code == 200
+        deadline = time.monotonic() + 20
+        action = "deploy"
+        while action != "auto-rollback" and time.monotonic() < deadline:
+            for i in range(10):
+                http.post(
+                    "/serve/default/churn/predict",
+                    json={"rows": [ROW], "key": f"k{i}-{time.time()}"},
+                )
+            action = http.get(f"{MANAGE}/churn").json()["action"]
+        shown = http.get(f"{MANAGE}/churn").json()
+        assert shown["action"] == "auto-rollback", shown
+        assert shown["reason"]["policy"] == "error_rate"
+        assert [s["model"] + "/" + str(s["version"]) for s in shown["slots"]] == ["churn/1"]
+
+
+def test_the_servers_watcher_leaves_serving_unloaded_without_endpoints(tmp_path) -> None:  # noqa: ANN001
+    settings = Settings.load(
+        home=tmp_path / "lw", progress=False, scheduler=False, serving_health_interval=0.05
+    )
+    app = create_app(settings)
+    with TestClient(app) as http:
+        time.sleep(0.3)  # a few rounds
+        assert http.get("/health").status_code == 200
+        assert "serving" not in app.state.platform.__dict__
+        assert "lakeworks_serving_requests" not in http.get("/metrics").text

@@ -186,3 +186,38 @@ def test_schedules_and_policies_are_checked(watched) -> None:
     kept = platform.serving.deploy(ctx, "churn", "churn/4", "canary", every="10m")
     assert kept.health["p99_ms"] == 100 and kept.every == 600  # the policy carries over
     assert platform.serving.set_health(ctx, "churn", None).health is None
+
+
+def test_a_canary_whose_accuracy_drops_once_labels_arrive_is_rolled_back(watched) -> None:
+    platform, ctx = watched
+    health = {"metric_drop": 0.2, "min_requests": 5}
+    platform.serving.deploy(ctx, "churn", "churn/4", "canary", steps=(50, 100), health=health)
+    rng = np.random.default_rng(5)
+    deadline = time.monotonic() + 30
+    i = 0
+    while platform.serving.show(ctx, "churn").action != "auto-rollback":
+        assert time.monotonic() < deadline, platform.serving.metrics(ctx, "churn").to_dict()
+        row = {"age": int(rng.integers(18, 80)), "income": float(rng.normal(50, 15))}
+        answer = platform.serving.predict(ctx, "churn", [row], key=f"customer-{i}")
+        truth = int(row["income"] > 50)  # churn/1 learnt it; churn/4 learnt the opposite
+        platform.serving.feedback(ctx, "churn", request_id=answer.request_id, label=truth)
+        i += 1
+    back = platform.serving.show(ctx, "churn")
+    assert back.reason["policy"] == "metric_drop" and back.reason["observed"] > 0.5
+    assert back.live.ref == "churn/1" and "vs churn/1" in back.reason["reason"]
+
+
+def test_a_canary_drifting_from_its_training_table_is_rolled_back(watched, frame) -> None:  # noqa: ANN001
+    platform, ctx = watched
+    training = frame.assign(target=(frame.income > 50).astype("int64"))  # more than inputs
+    platform.tables.write(ctx, "churn_training", training)
+    health = {"drift": 0.5, "drift_reference": "churn_training", "min_requests": 20}
+    platform.serving.deploy(ctx, "churn", "churn/4", "canary", steps=(50, 100), health=health)
+    rng = np.random.default_rng(11)
+
+    def drifted(i: int) -> list[dict]:  # live and candidate alike: the traffic drifted
+        return [{"age": int(rng.integers(70, 95)), "income": float(rng.normal(150, 15))}]
+
+    back = drive(platform, ctx, "auto-rollback", drifted)[-1]
+    assert back.reason["policy"] == "drift" and back.reason["model"] == "churn/4"
+    assert back.live.ref == "churn/1"

@@ -208,17 +208,20 @@ def judge(
         return breach("p99_ms", policy.p99_ms, stats.p99_ms)
     if policy.drift is not None and drift is not None and drift >= policy.drift:
         return breach("drift", policy.drift, drift, " (share of input columns drifted)")
-    return _metric_drop(policy, stats, baseline, breach)
-
-
-def _metric_drop(policy: HealthPolicy, stats: SlotStats, baseline: SlotStats | None, breach):  # noqa: ANN001, ANN202
-    if policy.metric_drop is None or baseline is None:
-        return None
-    if stats.label_mean is None or baseline.label_mean is None:
-        return None  # no labels yet: nothing to judge
-    if min(stats.label_n, baseline.label_n) < policy.min_requests:
-        return None
-    drop = baseline.label_mean - stats.label_mean
-    if drop > policy.metric_drop:
+    drop = _metric_drop(policy, stats, baseline)
+    if policy.metric_drop is not None and drop is not None and drop > policy.metric_drop:
+        assert baseline is not None  # a drop is measured against it
         return breach("metric_drop", policy.metric_drop, drop, f" (vs {baseline.model})")
     return None
+
+
+def _metric_drop(
+    policy: HealthPolicy, stats: SlotStats, baseline: SlotStats | None
+) -> float | None:
+    """How far ``stats``' live metric is below ``baseline``'s (None without enough labels
+    on either side)."""
+    if baseline is None or stats.label_mean is None or baseline.label_mean is None:
+        return None
+    if min(stats.label_n, baseline.label_n) < policy.min_requests:
+        return None
+    return baseline.label_mean - stats.label_mean

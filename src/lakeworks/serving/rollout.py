@@ -7,8 +7,8 @@ Each round (every ``serving_health_interval`` seconds, on a ``Watcher`` thread i
 - a **canary or A/B** with a candidate: the candidate's traffic since its roll-out began
   (at most ``window`` seconds back, every process's) is judged by the policy; a breach
   writes a configuration with the live slot alone (``action="auto-rollback"``, the breach
-  as ``reason``) and alerts. A canary that holds, answered ``min_requests`` requests in its
-  step and has been at it ``every`` seconds is raised to its next step
+  as ``reason``) and alerts. A canary that holds, answered ``min_requests`` requests in
+  that span and has been at its step ``every`` seconds is raised to the next step
   (``action="auto-promote"``);
 - a version that took **all traffic** (a blue-green deploy, a final promote) less than
   ``watch`` seconds ago is judged the same way; a breach switches back to the version
@@ -139,7 +139,8 @@ class Evaluator:
                 return None
         if current is None or current.num_rows < policy.min_requests or self.monitoring is None:
             return None
-        return self.monitoring.compare(ctx, reference, current).share
+        # the inputs' columns: a reference table may hold more (the target, ids)
+        return self.monitoring.compare(ctx, reference, current, columns=current.column_names).share
 
     def _roll_back(self, ctx: Context, subject: Subject, breach: Breach) -> EndpointConfig:
         config = subject.config

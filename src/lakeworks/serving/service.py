@@ -51,8 +51,8 @@ log = logging.getLogger("lakeworks.serving")
 
 class Serving(Observed):
     """Endpoints of every workspace. ``features`` is kept for requests by entity key;
-    ``monitoring`` judges the drift of a slot's inputs for health policies and compares
-    the prediction log; ``tables`` holds the prediction log (``Observed``)."""
+    ``tables`` holds the prediction log and ``monitoring`` compares it (``Observed``) and
+    judges the drift of a slot's inputs for health policies."""
 
     def __init__(
         self,
@@ -157,20 +157,21 @@ class Serving(Observed):
         else:
             self.health.flush()
 
+    def labelled(self, workspace: str, endpoint: str, outcome: Outcome) -> None:
+        """A labeled answer (feedback) counts toward its model's live metric, which
+        ``metric_drop`` health policies judge."""
+        self.health.label(workspace, endpoint, outcome.slot, outcome.model, outcome.value)
+
     def close(self) -> None:
-        """Stop this process's watchers, flush its counts and write what the prediction
-        log buffers (``Observed``)."""
+        """Stop this process's watchers, flush its counts, write what the prediction log
+        buffers (``Observed``) and stop its thread."""
         for watcher in self.watchers:
             watcher.stop()
+        self.close_log()
         try:
             self.health.flush()
         except Exception as exc:  # the catalog may be gone at shutdown: say so, go on
             log.warning("could not flush endpoint metrics at close: %s", exc)
-        self.close_log()
-
-    def labelled(self, workspace: str, endpoint: str, outcome: Outcome) -> None:
-        """A label given by feedback, as a live outcome for ``metric_drop`` policies."""
-        self.health.label(workspace, endpoint, outcome.slot, outcome.model, outcome.value)
 
     def promote(self, ctx: Context, name: str) -> EndpointConfig:
         """Canary: the next step (the last makes the candidate live alone). A/B and

@@ -23,14 +23,14 @@ from lakeworks.serving.store import now_ms
 class WindowStore:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
-        self._workspace_ids: dict[str, int] = {}
 
     def flush(self, process: str, items: list[tuple[Key, Counts]]) -> int:
         """Write ``items`` (counts since this process's previous flush); their number."""
         if not items:
             return 0
         at = now_ms()
-        rows = [_row(self._workspace_id(k[0]), k, c, process, at) for k, c in items]
+        ids = {name: self._workspace_id(name) for name in {k[0] for k, _ in items}}
+        rows = [_row(ids[k[0]], k, c, process, at) for k, c in items]
         with self.catalog.session() as s:
             s.add_all(rows)
         return len(rows)
@@ -63,10 +63,8 @@ class WindowStore:
             )
 
     def _workspace_id(self, name: str) -> int:
-        found = self._workspace_ids.get(name)
-        if found is None:  # a workspace's id never changes while it exists
-            found = self._workspace_ids[name] = self.catalog.workspace(name).id
-        return found
+        # read each time, not kept: a workspace deleted and made again has a new id
+        return self.catalog.workspace(name).id
 
 
 def _row(workspace_id: int, key: Key, counts: Counts, process: str, at: int) -> EndpointWindowRow:

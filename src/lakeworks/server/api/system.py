@@ -25,8 +25,8 @@ def health(platform: PlatformDep) -> Health:
 def metrics(request: Request, platform: PlatformDep) -> Response:
     """Prometheus text exposition of this app's request metrics, the quality and stream
     counters (and consumer lag gauges), the pipeline run and task metrics, the tracking
-    counters, the endpoints' requests, errors and latency per slot and the prediction log's
-    counters (once this process has loaded serving)."""
+    counters, the prediction log's, and the endpoints' requests, errors and latency per
+    slot (once this process has loaded serving)."""
     body = (
         request.app.state.metrics.render()
         + platform.quality.metrics.render()
