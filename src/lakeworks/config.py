@@ -111,6 +111,41 @@ class Settings(BaseSettings):
     serving_score_batch_rows: int = Field(
         default=65_536, ge=1, description="rows per Arrow batch in batch scoring"
     )
+    serving_health: bool = Field(
+        default=True,
+        description="judge endpoint health in the server: canary steps on schedule, "
+        "automatic rollback",
+    )
+    serving_health_interval: float = Field(
+        default=5,
+        gt=0,
+        description="seconds between flushes of live endpoint metrics to the catalog and "
+        "between health rounds",
+    )
+    serving_metrics_retention: float = Field(
+        default=86_400, gt=0, description="seconds of flushed endpoint metrics kept"
+    )
+    serving_sample_rows: int = Field(
+        default=5000, ge=0, description="recent input rows kept per served model, for drift"
+    )
+    serving_trusted: bool = Field(
+        default=False,
+        description="serve models stored with pickle (the python format: loading runs code)",
+    )
+    serving_log: bool = Field(
+        default=True, description="write every prediction to the workspace's _predictions table"
+    )
+    serving_log_buffer: int = Field(
+        default=10_000, ge=1, description="requests the prediction log holds before it blocks"
+    )
+    serving_log_wait: float = Field(
+        default=5.0,
+        ge=0,
+        description="seconds a request waits for room in a full prediction log buffer",
+    )
+    serving_log_flush_interval: float = Field(
+        default=1.0, gt=0, description="seconds between the prediction log's table writes"
+    )
 
     @classmethod
     def load(cls, config_file: str | Path | None = None, **overrides: Any) -> Settings:

@@ -168,7 +168,14 @@ class Platform:
         """Endpoints over registry models, with online features for requests by key."""
         from lakeworks.serving.service import Serving
 
-        return Serving(self.catalog, self.registry, self.features, self.settings, self.tables)
+        return Serving(
+            self.catalog,
+            self.registry,
+            self.features,
+            self.settings,
+            self.monitoring,
+            tables=self.tables,
+        )
 
     @cached_property
     def tracking(self) -> Tracking:
@@ -212,6 +219,8 @@ class Platform:
 
     def close(self) -> None:
         for service in (
+            "serving",  # first: its prediction log writes through the table store, its
+            # watchers judge with the others
             "hpo",
             "tracking",
             "pipelines",

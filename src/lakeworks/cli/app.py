@@ -26,6 +26,7 @@ from lakeworks.cli import (
     models,
     monitor,
     pipelines,
+    predictions,
     quality,
     runs,
     serve,
@@ -71,6 +72,9 @@ app.add_typer(pipelines.app, name="pipelines")
 app.add_typer(models.app, name="models")
 app.add_typer(monitor.app, name="monitor")
 app.add_typer(endpoints.app, name="endpoints")
+for command in (predictions.feedback, predictions.model_metrics, predictions.ab, predictions.trace):
+    endpoints.app.command(command.__name__.replace("_", "-"))(command)
+monitor.app.command("drift")(predictions.drift)
 app.add_typer(db.app, name="db")
 app.add_typer(experiments.app, name="experiments")
 app.add_typer(runs.app, name="runs")

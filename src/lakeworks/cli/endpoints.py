@@ -1,8 +1,9 @@
-"""``lakeworks endpoints deploy|list|show|history|promote|rollback|delete``."""
+"""``lakeworks endpoints deploy|list|show|history|promote|rollback|delete|metrics|health``."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+import json
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -48,6 +49,8 @@ def deploy(
     features: Annotated[
         str | None, typer.Option(help="feature service read for requests by entity key")
     ] = None,
+    health: Annotated[str | None, typer.Option(help='policy as JSON: {"error_rate": 0.05}')] = None,
+    every: Annotated[str | None, typer.Option(help="canary: raise a step this often (10m)")] = None,
 ) -> None:
     """Deploy a model version to an endpoint (created if new); it is warmed first."""
     try:
@@ -56,9 +59,22 @@ def deploy(
         raise typer.BadParameter(
             f"steps are whole percents like 5,25,50,100, not {steps!r}"
         ) from None
+    options = {"steps": parsed, "share": share, "health": _policy(health), "every": every}
+    options["features"] = features
     with workspace(ctx) as ws:
-        options = {"steps": parsed, "share": share, "features": features}
         _print(ws.endpoints.deploy(name, model=model, strategy=strategy, **options))
+
+
+def _policy(text: str | None) -> dict[str, Any] | None:
+    if text is None:
+        return None
+    try:
+        found = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise typer.BadParameter(f"the health policy is not JSON: {exc}") from None
+    if not isinstance(found, dict):
+        raise typer.BadParameter('the health policy is a JSON object: {"error_rate": 0.05}')
+    return found
 
 
 @app.command("list")
@@ -117,3 +133,49 @@ def score(
     with workspace(ctx) as ws:
         result = ws.endpoints.score(name, table=table, into=into, version=version, mode=mode)
     typer.echo(as_text(result))
+
+
+@app.command("health")
+def set_health(
+    ctx: typer.Context,
+    name: str,
+    policy: Annotated[str | None, typer.Argument(help='JSON: {"error_rate": 0.05}')] = None,
+    clear: Annotated[bool, typer.Option("--clear", help="remove the policy")] = False,
+) -> None:
+    """Show the health policy, set it (JSON), or remove it (--clear)."""
+    with workspace(ctx) as ws:
+        if policy is None and not clear:
+            typer.echo(json.dumps(ws.endpoints.show(name).health, indent=2))
+            return
+        _print(ws.endpoints.set_health(name, None if clear else _policy(policy)))
+
+
+@app.command("metrics")
+def metrics(
+    ctx: typer.Context,
+    name: str,
+    window: Annotated[str, typer.Option(help="seconds or a duration: 30s, 5m, 1h")] = "60",
+) -> None:
+    """Requests, errors and latency per slot over the window (every replica's)."""
+    with workspace(ctx) as ws:
+        found = ws.endpoints.metrics(name, float(window) if window.isdigit() else window)
+    out = Table("slot", "model", "requests", "req/s", "errors", "error rate", "p50 ms", "p99 ms")
+    for s in found.slots:
+        st = s.stats
+        out.add_row(
+            s.slot,
+            st.model,
+            str(st.requests),
+            f"{st.rate:.2f}",
+            str(st.errors),
+            f"{st.error_rate:.1%}",
+            _ms(st.p50_ms),
+            _ms(st.p99_ms),
+        )
+    console().print(out)
+    if not found.slots:
+        typer.echo(f"no requests to {name} in the last {found.window:g} s")
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"

@@ -1,5 +1,7 @@
 """The quickstart: ingest, quarantine, SQL, history and time travel, quality, features,
-pipelines, then training, tuning and the model registry (``ml.py``), then serve."""
+pipelines, then training, tuning and the model registry (``ml.py``), an endpoint with a
+canary and an automatic rollback (``endpoints.py``), one prediction traced back to its
+training data (``trace.py``), then serve."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from rich.table import Table
 import lakeworks as lw
 from lakeworks.config import Settings
 from lakeworks.features.coverage import AsKnownAtWarning
-from lakeworks.quickstart import ml
+from lakeworks.quickstart import endpoints, ml, trace
 from lakeworks.quickstart.show import console
 from lakeworks.quickstart.show import show as _show
 
@@ -33,6 +35,8 @@ def main(
     _features(ws)
     _pipeline(ws)
     ml.main(ws)
+    endpoints.main(ws)
+    trace.main(ws)
     if serve:
         _serve(settings)
     ws.platform.close()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import FastAPI
 
@@ -30,6 +31,7 @@ from lakeworks.server.api import (
     models,
     monitoring,
     pipelines,
+    predictions,
     quality,
     runs,
     sql,
@@ -44,6 +46,8 @@ from lakeworks.server.metrics import HttpMetrics, MetricsMiddleware
 from lakeworks.server.mlflow import install as install_mlflow
 from lakeworks.server.predict_server import PredictServer
 from lakeworks.server.shutdown import stop_statements
+from lakeworks.serving import rollout
+from lakeworks.serving.rollout import Watcher
 
 # the error statuses every route of a router may answer; routes add their own (409 ...)
 _SCOPED = errors.responses(400, 404, 422, 503)  # under /api/v1/workspaces/{ws}
@@ -64,7 +68,16 @@ ROUTERS = (
     (streams.router, _SCOPED),
     (endpoints.router, _SCOPED),
     (endpoints.serve_router, errors.responses(400, 404, 413, 422, 503)),
+    (predictions.router, _SCOPED),
+    (predictions.lineage_router, _SCOPED),
 )
+
+
+def _health_round(platform: Platform) -> None:
+    """Flush this process's endpoint metrics and judge endpoint health
+    (``serving_health``); serving is loaded only once there is an endpoint."""
+    if "serving" in platform.__dict__ or rollout.has_endpoints(platform.catalog):
+        platform.serving.round(judge=platform.settings.serving_health)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -79,7 +92,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         scheduler = platform.pipelines.scheduler().start() if settings.scheduler else None
+        health = Watcher(partial(_health_round, platform), settings.serving_health_interval)
+        health.start()
         yield
+        health.stop()
         stop_statements(platform)  # before waiting for pipeline runs that may be running SQL
         if scheduler is not None:
             scheduler.stop(wait=True)  # runs in flight end before the platform closes

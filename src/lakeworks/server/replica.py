@@ -4,12 +4,13 @@
 worker processes. A replica holds no state of its own: it reads endpoint configurations
 from the catalog and picks up every change (a promote, a rollback, a new deployment) at
 most ``serving_version_ttl_ms`` after it was made, without a restart; requests in flight
-finish on the configuration they started with.
+finish on the configuration they started with. Every ``serving_health_interval`` seconds
+it flushes its live endpoint counts to the catalog (and judges endpoint health when
+``serving_health``); at shutdown it flushes them and writes its prediction log.
 
 Example:
     >>> from fastapi.testclient import TestClient
     >>> from lakeworks.config import Settings
-from lakeworks.context import Context
     >>> app = create_replica_app(Settings.load(home="/tmp/lw-replica-doctest"))
     >>> TestClient(app).get("/health").json()["status"]
     'ok'
@@ -35,6 +36,7 @@ from lakeworks.server.callers import Callers
 from lakeworks.server.metrics import HttpMetrics, MetricsMiddleware
 from lakeworks.server.predict_server import PredictServer
 from lakeworks.server.schemas.system import Health
+from lakeworks.serving.rollout import Watcher
 
 
 def served_endpoints(settings: Settings) -> frozenset[tuple[str, str]] | None:
@@ -58,8 +60,16 @@ def create_replica_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await anyio.to_thread.run_sync(_warm, platform, allowed)
+        # this replica's live counts reach endpoint_windows every few seconds, where the
+        # judges (this one when serving_health, the server's) see them
+        judge = settings.serving_health
+        health = Watcher(
+            lambda: platform.serving.round(judge=judge), settings.serving_health_interval
+        )
+        health.start()
         yield
-        platform.close()
+        health.stop()
+        platform.close()  # closes serving first: its counts flushed, its prediction log written
 
     app = FastAPI(
         title="lakeworks serving replica", version=lakeworks.__version__, lifespan=lifespan

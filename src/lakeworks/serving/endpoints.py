@@ -51,6 +51,9 @@ class EndpointConfig:
     steps: tuple[int, ...] = ()
     features: str | None = None  # the feature service read for requests by entity key
     action: str = "deploy"
+    health: dict[str, Any] | None = None  # a monitoring.health.HealthPolicy, as a dict
+    every: float | None = None  # canary: seconds between steps raised automatically
+    reason: dict[str, Any] | None = None  # an automatic change: the breach behind it
     created_by: str = ""
     created_ms: int = 0
 
@@ -70,6 +73,9 @@ class EndpointConfig:
             "share": self.share,
             "steps": list(self.steps),
             "features": self.features,
+            "health": self.health,
+            "every": self.every,
+            "reason": self.reason,
         }
 
     @classmethod
@@ -83,6 +89,9 @@ class EndpointConfig:
             int(body.get("share", 0)),
             tuple(body.get("steps", ())),
             body.get("features"),
+            health=body.get("health"),
+            every=body.get("every"),
+            reason=body.get("reason"),
             **meta,
         )
 

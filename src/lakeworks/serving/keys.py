@@ -12,7 +12,7 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from lakeworks.errors import InvalidInputError, TooLargeError
@@ -30,6 +30,7 @@ class KeyedRows:
     rows: list[dict[str, Any]]
     answered: list[int]
     errors: list[str | None]
+    views: dict[str, int] = field(default_factory=dict)  # view read: its version
 
 
 def check_keys(keys: Any, max_rows: int, *, endpoint: str) -> list[dict[str, Any]]:
@@ -84,7 +85,14 @@ def read(
         errors.append(None)
         rows.append(values)
         answered.append(i)
-    return KeyedRows(rows, answered, errors)
+    return KeyedRows(rows, answered, errors, _views(features, ctx, service))
+
+
+def _views(features: Features, ctx: Context, service: str) -> dict[str, int]:
+    """The version of each view ``service`` reads (refs are ``view`` or ``view:feature``)."""
+    snapshot = features.registry.snapshot(ctx)
+    names = {ref.split(":", 1)[0] for ref in snapshot.service(service).features}
+    return {n: snapshot.views[n].version for n in sorted(names) if n in snapshot.views}
 
 
 def merge(keyed: KeyedRows, prediction: Prediction) -> Prediction:

@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -21,7 +22,7 @@ from lakeworks.cache import BoundedCache
 from lakeworks.context import Context, check_name
 from lakeworks.errors import InvalidInputError, NotFoundError, UserCodeError
 from lakeworks.serving import keys as entity_keys
-from lakeworks.serving import scoring, strategies
+from lakeworks.serving import rollout, scoring, strategies
 from lakeworks.serving.batching import Batcher
 from lakeworks.serving.endpoints import (
     DEFAULT_STEPS,
@@ -31,7 +32,9 @@ from lakeworks.serving.endpoints import (
     check_steps,
     check_strategy,
 )
+from lakeworks.serving.health import EndpointMetrics, Health
 from lakeworks.serving.loop_batching import LoopBatcher
+from lakeworks.serving.observed import Observed
 from lakeworks.serving.prediction import (
     Deployment,
     Prediction,
@@ -49,14 +52,18 @@ if TYPE_CHECKING:
     from lakeworks.features.service import Features
     from lakeworks.lake.tables import Tables
     from lakeworks.meta.catalog import Catalog
+    from lakeworks.monitoring.service import Monitoring
     from lakeworks.registry.predictor import Predictor
     from lakeworks.registry.service import Registry
+    from lakeworks.serving.feedback import Outcome
 
 log = logging.getLogger("lakeworks.serving")
 
 
-class Serving:
-    """Endpoints of every workspace. ``features`` is kept for requests by entity key."""
+class Serving(Observed):
+    """Endpoints of every workspace. ``features`` is kept for requests by entity key;
+    ``tables`` holds the prediction log and ``monitoring`` compares it (``Observed``) and
+    judges the drift of a slot's inputs for health policies."""
 
     def __init__(
         self,
@@ -64,16 +71,24 @@ class Serving:
         registry: Registry,
         features: Features | None,
         settings: Settings,
+        monitoring: Monitoring | None = None,
+        *,
         tables: Tables | None = None,
     ) -> None:
         self.registry = registry
         self.tables = tables  # for batch scoring
         self.features = features
         self.settings = settings
+        self.monitoring = monitoring
         self.store = EndpointStore(catalog)
         self.versions = VersionPoll(
             self.store.current_version, settings.serving_version_ttl_ms / 1000
         )
+        self.health = Health(
+            catalog, settings.serving_sample_rows, settings.serving_metrics_retention
+        )
+        self.evaluator = rollout.Evaluator(self, monitoring, None)  # every workspace's
+        self.watchers: list[rollout.Watcher] = []
         # loaded predictors per (workspace, endpoint, configuration version). A configuration
         # is never edited, so an entry never goes stale: a change writes a new version (a new
         # key) and the old entry ages out; ``delete`` discards the endpoint's entries.
@@ -81,6 +96,7 @@ class Serving:
         wait = settings.serving_batch_wait_ms / 1000
         self.batcher = Batcher(wait, settings.serving_batch_max_rows) if wait > 0 else None
         self.loop_batcher = LoopBatcher(settings.serving_batch_max_rows)
+        self._observe(tables, monitoring)  # the prediction log
 
     # endpoints ---------------------------------------------------------------------
     def list(self, ctx: Context) -> list[EndpointConfig]:
@@ -102,12 +118,17 @@ class Serving:
         steps: tuple[int, ...] = DEFAULT_STEPS,
         share: int = 50,
         features: str | None = None,
+        health: dict[str, Any] | None = None,
+        every: Any = None,
     ) -> EndpointConfig:
         """Put ``model`` (a registry reference) behind endpoint ``name``. A new endpoint
         serves it alone; an existing one takes it by ``strategy``: blue-green switches all
         traffic at once, canary gives it ``steps[0]`` percent, A/B a fixed ``share``,
         shadow a copy of every request. ``features`` names a feature service: requests may
-        then send entity keys (default: the current configuration's service, if any)."""
+        then send entity keys (default: the current configuration's service, if any).
+        ``health``: the policy that rolls it back (``monitoring.health``; default: the
+        endpoint's current one); ``every``: a canary's steps are raised that often
+        (``"10m"``) while it holds (see ``serving.rollout``)."""
         check_name("endpoint", name)
         check_strategy(strategy)
         version = self.registry.resolve(ctx, model)
@@ -117,7 +138,63 @@ class Serving:
         features = features or (current.features if current else None)
         if features is not None:
             self._check_features(ctx, name, features)
-        return self._write(ctx, replace(config, features=features), current)
+        config = replace(config, features=features)
+        config = replace(config, **rollout.options(current, health, every, strategy))
+        return self._write(ctx, config, current)
+
+    def set_health(self, ctx: Context, name: str, health: dict[str, Any] | None) -> EndpointConfig:
+        """A new configuration with health policy ``health`` (None: none)."""
+        current = self.store.config(ctx.workspace, name)
+        values = rollout.options(None, health, current.every, current.strategy)
+        return self.change(ctx, current, "set-health", health=values["health"])
+
+    def change(
+        self, ctx: Context, current: EndpointConfig, action: str, **values: Any
+    ) -> EndpointConfig:
+        """The next configuration: ``current`` with ``values``, written by ``action``
+        (ConflictError when the endpoint changed since ``current`` was read)."""
+        return self._write(ctx, _change(current, action, ctx.user, **values), current)
+
+    def metrics(self, ctx: Context, name: str, window: Any = 60) -> EndpointMetrics:
+        """Requests, errors and latency per slot over ``window`` (seconds or ``"5m"``),
+        summed over every process serving the endpoint."""
+        self.store.current_version(ctx.workspace, name)  # NotFoundError for an unknown one
+        return self.health.metrics(ctx.workspace, name, window)
+
+    def watch(
+        self, workspaces: list[str] | None = None, interval: float | None = None
+    ) -> rollout.Watcher:
+        """Start judging endpoints in this process (canary steps, automatic rollback)
+        every ``interval`` seconds (default ``serving_health_interval``); ``stop()`` it."""
+        evaluator = rollout.Evaluator(self, self.monitoring, workspaces)
+        interval = interval or self.settings.serving_health_interval
+        watcher = rollout.Watcher(evaluator.run_once, interval)
+        self.watchers.append(watcher)
+        return watcher.start()
+
+    def round(self, judge: bool = True) -> None:
+        """One round of the server's watcher: flush this process's metrics and, when
+        ``judge``, judge every endpoint (``serving_health``)."""
+        if judge:
+            self.evaluator.run_once()
+        else:
+            self.health.flush()
+
+    def labelled(self, workspace: str, endpoint: str, outcome: Outcome) -> None:
+        """A labeled answer (feedback) counts toward its model's live metric, which
+        ``metric_drop`` health policies judge."""
+        self.health.label(workspace, endpoint, outcome.slot, outcome.model, outcome.value)
+
+    def close(self) -> None:
+        """Stop this process's watchers, flush its counts, write what the prediction log
+        buffers (``Observed``) and stop its thread."""
+        for watcher in self.watchers:
+            watcher.stop()
+        self.close_log()
+        try:
+            self.health.flush()
+        except Exception as exc:  # the catalog may be gone at shutdown: say so, go on
+            log.warning("could not flush endpoint metrics at close: %s", exc)
 
     def promote(self, ctx: Context, name: str) -> EndpointConfig:
         """Canary: the next step (the last makes the candidate live alone). A/B and
@@ -155,6 +232,7 @@ class Serving:
         current = self.store.current_version(ctx.workspace, name)
         self.store.delete(ctx.workspace, name)
         self.versions.forget(ctx.workspace, name)
+        self.health.forget(ctx.workspace, name)
         self.loaded.discard((ctx.workspace, name, v) for v in range(1, current + 1))
 
     # predictions -------------------------------------------------------------------
@@ -173,16 +251,12 @@ class Serving:
         picks for ``key`` (default: the request id). A model raising for some rows, or a
         key without online values, answers per-row errors; the other rows are answered."""
         request_id = request_id or uuid.uuid4().hex
-        limit = self.settings.serving_max_rows
+        started = time.perf_counter()
         if keys is not None:
-            checked = entity_keys.check_keys(keys, limit, endpoint=name)
-            deployment = self.deployment(ctx, name)
-            keyed = entity_keys.read(self.features, ctx, deployment.config.features, name, checked)
-            table = table_of(keyed.rows, limit, endpoint=name, empty_ok=True)
-            result = self._answer(deployment, key or request_id, table, request_id)
-            return entity_keys.merge(keyed, result)
-        table = table_of(rows, limit, endpoint=name)
-        return self._answer(self.deployment(ctx, name), key or request_id, table, request_id)
+            return self._predict_keys(ctx, name, keys, key, request_id, started)
+        table = table_of(rows, self.settings.serving_max_rows, endpoint=name)
+        deployment = self.deployment(ctx, name)
+        return self._answer(ctx, deployment, key, table, request_id, started)
 
     async def predict_on_loop(
         self, ctx: Context, name: str, rows: Any, *, key: str | None, request_id: str
@@ -192,11 +266,22 @@ class Serving:
         table = table_of(rows, self.settings.serving_max_rows, endpoint=name)
         deployment = self.deployment(ctx, name)
         route = strategies.route(deployment.config, key or request_id)
-        result = await answer_on_loop(
-            deployment, route.answer, table, request_id, self.loop_batcher
-        )
+        start, failed = time.perf_counter(), True
+        try:
+            result = await answer_on_loop(
+                deployment, route.answer, table, request_id, self.loop_batcher
+            )
+            failed = any(result.errors)
+        except InvalidInputError:
+            failed = False  # the request's fault, not the model's
+            raise
+        finally:
+            seconds = time.perf_counter() - start
+            self.health.observe(deployment, route.answer, seconds, failed, table)
+        shadow = None
         if route.shadow is not None:
-            self._shadow(deployment, route.shadow, table, result)
+            shadow = self._shadow(deployment, route.shadow, table, result)
+        self.log_prediction(ctx, result, table, key, start, shadow)
         return result
 
     def deployment(self, ctx: Context, name: str) -> Deployment:
@@ -231,16 +316,57 @@ class Serving:
         return scoring.score(self.tables, ctx, predictor, job, self.settings.progress)
 
     # internals ---------------------------------------------------------------------
-    def _answer(self, deployment: Deployment, key: str, table: Any, request_id: str) -> Prediction:
-        route = strategies.route(deployment.config, key)
+    def _predict_keys(
+        self,
+        ctx: Context,
+        name: str,
+        keys: Any,
+        key: str | None,
+        request_id: str,
+        started: float,
+    ) -> Prediction:
+        """``predict`` by entity key: the rows are the online features read; those
+        values and the views' versions go to the prediction log with the answer."""
+        limit = self.settings.serving_max_rows
+        checked = entity_keys.check_keys(keys, limit, endpoint=name)
+        deployment = self.deployment(ctx, name)
+        keyed = entity_keys.read(self.features, ctx, deployment.config.features, name, checked)
+        table = table_of(keyed.rows, limit, endpoint=name, empty_ok=True)
+        read = {"features": table, "feature_views": keyed.views}
+        result = self._answer(ctx, deployment, key, table, request_id, started, read)
+        return entity_keys.merge(keyed, result)
+
+    def _answer(
+        self,
+        ctx: Context,
+        deployment: Deployment,
+        key: str | None,
+        table: Any,
+        request_id: str,
+        started: float,
+        read: dict[str, Any] | None = None,
+    ) -> Prediction:
+        """The routed slot's answer, timed for health, its shadow run, both logged."""
+        route = strategies.route(deployment.config, key or request_id)
         if table.num_rows == 0:  # every key lacked features: nothing to ask the model
             slot, config = route.answer, deployment.config
             return Prediction(
                 request_id, config.endpoint, config.version, slot.name, slot.ref, [], []
             )
-        result = answer(deployment, route.answer, table, request_id, self.batcher)
+        start, failed = time.perf_counter(), True
+        try:
+            result = answer(deployment, route.answer, table, request_id, self.batcher)
+            failed = any(result.errors)
+        except InvalidInputError:
+            failed = False  # the request's fault, not the model's
+            raise
+        finally:
+            seconds = time.perf_counter() - start
+            self.health.observe(deployment, route.answer, seconds, failed, table)
+        shadow = None
         if route.shadow is not None:
-            self._shadow(deployment, route.shadow, table, result)
+            shadow = self._shadow(deployment, route.shadow, table, result)
+        self.log_prediction(ctx, result, table, key, started, shadow, **(read or {}))
         return result
 
     def _check_features(self, ctx: Context, name: str, service: str) -> None:
@@ -276,13 +402,17 @@ class Serving:
 
     def _load(self, ctx: Context, name: str, version: int) -> Deployment:
         config = self.store.config(ctx.workspace, name, version)
-        slots = {s.name: self.registry.load(ctx, (s.model, s.version)) for s in config.slots}
+        trusted = self.settings.serving_trusted
+        slots = {
+            s.name: self.registry.load(ctx, (s.model, s.version), trusted) for s in config.slots
+        }
         return Deployment(ctx.workspace, config, slots)
 
     def _warm(self, ctx: Context, config: EndpointConfig, slot: Slot) -> Predictor:
         """The slot's model loaded and run once on a sample row; any failure refuses."""
         try:
-            predictor = self.registry.load(ctx, (slot.model, slot.version))
+            trusted = self.settings.serving_trusted
+            predictor = self.registry.load(ctx, (slot.model, slot.version), trusted)
             if predictor.signature is not None:
                 predictor.predict(sample(predictor.signature))
             return predictor
@@ -295,13 +425,15 @@ class Serving:
                 model=slot.ref,
             ) from exc
 
-    def _shadow(self, deployment: Deployment, slot: Slot, table: Any, live: Prediction) -> None:
+    def _shadow(
+        self, deployment: Deployment, slot: Slot, table: Any, live: Prediction
+    ) -> Prediction | None:
         """Run the shadow slot on a copy; its answer is logged and compared, never returned."""
         try:
             shadow = answer(deployment, slot, table, live.request_id)
         except Exception as exc:  # a shadow never fails the request
             log.warning("shadow %s failed on request %s: %s", slot.ref, live.request_id, exc)
-            return
+            return None
         same = sum(a == b for a, b in zip(shadow.outputs, live.outputs, strict=True))
         log.info(
             "shadow %s on request %s: %d of %d answers equal to %s",
@@ -311,6 +443,7 @@ class Serving:
             len(live.outputs),
             live.model,
         )
+        return shadow
 
 
 def _next_config(

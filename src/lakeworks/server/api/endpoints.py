@@ -1,12 +1,12 @@
-"""/api/v1/workspaces/{ws}/endpoints (deploy, list, show, promote, rollback, delete) and
-/serve/{workspace}/{endpoint}/predict (the prediction API)."""
+"""/api/v1/workspaces/{ws}/endpoints (deploy, list, show, promote, rollback, delete, health,
+metrics) and /serve/{workspace}/{endpoint}/predict (the prediction API)."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Response
+from fastapi import APIRouter, Depends, Header, Query, Response
 
 from lakeworks.context import Context
 from lakeworks.server.callers import Callers
@@ -20,7 +20,9 @@ from lakeworks.server.dependencies import (
 from lakeworks.server.errors import responses
 from lakeworks.server.schemas.endpoints import (
     DeployRequest,
+    EndpointMetricsOut,
     EndpointOut,
+    HealthRequest,
     PredictOut,
     PredictRequest,
     ScoreOut,
@@ -48,7 +50,9 @@ def deploy(
     endpoint: EndpointName, body: DeployRequest, ctx: ContextDep, platform: PlatformDep
 ) -> EndpointOut:
     """Deploy a model version (warmed first; a model that fails to load is refused)."""
-    options = {"steps": tuple(body.steps), "share": body.share, "features": body.features}
+    options = {"steps": tuple(body.steps), "share": body.share, "health": body.health}
+    options["every"] = body.every
+    options["features"] = body.features
     return _out(platform.serving.deploy(ctx, endpoint, body.model, body.strategy, **options))
 
 
@@ -60,6 +64,33 @@ def show(endpoint: EndpointName, ctx: ContextDep, platform: PlatformDep) -> Endp
 @router.get("/{endpoint}/history")
 def history(endpoint: EndpointName, ctx: ContextDep, platform: PlatformDep) -> list[EndpointOut]:
     return [_out(c) for c in platform.serving.history(ctx, endpoint)]
+
+
+@router.put("/{endpoint}/health", responses=responses(409))
+def set_health(
+    endpoint: EndpointName, body: HealthRequest, ctx: ContextDep, platform: PlatformDep
+) -> EndpointOut:
+    """Set (or clear, with null) the health policy: a new configuration version."""
+    return _out(platform.serving.set_health(ctx, endpoint, body.health))
+
+
+@router.get("/{endpoint}/metrics")
+def metrics(
+    endpoint: EndpointName,
+    ctx: ContextDep,
+    platform: PlatformDep,
+    window: Annotated[str, Query(max_length=32, examples=["5m"])] = "60",
+) -> EndpointMetricsOut:
+    """Requests, errors and latency per slot over the window, from every process."""
+    found = platform.serving.metrics(ctx, endpoint, _window(window))
+    return EndpointMetricsOut.model_validate(found.to_dict())
+
+
+def _window(text: str) -> float | str:
+    try:
+        return float(text)
+    except ValueError:
+        return text
 
 
 @router.post("/{endpoint}/promote", responses=responses(409))

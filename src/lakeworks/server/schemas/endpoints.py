@@ -21,6 +21,22 @@ class DeployRequest(BaseModel):
         max_length=200,
         description="a feature service: requests may then name entity keys instead of rows",
     )
+    health: dict[str, Any] | None = Field(
+        default=None,
+        description="health policy (error_rate, p99_ms, drift, drift_reference, metric_drop, "
+        "window, min_requests, watch, webhook); default: the endpoint's current one",
+        examples=[{"error_rate": 0.05, "p99_ms": 250, "window": "5m"}],
+    )
+    every: float | str | None = Field(
+        default=None, description="canary: raise the next step this often ('10m', seconds)"
+    )
+
+
+class HealthRequest(BaseModel):
+    health: dict[str, Any] | None = Field(
+        description="the new health policy, or null for none",
+        examples=[{"error_rate": 0.05, "window": "5m", "webhook": "https://hooks.example/x"}],
+    )
 
 
 class SlotOut(RecordOut):
@@ -37,7 +53,15 @@ class EndpointOut(RecordOut):
     share: int = Field(description="the candidate's percent of traffic")
     steps: list[int]
     features: str | None = Field(description="the feature service read for entity keys")
-    action: str = Field(description="what wrote it: deploy, promote or rollback")
+    action: str = Field(
+        description="what wrote it: deploy, promote, rollback, set-health, auto-promote, "
+        "auto-rollback"
+    )
+    health: dict[str, Any] | None = Field(default=None, description="the health policy")
+    every: float | None = Field(default=None, description="canary: seconds between steps")
+    reason: dict[str, Any] | None = Field(
+        default=None, description="auto-rollback: the policy, threshold and observed value"
+    )
     created_by: str
     created_ms: int
 
@@ -88,3 +112,23 @@ class ScoreOut(BaseModel):
     rows: int
     failed: int = Field(description="rows the model failed on (their error column says why)")
     seconds: float
+
+
+class SlotMetricsOut(BaseModel):
+    slot: str
+    model: str
+    requests: int
+    errors: int
+    error_rate: float
+    rate: float = Field(description="requests per second over the window")
+    seconds: float
+    p50_ms: float | None
+    p99_ms: float | None
+    label_n: int
+    label_mean: float | None
+
+
+class EndpointMetricsOut(BaseModel):
+    endpoint: str
+    window: float = Field(description="seconds")
+    slots: list[SlotMetricsOut]
