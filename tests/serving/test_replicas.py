@@ -217,3 +217,35 @@ def test_serve_refuses_an_unknown_endpoint_before_starting(cli) -> None:  # noqa
     result = cli("serve", "--endpoints", "nope", "--port", str(free_port()))
     assert result.exit_code == 1
     assert "endpoint 'nope' does not exist" in result.output
+
+
+def test_a_replica_flushes_its_counts_while_serving_and_its_log_at_shutdown(
+    tmp_path: Path,
+    frame,  # noqa: ANN001
+) -> None:
+    home = tmp_path / "lw"
+    platform = Platform.open(Settings.load(home=home, progress=False))
+    ctx = Context("default", "tester")
+    platform.catalog.create_workspace("default", "tester", exist_ok=True)
+    platform.registry.register(ctx, "churn", model=_fit(frame, False), training_data=frame)
+    platform.serving.deploy(ctx, "churn", "churn/1")
+    settings = Settings.load(
+        home=home,
+        progress=False,
+        serving_endpoints="churn",
+        serving_health=False,  # this replica only flushes; the judge is elsewhere
+        serving_health_interval=0.1,
+        serving_log_flush_interval=600,  # after its first write, the rest waits for shutdown
+    )
+    with TestClient(create_replica_app(settings)) as http:
+        ids = [
+            http.post("/serve/default/churn/predict", json={"rows": [ROW]}).headers["x-request-id"]
+            for _ in range(6)
+        ]
+        deadline = time.monotonic() + 10
+        while not (slots := platform.serving.metrics(ctx, "churn", window=60).slots):
+            assert time.monotonic() < deadline, "the replica's counts never reached the catalog"
+            time.sleep(0.1)
+        assert [(s.slot, s.stats.requests) for s in slots] == [("live", 6)]
+    assert [platform.serving.trace(ctx, i).model["ref"] for i in ids] == ["churn/1"] * 6
+    platform.close()

@@ -3,6 +3,7 @@ online store in-process, and the bad requests each get a clear status."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -198,3 +199,25 @@ def test_answers_on_the_event_loop_equal_the_threaded_ones(served_ws, frame) -> 
         assert bad.status_code == 422 and "column age expected int64" in bad.json()["message"]
         keys = http.post(PREDICT, json={"keys": [{"customer_id": 0}]})  # keys: in a thread
         assert keys.json()["predictions"][0] == expected[0]
+
+
+def test_a_request_by_key_over_http_is_logged_with_its_feature_values(
+    served_ws, client: TestClient, frame: pd.DataFrame
+) -> None:
+    answer = client.post(PREDICT, json={"keys": [{"customer_id": 3}, {"customer_id": -1}]})
+    assert answer.status_code == 200, answer.text
+    request_id = answer.headers["x-request-id"]
+    deadline = time.monotonic() + 15  # the server's log writes every serving_log_flush_interval
+    while True:
+        try:
+            trace = served_ws.lineage.prediction(request_id)
+            break
+        except NotFoundError:
+            assert time.monotonic() < deadline, "the request never reached _predictions"
+            time.sleep(0.1)
+    expected = {"age": int(frame.age[3]), "income": float(frame.income[3])}
+    [row] = trace.rows  # the key without online values was answered an error, not logged
+    assert row["features"] == expected and row["inputs"] == expected
+    assert row["output"] == answer.json()["predictions"][0]
+    assert trace.feature_views == {"customer_stats": 1}
+    assert (trace.endpoint, trace.model["ref"]) == ("churn", "churn/1")
