@@ -28,11 +28,12 @@ from lakeworks.serving.endpoints import (
     DEFAULT_STEPS,
     EndpointConfig,
     Slot,
-    check_share,
-    check_steps,
+    changed,
     check_strategy,
+    next_config,
 )
-from lakeworks.serving.health import EndpointMetrics, Health
+from lakeworks.serving.health import Health
+from lakeworks.serving.judged import Judged
 from lakeworks.serving.loop_batching import LoopBatcher
 from lakeworks.serving.observed import Observed
 from lakeworks.serving.prediction import (
@@ -55,12 +56,11 @@ if TYPE_CHECKING:
     from lakeworks.monitoring.service import Monitoring
     from lakeworks.registry.predictor import Predictor
     from lakeworks.registry.service import Registry
-    from lakeworks.serving.feedback import Outcome
 
 log = logging.getLogger("lakeworks.serving")
 
 
-class Serving(Observed):
+class Serving(Judged, Observed):
     """Endpoints of every workspace. ``features`` is kept for requests by entity key;
     ``tables`` holds the prediction log and ``monitoring`` compares it (``Observed``) and
     judges the drift of a slot's inputs for health policies."""
@@ -134,7 +134,7 @@ class Serving(Observed):
         version = self.registry.resolve(ctx, model)
         new = Slot("live", version.name, version.version)
         current = self._current(ctx, name)
-        config = _next_config(name, strategy, new, current, tuple(steps), share, ctx.user)
+        config = next_config(name, strategy, new, current, tuple(steps), share, ctx.user)
         features = features or (current.features if current else None)
         if features is not None:
             self._check_features(ctx, name, features)
@@ -153,48 +153,7 @@ class Serving(Observed):
     ) -> EndpointConfig:
         """The next configuration: ``current`` with ``values``, written by ``action``
         (ConflictError when the endpoint changed since ``current`` was read)."""
-        return self._write(ctx, _change(current, action, ctx.user, **values), current)
-
-    def metrics(self, ctx: Context, name: str, window: Any = 60) -> EndpointMetrics:
-        """Requests, errors and latency per slot over ``window`` (seconds or ``"5m"``),
-        summed over every process serving the endpoint."""
-        self.store.current_version(ctx.workspace, name)  # NotFoundError for an unknown one
-        return self.health.metrics(ctx.workspace, name, window)
-
-    def watch(
-        self, workspaces: list[str] | None = None, interval: float | None = None
-    ) -> rollout.Watcher:
-        """Start judging endpoints in this process (canary steps, automatic rollback)
-        every ``interval`` seconds (default ``serving_health_interval``); ``stop()`` it."""
-        evaluator = rollout.Evaluator(self, self.monitoring, workspaces)
-        interval = interval or self.settings.serving_health_interval
-        watcher = rollout.Watcher(evaluator.run_once, interval)
-        self.watchers.append(watcher)
-        return watcher.start()
-
-    def round(self, judge: bool = True) -> None:
-        """One round of the server's watcher: flush this process's metrics and, when
-        ``judge``, judge every endpoint (``serving_health``)."""
-        if judge:
-            self.evaluator.run_once()
-        else:
-            self.health.flush()
-
-    def labelled(self, workspace: str, endpoint: str, outcome: Outcome) -> None:
-        """A labeled answer (feedback) counts toward its model's live metric, which
-        ``metric_drop`` health policies judge."""
-        self.health.label(workspace, endpoint, outcome.slot, outcome.model, outcome.value)
-
-    def close(self) -> None:
-        """Stop this process's watchers, flush its counts, write what the prediction log
-        buffers (``Observed``) and stop its thread."""
-        for watcher in self.watchers:
-            watcher.stop()
-        self.close_log()
-        try:
-            self.health.flush()
-        except Exception as exc:  # the catalog may be gone at shutdown: say so, go on
-            log.warning("could not flush endpoint metrics at close: %s", exc)
+        return self._write(ctx, changed(current, action, ctx.user, **values), current)
 
     def promote(self, ctx: Context, name: str) -> EndpointConfig:
         """Canary: the next step (the last makes the candidate live alone). A/B and
@@ -211,9 +170,9 @@ class Serving(Observed):
         if current.strategy == "canary" and current.share < steps[-1]:
             share = next(s for s in steps if s > current.share)
             if share < 100:
-                return self._write(ctx, _change(current, "promote", ctx.user, share=share), current)
+                return self._write(ctx, changed(current, "promote", ctx.user, share=share), current)
         live = replace(candidate, name="live")
-        promoted = _change(current, "promote", ctx.user, slots=(live,), share=0)
+        promoted = changed(current, "promote", ctx.user, slots=(live,), share=0)
         return self._write(ctx, promoted, current)
 
     def rollback(self, ctx: Context, name: str) -> EndpointConfig:
@@ -226,7 +185,7 @@ class Serving(Observed):
                 endpoint=name,
             )
         previous = self.store.config(ctx.workspace, name, current.version - 1)
-        return self._write(ctx, _change(previous, "rollback", ctx.user), current)
+        return self._write(ctx, changed(previous, "rollback", ctx.user), current)
 
     def delete(self, ctx: Context, name: str) -> None:
         current = self.store.current_version(ctx.workspace, name)
@@ -444,28 +403,3 @@ class Serving(Observed):
             live.model,
         )
         return shadow
-
-
-def _next_config(
-    name: str,
-    strategy: str,
-    new: Slot,
-    current: EndpointConfig | None,
-    steps: tuple[int, ...],
-    share: int,
-    user: str,
-) -> EndpointConfig:
-    if current is None or strategy == "blue-green":
-        return EndpointConfig(name, 0, strategy, (new,), created_by=user)
-    candidate = replace(new, name="candidate")
-    slots = (current.live, candidate)
-    if strategy == "canary":
-        steps = check_steps(steps)
-        return EndpointConfig(name, 0, strategy, slots, steps[0], steps, created_by=user)
-    if strategy == "ab":
-        return EndpointConfig(name, 0, strategy, slots, check_share(share), created_by=user)
-    return EndpointConfig(name, 0, strategy, slots, created_by=user)
-
-
-def _change(config: EndpointConfig, action: str, user: str, **values: Any) -> EndpointConfig:
-    return replace(config, version=0, action=action, created_by=user, **values)
