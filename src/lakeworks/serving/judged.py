@@ -32,9 +32,7 @@ class Judged:
     monitoring: Monitoring | None
     evaluator: rollout.Evaluator
     watchers: list[rollout.Watcher]
-
-    def close_log(self) -> None:
-        raise NotImplementedError  # Observed's
+    # and ``close_log`` from ``Observed`` (Serving's other base; a stub here would shadow it)
 
     def metrics(self, ctx: Context, name: str, window: Any = 60) -> EndpointMetrics:
         """Requests, errors and latency per slot over ``window`` (seconds or ``"5m"``),
