@@ -116,10 +116,10 @@ class PredictionLog:
 
     def pending(self) -> list[LogEntry]:
         """The entries buffered or being written (not yet in the table)."""
-        with self._queue.mutex:
-            queued = list(self._queue.queue)
-        with self._lock:
-            return list(self._batch) + queued
+        # both at once (in ``_take``'s order: lock, then the queue's mutex): an entry moved
+        # from the queue to the batch between two looks would be listed twice
+        with self._lock, self._queue.mutex:
+            return list(self._batch) + list(self._queue.queue)
 
     def flush(self, timeout: float = 30.0) -> bool:
         """Wait until every entry recorded so far is written; False on timeout."""
