@@ -86,6 +86,67 @@ class Settings(BaseSettings):
     serving_batch_max_rows: int = Field(
         default=256, ge=1, description="rows one micro-batched model call takes at most"
     )
+    serving_on_loop: bool = Field(
+        default=False,
+        description="answer row requests on the server's event loop: one model call per "
+        "slot at a time, requests arriving meanwhile share the next one (natural "
+        "micro-batching, no thread hop per request); for replicas of fast models",
+    )
+    serving_version_ttl_ms: float = Field(
+        default=1000,
+        ge=0,
+        description="how stale an endpoint's configuration version may be in a process that "
+        "did not make the change (a replica): it is re-read from the catalog at most this "
+        "often; 0: every request",
+    )
+    serving_max_request_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        ge=1,
+        description="bytes one prediction request may carry (else 413)",
+    )
+    serving_endpoints: str = Field(
+        default="",
+        description="endpoints a dedicated replica (`lakeworks serve`) answers, comma-separated "
+        "workspace/endpoint or endpoint (in the default workspace); empty: all",
+    )
+    serving_score_batch_rows: int = Field(
+        default=65_536, ge=1, description="rows per Arrow batch in batch scoring"
+    )
+    serving_health: bool = Field(
+        default=True,
+        description="judge endpoint health in the server: canary steps on schedule, "
+        "automatic rollback",
+    )
+    serving_health_interval: float = Field(
+        default=5,
+        gt=0,
+        description="seconds between flushes of live endpoint metrics to the catalog and "
+        "between health rounds",
+    )
+    serving_metrics_retention: float = Field(
+        default=86_400, gt=0, description="seconds of flushed endpoint metrics kept"
+    )
+    serving_sample_rows: int = Field(
+        default=5000, ge=0, description="recent input rows kept per served model, for drift"
+    )
+    serving_trusted: bool = Field(
+        default=False,
+        description="serve models stored with pickle (the python format: loading runs code)",
+    )
+    serving_log: bool = Field(
+        default=True, description="write every prediction to the workspace's _predictions table"
+    )
+    serving_log_buffer: int = Field(
+        default=10_000, ge=1, description="requests the prediction log holds before it blocks"
+    )
+    serving_log_wait: float = Field(
+        default=5.0,
+        ge=0,
+        description="seconds a request waits for room in a full prediction log buffer",
+    )
+    serving_log_flush_interval: float = Field(
+        default=1.0, gt=0, description="seconds between the prediction log's table writes"
+    )
 
     quota_cache_seconds: float = Field(
         default=5, gt=0, description="seconds a quota check may use a cached limit or use"

@@ -91,6 +91,12 @@ class _TaskServices:
     def secrets(self) -> Secrets:
         return self._platform.secrets
 
+    @property
+    def serving(self) -> Serving:
+        """For the batch-scoring step (``serving.steps.score``): built on first use, most
+        tasks never serve."""
+        return self._platform.serving
+
 
 class Platform:
     """The services of one catalog and storage.
@@ -248,7 +254,14 @@ class Platform:
         """Endpoints over registry models, with online features for requests by key."""
         from lakeworks.serving.service import Serving
 
-        serving = Serving(self.catalog, self.registry, self.features, self.settings)
+        serving = Serving(
+            self.catalog,
+            self.registry,
+            self.features,
+            self.settings,
+            self.monitoring,
+            tables=self.tables,
+        )
         serving.limits, serving.meter = self._quotas, self.usage
         return self.guard.protect("serving", serving)
 
@@ -402,6 +415,8 @@ class Platform:
 
     def close(self) -> None:
         for service in (
+            "serving",  # first: its prediction log writes through the table store, its
+            # watchers judge with the others
             "hpo",
             "tracking",
             "pipelines",

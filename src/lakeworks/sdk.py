@@ -51,7 +51,11 @@ if TYPE_CHECKING:
     from lakeworks.sdk_protection import WorkspacePii, WorkspaceRetention, WorkspaceSecrets
     from lakeworks.security.costs import CostReport
     from lakeworks.security.quotas import QuotaStatus
+    from lakeworks.serving.drift import EndpointDrift
+    from lakeworks.serving.feedback import FeedbackResult
+    from lakeworks.serving.readout import ABReadout, ModelMetrics
     from lakeworks.serving.stream_scoring import ScoreResult
+    from lakeworks.serving.trace import PredictionTrace
     from lakeworks.streams.consumer import Consumer
     from lakeworks.streams.log import Event, GroupInfo, StreamInfo
     from lakeworks.streams.service import IngestResult
@@ -193,9 +197,11 @@ class Workspace:
         """Checks, results, gates, profiles: ``ws.quality.add("t", [qc.not_null("id")])``."""
         return WorkspaceQuality(self)
 
-    def lineage(self, table: str, version: int | None = None, depth: int = 10) -> LineageGraph:
-        """What ``table`` (a version of it, or all) was made from and what was made from it."""
-        return self.platform.lineage.graph(self.ctx, table, version, depth)
+    @property
+    def lineage(self) -> WorkspaceLineage:
+        """``ws.lineage("orders")``: what a table was made from and what was made from it;
+        ``ws.lineage.prediction(request_id)``: what made one prediction."""
+        return WorkspaceLineage(self)
 
     # features -----------------------------------------------------------------------
     @property
@@ -429,16 +435,53 @@ class WorkspaceMonitor:
             drift_share=drift_share,
         )
 
-    def __call__(self, endpoint: str) -> Any:
-        """The monitor of a serving endpoint: not available until serving exists."""
-        from lakeworks.errors import NotFoundError
+    def __call__(self, endpoint: str) -> EndpointMonitor:
+        """The monitor of serving endpoint ``endpoint``: ``.drift(window="1h")``,
+        ``.model_metrics(window)``, ``.set_reference("table@vN")``."""
+        self._ws.platform.serving.show(self._ws.ctx, endpoint)  # NotFoundError when unknown
+        return EndpointMonitor(self._ws, endpoint)
 
-        raise NotFoundError(
-            f"endpoint {endpoint!r} does not exist in workspace {self._ws.name!r}: serving "
-            "endpoints are not available in this lakeworks yet",
-            hint="compare tables or frames with ws.monitor.compare(reference, current)",
-            endpoint=endpoint,
-        )
+
+class EndpointMonitor:
+    """Drift and live metrics of one endpoint (``ws.monitor("churn")``); see
+    docs/monitoring.md."""
+
+    def __init__(self, ws: Workspace, endpoint: str) -> None:
+        self._service = ws.platform.serving
+        self._ctx = ws.ctx
+        self.endpoint = endpoint
+
+    def drift(self, window: Any = "1h", **options: Any) -> EndpointDrift:
+        """Input drift per feature and prediction drift of the requests of the last
+        ``window`` against the model's training reference (``slot=``, ``reference=``,
+        ``method=``, ``threshold=`` as in ``Serving.drift``)."""
+        return self._service.drift(self._ctx, self.endpoint, window, **options)
+
+    def model_metrics(self, window: Any = "1h") -> dict[str, ModelMetrics]:
+        """Per slot: accuracy/AUC or RMSE/MAE over the labeled predictions of ``window``."""
+        return self._service.live_metrics(self._ctx, self.endpoint, window)
+
+    def set_reference(self, reference: str, *, slot: str = "live") -> str:
+        """Make ``reference`` (``table`` or ``table@vN``) the drift reference of the model
+        version in ``slot``."""
+        return self._service.set_reference(self._ctx, self.endpoint, reference, slot=slot)
+
+
+class WorkspaceLineage:
+    """Lineage of one workspace (``ws.lineage``): tables, and single predictions."""
+
+    def __init__(self, ws: Workspace) -> None:
+        self._ws = ws
+
+    def __call__(self, table: str, version: int | None = None, depth: int = 10) -> LineageGraph:
+        """What ``table`` (a version of it, or all) was made from and what was made from it."""
+        return self._ws.platform.lineage.graph(self._ws.ctx, table, version, depth)
+
+    def prediction(self, request_id: str) -> PredictionTrace:
+        """What made the prediction ``request_id``: the endpoint configuration, the model
+        version, its inputs and online features, and the run and table versions the model
+        was trained on."""
+        return self._ws.platform.serving.trace(self._ws.ctx, request_id)
 
 
 class WorkspaceQuality:
@@ -810,8 +853,24 @@ class WorkspaceEndpoints:
 
     def deploy(self, name: str, *, model: Any, strategy: str = "blue-green", **options: Any):  # noqa: ANN201
         """Serve ``model`` at ``name`` by ``strategy`` (blue-green, canary, ab, shadow);
-        ``steps=`` (canary) and ``share=`` (A/B) as in ``Serving.deploy``."""
+        ``steps=`` (canary), ``share=`` (A/B), ``features=`` (a feature service, for
+        requests by entity key), ``health={...}`` (the policy that rolls it back) and
+        ``every="10m"`` (canary steps on schedule) as in ``Serving.deploy``."""
         return self._service.deploy(self._ctx, name, model, strategy, **options)
+
+    def set_health(self, name: str, health: dict[str, Any] | None):  # noqa: ANN201
+        """A new configuration with this health policy (None: none); see docs/serving.md."""
+        return self._service.set_health(self._ctx, name, health)
+
+    def metrics(self, name: str, window: Any = 60):  # noqa: ANN201
+        """Requests, errors and p50/p99 latency per slot over ``window`` (``"5m"``)."""
+        return self._service.metrics(self._ctx, name, window)
+
+    def watch(self, interval: float | None = None):  # noqa: ANN201
+        """Judge this workspace's endpoints in this process (canary steps on schedule,
+        automatic rollback) every ``interval`` seconds, until ``.stop()`` (or the end of
+        a ``with`` block). ``lakeworks server`` does this for every workspace already."""
+        return self._service.watch([self._ctx.workspace], interval)
 
     def list(self) -> list:
         return self._service.list(self._ctx)
@@ -831,6 +890,42 @@ class WorkspaceEndpoints:
     def delete(self, name: str) -> None:
         self._service.delete(self._ctx, name)
 
-    def predict(self, name: str, rows: list[dict[str, Any]], *, key: str | None = None):  # noqa: ANN201
-        """The endpoint's answer for ``rows`` (a Prediction: outputs, errors, model)."""
-        return self._service.predict(self._ctx, name, rows, key=key)
+    def predict(  # noqa: ANN201
+        self,
+        name: str,
+        rows: Any = None,
+        *,
+        keys: list[dict[str, Any]] | None = None,
+        key: str | None = None,
+    ):
+        """The endpoint's answer for ``rows`` (a list of dicts or an Arrow table) or for
+        entity ``keys`` (a Prediction: outputs, errors, model)."""
+        return self._service.predict(self._ctx, name, rows, keys=keys, key=key)
+
+    def score(  # noqa: ANN201
+        self,
+        name: str,
+        *,
+        table: str | None = None,
+        training_set: str | None = None,
+        into: str,
+        version: int | None = None,
+        mode: str = "overwrite",
+    ):
+        """Score a table (or a saved training set) with the endpoint's live model in Arrow
+        batches and write the outputs to table ``into``; returns a ScoreResult."""
+        source = table if training_set is None else training_set
+        return self._service.score(self._ctx, name, source, into, version=version, mode=mode)
+
+    def feedback(self, name: str, *, label: Any, **request: Any) -> FeedbackResult:
+        """The true ``label`` of a logged prediction, by ``request_id=`` or by ``key=``
+        (its latest request); a list labels each row, ``row=`` one of several."""
+        return self._service.feedback(self._ctx, name, label=label, **request)
+
+    def model_metrics(self, name: str, window: Any = "1h") -> dict[str, ModelMetrics]:
+        """Per slot: the model metrics over the labeled predictions of ``window``."""
+        return self._service.live_metrics(self._ctx, name, window)
+
+    def ab(self, name: str, window: Any = "1h", *, confidence: float = 0.95) -> ABReadout:
+        """The A/B read-out: candidate minus live, with its interval and significance."""
+        return self._service.ab_readout(self._ctx, name, window, confidence=confidence)

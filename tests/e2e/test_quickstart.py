@@ -52,6 +52,29 @@ def test_quickstart_shows_the_platform_end_to_end(tmp_path: Path) -> None:
     assert "stream clicks -> table clicks: 6 events, written 5, quarantined 1" in flat
     assert "online page_views_10m, visitor 7, before: 4 views of 3 pages" in flat
     assert "online page_views_10m, visitor 7, after 3 more clicks: 7 views of 5 pages" in flat
+    _assert_serving_step(flat, tmp_path / "lw")
+    _assert_trace_step(flat)
+
+
+def _assert_serving_step(flat: str, home: Path) -> None:
+    """The endpoint step: the canary climbs while healthy, then drift rolls it back on its own."""
+    assert "endpoint penguins v1 serves penguins_species/1" in flat
+    assert "challenger penguins_species/2 registered" in flat
+    assert "canary penguins_species/2 takes 10%" in flat
+    assert "why: penguins_species/2: drift" in flat and "breached the threshold 0.5" in flat
+    assert "endpoint penguins v4 (auto-rollback) serves penguins_species/1" in flat
+    ws = lw.connect("quickstart", settings=Settings.load(home=home), create=False)
+    try:
+        history = ws.endpoints.history("penguins")
+        assert [(c.action, c.share) for c in history] == [
+            ("deploy", 0),
+            ("deploy", 10),
+            ("auto-promote", 50),
+            ("auto-rollback", 0),
+        ]
+        assert history[-1].reason["policy"] == "drift" and history[-1].candidate is None
+    finally:
+        ws.platform.close()
 
 
 def _assert_ml_steps(flat: str, home: Path) -> None:
@@ -110,6 +133,26 @@ def test_quickstart_twice_does_not_duplicate(tmp_path: Path) -> None:
     assert "pipeline run 2 succeeded" in out  # registered again, run again
     flat = " ".join(out.split())
     assert "20 trials so far, 10 this time" in flat  # the study goes on
-    assert "registered penguins_species/2 from run" in flat  # a new version
-    assert "penguins_species@champion from 1 -> 2 by " in flat
-    assert "penguins_species/2 predicts" in flat
+    assert (
+        "registered penguins_species/3 from run" in flat
+    )  # a new version (2: the endpoints step, 13)
+    assert "penguins_species@champion from 1 -> 3 by " in flat
+    assert "penguins_species/3 predicts" in flat
+    assert "endpoint penguins v5 serves penguins_species/3" in flat  # switched blue-green
+    assert "(auto-rollback) serves penguins_species/3" in flat
+
+
+def _assert_trace_step(flat: str) -> None:
+    """Step 14: a prediction traced to the champion, the run that trained it (step 11's),
+    its training set and the table version the run read."""
+    import re
+
+    assert "14. trace one prediction back to its training data" in flat
+    trained = re.search(r"training set island_stats@v\d+ -> run (\w+) -> penguins_species/1", flat)
+    traced = re.search(
+        r"request \w+: \{'prediction': '\w+'\} from penguins_species/1 \(endpoint penguins "
+        r"v4, slot live\) <- run (\w+) <- training set island_stats@v\d+ <- tables penguins@v\d+",
+        flat,
+    )
+    assert trained and traced, flat[-1500:]
+    assert traced.group(1) == trained.group(1)

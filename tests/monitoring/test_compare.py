@@ -200,9 +200,11 @@ def test_a_missing_table_or_version_is_the_table_stores_error(orders: lw.Workspa
         orders.monitor.compare("orders@v7", "orders")
 
 
-def test_endpoint_drift_waits_for_serving(ws: lw.Workspace) -> None:
-    with pytest.raises(NotFoundError, match="endpoint 'churn' does not exist"):
-        ws.monitor("churn").drift(window="1h")
+def test_the_monitor_of_an_unknown_endpoint_is_not_found(ws: lw.Workspace) -> None:
+    """Endpoint drift itself is tested in tests/serving/test_drift_lineage.py."""
+    with pytest.raises(NotFoundError, match="endpoint 'churn'") as found:
+        ws.monitor("churn")
+    assert found.value.fields["endpoint"] == "churn"
 
 
 def test_rows_of_a_version_after_a_delete(orders: lw.Workspace) -> None:

@@ -48,3 +48,9 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
     monkeypatch.setenv("LAKEWORKS_PROGRESS", "false")
     monkeypatch.setenv("COLUMNS", "200")
     return Cli(tmp_path / "lw")
+
+
+def ages(frame) -> object:  # noqa: ANN001
+    """The age column of what a model's predict is given: a numpy matrix (a plain
+    scikit-learn model over numeric columns, in signature order) or a pandas frame."""
+    return frame["age"] if hasattr(frame, "columns") else frame[:, 0]

@@ -19,3 +19,8 @@ def test_every_code_block_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, 
     printed = capsys.readouterr().out.splitlines()
     assert printed[:3] == ["2 5 churn/2", "25", "5"]
     assert printed[3].startswith("churn/") and printed[3].endswith("[None]")
+    assert printed[4] == "['candidate', 'live'] churn/1 True"
+    assert printed[5].startswith("accuracy two-proportion z-test ")
+    assert printed[6] == "churn True True"
+    assert printed[7] == "200 0 churn/1"
+    assert printed[8] == "[('model', 'churn/1'), ('table', 'customers')]"

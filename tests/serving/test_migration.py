@@ -1,5 +1,6 @@
-"""Migration 0009's downgrade removes the serving tables and nothing else (that the
-migrations match the ORM models is checked for every table in tests/meta)."""
+"""Migrations 0009's and 0010_serve_health's downgrades remove the serving tables and
+nothing else (that the migrations match the ORM models is checked for every table in
+tests/meta)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import sqlalchemy
 
 from lakeworks.meta import engine as meta_engine
 
-SERVING = {"endpoints", "endpoint_configs"}
+SERVING = {"endpoints", "endpoint_configs", "endpoint_windows"}  # 0010 builds on 0009
 
 
 def test_downgrade_of_0009_drops_only_serving(tmp_path: Path) -> None:
@@ -23,3 +24,18 @@ def test_downgrade_of_0009_drops_only_serving(tmp_path: Path) -> None:
     after = set(sqlalchemy.inspect(engine).get_table_names())
     engine.dispose()
     assert before - after == SERVING
+
+
+def test_downgrade_of_0010_drops_only_the_windows(tmp_path: Path) -> None:
+    from alembic import command
+
+    engine = meta_engine.make_engine(f"sqlite:///{tmp_path / 'meta.db'}")
+    meta_engine.upgrade(engine)
+    before = set(sqlalchemy.inspect(engine).get_table_names())
+    command.downgrade(meta_engine.alembic_config(engine), "0010_serve_health@0009")
+    after = set(sqlalchemy.inspect(engine).get_table_names())
+    meta_engine.upgrade(engine)  # and up again
+    again = set(sqlalchemy.inspect(engine).get_table_names())
+    engine.dispose()
+    assert before - after == {"endpoint_windows"}
+    assert again == before

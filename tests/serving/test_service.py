@@ -13,6 +13,7 @@ from lakeworks.errors import (
     UserCodeError,
 )
 from lakeworks.serving.strategies import bucket
+from tests.serving.conftest import ages
 
 ROW = {"age": 40, "income": 70.0}
 
@@ -136,7 +137,7 @@ def test_rows_the_model_raises_on_get_per_row_errors(served, monkeypatch) -> Non
     inner = predictor.model.predict
 
     def predict(frame):
-        if (frame["age"] < 0).any():
+        if (ages(frame) < 0).any():
             raise ArithmeticError("negative age")
         return inner(frame)
 
@@ -204,17 +205,23 @@ def test_micro_batched_predictions_equal_unbatched_ones(tmp_path, frame) -> None
         platform.close()
 
 
-def test_a_second_replica_sees_each_change_at_its_next_request(served) -> None:
+def test_a_second_replica_sees_each_change_within_the_version_ttl(served) -> None:
+    import time
+
     from lakeworks.platform import Platform
 
     platform, ctx = served
     platform.serving.deploy(ctx, "churn", "churn/1")
-    replica = Platform.open(platform.settings)
+    settings = platform.settings.model_copy(update={"serving_version_ttl_ms": 200})
+    replica = Platform.open(settings)
     try:
         assert replica.serving.predict(ctx, "churn", [ROW]).model == "churn/1"
         platform.serving.deploy(ctx, "churn", "churn/2")
+        assert platform.serving.predict(ctx, "churn", [ROW]).model == "churn/2"  # its own: now
+        time.sleep(0.25)
         assert replica.serving.predict(ctx, "churn", [ROW]).model == "churn/2"
         platform.serving.rollback(ctx, "churn")
+        time.sleep(0.25)
         assert replica.serving.predict(ctx, "churn", [ROW]).model == "churn/1"
     finally:
         replica.close()

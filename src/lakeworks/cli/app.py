@@ -28,11 +28,13 @@ from lakeworks.cli import (
     monitor,
     pii,
     pipelines,
+    predictions,
     quality,
     quotas,
     retention,
     runs,
     secrets,
+    serve,
     server,
     sql,
     streams,
@@ -77,6 +79,9 @@ app.add_typer(pipelines.app, name="pipelines")
 app.add_typer(models.app, name="models")
 app.add_typer(monitor.app, name="monitor")
 app.add_typer(endpoints.app, name="endpoints")
+for command in (predictions.feedback, predictions.model_metrics, predictions.ab, predictions.trace):
+    endpoints.app.command(command.__name__.replace("_", "-"))(command)
+monitor.app.command("drift")(predictions.drift)
 app.add_typer(db.app, name="db")
 app.add_typer(secrets.app, name="secrets")
 app.add_typer(pii.app, name="pii", no_args_is_help=True)
@@ -96,6 +101,7 @@ app.command("lineage")(lineage.lineage)
 app.command("sql")(sql.sql)
 app.command("ingest")(ingest.ingest)
 app.command("server")(server.server)
+app.command("serve")(serve.serve)
 app.command("scheduler")(pipelines.scheduler)
 app.command("init")(init.init)
 

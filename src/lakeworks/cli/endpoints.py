@@ -1,8 +1,9 @@
-"""``lakeworks endpoints deploy|list|show|history|promote|rollback|delete``."""
+"""``lakeworks endpoints deploy|list|show|history|promote|rollback|delete|metrics|health``."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+import json
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -21,9 +22,10 @@ def _slots(config: EndpointConfig) -> str:
 
 def _print(config: EndpointConfig) -> None:
     share = f" candidate share {config.share}%" if config.candidate else ""
+    features = f" features {config.features}" if config.features else ""
     typer.echo(
         f"endpoint {config.endpoint} v{config.version} ({config.strategy}): "
-        f"{_slots(config)}{share} [{config.action} by {config.created_by}]"
+        f"{_slots(config)}{share}{features} [{config.action} by {config.created_by}]"
     )
 
 
@@ -44,6 +46,11 @@ def deploy(
     strategy: Annotated[str, typer.Option(help="blue-green, canary, ab or shadow")] = "blue-green",
     steps: Annotated[str, typer.Option(help="canary steps, percent")] = "5,25,50,100",
     share: Annotated[int, typer.Option(help="A/B: the candidate's share, percent")] = 50,
+    features: Annotated[
+        str | None, typer.Option(help="feature service read for requests by entity key")
+    ] = None,
+    health: Annotated[str | None, typer.Option(help='policy as JSON: {"error_rate": 0.05}')] = None,
+    every: Annotated[str | None, typer.Option(help="canary: raise a step this often (10m)")] = None,
 ) -> None:
     """Deploy a model version to an endpoint (created if new); it is warmed first."""
     try:
@@ -52,8 +59,22 @@ def deploy(
         raise typer.BadParameter(
             f"steps are whole percents like 5,25,50,100, not {steps!r}"
         ) from None
+    options = {"steps": parsed, "share": share, "health": _policy(health), "every": every}
+    options["features"] = features
     with workspace(ctx) as ws:
-        _print(ws.endpoints.deploy(name, model=model, strategy=strategy, steps=parsed, share=share))
+        _print(ws.endpoints.deploy(name, model=model, strategy=strategy, **options))
+
+
+def _policy(text: str | None) -> dict[str, Any] | None:
+    if text is None:
+        return None
+    try:
+        found = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise typer.BadParameter(f"the health policy is not JSON: {exc}") from None
+    if not isinstance(found, dict):
+        raise typer.BadParameter('the health policy is a JSON object: {"error_rate": 0.05}')
+    return found
 
 
 @app.command("list")
@@ -95,3 +116,66 @@ def delete(ctx: typer.Context, name: str) -> None:
     with workspace(ctx) as ws:
         ws.endpoints.delete(name)
     typer.echo(f"deleted endpoint {name}")
+
+
+@app.command("score")
+def score(
+    ctx: typer.Context,
+    name: str,
+    table: Annotated[str, typer.Option(help="the table (or saved training set) to score")],
+    into: Annotated[str, typer.Option(help="the table the scored rows are written to")],
+    version: Annotated[int | None, typer.Option(help="the table version [default: latest]")] = None,
+    mode: Annotated[str, typer.Option(help="overwrite or append")] = "overwrite",
+) -> None:
+    """Score a table with the endpoint's live model, in Arrow batches, into another table."""
+    from lakeworks.serving.scoring import as_text
+
+    with workspace(ctx) as ws:
+        result = ws.endpoints.score(name, table=table, into=into, version=version, mode=mode)
+    typer.echo(as_text(result))
+
+
+@app.command("health")
+def set_health(
+    ctx: typer.Context,
+    name: str,
+    policy: Annotated[str | None, typer.Argument(help='JSON: {"error_rate": 0.05}')] = None,
+    clear: Annotated[bool, typer.Option("--clear", help="remove the policy")] = False,
+) -> None:
+    """Show the health policy, set it (JSON), or remove it (--clear)."""
+    with workspace(ctx) as ws:
+        if policy is None and not clear:
+            typer.echo(json.dumps(ws.endpoints.show(name).health, indent=2))
+            return
+        _print(ws.endpoints.set_health(name, None if clear else _policy(policy)))
+
+
+@app.command("metrics")
+def metrics(
+    ctx: typer.Context,
+    name: str,
+    window: Annotated[str, typer.Option(help="seconds or a duration: 30s, 5m, 1h")] = "60",
+) -> None:
+    """Requests, errors and latency per slot over the window (every replica's)."""
+    with workspace(ctx) as ws:
+        found = ws.endpoints.metrics(name, float(window) if window.isdigit() else window)
+    out = Table("slot", "model", "requests", "req/s", "errors", "error rate", "p50 ms", "p99 ms")
+    for s in found.slots:
+        st = s.stats
+        out.add_row(
+            s.slot,
+            st.model,
+            str(st.requests),
+            f"{st.rate:.2f}",
+            str(st.errors),
+            f"{st.error_rate:.1%}",
+            _ms(st.p50_ms),
+            _ms(st.p99_ms),
+        )
+    console().print(out)
+    if not found.slots:
+        typer.echo(f"no requests to {name} in the last {found.window:g} s")
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"

@@ -12,7 +12,9 @@ from rich.table import Table
 from lakeworks.cli.session import console, workspace
 from lakeworks.monitoring import DriftReport
 
-app = typer.Typer(help="Drift between tables and table versions.", no_args_is_help=True)
+app = typer.Typer(
+    help="Drift between tables and table versions, and of serving endpoints.", no_args_is_help=True
+)
 
 
 @app.command("compare")
@@ -41,13 +43,13 @@ def compare(
     if output == "json":
         typer.echo(json.dumps(report.to_dict(), indent=2))
     else:
-        console().print(_table(report))
+        console().print(report_table(report))
         console().print(report.summary(), markup=False)
     if report.drifted:
         raise typer.Exit(1)
 
 
-def _table(report: DriftReport) -> Table:
+def report_table(report: DriftReport) -> Table:
     out = Table(
         "column",
         "kind",

@@ -30,7 +30,13 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("lakeworks.lineage")
 MAX_EDGES = 1000
-_SOURCE_KINDS = {"file": "file", "sql": "query", "http": "url", "stream": "stream"}
+_SOURCE_KINDS = {
+    "file": "file",
+    "sql": "query",
+    "http": "url",
+    "stream": "stream",
+    "model": "model",  # batch scoring: the model version that made the rows
+}
 _KEEPS_ROWS = {"append", "upsert", "delete"}
 
 

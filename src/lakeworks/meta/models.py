@@ -681,3 +681,24 @@ class UsageRow(Base):
 # the security tables, in their own module (imported here so Base.metadata holds them)
 from lakeworks.meta import protection as _protection  # noqa: E402, F401 - data protection's rows
 from lakeworks.meta import security_models  # noqa: E402, F401
+
+
+class EndpointWindowRow(Base):
+    """One process's traffic of one endpoint slot since its previous flush (``at_ms``):
+    health is judged on the sum over every process's rows in a window."""
+
+    __tablename__ = "endpoint_windows"
+    __table_args__ = (Index("ix_endpoint_windows_endpoint", "workspace_id", "endpoint", "at_ms"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), nullable=False)
+    endpoint: Mapped[str] = mapped_column(String(128), nullable=False)
+    slot: Mapped[str] = mapped_column(String(32), nullable=False)
+    model: Mapped[str] = mapped_column(String(300), nullable=False)
+    process: Mapped[str] = mapped_column(String(64), nullable=False)
+    at_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    requests: Mapped[int] = mapped_column(Integer, nullable=False)
+    errors: Mapped[int] = mapped_column(Integer, nullable=False)
+    buckets: Mapped[list] = mapped_column(JSON, nullable=False)
+    label_n: Mapped[int] = mapped_column(Integer, nullable=False)
+    label_sum: Mapped[float] = mapped_column(Float, nullable=False)

@@ -1,4 +1,5 @@
-"""Prometheus counters for check runs and quarantined rows, and webhook alerts."""
+"""Prometheus counters for check runs and quarantined rows, and webhook alerts (the
+channel endpoint health alerts use too: ``post``)."""
 
 from __future__ import annotations
 
@@ -80,11 +81,16 @@ def send(report: QualityReport, urls: set[str], timeout: float = 5.0) -> None:
     """POST the report to each webhook URL; an unreachable hook is logged, never raised."""
     if not urls or not (report.failed or report.warned):
         return
+    post(urls, payload(report), timeout)
+
+
+def post(urls: set[str], body: dict[str, Any], timeout: float = 5.0) -> None:
+    """POST ``body`` as JSON to each webhook URL: the alert channel of quality checks and
+    of endpoint health. An unreachable hook is logged, never raised."""
     import httpx  # here, not at the top: most processes never send an alert
 
-    body = payload(report)
     for url in sorted(urls):
         try:
             httpx.post(url, json=body, timeout=timeout).raise_for_status()
         except httpx.HTTPError as exc:
-            log.warning("quality alert to %s failed: %s", url, exc)
+            log.warning("alert to %s failed: %s", url, exc)

@@ -1,6 +1,7 @@
 """The quickstart: ingest, quarantine, SQL, history and time travel, quality, features,
 pipelines, then training, tuning and the model registry (``ml.py``), streams
-(``streams.py``), then serve."""
+(``streams.py``), an endpoint with a canary and an automatic rollback (``endpoints.py``),
+one prediction traced back to its training data (``trace.py``), then serve."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from rich.table import Table
 import lakeworks as lw
 from lakeworks.config import Settings
 from lakeworks.features.coverage import AsKnownAtWarning
-from lakeworks.quickstart import ml, streams
+from lakeworks.quickstart import endpoints, ml, streams, trace
 from lakeworks.quickstart.show import console
 from lakeworks.quickstart.show import show as _show
 
@@ -35,6 +36,8 @@ def main(
     _pipeline(ws)
     ml.main(ws)
     streams.main(ws)
+    endpoints.main(ws)
+    trace.main(ws)
     if serve:
         _serve(settings)
     ws.platform.close()
@@ -204,7 +207,7 @@ def _serve(settings: Settings) -> None:
 
     from lakeworks.server.app import create_app
 
-    console.rule("13. serve")
+    console.rule("15. serve")
     console.print(
         f"API on http://{settings.host}:{settings.port}  (docs at /docs, "
         "metrics at /metrics; Ctrl-C to stop)"

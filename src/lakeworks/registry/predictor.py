@@ -55,10 +55,14 @@ class Predictor:
         return _like(data, _table(values, names))
 
     def _frame(self, data: Any) -> Any:
-        """The input as the pandas frame the model takes, columns in the model's order."""
+        """The input as the model takes it, columns in the model's order: a numpy matrix
+        for a plain scikit-learn estimator over numeric columns (a pandas round trip costs
+        more than a small model's predict), else a pandas frame."""
         table = to_arrow(data)
         if self.signature is not None:
             table = self.signature.enforce(table, model=f"model {self.version.ref}")
+        if _takes_matrix(self.model, table):
+            return np.column_stack([c.to_numpy() for c in table.columns])
         return model_input(self.model, table.to_pandas())
 
     def _call(self, method: str, frame: Any) -> Any:
@@ -86,6 +90,25 @@ def model_input(model: Any, frame: Any) -> Any:
         and not hasattr(model, "feature_names_in_")
     )
     return frame.to_numpy() if fitted_on_array else frame
+
+
+# estimators that select their input columns by name: always a pandas frame
+_BY_NAME = ("sklearn.pipeline", "sklearn.compose")
+
+
+def _takes_matrix(model: Any, table: pa.Table) -> bool:
+    """Whether ``model`` (a scikit-learn estimator, not one selecting columns by name)
+    gives the same answers for ``table`` as a numpy matrix: numeric columns only, in the
+    order it was fitted on (its feature-name warning is silenced in ``_call``)."""
+    module = type(model).__module__
+    if not module.startswith("sklearn.") or module.startswith(_BY_NAME):
+        return False
+    if not hasattr(model, "n_features_in_") or table.num_columns != model.n_features_in_:
+        return False
+    names = getattr(model, "feature_names_in_", None)
+    if names is not None and list(names) != table.column_names:
+        return False
+    return all(pa.types.is_integer(t) or pa.types.is_floating(t) for t in table.schema.types)
 
 
 def _table(values: np.ndarray, names: list[str] | None) -> pa.Table:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import FastAPI
 
@@ -33,6 +34,7 @@ from lakeworks.server.api import (
     models,
     monitoring,
     pipelines,
+    predictions,
     protection,
     quality,
     quotas,
@@ -48,7 +50,10 @@ from lakeworks.server.callers import Callers
 from lakeworks.server.feature_server import FeatureServer
 from lakeworks.server.metrics import CostGauges, HttpMetrics, MetricsMiddleware
 from lakeworks.server.mlflow import install as install_mlflow
+from lakeworks.server.predict_server import PredictServer
 from lakeworks.server.shutdown import stop_statements
+from lakeworks.serving import rollout
+from lakeworks.serving.rollout import Watcher
 from lakeworks.ui.mount import install as install_ui
 
 # the error statuses every route of a router may answer; routes add their own (409 ...)
@@ -73,6 +78,8 @@ ROUTERS = (
     (endpoints.router, _SCOPED),
     (quotas.router, _SCOPED),
     (endpoints.serve_router, errors.responses(400, 401, 403, 404, 413, 422, 429, 503)),
+    (predictions.router, _SCOPED),
+    (predictions.lineage_router, _SCOPED),
     (security.router, errors.responses(401, 403, 422, 503)),
     (security.scoped, _SCOPED),
 )
@@ -83,6 +90,13 @@ def authenticator(settings: Settings, platform: Platform) -> Authenticator | Non
     if not settings.auth_required:
         return None
     return Authenticator(settings, platform.identities, platform.tokens)
+
+
+def _health_round(platform: Platform) -> None:
+    """Flush this process's endpoint metrics and judge endpoint health
+    (``serving_health``); serving is loaded only once there is an endpoint."""
+    if "serving" in platform.__dict__ or rollout.has_endpoints(platform.catalog):
+        platform.serving.round(judge=platform.settings.serving_health)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -102,7 +116,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         scheduler = platform.pipelines.scheduler().start() if settings.scheduler else None
         retention = _retention_schedule(platform, settings)
         sampler = Sampler(platform.usage, settings.usage_sample_seconds).start()
+        health = Watcher(partial(_health_round, platform), settings.serving_health_interval)
+        health.start()
         yield
+        health.stop()
         sampler.stop()
         stop_statements(platform)  # before waiting for pipeline runs that may be running SQL
         if retention is not None:
@@ -125,6 +142,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.callers = Callers(platform, authenticator(settings, platform))
     # inside the metrics middleware; it checks callers as get_context does
     app.add_middleware(FeatureServer, platform=platform, callers=app.state.callers)
+    app.add_middleware(PredictServer, platform=platform, callers=app.state.callers)
     app.state.metrics.statements.set_function(lambda: platform.sql.statements.running)
     app.state.metrics.registry.register(CostGauges(platform.costs))
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)

@@ -3,7 +3,9 @@
 The first request for a key leads a batch: it waits up to ``wait`` seconds (less when the
 batch reaches ``max_rows``), then runs the model once on every waiting request's rows and
 hands each its own slice. A request never waits longer than ``wait`` plus one model call;
-a batch whose call raises gives each request that error.
+a batch whose call raises gives each request that error. A leader that finds no other
+request of its key in flight runs at once: alone, nobody would join its batch, so the
+wait would be pure latency (at concurrency 1 batching costs nothing).
 
 Example:
     >>> import pyarrow as pa
@@ -61,6 +63,7 @@ class Batcher:
         self.wait = wait
         self.max_rows = max_rows
         self._open: dict[Hashable, _Batch] = {}
+        self._in_flight: dict[Hashable, int] = {}  # submits of each key not yet answered
         self._lock = threading.Lock()
 
     def submit(
@@ -76,14 +79,25 @@ class Batcher:
                 batch = self._open[key] = _Batch()
             batch.entries.append(entry)
             batch.rows += table.num_rows
+            others = self._in_flight.get(key, 0)
+            self._in_flight[key] = others + 1
             if batch.rows >= self.max_rows:
                 self._close(key, batch)
-        if leader:
-            batch.full.wait(self.wait)
+        try:
+            if leader:
+                if others:  # requests in flight: more will come while this one waits
+                    batch.full.wait(self.wait)
+                with self._lock:
+                    self._close(key, batch)
+                batch.run(call)
+            entry.done.wait()
+        finally:
             with self._lock:
-                self._close(key, batch)
-            batch.run(call)
-        entry.done.wait()
+                left = self._in_flight[key] - 1
+                if left:
+                    self._in_flight[key] = left
+                else:
+                    del self._in_flight[key]
         if entry.error is not None:
             raise entry.error
         assert entry.result is not None

@@ -13,7 +13,7 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from lakeworks.errors import InvalidInputError
@@ -49,7 +49,11 @@ class EndpointConfig:
     slots: tuple[Slot, ...]
     share: int = 0
     steps: tuple[int, ...] = ()
+    features: str | None = None  # the feature service read for requests by entity key
     action: str = "deploy"
+    health: dict[str, Any] | None = None  # a monitoring.health.HealthPolicy, as a dict
+    every: float | None = None  # canary: seconds between steps raised automatically
+    reason: dict[str, Any] | None = None  # an automatic change: the breach behind it
     created_by: str = ""
     created_ms: int = 0
 
@@ -68,6 +72,10 @@ class EndpointConfig:
             "slots": [s.to_dict() for s in self.slots],
             "share": self.share,
             "steps": list(self.steps),
+            "features": self.features,
+            "health": self.health,
+            "every": self.every,
+            "reason": self.reason,
         }
 
     @classmethod
@@ -80,6 +88,10 @@ class EndpointConfig:
             slots,
             int(body.get("share", 0)),
             tuple(body.get("steps", ())),
+            body.get("features"),
+            health=body.get("health"),
+            every=body.get("every"),
+            reason=body.get("reason"),
             **meta,
         )
 
@@ -126,3 +138,30 @@ def check_share(share: int) -> int:
             found=share,
         )
     return share
+
+
+def next_config(
+    name: str,
+    strategy: str,
+    new: Slot,
+    current: EndpointConfig | None,
+    steps: tuple[int, ...],
+    share: int,
+    user: str,
+) -> EndpointConfig:
+    """The configuration a deployment of ``new`` by ``strategy`` writes over ``current``."""
+    if current is None or strategy == "blue-green":
+        return EndpointConfig(name, 0, strategy, (new,), created_by=user)
+    candidate = replace(new, name="candidate")
+    slots = (current.live, candidate)
+    if strategy == "canary":
+        steps = check_steps(steps)
+        return EndpointConfig(name, 0, strategy, slots, steps[0], steps, created_by=user)
+    if strategy == "ab":
+        return EndpointConfig(name, 0, strategy, slots, check_share(share), created_by=user)
+    return EndpointConfig(name, 0, strategy, slots, created_by=user)
+
+
+def changed(config: EndpointConfig, action: str, user: str, **values: Any) -> EndpointConfig:
+    """``config`` with ``values``, to be written as a new version by ``action``."""
+    return replace(config, version=0, action=action, created_by=user, **values)

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from lakeworks.registry.signature import Signature
     from lakeworks.serving.batching import Batcher
     from lakeworks.serving.endpoints import EndpointConfig, Slot
+    from lakeworks.serving.loop_batching import LoopBatcher
 
 
 @dataclass(frozen=True)
@@ -51,37 +52,46 @@ class Prediction:
     errors: list[str | None]
 
 
-def table_of(rows: Any, max_rows: int, *, endpoint: str) -> pa.Table:
-    """The request's rows as Arrow: a non-empty list of objects within ``max_rows``."""
+def table_of(rows: Any, max_rows: int, *, endpoint: str, empty_ok: bool = False) -> pa.Table:
+    """The request's rows as Arrow: a list of objects (or an Arrow table, as sent in IPC)
+    of 1 to ``max_rows`` rows (0 too when ``empty_ok``)."""
+    if isinstance(rows, pa.Table):
+        _check_size(rows.num_rows, max_rows, endpoint, empty_ok)
+        return rows
     if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
         raise InvalidInputError(
             f"endpoint {endpoint!r} takes rows as a list of JSON objects",
             expected="list of objects",
             found=type(rows).__name__,
         )
+    _check_size(len(rows), max_rows, endpoint, empty_ok)
     if not rows:
-        raise InvalidInputError(
-            f"the request to endpoint {endpoint!r} has no rows",
-            hint='send {"rows": [{...}, ...]} with at least one row',
-            expected="at least 1 row",
-            found=0,
-        )
-    if len(rows) > max_rows:
-        raise TooLargeError(
-            f"the request to endpoint {endpoint!r} has {len(rows)} rows, over the limit "
-            f"of {max_rows}",
-            hint="split it into smaller requests (setting serving_max_rows)",
-            limit=max_rows,
-            found=len(rows),
-        )
-    try:
-        return pa.Table.from_pylist(rows)
+        return pa.table({})
+    try:  # column by column: a few times faster than Table.from_pylist for small requests
+        return pa.table({name: [r.get(name) for r in rows] for name in rows[0]})
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
         raise InvalidInputError(
             f"the rows sent to endpoint {endpoint!r} mix types within a column: {exc}",
             hint="send every value of a column with one JSON type",
             endpoint=endpoint,
         ) from exc
+
+
+def _check_size(count: int, max_rows: int, endpoint: str, empty_ok: bool) -> None:
+    if count == 0 and not empty_ok:
+        raise InvalidInputError(
+            f"the request to endpoint {endpoint!r} has no rows",
+            hint='send {"rows": [{...}, ...]} with at least one row',
+            expected="at least 1 row",
+            found=0,
+        )
+    if count > max_rows:
+        raise TooLargeError(
+            f"the request to endpoint {endpoint!r} has {count} rows, over the limit of {max_rows}",
+            hint="split it into smaller requests (setting serving_max_rows)",
+            limit=max_rows,
+            found=count,
+        )
 
 
 def answer(
@@ -102,6 +112,21 @@ def answer(
             table = predictor.signature.enforce(table, model=f"model {slot.ref}")
         key = (deployment.workspace, config.endpoint, config.version, slot.name)
         outputs, errors = batcher.submit(key, table, partial(outputs_of, predictor))
+    return Prediction(
+        request_id, config.endpoint, config.version, slot.name, slot.ref, outputs, errors
+    )
+
+
+async def answer_on_loop(
+    deployment: Deployment, slot: Slot, table: pa.Table, request_id: str, batcher: LoopBatcher
+) -> Prediction:
+    """``answer`` on the event loop, the model call shared through ``batcher``."""
+    predictor = deployment.predictors[slot.name]
+    config = deployment.config
+    if predictor.signature is not None:  # refuse bad input here, before it joins a batch
+        table = predictor.signature.enforce(table, model=f"model {slot.ref}")
+    key = (deployment.workspace, config.endpoint, config.version, slot.name)
+    outputs, errors = await batcher.submit(key, table, partial(outputs_of, predictor))
     return Prediction(
         request_id, config.endpoint, config.version, slot.name, slot.ref, outputs, errors
     )

@@ -24,8 +24,9 @@ def health(platform: PlatformDep) -> Health:
 @router.get("/metrics", include_in_schema=False)
 def metrics(request: Request, platform: PlatformDep) -> Response:
     """Prometheus text exposition of this app's request metrics, the quality and stream
-    counters (and consumer lag gauges), the pipeline run and task metrics, and the tracking
-    counters."""
+    counters (and consumer lag gauges), the pipeline run and task metrics, the tracking
+    counters, the prediction log's, and the endpoints' requests, errors and latency per
+    slot (once this process has loaded serving)."""
     body = (
         request.app.state.metrics.render()
         + platform.quality.metrics.render()
@@ -33,4 +34,8 @@ def metrics(request: Request, platform: PlatformDep) -> Response:
         + platform.streams.metrics.render()
         + generate_latest(pipeline_metrics.REGISTRY)
     )
+    if "serving" in platform.__dict__:  # never load serving for a scrape
+        body += platform.serving.health.live.render()
+        log = platform.serving.predictions
+        body += log.metrics.render() if log is not None else b""
     return Response(body, media_type=CONTENT_TYPE_LATEST)

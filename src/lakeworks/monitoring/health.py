@@ -1,0 +1,227 @@
+"""Health policies of an endpoint and their verdict on a slot's window of traffic.
+
+A policy is a threshold per signal, judged over ``window`` seconds of traffic once the
+slot answered at least ``min_requests`` requests in it:
+
+- ``error_rate``: the share of requests the model failed (0..1), breached above it;
+- ``p99_ms``: the 99th latency percentile in milliseconds, breached above it;
+- ``drift``: the share of input columns that drifted (``monitoring``'s statistics) from
+  the reference (``drift_reference``, a table such as ``customers@v3``; default: the
+  inputs the live slot received), breached at or above it;
+- ``metric_drop``: how far the slot's live metric (the mean of its labelled outcomes,
+  accuracy when each is 1 or 0) fell below the live slot's, breached above it.
+
+``watch``: seconds after a new version takes all traffic (a blue-green switch or a final
+promote) during which a breach still rolls it back. ``webhook``: where alerts are POSTed.
+
+Example:
+    >>> policy = HealthPolicy.from_dict({"error_rate": 0.05, "window": "1m"})
+    >>> judge(policy, SlotStats("churn/2", requests=40, errors=8, seconds=60.0)).policy
+    'error_rate'
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import asdict, dataclass, fields
+from datetime import timedelta
+from typing import Any
+
+from lakeworks.errors import InvalidInputError
+from lakeworks.monitoring.live import Counts
+
+_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
+
+
+def seconds_of(value: Any, what: str) -> float:
+    """Seconds from a number, a timedelta or text like ``"30s"``, ``"10m"``, ``"1h"``."""
+    if isinstance(value, timedelta):
+        found = value.total_seconds()
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        found = float(value)
+    else:
+        match = _DURATION.match(str(value))
+        if match is None:
+            raise InvalidInputError(
+                f"{what} must be a duration, not {value!r}",
+                hint="write seconds (30), or text such as '30s', '10m', '1h'",
+                expected="a duration",
+                found=str(value),
+            )
+        found = float(match.group(1)) * _UNITS[match.group(2) or "s"]
+    if not (found > 0 and math.isfinite(found)):
+        raise InvalidInputError(
+            f"{what} must be a positive duration, not {value!r}", expected="> 0", found=str(value)
+        )
+    return found
+
+
+@dataclass(frozen=True)
+class HealthPolicy:
+    error_rate: float | None = None
+    p99_ms: float | None = None
+    drift: float | None = None
+    drift_reference: str | None = None
+    metric_drop: float | None = None
+    window: float = 60.0
+    min_requests: int = 20
+    watch: float = 300.0
+    webhook: str | None = None
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> HealthPolicy:
+        """A policy from ``deploy(health={...})``, checked: unknown keys and values out of
+        range are refused naming the key, what it takes and what was found."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise InvalidInputError(
+                f"unknown health policy setting(s) {unknown}",
+                hint=f"a health policy takes {sorted(known)}",
+                expected=", ".join(sorted(known)),
+                found=", ".join(unknown),
+            )
+        v = dict(values)
+        for name in ("error_rate", "drift"):
+            v[name] = _number(v, name, low=0.0, high=1.0)
+        v["metric_drop"] = _number(v, "metric_drop", low=0.0, high=None)
+        v["p99_ms"] = _number(v, "p99_ms", low=0.0, high=None)
+        for name in ("window", "watch"):
+            if v.get(name) is not None:
+                v[name] = seconds_of(v[name], f"health {name}")
+        if v.get("min_requests") is not None:
+            v["min_requests"] = int(_number(v, "min_requests", low=1.0, high=None))
+        for name in ("drift_reference", "webhook"):
+            if v.get(name) is not None and not isinstance(v[name], str):
+                raise InvalidInputError(
+                    f"health {name} must be text", expected="text", found=repr(v[name])
+                )
+        return cls(**{k: x for k, x in v.items() if x is not None})
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @property
+    def watches_drift(self) -> bool:
+        return self.drift is not None
+
+
+def _number(values: dict[str, Any], name: str, low: float, high: float | None) -> float | None:
+    value = values.get(name)
+    if value is None:
+        return None
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if not ok or value < low or (high is not None and value > high):
+        span = f"{low:g}..{high:g}" if high is not None else f">= {low:g}"
+        raise InvalidInputError(
+            f"health {name} must be a number in {span}, not {value!r}",
+            expected=span,
+            found=repr(value),
+        )
+    return float(value)
+
+
+@dataclass(frozen=True)
+class SlotStats:
+    """One model's traffic at an endpoint over ``seconds`` (summed over every process)."""
+
+    model: str
+    requests: int = 0
+    errors: int = 0
+    seconds: float = 0.0
+    p50_ms: float | None = None
+    p99_ms: float | None = None
+    label_n: int = 0
+    label_mean: float | None = None
+
+    @classmethod
+    def of(cls, model: str, counts: Counts, seconds: float) -> SlotStats:
+        p50, p99 = counts.quantile(0.5), counts.quantile(0.99)
+        return cls(
+            model,
+            counts.requests,
+            counts.errors,
+            seconds,
+            None if p50 is None else p50 * 1000,
+            None if p99 is None else p99 * 1000,
+            counts.label_n,
+            counts.label_sum / counts.label_n if counts.label_n else None,
+        )
+
+    @property
+    def error_rate(self) -> float:
+        return self.errors / self.requests if self.requests else 0.0
+
+    @property
+    def rate(self) -> float:
+        """Requests per second over the window."""
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "error_rate": self.error_rate, "rate": self.rate}
+
+
+@dataclass(frozen=True)
+class Breach:
+    """Which policy a model breached: its threshold and the value observed."""
+
+    policy: str
+    threshold: float
+    observed: float
+    model: str
+    window: float
+    detail: str = ""
+
+    @property
+    def reason(self) -> str:
+        return (
+            f"{self.model}: {self.policy} {self.observed:.4g} over the last {self.window:g} s "
+            f"breached the threshold {self.threshold:g}{self.detail}"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "reason": self.reason}
+
+
+def judge(
+    policy: HealthPolicy,
+    stats: SlotStats,
+    *,
+    drift: float | None = None,
+    baseline: SlotStats | None = None,
+) -> Breach | None:
+    """The first breach of ``policy`` by ``stats`` (None while it holds or while the slot
+    answered fewer than ``min_requests``). ``drift``: the share of drifted input columns;
+    ``baseline``: the live slot's stats, for ``metric_drop``."""
+    if stats.requests < policy.min_requests:
+        return None
+    window = stats.seconds
+
+    def breach(name: str, threshold: float, observed: float, detail: str = "") -> Breach:
+        return Breach(name, threshold, observed, stats.model, window, detail)
+
+    if policy.error_rate is not None and stats.error_rate > policy.error_rate:
+        return breach("error_rate", policy.error_rate, stats.error_rate)
+    if policy.p99_ms is not None and stats.p99_ms is not None and stats.p99_ms > policy.p99_ms:
+        return breach("p99_ms", policy.p99_ms, stats.p99_ms)
+    if policy.drift is not None and drift is not None and drift >= policy.drift:
+        return breach("drift", policy.drift, drift, " (share of input columns drifted)")
+    drop = _metric_drop(policy, stats, baseline)
+    if policy.metric_drop is not None and drop is not None and drop > policy.metric_drop:
+        assert baseline is not None  # a drop is measured against it
+        return breach("metric_drop", policy.metric_drop, drop, f" (vs {baseline.model})")
+    return None
+
+
+def _metric_drop(
+    policy: HealthPolicy, stats: SlotStats, baseline: SlotStats | None
+) -> float | None:
+    """How far ``stats``' live metric is below ``baseline``'s (None without enough labels
+    on either side)."""
+    if baseline is None or stats.label_mean is None or baseline.label_mean is None:
+        return None
+    if min(stats.label_n, baseline.label_n) < policy.min_requests:
+        return None
+    return baseline.label_mean - stats.label_mean

@@ -1,0 +1,97 @@
+"""Reading the prediction log and the feedback table of a workspace: the rows already in
+the Delta tables plus those the log still buffers (a request answered a moment ago, or
+while the table was unavailable, is found all the same).
+
+Example:
+    >>> Query(endpoint="churn", request_id="a'b").sql()
+    "endpoint = 'churn' AND request_id = 'a''b'"
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import pyarrow as pa
+
+from lakeworks.serving.records import (
+    FEEDBACK,
+    FEEDBACK_SCHEMA,
+    PREDICTIONS,
+    PREDICTIONS_SCHEMA,
+    LogEntry,
+    escaped,
+    table_of_entries,
+)
+
+if TYPE_CHECKING:
+    from lakeworks.context import Context
+    from lakeworks.lake.tables import Tables
+    from lakeworks.serving.log import PredictionLog
+
+
+@dataclass(frozen=True)
+class Query:
+    """Which logged rows: of an endpoint, a request, a key, since a time (all optional)."""
+
+    endpoint: str | None = None
+    request_id: str | None = None
+    key: str | None = None
+    since_us: int | None = None
+
+    def sql(self) -> str | None:
+        terms = [
+            f"{column} = {escaped(value)}"
+            for column, value in (
+                ("endpoint", self.endpoint),
+                ("request_id", self.request_id),
+                ("key", self.key),
+            )
+            if value is not None
+        ]
+        if self.since_us is not None:
+            since = datetime.fromtimestamp(self.since_us / 1e6, UTC).isoformat()
+            terms.append(f"time >= CAST({escaped(since)} AS TIMESTAMPTZ)")
+        return " AND ".join(terms) or None
+
+    def keeps(self, entry: LogEntry) -> bool:
+        p = entry.prediction
+        return (
+            (self.endpoint is None or p.endpoint == self.endpoint)
+            and (self.request_id is None or p.request_id == self.request_id)
+            and (self.key is None or entry.key == self.key)
+            and (self.since_us is None or entry.time_us >= self.since_us)
+        )
+
+
+def predictions(ctx: Context, tables: Tables, log: PredictionLog | None, query: Query) -> pa.Table:
+    """The logged rows ``query`` selects, written or still buffered.
+
+    The buffer is looked at first: an entry written between the two looks is then found
+    in the table (and kept once), never in neither.
+    """
+    buffered = [] if log is None else log.pending()
+    written = _read(ctx, tables, PREDICTIONS, PREDICTIONS_SCHEMA, query.sql())
+    seen = set(written.column("request_id").to_pylist()) if buffered else set()
+    pending = [
+        e
+        for e in buffered
+        if e.workspace == ctx.workspace and query.keeps(e) and e.request_id not in seen
+    ]
+    if not pending:
+        return written
+    return pa.concat_tables([written, table_of_entries(pending)])
+
+
+def feedback(ctx: Context, tables: Tables, query: Query) -> pa.Table:
+    """The labels given for the requests ``query`` selects (by endpoint and request id)."""
+    return _read(ctx, tables, FEEDBACK, FEEDBACK_SCHEMA, query.sql())
+
+
+def _read(
+    ctx: Context, tables: Tables, name: str, schema: pa.Schema, where: str | None
+) -> pa.Table:
+    if not tables.exists(ctx, name):
+        return schema.empty_table()
+    return tables.read(ctx, name, where=where).select(schema.names).cast(schema)

@@ -1,0 +1,87 @@
+"""The catalog side of live metrics: each process flushes its counts per endpoint slot
+every few seconds as one row (``meta.models.EndpointWindowRow``), and whoever judges an
+endpoint's health sums every process's rows over the window. So several replicas (or
+server workers) on one catalog are judged on all their traffic, and a judge that starts
+late still sees the window.
+
+Rows are only inserted (no process updates another's), and ``purge`` drops those older
+than ``serving_metrics_retention``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import delete, select
+
+from lakeworks.meta.catalog import Catalog
+from lakeworks.meta.models import EndpointWindowRow
+from lakeworks.monitoring.live import Counts, Key
+from lakeworks.serving.store import now_ms
+
+
+class WindowStore:
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+
+    def flush(self, process: str, items: list[tuple[Key, Counts]]) -> int:
+        """Write ``items`` (counts since this process's previous flush); their number."""
+        if not items:
+            return 0
+        at = now_ms()
+        ids = {name: self._workspace_id(name) for name in {k[0] for k, _ in items}}
+        rows = [_row(ids[k[0]], k, c, process, at) for k, c in items]
+        with self.catalog.session() as s:
+            s.add_all(rows)
+        return len(rows)
+
+    def read(self, workspace: str, endpoint: str, since_ms: int) -> dict[tuple[str, str], Counts]:
+        """Every process's counts of ``endpoint`` flushed after ``since_ms``, summed per
+        (slot, model)."""
+        query = select(EndpointWindowRow).where(
+            EndpointWindowRow.workspace_id == self._workspace_id(workspace),
+            EndpointWindowRow.endpoint == endpoint,
+            EndpointWindowRow.at_ms > since_ms,
+        )
+        found: dict[tuple[str, str], Counts] = defaultdict(Counts)
+        with self.catalog.session() as s:
+            for row in s.scalars(query):
+                found[(row.slot, row.model)].merge(_counts(row))
+        return dict(found)
+
+    def purge(self, before_ms: int) -> None:
+        with self.catalog.session() as s:
+            s.execute(delete(EndpointWindowRow).where(EndpointWindowRow.at_ms < before_ms))
+
+    def delete(self, workspace: str, endpoint: str) -> None:
+        with self.catalog.session() as s:
+            s.execute(
+                delete(EndpointWindowRow).where(
+                    EndpointWindowRow.workspace_id == self._workspace_id(workspace),
+                    EndpointWindowRow.endpoint == endpoint,
+                )
+            )
+
+    def _workspace_id(self, name: str) -> int:
+        # read each time, not kept: a workspace deleted and made again has a new id
+        return self.catalog.workspace(name).id
+
+
+def _row(workspace_id: int, key: Key, counts: Counts, process: str, at: int) -> EndpointWindowRow:
+    return EndpointWindowRow(
+        workspace_id=workspace_id,
+        endpoint=key[1],
+        slot=key[2],
+        model=key[3],
+        process=process,
+        at_ms=at,
+        requests=counts.requests,
+        errors=counts.errors,
+        buckets=counts.buckets,
+        label_n=counts.label_n,
+        label_sum=counts.label_sum,
+    )
+
+
+def _counts(row: EndpointWindowRow) -> Counts:
+    return Counts(row.requests, row.errors, list(row.buckets), row.label_n, row.label_sum)

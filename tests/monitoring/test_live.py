@@ -1,0 +1,151 @@
+"""Live metrics of one process (counts, latency quantiles, samples, Prometheus) and health
+policies (checked input, verdicts)."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pyarrow as pa
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from lakeworks.errors import InvalidInputError
+from lakeworks.monitoring.health import HealthPolicy, SlotStats, judge, seconds_of
+from lakeworks.monitoring.live import BOUNDS, Counts, LiveMetrics
+
+KEY = ("ws", "churn", "live", "churn/1")
+
+
+def test_counts_give_quantiles_within_one_bucket() -> None:
+    live = LiveMetrics(sample_rows=10)
+    for ms in range(1, 101):  # 1..100 ms
+        live.observe(KEY, ms / 1000, error=ms > 90)
+    [(key, counts)] = live.take()
+    assert (key, counts.requests, counts.errors) == (KEY, 100, 10)
+    p50, p99 = counts.quantile(0.5), counts.quantile(0.99)
+    assert 0.050 <= p50 <= 0.050 * 1.5  # a bucket's upper bound: at most 50% over
+    assert 0.099 <= p99 <= 0.099 * 1.5
+    assert live.take() == []  # taken: pending starts afresh
+    assert live.totals()[0][1].requests == 100  # the totals keep counting
+
+
+def test_slower_than_the_last_bound_is_counted() -> None:
+    counts = Counts()
+    counts.buckets[-1] = 3
+    assert counts.quantile(0.99) == BOUNDS[-1]
+    assert Counts().quantile(0.5) is None
+
+
+def test_observe_is_thread_safe() -> None:
+    live = LiveMetrics(sample_rows=0)
+
+    def hammer() -> None:
+        for _ in range(5000):
+            live.observe(KEY, 0.001, error=False)
+
+    threads = [threading.Thread(target=hammer) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert live.take()[0][1].requests == 20_000
+
+
+def test_restore_puts_taken_counts_back() -> None:
+    live = LiveMetrics(sample_rows=0)
+    live.observe(KEY, 0.001, error=True)
+    taken = live.take()
+    live.observe(KEY, 0.001, error=False)
+    live.restore(taken)
+    [(_, counts)] = live.take()
+    assert (counts.requests, counts.errors) == (2, 1)
+
+
+def test_input_samples_are_bounded_and_by_model() -> None:
+    live = LiveMetrics(sample_rows=5)
+    for i in range(4):
+        live.observe(KEY, 0.001, error=False, inputs=pa.table({"x": [i, i]}))
+    found = live.inputs("ws", "churn", "churn/1", since_ms=0)
+    assert found is not None and 5 <= found.num_rows <= 6  # the oldest parts dropped
+    assert found.column("x").to_pylist()[-2:] == [3, 3]
+    assert live.inputs("ws", "churn", "churn/2", since_ms=0) is None
+    live.forget("ws", "churn")
+    assert live.inputs("ws", "churn", "churn/1", since_ms=0) is None and live.totals() == []
+
+
+def test_prometheus_exposition_per_slot() -> None:
+    live = LiveMetrics(sample_rows=0)
+    live.observe(KEY, 0.002, error=False)
+    live.observe(KEY, 0.004, error=True)
+    families = {f.name: f for f in text_string_to_metric_families(live.render().decode())}
+    requests = families["lakeworks_serving_requests"].samples[0]
+    assert requests.labels == dict(
+        zip(["workspace", "endpoint", "slot", "model"], KEY, strict=True)
+    )
+    assert requests.value == 2
+    assert families["lakeworks_serving_errors"].samples[0].value == 1
+    counts = [s for s in families["lakeworks_serving_latency_seconds"].samples]
+    assert [s.value for s in counts if s.labels.get("le") == "+Inf"] == [2]
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [(30, 30.0), ("30s", 30.0), ("10m", 600.0), ("1h", 3600.0), ("250ms", 0.25)],
+)
+def test_durations(value: object, seconds: float) -> None:
+    assert seconds_of(value, "window") == seconds
+    assert seconds_of(timedelta(minutes=2), "window") == 120
+
+
+@pytest.mark.parametrize("value", ["soon", "-5m", 0, True, float("nan")])
+def test_bad_durations_are_refused(value: object) -> None:
+    with pytest.raises(InvalidInputError, match="window must be a"):
+        seconds_of(value, "window")
+
+
+@pytest.mark.parametrize(
+    ("policy", "message"),
+    [
+        ({"error_rte": 0.1}, "unknown health policy setting"),
+        ({"error_rate": 1.5}, "error_rate must be a number in 0..1"),
+        ({"error_rate": "high"}, "error_rate must be a number"),
+        ({"p99_ms": -1}, "p99_ms must be a number in >= 0"),
+        ({"drift": True}, "drift must be a number"),
+        ({"window": "forever"}, "window must be a duration"),
+        ({"min_requests": 0}, "min_requests must be a number"),
+        ({"webhook": 5}, "webhook must be text"),
+    ],
+)
+def test_bad_policies_are_refused_naming_the_setting(policy: dict, message: str) -> None:
+    with pytest.raises(InvalidInputError, match=message):
+        HealthPolicy.from_dict(policy)
+
+
+def test_a_policy_round_trips() -> None:
+    policy = HealthPolicy.from_dict({"error_rate": 0.05, "p99_ms": 200, "window": "5m"})
+    assert policy.window == 300 and HealthPolicy.from_dict(policy.to_dict()) == policy
+
+
+def test_judge_needs_enough_requests_then_names_the_breach() -> None:
+    policy = HealthPolicy.from_dict({"error_rate": 0.1, "p99_ms": 50, "min_requests": 10})
+    assert judge(policy, SlotStats("m/2", requests=9, errors=9, seconds=10)) is None
+    errors = judge(policy, SlotStats("m/2", requests=10, errors=2, seconds=10))
+    assert errors is not None and (errors.policy, errors.observed) == ("error_rate", 0.2)
+    assert "m/2: error_rate 0.2" in errors.reason and "threshold 0.1" in errors.reason
+    slow = judge(policy, SlotStats("m/2", requests=10, seconds=10, p99_ms=80.0))
+    assert slow is not None and slow.policy == "p99_ms"
+    assert judge(policy, SlotStats("m/2", requests=10, seconds=10, p99_ms=20.0)) is None
+
+
+def test_judge_drift_and_metric_drop() -> None:
+    policy = HealthPolicy.from_dict({"drift": 0.5, "metric_drop": 0.1, "min_requests": 5})
+    stats = SlotStats("m/2", requests=50, seconds=10, label_n=20, label_mean=0.6)
+    assert judge(policy, stats, drift=0.5).policy == "drift"
+    assert judge(policy, stats, drift=0.25) is None  # no baseline: no metric judged
+    better = SlotStats("m/1", requests=50, seconds=10, label_n=20, label_mean=0.65)
+    assert judge(policy, stats, baseline=better) is None  # dropped 0.05: within
+    best = SlotStats("m/1", requests=50, seconds=10, label_n=20, label_mean=0.9)
+    dropped = judge(policy, stats, baseline=best)
+    assert dropped is not None and dropped.policy == "metric_drop"
+    assert dropped.observed == pytest.approx(0.3)

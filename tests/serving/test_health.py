@@ -1,0 +1,163 @@
+"""Live metrics and health across processes on one catalog (SQLite and PostgreSQL): each
+platform below stands for a replica; they share only the catalog and the storage."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from lakeworks.errors import NotFoundError
+from lakeworks.platform import Platform
+from lakeworks.serving.rollout import Evaluator
+
+ROW = {"age": 40, "income": 70.0}
+
+
+@pytest.fixture
+def replicas(served) -> Iterator[tuple[Platform, Platform, object]]:
+    """The served platform and a second one on the same catalog and storage."""
+    platform, ctx = served
+    other = Platform.open(platform.settings)
+    yield platform, other, ctx
+    other.close()
+
+
+def test_metrics_sum_every_replicas_traffic(replicas) -> None:
+    platform, other, ctx = replicas
+    platform.serving.deploy(ctx, "churn", "churn/1")
+    for i in range(7):
+        platform.serving.predict(ctx, "churn", [ROW], key=str(i))
+    for i in range(5):
+        other.serving.predict(ctx, "churn", [ROW, ROW], key=str(i))
+    other.serving.health.flush()  # what its watcher does every serving_health_interval
+    found = platform.serving.metrics(ctx, "churn", window="5m")
+    [live] = found.slots
+    assert (found.window, live.slot, live.stats.model) == (300, "live", "churn/1")
+    assert (live.stats.requests, live.stats.errors) == (12, 0)
+    assert 0 < live.stats.p50_ms <= live.stats.p99_ms
+    assert live.to_dict()["rate"] == pytest.approx(12 / 300)
+    again = other.serving.metrics(ctx, "churn", window=300)  # flushed: nothing counted twice
+    assert again.slots[0].stats.requests == 12
+
+
+def test_metrics_of_an_unknown_endpoint_is_not_found(served) -> None:
+    platform, ctx = served
+    with pytest.raises(NotFoundError, match="'nope'"):
+        platform.serving.metrics(ctx, "nope")
+
+
+def test_one_replica_judges_the_traffic_another_served(replicas) -> None:
+    platform, other, ctx = replicas
+    platform.serving.deploy(ctx, "churn", "churn/1")
+    health = {"error_rate": 0.0, "min_requests": 5}
+    platform.serving.deploy(ctx, "churn", "churn/2", "canary", steps=(50, 100), health=health)
+    # churn/2 answers without errors: healthy; the judge sees the other replica's traffic
+    for i in range(40):
+        other.serving.predict(ctx, "churn", [ROW], key=str(i))
+    other.serving.health.flush()
+    judge = Evaluator(platform.serving, platform.monitoring, ["default"])
+    assert judge.run_once() == []  # it holds, and no schedule: nothing to change
+    stats = platform.serving.metrics(ctx, "churn", "1m")
+    assert sum(s.stats.requests for s in stats.slots) == 40
+
+
+def test_racing_judges_write_one_rollback(replicas) -> None:
+    platform, other, ctx = replicas
+    platform.serving.deploy(ctx, "churn", "churn/1")
+    health = {"p99_ms": 0.01, "min_requests": 5}  # every request is slower: a breach
+    platform.serving.deploy(ctx, "churn", "churn/2", "canary", steps=(50, 100), health=health)
+    for i in range(40):
+        platform.serving.predict(ctx, "churn", [ROW], key=str(i))
+    platform.serving.health.flush()
+    judges = [Evaluator(p.serving, p.monitoring, ["default"]) for p in (platform, other)]
+    written: list = []
+    barrier = threading.Barrier(2)
+
+    def run(judge: Evaluator) -> None:
+        barrier.wait()
+        written.extend(judge.run_once())
+
+    threads = [threading.Thread(target=run, args=(j,)) for j in judges]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    history = platform.serving.history(ctx, "churn")
+    assert [c.action for c in history] == ["deploy", "deploy", "auto-rollback"]
+    assert len(written) == 1 and written[0].reason["policy"] == "p99_ms"
+
+
+def test_delete_forgets_the_endpoints_metrics(served) -> None:
+    platform, ctx = served
+    platform.serving.deploy(ctx, "churn", "churn/1")
+    platform.serving.predict(ctx, "churn", [ROW])
+    assert platform.serving.metrics(ctx, "churn").slots
+    platform.serving.delete(ctx, "churn")
+    platform.serving.deploy(ctx, "churn", "churn/1")
+    assert platform.serving.metrics(ctx, "churn").slots == ()
+
+
+def test_refused_requests_are_not_model_errors(served) -> None:
+    platform, ctx = served
+    platform.serving.deploy(ctx, "churn", "churn/1")
+    with pytest.raises(Exception, match="age"):
+        platform.serving.predict(ctx, "churn", [{"age": "x", "income": 1.0}])
+    [live] = platform.serving.metrics(ctx, "churn").slots
+    assert (live.stats.requests, live.stats.errors) == (1, 0)
+
+
+def test_rows_older_than_the_retention_are_purged(served) -> None:
+    from lakeworks.serving.store import now_ms
+
+    platform, ctx = served
+    platform.serving.deploy(ctx, "churn", "churn/1")
+    platform.serving.predict(ctx, "churn", [ROW])
+    health = platform.serving.health
+    health.flush()
+    assert health.windows.read("default", "churn", 0)
+    health.windows.purge(now_ms() - 60_000)  # a minute's retention keeps the new row
+    assert health.windows.read("default", "churn", 0)
+    health.windows.purge(now_ms() + 1)
+    assert health.windows.read("default", "churn", 0) == {}
+
+
+REPLICA = """
+import sys
+from lakeworks.config import Settings
+from lakeworks.context import Context
+from lakeworks.platform import Platform
+
+settings = Settings.load(home=sys.argv[1], metadata_url=sys.argv[2] or None, progress=False)
+platform = Platform.open(settings)
+ctx = Context(workspace="default", user="replica")
+for i in range(30):
+    platform.serving.predict(ctx, "churn", [{"age": 40, "income": 70.0}], key=str(i))
+platform.close()  # flushes its counts, as a replica does at shutdown
+"""
+
+
+def test_a_replica_process_traffic_is_judged_here(served) -> None:
+    import os
+    import subprocess
+    import sys
+
+    platform, ctx = served
+    platform.serving.deploy(ctx, "churn", "churn/1")
+    health = {"p99_ms": 0.01, "min_requests": 5}  # any request breaches: a rollback
+    platform.serving.deploy(ctx, "churn", "churn/2", "ab", share=50, health=health)
+    settings = platform.settings
+    url = settings.metadata_url or ""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run(
+        [sys.executable, "-c", REPLICA, str(settings.home), url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    assert platform.serving.metrics(ctx, "churn", "1m").slots  # its rows, none of ours
+    [written] = Evaluator(platform.serving, platform.monitoring, ["default"]).run_once()
+    assert written.action == "auto-rollback" and written.reason["model"] == "churn/2"
