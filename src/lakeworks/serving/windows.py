@@ -14,6 +14,7 @@ from collections import defaultdict
 
 from sqlalchemy import delete, select
 
+from lakeworks.errors import NotFoundError
 from lakeworks.meta.catalog import Catalog
 from lakeworks.meta.models import EndpointWindowRow
 from lakeworks.monitoring.live import Counts, Key
@@ -29,8 +30,8 @@ class WindowStore:
         if not items:
             return 0
         at = now_ms()
-        ids = {name: self._workspace_id(name) for name in {k[0] for k, _ in items}}
-        rows = [_row(ids[k[0]], k, c, process, at) for k, c in items]
+        ids = self._existing({k[0] for k, _ in items})
+        rows = [_row(ids[k[0]], k, c, process, at) for k, c in items if k[0] in ids]
         with self.catalog.session() as s:
             s.add_all(rows)
         return len(rows)
@@ -61,6 +62,17 @@ class WindowStore:
                     EndpointWindowRow.endpoint == endpoint,
                 )
             )
+
+    def _existing(self, names: set[str]) -> dict[str, int]:
+        """The ids of those of ``names`` that still exist (a deleted workspace's counts
+        have nowhere to go)."""
+        found = {}
+        for name in names:
+            try:
+                found[name] = self._workspace_id(name)
+            except NotFoundError:
+                continue
+        return found
 
     def _workspace_id(self, name: str) -> int:
         # read each time, not kept: a workspace deleted and made again has a new id
