@@ -10,7 +10,7 @@ import sqlalchemy
 
 from lakeworks.meta import engine as meta_engine
 
-SERVING = {"endpoints", "endpoint_configs", "endpoint_windows"}  # 0010 builds on 0009
+SERVING = {"endpoints", "endpoint_configs"}  # 0010_serve_health adds endpoint_windows
 
 
 def test_downgrade_of_0009_drops_only_serving(tmp_path: Path) -> None:
@@ -32,7 +32,7 @@ def test_downgrade_of_0010_drops_only_the_windows(tmp_path: Path) -> None:
     engine = meta_engine.make_engine(f"sqlite:///{tmp_path / 'meta.db'}")
     meta_engine.upgrade(engine)
     before = set(sqlalchemy.inspect(engine).get_table_names())
-    command.downgrade(meta_engine.alembic_config(engine), "0010_serve_health@0009")
+    command.downgrade(meta_engine.alembic_config(engine), "0010_serve_health@0010_sec_quota")
     after = set(sqlalchemy.inspect(engine).get_table_names())
     meta_engine.upgrade(engine)  # and up again
     again = set(sqlalchemy.inspect(engine).get_table_names())

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from lakeworks.cli.server import auth_mode
 from lakeworks.cli.session import options
 from lakeworks.context import Context
 
@@ -48,6 +49,7 @@ def serve(
     os.environ["LAKEWORKS_WORKSPACE"] = settings.workspace
     os.environ["LAKEWORKS_SERVING_ENDPOINTS"] = settings.serving_endpoints
     typer.echo(f"lakeworks serving on http://{settings.host}:{settings.port} ({workers} workers)")
+    typer.echo(f"authentication: {auth_mode(settings)}")
     uvicorn.run(
         "lakeworks.server.replica:create_replica_app",
         factory=True,

@@ -109,8 +109,10 @@ OPERATIONS: dict[str, str] = {
     ),
     **_service(
         "serving",
-        read="predict list show history deployment",
-        deploy="deploy promote rollback delete",
+        read="predict predict_on_loop list show history deployment metrics live_metrics "
+        "ab_readout drift trace",
+        write="feedback score",
+        deploy="deploy promote rollback delete change set_health set_reference",
     ),
     **_service(
         "streams",
@@ -150,6 +152,7 @@ OPERATIONS: dict[str, str] = {
 # called by other services inside an operation that was checked, never by a door
 INTERNAL = frozenset(
     {
+        "serving.log_prediction",  # inside predict, which was checked
         "tables.current",
         "tables.entry",
         "tables.open",

@@ -84,6 +84,14 @@ _API = {
         "drop_table": "tables.drop",
         "table_loads": "tables.describe",
     },
+    "predictions": {
+        "ab": "serving.ab_readout",
+        "drift": "serving.drift",
+        "feedback": "serving.feedback",
+        "model_metrics": "serving.live_metrics",
+        "prediction": "serving.trace",
+        "set_reference": "serving.set_reference",
+    },
     "sql": {"run_sql": "sql.execute", "export_sql": "sql.execute"},
     "quality": {
         "list_checks": "quality.checks",
@@ -151,6 +159,9 @@ _API = {
         "rollback": "serving.rollback",
         "delete": "serving.delete",
         "predict": "serving.predict",
+        "metrics": "serving.metrics",
+        "score": "serving.score",
+        "set_health": "serving.set_health",
     },
     "protection": {
         "list_secrets": "secrets.list",

@@ -27,6 +27,7 @@ import pyarrow as pa
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from lakeworks import errors
+from lakeworks.context import Context
 from lakeworks.platform import Platform
 from lakeworks.server.callers import USER_HEADER, Callers
 from lakeworks.server.errors import log, status_for
@@ -37,8 +38,16 @@ _PATH = re.compile(r"^/serve/([^/]+)/([^/]+)/predict/?$")
 _ROUTE = SimpleNamespace(path="/serve/{workspace}/{endpoint}/predict")
 _HEADERS = {
     name: name.lower().encode()
-    for name in (USER_HEADER, "X-Request-Id", "X-Request-Key", "Content-Type", "Accept")
+    for name in (
+        USER_HEADER,
+        "Authorization",
+        "X-Request-Id",
+        "X-Request-Key",
+        "Content-Type",
+        "Accept",
+    )
 }
+_OPERATION = "serving.predict"  # the route's operation in the security policy
 _JSON = (b"content-type", b"application/json")
 
 
@@ -70,11 +79,13 @@ class PredictServer:
         request_id = _header(headers, "X-Request-Id") or uuid.uuid4().hex
         arrow_out = ARROW in _header(headers, "Accept")
         try:
+            # the checks every route passes (credential, role, permission), before the body
+            ctx = self._context(match.group(1), headers, request_id, scope)
             request = await self._request(match.group(1), match.group(2), headers, receive)
             if self.on_loop and request["keys"] is None:
-                result = await self._predict_on_loop(request, request_id)
+                result = await self._predict_on_loop(ctx, request, request_id)
             else:  # catalog, online store and model calls block: off the event loop
-                result = await anyio.to_thread.run_sync(self._predict, request, request_id)
+                result = await anyio.to_thread.run_sync(self._predict, ctx, request, request_id)
             status, body, kind = 200, *_encode(result, arrow_out)
         except errors.LakeworksError as exc:
             status, body, kind = status_for(exc), json.dumps(exc.to_dict()).encode(), _JSON
@@ -106,8 +117,20 @@ class PredictServer:
             return {**request, "rows": _arrow_rows(body, endpoint), "keys": None, "key": key}
         return {**request, **_json_request(body, endpoint)}
 
-    def _predict(self, request: dict[str, Any], request_id: str) -> Prediction:
-        ctx = self.callers.context(request["ws"], request["user"] or "anonymous")
+    def _context(
+        self, ws: str, headers: dict[bytes, bytes], request_id: str, scope: Scope
+    ) -> Context:
+        client = scope.get("client")
+        return self.callers.context(
+            ws,
+            _header(headers, USER_HEADER) or "anonymous",
+            _header(headers, "Authorization") or None,
+            request_id,
+            client[0] if client else None,
+            operation=_OPERATION,
+        )
+
+    def _predict(self, ctx: Context, request: dict[str, Any], request_id: str) -> Prediction:
         return self.platform.serving.predict(
             ctx,
             request["endpoint"],
@@ -117,8 +140,9 @@ class PredictServer:
             request_id=request_id,
         )
 
-    async def _predict_on_loop(self, request: dict[str, Any], request_id: str) -> Prediction:
-        ctx = self.callers.context(request["ws"], request["user"] or "anonymous")
+    async def _predict_on_loop(
+        self, ctx: Context, request: dict[str, Any], request_id: str
+    ) -> Prediction:
         serving = self.platform.serving
         return await serving.predict_on_loop(
             ctx, request["endpoint"], request["rows"], key=request["key"], request_id=request_id

@@ -32,6 +32,7 @@ from lakeworks.config import Settings
 from lakeworks.context import Context
 from lakeworks.platform import Platform
 from lakeworks.server import errors
+from lakeworks.server.app import authenticator
 from lakeworks.server.callers import Callers
 from lakeworks.server.metrics import HttpMetrics, MetricsMiddleware
 from lakeworks.server.predict_server import PredictServer
@@ -77,7 +78,7 @@ def create_replica_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.platform = platform
     app.state.metrics = HttpMetrics()
-    callers = Callers(platform)
+    callers = Callers(platform, authenticator(settings, platform))  # as the server's
     app.add_middleware(PredictServer, platform=platform, callers=callers, allowed=allowed)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     errors.install(app)
