@@ -50,8 +50,8 @@ def test_the_cli_scores_a_stream(platform_ctx, tmp_path, monkeypatch) -> None:  
     from ..cli.conftest import Cli
 
     platform, ctx = platform_ctx
-    if platform.settings.metadata_url:
-        pytest.skip("the CLI opens the embedded catalog under --home")
+    if platform.settings.metadata_url:  # the CLI reads the same catalog from the settings
+        monkeypatch.setenv("LAKEWORKS_METADATA_URL", platform.settings.metadata_url)
     platform.streams.publish(ctx, "people", [{"age": 40, "income": 60.0}, "oops"])
     monkeypatch.setenv("LAKEWORKS_WORKSPACE", "default")
     cli = Cli(platform.settings.home)
