@@ -91,3 +91,12 @@ def test_a_viewer_sees_the_admin_page_without_owner_sections(secured) -> None:
     assert "Listing tokens is for the workspace's owners" in text
     assert "Reading the audit log is for the workspace's owners" in text
     assert 'id="quotas"' in text and "Seeing quotas needs" not in text
+
+
+def test_the_start_page_goes_to_a_workspace_the_caller_may_see(secured) -> None:
+    client, secrets = secured
+    answer = client.get("/", headers=HTML, follow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["location"] == "/signin?next=/"
+    client.cookies.set(TOKEN_COOKIE, secrets["outsider"])
+    answer = client.get("/", headers=HTML, follow_redirects=False)
+    assert answer.headers["location"] == "/w/hr"

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from lakeworks.errors import UnauthenticatedError
-from lakeworks.server.callers import TOKEN_COOKIE, Callers
+from lakeworks.server.callers import TOKEN_COOKIE, Callers, credential
 from lakeworks.server.dependencies import get_callers
 from lakeworks.ui.render import templates
 
@@ -44,6 +44,18 @@ def _form(request: Request, target: str, message: str | None, status: int) -> HT
         "auth": callers.authenticator is not None,
     }
     return templates.TemplateResponse(request, "signin.html", context, status_code=status)
+
+
+def visible(request: Request, names: list[str]) -> list[str]:
+    """Of the workspaces ``names``, those the request's caller has a role in (all of them
+    with authentication off, or for an administrator); UnauthenticatedError (the sign-in
+    page, for a navigation) without a valid credential."""
+    authenticator = get_callers(request).authenticator
+    if authenticator is None:
+        return names
+    said = credential(request.headers.get("authorization"), request.cookies.get(TOKEN_COOKIE))
+    principal = authenticator.principal(said)
+    return names if principal.admin else [n for n in names if principal.role(n) is not None]
 
 
 @router.get("/signin")
