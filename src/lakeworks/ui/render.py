@@ -93,8 +93,8 @@ def error_page(
 ) -> HTMLResponse:
     """The page for a failed navigation (404, 422, 500...): what happened and a way back."""
     ws = request.path_params.get("ws")
-    context = {
-        "ws": ws if isinstance(ws, str) else None,
+    context = {  # a forbidden workspace's sections are not offered as links
+        "ws": ws if isinstance(ws, str) and status_code != 403 else None,
         "workspaces": [],
         "section": None,
         "title": f"{status_code}",
