@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -93,7 +94,11 @@ class Browser:
         return wait.until(ready.visibility_of_element_located((By.CSS_SELECTOR, css)))
 
     def wait_until(self, condition: Any, timeout: float = WAIT_S) -> Any:
-        return WebDriverWait(self.driver, timeout).until(condition)
+        # a live part swapped while the condition reads it: read it again
+        wait = WebDriverWait(
+            self.driver, timeout, ignored_exceptions=(StaleElementReferenceException,)
+        )
+        return wait.until(condition)
 
     def find(self, css: str) -> WebElement:
         return self.driver.find_element(By.CSS_SELECTOR, css)

@@ -33,14 +33,17 @@ from tests.ui.browser import Browser, chromium, start  # noqa: E402
 class Server:
     """``lakeworks server`` in a child process on a free port, over ``home``."""
 
-    def __init__(self, home: Path, scheduler: bool = False) -> None:
+    def __init__(
+        self, home: Path, scheduler: bool = False, env: dict[str, str] | None = None
+    ) -> None:
         self.home = home
         self.log = home.parent / "server.log"
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         src = str(Path(lakeworks.__file__).parents[1])
+        extra = env or {}
         env = {k: v for k, v in os.environ.items() if not k.startswith("LAKEWORKS_")}
-        env.update(LAKEWORKS_PROGRESS="false", PYTHONPATH=src)
+        env.update(LAKEWORKS_PROGRESS="false", PYTHONPATH=src, **extra)
         command = [sys.executable, "-m", "lakeworks.cli.app", "--home", str(home), "server"]
         command += ["--port", str(self.port), "--no-access-log"]
         command += [] if scheduler else ["--no-scheduler"]

@@ -31,6 +31,9 @@ PUBLIC = frozenset(
         "mlflow.not_an_endpoint",
         "lakeworks.ui.docs.swagger_ui",  # the API docs page (its assets are static files)
         "lakeworks.ui.pages.home.root",  # a redirect to a workspace's home page
+        "lakeworks.ui.pages.signin.signin_form",  # the UI's sign-in page (takes a token)
+        "lakeworks.ui.pages.signin.signin",
+        "lakeworks.ui.pages.signin.signout",  # deletes the sign-in cookie
     }
 )
 

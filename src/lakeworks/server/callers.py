@@ -9,6 +9,12 @@ With authentication on (``Settings.auth_required``), the caller is the principal
 (403, audited) before the workspace is even looked up, so its existence is not revealed.
 With authentication off (a server on loopback), the caller is the user the header names,
 unchecked, as in embedded mode.
+
+A browser cannot send a bearer header when it navigates, so the web UI's sign-in page
+(``lakeworks.ui.pages.signin``) keeps the caller's API token in the ``lakeworks_token``
+cookie (HttpOnly, SameSite=Strict); ``credential`` turns that cookie into the same
+``Bearer`` value, which then passes the same checks and the same audit. A header, when
+sent, wins over the cookie.
 """
 
 from __future__ import annotations
@@ -21,9 +27,23 @@ from lakeworks.platform import Platform
 from lakeworks.security.authn import Authenticator
 
 USER_HEADER = "X-Lakeworks-User"
+TOKEN_COOKIE = "lakeworks_token"
 REQUEST_ID_HEADER = "X-Request-Id"
 USER_MAX = 256
 REQUEST_ID_MAX = 128
+
+
+def credential(authorization: str | None, cookie: str | None) -> str | None:
+    """The request's credential: its ``Authorization`` header, else the sign-in cookie
+    as a bearer token (None: neither).
+
+    Example:
+        >>> credential(None, "lw_abc")
+        'Bearer lw_abc'
+    """
+    if authorization is not None or not cookie:
+        return authorization
+    return f"Bearer {cookie}"
 
 
 class Callers:

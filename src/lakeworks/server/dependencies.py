@@ -14,7 +14,14 @@ from pydantic import AfterValidator
 from lakeworks.context import Context, check_name
 from lakeworks.platform import Platform
 from lakeworks.server import access
-from lakeworks.server.callers import REQUEST_ID_HEADER, USER_HEADER, USER_MAX, Callers
+from lakeworks.server.callers import (
+    REQUEST_ID_HEADER,
+    TOKEN_COOKIE,
+    USER_HEADER,
+    USER_MAX,
+    Callers,
+    credential,
+)
 
 # check_name's rule as a pattern: lower-case letters, digits, underscores, no digit first
 NAME_PATTERN = r"^[a-z_][a-z0-9_]*$"
@@ -54,11 +61,13 @@ Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)]
 
 
 def request_facts(request: Request) -> dict[str, str | None]:
-    """The request's credential, id, client address and the operation its route runs
-    (``access.ROUTES``), as ``Callers`` takes them."""
+    """The request's credential (its header, or the UI's sign-in cookie), id, client
+    address and the operation its route runs (``access.ROUTES``), as ``Callers`` takes them."""
     client = request.client
     return {
-        "authorization": request.headers.get("authorization"),
+        "authorization": credential(
+            request.headers.get("authorization"), request.cookies.get(TOKEN_COOKIE)
+        ),
         "request_id": request.headers.get(REQUEST_ID_HEADER),
         "source": client.host if client else None,
         "operation": access.operation(request.scope.get("endpoint")),

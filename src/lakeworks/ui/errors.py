@@ -2,19 +2,22 @@
 
 ``install`` wraps the server's error handlers (``server.errors``): a GET that accepts
 ``text/html`` outside the API prefixes is answered with ``error.html`` at the same status
-(an unknown table is a 404 page with a way back); every other request gets the handler
-it had. The status of a lakeworks error comes from the server's one table.
+(an unknown table is a 404 page with a way back; a page the caller may not see is the
+403 page); every other request gets the handler it had. A navigation without a credential
+(401, authentication on) is sent to the sign-in page, which comes back to it.
+The status of a lakeworks error comes from the server's one table.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from lakeworks import errors
 from lakeworks.server import errors as api_errors
@@ -51,6 +54,11 @@ def _for_pages(api_handler: Handler) -> Handler:
         if not isinstance(exc, HTTPException | RequestValidationError | errors.LakeworksError):
             api_handler(request, exc)  # logs it, as for the API
         status, message, hint = _described(exc)
+        if status == 401:
+            target = quote(
+                request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            )
+            return RedirectResponse(f"/signin?next={target}", status_code=303)
         return error_page(request, status, message, hint)
 
     return handle

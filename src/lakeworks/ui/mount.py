@@ -25,12 +25,25 @@ from lakeworks.ui.pages import (
     lineage,
     models,
     pipelines,
+    signin,
     sql,
     tables,
 )
 from lakeworks.ui.render import HERE
 
-PAGES = (home, tables, sql, pipelines, lineage, features, experiments, models, endpoints, admin)
+PAGES = (
+    home,
+    tables,
+    sql,
+    pipelines,
+    lineage,
+    features,
+    experiments,
+    models,
+    endpoints,
+    admin,
+    signin,
+)
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'"

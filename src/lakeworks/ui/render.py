@@ -66,17 +66,26 @@ def page(
     **values: Any,
 ) -> HTMLResponse:
     """``template`` rendered for the caller ``ctx``, with the header's workspace switcher."""
-    platform = request.app.state.platform
-    workspaces = [w.name for w in platform.catalog.workspaces()]
     context = {
         "ws": ctx.workspace,
         "user": ctx.user,
-        "workspaces": workspaces,
+        "signed_in": ctx.principal is not None and ctx.principal.via != "open",
         "section": section,
         "title": title,
+        "workspaces": visible_workspaces(request, ctx),
         **values,
     }
     return templates.TemplateResponse(request, template, context, status_code=status_code)
+
+
+def visible_workspaces(request: Request, ctx: Context) -> list[str]:
+    """The workspace switcher's names: every workspace, or with authentication on, those
+    the caller has a role in (administrators see all)."""
+    names = [w.name for w in request.app.state.platform.catalog.workspaces()]
+    principal = ctx.principal
+    if principal is None or principal.admin:
+        return names
+    return [name for name in names if principal.role(name) is not None]
 
 
 def error_page(
@@ -84,8 +93,8 @@ def error_page(
 ) -> HTMLResponse:
     """The page for a failed navigation (404, 422, 500...): what happened and a way back."""
     ws = request.path_params.get("ws")
-    context = {
-        "ws": ws if isinstance(ws, str) else None,
+    context = {  # a forbidden workspace's sections are not offered as links
+        "ws": ws if isinstance(ws, str) and status_code != 403 else None,
         "workspaces": [],
         "section": None,
         "title": f"{status_code}",

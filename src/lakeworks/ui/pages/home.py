@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from lakeworks.server.dependencies import ContextDep, PlatformDep
+from lakeworks.ui.pages.signin import visible
 from lakeworks.ui.pages.tables import listed
 from lakeworks.ui.render import page
 
@@ -17,9 +18,10 @@ DAY = timedelta(days=1)
 
 
 @router.get("/")
-def root(platform: PlatformDep) -> Response:
-    """The default workspace's home (or the first one's); an empty catalog says how to start."""
-    names = [w.name for w in platform.catalog.workspaces()]
+def root(platform: PlatformDep, request: Request) -> Response:
+    """The default workspace's home (or the first one's the caller may see); an empty
+    catalog says how to start. With authentication on, no credential: the sign-in page."""
+    names = visible(request, [w.name for w in platform.catalog.workspaces()])
     if not names:
         return RedirectResponse("/w/default", status_code=307)
     return RedirectResponse(f"/w/{'default' if 'default' in names else names[0]}", 307)
