@@ -15,6 +15,8 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -242,22 +244,12 @@ class Serving(Judged, Observed):
         table = table_of(rows, self.settings.serving_max_rows, endpoint=name)
         deployment = self.deployment(ctx, name)
         route = strategies.route(deployment.config, key or request_id)
-        start, failed = time.perf_counter(), True
-        try:
-            result = await answer_on_loop(
-                deployment, route.answer, table, request_id, self.loop_batcher
+        start = time.perf_counter()
+        with self._timed(deployment, route.answer, table) as answered:
+            answered.append(
+                await answer_on_loop(deployment, route.answer, table, request_id, self.loop_batcher)
             )
-            failed = any(result.errors)
-        except InvalidInputError:
-            failed = False  # the request's fault, not the model's
-            raise
-        finally:
-            seconds = time.perf_counter() - start
-            self.health.observe(deployment, route.answer, seconds, failed, table)
-        shadow = None
-        if route.shadow is not None:
-            shadow = self._shadow(deployment, route.shadow, table, result)
-        self.log_prediction(ctx, result, table, key, start, shadow)
+        result = self._shadowed_and_logged(ctx, deployment, route, table, answered[0], key, start)
         self._metered(ctx, name, cpu)
         return result
 
@@ -335,16 +327,39 @@ class Serving(Judged, Observed):
             return Prediction(
                 request_id, config.endpoint, config.version, slot.name, slot.ref, [], []
             )
+        with self._timed(deployment, route.answer, table) as answered:
+            answered.append(answer(deployment, route.answer, table, request_id, self.batcher))
+        return self._shadowed_and_logged(
+            ctx, deployment, route, table, answered[0], key, started, read
+        )
+
+    @contextmanager
+    def _timed(self, deployment: Deployment, slot: Slot, table: Any) -> Iterator[list[Prediction]]:
+        """Time the model call of the with-block (which appends its answer) for the slot's
+        health; a refused request (InvalidInputError) is the caller's fault, not a failure."""
+        answered: list[Prediction] = []
         start, failed = time.perf_counter(), True
         try:
-            result = answer(deployment, route.answer, table, request_id, self.batcher)
-            failed = any(result.errors)
+            yield answered
+            failed = any(answered[0].errors)
         except InvalidInputError:
-            failed = False  # the request's fault, not the model's
+            failed = False
             raise
         finally:
-            seconds = time.perf_counter() - start
-            self.health.observe(deployment, route.answer, seconds, failed, table)
+            self.health.observe(deployment, slot, time.perf_counter() - start, failed, table)
+
+    def _shadowed_and_logged(
+        self,
+        ctx: Context,
+        deployment: Deployment,
+        route: Any,
+        table: Any,
+        result: Prediction,
+        key: str | None,
+        started: float,
+        read: dict[str, Any] | None = None,
+    ) -> Prediction:
+        """The shadow slot run on a copy (when the route has one), then both logged."""
         shadow = None
         if route.shadow is not None:
             shadow = self._shadow(deployment, route.shadow, table, result)
