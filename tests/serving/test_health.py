@@ -89,6 +89,41 @@ def test_racing_judges_write_one_rollback(replicas) -> None:
     assert len(written) == 1 and written[0].reason["policy"] == "p99_ms"
 
 
+def test_writers_racing_from_one_version_write_it_once(replicas) -> None:
+    """Several processes change one endpoint from the same version at once: exactly one
+    write lands per round, the others get a ConflictError (under PostgreSQL's read committed
+    too, where a late writer would otherwise see the first row and write one further)."""
+    from lakeworks.errors import ConflictError
+    from lakeworks.serving.endpoints import changed
+
+    platform, other, ctx = replicas
+    platform.serving.deploy(ctx, "churn", "churn/1")
+    stores = [platform.serving.store, other.serving.store] * 3
+    for _ in range(5):
+        current = platform.serving.store.config("default", "churn")
+        barrier = threading.Barrier(len(stores))
+        outcomes: list[object] = []
+
+        def write(store, current=current, barrier=barrier, outcomes=outcomes) -> None:  # noqa: ANN001
+            barrier.wait()
+            try:
+                outcomes.append(
+                    store.write(
+                        "default", changed(current, "promote", "t"), expected=current.version
+                    )
+                )
+            except ConflictError as exc:
+                outcomes.append(exc)
+
+        threads = [threading.Thread(target=write, args=(s,)) for s in stores]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert [o for o in outcomes if isinstance(o, int)] == [current.version + 1]
+    assert [c.version for c in platform.serving.history(ctx, "churn")] == [1, 2, 3, 4, 5, 6]
+
+
 def test_delete_forgets_the_endpoints_metrics(served) -> None:
     platform, ctx = served
     platform.serving.deploy(ctx, "churn", "churn/1")

@@ -1,15 +1,17 @@
 """The catalog side of serving: endpoints and their configurations (``meta.models``).
 
 ORM rows never leave this module. Writing a configuration takes the endpoint's next
-version in the same transaction that moves the endpoint to it; two writers racing for one
-version meet the unique constraint and the loser gets a ConflictError (retry).
+version in the same transaction that moves the endpoint to it, by a compare-and-set on the
+endpoint's version: of two writers racing from one version (also under PostgreSQL's read
+committed, where the second would otherwise see the first's row and write one further),
+the loser meets that check or the unique constraint and gets a ConflictError (retry).
 """
 
 from __future__ import annotations
 
 import time
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -78,7 +80,14 @@ class EndpointStore:
                     s.flush()
                 version = self._last(s, row.id) + 1
                 s.add(_row(row.id, version, config))
-                row.version = version
+                moved = s.execute(
+                    update(EndpointRow)
+                    .where(EndpointRow.id == row.id, EndpointRow.version == row.version)
+                    .values(version=version)
+                    .execution_options(synchronize_session=False)
+                )
+                if moved.rowcount != 1:  # another writer moved it since it was read
+                    raise _conflict(config.endpoint)
                 return version
         except IntegrityError as exc:
             raise _conflict(config.endpoint) from exc
