@@ -13,7 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from selenium import webdriver
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import (
+    NoSuchElementException,
+    StaleElementReferenceException,
+    WebDriverException,
+)
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -99,6 +103,29 @@ class Browser:
             self.driver, timeout, ignored_exceptions=(StaleElementReferenceException,)
         )
         return wait.until(condition)
+
+    def wait_text(self, css: str, text: str, timeout: float = WAIT_S) -> WebElement:
+        """The element at ``css`` once its text contains ``text``: after a click that swaps
+        or loads a page, the old page's element may still be there (or be detached while
+        it is read); both are read again until the new content shows."""
+
+        def shows(driver: webdriver.Chrome) -> WebElement | bool:
+            try:
+                found = driver.find_element(By.CSS_SELECTOR, css)
+                return found if text in found.text else False
+            except NoSuchElementException:
+                return False
+            except WebDriverException as exc:  # detached mid-read: "does not belong to ..."
+                if "belong to the document" in str(exc) or "stale" in str(exc).lower():
+                    return False
+                raise
+
+        return self.wait_until(shows, timeout)
+
+    def wait_url(self, ending: str, timeout: float = WAIT_S) -> None:
+        """Wait until the address ends with ``ending`` and its main content shows."""
+        self.wait_until(lambda d: d.current_url.split("?")[0].endswith(ending), timeout)
+        self.wait_for("[data-main]", timeout)
 
     def find(self, css: str) -> WebElement:
         return self.driver.find_element(By.CSS_SELECTOR, css)

@@ -37,8 +37,7 @@ def test_a_view_shows_versions_and_their_diff(browser: Browser) -> None:
     assert any('"km"' in line for line in added)
     Select(browser.find("#diff-a")).select_by_value("2")
     browser.find("#diff button").click()
-    browser.wait_for("[data-main]")
-    assert "No difference" in browser.find("#diff").text
+    browser.wait_text("#diff", "No difference")
     assert "fresh" in browser.find("#freshness").text
 
 

@@ -41,8 +41,7 @@ def test_the_workspace_switcher_keeps_the_section(browser: Browser, server: Serv
     browser.visit("/w/default/tables/orders", "switcher")
     Select(browser.find("#workspace-switcher")).select_by_value("other")
     browser.wait_until(lambda d: d.current_url.endswith("/w/other/tables"))
-    browser.wait_for("[data-main]")
-    assert "No tables in this workspace yet." in browser.find("main").text
+    browser.wait_text("main", "No tables in this workspace yet.")
 
 
 def test_the_main_colours_have_aa_contrast(browser: Browser) -> None:
@@ -59,8 +58,8 @@ def test_tables_list_searches(browser: Browser) -> None:
     shown = [r.text.split(" ")[0] for r in rows if r.is_displayed()]
     assert sorted(shown) == ["big_orders", "orders"]
     browser.find("#table-list tbody tr:not([hidden]) a").click()
+    browser.wait_until(lambda d: "/w/default/tables/" in d.current_url)
     browser.wait_for("[data-main]")
-    assert "/w/default/tables/" in browser.driver.current_url
 
 
 def test_many_tables_come_in_pages(browser: Browser, server: Server) -> None:
@@ -73,8 +72,7 @@ def test_many_tables_come_in_pages(browser: Browser, server: Server) -> None:
     assert "1–100 of 100" in browser.find(".pager").text
     browser.visit("/w/default/tables", "tables-page-1-all")
     browser.find("#tables-next").click()
-    browser.wait_for("[data-main]")
-    assert "101–132 of 132" in browser.find(".pager").text
+    browser.wait_text(".pager", "101–132 of 132")
     assert len(browser.find_all("#table-list tbody tr")) == 32
 
 
@@ -125,8 +123,7 @@ def test_unknown_table_is_a_404_page_with_a_way_back(browser: Browser) -> None:
     assert "404" in browser.find("h1").text and "no_such_table" in browser.find("main").text
     browser.screenshot("table-404")
     browser.find("main a").click()
-    browser.wait_for("[data-main]")
-    assert browser.driver.current_url.endswith("/w/default")
+    browser.wait_url("/w/default")
     browser.console_errors()  # the 404 itself is logged by Chromium; drained here
 
 
