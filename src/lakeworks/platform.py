@@ -382,8 +382,10 @@ class Platform:
         """The quotas the services ask (``lakeworks.limits.Limits``): the same object,
         whose ``limit``/``check``/``taken`` the policy does not wrap (hot paths)."""
         from lakeworks.security.quotas import Quotas
+        from lakeworks.security.rates import rates_from_settings
 
-        return Quotas(self._ledger, self._measures, self.settings)
+        rates = rates_from_settings(self.settings)
+        return Quotas(self._ledger, self._measures, self.settings, rates)
 
     @cached_property
     def usage(self) -> Usage:
@@ -428,4 +430,6 @@ class Platform:
         ):  # only those that were opened
             if service in self.__dict__:
                 self.__dict__[service].close()
+        if "_quotas" in self.__dict__:
+            self._quotas.rates.close()
         self.engine.dispose()
