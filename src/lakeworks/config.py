@@ -208,6 +208,12 @@ class Settings(BaseSettings):
         description="HMAC key of keyed-hash masking and anonymise's pseudonyms; unset: "
         "derived from the secrets key",
     )
+    audit_key: str | None = Field(
+        default=None,
+        description="HMAC key(s) of the audit chain, newest first, comma-separated (each at "
+        "least 16 characters); unset: plain SHA-256 hashes anyone who can write the "
+        "catalog could recompute",
+    )
     s3_sse: str | None = Field(
         default=None, description="S3 server-side encryption of every write: AES256 or aws:kms"
     )

@@ -131,9 +131,10 @@ class Platform:
     def guard(self) -> Guard:
         """Checks each service operation against the policy; audits changes and denials."""
         from lakeworks.security.audit import AuditLog
+        from lakeworks.security.audit_keys import audit_keys
         from lakeworks.security.guard import Guard
 
-        return Guard(AuditLog(self.catalog))
+        return Guard(AuditLog(self.catalog, audit_keys(self.settings)))
 
     @cached_property
     def audit(self) -> AuditLog:
