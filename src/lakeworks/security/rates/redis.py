@@ -1,7 +1,7 @@
 """Rate counters in Redis: one count per (workspace, quota, second) for every process.
 
 Each process leases tokens in batches: a Lua script grants up to ``lease`` requests of the
-second's remaining allowance (``INCRBY`` on ``<prefix>:rate:<workspace>:<quota>:<second>``,
+second's remaining allowance (``INCRBY`` on ``<prefix>#rate:<workspace>:<quota>:<second>``,
 expiring after ``ttl`` seconds) and the process spends them locally, so a request costs a
 lock and a counter decrement, and one Redis round trip per lease. The lease is 5% of the
 limit (at least 1): limits up to 39 per second are counted request by request, exactly.
@@ -116,4 +116,6 @@ class RedisRates:
         self.client.close()
 
     def _key(self, workspace: str, quota: str, second: int) -> str:
-        return f"{self.prefix}:rate:{workspace}:{quota}:{second}"
+        # "#rate", not ":rate": the online store's keys of a workspace named "rate" are
+        # "<prefix>:rate:...", and its usage scans would count these
+        return f"{self.prefix}#rate:{workspace}:{quota}:{second}"
