@@ -124,6 +124,9 @@ def test_an_unreachable_redis_falls_back_to_counting_in_this_process(
     rates = RedisRates(f"redis://127.0.0.1:{free_port()}/0", timeout=0.2, clock=lambda: NOW)
     with caplog.at_level(logging.WARNING, "lakeworks.security"):
         assert [rates.take("default", RPS, 2) for _ in range(3)] == [None, None, 2]
+        assert rates._retry_at > 0  # the next requests skip Redis for a while
+        rates._retry_at = 0.0  # retry now: still down, still one warning
+        assert rates.take("default", RPS, 2) == 2
     warnings = [r for r in caplog.records if "count per process" in r.getMessage()]
     assert len(warnings) == 1 and "127.0.0.1" in warnings[0].getMessage()
     assert rates.used("default", RPS) == 2

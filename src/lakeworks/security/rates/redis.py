@@ -12,6 +12,8 @@ per process. A refusal is remembered for the rest of the second, so a client ham
 full quota costs no round trip. Seconds are the processes' wall clocks (keep them in sync
 with NTP). While Redis is unreachable each process counts alone (``LocalRates``) and a
 warning is logged once per outage: a rate quota then holds per process, as without Redis.
+After a failed round trip Redis is tried again only after ``RETRY_SECONDS``, so requests
+do not each wait for a connection timeout during an outage.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from lakeworks.security.rates.local import LocalRates
 
 log = logging.getLogger("lakeworks.security")
 LEASE_SHARE = 0.05
+RETRY_SECONDS = 1.0  # after a failed round trip, requests count locally this long
 _MAX = 2**53  # Lua numbers are doubles
 _LEASE = """
 local used = tonumber(redis.call('GET', KEYS[1]) or '0')
@@ -73,7 +76,8 @@ class RedisRates:
         self._leases: dict[tuple[str, str], list] = {}
         self._lock = threading.Lock()
         self._fallback = LocalRates(clock)
-        self._down = False
+        self._down = False  # in an outage (warned once)
+        self._retry_at = 0.0  # monotonic: until then, after a failed round trip, skip Redis
 
     def take(self, workspace: str, quota: str, limit: float) -> float | None:
         second = int(self.clock())
@@ -85,6 +89,8 @@ class RedisRates:
                     return None
                 if lease[3]:
                     return lease[2]
+            if time.monotonic() < self._retry_at:
+                return self._fallback.take(workspace, quota, limit)
             return self._lease(workspace, quota, limit, second)
 
     def _lease(self, workspace: str, quota: str, limit: float, second: int) -> float | None:
@@ -99,7 +105,7 @@ class RedisRates:
                 log.warning(
                     "rate quotas count per process: Redis at %s is unavailable: %s", self.where, exc
                 )
-                self._down = True
+            self._down, self._retry_at = True, time.monotonic() + RETRY_SECONDS
             return self._fallback.take(workspace, quota, limit)
         self._down = False
         self._leases[(workspace, quota)] = [second, granted - 1, used, not granted]
