@@ -3,7 +3,10 @@
 Side by side in one process, interleaved call by call: three platforms alike, one whose
 services run without limits and meter (``Unlimited``, ``NoMeter``: what a service built
 alone gets), one with the platform's quotas and meter and no quota set, one with the
-quotas of each path set (and cached, as in production):
+quotas of each path set (and cached, as in production). With ``--redis URL`` two more
+sides count the requests-per-second quota in Redis, shared by replicas: ``quotas_redis``
+leases tokens in batches (5% of the limit: the default), ``quotas_redis_each`` takes a
+lease of one, so every request makes one Redis round trip:
 
 - ``sql``: ``sql.query(...).arrow()`` over a one-file table (the scanned-bytes meter
   record);
@@ -11,11 +14,12 @@ quotas of each path set (and cached, as in production):
   records);
 - ``create``: ``tables.create`` of a 10-row table (the tables check, one per create);
 - ``append``: ``tables.write`` of 1,000 rows in 10 batches to an existing table (the
-  storage-bytes check runs per batch).
+  storage-bytes check runs per batch);
+- ``rate``: the requests-per-second check alone (``Limits.check``), as serving calls it.
 
 Prints JSON: per path and side, the median call (ms), and the median of the call-by-call
 ratios to the side without limits. Run:
-``PYTHONPATH=src python benchmarks/quotas.py [--calls 300]``.
+``PYTHONPATH=src python benchmarks/quotas.py [--calls 300] [--redis redis://127.0.0.1:6379/0]``.
 """
 
 from __future__ import annotations
@@ -47,8 +51,9 @@ SET = {  # the quotas of the side "quotas_set": high enough never to refuse
 }
 
 
-def build(home: str) -> tuple[Platform, Context]:
-    platform = Platform.open(Settings.load(home=home, progress=False, scheduler=False))
+def build(home: str, quota_url: str | None = None) -> tuple[Platform, Context]:
+    settings = Settings.load(home=home, progress=False, scheduler=False, quota_url=quota_url)
+    platform = Platform.open(settings)
     platform.catalog.create_workspace("default", "bench", exist_ok=True)
     ctx = Context("default", "bench")
     rng = np.random.default_rng(7)
@@ -67,7 +72,9 @@ def configure(platform: Platform, ctx: Context, name: str) -> None:
         platform.tables.limits = platform.serving.limits = limits.Unlimited()
         platform.serving.meter = platform.sql.meter = limits.NoMeter()
     for quota, value in SET.items():
-        platform.quotas.set(ctx, quota, value if name == "quotas_set" else None)
+        platform.quotas.set(ctx, quota, None if name in ("off", "no_quota_set") else value)
+    if name == "quotas_redis_each":
+        platform._quotas.rates.lease_share = 1e-12  # a lease of one: a round trip each
 
 
 def paths(platform: Platform, ctx: Context) -> dict[str, Callable[[], object]]:
@@ -80,6 +87,9 @@ def paths(platform: Platform, ctx: Context) -> dict[str, Callable[[], object]]:
         "create": lambda: platform.tables.create(ctx, f"t{next(names)}", data.slice(0, 10)),
         "append": lambda: platform.tables.write(
             ctx, "events", pa.RecordBatchReader.from_batches(data.schema, data.to_batches(100))
+        ),
+        "rate": lambda: platform._quotas.check(
+            ctx.workspace, limits.SERVING_REQUESTS_PER_SECOND, adding=1
         ),
     }
 
@@ -94,7 +104,7 @@ def measure(work: dict[str, Callable[[], object]], calls: int) -> dict[str, list
             fn()  # warm for 3 s: the first hundred predictions run 5-20x slower
     names = list(work)
     for i in range(calls):
-        for name in names[i % 3 :] + names[: i % 3]:
+        for name in names[i % len(names) :] + names[: i % len(names)]:
             start = time.perf_counter()
             work[name]()
             times[name].append(time.perf_counter() - start)
@@ -104,15 +114,19 @@ def measure(work: dict[str, Callable[[], object]], calls: int) -> dict[str, list
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--calls", type=int, default=300)
+    parser.add_argument("--redis", help="a Redis URL: add the sides counting rates there")
+    parser.add_argument("--paths", default="sql,predict,create,append,rate")
     args = parser.parse_args()
     sides = {}
-    for name in SIDES:  # one platform per side, in its own folder
-        platform, ctx = build(tempfile.mkdtemp() + "/lw")
+    redis_sides = ("quotas_redis", "quotas_redis_each") if args.redis else ()
+    for name in (*SIDES, *redis_sides):  # one platform per side, in its own folder
+        url = f"{args.redis}?prefix=bench-{name}" if name in redis_sides else None
+        platform, ctx = build(tempfile.mkdtemp() + "/lw", url)
         configure(platform, ctx, name)
         sides[name] = (platform, paths(platform, ctx))
     out = {"machine": machine(), "calls_per_side": args.calls}
     try:
-        for path in ("sql", "predict", "create", "append"):
+        for path in args.paths.split(","):
             times = measure({name: work[path] for name, (_, work) in sides.items()}, args.calls)
             out[path] = summary(times)
             log(path, out[path]["median_ms"])

@@ -151,6 +151,12 @@ class Settings(BaseSettings):
     quota_cache_seconds: float = Field(
         default=5, gt=0, description="seconds a quota check may use a cached limit or use"
     )
+    quota_url: str | None = Field(
+        default=None,
+        description="redis://... where every process counts rate quotas (requests per "
+        "second) together; unset: the online store's or event log's Redis, else 'local' "
+        "(each process counts alone, so N replicas admit N times the limit)",
+    )
     usage_flush_seconds: float = Field(
         default=10, gt=0, description="seconds metered usage waits in memory before a write"
     )
@@ -201,6 +207,12 @@ class Settings(BaseSettings):
         default=None,
         description="HMAC key of keyed-hash masking and anonymise's pseudonyms; unset: "
         "derived from the secrets key",
+    )
+    audit_key: str | None = Field(
+        default=None,
+        description="HMAC key(s) of the audit chain, newest first, comma-separated (each at "
+        "least 16 characters); unset: plain SHA-256 hashes anyone who can write the "
+        "catalog could recompute",
     )
     s3_sse: str | None = Field(
         default=None, description="S3 server-side encryption of every write: AES256 or aws:kms"

@@ -131,9 +131,10 @@ class Platform:
     def guard(self) -> Guard:
         """Checks each service operation against the policy; audits changes and denials."""
         from lakeworks.security.audit import AuditLog
+        from lakeworks.security.audit_keys import audit_keys
         from lakeworks.security.guard import Guard
 
-        return Guard(AuditLog(self.catalog))
+        return Guard(AuditLog(self.catalog, audit_keys(self.settings)))
 
     @cached_property
     def audit(self) -> AuditLog:
@@ -382,8 +383,10 @@ class Platform:
         """The quotas the services ask (``lakeworks.limits.Limits``): the same object,
         whose ``limit``/``check``/``taken`` the policy does not wrap (hot paths)."""
         from lakeworks.security.quotas import Quotas
+        from lakeworks.security.rates import rates_from_settings
 
-        return Quotas(self._ledger, self._measures, self.settings)
+        rates = rates_from_settings(self.settings)
+        return Quotas(self._ledger, self._measures, self.settings, rates)
 
     @cached_property
     def usage(self) -> Usage:
@@ -428,4 +431,6 @@ class Platform:
         ):  # only those that were opened
             if service in self.__dict__:
                 self.__dict__[service].close()
+        if "_quotas" in self.__dict__:
+            self._quotas.rates.close()
         self.engine.dispose()

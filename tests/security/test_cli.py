@@ -69,3 +69,22 @@ def test_verify_names_a_changed_record_and_fails(run) -> None:
 
 def test_a_bad_since_is_a_clear_error(run) -> None:
     assert "invalid --since 'yesterday'" in run("audit", "list", "--since", "yesterday", code=1)
+
+
+def test_verify_with_the_audit_key_catches_a_chain_recomputed_without_it(
+    run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.security.test_audit_keys import recompute_unkeyed
+
+    monkeypatch.setenv("LAKEWORKS_AUDIT_KEY", "a cli audit key of 32 bytes ....")
+    run("workspaces", "create", "sales")
+    run("tokens", "create", "--user", "ana", "-w", "sales", "--role", "viewer")
+    run("tokens", "create", "--user", "bob", "-w", "sales", "--role", "owner")
+    assert "the audit log is intact" in run("audit", "verify")
+    platform = Platform.open(Settings.load(home=run.home))
+    recompute_unkeyed(platform.catalog, 3, object="mallory")
+    platform.close()
+    said = run("audit", "verify", code=1)
+    assert "tampered: record 3 is hashed without the audit key after record 1" in said
+    monkeypatch.delenv("LAKEWORKS_AUDIT_KEY")  # a verifier without the key cannot tell
+    assert "which is not configured here" in run("audit", "verify", code=1)

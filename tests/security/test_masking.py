@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from lakeworks.context import Context
-from lakeworks.errors import InvalidInputError, NotFoundError
+from lakeworks.errors import InvalidInputError, NotFoundError, QueryError
 from lakeworks.platform import Platform
 from lakeworks.security.keys import pii_key
 from lakeworks.server.app import create_app
@@ -208,3 +208,41 @@ def test_profiles_hide_the_values_of_masked_columns(people: Platform) -> None:
     } | {"masked": True}
     assert "bob@example.org" not in repr(viewer) and "Alice" not in repr(viewer)
     assert viewer.columns["amount"] == owner.columns["amount"]
+
+
+def test_pseudonyms_in_sql_equal_hmac_sha256_for_every_kind_of_value(people: Platform) -> None:
+    values = ["1001", "é", "", "a" * 300, None, "1001"]  # repeated, unicode, empty, long
+    people.tables.create(OWNER, "ids", pa.table({"v": values, "n": range(len(values))}))
+    people.pii.tag(OWNER, "ids", "v", "id", policy="hash")
+    found = people.sql.query(VIEWER, "SELECT v FROM ids ORDER BY n").arrow()
+    assert found.column("v").to_pylist() == [
+        None if v is None else pseudonym(people, v) for v in values
+    ]
+    read = people.tables.read(VIEWER, "ids").sort_by("n").column("v").to_pylist()
+    assert read == found.column("v").to_pylist()
+
+
+def test_the_key_is_in_no_sql_text_a_masked_reader_can_read(people: Platform) -> None:
+    key = pii_key(people.settings)
+    shown = [
+        people.sql.query(VIEWER, "SELECT sql FROM duckdb_views()").fetchall(),
+        people.sql.query(VIEWER, "SELECT * FROM duckdb_functions()").fetchall(),
+        people.sql.query(VIEWER, "EXPLAIN SELECT * FROM people").fetchall(),
+    ]
+    text = repr(shown)
+    assert "lw_pseudonym" in text  # the views call it
+    assert key.hex() not in text.lower() and repr(key)[2:-1] not in text
+    with pytest.raises(QueryError, match="lw_pseudonym") as excinfo:  # a binder error
+        people.sql.query(VIEWER, "SELECT lw_pseudonym(customer_id, 1) FROM people").fetchall()
+    assert key.hex() not in str(excinfo.value).lower()
+
+
+def test_a_masked_reader_cannot_redefine_the_pseudonym_function(people: Platform) -> None:
+    for sql in (  # DuckDB itself would let a macro replace the Python function
+        "CREATE OR REPLACE MACRO lw_pseudonym(v) AS v",
+        "CREATE OR REPLACE TEMP MACRO lw_pseudonym(v) AS v",
+    ):
+        with pytest.raises(QueryError, match="CREATE statements cannot run here"):
+            people.sql.query(VIEWER, sql).fetchall()
+    rows = people.sql.query(VIEWER, "SELECT customer_id FROM people ORDER BY amount").fetchall()
+    assert rows[1][0] == pseudonym(people, "1001")

@@ -128,7 +128,7 @@ def test_the_task_cpu_quota_refuses_a_run_once_the_day_is_spent(
 
 def test_the_requests_per_second_quota_counts_this_second(platform: Platform) -> None:
     quotas, now = platform.quotas, [100.0]
-    quotas._clock = lambda: now[0]
+    quotas.rates.clock = lambda: now[0]
     platform.catalog.create_workspace("default", "tester", exist_ok=True)
     quotas.set(Context("default", "tester"), limits.SERVING_REQUESTS_PER_SECOND, 3)
     for _ in range(3):

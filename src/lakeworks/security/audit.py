@@ -2,11 +2,14 @@
 
 Every change made through a checked operation and every denied access is recorded (the
 guard does it; other parts call ``AuditLog.record`` for their own actions). A record's
-``hash`` is the SHA-256 of its fields and ``prev_hash``; ``audit_head`` names the last
-record. ``verify`` walks the chain and names each record that was changed, deleted or
-inserted. It proves the log was not edited record by record; someone able to rewrite the
-whole chain and its head at once is caught only by comparing the head with a copy kept
-elsewhere (``lakeworks audit verify`` prints it; keep it, or export the log, off the box).
+``hash`` is the SHA-256 of its fields and ``prev_hash`` or, with ``audit_key`` set, their
+HMAC-SHA256 under the key (``audit_keys.py``: rotation, and the marker recording where a
+chain became keyed); ``audit_head`` names the last record. ``verify`` walks the chain and
+names each record that was changed, deleted or inserted. Without a key it proves the log
+was not edited record by record; someone able to rewrite the whole chain and its head at
+once is caught only by comparing the head with a copy kept elsewhere (``lakeworks audit
+verify`` prints it). With a key, rewriting needs the key: a chain recomputed without it
+fails ``verify``.
 
 Example:
     >>> from lakeworks.meta.catalog import Catalog, aware
@@ -35,6 +38,7 @@ from lakeworks.context import Context
 from lakeworks.errors import ConflictError, PermissionDeniedError, UnavailableError
 from lakeworks.meta.catalog import Catalog, aware
 from lakeworks.meta.security_models import AuditHeadRow, AuditRow
+from lakeworks.security.audit_keys import MARKER, AuditKeys
 
 GENESIS = "0" * 64
 _FIELDS = ("seq", "at", "user", "workspace", "action", "object", "outcome")
@@ -87,18 +91,25 @@ def _when(at: datetime) -> str:
     return at.isoformat(timespec="microseconds")
 
 
-def digest(values: dict[str, Any]) -> str:
-    """The hash of a record's fields and ``prev_hash``."""
+def payload(values: dict[str, Any]) -> bytes:
+    """The canonical bytes of a record's fields and ``prev_hash``: what its hash covers."""
     shown = {name: values[name] for name in (*_FIELDS, *_MORE)}
     shown["at"] = _when(shown["at"])
-    return hashlib.sha256(json.dumps(shown, sort_keys=True).encode()).hexdigest()
+    return json.dumps(shown, sort_keys=True).encode()
+
+
+def digest(values: dict[str, Any]) -> str:
+    """The unkeyed hash of a record's fields and ``prev_hash``."""
+    return hashlib.sha256(payload(values)).hexdigest()
 
 
 class AuditLog:
     """Appends to, reads and verifies the audit log of one catalog."""
 
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(self, catalog: Catalog, keys: AuditKeys | None = None) -> None:
         self.catalog = catalog
+        self.keys = keys or AuditKeys([])
+        self._anchored = not self.keys.keyed  # this process checked the chain's key
 
     def record(
         self,
@@ -129,9 +140,11 @@ class AuditLog:
         )
         for _ in range(_ATTEMPTS):
             try:
-                return self._append(values)
+                record = self._append(values)
             except (IntegrityError, UnavailableError):  # a concurrent first append or lock
                 continue
+            self._anchored = True
+            return record
         raise ConflictError(f"could not append to the audit log after {_ATTEMPTS} attempts")
 
     def _append(self, values: dict[str, Any]) -> AuditRecord:
@@ -145,11 +158,40 @@ class AuditLog:
                 session.flush()
             head = session.get(AuditHeadRow, 1)
             assert head is not None
-            row = dict(values, seq=head.seq, at=datetime.now(UTC), prev_hash=head.hash)
-            row["hash"] = digest(row)
-            session.add(AuditRow(**row))
-            head.hash = row["hash"]
+            if not self._anchored and (marker := self._marker(session, head.seq - 1)):
+                self._add(session, head, marker)
+                head.seq += 1
+            row = self._add(session, head, values)
         return AuditRecord(**row)
+
+    def _add(self, session: Any, head: AuditHeadRow, values: dict[str, Any]) -> dict[str, Any]:
+        row = dict(values, seq=head.seq, at=datetime.now(UTC), prev_hash=head.hash)
+        row["hash"] = self.keys.seal(payload(row))
+        session.add(AuditRow(**row))
+        head.hash = row["hash"]
+        return row
+
+    def _marker(self, session: Any, last: int) -> dict[str, Any] | None:
+        """The values of a key marker, when the newest key did not hash record ``last``
+        (the first keyed append of a process: a key set, rotated, or a chain upgraded)."""
+        previous = None  # the chain starts here
+        if last > 0:
+            row = session.get(AuditRow, last)
+            found = row and self.keys.opener(payload(_record(row).__dict__), row.hash)
+            if found == self.keys.newest:
+                return None
+            previous = found or "unknown"
+        details = {"key": self.keys.newest, "previous": previous}
+        return dict(
+            user="lakeworks",
+            action=MARKER,
+            outcome="ok",
+            workspace=None,
+            object=None,
+            request_id=None,
+            source=None,
+            details=details,
+        )
 
     def list(
         self,
@@ -198,7 +240,8 @@ class AuditLog:
             head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS)
             rows = session.scalars(select(AuditRow).order_by(AuditRow.seq)).all()
             records = [_record(row) for row in rows]
-        return Verification(len(records), head_seq, head_hash, walk(records, head_seq, head_hash))
+        problems = walk(records, head_seq, head_hash, self.keys)
+        return Verification(len(records), head_seq, head_hash, problems)
 
 
 def _require_admin(ctx: Context, what: str) -> None:

@@ -19,8 +19,11 @@ value and dying by these rules (``tests/security/test_quotas.py`` proves each):
   measuring again; a write or a drop by another process is seen within
   ``quota_cache_seconds``. Pipeline quotas (concurrent runs, CPU-seconds today) are
   measured afresh at every run start, which is not a hot path.
-- **requests per second** are counted in this process, per workspace and second of the
-  clock; each replica of a server enforces the limit on its own share of the traffic.
+- **requests per second** are counted by ``rates`` per workspace and second of the wall
+  clock: in Redis, shared by every process of the deployment, when ``quota_url`` (or the
+  online store's or event log's URL) names one (``security/rates/redis.py``: local leases
+  keep a request's cost to microseconds); else in this process, so each replica enforces
+  the limit on its own share of the traffic.
 
 A check is not a reservation: two writers racing may both pass the last check before a
 limit and together go over it by one table, or one batch each.
@@ -39,6 +42,7 @@ from typing import TYPE_CHECKING
 from lakeworks import limits
 from lakeworks.cache import BoundedCache
 from lakeworks.errors import InvalidInputError, QuotaExceededError
+from lakeworks.security.rates import LocalRates, Rates
 
 if TYPE_CHECKING:
     from lakeworks.config import Settings
@@ -63,6 +67,7 @@ HINTS = {
     limits.ONLINE_KEYS: "delete unused feature views' online values or raise the quota",
 }
 _CACHED = (limits.STORAGE_BYTES, limits.TABLES, limits.ONLINE_KEYS)  # hot paths
+_RATES = (limits.SERVING_REQUESTS_PER_SECOND,)  # counted per second by ``rates``
 
 
 @dataclass(frozen=True)
@@ -78,15 +83,21 @@ class QuotaStatus:
 class Quotas:
     """Set and show quotas; the ``Limits`` the services ask."""
 
-    def __init__(self, ledger: Ledger, measures: Measures, settings: Settings) -> None:
+    def __init__(
+        self,
+        ledger: Ledger,
+        measures: Measures,
+        settings: Settings,
+        rates: Rates | None = None,
+    ) -> None:
         self.ledger = ledger
         self.measures = measures
+        self.rates: Rates = rates or LocalRates()
         self.seconds = settings.quota_cache_seconds
         self._limits: BoundedCache[dict[str, float]] = BoundedCache(1024)
         self._use: BoundedCache[tuple[float, float]] = BoundedCache(4096)
         self._recent: dict[tuple[str, str], deque[tuple[float, float]]] = {}  # see taken
         self._generation: dict[str, int] = {}
-        self._rates: dict[str, tuple[int, int]] = {}  # workspace -> (second, requests)
         self._lock = threading.Lock()
         self._clock: Callable[[], float] = time.monotonic
 
@@ -124,8 +135,10 @@ class Quotas:
         limit = self.limit(workspace, quota)
         if limit is None:
             return
-        if quota == limits.SERVING_REQUESTS_PER_SECOND:
-            return self._take_request(workspace, limit)
+        if quota in _RATES:
+            if (used := self.rates.take(workspace, quota, limit)) is not None:
+                raise exceeded(workspace, quota, limit, used, 1)
+            return None
         used = self._used(workspace, quota)
         if used + adding > limit:
             raise exceeded(workspace, quota, limit, used, adding)
@@ -163,19 +176,9 @@ class Quotas:
         at = self._clock()
         return at, self.measures.use(workspace, quota)
 
-    def _take_request(self, workspace: str, limit: float) -> None:
-        second = int(self._clock())
-        with self._lock:
-            at, count = self._rates.get(workspace, (second, 0))
-            count = count if at == second else 0
-            if count + 1 > limit:
-                raise exceeded(workspace, limits.SERVING_REQUESTS_PER_SECOND, limit, count, 1)
-            self._rates[workspace] = (second, count + 1)
-
     def _status(self, workspace: str, name: str, limit: float | None) -> QuotaStatus:
-        if name == limits.SERVING_REQUESTS_PER_SECOND:
-            at, count = self._rates.get(workspace, (0, 0))
-            used = float(count if at == int(self._clock()) else 0)
+        if name in _RATES:
+            used = self.rates.used(workspace, name)
         else:
             used = self.measures.use(workspace, name)
         return QuotaStatus(name, limit, used, UNITS[name])
