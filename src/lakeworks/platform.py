@@ -351,7 +351,8 @@ class Platform:
     def pii(self) -> Pii:
         from lakeworks.protection.pii import Pii
 
-        return self.guard.protect("pii", Pii(self.catalog, self.tables))
+        pii = Pii(self.catalog, self.tables, changed=lambda ws: self.masking.forget(ws))
+        return self.guard.protect("pii", pii)
 
     @cached_property
     def anonymiser(self) -> Anonymiser:
