@@ -232,6 +232,7 @@ class Platform:
             self.catalog, self.settings, _TaskServices(self), streams=lambda: self.streams
         )
         pipelines.limits, pipelines.meter = self._quotas, self.usage
+        pipelines.narrow = lambda principal: self.identities.narrow(principal)
         return self.guard.protect("pipelines", pipelines)
 
     @cached_property
