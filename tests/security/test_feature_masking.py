@@ -5,6 +5,7 @@ entity key reads them raw."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -209,23 +210,39 @@ def test_the_sdk_with_a_token_reads_what_its_role_may(sales, role: str, email: s
         ws.platform.close()
 
 
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
+    """A ``lakeworks server`` process with auth on (test_matrix's), the customers defined."""
+    from tests.security.test_matrix import _serve
+
+    home = tmp_path_factory.mktemp("served")
+    for url, secrets in _serve(home, None):
+        platform = Platform.open(Settings.load(home=home / "lw", progress=False))
+        try:
+            _define(platform, Context("sales", "root"))
+        finally:
+            platform.close()
+        yield url, secrets
+
+
 @pytest.mark.parametrize(
-    ("role", "email"), [("viewer", "a***@example.com"), ("owner", "alice@example.com")]
+    ("role", "email"),
+    [
+        ("viewer", "a***@example.com"),
+        ("maintainer", "a***@example.com"),
+        ("owner", "alice@example.com"),
+    ],
 )
-def test_http_reads_are_masked_by_role(sales, role: str, email: str) -> None:
-    from fastapi.testclient import TestClient
+def test_http_reads_are_masked_by_role(served, role: str, email: str) -> None:
+    import httpx
 
-    from lakeworks.server.app import create_app
-
-    settings, secrets = sales
-    secured = Settings.load(home=settings.home, auth=True, progress=False, scheduler=False)
-    base = "/api/v1/workspaces/sales/features"
-    with TestClient(create_app(secured), raise_server_exceptions=False) as client:
-        body = {"features": REFS, "entity_rows": [{"customer_id": 1001}]}
-        online = client.post(f"{base}/online", json=body, headers=bearer(secrets[role]))
-        assert online.status_code == 200, online.text
-        assert online.json()["results"][0]["values"]["email"] == email
-        body = {"features": REFS, "table": "asked", "point_in_time": "event"}
-        built = client.post(f"{base}/training-set", json=body, headers=bearer(secrets[role]))
-        assert built.status_code == 200, built.text
-        assert built.json()["rows"][0]["email"] == email
+    url, secrets = served
+    base = f"{url}/api/v1/workspaces/sales/features"
+    body = {"features": REFS, "entity_rows": [{"customer_id": 1001}]}
+    online = httpx.post(f"{base}/online", json=body, headers=bearer(secrets[role]))  # fast path
+    assert online.status_code == 200, online.text
+    assert online.json()["results"][0]["values"]["email"] == email
+    body = {"features": REFS, "table": "asked", "point_in_time": "event"}
+    built = httpx.post(f"{base}/training-set", json=body, headers=bearer(secrets[role]))
+    assert built.status_code == 200, built.text
+    assert built.json()["rows"][0]["email"] == email
