@@ -33,6 +33,7 @@ class Principal:
     roles: Mapping[str, str] = field(default_factory=dict)
     admin: bool = False
     via: str = "token"  # token | oidc | open (auth off: the stated user, trusted)
+    token: int | None = None  # the id of the API token it was resolved from
 
     def role(self, workspace: str) -> str | None:
         return self.roles.get(workspace)
@@ -48,6 +49,7 @@ class Principal:
             "roles": {workspace: role} if role else {},
             "admin": self.admin,
             "via": self.via,
+            "token": self.token,
         }
 
     @classmethod
@@ -60,6 +62,7 @@ class Principal:
             dict(data.get("roles", {})),
             bool(data.get("admin", False)),
             data.get("via", "token"),
+            data.get("token"),
         )
 
 

@@ -21,7 +21,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from lakeworks.config import Settings
-from lakeworks.context import Context
+from lakeworks.context import Context, Principal
 from lakeworks.meta import engine as meta_engine
 from lakeworks.meta.catalog import Catalog
 
@@ -232,7 +232,7 @@ class Platform:
             self.catalog, self.settings, _TaskServices(self), streams=lambda: self.streams
         )
         pipelines.limits, pipelines.meter = self._quotas, self.usage
-        pipelines.narrow = lambda principal: self.identities.narrow(principal)
+        pipelines.narrow = lambda principal: self._narrow(principal)
         return self.guard.protect("pipelines", pipelines)
 
     @cached_property
@@ -323,6 +323,12 @@ class Platform:
         from lakeworks.monitoring.service import Monitoring
 
         return self.guard.protect("monitoring", Monitoring(self.tables, self.sql, self.settings))
+
+    def _narrow(self, principal: Principal) -> Principal:
+        """A stored principal as it stands now (``security.standing``)."""
+        from lakeworks.security.standing import narrow
+
+        return narrow(principal, self.identities, self.tokens)
 
     # data protection ------------------------------------------------------------------
     def unmask(self, ctx: Context) -> bool:

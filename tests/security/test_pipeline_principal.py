@@ -212,6 +212,31 @@ def test_embedded_runs_are_unchecked_as_before(secured) -> None:
     assert run.task("salaries").result == {"value": 1, "stored": True}
 
 
+def test_a_run_triggered_over_rest_acts_as_its_caller(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from lakeworks.server.app import create_app
+    from tests.security.conftest import bearer, seed
+
+    settings = Settings.load(home=tmp_path / "lw", auth=True, progress=False, scheduler=False)
+    secrets = seed(settings)
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        platform: Platform = client.app.state.platform
+        platform.tables.create(ROOT, "orders", [{"id": 1}])
+        source = SOURCE.format(start=datetime.now(UTC).isoformat())
+        body = {"source": "pipes.py", "code": source}
+        base = "/api/v1/workspaces/sales/pipelines"
+        made = client.post(base, json=body, headers=bearer(secrets["maintainer"]))
+        assert made.status_code == 201, made.text
+        editor = bearer(secrets["editor"])
+        copied = client.post(f"{base}/copy/runs", json={}, headers=editor)
+        assert copied.status_code == 201 and copied.json()["state"] == "succeeded", copied.text
+        peeked = client.post(f"{base}/peek/runs", json={}, headers=editor)
+        assert peeked.json()["state"] == "failed"
+        assert ("u_editor", "sales", "ok") in _audited(platform, "tables.write")
+        assert ("u_editor", "hr", "denied") in _audited(platform, "tables.read", "hr")
+
+
 def test_principal_data_is_narrowed_to_the_workspace_and_round_trips() -> None:
     data = MIA.data("sales")
     assert data["roles"] == {"sales": "maintainer"}
@@ -237,3 +262,27 @@ def _drain(scheduler, runs: Callable[[], list], seconds: float = 60) -> list:  #
             return found
         assert time.monotonic() < deadline, [r.state for r in found]
         time.sleep(0.05)
+
+
+def test_a_stored_token_principal_stands_while_its_token_does(tmp_path: Path) -> None:
+    from lakeworks.security.authn import Authenticator
+    from lakeworks.security.standing import narrow
+    from tests.security.conftest import seed
+
+    settings = Settings.load(home=tmp_path / "lw", auth=True, progress=False)
+    secrets = seed(settings)
+    platform = Platform.open(settings)
+    try:
+        signed_in = Authenticator(settings, platform.identities, platform.tokens)
+        stored = Principal.from_data(
+            signed_in.principal(f"Bearer {secrets['maintainer']}").data("sales")
+        )
+        assert stored.token is not None and stored.roles == {"sales": "maintainer"}
+        now = narrow(stored, platform.identities, platform.tokens)
+        assert now.roles == {"sales": "maintainer"}  # the token's role, granted or not
+        hr = narrow(replace(stored, roles={"hr": "owner"}), platform.identities, platform.tokens)
+        assert hr.roles == {}  # never wider than the token's scope
+        platform.tokens.revoke(ADMIN, stored.token)
+        assert narrow(stored, platform.identities, platform.tokens).roles == {}
+    finally:
+        platform.close()

@@ -82,8 +82,8 @@ class Pipelines:
         self._live: dict[int, RunExecution] = {}
         self.limits: Limits = Unlimited()  # the platform plugs in quotas and the meter
         self.meter: Meter = NoMeter()
-        # the platform plugs in Identities.narrow: a stored principal never acts with more
-        # than its identity holds when the run starts
+        # the platform plugs in security.standing.narrow: a stored principal never acts
+        # with more than its credential grants when the run starts
         self.narrow: Callable[[Principal], Principal] = lambda principal: principal
 
     @property

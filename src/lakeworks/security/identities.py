@@ -12,12 +12,12 @@ revoked in this process applies to the next request at once.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import delete, select
 
-from lakeworks.context import Context, Principal, check_name
+from lakeworks.context import Context, check_name
 from lakeworks.errors import InvalidInputError, NotFoundError
 from lakeworks.meta.catalog import Catalog, aware
 from lakeworks.meta.security_models import GrantRow, GroupMemberRow, PrincipalRow
@@ -116,26 +116,6 @@ class Identities:
                 f"user {name!r} does not exist", hint="lakeworks users create NAME", user=name
             )
         return row
-
-    def narrow(self, principal: Principal) -> Principal:
-        """``principal`` with no more than its identity holds now: each role lowered to
-        the one granted today (gone where none is), admin only while still an admin, and
-        nothing for a disabled or deleted user. For a principal stored earlier (a
-        pipeline's, acting for its scheduled runs), so a revoked grant applies to the
-        next run."""
-        identity = self.identity(principal.name)
-        if identity is not None and identity.disabled:
-            return replace(principal, roles={}, admin=False)
-        if identity is None and principal.via != "oidc":  # deleted since
-            return replace(principal, roles={}, admin=False)
-        now = self.roles_of(principal.name, principal.groups)
-        roles = {
-            ws: min(role, now[ws], key=ROLES.index)
-            for ws, role in principal.roles.items()
-            if ws in now
-        }
-        admin = principal.admin and identity is not None and identity.admin
-        return replace(principal, roles=roles, admin=admin)
 
     # groups -----------------------------------------------------------------------
     def add_to_group(self, ctx: Context, group: str, member: str) -> None:
