@@ -11,6 +11,7 @@ from __future__ import annotations
 import getpass
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from lakeworks.errors import InvalidInputError
 
@@ -32,9 +33,37 @@ class Principal:
     roles: Mapping[str, str] = field(default_factory=dict)
     admin: bool = False
     via: str = "token"  # token | oidc | open (auth off: the stated user, trusted)
+    token: int | None = None  # the id of the API token it was resolved from
 
     def role(self, workspace: str) -> str | None:
         return self.roles.get(workspace)
+
+    def data(self, workspace: str) -> dict[str, Any]:
+        """This principal as plain JSON data, its roles narrowed to ``workspace``: what a
+        pipeline run carries to its tasks (in a thread, a process or on a Dask worker)."""
+        role = self.role(workspace)
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "groups": list(self.groups),
+            "roles": {workspace: role} if role else {},
+            "admin": self.admin,
+            "via": self.via,
+            "token": self.token,
+        }
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Principal:
+        """The principal ``data`` describes (the inverse of ``data``)."""
+        return cls(
+            data["name"],
+            data.get("kind", "user"),
+            tuple(data.get("groups", ())),
+            dict(data.get("roles", {})),
+            bool(data.get("admin", False)),
+            data.get("via", "token"),
+            data.get("token"),
+        )
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from lakeworks.config import Settings
-from lakeworks.context import Context
+from lakeworks.context import Context, Principal
 from lakeworks.meta import engine as meta_engine
 from lakeworks.meta.catalog import Catalog
 
@@ -233,6 +233,7 @@ class Platform:
             self.catalog, self.settings, _TaskServices(self), streams=lambda: self.streams
         )
         pipelines.limits, pipelines.meter = self._quotas, self.usage
+        pipelines.narrow = lambda principal: self._narrow(principal)
         return self.guard.protect("pipelines", pipelines)
 
     @cached_property
@@ -324,6 +325,12 @@ class Platform:
 
         return self.guard.protect("monitoring", Monitoring(self.tables, self.sql, self.settings))
 
+    def _narrow(self, principal: Principal) -> Principal:
+        """A stored principal as it stands now (``security.standing``)."""
+        from lakeworks.security.standing import narrow
+
+        return narrow(principal, self.identities, self.tokens)
+
     # data protection ------------------------------------------------------------------
     def unmask(self, ctx: Context) -> bool:
         """Whether ``ctx`` reads personal data unmasked: an embedded caller (no principal)
@@ -352,7 +359,8 @@ class Platform:
     def pii(self) -> Pii:
         from lakeworks.protection.pii import Pii
 
-        return self.guard.protect("pii", Pii(self.catalog, self.tables))
+        pii = Pii(self.catalog, self.tables, changed=lambda ws: self.masking.forget(ws))
+        return self.guard.protect("pii", pii)
 
     @cached_property
     def anonymiser(self) -> Anonymiser:

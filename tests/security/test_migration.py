@@ -29,3 +29,24 @@ def test_downgrade_of_0010_sec_auth_drops_only_security(tmp_path: Path) -> None:
     engine.dispose()
     assert before - after == SECURITY
     assert again == everything
+
+
+def _columns(engine: sqlalchemy.Engine) -> dict[str, set[str]]:
+    inspector = sqlalchemy.inspect(engine)
+    return {t: {c["name"] for c in inspector.get_columns(t)} for t in inspector.get_table_names()}
+
+
+def test_downgrade_of_0011_run_principal_drops_only_the_principal_columns(tmp_path: Path) -> None:
+    from alembic import command
+
+    engine = meta_engine.make_engine(f"sqlite:///{tmp_path / 'meta.db'}")
+    meta_engine.upgrade(engine)
+    before = _columns(engine)
+    command.downgrade(meta_engine.alembic_config(engine), "0011_run_principal@0010_serve_health")
+    after = _columns(engine)
+    meta_engine.upgrade(engine)  # and back up again
+    again = _columns(engine)
+    engine.dispose()
+    changed = {t: before[t] - after.get(t, set()) for t in before if before[t] != after.get(t)}
+    assert changed == {"pipelines": {"principal"}, "pipeline_runs": {"principal"}}
+    assert again == before

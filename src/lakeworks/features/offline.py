@@ -155,7 +155,8 @@ def training_set(
     if point_in_time not in ("known", "event"):
         raise InvalidInputError(f"point_in_time must be 'known' or 'event', not {point_in_time!r}")
     if isinstance(entities, str):
-        entities = lake.tables.read(ctx, entities)
+        # raw, so its keys join the sources; the service masks its tagged columns after
+        entities = lake.tables.read(ctx, entities, unmasked=True)
     frame = entity_frames.to_arrow(entities, "entity rows")
     ts_column = entity_frames.timestamp_column(frame, timestamp)
     views = list({v.name: v for v, _ in pairs}.values())

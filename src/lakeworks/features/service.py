@@ -9,10 +9,12 @@ from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+import pyarrow as pa
+
 from lakeworks.cache import BoundedCache
 from lakeworks.context import Context
 from lakeworks.errors import InvalidInputError, NotFoundError
-from lakeworks.features import lookup, offline
+from lakeworks.features import lookup, masks, offline
 from lakeworks.features.coverage import AsKnownAtWarning
 from lakeworks.features.definitions import Definition, FeatureService, FeatureView
 from lakeworks.features.lake import Lake
@@ -32,6 +34,8 @@ if TYPE_CHECKING:
     from lakeworks.limits import Limits
     from lakeworks.meta.catalog import Catalog
 
+TAGS_SECONDS = 2.0  # how stale another process's PII tag may look to online reads (as
+# registry.SNAPSHOT_SECONDS for definitions); this process's tag changes apply at once
 FeatureRefs = list[str] | tuple[str, ...] | str | FeatureService
 
 
@@ -47,6 +51,8 @@ class Features:
         # (workspace, Snapshot.version, features asked, full names) -> plan; see _plan
         self._plans: BoundedCache[lookup.Plan] = BoundedCache(1024)
         self._ties: dict[tuple[Any, ...], bool] = {}  # see offline.training_set
+        # (workspace, Snapshot.version, the caller's masks) -> view -> feature -> kind
+        self._masks: BoundedCache[dict[str, dict[str, str]]] = BoundedCache(256)
         self.limits: Limits = Unlimited()  # the platform plugs in quotas (online keys)
 
     @cached_property
@@ -110,6 +116,7 @@ class Features:
             full_names=full_names,
             ties=self._ties,
         )
+        result = self._masked_set(ctx, snapshot, pairs, entities, full_names, result)
         if warn:
             for text in result.warnings:
                 warnings.warn(text, AsKnownAtWarning, stacklevel=3)
@@ -152,10 +159,30 @@ class Features:
         entity_rows: list[dict[str, Any]],
         *,
         full_names: bool = False,
+        unmasked: bool = False,
     ) -> lookup.OnlineResult:
-        """The latest value of each feature for each entity row, with a status each."""
+        """The latest value of each feature for each entity row, with a status each.
+
+        Features holding personal data (``features.masks``) are masked for a caller
+        without ``unmask`` on the workspace; ``unmasked=True`` is for services reading
+        on their own behalf (serving's lookup by entity key, whose values feed the model
+        and never leave the process).
+        """
         plan = self._plan(ctx, features, full_names)
-        return lookup.read(self.online_store, ctx.workspace, plan, entity_rows)
+        result = lookup.read(self.online_store, ctx.workspace, plan, entity_rows)
+        if unmasked:
+            return result
+        policies = self.lake.tables.mask.policies(ctx, max_age=TAGS_SECONDS)
+        if not policies:  # the common case: nothing tagged, or a caller who may unmask
+            return result
+        found = self._view_masks(ctx, self.registry.snapshot(ctx), policies)
+        outputs = {
+            name: kind
+            for vp in plan.views
+            for feature, name in vp.features
+            if (kind := found.get(vp.view, {}).get(feature)) is not None
+        }
+        return _masked_online(result, outputs, self.lake.tables.mask.mask_values)
 
     def push(self, ctx: Context, view: str, rows: Any) -> PushResult:
         snapshot = self.registry.snapshot(ctx)
@@ -226,6 +253,64 @@ class Features:
             )
         self._online_views.add((ctx.workspace, view))
 
+    def _view_masks(
+        self, ctx: Context, snapshot: Snapshot, policies: masks.TablePolicies
+    ) -> dict[str, dict[str, str]]:
+        """Per view, the kind of mask of each feature holding personal data, from
+        ``_masks``: keyed by value, the workspace, its snapshot's version (new whenever
+        a definition changes) and the caller's masks (so a tag added, changed or removed
+        is a new key); 256 entries at most, least recently used first out. The values
+        are never handed out (callers read them)."""
+        key = (
+            ctx.workspace,
+            snapshot.version,
+            tuple(sorted((t, tuple(sorted(c.items()))) for t, c in policies.items())),
+        )
+        found = self._masks.get(key)
+        if found is None:
+
+            def columns(table: str) -> dict[str, str]:
+                if not self.lake.tables.exists(ctx, table):
+                    return {}
+                schema = self.lake.tables.describe(ctx, table).schema
+                return {f.name: str(f.type) for f in schema}
+
+            views = {name: snapshot.view(name) for name in snapshot.views}
+            found = {
+                n: m for n, v in views.items() if (m := masks.view_masks(v, policies, columns))
+            }
+            self._masks.put(key, found)
+        return found
+
+    def _masked_set(
+        self,
+        ctx: Context,
+        snapshot: Snapshot,
+        pairs: list[tuple[FeatureView, str]],
+        entities: Any,
+        full_names: bool,
+        result: offline.TrainingSet,
+    ) -> offline.TrainingSet:
+        """``result`` with its personal data masked for a caller without ``unmask``: the
+        features that hold it, and the tagged columns of an entity table (read raw, so
+        its keys join the sources)."""
+        policies = self.lake.tables.mask.policies(ctx)
+        if not policies:
+            return result
+        found = self._view_masks(ctx, snapshot, policies)
+        names = offline.output_names(pairs, full_names)
+        columns = dict(policies.get(entities, {})) if isinstance(entities, str) else {}
+        for (view, feature), name in zip(pairs, names, strict=True):
+            if (kind := found.get(view.name, {}).get(feature)) is not None:
+                columns[name] = kind
+        table, mask_values = result.table, self.lake.tables.mask.mask_values
+        for name, kind in columns.items():
+            if name in table.column_names:
+                i = table.column_names.index(name)
+                values = mask_values(kind, table.column(i).to_pylist())
+                table = table.set_column(i, name, pa.array(values, pa.string()))
+        return replace(result, table=table)
+
     def _record_push(self, ctx: Context, version: int, result: PushResult) -> None:
         at = result.ingested_at
         self.registry.store.record_materialization(
@@ -235,6 +320,20 @@ class Features:
             ),
         )
         self._online_views.add((ctx.workspace, result.view))
+
+
+def _masked_online(
+    result: lookup.OnlineResult, outputs: dict[str, str], mask_values: Any
+) -> lookup.OnlineResult:
+    """``result`` with the output columns in ``outputs`` masked (name -> kind); each
+    column is masked in one call, so a pseudonym's keyed state is set up once."""
+    if not outputs:
+        return result
+    values = [dict(v) for v in result.values]
+    for name, kind in outputs.items():
+        for row, masked in zip(values, mask_values(kind, [v[name] for v in values]), strict=True):
+            row[name] = masked
+    return replace(result, values=values)
 
 
 def _save(lake: Lake, ctx: Context, name: str, result: offline.TrainingSet):  # noqa: ANN202

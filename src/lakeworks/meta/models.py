@@ -99,6 +99,9 @@ class PipelineRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     created_by: Mapped[str] = mapped_column(String(256), nullable=False)
+    # who registered or last changed it (``Principal.data``): its scheduled and event
+    # runs act as this principal; None: registered in embedded mode
+    principal: Mapped[dict | None] = mapped_column(JSON)
 
 
 class PipelineRunRow(Base):
@@ -132,6 +135,7 @@ class PipelineRunRow(Base):
     created_by: Mapped[str] = mapped_column(String(256), nullable=False)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    principal: Mapped[dict | None] = mapped_column(JSON)  # whom its tasks act as
 
 
 class TaskRunRow(Base):

@@ -3,6 +3,11 @@
 ``TaskCall`` and ``Outcome`` are plain picklable values, so the same ``run_task`` runs in
 a thread, a local process or on a Dask worker. User code raising never escapes
 ``run_task``: it becomes a failed Outcome with the error and its traceback.
+
+A run carries the principal of whoever triggered it (for a scheduled or event run: who
+registered or last changed the pipeline) as plain data, ``TaskCall.principal``; the
+task's ``context.ctx`` carries it, so the security guard checks every service the task
+uses as that principal, in whichever process it runs. None: embedded, never checked.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from lakeworks.context import Context
+from lakeworks.context import Context, Principal
 from lakeworks.lake.fence import fenced
 from lakeworks.lineage.jobs import running
 from lakeworks.pipelines import capture
@@ -85,6 +90,7 @@ class TaskCall:
     settings: Settings | None = None
     wants_context: bool = False
     from_upstream: tuple[str, ...] = ()  # arguments an executor fills from upstream outcomes
+    principal: dict[str, Any] | None = None  # Principal.data of whom the task acts as
 
 
 @dataclass(frozen=True)
@@ -126,6 +132,7 @@ class TaskContext:
     settings: Settings | None = None
     reads: list[TableVersion] = field(default_factory=list)
     writes: list[TableVersion] = field(default_factory=list)
+    principal: dict[str, Any] | None = None  # Principal.data; None: embedded
     _platform: TaskServices | None = None
     _fence: AttemptFence | None = None
 
@@ -151,7 +158,11 @@ class TaskContext:
 
     @property
     def ctx(self) -> Context:
-        return Context(workspace=self.workspace, user=self.user)
+        """The Context of the task's service calls: the run's principal, in its workspace."""
+        if self.principal is None:
+            return Context(workspace=self.workspace, user=self.user)
+        principal = Principal.from_data(self.principal)
+        return Context(self.workspace, principal.name, principal, request_id=f"run-{self.run_id}")
 
     @property
     def platform(self) -> TaskServices:
@@ -202,6 +213,7 @@ def run_task(
         call.workspace,
         call.user,
         call.settings,
+        principal=call.principal,
         _platform=platform,
     )
     context._fence = _fence_of(call, context, cancelled)

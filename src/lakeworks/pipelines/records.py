@@ -30,6 +30,7 @@ class PipelineInfo:
     created_at: datetime
     updated_at: datetime
     created_by: str
+    principal: dict[str, Any] | None = None  # who registered or last changed it
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ class RunInfo:
     started_at: datetime | None
     finished_at: datetime | None
     tasks: tuple[TaskRunInfo, ...] = field(default=())
+    principal: dict[str, Any] | None = None  # whom its tasks act as (None: embedded)
 
     def task(self, name: str) -> TaskRunInfo:
         for t in self.tasks:
@@ -128,6 +130,7 @@ def pipeline_info(row: PipelineRow, workspace: str) -> PipelineInfo:
         created_at=aware(row.created_at),
         updated_at=aware(row.updated_at),
         created_by=row.created_by,
+        principal=row.principal,
     )
 
 
@@ -153,6 +156,7 @@ def run_info(row: PipelineRunRow, workspace: str, tasks: tuple[TaskRunInfo, ...]
         started_at=aware(row.started_at),
         finished_at=aware(row.finished_at),
         tasks=tasks,
+        principal=row.principal,
     )
 
 

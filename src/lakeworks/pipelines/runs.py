@@ -227,6 +227,7 @@ class RunExecution:
             settings=self.service.settings if self.executor.capabilities.remote else None,
             wants_context=CONTEXT_ARG in task.args,
             from_upstream=tuple(a for a in task.args if a in upstream),
+            principal=self.run.principal,
         )
         token = live.token
         if upstream:

@@ -131,7 +131,7 @@ class Scheduler:
         if params is None:
             return 0
         runs = [NewRun(i.key, "schedule", params, i.start, i.end) for i in due]
-        self.store.create_runs(info, runs, info.created_by)
+        self.store.create_runs(info, runs, info.created_by, info.principal)
         return len(runs)
 
     def _create_for_events(self, info: PipelineInfo) -> int:
@@ -148,7 +148,7 @@ class Scheduler:
             if params is None:
                 return 0
             runs = [NewRun(r.run_key, r.trigger, params) for r in runs]
-            self.store.create_runs(info, runs, info.created_by)
+            self.store.create_runs(info, runs, info.created_by, info.principal)
             self.store.set_pipeline(info.id, trigger_state=state)
         return len(runs)
 
@@ -164,7 +164,9 @@ class Scheduler:
                 run = stream_triggers.due_run(streams, ctx, info.name, trigger, state, moment)
                 params = None if run is None else self._default_params(info)
                 if run is not None and params is not None:
-                    self.store.create_runs(info, [replace(run, params=params)], info.created_by)
+                    self.store.create_runs(
+                        info, [replace(run, params=params)], info.created_by, info.principal
+                    )
                     stream_triggers.done(streams, ctx, info.name, trigger, run)
                     state.pop(f"stream:{trigger.stream}", None)
                     created += 1

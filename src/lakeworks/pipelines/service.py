@@ -12,13 +12,13 @@ import threading
 import uuid
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from lakeworks.context import Context
+from lakeworks.context import Context, Principal
 from lakeworks.errors import ConflictError, InvalidInputError, LakeworksError
 from lakeworks.limits import CONCURRENT_RUNS, TASK_CPU_SECONDS_PER_DAY, NoMeter, Unlimited
 from lakeworks.meta.catalog import now
@@ -40,6 +40,13 @@ if TYPE_CHECKING:
     from lakeworks.streams.service import Streams
 
 log = logging.getLogger(__name__)
+
+
+def acting(ctx: Context) -> dict[str, Any] | None:
+    """Whom the tasks of a run ``ctx`` starts (or of a pipeline it registers) act as: its
+    principal as plain data, its roles narrowed to the workspace; None in embedded mode
+    (the catalog's owner, never checked)."""
+    return None if ctx.principal is None else ctx.principal.data(ctx.workspace)
 
 
 @dataclass(frozen=True)
@@ -75,6 +82,9 @@ class Pipelines:
         self._live: dict[int, RunExecution] = {}
         self.limits: Limits = Unlimited()  # the platform plugs in quotas and the meter
         self.meter: Meter = NoMeter()
+        # the platform plugs in security.standing.narrow: a stored principal never acts
+        # with more than its credential grants when the run starts
+        self.narrow: Callable[[Principal], Principal] = lambda principal: principal
 
     @property
     def executor(self) -> Executor:
@@ -141,6 +151,7 @@ class Pipelines:
             max_active_runs=pipeline.max_active_runs,
             start_at=start,
             trigger_state=triggers,
+            principal=acting(ctx),  # its scheduled and event runs act as who changed it last
         )
 
     def list(self, ctx: Context) -> list[PipelineInfo]:
@@ -179,13 +190,13 @@ class Pipelines:
         typed = pipeline.parse_params(text_params) if text_params else {}
         values = pipeline.bind_params({**typed, **(params or {})})
         new = NewRun(None, "manual", pipeline.encode_params(values))
-        run = self.store.create_run(info, new, ctx.user, self.owner)
+        run = self.store.create_run(info, new, ctx.user, self.owner, acting(ctx))
         return self._go(pipeline, run, wait)
 
     def resume(self, ctx: Context, run_id: int, wait: bool = True) -> RunInfo:
         """Run a failed or cancelled run again, keeping its succeeded tasks."""
         run = self.store.run(ctx.workspace, run_id, with_tasks=False)
-        if not self.store.requeue_run(run_id, ("failed", "cancelled")):
+        if not self.store.requeue_run(run_id, ("failed", "cancelled"), acting(ctx)):
             raise ConflictError(
                 f"run {run_id} is {run.state}; only failed or cancelled runs can be resumed",
                 run_id=run_id,
@@ -250,10 +261,10 @@ class Pipelines:
                     continue
                 key = f"{interval.key}#{label}"
             elif found is not None:
-                requeued += self.store.requeue_run(found[0], ("failed", "cancelled"))
+                requeued += self.store.requeue_run(found[0], ("failed", "cancelled"), acting(ctx))
                 continue
             new.append(NewRun(key, "backfill", values, interval.start, interval.end, label))
-        self.store.create_runs(info, new, ctx.user)
+        self.store.create_runs(info, new, ctx.user, acting(ctx))
         window = (intervals[0].start, intervals[-1].end)
         states = self.drain(info, pipeline, window) if wait else {}
         return BackfillResult(name, label, len(intervals), len(new), requeued, succeeded, states)
@@ -317,6 +328,9 @@ class Pipelines:
             # quotas, once the run counts as running: refused, it fails with the reason
             self.limits.check(run.workspace, CONCURRENT_RUNS)
             self.limits.check(run.workspace, TASK_CPU_SECONDS_PER_DAY)
+            if run.principal is not None:
+                principal = self.narrow(Principal.from_data(run.principal))
+                run = replace(run, principal=principal.data(run.workspace))
             execution = RunExecution(self, pipeline, run, self.executor)
             execution.prepare()
         except LakeworksError as exc:  # e.g. the Dask scheduler is unreachable

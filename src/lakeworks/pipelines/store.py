@@ -82,8 +82,15 @@ class PipelineStore:
             s.execute(update(PipelineRow).where(PipelineRow.id == pipeline_id).values(**values))
 
     # runs -------------------------------------------------------------------------
-    def create_runs(self, pipeline: PipelineInfo, runs: Sequence[NewRun], user: str) -> None:
-        """Insert runs, skipping any whose run_key exists (so creating twice is harmless)."""
+    def create_runs(
+        self,
+        pipeline: PipelineInfo,
+        runs: Sequence[NewRun],
+        user: str,
+        principal: dict[str, Any] | None = None,
+    ) -> None:
+        """Insert runs, skipping any whose run_key exists (so creating twice is harmless);
+        their tasks act as ``principal``."""
         if not runs:
             return
         moment = now()
@@ -103,6 +110,7 @@ class PipelineStore:
                 "recoveries": 0,
                 "created_at": moment,
                 "created_by": user,
+                "principal": principal,
             }
             for r in runs
         ]
@@ -113,8 +121,15 @@ class PipelineStore:
         with self.catalog.session() as s:
             s.connection().execute(statement, rows)
 
-    def create_run(self, pipeline: PipelineInfo, new: NewRun, user: str, owner: str) -> RunInfo:
-        """A manual run, created already taken by ``owner``."""
+    def create_run(
+        self,
+        pipeline: PipelineInfo,
+        new: NewRun,
+        user: str,
+        owner: str,
+        principal: dict[str, Any] | None = None,
+    ) -> RunInfo:
+        """A manual run, created already taken by ``owner``; its tasks act as ``principal``."""
         ws_id = _workspace_id(self, pipeline)
         with self.catalog.session() as s:
             moment = now()
@@ -135,6 +150,7 @@ class PipelineStore:
                 created_at=moment,
                 created_by=user,
                 started_at=moment,
+                principal=principal,
             )
             s.add(row)
             s.flush()
@@ -286,8 +302,9 @@ class PipelineStore:
             .values(state=state, error=error, finished_at=now(), owner=None)
         )
 
-    def requeue_run(self, run_id: int, from_states: Sequence[str]) -> bool:
-        """Put a finished run back in the queue (resume); False if it was not in from_states."""
+    def requeue_run(self, run_id: int, from_states: Sequence[str], principal: Any = ...) -> bool:
+        """Put a finished run back in the queue (resume); False if it was not in from_states.
+        ``principal``, when given, is whom its tasks act as from now (who resumed it)."""
         with self.catalog.session() as s:
             result = s.execute(
                 update(PipelineRunRow)
@@ -298,6 +315,7 @@ class PipelineStore:
                     finished_at=None,
                     owner=None,
                     cancel_requested=False,
+                    **({} if principal is ... else {"principal": principal}),
                 )
             )
             if result.rowcount != 1:

@@ -13,6 +13,7 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -54,9 +55,15 @@ class PiiTag:
 class Pii:
     """Tags of personal data (``platform.pii``)."""
 
-    def __init__(self, catalog: Catalog, tables: Tables) -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        tables: Tables,
+        changed: Callable[[str], None] = lambda workspace: None,
+    ) -> None:
         self.catalog = catalog
         self.tables = tables
+        self.changed = changed  # told the workspace whose tags changed (the masks it keeps)
 
     def tag(
         self, ctx: Context, table: str, column: str, tag: str, policy: str | None = None
@@ -74,7 +81,9 @@ class Pii:
                 s.add(row)
             row.tag, row.policy, row.created_at, row.created_by = tag, policy, now(), ctx.user
             s.flush()
-            return _tag(row)
+            found = _tag(row)
+        self.changed(ctx.workspace)
+        return found
 
     def untag(self, ctx: Context, table: str, column: str) -> None:
         with self.catalog.session() as s:
@@ -86,6 +95,7 @@ class Pii:
                     PiiTagRow.column_name == column,
                 )
             ).rowcount
+        self.changed(ctx.workspace)
         if not gone:
             raise NotFoundError(
                 f"column {column!r} of table {table!r} has no PII tag", table=table, column=column

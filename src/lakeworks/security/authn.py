@@ -91,7 +91,8 @@ class Authenticator:
             self.tokens.used(token.id)
         kind = identity.kind if identity else "user"
         until = token.expires_at.timestamp() if token.expires_at else float("inf")
-        return Principal(token.user, kind, groups, roles, admin, via="token"), until
+        principal = Principal(token.user, kind, groups, roles, admin, via="token", token=token.id)
+        return principal, until
 
 
 def _stale(last_used: datetime | None) -> bool:

@@ -168,6 +168,7 @@ INTERNAL = frozenset(
         "workspaces.list",  # answers only the workspaces the caller may see
         "secrets.value",  # a service resolving secret://name inside a checked operation
         "masking.masks",  # the lake asking how the caller reads, inside a checked read
+        "masking.policies",  # the feature store asking the same, inside a checked read
     }
 )
 

@@ -162,6 +162,13 @@ class Tokens:
             row = session.scalar(select(TokenRow).where(TokenRow.digest == digest(secret)))
             return _info(row) if row else None
 
+    def get(self, token_id: int) -> TokenInfo | None:
+        """The token ``token_id`` (None when there is none): for a principal stored with
+        the id of the token it was resolved from (``security.standing``)."""
+        with self.catalog.session() as session:
+            row = session.get(TokenRow, token_id)
+            return _info(row) if row else None
+
     def used(self, token_id: int) -> None:
         """Record that the token was used now."""
         with self.catalog.session() as session:

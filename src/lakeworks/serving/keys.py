@@ -73,7 +73,7 @@ def read(
             hint="deploy it with features='<feature service>' or send rows",
             endpoint=endpoint,
         )
-    result = features.online(ctx, service, keys)
+    result = features.online(ctx, service, keys, unmasked=True)  # the model reads raw
     rows: list[dict[str, Any]] = []
     answered: list[int] = []
     errors: list[str | None] = []
