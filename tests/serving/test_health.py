@@ -196,3 +196,20 @@ def test_a_replica_process_traffic_is_judged_here(served) -> None:
     assert platform.serving.metrics(ctx, "churn", "1m").slots  # its rows, none of ours
     [written] = Evaluator(platform.serving, platform.monitoring, ["default"]).run_once()
     assert written.action == "auto-rollback" and written.reason["model"] == "churn/2"
+
+
+def test_a_shadow_counts_in_its_own_slot_with_its_agreement(replicas) -> None:
+    platform, other, ctx = replicas
+    platform.serving.deploy(ctx, "churn", "churn/1")
+    platform.serving.deploy(ctx, "churn", "churn/2", "shadow")  # churn/2 answers the opposite
+    rows = [ROW, {"age": 30, "income": 20.0}]
+    for i in range(3):
+        assert platform.serving.predict(ctx, "churn", rows, key=str(i)).model == "churn/1"
+    for i in range(2):
+        other.serving.predict(ctx, "churn", rows, key=str(i))
+    other.serving.health.flush()
+    found = {s.slot: s.stats for s in platform.serving.metrics(ctx, "churn", "5m").slots}
+    live, shadow = found["live"], found["candidate"]
+    assert (live.model, live.requests, live.compared, live.agreement) == ("churn/1", 5, 0, None)
+    assert (shadow.model, shadow.requests, shadow.errors) == ("churn/2", 5, 0)
+    assert (shadow.compared, shadow.equal, shadow.to_dict()["agreement"]) == (10, 0, 0.0)

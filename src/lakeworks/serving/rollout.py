@@ -4,10 +4,12 @@ holds, and automatic rollback when it breaks.
 Each round (every ``serving_health_interval`` seconds, on a ``Watcher`` thread inside
 ``lakeworks server``, or in the SDK after ``ws.endpoints.watch()``), for each endpoint:
 
-- a **canary or A/B** with a candidate: the candidate's traffic since its roll-out began
-  (at most ``window`` seconds back, every process's) is judged by the policy; a breach
-  writes a configuration with the live slot alone (``action="auto-rollback"``, the breach
-  as ``reason``) and alerts. A canary that holds, answered ``min_requests`` requests in
+- a **canary, A/B or shadow** with a candidate: the candidate's traffic since its
+  roll-out began (at most ``window`` seconds back, every process's) is judged by the
+  policy; a breach writes a configuration with the live slot alone
+  (``action="auto-rollback"``, the breach as ``reason``) and alerts. A shadow answered
+  no one, so removing it changes no answer; its ``min_agreement`` with the live answers
+  is judged too. A canary that holds, answered ``min_requests`` requests in
   that span and has been at its step ``every`` seconds is raised to the next step
   (``action="auto-promote"``);
 - a version that took **all traffic** (a blue-green deploy, a final promote) less than
@@ -191,7 +193,7 @@ def _subject(history: list[EndpointConfig]) -> Subject | None:
     current = history[-1]
     policy = HealthPolicy.from_dict(current.health) if current.health else None
     candidate = current.candidate
-    if candidate is not None and current.strategy in ("canary", "ab"):
+    if candidate is not None and current.strategy in ("canary", "ab", "shadow"):
         start = current.created_ms
         for config in reversed(history[:-1]):  # since the candidate first took traffic
             if config.candidate is None or config.candidate.ref != candidate.ref:
