@@ -9,11 +9,13 @@ Example:
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from lakeworks.serving.records import (
     FEEDBACK,
@@ -82,6 +84,20 @@ def predictions(ctx: Context, tables: Tables, log: PredictionLog | None, query: 
     if not pending:
         return written
     return pa.concat_tables([written, table_of_entries(pending)])
+
+
+def inputs_of(rows: pa.Table, model: str, version: int, limit: int) -> pa.Table | None:
+    """The input rows (``inputs`` JSON as columns) that model ``model/version`` answered
+    in logged ``rows``, the latest ``limit`` of them; None when there are none or their
+    columns clash (a column sent as a number by some requests and text by others)."""
+    mine = rows.filter((pc.field("model") == model) & (pc.field("model_version") == version))
+    if mine.num_rows == 0 or limit <= 0:
+        return None
+    mine = mine.sort_by("time").slice(max(0, mine.num_rows - limit))
+    try:
+        return pa.Table.from_pylist([json.loads(t) for t in mine.column("inputs").to_pylist()])
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
 
 
 def feedback(ctx: Context, tables: Tables, query: Query) -> pa.Table:
