@@ -108,6 +108,12 @@ def feedback(ctx: Context, tables: Tables, query: Query) -> pa.Table:
 def _read(
     ctx: Context, tables: Tables, name: str, schema: pa.Schema, where: str | None
 ) -> pa.Table:
+    """The rows of ``name`` as ``schema``; a column the table predates (``score``, added
+    later to ``_predictions``) reads as nulls."""
     if not tables.exists(ctx, name):
         return schema.empty_table()
-    return tables.read(ctx, name, where=where).select(schema.names).cast(schema)
+    found = tables.read(ctx, name, where=where)
+    for column in schema:
+        if column.name not in found.column_names:
+            found = found.append_column(column.name, pa.nulls(found.num_rows, column.type))
+    return found.select(schema.names).cast(schema)

@@ -363,7 +363,10 @@ class Serving(Judged, Observed):
         shadow = None
         if route.shadow is not None:
             shadow = self._shadow(deployment, route.shadow, table, result)
-        self.log_prediction(ctx, result, table, key, started, shadow, **(read or {}))
+        predictors = deployment.predictors
+        self.log_prediction(
+            ctx, result, table, key, started, shadow, predictors=predictors, **(read or {})
+        )
         return result
 
     def _check_features(self, ctx: Context, name: str, service: str) -> None:
