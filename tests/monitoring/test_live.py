@@ -115,6 +115,7 @@ def test_bad_durations_are_refused(value: object) -> None:
         ({"window": "forever"}, "window must be a duration"),
         ({"min_requests": 0}, "min_requests must be a number"),
         ({"webhook": 5}, "webhook must be text"),
+        ({"min_agreement": 1.2}, "min_agreement must be a number in 0..1"),
     ],
 )
 def test_bad_policies_are_refused_naming_the_setting(policy: dict, message: str) -> None:
@@ -149,3 +150,31 @@ def test_judge_drift_and_metric_drop() -> None:
     dropped = judge(policy, stats, baseline=best)
     assert dropped is not None and dropped.policy == "metric_drop"
     assert dropped.observed == pytest.approx(0.3)
+
+
+def test_judge_a_shadows_agreement_once_enough_rows_were_compared() -> None:
+    policy = HealthPolicy.from_dict({"min_agreement": 0.9, "min_requests": 10})
+    few = SlotStats("m/2", requests=10, seconds=10, compared=9, equal=0)
+    assert judge(policy, few) is None  # 9 rows compared: not enough to judge
+    agreeing = SlotStats("m/2", requests=10, seconds=10, compared=20, equal=19)
+    assert agreeing.agreement == 0.95 and judge(policy, agreeing) is None
+    apart = SlotStats("m/2", requests=10, seconds=10, compared=20, equal=12)
+    breach = judge(policy, apart)
+    assert breach is not None and (breach.policy, breach.observed) == ("min_agreement", 0.6)
+    assert "of 20 answer rows equal to the live ones" in breach.reason
+    assert SlotStats("m/1", requests=3).to_dict()["agreement"] is None  # never compared
+
+
+def test_a_shadows_comparisons_are_counted_taken_and_exported() -> None:
+    live = LiveMetrics(sample_rows=0)
+    shadow = ("ws", "churn", "candidate", "churn/2")
+    live.observe(shadow, 0.001, error=False, compared=3, equal=2)
+    live.observe(shadow, 0.001, error=True, compared=1, equal=0)
+    [(_, counts)] = live.take()
+    assert (counts.requests, counts.errors, counts.compared, counts.equal) == (2, 1, 4, 2)
+    live.observe(shadow, 0.001, error=False, compared=2, equal=2)
+    [(_, since)] = live.take()
+    assert (since.compared, since.equal) == (2, 2)  # only what came after the last take
+    families = {f.name: f for f in text_string_to_metric_families(live.render().decode())}
+    assert families["lakeworks_serving_shadow_compared"].samples[0].value == 6
+    assert families["lakeworks_serving_shadow_equal"].samples[0].value == 4

@@ -246,3 +246,48 @@ def test_cli_show_prints_report_summaries_and_forced_moves(cli: Cli, classifier,
     assert (
         "deleted churn@champion" in cli("models", "alias", "churn", "champion", "--delete").output
     )
+
+
+BAD_ALIASES = [
+    ("bad alias!", "has characters other than letters, digits, _ and -"),
+    ("", "is empty"),
+    ("LaTeSt", "is reserved: 'latest'"),
+    ("v3", "is reserved: v<digits>"),
+    ("a" * 256, "is 256 characters long"),
+]
+
+
+@pytest.mark.parametrize(("alias", "problem"), BAD_ALIASES)
+def test_sdk_refuses_an_alias_name_mlflow_refuses(ws, classifier, alias, problem) -> None:  # noqa: ANN001
+    version = ws.models.register("churn", classifier)
+    with pytest.raises(lw.errors.InvalidInputError, match=problem) as caught:
+        ws.models.set_alias("churn", alias, version.version)
+    assert f"invalid alias name {alias!r}" in str(caught.value)
+    assert caught.value.fields["found"] == alias and "underscores" in caught.value.hint
+    assert ws.models.get("churn").aliases == {}  # nothing moved, nothing recorded
+    ws.models.set_alias("churn", "champion_v2-b", version.version)  # a good one still goes
+    assert ws.models.get("churn").aliases == {"champion_v2-b": 1}
+
+
+def test_rest_and_mlflow_routes_refuse_a_bad_alias_name(settings: Settings, classifier) -> None:  # noqa: ANN001
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        platform = client.app.state.platform
+        ws = lw.Workspace(platform, lw.Context("default", "tester"))
+        platform.catalog.create_workspace("default", "tester", exist_ok=True)
+        ws.models.register("churn", classifier)
+        base = "/api/v1/workspaces/default/models/churn/aliases"
+        refused = client.put(f"{base}/bad alias!", json={"version": 1})
+        assert refused.status_code == 422, refused.text
+        assert "invalid alias name 'bad alias!'" in refused.json()["message"]
+        assert "underscores (_) or dashes (-)" in refused.text
+        assert client.put(f"{base}/v12", json={"version": 1}).status_code == 422
+        mlflow = "/api/2.0/mlflow/registered-models/alias"
+        for alias in ("bad alias!", "latest", "V7"):
+            body = {"name": "churn", "alias": alias, "version": "1"}
+            answer = client.post(mlflow, json=body)
+            assert answer.status_code == 400, answer.text
+            assert answer.json()["error_code"] == "INVALID_PARAMETER_VALUE"
+            assert f"invalid alias name {alias!r}" in answer.json()["message"]
+        assert ws.models.get("churn").aliases == {}
+        ok = client.post(mlflow, json={"name": "churn", "alias": "champion", "version": "1"})
+        assert ok.status_code == 200 and ws.models.get("churn").aliases == {"champion": 1}

@@ -157,7 +157,7 @@ def test_concurrent_registrations_get_distinct_numbers(registry, rctx, classifie
         try:
             for _ in range(3):
                 numbers.append(registry.register(rctx, "racy", model=classifier).version)
-                registry.set_alias(rctx, "racy", "latest", numbers[-1])  # racing moves too
+                registry.set_alias(rctx, "racy", "newest", numbers[-1])  # racing moves too
         except BaseException as exc:  # reported below
             errors.append(exc)
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
 from lakeworks.errors import InvalidInputError, NotFoundError
 from lakeworks.serving import readout
 from lakeworks.serving.records import FEEDBACK
+from tests.serving.conftest import _fit
 
 ROW = {"age": 40, "income": 70.0}
 
@@ -168,3 +170,82 @@ def test_outcomes_of_numbers_are_minus_the_absolute_error() -> None:
     assert outcome(row, 4.0).value == -1.5
     assert outcome({**row, "output": '{"y":"yes"}'}, "yes").value == 1.0
     assert outcome({**row, "output": None}, 1).value == 0.0
+
+
+def test_live_auc_per_slot_from_the_logged_positive_class_scores(served, frame) -> None:  # noqa: ANN001
+    from sklearn.metrics import roc_auc_score
+
+    platform, ctx = served
+    platform.serving.deploy(ctx, "churn", "churn/1")
+    platform.serving.deploy(ctx, "churn", "churn/2", "ab", share=50)
+    rng = np.random.default_rng(13)
+    sent: dict[str, list[tuple[dict, int]]] = {"churn/1": [], "churn/2": []}
+    for i in range(60):
+        row = {"age": int(rng.integers(18, 80)), "income": float(rng.normal(50, 15))}
+        label = int(row["income"] + rng.normal(0, 10) > 50)  # noisy truth: AUC below 1
+        answer = platform.serving.predict(ctx, "churn", [row], key=f"c{i}")
+        assert set(answer.outputs[0]) == {"prediction"}  # the answer's shape is unchanged
+        platform.serving.feedback(ctx, "churn", request_id=answer.request_id, label=label)
+        sent[answer.model].append((row, label))
+    metrics = platform.serving.live_metrics(ctx, "churn", "1h")
+    for slot, model, flip in (("live", "churn/1", False), ("candidate", "churn/2", True)):
+        rows, labels = [r for r, _ in sent[model]], [y for _, y in sent[model]]
+        scores = _fit(frame, flip).predict_proba(pd.DataFrame(rows))[:, 1]
+        assert metrics[slot].metrics["auc"] == pytest.approx(roc_auc_score(labels, scores))
+    assert metrics["live"].metrics["auc"] > 0.7 > 0.3 > metrics["candidate"].metrics["auc"]
+    assert platform.serving.predictions.flush()
+    logged = platform.tables.read(ctx, "_predictions")
+    assert logged.column("score").null_count == 0  # every answered row of a binary model
+
+
+def test_the_log_scores_a_binary_classifier_off_the_request_path(served, frame) -> None:  # noqa: ANN001
+    import pyarrow as pa
+
+    from lakeworks.serving.prediction import Prediction
+    from lakeworks.serving.records import LogEntry, table_of_entries
+
+    platform, ctx = served
+    predictor = platform.registry.load(ctx, ("churn", 1))
+
+    def entry(rows: list[dict], outputs: list, errors: list, **extra: object) -> LogEntry:
+        answer = Prediction("r", "churn", 1, "live", "churn/1", outputs, errors)
+        return LogEntry("default", answer, pa.Table.from_pylist(rows), None, 1.0, 0, **extra)
+
+    two = [ROW, {"age": 30, "income": 20.0}]
+    good = entry(two, [{"prediction": 1}, None], [None, "E"], predictor=predictor)
+    bad = entry([{"age": "old", "income": 1.0}], [{"prediction": 0}], [None], predictor=predictor)
+    unscored = entry([ROW], [{"prediction": 1}], [None])  # no predictor handed over
+    scores = table_of_entries([good, bad, unscored]).column("score").to_pylist()
+    expected = _fit(frame, False).predict_proba(pd.DataFrame([ROW]))[0, 1]
+    assert scores[0] == pytest.approx(expected)
+    assert scores[1:] == [None, None, None]  # a failed row, an unscorable entry, no model
+    assert predictor.binary and predictor.scores(pa.Table.from_pylist([ROW])) is not None
+
+
+def test_a_prediction_log_written_before_the_score_column_reads_as_null(served) -> None:
+    import pyarrow as pa
+
+    from lakeworks.serving.records import PREDICTIONS, PREDICTIONS_SCHEMA
+
+    platform, ctx = served
+    platform.serving.deploy(ctx, "churn", "churn/1")
+    old = pa.schema([f for f in PREDICTIONS_SCHEMA if f.name != "score"])
+    row = {
+        "request_id": "old-1", "row": 0, "endpoint": "churn", "config_version": 1,
+        "slot": "live", "model": "churn", "model_version": 1, "returned": True,
+        "key": None, "inputs": '{"age":40,"income":70.0}', "features": None,
+        "feature_views": None, "output": '{"prediction":1}', "error": None,
+        "latency_ms": 1.0, "time": 1_700_000_000_000_000,
+    }  # fmt: skip
+    platform.tables.write(ctx, PREDICTIONS, pa.Table.from_pylist([row], schema=old), system=True)
+    traced = platform.serving.trace(ctx, "old-1")
+    assert traced.request_id == "old-1"
+    new = platform.serving.predict(ctx, "churn", [ROW])
+    assert platform.serving.predictions.flush()  # writing adds the column to the table
+    platform.serving.feedback(ctx, "churn", request_id="old-1", label=1)
+    platform.serving.feedback(ctx, "churn", request_id=new.request_id, label=1)
+    found = platform.tables.read(ctx, PREDICTIONS).sort_by("time").to_pylist()
+    assert [(r["request_id"], r["score"] is None) for r in found] == [
+        ("old-1", True),
+        (new.request_id, False),
+    ]

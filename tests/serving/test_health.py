@@ -6,11 +6,15 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 
+import numpy as np
 import pytest
 
+from lakeworks.config import Settings
+from lakeworks.context import Context
 from lakeworks.errors import NotFoundError
 from lakeworks.platform import Platform
 from lakeworks.serving.rollout import Evaluator
+from tests.serving.conftest import _fit
 
 ROW = {"age": 40, "income": 70.0}
 
@@ -196,3 +200,67 @@ def test_a_replica_process_traffic_is_judged_here(served) -> None:
     assert platform.serving.metrics(ctx, "churn", "1m").slots  # its rows, none of ours
     [written] = Evaluator(platform.serving, platform.monitoring, ["default"]).run_once()
     assert written.action == "auto-rollback" and written.reason["model"] == "churn/2"
+
+
+def test_a_shadow_counts_in_its_own_slot_with_its_agreement(replicas) -> None:
+    platform, other, ctx = replicas
+    platform.serving.deploy(ctx, "churn", "churn/1")
+    platform.serving.deploy(ctx, "churn", "churn/2", "shadow")  # churn/2 answers the opposite
+    rows = [ROW, {"age": 30, "income": 20.0}]
+    for i in range(3):
+        assert platform.serving.predict(ctx, "churn", rows, key=str(i)).model == "churn/1"
+    for i in range(2):
+        other.serving.predict(ctx, "churn", rows, key=str(i))
+    other.serving.health.flush()
+    found = {s.slot: s.stats for s in platform.serving.metrics(ctx, "churn", "5m").slots}
+    live, shadow = found["live"], found["candidate"]
+    assert (live.model, live.requests, live.compared, live.agreement) == ("churn/1", 5, 0, None)
+    assert (shadow.model, shadow.requests, shadow.errors) == ("churn/2", 5, 0)
+    assert (shadow.compared, shadow.equal, shadow.to_dict()["agreement"]) == (10, 0, 0.0)
+
+
+def test_drift_is_judged_on_the_inputs_another_replica_served(replicas) -> None:
+    platform, other, ctx = replicas
+    rng = np.random.default_rng(11)
+
+    def rows(shift: float) -> list[dict]:
+        age, income = int(rng.integers(18, 80)) + shift, float(rng.normal(50, 15)) + shift
+        return [{"age": age, "income": income}]
+
+    platform.serving.deploy(ctx, "churn", "churn/1")
+    for i in range(30):  # the reference: what churn/1 was asked before the switch
+        other.serving.predict(ctx, "churn", rows(0), key=str(i))
+    health = {"drift": 0.5, "min_requests": 20}
+    switched = platform.serving.deploy(ctx, "churn", "churn/2", health=health)
+    other.serving.versions.forget(ctx.workspace, "churn")  # as its version poll would, soon
+    for i in range(30):  # churn/2 is asked about another population: every input drifted
+        assert other.serving.predict(ctx, "churn", rows(500), key=str(i)).model == "churn/2"
+    other.serving.health.flush()
+    assert other.serving.predictions.flush()  # its log in the table, read by the judge
+    assert platform.serving.health.live.inputs("default", "churn", "churn/2", 0) is None
+    judge = Evaluator(platform.serving, platform.monitoring, ["default"])
+    [back] = judge.run_once()
+    assert (back.action, back.live.ref) == ("auto-rollback", "churn/1")
+    assert back.reason["policy"] == "drift" and back.reason["observed"] == 1.0
+    assert back.reason["from_version"] == switched.version
+
+
+def test_drift_without_the_log_is_judged_on_this_process_sample(tmp_path, frame) -> None:  # noqa: ANN001
+    settings = Settings.load(home=tmp_path / "lw", progress=False, serving_log=False)
+    platform = Platform.open(settings)
+    try:
+        platform.catalog.create_workspace("default", "tester", exist_ok=True)
+        ctx = Context(workspace="default", user="tester")
+        for flip in (False, True):
+            platform.registry.register(ctx, "churn", model=_fit(frame, flip), training_data=frame)
+        platform.serving.deploy(ctx, "churn", "churn/1")
+        for i in range(25):
+            platform.serving.predict(ctx, "churn", [{"age": 20 + i, "income": 40.0 + i}])
+        health = {"drift": 0.5, "min_requests": 20}
+        platform.serving.deploy(ctx, "churn", "churn/2", health=health)
+        for i in range(25):
+            platform.serving.predict(ctx, "churn", [{"age": 500 + i, "income": 900.0 + i}])
+        [back] = Evaluator(platform.serving, platform.monitoring, ["default"]).run_once()
+        assert back.reason["policy"] == "drift" and back.live.ref == "churn/1"
+    finally:
+        platform.close()

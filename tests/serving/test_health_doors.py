@@ -69,6 +69,13 @@ def test_cli_health_and_metrics(cli: Cli, frame: pd.DataFrame) -> None:
     )
     assert canary.exit_code == 0, canary.output
     assert "no requests to churn" in cli("endpoints", "metrics", "churn").output
+    shadow = cli("endpoints", "deploy", "churn", "--model", "churn/2", "--strategy", "shadow")
+    assert shadow.exit_code == 0, shadow.output
+    ws = lw.connect(home=cli.home, progress=False)
+    ws.endpoints.predict("churn", [ROW, ROW])
+    ws.platform.close()  # flushes its counts to the catalog
+    table = cli("endpoints", "metrics", "churn").output
+    assert "agreement" in table and "0.0% of 2" in table  # churn/2 answers the opposite
     assert cli("endpoints", "health", "churn", "--clear").exit_code == 0
     assert cli("endpoints", "health", "churn").output.strip() == "null"
 

@@ -76,3 +76,26 @@ def test_a_raising_canary_served_over_http_is_rolled_back(http) -> None:
     assert back.reason["policy"] == "error_rate" and back.reason["observed"] > 0.1
     answers = {client.post(PREDICT, json={"rows": [ROW]}).json()["model"] for _ in range(10)}
     assert answers == {"churn/1"}
+
+
+def test_a_raising_shadow_served_over_http_is_counted_then_removed(http) -> None:
+    client, platform, ctx = http
+    health = {"error_rate": 0.1, "min_requests": 5, "window": "1m"}
+    shadowed = platform.serving.deploy(ctx, "churn", "churn/2", "shadow", health=health)
+    for i in range(3):
+        answer = client.post(PREDICT, json={"rows": [ROW], "key": f"c{i}"})
+        assert answer.status_code == 200 and answer.json()["model"] == "churn/1"
+    metrics = client.get("/api/v1/workspaces/default/endpoints/churn/metrics").json()
+    slots = {s["slot"]: s for s in metrics["slots"]}
+    assert (slots["live"]["requests"], slots["live"]["agreement"]) == (3, None)
+    shadow = slots["candidate"]
+    assert (shadow["model"], shadow["requests"], shadow["errors"]) == ("churn/2", 3, 3)
+    assert (shadow["compared"], shadow["equal"], shadow["agreement"]) == (3, 0, 0.0)
+    deadline, i = time.monotonic() + 20, 3
+    while platform.serving.show(ctx, "churn").action != "auto-rollback":
+        assert time.monotonic() < deadline, platform.serving.metrics(ctx, "churn").to_dict()
+        client.post(PREDICT, json={"rows": [ROW], "key": f"c{i}"})
+        i += 1
+    back = platform.serving.show(ctx, "churn")
+    assert back.reason["from_version"] == shadowed.version and back.reason["model"] == "churn/2"
+    assert back.candidate is None and back.live.ref == "churn/1"

@@ -1,6 +1,6 @@
-"""Migrations 0009's and 0010_serve_health's downgrades remove the serving tables and
-nothing else (that the migrations match the ORM models is checked for every table in
-tests/meta)."""
+"""Migrations 0009's, 0010_serve_health's and 0011_serve_agreement's downgrades remove
+the serving tables (or columns) they added and nothing else (that the migrations match the
+ORM models is checked for every table in tests/meta)."""
 
 from __future__ import annotations
 
@@ -38,4 +38,23 @@ def test_downgrade_of_0010_drops_only_the_windows(tmp_path: Path) -> None:
     again = set(sqlalchemy.inspect(engine).get_table_names())
     engine.dispose()
     assert before - after == {"endpoint_windows"}
+    assert again == before
+
+
+def test_downgrade_of_0011_drops_only_the_agreement_columns(tmp_path: Path) -> None:
+    from alembic import command
+
+    engine = meta_engine.make_engine(f"sqlite:///{tmp_path / 'meta.db'}")
+    meta_engine.upgrade(engine)
+
+    def columns() -> set[str]:
+        return {c["name"] for c in sqlalchemy.inspect(engine).get_columns("endpoint_windows")}
+
+    before = columns()
+    command.downgrade(meta_engine.alembic_config(engine), "0011_serve_agreement@0011_run_principal")
+    after = columns()
+    meta_engine.upgrade(engine)
+    again = columns()
+    engine.dispose()
+    assert before - after == {"compared", "equal"}
     assert again == before

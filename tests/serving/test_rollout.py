@@ -121,6 +121,48 @@ def test_a_canary_that_raises_is_rolled_back_and_alerts(watched, hook: Hook) -> 
     assert "breached the threshold 0.1" in alert["summary"]
 
 
+def test_a_raising_shadow_is_removed_and_alerts(watched, hook: Hook) -> None:
+    platform, ctx = watched
+    health = {"error_rate": 0.1, "min_requests": 10, "webhook": hook.url}
+    shadowed = platform.serving.deploy(ctx, "churn", "churn/2", "shadow", health=health)
+    history = drive(platform, ctx, "auto-rollback")  # every request answered by churn/1
+    back = history[-1]
+    assert (back.live.ref, back.candidate, back.strategy) == ("churn/1", None, "shadow")
+    assert back.reason["policy"] == "error_rate" and back.reason["observed"] == 1.0
+    assert back.reason["from_version"] == shadowed.version and back.reason["model"] == "churn/2"
+    deadline = time.monotonic() + 5
+    while not hook.bodies and time.monotonic() < deadline:
+        time.sleep(0.05)
+    [alert] = hook.bodies
+    assert (alert["rolled_back"], alert["serving"], alert["policy"]) == (
+        "churn/2",
+        "churn/1",
+        "error_rate",
+    )
+
+
+def test_a_shadow_that_disagrees_is_removed(watched) -> None:
+    platform, ctx = watched
+    health = {"min_agreement": 0.9, "error_rate": 0.1, "min_requests": 10}
+    platform.serving.deploy(ctx, "churn", "churn/4", "shadow", health=health)
+    back = drive(platform, ctx, "auto-rollback")[-1]
+    assert back.reason["policy"] == "min_agreement" and back.reason["observed"] < 0.9
+    assert back.reason["model"] == "churn/4" and back.live.ref == "churn/1"
+    assert back.candidate is None
+
+
+def test_an_agreeing_shadow_stays(watched) -> None:
+    platform, ctx = watched
+    health = {"min_agreement": 0.9, "min_requests": 10}
+    platform.serving.deploy(ctx, "churn", "churn/1", "shadow", health=health)  # itself
+    for i in range(30):
+        platform.serving.predict(ctx, "churn", [ROW], key=str(i))
+    platform.serving.evaluator.run_once()
+    assert platform.serving.show(ctx, "churn").action == "deploy"
+    [shadow] = [s for s in platform.serving.metrics(ctx, "churn").slots if s.slot == "candidate"]
+    assert shadow.stats.agreement == 1.0 and shadow.stats.compared >= 30
+
+
 def test_a_slow_ab_variant_is_rolled_back(watched) -> None:
     platform, ctx = watched
     health = {"p99_ms": 20, "min_requests": 5}

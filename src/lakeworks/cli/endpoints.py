@@ -156,10 +156,14 @@ def metrics(
     name: str,
     window: Annotated[str, typer.Option(help="seconds or a duration: 30s, 5m, 1h")] = "60",
 ) -> None:
-    """Requests, errors and latency per slot over the window (every replica's)."""
+    """Requests, errors and latency per slot over the window (every replica's); a shadow's
+    agreement with the live answers."""
     with workspace(ctx) as ws:
         found = ws.endpoints.metrics(name, float(window) if window.isdigit() else window)
-    out = Table("slot", "model", "requests", "req/s", "errors", "error rate", "p50 ms", "p99 ms")
+    out = Table(
+        "slot", "model", "requests", "req/s", "errors", "error rate", "p50 ms", "p99 ms",
+        "agreement",
+    )  # fmt: skip
     for s in found.slots:
         st = s.stats
         out.add_row(
@@ -171,6 +175,7 @@ def metrics(
             f"{st.error_rate:.1%}",
             _ms(st.p50_ms),
             _ms(st.p99_ms),
+            "-" if st.agreement is None else f"{st.agreement:.1%} of {st.compared}",
         )
     console().print(out)
     if not found.slots:

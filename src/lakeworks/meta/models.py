@@ -706,3 +706,6 @@ class EndpointWindowRow(Base):
     buckets: Mapped[list] = mapped_column(JSON, nullable=False)
     label_n: Mapped[int] = mapped_column(Integer, nullable=False)
     label_sum: Mapped[float] = mapped_column(Float, nullable=False)
+    # a shadow slot's answer rows compared with the live answers, and those equal
+    compared: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    equal: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")

@@ -9,7 +9,9 @@ slot answered at least ``min_requests`` requests in it:
   the reference (``drift_reference``, a table such as ``customers@v3``; default: the
   inputs the live slot received), breached at or above it;
 - ``metric_drop``: how far the slot's live metric (the mean of its labelled outcomes,
-  accuracy when each is 1 or 0) fell below the live slot's, breached above it.
+  accuracy when each is 1 or 0) fell below the live slot's, breached above it;
+- ``min_agreement``: a shadow's share of answer rows equal to the live answers (0..1),
+  breached below it once ``min_requests`` rows were compared.
 
 ``watch``: seconds after a new version takes all traffic (a blue-green switch or a final
 promote) during which a breach still rolls it back. ``webhook``: where alerts are POSTed.
@@ -65,6 +67,7 @@ class HealthPolicy:
     drift: float | None = None
     drift_reference: str | None = None
     metric_drop: float | None = None
+    min_agreement: float | None = None
     window: float = 60.0
     min_requests: int = 20
     watch: float = 300.0
@@ -84,7 +87,7 @@ class HealthPolicy:
                 found=", ".join(unknown),
             )
         v = dict(values)
-        for name in ("error_rate", "drift"):
+        for name in ("error_rate", "drift", "min_agreement"):
             v[name] = _number(v, name, low=0.0, high=1.0)
         v["metric_drop"] = _number(v, "metric_drop", low=0.0, high=None)
         v["p99_ms"] = _number(v, "p99_ms", low=0.0, high=None)
@@ -135,6 +138,8 @@ class SlotStats:
     p99_ms: float | None = None
     label_n: int = 0
     label_mean: float | None = None
+    compared: int = 0  # a shadow's answer rows compared with the live answers
+    equal: int = 0
 
     @classmethod
     def of(cls, model: str, counts: Counts, seconds: float) -> SlotStats:
@@ -148,6 +153,8 @@ class SlotStats:
             None if p99 is None else p99 * 1000,
             counts.label_n,
             counts.label_sum / counts.label_n if counts.label_n else None,
+            counts.compared,
+            counts.equal,
         )
 
     @property
@@ -159,8 +166,14 @@ class SlotStats:
         """Requests per second over the window."""
         return self.requests / self.seconds if self.seconds else 0.0
 
+    @property
+    def agreement(self) -> float | None:
+        """A shadow's share of answer rows equal to the live ones (None: none compared)."""
+        return self.equal / self.compared if self.compared else None
+
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "error_rate": self.error_rate, "rate": self.rate}
+        extra = {"error_rate": self.error_rate, "rate": self.rate, "agreement": self.agreement}
+        return {**asdict(self), **extra}
 
 
 @dataclass(frozen=True)
@@ -212,6 +225,11 @@ def judge(
     if policy.metric_drop is not None and drop is not None and drop > policy.metric_drop:
         assert baseline is not None  # a drop is measured against it
         return breach("metric_drop", policy.metric_drop, drop, f" (vs {baseline.model})")
+    agreement = stats.agreement if stats.compared >= policy.min_requests else None
+    low = policy.min_agreement
+    if low is not None and agreement is not None and agreement < low:
+        detail = f" (share of {stats.compared} answer rows equal to the live ones)"
+        return breach("min_agreement", low, agreement, detail)
     return None
 
 

@@ -1,5 +1,6 @@
 """Live endpoint metrics of one process: requests, errors, a latency histogram, label
-scores and a bounded sample of recent inputs, per (workspace, endpoint, slot, model).
+scores, a shadow's agreement with the live answers and a bounded sample of recent inputs,
+per (workspace, endpoint, slot, model).
 
 The hot path (``observe``) takes one lock, bisects the latency into fixed bucket bounds
 and bumps integers: a few microseconds. It keeps running totals since the process
@@ -22,7 +23,7 @@ import time
 from bisect import bisect_left
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pyarrow as pa
 from prometheus_client import CollectorRegistry
@@ -38,13 +39,16 @@ LABELS = ["workspace", "endpoint", "slot", "model"]
 @dataclass
 class Counts:
     """Requests, failed requests, latency bucket counts (``len(BOUNDS) + 1``, the last
-    for anything slower) and labelled outcomes (their count and sum) of one key."""
+    for anything slower), labelled outcomes (their count and sum) of one key, and for a
+    shadow the answer rows compared with the live answers and how many were equal."""
 
     requests: int = 0
     errors: int = 0
     buckets: list[int] = field(default_factory=lambda: [0] * (len(BOUNDS) + 1))
     label_n: int = 0
     label_sum: float = 0.0
+    compared: int = 0
+    equal: int = 0
 
     def merge(self, other: Counts) -> None:
         self.requests += other.requests
@@ -52,6 +56,8 @@ class Counts:
         self.buckets = [a + b for a, b in zip(self.buckets, other.buckets, strict=True)]
         self.label_n += other.label_n
         self.label_sum += other.label_sum
+        self.compared += other.compared
+        self.equal += other.equal
 
     def quantile(self, q: float) -> float | None:
         """The upper bound (seconds) of the bucket holding the ``q`` quantile, None with
@@ -82,9 +88,17 @@ class LiveMetrics:
         self.registry.register(_Collector(self))
 
     def observe(
-        self, key: Key, seconds: float, *, error: bool, inputs: pa.Table | None = None
+        self,
+        key: Key,
+        seconds: float,
+        *,
+        error: bool,
+        inputs: pa.Table | None = None,
+        compared: int = 0,
+        equal: int = 0,
     ) -> None:
-        """One request of ``key`` that took ``seconds`` (failed when ``error``)."""
+        """One request of ``key`` that took ``seconds`` (failed when ``error``); a shadow's
+        request also counts its ``compared`` answer rows, ``equal`` to the live ones."""
         index = bisect_left(BOUNDS, seconds)
         with self._lock:
             counts = self._totals.get(key)
@@ -93,6 +107,8 @@ class LiveMetrics:
             counts.requests += 1
             counts.errors += error
             counts.buckets[index] += 1
+            counts.compared += compared
+            counts.equal += equal
             if inputs is not None and self.sample_rows:
                 sample = self._samples.get(key)
                 if sample is None:
@@ -188,13 +204,13 @@ def _less(counts: Counts, other: Counts) -> Counts:
         [a - b for a, b in zip(counts.buckets, other.buckets, strict=True)],
         counts.label_n - other.label_n,
         counts.label_sum - other.label_sum,
+        counts.compared - other.compared,
+        counts.equal - other.equal,
     )
 
 
 def _copy(counts: Counts) -> Counts:
-    return Counts(
-        counts.requests, counts.errors, list(counts.buckets), counts.label_n, counts.label_sum
-    )
+    return replace(counts, buckets=list(counts.buckets))
 
 
 class _Collector:
@@ -216,6 +232,16 @@ class _Collector:
             "Prediction requests the model failed (raised, or answered a row with an error)",
             labels=LABELS,
         )
+        compared = CounterMetricFamily(
+            "lakeworks_serving_shadow_compared",
+            "Answer rows of a shadow slot compared with the live slot's answers",
+            labels=LABELS,
+        )
+        equal = CounterMetricFamily(
+            "lakeworks_serving_shadow_equal",
+            "Answer rows of a shadow slot equal to the live slot's answers",
+            labels=LABELS,
+        )
         latency = HistogramMetricFamily(
             "lakeworks_serving_latency_seconds",
             "Prediction latency per endpoint slot (the model call, micro-batch wait included)",
@@ -226,7 +252,10 @@ class _Collector:
             requests.add_metric(labels, counts.requests)
             errors.add_metric(labels, counts.errors)
             latency.add_metric(labels, _cumulative(counts), sum_value=_sum(counts))
-        yield from (requests, errors, latency)
+            if counts.compared:
+                compared.add_metric(labels, counts.compared)
+                equal.add_metric(labels, counts.equal)
+        yield from (requests, errors, latency, compared, equal)
 
 
 def _cumulative(counts: Counts) -> list[tuple[str, float]]:

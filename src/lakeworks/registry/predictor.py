@@ -54,6 +54,24 @@ class Predictor:
         names = [str(c) for c in classes] if classes is not None else None
         return _like(data, _table(values, names))
 
+    @property
+    def binary(self) -> bool:
+        """Whether the model is a two-class classifier with ``predict_proba`` (a model
+        without ``classes_`` is taken at its word until ``scores`` sees its output)."""
+        classes = getattr(self.model, "classes_", None)
+        return self.has_proba and (classes is None or len(classes) == 2)
+
+    def scores(self, data: Any) -> np.ndarray | None:
+        """Per row of ``data``, the positive class's probability (the second of the
+        model's classes, in scikit-learn's sorted order: ``1`` of ``0/1``, ``True`` of
+        ``False``), as live AUC needs; None unless the model is a binary classifier."""
+        if not self.binary:
+            return None
+        values = np.asarray(self._call("predict_proba", self._frame(data)), dtype=np.float64)
+        if values.ndim != 2 or values.shape[1] != 2:
+            return None
+        return values[:, 1]
+
     def _frame(self, data: Any) -> Any:
         """The input as the model takes it, columns in the model's order: a numpy matrix
         for a plain scikit-learn estimator over numeric columns (a pandas round trip costs

@@ -3,13 +3,23 @@ latest version), and MLflow's ``models:/churn/3`` and ``models:/churn@champion``
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from lakeworks.errors import InvalidInputError
 
 NAME_MAX = 256
+ALIAS_MAX = 255  # MLflow's MAX_REGISTERED_MODEL_ALIAS_LENGTH
 _FORBIDDEN = set("/@:") | {chr(c) for c in range(32)}
+# MLflow's alias rule: letters, digits, underscores and dashes; never ``latest`` (any case,
+# it names the newest version) nor ``v<digits>`` (MLflow's version aliases)
+_ALIAS = re.compile(r"^[\w\-]+$")
+_VERSION_ALIAS = re.compile(r"^[vV]\d+$")
+ALIAS_RULE = (
+    "an alias is 1 to 255 letters, digits, underscores (_) or dashes (-), and is neither "
+    "'latest' (any case) nor v<digits>"
+)
 
 
 @dataclass(frozen=True)
@@ -41,6 +51,34 @@ def check_model_name(name: str, kind: str = "model") -> str:
             name=name,
         )
     return name
+
+
+def check_alias(alias: Any) -> str:
+    """``alias`` when it follows MLflow's rule for alias names (``ALIAS_RULE``).
+
+    >>> check_alias("champion-2")
+    'champion-2'
+    """
+    text = alias if isinstance(alias, str) else ""
+    if not (_ALIAS.match(text) and len(text) <= ALIAS_MAX):
+        problem = "has characters other than letters, digits, _ and -"
+        if len(text) > ALIAS_MAX:
+            problem = f"is {len(text)} characters long"
+        elif not text:
+            problem = "is empty" if isinstance(alias, str) else "is not text"
+    elif text.lower() == "latest":
+        problem = "is reserved: 'latest' names a model's newest version"
+    elif _VERSION_ALIAS.match(text):
+        problem = "is reserved: v<digits> names a version"
+    else:
+        return text
+    raise InvalidInputError(
+        f"invalid alias name {alias!r}: it {problem}",
+        hint=ALIAS_RULE,
+        expected=ALIAS_RULE,
+        found=str(alias),
+        alias=str(alias),
+    )
 
 
 def parse_ref(ref: Any) -> ModelRef:

@@ -38,7 +38,7 @@ from lakeworks.registry.records import (
     RegisteredModel,
     Report,
 )
-from lakeworks.registry.refs import ModelRef, check_model_name, parse_ref
+from lakeworks.registry.refs import ModelRef, check_alias, check_model_name, parse_ref
 from lakeworks.registry.reports import Governance, Reports, given_reports, governance_reports
 from lakeworks.registry.signature import Signature
 from lakeworks.registry.store import RegistryStore, check_tags
@@ -304,8 +304,9 @@ class Registry:
     ) -> AliasEvent:
         """Point ``alias`` at ``version``. A version whose fairness or evaluation report
         failed is refused unless ``force=True``; the move is recorded either way, forced
-        moves with the reports they overrode."""
-        check_model_name(alias, "alias")
+        moves with the reports they overrode. ``alias`` follows MLflow's rule
+        (``refs.ALIAS_RULE``)."""
+        check_alias(alias)
         target = self.store.version(ctx.workspace, name, int(version))
         failing = [
             r.kind

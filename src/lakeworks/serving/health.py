@@ -69,10 +69,20 @@ class Health:
         self._purged = 0.0
 
     def observe(
-        self, deployment: Deployment, slot: Slot, seconds: float, error: bool, table: pa.Table
+        self,
+        deployment: Deployment,
+        slot: Slot,
+        seconds: float,
+        error: bool,
+        table: pa.Table,
+        *,
+        compared: int = 0,
+        equal: int = 0,
     ) -> None:
+        """One request answered by ``slot``; a shadow's also counts its ``compared``
+        answer rows and those ``equal`` to the live answers."""
         key = (deployment.workspace, deployment.config.endpoint, slot.name, slot.ref)
-        self.live.observe(key, seconds, error=error, inputs=table)
+        self.live.observe(key, seconds, error=error, inputs=table, compared=compared, equal=equal)
 
     def label(self, workspace: str, endpoint: str, slot: str, model: str, value: float) -> None:
         """One labelled outcome of a prediction ``model`` answered in ``slot`` (1.0 or 0.0

@@ -36,7 +36,8 @@ class Judged:
 
     def metrics(self, ctx: Context, name: str, window: Any = 60) -> EndpointMetrics:
         """Requests, errors and latency per slot over ``window`` (seconds or ``"5m"``),
-        summed over every process serving the endpoint."""
+        summed over every process serving the endpoint; a shadow slot's also carry its
+        ``agreement`` with the live answers (``compared`` rows, ``equal`` of them)."""
         self.store.current_version(ctx.workspace, name)  # NotFoundError for an unknown one
         return self.health.metrics(ctx.workspace, name, window)
 

@@ -9,11 +9,13 @@ Example:
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from lakeworks.serving.records import (
     FEEDBACK,
@@ -84,6 +86,20 @@ def predictions(ctx: Context, tables: Tables, log: PredictionLog | None, query: 
     return pa.concat_tables([written, table_of_entries(pending)])
 
 
+def inputs_of(rows: pa.Table, model: str, version: int, limit: int) -> pa.Table | None:
+    """The input rows (``inputs`` JSON as columns) that model ``model/version`` answered
+    in logged ``rows``, the latest ``limit`` of them; None when there are none or their
+    columns clash (a column sent as a number by some requests and text by others)."""
+    mine = rows.filter((pc.field("model") == model) & (pc.field("model_version") == version))
+    if mine.num_rows == 0 or limit <= 0:
+        return None
+    mine = mine.sort_by("time").slice(max(0, mine.num_rows - limit))
+    try:
+        return pa.Table.from_pylist([json.loads(t) for t in mine.column("inputs").to_pylist()])
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+
+
 def feedback(ctx: Context, tables: Tables, query: Query) -> pa.Table:
     """The labels given for the requests ``query`` selects (by endpoint and request id)."""
     return _read(ctx, tables, FEEDBACK, FEEDBACK_SCHEMA, query.sql())
@@ -92,6 +108,12 @@ def feedback(ctx: Context, tables: Tables, query: Query) -> pa.Table:
 def _read(
     ctx: Context, tables: Tables, name: str, schema: pa.Schema, where: str | None
 ) -> pa.Table:
+    """The rows of ``name`` as ``schema``; a column the table predates (``score``, added
+    later to ``_predictions``) reads as nulls."""
     if not tables.exists(ctx, name):
         return schema.empty_table()
-    return tables.read(ctx, name, where=where).select(schema.names).cast(schema)
+    found = tables.read(ctx, name, where=where)
+    for column in schema:
+        if column.name not in found.column_names:
+            found = found.append_column(column.name, pa.nulls(found.num_rows, column.type))
+    return found.select(schema.names).cast(schema)

@@ -24,12 +24,15 @@ from lakeworks.serving.log import PredictionLog
 from lakeworks.serving.records import LogEntry, output_value
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     import pyarrow as pa
 
     from lakeworks.config import Settings
     from lakeworks.context import Context
     from lakeworks.lake.tables import Tables
     from lakeworks.monitoring.service import Monitoring
+    from lakeworks.registry.predictor import Predictor
     from lakeworks.registry.service import Registry
     from lakeworks.serving.endpoints import EndpointConfig, Slot
     from lakeworks.serving.prediction import Deployment, Prediction
@@ -84,11 +87,14 @@ class Observed:
         *,
         features: pa.Table | None = None,
         feature_views: dict[str, int] | None = None,
+        predictors: Mapping[str, Predictor] | None = None,
     ) -> None:
         """Hand one answered request (and its shadow's answer) to the prediction log.
 
         ``features``: the online feature values read for a request by entity key (one
         row per input row), with ``feature_views`` the versions of the views read.
+        ``predictors``: the deployment's models by slot; the log scores a binary
+        classifier's rows with them on its writer thread (``records.scores_of``).
         """
         if self.predictions is None:
             return
@@ -97,7 +103,11 @@ class Observed:
         read = {"features": features, "feature_views": dict(feature_views or {})}
         for answer, returned in ((result, True), (shadow, False)):
             if answer is not None:
-                entry = LogEntry(ctx.workspace, answer, inputs, key, latency, now, returned, **read)
+                predictor = predictors.get(answer.slot) if predictors is not None else None
+                entry = LogEntry(
+                    ctx.workspace, answer, inputs, key, latency, now, returned,
+                    predictor=predictor, **read,
+                )  # fmt: skip
                 self.predictions.record(entry)
 
     def close_log(self) -> None:
@@ -180,14 +190,15 @@ class Observed:
         labels = _latest_labels(logged.feedback(ctx, self._tables(), logged.Query(name)))
         labeled, counts, classifier = {}, {}, {}
         for slot in config.slots:
-            mine = _answered_by(rows, slot).select(["request_id", "row", "output"]).to_pylist()
+            columns = ["request_id", "row", "output", "score"]
+            mine = _answered_by(rows, slot).select(columns).to_pylist()
             counts[slot.name] = len(mine)
             found = [(r, labels[(r["request_id"], r["row"])]) for r in mine
                      if (r["request_id"], r["row"]) in labels]  # fmt: skip
             labeled[slot.name] = readout.Labeled(
                 [output_value(r["output"]) for r, _ in found],
                 [label for _, label in found],
-                [_score(r["output"]) for r, _ in found],
+                [_score(r) for r, _ in found],
             )
             has_proba = deployment.predictors[slot.name].has_proba
             classifier[slot.name] = readout.is_classifier(has_proba, labeled[slot.name].labels)
@@ -309,8 +320,12 @@ def _latest_labels(labels: pa.Table) -> dict[tuple[str, int], Any]:
     return {(r["request_id"], r["row"]): json.loads(r["label"]) for r in ordered}
 
 
-def _score(output: str | None) -> float | None:
-    values = json.loads(output) if output else {}
+def _score(row: dict[str, Any]) -> float | None:
+    """The row's logged positive-class score, else a ``probability`` or ``score`` field
+    of its output (a model that answers its own score)."""
+    if row["score"] is not None:
+        return float(row["score"])
+    values = json.loads(row["output"]) if row["output"] else {}
     found = [values[f] for f in readout.SCORE_FIELDS if isinstance(values, dict) and f in values]
     return float(found[0]) if found and isinstance(found[0], int | float) else None
 

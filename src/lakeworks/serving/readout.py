@@ -127,8 +127,13 @@ def _errors(predictions: list[Any], labels: list[Any]) -> np.ndarray:
 
 
 def _auc(labels: list[Any], scores: list[float | None]) -> float | None:
-    """The area under the ROC curve of binary labels (Mann-Whitney), when scores exist."""
-    if len(scores) != len(labels) or any(s is None for s in scores) or len(set(labels)) != 2:
+    """The area under the ROC curve of binary labels (Mann-Whitney, equal to scikit-learn's
+    ``roc_auc_score``) over the rows that have a score (a row the model failed has none)."""
+    if len(scores) != len(labels):
+        return None
+    pairs = [(y, s) for y, s in zip(labels, scores, strict=True) if s is not None]
+    labels, scores = [y for y, _ in pairs], [s for _, s in pairs]
+    if len(set(labels)) != 2:
         return None
     positive = max(set(labels), key=_order)
     truth = np.array([y == positive for y in labels])

@@ -4,6 +4,11 @@ workspace's ``_predictions`` table, one row per label in its ``_feedback`` table
 Inputs, features and outputs are JSON text, so one table holds every endpoint and every
 model version whatever their columns (DuckDB reads them with ``inputs->>'age'``).
 
+``score`` is a binary classifier's probability of the positive class for the row (null
+for other models and for tables written before the column existed), computed when the
+entries are turned into rows, on the log's writer thread: one ``predict_proba`` per model
+per batch, off the request path. Live AUC is computed from it once labels arrive.
+
 Example:
     >>> PREDICTIONS_SCHEMA.field("request_id").type
     DataType(large_string)
@@ -12,13 +17,17 @@ Example:
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
 if TYPE_CHECKING:
+    from lakeworks.registry.predictor import Predictor
     from lakeworks.serving.prediction import Prediction
+
+log = logging.getLogger("lakeworks.serving.log")
 
 PREDICTIONS = "_predictions"
 FEEDBACK = "_feedback"
@@ -42,6 +51,7 @@ PREDICTIONS_SCHEMA = pa.schema(
         ("error", pa.large_string()),
         ("latency_ms", pa.float64()),
         ("time", _TIME),
+        ("score", pa.float64()),  # a binary classifier's positive-class probability
     ]
 )
 
@@ -71,14 +81,16 @@ class LogEntry:
     returned: bool = True
     features: pa.Table | None = None
     feature_views: dict[str, int] = field(default_factory=dict)
+    predictor: Predictor | None = None  # the model that answered, for the rows' scores
 
     @property
     def request_id(self) -> str:
         return self.prediction.request_id
 
 
-def rows_of(entry: LogEntry) -> list[dict[str, Any]]:
-    """The ``_predictions`` rows of one entry, one per predicted row."""
+def rows_of(entry: LogEntry, scores: list[float] | None = None) -> list[dict[str, Any]]:
+    """The ``_predictions`` rows of one entry, one per predicted row (``scores``: each
+    row's positive-class probability; a row the model failed has none)."""
     p = entry.prediction
     model, _, version = p.model.rpartition("/")
     inputs = entry.inputs.to_pylist()
@@ -102,14 +114,55 @@ def rows_of(entry: LogEntry) -> list[dict[str, Any]]:
             "error": p.errors[i],
             "latency_ms": entry.latency_ms,
             "time": entry.time_us,
+            "score": scores[i] if scores is not None and p.outputs[i] is not None else None,
         }
         for i in range(len(inputs))
     ]
 
 
 def table_of_entries(entries: list[LogEntry]) -> pa.Table:
-    rows = [row for entry in entries for row in rows_of(entry)]
+    scores = scores_of(entries)
+    rows = [row for entry in entries for row in rows_of(entry, scores.get(id(entry)))]
     return pa.Table.from_pylist(rows, schema=PREDICTIONS_SCHEMA)
+
+
+def scores_of(entries: list[LogEntry]) -> dict[int, list[float]]:
+    """Each scored entry's rows' scores (by ``id`` of the entry): one ``predict_proba``
+    over the inputs of every entry a binary classifier answered, per model; if that call
+    fails (a row the model cannot take), entry by entry, and an entry that fails alone
+    has no scores (its answer is logged all the same)."""
+    by_model: dict[int, list[LogEntry]] = {}
+    for entry in entries:
+        if entry.predictor is not None and entry.predictor.binary and entry.inputs.num_rows:
+            by_model.setdefault(id(entry.predictor), []).append(entry)
+    found: dict[int, list[float]] = {}
+    for group in by_model.values():
+        predictor = group[0].predictor
+        assert predictor is not None
+        try:
+            inputs = pa.concat_tables([e.inputs for e in group], promote_options="permissive")
+            values = predictor.scores(inputs)
+        except Exception:  # one entry spoils the batch: score them one by one
+            found |= _one_by_one(predictor, group)
+            continue
+        start = 0
+        for entry in group if values is not None else ():
+            found[id(entry)] = values[start : start + entry.inputs.num_rows].tolist()
+            start += entry.inputs.num_rows
+    return found
+
+
+def _one_by_one(predictor: Predictor, entries: list[LogEntry]) -> dict[int, list[float]]:
+    found = {}
+    for entry in entries:
+        try:
+            alone = predictor.scores(entry.inputs)
+        except Exception as exc:
+            log.debug("no scores for request %s: %s", entry.request_id, exc)
+            continue
+        if alone is not None:
+            found[id(entry)] = alone.tolist()
+    return found
 
 
 def _json(value: Any) -> str:

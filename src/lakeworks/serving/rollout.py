@@ -4,15 +4,21 @@ holds, and automatic rollback when it breaks.
 Each round (every ``serving_health_interval`` seconds, on a ``Watcher`` thread inside
 ``lakeworks server``, or in the SDK after ``ws.endpoints.watch()``), for each endpoint:
 
-- a **canary or A/B** with a candidate: the candidate's traffic since its roll-out began
-  (at most ``window`` seconds back, every process's) is judged by the policy; a breach
-  writes a configuration with the live slot alone (``action="auto-rollback"``, the breach
-  as ``reason``) and alerts. A canary that holds, answered ``min_requests`` requests in
+- a **canary, A/B or shadow** with a candidate: the candidate's traffic since its
+  roll-out began (at most ``window`` seconds back, every process's) is judged by the
+  policy; a breach writes a configuration with the live slot alone
+  (``action="auto-rollback"``, the breach as ``reason``) and alerts. A shadow answered
+  no one, so removing it changes no answer; its ``min_agreement`` with the live answers
+  is judged too. A canary that holds, answered ``min_requests`` requests in
   that span and has been at its step ``every`` seconds is raised to the next step
   (``action="auto-promote"``);
 - a version that took **all traffic** (a blue-green deploy, a final promote) less than
   ``watch`` seconds ago is judged the same way; a breach switches back to the version
   that was live before it.
+
+A policy's ``drift`` compares the inputs the subject's model received (and, without a
+reference table, those the baseline received before it) as read from the prediction log,
+so every replica's requests count; with the log off, this process's own sample.
 
 Writes are optimistic (``expected=`` the version judged), so several processes on one
 catalog may all run watchers: one wins each change, the others find the endpoint changed
@@ -35,6 +41,7 @@ from lakeworks.meta.models import EndpointRow
 from lakeworks.monitoring.health import Breach, HealthPolicy, SlotStats, judge, seconds_of
 from lakeworks.monitoring.live import Counts
 from lakeworks.quality import alerts
+from lakeworks.serving import logged
 from lakeworks.serving.store import now_ms
 
 if TYPE_CHECKING:
@@ -127,20 +134,31 @@ class Evaluator:
         while either side has fewer rows than ``min_requests``)."""
         policy = subject.policy
         assert policy is not None
-        live = self.serving.health.live
-        endpoint = subject.config.endpoint
         since = max(subject.since_ms, now_ms() - int(policy.window * 1000))
-        current = live.inputs(ctx.workspace, endpoint, subject.slot.ref, since)
+        current = self._inputs(ctx, subject, subject.slot, since)
         reference: Any = policy.drift_reference
         if reference is None:
             before = subject.since_ms - int(policy.window * 1000)
-            reference = live.inputs(ctx.workspace, endpoint, subject.baseline.ref, before)
+            reference = self._inputs(ctx, subject, subject.baseline, before)
             if reference is None or reference.num_rows < policy.min_requests:
                 return None
         if current is None or current.num_rows < policy.min_requests or self.monitoring is None:
             return None
         # the inputs' columns: a reference table may hold more (the target, ids)
         return self.monitoring.compare(ctx, reference, current, columns=current.column_names).share
+
+    def _inputs(self, ctx: Context, subject: Subject, slot: Slot, since_ms: int) -> Any:
+        """The inputs ``slot``'s model received at the endpoint since ``since_ms``: from
+        the prediction log, so every replica's requests count (each replica writes its log
+        every ``serving_log_flush_interval``); this process's sample when the log is off."""
+        endpoint = subject.config.endpoint
+        log = self.serving.predictions
+        if log is None or self.serving.tables is None:
+            return self.serving.health.live.inputs(ctx.workspace, endpoint, slot.ref, since_ms)
+        query = logged.Query(endpoint=endpoint, since_us=since_ms * 1000)
+        rows = logged.predictions(ctx, self.serving.tables, log, query)
+        limit = self.serving.settings.serving_sample_rows
+        return logged.inputs_of(rows, slot.model, slot.version, limit)
 
     def _roll_back(self, ctx: Context, subject: Subject, breach: Breach) -> EndpointConfig:
         config = subject.config
@@ -191,7 +209,7 @@ def _subject(history: list[EndpointConfig]) -> Subject | None:
     current = history[-1]
     policy = HealthPolicy.from_dict(current.health) if current.health else None
     candidate = current.candidate
-    if candidate is not None and current.strategy in ("canary", "ab"):
+    if candidate is not None and current.strategy in ("canary", "ab", "shadow"):
         start = current.created_ms
         for config in reversed(history[:-1]):  # since the candidate first took traffic
             if config.candidate is None or config.candidate.ref != candidate.ref:

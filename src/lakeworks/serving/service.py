@@ -363,7 +363,10 @@ class Serving(Judged, Observed):
         shadow = None
         if route.shadow is not None:
             shadow = self._shadow(deployment, route.shadow, table, result)
-        self.log_prediction(ctx, result, table, key, started, shadow, **(read or {}))
+        predictors = deployment.predictors
+        self.log_prediction(
+            ctx, result, table, key, started, shadow, predictors=predictors, **(read or {})
+        )
         return result
 
     def _check_features(self, ctx: Context, name: str, service: str) -> None:
@@ -425,19 +428,21 @@ class Serving(Judged, Observed):
     def _shadow(
         self, deployment: Deployment, slot: Slot, table: Any, live: Prediction
     ) -> Prediction | None:
-        """Run the shadow slot on a copy; its answer is logged and compared, never returned."""
+        """Run the shadow slot on a copy; its answer is logged, never returned. It counts
+        in the slot's live metrics (a raise or a row error is an error) with how many of
+        its answer rows equal the live ones, so a health policy can judge it."""
+        start, shadow = time.perf_counter(), None
         try:
             shadow = answer(deployment, slot, table, live.request_id)
         except Exception as exc:  # a shadow never fails the request
             log.warning("shadow %s failed on request %s: %s", slot.ref, live.request_id, exc)
-            return None
-        same = sum(a == b for a, b in zip(shadow.outputs, live.outputs, strict=True))
-        log.info(
-            "shadow %s on request %s: %d of %d answers equal to %s",
-            slot.ref,
-            live.request_id,
-            same,
-            len(live.outputs),
-            live.model,
+        seconds = time.perf_counter() - start
+        # the rows the live slot answered are compared; a row the shadow failed differs
+        outputs = shadow.outputs if shadow is not None else [None] * len(live.outputs)
+        pairs = [(a, b) for a, b in zip(outputs, live.outputs, strict=True) if b is not None]
+        same = sum(a == b for a, b in pairs)
+        failed = shadow is None or any(shadow.errors)
+        self.health.observe(
+            deployment, slot, seconds, failed, table, compared=len(pairs), equal=same
         )
         return shadow

@@ -92,8 +92,18 @@ def _row(workspace_id: int, key: Key, counts: Counts, process: str, at: int) -> 
         buckets=counts.buckets,
         label_n=counts.label_n,
         label_sum=counts.label_sum,
+        compared=counts.compared,
+        equal=counts.equal,
     )
 
 
 def _counts(row: EndpointWindowRow) -> Counts:
-    return Counts(row.requests, row.errors, list(row.buckets), row.label_n, row.label_sum)
+    return Counts(
+        row.requests,
+        row.errors,
+        list(row.buckets),
+        row.label_n,
+        row.label_sum,
+        row.compared,
+        row.equal,
+    )

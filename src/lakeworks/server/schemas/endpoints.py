@@ -126,6 +126,13 @@ class SlotMetricsOut(BaseModel):
     p99_ms: float | None
     label_n: int
     label_mean: float | None
+    compared: int = Field(
+        default=0, description="a shadow: its answer rows compared with the live answers"
+    )
+    equal: int = Field(default=0, description="a shadow: compared rows equal to the live ones")
+    agreement: float | None = Field(
+        default=None, description="a shadow: equal / compared (null: nothing compared)"
+    )
 
 
 class EndpointMetricsOut(BaseModel):
