@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 PREDICTIONS = "_predictions"
 FEEDBACK = "_feedback"
+WRITER = "lakeworks-serving"  # the user the prediction log writes as
 _TIME = pa.timestamp("us", tz="UTC")
 
 PREDICTIONS_SCHEMA = pa.schema(
@@ -105,6 +106,11 @@ def rows_of(entry: LogEntry) -> list[dict[str, Any]]:
         }
         for i in range(len(inputs))
     ]
+
+
+def app_id_of(log_id: str) -> str:
+    """The Delta transaction app id of prediction log ``log_id``'s commits."""
+    return f"lakeworks.predictions:{log_id}"
 
 
 def table_of_entries(entries: list[LogEntry]) -> pa.Table:
