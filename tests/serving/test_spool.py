@@ -26,9 +26,10 @@ from lakeworks.context import Context
 from lakeworks.platform import Platform
 from lakeworks.serving.log import PredictionLog, spool_root
 from lakeworks.serving.prediction import Prediction
-from lakeworks.serving.records import PREDICTIONS, LogEntry, rows_of
+from lakeworks.serving.records import PREDICTIONS, LogEntry
 from lakeworks.serving.replay import Replayed, replay_all
 from lakeworks.serving.spool import Spool, read_segment, segments
+from lakeworks.serving.spooled import EntryWriter
 from tests.serving.test_replicas import Replica
 
 ROW = {"age": 40, "income": 70.0}
@@ -153,7 +154,7 @@ def test_a_torn_last_record_is_ignored_and_counted(home: Path) -> None:
     root = spool_root(Settings.load(home=home))
     spool = Spool.create(root, 1.0, uuid.uuid4().hex)
     for request_id in ("a", "b", "c"):
-        spool.append("default", rows_of(_entry(request_id)))
+        spool.append(EntryWriter().bytes_of(_entry(request_id)))
     (segment,) = segments(spool.folder)
     os.close(spool._segments[1].fd)
     os.close(spool._lock_fd)  # the process is gone
@@ -197,12 +198,15 @@ def test_a_batch_committed_before_the_kill_is_not_written_again(home: Path) -> N
 HOLDER = """
 import sys, time
 from pathlib import Path
+import pyarrow as pa
+from lakeworks.serving.prediction import Prediction
+from lakeworks.serving.records import LogEntry
 from lakeworks.serving.spool import Spool
+from lakeworks.serving.spooled import EntryWriter
 spool = Spool.create(Path(sys.argv[1]), 1.0, "live")
-row = dict(request_id="held", row=0, endpoint="churn", config_version=1, slot="live",
-           model="churn", model_version=1, returned=True, key=None, inputs="{}",
-           features=None, feature_views=None, output=None, error=None, latency_ms=1.0, time=0)
-spool.append("default", [row])
+answer = Prediction("held", "churn", 1, "live", "churn/1", [{"prediction": 1}], [None])
+entry = LogEntry("default", answer, pa.table({"a": [1]}), None, 1.0, 0)
+spool.append(EntryWriter().bytes_of(entry))
 print("ready", flush=True)
 time.sleep(120)
 """

@@ -39,7 +39,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 from prometheus_client import CollectorRegistry, Counter, Gauge
@@ -56,6 +56,7 @@ from lakeworks.serving.records import (
 )
 from lakeworks.serving.replay import replay_all
 from lakeworks.serving.spool import Spool
+from lakeworks.serving.spooled import EntryWriter
 
 if TYPE_CHECKING:
     from lakeworks.config import Settings
@@ -114,11 +115,9 @@ def spool_root(settings: Settings) -> Path:
 
 @dataclass(slots=True)
 class _Item:
-    """An entry in the buffer, with its ``_predictions`` rows and its place in the spool
-    when the spool is on (the rows are made on the writer thread otherwise)."""
+    """An entry in the buffer, with its place in the spool when the spool is on."""
 
     entry: LogEntry
-    rows: list[dict[str, Any]] | None = None
     number: int = 0
     segment: int = 0
 
@@ -136,6 +135,7 @@ class PredictionLog:
         self.spool_root = spool_root(settings) if settings.serving_log_spool else None
         self.fsync = settings.serving_log_fsync
         self.spool: Spool | None = None  # made with the writer thread
+        self._encoder = EntryWriter()
         self._queue: queue.Queue[_Item] = queue.Queue(settings.serving_log_buffer)
         self._batch: list[_Item] = []  # taken from the queue, not yet written
         self._sequence: dict[str, int] = {}  # per workspace: the last committed batch
@@ -155,8 +155,7 @@ class PredictionLog:
         self._start()
         item = _Item(entry)
         if self.spool is not None:
-            item.rows = rows_of(entry)
-            item.number, item.segment = self.spool.append(entry.workspace, item.rows)
+            item.number, item.segment = self.spool.append(self._encoder.bytes_of(entry))
         try:
             self._queue.put(item, timeout=self.wait)
         except queue.Full:
@@ -305,7 +304,7 @@ class PredictionLog:
         self._tried[workspace] = {id(i) for i in items}
         if self.spool is not None:
             self.spool.plan(workspace, sequence, [i.number for i in items])
-        rows = [row for i in items for row in (i.rows or rows_of(i.entry))]
+        rows = [row for i in items for row in rows_of(i.entry)]
         data = pa.Table.from_pylist(rows, schema=PREDICTIONS_SCHEMA)
         self.tables.write(ctx, PREDICTIONS, data, system=True, transaction=(self.app_id, sequence))
         del self._tried[workspace]

@@ -28,12 +28,19 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
 from lakeworks.context import Context
-from lakeworks.serving.records import PREDICTIONS, PREDICTIONS_SCHEMA, WRITER, app_id_of
+from lakeworks.serving.records import (
+    PREDICTIONS,
+    PREDICTIONS_SCHEMA,
+    WRITER,
+    LogEntry,
+    app_id_of,
+    rows_of,
+)
 from lakeworks.serving.spool import (
     KIND_ENTRY,
     KIND_PLAN,
@@ -44,6 +51,7 @@ from lakeworks.serving.spool import (
     read_segment,
     segments,
 )
+from lakeworks.serving.spooled import entry_of
 
 if TYPE_CHECKING:
     from lakeworks.lake.tables import Tables
@@ -70,7 +78,7 @@ class Replayed:
 
 @dataclass
 class _Contents:
-    entries: dict[int, tuple[str, list[dict[str, Any]]]]
+    entries: dict[int, LogEntry]
     plans: dict[tuple[str, int], list[int]]
     dropped: set[int]
     torn: int
@@ -134,9 +142,9 @@ def replay(tables: Tables, folder: Path) -> Replayed:
         versions[workspace] = sequence
         written += 1
     by_workspace: dict[str, list[int]] = {}
-    for number, (workspace, _) in sorted(contents.entries.items()):
+    for number, entry in sorted(contents.entries.items()):
         if number not in done:
-            by_workspace.setdefault(workspace, []).append(number)
+            by_workspace.setdefault(entry.workspace, []).append(number)
     for workspace, numbers in by_workspace.items():
         if workspace not in versions:
             versions[workspace] = _version(tables, workspace, app_id)
@@ -160,8 +168,7 @@ def _read(folder: Path) -> _Contents:
         for kind, body in records:
             if kind == KIND_ENTRY.decode():
                 (number,) = NUMBER.unpack_from(body)
-                value = json.loads(body[NUMBER.size :])
-                contents.entries[number] = (value["w"], value["rows"])
+                contents.entries[number] = entry_of(body[NUMBER.size :])
             elif kind == KIND_PLAN.decode():
                 value = json.loads(body)
                 contents.plans[(value["w"], value["s"])] = value["ns"]  # a retry's plan wins
@@ -199,7 +206,7 @@ def _commit(
     numbers: list[int],
     transaction: tuple[str, int],
 ) -> int:
-    rows = [row for n in numbers if n in contents.entries for row in contents.entries[n][1]]
+    rows = [row for n in numbers if n in contents.entries for row in rows_of(contents.entries[n])]
     missing = [n for n in numbers if n not in contents.entries and n not in contents.dropped]
     if missing:  # a plan's entries are written before it: only a damaged spool lacks one
         log.error("prediction log spool: entries %s of a batch are missing", missing[:5])

@@ -8,8 +8,7 @@ another process: the OS releases the lock when its holder dies), and numbered se
 files ``<n>.seg`` of records. A record is ``length u32 | crc32 u32 | kind u8 | body``
 (little-endian; the checksum covers kind and body):
 
-- ``R`` an entry: ``number u64`` then JSON ``{"w": workspace, "rows": [...]}`` (the
-  ``_predictions`` rows, made once here and reused by the writer);
+- ``R`` an entry: ``number u64`` then the entry as ``serving.spooled`` encodes it;
 - ``P`` a plan, written before a commit: JSON ``{"w", "s", "ns"}``, the workspace, the
   batch's sequence (its Delta transaction version) and the entry numbers it holds;
 - ``T`` a tombstone: ``number u64`` of an entry the log gave up (buffer full past the
@@ -39,7 +38,6 @@ import threading
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 HEADER = struct.Struct("<IIc")  # length of kind + body, crc32 of kind + body, kind
 NUMBER = struct.Struct("<Q")
@@ -120,10 +118,10 @@ class Spool:
         return spool
 
     # request threads ---------------------------------------------------------------
-    def append(self, workspace: str, rows: list[dict[str, Any]]) -> tuple[int, int]:
-        """Write one entry; its (entry number, segment number). Once this returns, the
-        entry survives the process being killed (and power loss after the next sync)."""
-        body = json.dumps({"w": workspace, "rows": rows}, separators=(",", ":")).encode()
+    def append(self, body: bytes) -> tuple[int, int]:
+        """Write one entry (encoded by ``serving.spooled``); its (entry number, segment
+        number). Once this returns, the entry survives the process being killed (and a
+        power loss after the next sync)."""
         with self._mutex:
             self._next_number += 1
             number = self._next_number
