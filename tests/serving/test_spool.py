@@ -83,14 +83,15 @@ def home(tmp_path: Path, frame: pd.DataFrame) -> Path:
 def test_a_replica_killed_under_load_loses_no_answered_request(
     home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # a long flush interval: what the replica answered is still only buffered at the kill
-    monkeypatch.setenv("LAKEWORKS_SERVING_LOG_FLUSH_INTERVAL", "0.5")
+    # the writer commits the first request at once, then rests 2 s: at the kill (1 s)
+    # one batch is committed (its plan still in the spool) and the rest only spooled
+    monkeypatch.setenv("LAKEWORKS_SERVING_LOG_FLUSH_INTERVAL", "2")
     catalog = f"sqlite:///{(home / 'metadata.db').resolve()}"
     replica = Replica(home, catalog, 1)
     replica.wait_healthy()
     answered, tried = _load_until_killed(replica)
     assert replica.process.returncode == -signal.SIGKILL
-    assert len(answered) > 20
+    assert len(answered) > 10, (len(answered), len(tried), replica.log.read_text()[-2000:])
     left = [p for p in spool_root(Settings.load(home=home)).iterdir() if p.is_dir()]
     assert len(left) == 1 and segments(left[0])  # the dead replica's spool
     before = _open(home, serving_log_spool=False)  # no replay: what the table held
@@ -105,8 +106,9 @@ def test_a_replica_killed_under_load_loses_no_answered_request(
         replayed = after.serving.predictions.metrics.replayed._value.get()
     finally:
         after.close()
-    assert replayed >= len(missing)
-    assert all(logged[i] == 1 for i in answered)  # every answered request, exactly once
+    assert replayed >= len(missing), (replayed, len(missing))
+    lost = [i for i in answered if logged[i] != 1]
+    assert lost == [], f"{len(lost)} of {len(answered)} answered not logged exactly once"
     assert set(logged) - set(answered) <= tried  # the rest: sent, killed before the answer
     assert max(logged.values()) == 1
     assert not any(p.is_dir() for p in left)  # the replayed spool is deleted
