@@ -30,6 +30,7 @@ from lakeworks.serving.records import PREDICTIONS, LogEntry
 from lakeworks.serving.replay import Replayed, replay_all
 from lakeworks.serving.spool import Spool, read_segment, segments
 from lakeworks.serving.spooled import EntryWriter
+from tests.serving.test_prediction_log import Outage
 from tests.serving.test_replicas import Replica
 
 ROW = {"age": 40, "income": 70.0}
@@ -193,6 +194,26 @@ def test_a_batch_committed_before_the_kill_is_not_written_again(home: Path) -> N
         assert _ids(platform) == Counter({i: 1 for i in first + more + last})
         assert not folder.exists()
         assert replay_all(platform.tables, folder.parent) == Replayed()
+    finally:
+        platform.close()
+
+
+def test_an_entry_given_up_on_a_full_buffer_is_not_replayed(home: Path) -> None:
+    platform = _open(home, serving_log_buffer=1, serving_log_wait=0.01)
+    try:
+        outage = Outage(platform.tables.gate)
+        platform.tables.gate = outage  # the table down: the buffer fills
+        answered = [platform.serving.predict(CTX, "churn", [ROW]).request_id for _ in range(6)]
+        log = platform.serving.predictions
+        given_up = int(log.metrics.unwritten._value.get())
+        kept = [e.request_id for e in log.pending()]
+        assert given_up >= 1 and given_up + len(kept) == 6
+        folder = log.spool.folder
+        _die(log)
+        outage.down = False
+        assert replay_all(platform.tables, folder.parent).rows == len(kept)
+        assert _ids(platform) == Counter({i: 1 for i in kept})  # counted ones stay out
+        assert set(kept) < set(answered)
     finally:
         platform.close()
 

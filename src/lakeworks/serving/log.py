@@ -153,14 +153,14 @@ class PredictionLog:
     def record(self, entry: LogEntry) -> None:
         """Buffer ``entry``; waits (bounded) for room when the buffer is full."""
         self._start()
-        item = _Item(entry)
-        if self.spool is not None:
-            item.number, item.segment = self.spool.append(self._encoder.bytes_of(entry))
+        item, spool = _Item(entry), self.spool
+        if spool is not None:
+            item.number, item.segment = spool.append(self._encoder.bytes_of(entry))
         try:
             self._queue.put(item, timeout=self.wait)
         except queue.Full:
-            if self.spool is not None:
-                self.spool.give_up(item.number, item.segment)
+            if spool is not None:
+                spool.give_up(item.number, item.segment)
             self.metrics.unwritten.inc()
             log.error(
                 "prediction log full for %.1f s: request %s of endpoint %s not logged",
@@ -303,7 +303,7 @@ class PredictionLog:
             return self._written(workspace, sequence, [i for i in items if id(i) in tried])
         self._tried[workspace] = {id(i) for i in items}
         if self.spool is not None:
-            self.spool.plan(workspace, sequence, [i.number for i in items])
+            self.spool.plan(workspace, sequence, [i.number for i in items if i.number])
         rows = [row for i in items for row in rows_of(i.entry)]
         data = pa.Table.from_pylist(rows, schema=PREDICTIONS_SCHEMA)
         self.tables.write(ctx, PREDICTIONS, data, system=True, transaction=(self.app_id, sequence))

@@ -121,8 +121,11 @@ class Spool:
     def append(self, body: bytes) -> tuple[int, int]:
         """Write one entry (encoded by ``serving.spooled``); its (entry number, segment
         number). Once this returns, the entry survives the process being killed (and a
-        power loss after the next sync)."""
+        power loss after the next sync). A request racing the log's close gets (0, 0):
+        not spooled, as before the spool existed."""
         with self._mutex:
+            if self._current is None:
+                return 0, 0
             self._next_number += 1
             number = self._next_number
             segment = self._write(KIND_ENTRY, NUMBER.pack(number) + body)
@@ -136,6 +139,8 @@ class Spool:
     def give_up(self, number: int, segment: int) -> None:
         """Mark entry ``number`` as not to be written (the log counted it unwritten)."""
         with self._mutex:
+            if self._current is None or segment not in self._segments:
+                return
             self._write(KIND_TOMBSTONE, NUMBER.pack(number))
             self._segments[segment].outstanding -= 1
 
@@ -157,7 +162,8 @@ class Spool:
         """Entries of these segments (one number per entry) are committed."""
         with self._mutex:
             for number in segments:
-                self._segments[number].outstanding -= 1
+                if number in self._segments:  # 0: an entry not spooled
+                    self._segments[number].outstanding -= 1
 
     def rotate(self) -> None:
         """Start a new segment when the current one holds records; delete the oldest
