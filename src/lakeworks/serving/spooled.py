@@ -52,7 +52,7 @@ class EntryWriter:
             parts += self._table(entry.features)
         return b"".join(parts)
 
-    def _table(self, table: pa.Table) -> list[bytes]:
+    def _table(self, table: pa.Table) -> list[Any]:
         batches = table.to_batches()
         if len(batches) != 1:
             batches = table.combine_chunks().to_batches() or [
@@ -62,8 +62,8 @@ class EntryWriter:
         if memo is None or not table.schema.equals(memo[0], check_metadata=True):
             memo = self._memo = (table.schema, table.schema.serialize().to_pybytes())
         schema = memo[1]
-        batch = batches[0].serialize().to_pybytes()
-        return [LENGTH.pack(len(schema)), schema, LENGTH.pack(len(batch)), batch]
+        batch = batches[0].serialize()  # joined without a copy to bytes first
+        return [LENGTH.pack(len(schema)), schema, LENGTH.pack(batch.size), batch]
 
 
 def entry_of(data: bytes) -> LogEntry:
