@@ -276,3 +276,19 @@ def test_the_spool_is_deleted_at_a_clean_close_and_off_when_set(home: Path) -> N
         assert sum(_ids(off).values()) == 2
     finally:
         off.close()
+
+
+def test_a_spool_folder_that_cannot_be_made_fails_no_request(
+    home: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (home / "spool").write_text("a file where the spool folder goes")
+    platform = _open(home, serving_log_flush_interval=0.02)
+    try:
+        answer = platform.serving.predict(CTX, "churn", [ROW])
+        log = platform.serving.predictions
+        assert log.spool is None and log.flush()
+        assert _ids(platform) == Counter({answer.request_id: 1})
+        assert "prediction log spool cannot be made under" in caplog.text
+        assert str(home / "spool") in caplog.text
+    finally:
+        platform.close()

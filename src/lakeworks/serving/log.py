@@ -223,7 +223,7 @@ class PredictionLog:
         with self._lock:
             if self._thread is None:
                 if self.spool_root is not None:
-                    self.spool = Spool.create(self.spool_root, self.fsync, self.log_id)
+                    self.spool = self._spool()
                 self._stop.clear()
                 self._thread = threading.Thread(
                     target=self._run, name="lw-prediction-log", daemon=True
@@ -316,6 +316,22 @@ class PredictionLog:
         if self.spool is not None:
             self.spool.done([i.segment for i in items])
         return items
+
+    def _spool(self) -> Spool | None:
+        """This log's spool; None (in memory only, said once) when its folder cannot be
+        made: a request is never failed for it."""
+        try:
+            return Spool.create(self.spool_root, self.fsync, self.log_id)
+        except OSError as exc:
+            log.error(
+                "prediction log spool cannot be made under %s (%s): entries wait in memory "
+                "only, and a killed process loses them; fix the folder or set "
+                "serving_log_spool=false",
+                self.spool_root,
+                exc,
+            )
+            self.spool_root = None
+            return None
 
     def _replay(self) -> None:
         """Write the spools that dead processes left on this home (see ``serving.replay``)."""
