@@ -9,9 +9,13 @@ machine falls on both; the medians over the slices and their ratio are printed a
 document. After both servers stopped (the shutdown flushes the log), the rows in
 ``_predictions`` are counted against the requests the log-on server answered: ``lost``
 must be 0. First, the same alternation in this process (one thread calling
-``platform.serving.predict``, no HTTP), where the log's own cost weighs more.
+``platform.serving.predict``, no HTTP), where the log's own cost weighs more: log with
+its write-ahead spool (``spool``, the default), log in memory only (``memory``), log off;
+and the cost of one ``PredictionLog.record`` call with and without the spool (the
+request-path part of logging, microseconds, the writer thread held back).
 
     python benchmarks/prediction_log.py --seconds 3 --repeats 8 --concurrency 1 32
+    python benchmarks/prediction_log.py --in-process-only --seconds 2 --repeats 6
 """
 
 from __future__ import annotations
@@ -116,23 +120,31 @@ def serve(home: Path, port: int, log_on: bool, wait_ms: float) -> subprocess.Pop
     raise RuntimeError("the server did not start")
 
 
+MODES = {  # in-process modes: the settings of each
+    "spool": {"serving_log": True, "serving_log_spool": True},
+    "memory": {"serving_log": True, "serving_log_spool": False},
+    "off": {"serving_log": False},
+}
+
+
 def in_process(home: Path, row: dict, seconds: float, repeats: int) -> dict:
-    """One thread calling ``platform.serving.predict`` in this process: two platforms on
-    the home, log on and log off, alternating slices (no HTTP, so the log's own cost is
-    a larger share of each request)."""
+    """One thread calling ``platform.serving.predict`` in this process: a platform per
+    mode on the home, alternating slices in a rotating order (no HTTP, so the log's own
+    cost is a larger share of each request)."""
     from lakeworks.config import Settings
     from lakeworks.context import Context
     from lakeworks.platform import Platform
 
     ctx = Context(workspace="default", user="bench")
     platforms = {
-        mode: Platform.open(Settings.load(home=home, progress=False, serving_log=mode == "on"))
-        for mode in ("on", "off")
+        mode: Platform.open(Settings.load(home=home, progress=False, **settings))
+        for mode, settings in MODES.items()
     }
-    rates: dict[str, list[float]] = {"on": [], "off": []}
+    rates: dict[str, list[float]] = {mode: [] for mode in MODES}
+    order = list(MODES)
     try:
         for repeat in range(repeats + 1):
-            for mode in ("on", "off") if repeat % 2 == 0 else ("off", "on"):
+            for mode in order[repeat % 3 :] + order[: repeat % 3]:
                 serving, done = platforms[mode].serving, 0
                 deadline = time.perf_counter() + seconds
                 began = time.perf_counter()
@@ -145,7 +157,59 @@ def in_process(home: Path, row: dict, seconds: float, repeats: int) -> dict:
         for platform in platforms.values():
             platform.close()
     found = {mode: statistics.median(r) for mode, r in rates.items()}
-    return {"rps_on": found["on"], "rps_off": found["off"], "ratio": found["on"] / found["off"]}
+    return {
+        **{f"rps_{mode}": rps for mode, rps in found.items()},
+        "ratio_spool_off": found["spool"] / found["off"],
+        "ratio_memory_off": found["memory"] / found["off"],
+        "ratio_spool_memory": found["spool"] / found["memory"],
+    }
+
+
+def record_cost(home: Path, calls: int = 2000, rounds: int = 15) -> dict:
+    """Microseconds per ``PredictionLog.record`` of a one-row entry (20 features), spool
+    on and off alternating by round; the writer thread waits (a long flush interval) so
+    only the request path is timed. Median and p90 of the rounds' per-call means."""
+    import pyarrow as pa
+
+    from lakeworks.config import Settings
+    from lakeworks.platform import Platform
+    from lakeworks.serving.log import PredictionLog
+    from lakeworks.serving.prediction import Prediction
+    from lakeworks.serving.records import LogEntry
+
+    answer = Prediction("r", "gbc", 1, "live", "gbc/1", [{"prediction": 1}], [None])
+    inputs = pa.table({f"f{i}": [0.5 + i] for i in range(20)})
+    entry = LogEntry("default", answer, inputs, None, 1.0, 0)
+    platform = Platform.open(Settings.load(home=home, progress=False))
+    per_call: dict[str, list[float]] = {"spool": [], "memory": []}
+    try:
+        for repeat in range(rounds):
+            for mode in ("spool", "memory") if repeat % 2 == 0 else ("memory", "spool"):
+                settings = Settings.load(
+                    home=home,
+                    progress=False,
+                    serving_log_spool=mode == "spool",
+                    serving_log_buffer=calls + 1,
+                    serving_log_flush_interval=3600,
+                )
+                log = PredictionLog(platform.tables, settings)
+                log.record(entry)  # starts the writer (and makes the spool)
+                log.flush()
+                time.sleep(0.05)  # the writer now rests for the flush interval
+                began = time.perf_counter()
+                for _ in range(calls):
+                    log.record(entry)
+                per_call[mode].append((time.perf_counter() - began) / calls * 1e6)
+                log.close()  # one commit of what was recorded
+    finally:
+        platform.close()
+    out = {}
+    for mode, values in per_call.items():
+        values = values[1:]  # the first round warms up
+        out[f"{mode}_us_median"] = statistics.median(values)
+        out[f"{mode}_us_p90"] = float(np.percentile(values, 90))
+    out["spool_minus_memory_us"] = out["spool_us_median"] - out["memory_us_median"]
+    return out
 
 
 def slices(args: argparse.Namespace, row: dict, c: int) -> tuple[dict, int]:
@@ -169,13 +233,19 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 32])
     parser.add_argument("--port", type=int, default=8933)
     parser.add_argument("--wait-ms", type=float, default=0, help="micro-batching wait (ms)")
+    parser.add_argument("--in-process-only", action="store_true", help="no HTTP servers")
     args = parser.parse_args()
     out: dict = {"seconds": args.seconds, "repeats": args.repeats, "results": {}}
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp) / "lw"
         row = prepare(home)
+        out["results"]["record_us"] = record_cost(home)
+        print(json.dumps(out["results"]["record_us"]), file=sys.stderr)
         out["results"]["in_process_c1"] = in_process(home, row, args.seconds, args.repeats)
         print(json.dumps(out["results"]["in_process_c1"]), file=sys.stderr)
+        if args.in_process_only:
+            print(json.dumps(out, indent=2))
+            return
         before = logged_rows(home)  # the in-process side's rows
         servers = [serve(home, args.port, True, args.wait_ms)]
         servers.append(serve(home, args.port + 1, False, args.wait_ms))

@@ -147,6 +147,17 @@ class Settings(BaseSettings):
     serving_log_flush_interval: float = Field(
         default=1.0, gt=0, description="seconds between the prediction log's table writes"
     )
+    serving_log_spool: bool = Field(
+        default=True,
+        description="append each prediction log entry to a local spool under <home>/spool "
+        "before answering, so a killed process loses none (the next start writes them)",
+    )
+    serving_log_fsync: float = Field(
+        default=1.0,
+        ge=0,
+        description="seconds between fsyncs of the prediction log spool (what a power "
+        "failure can lose); 0: fsync before every answer",
+    )
 
     quota_cache_seconds: float = Field(
         default=5, gt=0, description="seconds a quota check may use a cached limit or use"

@@ -31,6 +31,7 @@ log = logging.getLogger("lakeworks.serving.log")
 
 PREDICTIONS = "_predictions"
 FEEDBACK = "_feedback"
+WRITER = "lakeworks-serving"  # the user the prediction log writes as
 _TIME = pa.timestamp("us", tz="UTC")
 
 PREDICTIONS_SCHEMA = pa.schema(
@@ -118,6 +119,11 @@ def rows_of(entry: LogEntry, scores: list[float] | None = None) -> list[dict[str
         }
         for i in range(len(inputs))
     ]
+
+
+def app_id_of(log_id: str) -> str:
+    """The Delta transaction app id of prediction log ``log_id``'s commits."""
+    return f"lakeworks.predictions:{log_id}"
 
 
 def table_of_entries(entries: list[LogEntry]) -> pa.Table:
