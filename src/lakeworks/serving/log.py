@@ -41,18 +41,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pyarrow as pa
 from prometheus_client import CollectorRegistry, Counter, Gauge
 from prometheus_client.exposition import generate_latest
 
 from lakeworks.context import Context
 from lakeworks.serving.records import (
     PREDICTIONS,
-    PREDICTIONS_SCHEMA,
     WRITER,
     LogEntry,
     app_id_of,
-    rows_of,
+    table_of_entries,
 )
 from lakeworks.serving.replay import replay_all
 from lakeworks.serving.spool import Spool
@@ -304,8 +302,7 @@ class PredictionLog:
         self._tried[workspace] = {id(i) for i in items}
         if self.spool is not None:
             self.spool.plan(workspace, sequence, [i.number for i in items if i.number])
-        rows = [row for i in items for row in rows_of(i.entry)]
-        data = pa.Table.from_pylist(rows, schema=PREDICTIONS_SCHEMA)
+        data = table_of_entries([i.entry for i in items])  # scored where the model can
         self.tables.write(ctx, PREDICTIONS, data, system=True, transaction=(self.app_id, sequence))
         del self._tried[workspace]
         self.metrics.written.inc(data.num_rows)
