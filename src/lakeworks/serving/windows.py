@@ -50,6 +50,22 @@ class WindowStore:
                 found[(row.slot, row.model)].merge(_counts(row))
         return dict(found)
 
+    def buckets(
+        self, workspace: str, endpoint: str, since_ms: int, step_ms: int
+    ) -> dict[tuple[str, str], dict[int, Counts]]:
+        """Like ``read``, summed per (slot, model) and per bucket of ``step_ms`` (keyed by
+        its start, ``at_ms - at_ms % step_ms``): the series a chart draws."""
+        query = select(EndpointWindowRow).where(
+            EndpointWindowRow.workspace_id == self._workspace_id(workspace),
+            EndpointWindowRow.endpoint == endpoint,
+            EndpointWindowRow.at_ms > since_ms,
+        )
+        found: dict[tuple[str, str], dict[int, Counts]] = defaultdict(lambda: defaultdict(Counts))
+        with self.catalog.session() as s:
+            for row in s.scalars(query):
+                found[(row.slot, row.model)][row.at_ms - row.at_ms % step_ms].merge(_counts(row))
+        return {key: dict(buckets) for key, buckets in found.items()}
+
     def purge(self, before_ms: int) -> None:
         with self.catalog.session() as s:
             s.execute(delete(EndpointWindowRow).where(EndpointWindowRow.at_ms < before_ms))
