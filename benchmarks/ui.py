@@ -8,9 +8,14 @@ Prints one JSON object. The data is made once under ``.bench/ui-home`` (reused w
 exists with the same sizes): ``--tables`` tables through the table service, a pipeline of
 10 tasks with ``--runs`` runs and ten task attempts each written to the catalog in bulk
 (the run records the pipelines service reads), a lineage tree of 1,011 tables under
-``hub`` (records of the lineage store), a feature view, and a table with failing checks
-and quarantined rows. A ``lakeworks server`` process serves it; Chromium (Debian's
-``chromium`` + ``chromium-driver``) loads each page ``--repeat`` times after one warm-up.
+``hub`` (records of the lineage store), a feature view, a table with failing checks and
+quarantined rows, and the admin page's data (50 members, 100 tokens, every quota set,
+20,000 usage records of the last 30 days for the costs, 5,000 audit records). Made afresh
+on every run, since its page shows the last hour: endpoint ``fraud_api`` with 1,000
+logged requests (an input shifted, so drift shows), a canary rolled back by its health
+policy, and an hour of per-slot traffic counts from two replicas (what they flush every
+5 s). A ``lakeworks server`` process serves it; Chromium (Debian's ``chromium`` +
+``chromium-driver``) loads each page ``--repeat`` times after one warm-up.
 
 Per page: ``visible_ms`` = the later of first contentful paint and the end of the page's
 scripts (DOMContentLoaded; for the lineage graph, Cytoscape's first render), measured
@@ -28,6 +33,7 @@ import argparse
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -37,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import numpy as np
 import pyarrow as pa
 from rich.progress import Progress
 
@@ -64,11 +71,15 @@ return {fcp: paint ? paint.startTime : null, dcl: nav.domContentLoadedEventEnd,
 """
 
 
+SEED = 2  # bump when seed() makes different data: an older seed is made again
+
+
 def seed(home: Path, tables: int, runs: int) -> dict[str, Any]:
     """Make the data (or reuse it); returns what the pages are opened with."""
     marker = home / "seeded.json"
-    if marker.exists() and json.loads(marker.read_text())["sizes"] == [tables, runs]:
-        return json.loads(marker.read_text())
+    found = json.loads(marker.read_text()) if marker.exists() else {}
+    if found.get("sizes") == [tables, runs] and found.get("seed") == SEED:
+        return found
     shutil.rmtree(home, ignore_errors=True)
     platform = Platform.open(Settings.load(home=home, progress=False))
     try:
@@ -79,9 +90,10 @@ def seed(home: Path, tables: int, runs: int) -> dict[str, Any]:
             run_id = _runs(platform, ctx, runs, progress)
             _lineage(platform, ctx, progress)
         _quality_and_features(home, platform, ctx)
+        _admin(platform, ctx)
     finally:
         platform.close()
-    found = {"sizes": [tables, runs], "run_id": run_id}
+    found = {"sizes": [tables, runs], "run_id": run_id, "seed": SEED}
     marker.write_text(json.dumps(found))
     return found
 
@@ -238,6 +250,110 @@ def _quality_and_features(home: Path, platform: Platform, ctx: Context) -> None:
     ws.features.materialize("rider_stats")
 
 
+def _admin(platform: Platform, ctx: Context) -> None:
+    """What the admin page shows: members, tokens, quotas, costs and the audit log."""
+    from lakeworks import limits
+    from lakeworks.context import Principal
+    from lakeworks.security.audit import AuditLog
+    from lakeworks.security.ledger import Ledger, UsageRecord
+
+    root = Context("default", "root", Principal("root", admin=True, via="local"))
+    roles = ("viewer", "editor", "maintainer", "owner")
+    for i in range(50):
+        platform.identities.grant(root, f"user_{i:02d}", roles[i % 4])
+    for i in range(100):
+        platform.tokens.create(root, f"user_{i % 50:02d}", description=f"bench token {i}")
+    for name in limits.QUOTAS:
+        platform.quotas.set(root, name, 10**12)
+    now = datetime.now(UTC)
+    kinds = (
+        (limits.SERVING_REQUESTS, None, 1_000.0),
+        (limits.TASK_CPU_SECONDS, "etl", 30.0),
+        (limits.SQL_SCANNED_BYTES, None, 2e8),
+    )
+    usage = [
+        UsageRecord(
+            "default",
+            f"user_{i % 50:02d}",
+            pipeline,
+            kind,
+            None,
+            amount,
+            now - timedelta(minutes=2 * i),
+        )  # fmt: skip
+        for i in range(20_000 // len(kinds))
+        for kind, pipeline, amount in kinds
+    ]
+    Ledger(platform.catalog).add_usage(usage)
+    log = AuditLog(platform.catalog)
+    for i in range(5_000):
+        user, action = f"user_{i % 50:02d}", ("tables.write", "sql.execute", "pipelines.run")[i % 3]
+        log.record(user=user, action=action, workspace="default", object=f"table_{i % 1000:04d}")
+
+
+def endpoint(home: Path) -> None:
+    """``fraud_api`` made afresh (its page shows the last hour): see the module docstring."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+    from sqlalchemy import insert
+
+    from lakeworks.meta.models import EndpointWindowRow
+    from lakeworks.monitoring.live import BOUNDS
+
+    platform = Platform.open(Settings.load(home=home, progress=False))
+    ctx, serving = Context("default", "bench"), platform.serving
+    try:
+        rng = np.random.default_rng(3)
+        if "fraud_api" in [e.endpoint for e in serving.list(ctx)]:
+            serving.delete(ctx, "fraud_api")
+        else:
+            train = pa.table({"amount": rng.normal(size=5000), "age": rng.normal(size=5000)})
+            platform.tables.create(ctx, "fraud_train", train)
+            data = train.to_pandas()
+            for c in (1.0, 0.1):
+                model = LogisticRegression(C=c).fit(data, (data["amount"] > 0).astype(int))
+                platform.registry.register(ctx, "fraud", model=model, training_data=data)
+        serving.deploy(ctx, "fraud_api", "fraud/1")
+        serving.set_reference(ctx, "fraud_api", "fraud_train")
+        for i in range(100):
+            if i == 80:
+                health = {"p99_ms": 0.001, "min_requests": 3}
+                serving.deploy(
+                    ctx, "fraud_api", "fraud/2", "canary", steps=(50, 100), health=health
+                )
+            rows = [
+                {"amount": float(rng.normal(0.8)), "age": float(rng.normal())} for _ in range(10)
+            ]
+            serving.predict(ctx, "fraud_api", rows, key=f"k{i}")
+        serving.evaluator.run_once()  # rolls the canary back
+        ws_id = platform.catalog.workspace("default").id
+        now = int(time.time() * 1000)
+        flushes = [
+            _window_row(ws_id, process, slot, model, now - 5_000 * k, rng, BOUNDS)
+            for k in range(1, 721)
+            for process in ("replica-a", "replica-b")
+            for slot, model in (("live", "fraud/1"), ("candidate", "fraud/2"))
+            if slot == "live" or k > 600  # the candidate served the first 10 minutes
+        ]
+        with platform.catalog.session() as s:
+            s.execute(insert(EndpointWindowRow), flushes)
+    finally:
+        platform.close()
+
+
+def _window_row(
+    ws_id: int, process: str, slot: str, model: str, at: int, rng: Any, bounds: tuple
+) -> dict[str, Any]:
+    requests = int(rng.poisson(60))
+    latency = np.histogram(rng.lognormal(-6, 0.5, requests), bins=[0, *bounds, np.inf])[0]
+    return {
+        "workspace_id": ws_id, "endpoint": "fraud_api", "slot": slot, "model": model,
+        "process": process, "at_ms": at, "requests": requests,
+        "errors": int(rng.binomial(requests, 0.01)), "buckets": latency.tolist(),
+        "label_n": 0, "label_sum": 0.0,
+    }  # fmt: skip
+
+
 def pages(run_id: int) -> dict[str, str]:
     w = "/w/default"
     return {
@@ -251,12 +367,16 @@ def pages(run_id: int) -> dict[str, str]:
         "lineage_1000": f"{w}/lineage/hub",
         "features": f"{w}/features",
         "feature_view": f"{w}/features/view/rider_stats",
+        "endpoint": f"{w}/endpoints/fraud_api",
+        "admin": f"{w}/admin",
     }
 
 
-FRAGMENTS = {  # what the table page loads after it shows
+FRAGMENTS = {  # what the table and endpoint pages load after they show (or poll)
     "table_preview": "/w/default/tables/orders/preview",
     "table_quarantine": "/w/default/tables/orders/quarantine",
+    "endpoint_charts": "/w/default/endpoints/fraud_api/charts",
+    "endpoint_drift": "/w/default/endpoints/fraud_api/drift",
 }
 
 
@@ -271,7 +391,11 @@ def fragment(url: str, repeat: int) -> dict[str, Any]:
 
 
 def serve(home: Path) -> tuple[subprocess.Popen, str]:
-    port = 8799
+    """``lakeworks server`` on a free port (several engineers share this machine), its
+    output in ``.bench/ui-server.log``."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if not k.startswith("LAKEWORKS_")}
     env["PYTHONPATH"] = str(REPO / "src")
     command = [
@@ -286,11 +410,12 @@ def serve(home: Path) -> tuple[subprocess.Popen, str]:
         "--no-scheduler",
         "--no-access-log",
     ]
-    process = subprocess.Popen(
-        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
-    )
+    output = (BENCH_DIR / "ui-server.log").open("w")
+    process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     for _ in range(600):
+        if process.poll() is not None:
+            raise SystemExit(f"the server stopped: see {BENCH_DIR / 'ui-server.log'}")
         try:
             httpx.get(f"{url}/health", timeout=1)
             return process, url
@@ -345,6 +470,7 @@ def main() -> None:
     home = BENCH_DIR / "ui-home" / "lw"
     began = time.perf_counter()
     found = seed(home, args.tables, args.runs)
+    endpoint(home)
     log(f"data ready in {time.perf_counter() - began:.0f} s")
     process, url = serve(home)
     found_browser = chromium()
@@ -372,6 +498,9 @@ def main() -> None:
                     "pipeline_runs": args.runs,
                     "task_attempts": args.runs * TASKS,
                     "lineage_nodes": 1011,
+                    "audit_records": 5000,
+                    "usage_records": 20_000,
+                    "endpoint_window_rows": 2 * 720 + 2 * 120,
                 },
                 "repeat": args.repeat,
                 "pages": results,

@@ -866,6 +866,11 @@ class WorkspaceEndpoints:
         """Requests, errors and p50/p99 latency per slot over ``window`` (``"5m"``)."""
         return self._service.metrics(self._ctx, name, window)
 
+    def series(self, name: str, window: Any = "1h", step: Any = "1m"):  # noqa: ANN201
+        """Requests per second, error rate and p50/p99 latency per slot in buckets of
+        ``step`` over ``window``, with the configuration changes of the window."""
+        return self._service.series(self._ctx, name, window, step)
+
     def watch(self, interval: float | None = None):  # noqa: ANN201
         """Judge this workspace's endpoints in this process (canary steps on schedule,
         automatic rollback) every ``interval`` seconds, until ``.stop()`` (or the end of

@@ -50,6 +50,15 @@ def test_filters_and_export(log: AuditLog) -> None:
     assert json.loads(lines[-1])["outcome"] == "denied"
 
 
+def test_the_newest_page_comes_first_past_the_default_limit(log: AuditLog) -> None:
+    for i in range(3):
+        log.record(user="u9", action="tokens.create", workspace="sales", object=f"k{i}")
+    assert [r.seq for r in log.list(CTX, limit=3, newest=True)] == [8, 7, 6]
+    assert [r.seq for r in log.list(CTX, limit=3)] == [1, 2, 3]  # oldest first by default
+    assert [r.seq for r in log.list(CTX, user="u1", limit=2, newest=True)] == [5, 3]
+    assert log.list(CTX, action="pipelines.", newest=True) == []
+
+
 def test_a_changed_record_is_named(log: AuditLog) -> None:
     _set(log, 3, user="mallory")
     assert log.verify(CTX).problems == ["record 3 was changed (its fields do not give its hash)"]

@@ -80,3 +80,34 @@ def model_and_endpoint(ws: lw.Workspace) -> None:
     registry.set_alias(ctx, "churn", "champion", 1)
     ws.platform.serving.deploy(ctx, "churn_api", "churn/1")
     ws.platform.serving.deploy(ctx, "churn_api", "churn/2", strategy="canary")
+
+
+def served_endpoint(ws: lw.Workspace) -> dict[str, int]:
+    """``fraud`` v1 and v2 fitted on ``fraud_train`` (amount and age, both N(0, 1)), v1's
+    drift reference; endpoint ``fraud_api`` serving v1 to 30 requests whose ``amount`` is
+    shifted by 3 (it drifts; age does not), then v2 as a canary whose p99 threshold any
+    request breaches, rolled back by a health round after 30 more requests. Returns the
+    requests each ``"<slot> <model>"`` answered."""
+    serving, ctx = ws.platform.serving, ws.ctx
+    rng = np.random.default_rng(3)
+    train = pd.DataFrame({"amount": rng.normal(size=300), "age": rng.normal(size=300)})
+    ws.write("fraud_train", train)
+    target = (train["amount"] > 0).astype(int)
+    for c in (1.0, 0.1):
+        model = LogisticRegression(C=c).fit(train, target)
+        ws.platform.registry.register(ctx, "fraud", model=model, training_data=train)
+    serving.deploy(ctx, "fraud_api", "fraud/1")
+    serving.set_reference(ctx, "fraud_api", "fraud_train")
+    answered: dict[str, int] = {}
+    for i in range(60):
+        if i == 30:
+            health = {"p99_ms": 0.001, "min_requests": 3}
+            serving.deploy(ctx, "fraud_api", "fraud/2", "canary", steps=(50, 100), health=health)
+        row = {"amount": float(rng.normal(3, 1)), "age": float(rng.normal())}
+        found = serving.predict(ctx, "fraud_api", [row], key=f"k{i}")
+        slot = f"{found.slot} {found.model}"
+        answered[slot] = answered.get(slot, 0) + 1
+    [rolled] = serving.evaluator.run_once()
+    assert rolled.action == "auto-rollback", rolled
+    serving.deploy(ctx, "quiet_api", "fraud/1")  # no traffic at all
+    return answered

@@ -1,9 +1,29 @@
 """The admin page in Chromium with authentication off: every section shows (anyone who
-can reach the server may see it) and the page says authentication is off."""
+can reach the server may see it) and the page says authentication is off; the audit log
+shows the newest records first however long the log is."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
+from lakeworks.security.audit import AuditLog
 from tests.ui.browser import Browser
+from tests.ui.conftest import open_platform
+
+RECORDS = 1_005  # past the audit log's default read limit (1,000)
+
+
+@pytest.fixture(scope="module")
+def seed(home: Path) -> None:
+    platform = open_platform(home)
+    try:
+        log = AuditLog(platform.catalog)
+        for i in range(RECORDS):
+            log.record(user="loader", action="tables.write", workspace="default", object=f"t{i}")
+    finally:
+        platform.close()
 
 
 def test_admin_without_authentication_shows_every_section(browser: Browser) -> None:
@@ -13,3 +33,12 @@ def test_admin_without_authentication_shows_every_section(browser: Browser) -> N
         assert browser.find(f"#{section} h2").is_displayed(), section
     assert browser.find("nav a[aria-current=page]").text == "Admin"
     assert browser.find_all("#signout") == []
+
+
+def test_the_audit_log_shows_the_newest_records_first(browser: Browser) -> None:
+    browser.visit("/w/default/admin", "admin-audit-newest")
+    rows = browser.find_all("#audit tbody tr")
+    assert len(rows) == 200
+    first, last = rows[0].text.split(), rows[-1].text.split()
+    assert first[0] == str(RECORDS) and f"t{RECORDS - 1}" in first, first
+    assert last[0] == str(RECORDS - 199), last

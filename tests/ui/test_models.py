@@ -80,8 +80,8 @@ def test_endpoints_list_and_canary_progress(browser: Browser) -> None:
     assert "churn/1 95%" in browser.find("#endpoint-list").text
     browser.visit("/w/default/endpoints/churn_api", "endpoint")
     assert browser.find("#rollout li[aria-current=step]").text == "5%"
-    assert "Not available in this build" in browser.find("#traffic-metrics").text
-    assert "Not available in this build" in browser.find("#feature-drift").text
+    assert "No requests in the last 1h" in browser.find("#traffic-metrics").text
+    assert "has no training reference" in browser.wait_text("#drift-live", "No drift").text
 
 
 def test_promote_then_roll_back(browser: Browser, server: Server) -> None:

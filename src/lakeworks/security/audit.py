@@ -203,10 +203,14 @@ class AuditLog:
         outcome: str | None = None,
         all_workspaces: bool = False,
         limit: int | None = 1000,
+        newest: bool = False,
     ) -> list[AuditRecord]:
         """Records of the context's workspace (``all_workspaces``: of every workspace, and
-        of none, for administrators), oldest first; ``action`` matches a prefix."""
-        query = select(AuditRow).order_by(AuditRow.seq)
+        of none, for administrators), oldest first; ``action`` matches a prefix.
+        ``newest``: the newest ``limit`` records, newest first (a page of the latest
+        activity, however long the log)."""
+        order = AuditRow.seq.desc() if newest else AuditRow.seq
+        query = select(AuditRow).order_by(order)
         if all_workspaces:
             _require_admin(ctx, "read the audit log of every workspace")
         else:

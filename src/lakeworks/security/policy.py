@@ -109,8 +109,8 @@ OPERATIONS: dict[str, str] = {
     ),
     **_service(
         "serving",
-        read="predict predict_on_loop list show history deployment metrics live_metrics "
-        "ab_readout drift trace",
+        read="predict predict_on_loop list show history deployment metrics series "
+        "live_metrics ab_readout drift trace",
         write="feedback score",
         deploy="deploy promote rollback delete change set_health set_reference",
     ),

@@ -66,6 +66,8 @@ _UI = {
     "endpoints.endpoint_list": "serving.list",
     "endpoints.endpoint_detail": "serving.show",
     "endpoints.endpoint_live": "serving.show",
+    "endpoints.endpoint_charts": "serving.series",
+    "endpoints.endpoint_drift": "serving.drift",
     "admin.admin": "identities.grants",
 }
 
@@ -163,6 +165,7 @@ _API = {
         "delete": "serving.delete",
         "predict": "serving.predict",
         "metrics": "serving.metrics",
+        "series": "serving.series",
         "score": "serving.score",
         "set_health": "serving.set_health",
     },

@@ -118,6 +118,14 @@ class Health:
         )
         return EndpointMetrics(endpoint, seconds, slots)
 
+    def buckets(
+        self, workspace: str, endpoint: str, since_ms: int, step_ms: int
+    ) -> dict[tuple[str, str], dict[int, Counts]]:
+        """Every process's counts of ``endpoint`` since ``since_ms`` per bucket of
+        ``step_ms``, this one's flushed first."""
+        self.flush()
+        return self.windows.buckets(workspace, endpoint, since_ms, step_ms)
+
     def forget(self, workspace: str, endpoint: str) -> None:
         self.live.forget(workspace, endpoint)
         self.windows.delete(workspace, endpoint)

@@ -10,7 +10,9 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from lakeworks.serving import rollout
+from lakeworks.monitoring.health import seconds_of
+from lakeworks.serving import rollout, series
+from lakeworks.serving.store import now_ms
 
 if TYPE_CHECKING:
     from lakeworks.config import Settings
@@ -18,6 +20,7 @@ if TYPE_CHECKING:
     from lakeworks.monitoring.service import Monitoring
     from lakeworks.serving.feedback import Outcome
     from lakeworks.serving.health import EndpointMetrics, Health
+    from lakeworks.serving.series import EndpointSeries
     from lakeworks.serving.store import EndpointStore
 
 log = logging.getLogger("lakeworks.serving")
@@ -40,6 +43,24 @@ class Judged:
         ``agreement`` with the live answers (``compared`` rows, ``equal`` of them)."""
         self.store.current_version(ctx.workspace, name)  # NotFoundError for an unknown one
         return self.health.metrics(ctx.workspace, name, window)
+
+    def series(
+        self, ctx: Context, name: str, window: Any = "1h", step: Any = "1m"
+    ) -> EndpointSeries:
+        """Requests per second, error rate and p50/p99 latency per slot over ``window``
+        in buckets of ``step`` (``serving.series``), every process's, with the
+        configuration changes of the window (deploy, promote, auto-rollback and why)."""
+        seconds, width = seconds_of(window, "window"), seconds_of(step, "step")
+        series.check_points(seconds, width)
+        history = self.store.history(ctx.workspace, name)  # NotFoundError names it
+        until = now_ms()
+        since = until - int(seconds * 1000)
+        step_ms = max(int(width * 1000), 1)
+        found = self.health.buckets(ctx.workspace, name, since, step_ms)
+        changes = tuple(series.Change.of(c) for c in history if c.created_ms > since)
+        return series.of_buckets(
+            name, found, since_ms=since, until_ms=until, step_ms=step_ms, changes=changes
+        )
 
     def watch(
         self, workspaces: list[str] | None = None, interval: float | None = None

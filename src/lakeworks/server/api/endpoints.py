@@ -1,5 +1,5 @@
 """/api/v1/workspaces/{ws}/endpoints (deploy, list, show, promote, rollback, delete, health,
-metrics) and /serve/{workspace}/{endpoint}/predict (the prediction API)."""
+metrics, series) and /serve/{workspace}/{endpoint}/predict (the prediction API)."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from lakeworks.server.schemas.endpoints import (
     DeployRequest,
     EndpointMetricsOut,
     EndpointOut,
+    EndpointSeriesOut,
     HealthRequest,
     PredictOut,
     PredictRequest,
@@ -86,6 +87,20 @@ def metrics(
     """Requests, errors and latency per slot over the window, from every process."""
     found = platform.serving.metrics(ctx, endpoint, _window(window))
     return EndpointMetricsOut.model_validate(found.to_dict())
+
+
+@router.get("/{endpoint}/series", responses=responses(422))
+def series(
+    endpoint: EndpointName,
+    ctx: ContextDep,
+    platform: PlatformDep,
+    window: Annotated[str, Query(max_length=32, examples=["1h"])] = "1h",
+    step: Annotated[str, Query(max_length=32, examples=["1m"])] = "1m",
+) -> EndpointSeriesOut:
+    """Requests per second, error rate and p50/p99 latency per slot over the window in
+    buckets of ``step`` (at most 1,440), and the configuration changes in it."""
+    found = platform.serving.series(ctx, endpoint, _window(window), _window(step))
+    return EndpointSeriesOut.model_validate(found.to_dict())
 
 
 def _window(text: str) -> float | str:

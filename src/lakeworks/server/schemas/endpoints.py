@@ -139,3 +139,34 @@ class EndpointMetricsOut(BaseModel):
     endpoint: str
     window: float = Field(description="seconds")
     slots: list[SlotMetricsOut]
+
+
+class SlotSeriesOut(BaseModel):
+    slot: str
+    model: str
+    requests: list[int]
+    errors: list[int]
+    rate: list[float] = Field(description="requests per second in each bucket")
+    error_rate: list[float | None] = Field(description="null where the bucket had no request")
+    p50_ms: list[float | None]
+    p99_ms: list[float | None]
+
+
+class ChangeOut(BaseModel):
+    version: int
+    action: str = Field(examples=["deploy", "promote", "auto-rollback"])
+    created_ms: int
+    created_by: str
+    live: str
+    candidate: str | None
+    reason: str | None = Field(description="the breach behind an automatic change")
+
+
+class EndpointSeriesOut(BaseModel):
+    endpoint: str
+    since_ms: int
+    until_ms: int
+    step_ms: int
+    times: list[int] = Field(description="each bucket's start, ms since the epoch")
+    slots: list[SlotSeriesOut] = Field(description="one per (slot, model), aligned on times")
+    changes: list[ChangeOut] = Field(description="configurations written in the window")

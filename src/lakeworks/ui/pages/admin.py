@@ -78,8 +78,13 @@ def _sections(platform: Platform, ctx: Context, wanted: AuditFilter) -> dict[str
         "audit": (
             "audit.list",
             lambda: platform.audit.list(
-                ctx, since=wanted.since, user=wanted.user or None, action=wanted.action or None
-            )[-AUDIT_SHOWN:][::-1],
+                ctx,
+                since=wanted.since,
+                user=wanted.user or None,
+                action=wanted.action or None,
+                limit=AUDIT_SHOWN,
+                newest=True,
+            ),  # fmt: skip
         ),
     }
     return {name: read() if allowed(ctx, op) else None for name, (op, read) in readers.items()}
