@@ -110,7 +110,7 @@ OPERATIONS: dict[str, str] = {
     **_service(
         "serving",
         read="predict predict_on_loop list show history deployment metrics live_metrics "
-        "ab_readout drift trace",
+        "ab_readout drift trace lineage",
         write="feedback score",
         deploy="deploy promote rollback delete change set_health set_reference",
     ),

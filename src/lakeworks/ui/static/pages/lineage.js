@@ -72,7 +72,10 @@
         "border-color": "#0b5cad", "border-width": 1, color: "#1b1f24", "min-zoomed-font-size": 8 } },
       { selector: "node.named", style: { label: "data(label)" } },  // big graphs: once zoomed in
       { selector: "node.root", style: { "background-color": "#0b5cad", color: "#ffffff", "border-width": 2 } },
-      { selector: "node.file, node.query, node.url, node.stream, node.data, node.run", style: { "background-color": "#f6f8fa", shape: "ellipse" } },
+      { selector: "node.file, node.query, node.url, node.stream, node.data", style: { "background-color": "#f6f8fa", shape: "ellipse" } },
+      { selector: "node.run, node.model", style: { "background-color": "#fdf1e4", "border-color": "#9a4a08" } },
+      { selector: "node.view", style: { "background-color": "#e9f6ec", "border-color": "#1a7f37" } },
+      { selector: "node.endpoint, node.prediction", style: { "background-color": "#f3eefc", "border-color": "#6639ba", shape: "hexagon" } },
       { selector: "node:selected", style: { "border-color": "#c2410c", "border-width": 3 } },
       { selector: "edge", style: { "curve-style": big ? "haystack" : "bezier", "target-arrow-shape": big ? "none" : "triangle",
         width: 1.2, "line-color": "#8c959f", "target-arrow-color": "#8c959f" } },
@@ -93,21 +96,27 @@
     detail.replaceChildren(lw.element("h2", {}, "Details"), ...nodes);
   }
 
+  // the page of a node's object, when it has one
+  const pages = { table: (n) => `tables/${n}`, run: (n) => `runs/${n}`, view: (n) => `features/view/${n}`,
+    endpoint: (n) => `endpoints/${n}`,
+    model: (n) => `models/${n.slice(0, n.lastIndexOf("/"))}?version=${n.slice(n.lastIndexOf("/") + 1)}` };
+  const walked = new Set(["table", "run", "model", "view", "endpoint", "prediction"]);  // kinds with a lineage of their own
+
   function showNode(node) {
-    const id = node.id();
-    const parts = [lw.element("p", {}, `${node.data("kind")} `)];
-    if (node.data("kind") === "table") {
-      const link = lw.element("a", { href: `/w/${lw.ws}/tables/${name(id)}` }, name(id));
-      parts[0].append(link);
+    const id = node.id(), k = node.data("kind");
+    const parts = [lw.element("p", {}, `${k} `)];
+    const page = pages[k];
+    parts[0].append(page ? lw.element("a", { href: `/w/${lw.ws}/${page(name(id))}` }, name(id)) : lw.element("code", {}, name(id)));
+    if (walked.has(k)) {
       const up = lw.element("button", { type: "button", class: "secondary", id: "expand-up" }, "Expand upstream");
       const down = lw.element("button", { type: "button", class: "secondary", id: "expand-down" }, "Expand downstream");
       up.addEventListener("click", () => expand(id, "upstream"));
       down.addEventListener("click", () => expand(id, "downstream"));
-      const recentre = lw.element("a", { href: `/w/${lw.ws}/lineage/${name(id)}` }, "Centre the graph here");
+      const recentre = lw.element("a", { href: `/w/${lw.ws}/lineage?node=${encodeURIComponent(id)}` }, "Centre the graph here");
       parts.push(lw.element("p", { class: "toolbar" }), lw.element("p"));
       parts[1].append(up, down);
       parts[2].append(recentre);
-    } else parts[0].append(lw.element("code", {}, name(id)));
+    }
     say(...parts);
   }
 
@@ -115,7 +124,8 @@
     const e = edges.get(edge.id());
     const list = lw.element("ul", { class: "plain" });
     for (const run of e.runs.slice(-20).reverse()) {
-      const item = lw.element("li", {}, `${run.operation} by ${run.user} at ${run.at.slice(0, 19)} (${run.job}) `);
+      const by = run.user ? ` by ${run.user}` : "", at = run.at ? ` at ${run.at.slice(0, 19)}` : "";
+      const item = lw.element("li", {}, `${run.operation}${by}${at} (${run.job}) `);
       if (run.pipeline_run_id) item.append(lw.element("a", { href: `/w/${lw.ws}/pipeline-runs/${run.pipeline_run_id}` }, `run #${run.pipeline_run_id}`));
       if (run.sql) item.append(lw.element("pre", {}, run.sql));
       list.append(item);
@@ -127,12 +137,11 @@
 
   async function expand(id, direction) {
     try {
-      const found = await lw.api("GET", `/lineage/${name(id)}?depth=1`);
+      const found = await lw.api("GET", `/lineage?node=${encodeURIComponent(id)}&depth=1`);
       const fresh = [];
-      for (const raw of found[direction]) {
-        const e = { source: `${raw.source.kind}:${raw.source.name}`, target: `${raw.target.kind}:${raw.target.name}`,
-          runs: [raw], columns: raw.columns || {} };
-        if (addEdge(e)) fresh.push(e);
+      for (const e of found.edges) {
+        const upstream = e.target === id, downstream = e.source === id;
+        if ((direction === "upstream" ? upstream : downstream) && addEdge(e)) fresh.push(e);
       }
       const before = new Set(layers.keys());
       place(id);
