@@ -1,5 +1,7 @@
-// The lineage graph: Cytoscape with positions computed here (layers by distance from the
-// root: upstream to the left, downstream to the right), so 1,000 nodes draw at once.
+// The lineage graph: Cytoscape over positions the server computed (ui/layout.py: layers by
+// longest path, sources left, ordered to keep edges short), so 1,000 nodes draw at once.
+// The page embeds the graph compactly: {root, nodes: [[id, x, y]], edges: [[source index,
+// target index, runs, columns]]}; "expand" adds a node's neighbours from the REST API.
 "use strict";
 (() => {
   performance.mark("lw-lineage-start");
@@ -7,7 +9,8 @@
   performance.mark("lw-lineage-parsed");
   const detail = document.getElementById("lineage-detail");
   const edges = new Map();  // "source|target" -> {source, target, runs, columns}
-  const layers = new Map([[graph.root, 0]]);
+  const at = new Map(graph.nodes.map(([id, x, y]) => [id, { x, y }]));
+  const root = graph.nodes[graph.root][0];
   const X = 320, Y = 56;
 
   function addEdge(e) {
@@ -21,29 +24,14 @@
     return false;
   }
 
-  // layer of each node: BFS from a start over the edges, -1 per step upstream, +1 downstream
-  function place(start) {
-    const near = new Map();  // node -> [[neighbour, step]]
-    const link = (a, b, step) => (near.get(a) || near.set(a, []).get(a)).push([b, step]);
-    for (const e of edges.values()) { link(e.target, e.source, -1); link(e.source, e.target, 1); }
-    const queue = [start];
-    for (let i = 0; i < queue.length; i++) {
-      const node = queue[i];
-      for (const [next, step] of near.get(node) || []) {
-        if (!layers.has(next)) { layers.set(next, layers.get(node) + step); queue.push(next); }
-      }
-    }
-  }
-
-  function positions() {
-    const byLayer = new Map();
-    for (const [node, layer] of layers) (byLayer.get(layer) || byLayer.set(layer, []).get(layer)).push(node);
-    const at = new Map();
-    for (const [layer, nodes] of byLayer) {
-      nodes.sort();
-      nodes.forEach((node, i) => at.set(node, { x: layer * X, y: (i - (nodes.length - 1) / 2) * Y }));
-    }
-    return at;
+  // new nodes of an expansion: one column beside the expanded node, below what is there
+  function placeNew(from, nodes, direction) {
+    const base = at.get(from);
+    const x = base.x + (direction === "upstream" ? -X : X);
+    let y = -Infinity;
+    for (const spot of at.values()) if (Math.abs(spot.x - x) < 1) y = Math.max(y, spot.y);
+    y = y === -Infinity ? base.y - ((nodes.length - 1) / 2) * Y : y + Y;
+    nodes.forEach((id, i) => at.set(id, { x, y: y + i * Y }));
   }
 
   const name = (id) => id.slice(id.indexOf(":") + 1);
@@ -52,19 +40,19 @@
 
   function elements(nodes, newEdges, at) {
     const out = nodes.map((id) => ({ group: "nodes", data: { id, label: name(id), kind: kind(id) }, position: at.get(id),
-      classes: id === graph.root ? "root" : kind(id) }));
+      classes: id === root ? "root" : kind(id) }));
     for (const e of newEdges) out.push({ group: "edges", data: { id: `${e.source}|${e.target}`, source: e.source, target: e.target, columns: columnsLabel(e) } });
     return out;
   }
 
-  graph.edges.forEach(addEdge);
-  place(graph.root);
-  const at = positions();
+  for (const [s, t, runs, columns] of graph.edges) {
+    addEdge({ source: graph.nodes[s][0], target: graph.nodes[t][0], runs, columns });
+  }
   performance.mark("lw-lineage-placed");
-  const big = layers.size > 300;
+  const big = at.size > 300;
   const cy = cytoscape({
     container: document.getElementById("lineage-graph"),
-    elements: elements([...layers.keys()], [...edges.values()], at),
+    elements: elements([...at.keys()], [...edges.values()], at),
     layout: { name: "preset" },
     style: [
       { selector: "node", style: { label: big ? "" : "data(label)", "font-size": 11, "text-valign": "center",
@@ -84,7 +72,7 @@
         "text-background-opacity": 1, "min-zoomed-font-size": 6 } },
     ],
     wheelSensitivity: 0.3, maxZoom: 2.5,
-    textureOnViewport: big, hideEdgesOnViewport: big, pixelRatio: big ? 1 : "auto",
+    textureOnViewport: big, hideEdgesOnViewport: big, pixelRatio: big ? 1 : "auto", motionBlur: false,
   });
   performance.mark("lw-lineage-drawn");
   cy.ready(() => {
@@ -143,12 +131,9 @@
         const upstream = e.target === id, downstream = e.source === id;
         if ((direction === "upstream" ? upstream : downstream) && addEdge(e)) fresh.push(e);
       }
-      const before = new Set(layers.keys());
-      place(id);
-      const spots = positions();
-      const nodes = [...layers.keys()].filter((n) => !before.has(n));
-      cy.add(elements(nodes, fresh, spots));
-      cy.nodes().forEach((n) => n.position(spots.get(n.id())));
+      const nodes = [...new Set(fresh.map((e) => (e.source === id ? e.target : e.source)))].filter((n) => !at.has(n));
+      placeNew(id, nodes, direction);
+      cy.add(elements(nodes, fresh, at));
       document.getElementById("graph-size").textContent = `${cy.nodes().length} nodes · ${cy.edges().length} edges`;
       lw.notice(`${direction}: ${nodes.length} new nodes, ${fresh.length} new edges`);
     } catch (error) { lw.notice(error.message, true); }
