@@ -328,7 +328,7 @@ def measure(driver: Any, url: str, repeat: int) -> dict[str, Any]:
     visible = [max(s["fcp"] or 0, s["dcl"], s["ready"]) for s in samples]
     complete = [max(v, s["settled"]) for v, s in zip(visible, samples, strict=True)]
     server = [s["server"] for s in samples]
-    phases = {"response": [s["response"] for s in samples], "ready": [s["ready"] for s in samples]}
+    phases = {key: [s[key] for s in samples] for key in ("response", "dcl", "fcp", "ready")}
     for s in samples:
         for mark, at in s["marks"].items():
             phases.setdefault(mark, []).append(at)
