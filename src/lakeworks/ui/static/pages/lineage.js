@@ -50,26 +50,14 @@
   }
   performance.mark("lw-lineage-placed");
   const big = at.size > 300;
-  const container = document.getElementById("lineage-graph");
-  // the view that fits the graph, from the known positions: Cytoscape's own fit measures
-  // every element's bounding box first
-  function fitted() {
-    let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
-    for (const { x, y } of at.values()) { x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y); }
-    const w = x1 - x0 + 170 + 60, h = y1 - y0 + 30 + 60;  // node size and a margin
-    const zoom = Math.min(2.5, container.clientWidth / w, container.clientHeight / h);
-    return { zoom, pan: { x: container.clientWidth / 2 - zoom * (x0 + x1) / 2, y: container.clientHeight / 2 - zoom * (y0 + y1) / 2 } };
-  }
-  const view = fitted();
   const cy = cytoscape({
-    container,
+    container: document.getElementById("lineage-graph"),
     elements: elements([...at.keys()], [...edges.values()], at),
-    layout: { name: "preset", fit: false },
-    zoom: view.zoom, pan: view.pan, boxSelectionEnabled: false, autoungrabify: big,
+    layout: { name: "preset" },
     style: [
       { selector: "node", style: { label: big ? "" : "data(label)", "font-size": 11, "text-valign": "center",
         shape: big ? "rectangle" : "round-rectangle", width: 170, height: 30, "background-color": "#e8f0fa",
-        "border-color": "#0b5cad", "border-width": big ? 0 : 1, color: "#1b1f24", "min-zoomed-font-size": 8 } },
+        "border-color": "#0b5cad", "border-width": 1, color: "#1b1f24", "min-zoomed-font-size": 8 } },
       { selector: "node.named", style: { label: "data(label)" } },  // big graphs: once zoomed in
       { selector: "node.root", style: { "background-color": "#0b5cad", color: "#ffffff", "border-width": 2 } },
       { selector: "node.file, node.query, node.url, node.stream, node.data", style: { "background-color": "#f6f8fa", shape: "ellipse" } },
