@@ -40,7 +40,10 @@ def ws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[lw.Workspace]:
         Entity("rider", join_keys=["rider_id"]),
         FeatureView("rider_stats", entity="rider", timestamp="ts", features=["n"], source="trips"),
     ])  # fmt: skip
-    ws.run_id = run.id  # type: ignore[attr-defined]
+    entities = [{"rider_id": 1, "at": now}]
+    with ws.start_run(name="features") as built:
+        ws.features.training_set(entities, ["rider_stats:n"], point_in_time="event")
+    ws.run_id, ws.built_id = run.id, built.id  # type: ignore[attr-defined]
     yield ws
     ws.platform.close()
 
@@ -85,9 +88,13 @@ def test_a_run_model_and_endpoint_walk_both_ways(ws: lw.Workspace) -> None:
 
 
 def test_a_feature_view_and_its_table(ws: lw.Workspace) -> None:
+    built = f"run:{ws.built_id}"
     made = {(WRITTEN, "table:trips"), ("table:trips", "view:rider_stats")}
-    assert graph(ws, "view:rider_stats") == made
-    assert graph(ws, "table:trips") == made
+    assert graph(ws, "view:rider_stats") == made | {("view:rider_stats", built)}
+    assert graph(ws, "table:trips") == made | {("table:trips", built)}  # the run read trips
+    assert graph(ws, built, depth=1) == {("view:rider_stats", built), ("table:trips", built)}
+    found = ws.platform.serving.lineage(ws.ctx, "view:rider_stats", 1)
+    assert found.to_dict()["edges"][-1]["runs"][0]["operation"] == "training set rider_stats@v1"
 
 
 @pytest.mark.parametrize(

@@ -82,7 +82,7 @@ OPERATIONS: dict[str, str] = {
         code="add",
         checks="remove",
     ),
-    **_service("lineage", read="graph"),
+    **_service("lineage", read="graph view_readers"),
     **_service(
         "features",
         read="list get versions materializations training_set online",

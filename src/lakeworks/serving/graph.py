@@ -268,6 +268,16 @@ class ObjectLineage:
             reached.append(model)
         return reached
 
+    def _view_runs(self, ctx: Context, view: str, links: Links) -> list[str]:
+        reached = []
+        for edge in self.lineage.view_readers(ctx, view):
+            run = f"run:{edge.target.name}"
+            links.add(f"view:{view}", run, operation=f"training set {view}@v{edge.source.version}",
+                      version=edge.source.version, user=edge.user, at=edge.at.isoformat(),
+                      job=edge.job)  # fmt: skip
+            reached.append(run)
+        return reached
+
     def _model_endpoints(self, ctx: Context, name: str, links: Links) -> list[str]:
         reached = []
         for config in self.endpoints(ctx):
@@ -317,4 +327,5 @@ _STEPS: dict[tuple[str, bool], _Step] = {  # (kind, upstream) -> the step
     ("prediction", True): ObjectLineage._prediction_chain,
     ("run", False): ObjectLineage._run_models,
     ("model", False): ObjectLineage._model_endpoints,
+    ("view", False): ObjectLineage._view_runs,
 }
