@@ -13,7 +13,7 @@ from sklearn.linear_model import LogisticRegression
 
 import lakeworks as lw
 from lakeworks.errors import InvalidInputError, NotFoundError
-from lakeworks.features import Entity, FeatureView
+from lakeworks.features import Entity, FeatureService, FeatureView
 
 WRITTEN = "data:rows written by root"  # what the table graph names rows handed to a write
 
@@ -39,7 +39,9 @@ def ws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[lw.Workspace]:
     ws.features.apply([
         Entity("rider", join_keys=["rider_id"]),
         FeatureView("rider_stats", entity="rider", timestamp="ts", features=["n"], source="trips"),
+        FeatureService("rider_features", ["rider_stats:n"]),
     ])  # fmt: skip
+    ws.endpoints.deploy("rider_api", model="churn/2", features="rider_features")
     entities = [{"rider_id": 1, "at": now}]
     with ws.start_run(name="features") as built:
         ws.features.training_set(entities, ["rider_stats:n"], point_in_time="event")
@@ -83,14 +85,17 @@ def test_a_run_model_and_endpoint_walk_both_ways(ws: lw.Workspace) -> None:
     assert graph(ws, "endpoint:churn_api", depth=4) == chain - {(WRITTEN, "table:raw")}
     near = {(run, "model:churn/1"), ("model:churn/1", "endpoint:churn_api")}
     assert graph(ws, "model:churn/1", depth=1) == near
-    assert graph(ws, "model:churn/2") == set()  # no run, not deployed
+    served = {("model:churn/2", "endpoint:rider_api"), ("view:rider_stats", "endpoint:rider_api")}
+    assert graph(ws, "model:churn/2") == {("model:churn/2", "endpoint:rider_api")}  # no run
+    assert graph(ws, "endpoint:rider_api", depth=1) == served
     assert ws.lineage.around(run).to_dict()["root"] == run  # the SDK's door
 
 
 def test_a_feature_view_and_its_table(ws: lw.Workspace) -> None:
     built = f"run:{ws.built_id}"
     made = {(WRITTEN, "table:trips"), ("table:trips", "view:rider_stats")}
-    assert graph(ws, "view:rider_stats") == made | {("view:rider_stats", built)}
+    readers = {("view:rider_stats", built), ("view:rider_stats", "endpoint:rider_api")}
+    assert graph(ws, "view:rider_stats") == made | readers
     assert graph(ws, "table:trips") == made | {("table:trips", built)}  # the run read trips
     assert graph(ws, built, depth=1) == {("view:rider_stats", built), ("table:trips", built)}
     found = ws.platform.serving.lineage(ws.ctx, "view:rider_stats", 1)

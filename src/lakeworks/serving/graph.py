@@ -234,7 +234,18 @@ class ObjectLineage:
         config = self.endpoint(ctx, name)
         for slot in config.slots:
             self._endpoint_link(config, slot.name, slot.ref, links)
-        return [f"model:{slot.ref}" for slot in config.slots]
+        views = self._served_views(ctx, config)
+        for view in views:
+            links.add(f"view:{view}", f"endpoint:{name}", operation=f"online features via "
+                      f"{config.features}", job="features")  # fmt: skip
+        return [f"model:{slot.ref}" for slot in config.slots] + [f"view:{v}" for v in views]
+
+    def _served_views(self, ctx: Context, config: EndpointConfig) -> list[str]:
+        """The feature views of the feature service an endpoint reads for requests by key."""
+        if not config.features or self.features is None:
+            return []
+        service = self.features.get(ctx, config.features, "service")
+        return list(dict.fromkeys(ref.split(":")[0] for ref in service.features))
 
     def _prediction_chain(self, ctx: Context, request_id: str, links: Links) -> list[str]:
         """prediction <- endpoint (the configuration that answered) <- model version <-
@@ -268,8 +279,15 @@ class ObjectLineage:
             reached.append(model)
         return reached
 
-    def _view_runs(self, ctx: Context, view: str, links: Links) -> list[str]:
+    def _view_readers(self, ctx: Context, view: str, links: Links) -> list[str]:
+        """Runs that built a training set from the view; endpoints serving its features."""
         reached = []
+        for config in self.endpoints(ctx):
+            if view in self._served_views(ctx, config):
+                links.add(f"view:{view}", f"endpoint:{config.endpoint}",
+                          operation=f"online features via {config.features}",
+                          job="features")  # fmt: skip
+                reached.append(f"endpoint:{config.endpoint}")
         for edge in self.lineage.view_readers(ctx, view):
             run = f"run:{edge.target.name}"
             links.add(f"view:{view}", run, operation=f"training set {view}@v{edge.source.version}",
@@ -327,5 +345,5 @@ _STEPS: dict[tuple[str, bool], _Step] = {  # (kind, upstream) -> the step
     ("prediction", True): ObjectLineage._prediction_chain,
     ("run", False): ObjectLineage._run_models,
     ("model", False): ObjectLineage._model_endpoints,
-    ("view", False): ObjectLineage._view_runs,
+    ("view", False): ObjectLineage._view_readers,
 }
