@@ -6,11 +6,11 @@ A node is named ``<kind>:<name>``: ``table:orders``, ``run:<run id>``,
 ``model:churn/2``, ``view:rider_stats``, ``endpoint:churn_api``, ``prediction:<request
 id>`` (and the ``file:``, ``query:``, ``url:``, ``stream:`` sources the table graph
 records). Edges point the way data flows: table -> run -> model -> endpoint ->
-prediction; feature view -> run (a training set) and feature view -> prediction (online
-features). The walk goes ``depth`` steps upstream and downstream of the start, one
-direction at a time, as the table graph does; between tables it hands over to the table
-graph's batched walk (``Lineage.graph``), which reaches a thousand tables in one store
-query per level.
+prediction; feature view -> run (a training set), -> endpoint (its feature service) and
+-> prediction (online features). The walk goes ``depth`` steps upstream and downstream
+of the start, one direction at a time, as the table graph does; between tables it hands
+over to the table graph's batched walk (``Lineage.graph``), which reaches a thousand
+tables in one store query per level.
 
 A prediction's upstream is its own chain, not the endpoint's current state: the
 endpoint configuration version that answered it, the model version that answered, the
