@@ -65,7 +65,11 @@ const paint = performance.getEntriesByName('first-contentful-paint')[0];
 const ready = Number(document.body.dataset.graphReady || 0);
 const settled = Number(document.body.dataset.settled || 0);
 const timing = (nav.serverTiming || []).find(t => t.name === 'app');
+const marks = {};
+for (const m of performance.getEntriesByType('mark'))
+  marks[m.name.replace('lw-lineage-', '')] = m.startTime;
 return {fcp: paint ? paint.startTime : null, dcl: nav.domContentLoadedEventEnd,
+        response: nav.responseEnd, marks: marks,
         ready: ready, settled: settled, server: timing ? timing.duration : null,
         load: nav.loadEventEnd};
 """
@@ -449,7 +453,13 @@ def measure(driver: Any, url: str, repeat: int) -> dict[str, Any]:
     visible = [max(s["fcp"] or 0, s["dcl"], s["ready"]) for s in samples]
     complete = [max(v, s["settled"]) for v, s in zip(visible, samples, strict=True)]
     server = [s["server"] for s in samples]
+    phases = {key: [s[key] for s in samples] for key in ("response", "dcl", "fcp", "ready")}
+    for s in samples:
+        for mark, at in s["marks"].items():
+            phases.setdefault(mark, []).append(at)
     return {
+        # when each step ended, from navigation start (the lineage page's marks)
+        "phases_ms_p50": {k: round(median(v), 1) for k, v in phases.items() if v and all(v)},
         "visible_ms_p50": round(median(visible), 1),
         "server_ms_p50": round(median(server), 1),
         "complete_ms_p50": round(median(complete), 1),
@@ -463,6 +473,7 @@ def main() -> None:
     parser.add_argument("--tables", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--pages", nargs="*", help="only these pages (e.g. lineage_1000)")
     args = parser.parse_args()
     sys.path.insert(0, str(REPO))
     from tests.ui.browser import chromium, start
@@ -483,6 +494,7 @@ def main() -> None:
         results = {
             name: measure(driver, url + path, args.repeat)
             for name, path in pages(found["run_id"]).items()
+            if not args.pages or name in args.pages
         }
         fragments = {name: fragment(url + path, args.repeat) for name, path in FRAGMENTS.items()}
     finally:

@@ -263,6 +263,7 @@ class Platform:
             self.settings,
             self.monitoring,
             tables=self.tables,
+            lineage=self.lineage,
         )
         serving.limits, serving.meter = self._quotas, self.usage
         return self.guard.protect("serving", serving)

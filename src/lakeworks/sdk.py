@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from lakeworks.security.quotas import QuotaStatus
     from lakeworks.serving.drift import EndpointDrift
     from lakeworks.serving.feedback import FeedbackResult
+    from lakeworks.serving.graph import ObjectGraph
     from lakeworks.serving.readout import ABReadout, ModelMetrics
     from lakeworks.serving.stream_scoring import ScoreResult
     from lakeworks.serving.trace import PredictionTrace
@@ -476,6 +477,11 @@ class WorkspaceLineage:
     def __call__(self, table: str, version: int | None = None, depth: int = 10) -> LineageGraph:
         """What ``table`` (a version of it, or all) was made from and what was made from it."""
         return self._ws.platform.lineage.graph(self._ws.ctx, table, version, depth)
+
+    def around(self, node: str, depth: int = 3) -> ObjectGraph:
+        """The graph around any node: ``table:orders``, ``run:<id>``, ``model:churn/2``,
+        ``view:<name>``, ``endpoint:<name>`` or ``prediction:<request id>``."""
+        return self._ws.platform.serving.lineage(self._ws.ctx, node, depth)
 
     def prediction(self, request_id: str) -> PredictionTrace:
         """What made the prediction ``request_id``: the endpoint configuration, the model

@@ -81,6 +81,10 @@ class Lineage:
         down = self._walk(ctx, (table, version), self.store.out_of_many, lambda e: e.target, depth)
         return LineageGraph(table, version, tuple(up), tuple(down))
 
+    def view_readers(self, ctx: Context, view: str) -> list[Edge]:
+        """The tracking runs that built a training set from feature view ``view``."""
+        return self.store.view_reads(ctx.workspace, view)
+
     def _walk(
         self, ctx: Context, start: tuple[str, int | None], step, next_node, depth: int
     ) -> list[Edge]:  # noqa: ANN001

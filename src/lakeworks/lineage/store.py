@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -204,6 +204,31 @@ class LineageStore:
         )
         with self.catalog.session() as s:
             return [_run_edge(i, r, e) for i, r, e in s.execute(query).all()]
+
+    def view_reads(self, workspace: str, view: str) -> list[Edge]:
+        """Tracking runs that built a training set from feature view ``view``: edges
+        ``view@vN -> run`` from the ``training_set`` inputs tracking records."""
+        query = (
+            select(RunInputRow, RunRow, ExperimentRow.name)
+            .join(RunRow, RunRow.id == RunInputRow.run_id)
+            .join(ExperimentRow, ExperimentRow.id == RunRow.experiment_id)
+            .where(
+                RunInputRow.workspace == workspace,
+                RunInputRow.kind == "training_set",
+                RunInputRow.name.contains(f"{view}@v", autoescape=True),
+            )
+            .order_by(RunInputRow.id)
+        )
+        with self.catalog.session() as s:
+            rows = s.execute(query).all()
+        edges = []
+        for read, run, experiment in rows:
+            views = (read.detail or {}).get("views") or {}
+            if view in views:
+                edge = _run_edge(read, run, experiment)
+                source = Node("view", view, views[view])
+                edges.append(replace(edge, source=source, operation="training set"))
+        return edges
 
     def _run_reads(self, workspace: str, table: str, version: int | None) -> list[Edge]:
         """Tracking runs that read the table: ``run_inputs`` rows, which tracking writes

@@ -82,7 +82,7 @@ OPERATIONS: dict[str, str] = {
         code="add",
         checks="remove",
     ),
-    **_service("lineage", read="graph"),
+    **_service("lineage", read="graph view_readers"),
     **_service(
         "features",
         read="list get versions materializations training_set online",
@@ -110,7 +110,7 @@ OPERATIONS: dict[str, str] = {
     **_service(
         "serving",
         read="predict predict_on_loop list show history deployment metrics series "
-        "live_metrics ab_readout drift trace",
+        "live_metrics ab_readout drift trace lineage",
         write="feedback score",
         deploy="deploy promote rollback delete change set_health set_reference",
     ),

@@ -108,7 +108,7 @@ _API = {
         "profile": "quality.profile",
         "run_many": "quality.run_many",
     },
-    "lineage": {"lineage": "lineage.graph"},
+    "lineage": {"lineage": "lineage.graph", "node_lineage": "serving.lineage"},
     "monitoring": {"compare": "monitoring.compare"},
     "pipelines": {
         "list_pipelines": "pipelines.list",

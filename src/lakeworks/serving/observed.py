@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow.compute as pc
 
 from lakeworks.errors import InvalidInputError
-from lakeworks.serving import drift, feedback, logged, readout, trace
+from lakeworks.serving import drift, feedback, graph, logged, readout, trace
 from lakeworks.serving.log import PredictionLog
 from lakeworks.serving.records import LogEntry, output_value
 
@@ -30,7 +30,9 @@ if TYPE_CHECKING:
 
     from lakeworks.config import Settings
     from lakeworks.context import Context
+    from lakeworks.features.service import Features
     from lakeworks.lake.tables import Tables
+    from lakeworks.lineage.service import Lineage
     from lakeworks.monitoring.service import Monitoring
     from lakeworks.registry.predictor import Predictor
     from lakeworks.registry.service import Registry
@@ -66,6 +68,8 @@ class Observed:
     settings: Settings
     registry: Registry
     store: EndpointStore
+    features: Features | None
+    table_lineage: Lineage | None
 
     def _observe(self, tables: Tables | None, monitoring: Monitoring | None) -> None:
         self.tables = tables
@@ -260,6 +264,22 @@ class Observed:
         rows = logged.predictions(ctx, self._tables(), self.predictions, query)
         labels = logged.feedback(ctx, self._tables(), query)
         return trace.trace(ctx, self.store, self.registry, rows, labels, request_id)
+
+    def lineage(self, ctx: Context, node: str, depth: int = 3) -> graph.ObjectGraph:
+        """The lineage graph around any node (``table:orders``, ``run:<id>``,
+        ``model:churn/2``, ``view:rider_stats``, ``endpoint:churn_api``,
+        ``prediction:<request id>``), ``depth`` steps up and downstream (``graph``)."""
+        if self.table_lineage is None:
+            raise InvalidInputError("this serving service was built without the lineage graph")
+        walk = graph.ObjectLineage(
+            self.table_lineage,
+            self.registry,
+            self.features,
+            lambda c: [self.store.config(c.workspace, n) for n in self.store.names(c.workspace)],
+            lambda c, name: self.store.config(c.workspace, name),
+            self.trace,
+        )
+        return walk.graph(ctx, node, depth)
 
     # internals -----------------------------------------------------------------------
     def _window(self, ctx: Context, name: str, window: str | float | timedelta) -> pa.Table:

@@ -62,6 +62,7 @@ if TYPE_CHECKING:
     from lakeworks.features.service import Features
     from lakeworks.lake.tables import Tables
     from lakeworks.limits import Limits, Meter
+    from lakeworks.lineage.service import Lineage
     from lakeworks.meta.catalog import Catalog
     from lakeworks.monitoring.service import Monitoring
     from lakeworks.registry.predictor import Predictor
@@ -84,8 +85,10 @@ class Serving(Judged, Observed):
         monitoring: Monitoring | None = None,
         *,
         tables: Tables | None = None,
+        lineage: Lineage | None = None,
     ) -> None:
         self.registry = registry
+        self.table_lineage = lineage  # the table graph, for lineage from any node
         self.tables = tables  # for batch scoring
         self.features = features
         self.settings = settings

@@ -21,6 +21,8 @@ from lakeworks.ui.nav import SECTIONS
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
+# ``tojson`` without the spaces after separators: a big graph's embedded JSON is 10% smaller
+templates.env.policies["json.dumps_kwargs"] = {"sort_keys": True, "separators": (",", ":")}
 
 
 def when(value: datetime | None) -> str:
