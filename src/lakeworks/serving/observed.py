@@ -161,7 +161,8 @@ class Observed:
         what a health policy naming a live metric judges."""
         query = logged.Query(endpoint=name, since_us=since_ms * 1000)
         rows = _answered_by(logged.predictions(ctx, self._tables(), self.predictions, query), slot)
-        labels = _latest_labels(logged.feedback(ctx, self._tables(), logged.Query(name)))
+        # a label is given after its answer: labels older than the window label none of it
+        labels = _latest_labels(logged.feedback(ctx, self._tables(), query))
         mine = rows.select(["request_id", "row", "output", "score"]).to_pylist()
         found = [(r, labels[(r["request_id"], r["row"])]) for r in mine
                  if (r["request_id"], r["row"]) in labels]  # fmt: skip
