@@ -152,6 +152,42 @@ def test_judge_drift_and_metric_drop() -> None:
     assert dropped.observed == pytest.approx(0.3)
 
 
+def test_judge_a_named_live_metric_against_the_baseline() -> None:
+    policy = HealthPolicy.from_dict({"metric": "auc", "metric_drop": 0.05, "min_requests": 5})
+    # the mean outcome (accuracy) held; the AUC the policy names fell 0.2
+    stats = SlotStats("m/2", requests=50, seconds=10, label_n=20, label_mean=0.9, metric=0.7,
+                      metric_n=20)  # fmt: skip
+    base = SlotStats("m/1", requests=50, seconds=10, label_n=20, label_mean=0.9, metric=0.9,
+                     metric_n=20)  # fmt: skip
+    dropped = judge(policy, stats, baseline=base)
+    assert dropped is not None and dropped.policy == "metric_drop"
+    assert dropped.observed == pytest.approx(0.2) and "(auc vs m/1)" in dropped.reason
+    few = SlotStats("m/1", requests=50, seconds=10, metric=0.9, metric_n=4)
+    assert judge(policy, stats, baseline=few) is None  # 4 labelled rows: not judged yet
+    unknown = SlotStats("m/2", requests=50, seconds=10, metric=None, metric_n=0)
+    assert judge(policy, unknown, baseline=base) is None  # no AUC yet (one class labelled)
+    # rmse is worse when higher: a rise is the drop
+    errors = HealthPolicy.from_dict({"metric": "rmse", "metric_drop": 1.0, "min_requests": 5})
+    worse = SlotStats("m/2", requests=50, seconds=10, metric=4.0, metric_n=20)
+    better = SlotStats("m/2", requests=50, seconds=10, metric=1.0, metric_n=20)
+    live = SlotStats("m/1", requests=50, seconds=10, metric=2.5, metric_n=20)
+    assert judge(errors, worse, baseline=live).observed == pytest.approx(1.5)
+    assert judge(errors, better, baseline=live) is None
+
+
+def test_a_named_metric_is_checked() -> None:
+    with pytest.raises(InvalidInputError) as unknown:
+        HealthPolicy.from_dict({"metric": "f1", "metric_drop": 0.1})
+    assert "'f1'" in str(unknown.value) and "auc" in unknown.value.hint
+    with pytest.raises(InvalidInputError) as alone:
+        HealthPolicy.from_dict({"metric": "auc"})
+    assert "metric_drop" in str(alone.value)
+    old = HealthPolicy.from_dict({"metric_drop": 0.1})  # a policy written before: still valid
+    assert old.metric is None and not old.watches_metric
+    kept = HealthPolicy.from_dict({"metric": "auc", "metric_drop": 0.1})
+    assert HealthPolicy.from_dict(kept.to_dict()) == kept
+
+
 def test_judge_a_shadows_agreement_once_enough_rows_were_compared() -> None:
     policy = HealthPolicy.from_dict({"min_agreement": 0.9, "min_requests": 10})
     few = SlotStats("m/2", requests=10, seconds=10, compared=9, equal=0)

@@ -95,6 +95,15 @@ def test_rest_health_metrics_and_prometheus(tmp_path, frame: pd.DataFrame) -> No
         assert http.get(f"{MANAGE}/churn/metrics?window=soon").status_code == 422
         bad = http.put(f"{MANAGE}/churn/health", json={"health": {"drift": 2}})
         assert bad.status_code == 422 and "drift must be a number in 0..1" in bad.text
+        named = {"metric": "auc", "metric_drop": 0.05}
+        kept = http.put(f"{MANAGE}/churn/health", json={"health": named})
+        assert kept.status_code == 200 and kept.json()["health"]["metric"] == "auc"
+        unknown = http.put(f"{MANAGE}/churn/health", json={"health": {**named, "metric": "f1"}})
+        assert unknown.status_code == 422 and "must name a live metric, not 'f1'" in unknown.text
+        assert unknown.json()["details"]["expected"] == "accuracy, auc, mae, rmse"
+        alone = http.put(f"{MANAGE}/churn/health", json={"health": {"metric": "auc"}})
+        assert alone.status_code == 422 and "metric_drop, which is missing" in alone.text
+        assert http.get(f"{MANAGE}/churn").json()["health"]["metric"] == "auc"  # unchanged
         cleared = http.put(f"{MANAGE}/churn/health", json={"health": None})
         assert cleared.json()["health"] is None and cleared.json()["action"] == "set-health"
         every = http.put(f"{MANAGE}/churn", json={"model": "churn/2", "every": "10m"})

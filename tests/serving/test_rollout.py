@@ -263,3 +263,69 @@ def test_a_canary_drifting_from_its_training_table_is_rolled_back(watched, frame
     back = drive(platform, ctx, "auto-rollback", drifted)[-1]
     assert back.reason["policy"] == "drift" and back.reason["model"] == "churn/4"
     assert back.live.ref == "churn/1"
+
+
+def test_a_canary_whose_auc_is_worse_is_rolled_back_once_labels_arrive(
+    tmp_path: Path,
+    frame: pd.DataFrame,
+) -> None:
+    from lakeworks.serving.rollout import Evaluator
+
+    platform = Platform.open(Settings.load(home=tmp_path / "lw", progress=False))
+    platform.catalog.create_workspace("default", "tester", exist_ok=True)
+    ctx = Context(workspace="default", user="tester")
+    for flip in (False, True):  # churn/2 learnt the opposite: its AUC is near 0
+        platform.registry.register(ctx, "churn", model=_fit(frame, flip), training_data=frame)
+    serving = platform.serving
+    serving.deploy(ctx, "churn", "churn/1")
+    health = {"metric": "auc", "metric_drop": 0.1, "min_requests": 10, "window": "10m"}
+    serving.deploy(ctx, "churn", "churn/2", "canary", steps=(50, 100), health=health)
+    evaluator = Evaluator(serving, platform.monitoring, ["default"])
+    rng = np.random.default_rng(17)
+    sent = []
+    for i in range(80):
+        row = {"age": int(rng.integers(18, 80)), "income": float(rng.normal(50, 15))}
+        answer = serving.predict(ctx, "churn", [row], key=f"customer-{i}")
+        sent.append((answer.request_id, int(row["income"] + rng.normal(0, 10) > 50)))
+    try:
+        assert evaluator.run_once() == []  # traffic but no labels: nothing to judge
+        assert serving.show(ctx, "churn").strategy == "canary"
+        for request_id, label in sent:
+            serving.feedback(ctx, "churn", request_id=request_id, label=label)
+        metrics = serving.live_metrics(ctx, "churn", "1h")
+        live, candidate = metrics["live"].metrics["auc"], metrics["candidate"].metrics["auc"]
+        [back] = evaluator.run_once()
+        assert back.action == "auto-rollback" and back.live.ref == "churn/1"
+        assert back.candidate is None
+        assert back.reason["policy"] == "metric_drop" and back.reason["threshold"] == 0.1
+        assert back.reason["observed"] == pytest.approx(live - candidate)
+        assert "churn/2: metric_drop" in back.reason["reason"]
+        assert "(auc vs churn/1)" in back.reason["reason"]
+        assert evaluator.run_once() == []  # judged once: the live slot alone now
+    finally:
+        platform.close()
+
+
+def test_a_canary_whose_auc_holds_stays(tmp_path: Path, frame: pd.DataFrame) -> None:
+    from lakeworks.serving.rollout import Evaluator
+
+    platform = Platform.open(Settings.load(home=tmp_path / "lw", progress=False))
+    platform.catalog.create_workspace("default", "tester", exist_ok=True)
+    ctx = Context(workspace="default", user="tester")
+    for _ in range(2):  # the same model twice: the same AUC up to the traffic's noise
+        platform.registry.register(ctx, "churn", model=_fit(frame, False), training_data=frame)
+    serving = platform.serving
+    serving.deploy(ctx, "churn", "churn/1")
+    health = {"metric": "auc", "metric_drop": 0.3, "min_requests": 10, "window": "10m"}
+    serving.deploy(ctx, "churn", "churn/2", "canary", steps=(50, 100), health=health)
+    rng = np.random.default_rng(19)
+    try:
+        for i in range(80):
+            row = {"age": int(rng.integers(18, 80)), "income": float(rng.normal(50, 15))}
+            answer = serving.predict(ctx, "churn", [row], key=f"customer-{i}")
+            label = int(row["income"] + rng.normal(0, 10) > 50)
+            serving.feedback(ctx, "churn", request_id=answer.request_id, label=label)
+        assert Evaluator(serving, platform.monitoring, ["default"]).run_once() == []
+        assert serving.show(ctx, "churn").candidate.ref == "churn/2"
+    finally:
+        platform.close()

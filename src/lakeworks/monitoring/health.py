@@ -8,8 +8,12 @@ slot answered at least ``min_requests`` requests in it:
 - ``drift``: the share of input columns that drifted (``monitoring``'s statistics) from
   the reference (``drift_reference``, a table such as ``customers@v3``; default: the
   inputs the live slot received), breached at or above it;
-- ``metric_drop``: how far the slot's live metric (the mean of its labelled outcomes,
-  accuracy when each is 1 or 0) fell below the live slot's, breached above it;
+- ``metric_drop``: how far the slot's live metric fell below the live slot's, breached
+  above it. The metric is the one ``metric`` names (``LIVE_METRICS``: ``auc`` and
+  ``accuracy`` of a classifier, ``rmse`` and ``mae`` of a regressor, the last two worse
+  when higher), as ``live_metrics`` computes it from the prediction log and its labels;
+  without ``metric``, the mean of the labelled outcomes (accuracy when each is 1 or 0).
+  Judged once both slots have ``min_requests`` labelled rows;
 - ``min_agreement``: a shadow's share of answer rows equal to the live answers (0..1),
   breached below it once ``min_requests`` rows were compared.
 
@@ -33,6 +37,8 @@ from typing import Any
 from lakeworks.errors import InvalidInputError
 from lakeworks.monitoring.live import Counts
 
+# a live metric a policy may name -> +1 when higher is better, -1 when lower is
+LIVE_METRICS = {"accuracy": 1, "auc": 1, "rmse": -1, "mae": -1}
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
 
@@ -67,6 +73,7 @@ class HealthPolicy:
     drift: float | None = None
     drift_reference: str | None = None
     metric_drop: float | None = None
+    metric: str | None = None
     min_agreement: float | None = None
     window: float = 60.0
     min_requests: int = 20
@@ -101,6 +108,7 @@ class HealthPolicy:
                 raise InvalidInputError(
                     f"health {name} must be text", expected="text", found=repr(v[name])
                 )
+        _check_metric(v)
         return cls(**{k: x for k, x in v.items() if x is not None})
 
     def to_dict(self) -> dict[str, Any]:
@@ -109,6 +117,32 @@ class HealthPolicy:
     @property
     def watches_drift(self) -> bool:
         return self.drift is not None
+
+    @property
+    def watches_metric(self) -> bool:
+        """Whether the policy judges a named live metric (read from the prediction log)."""
+        return self.metric is not None and self.metric_drop is not None
+
+
+def _check_metric(values: dict[str, Any]) -> None:
+    """``metric`` names a live metric, and only beside the ``metric_drop`` that judges it."""
+    metric = values.get("metric")
+    if metric is None:
+        return
+    if metric not in LIVE_METRICS:
+        raise InvalidInputError(
+            f"health metric must name a live metric, not {metric!r}",
+            hint=f"a policy watches one of {sorted(LIVE_METRICS)}",
+            expected=", ".join(sorted(LIVE_METRICS)),
+            found=repr(metric),
+        )
+    if values.get("metric_drop") is None:
+        raise InvalidInputError(
+            f"health metric {metric!r} is judged by metric_drop, which is missing",
+            hint=f'add the drop that breaches, e.g. {{"metric": "{metric}", "metric_drop": 0.05}}',
+            expected="metric_drop",
+            found="metric alone",
+        )
 
 
 def _number(values: dict[str, Any], name: str, low: float, high: float | None) -> float | None:
@@ -140,6 +174,8 @@ class SlotStats:
     label_mean: float | None = None
     compared: int = 0  # a shadow's answer rows compared with the live answers
     equal: int = 0
+    metric: float | None = None  # the policy's named live metric, over metric_n labelled rows
+    metric_n: int = 0
 
     @classmethod
     def of(cls, model: str, counts: Counts, seconds: float) -> SlotStats:
@@ -224,7 +260,8 @@ def judge(
     drop = _metric_drop(policy, stats, baseline)
     if policy.metric_drop is not None and drop is not None and drop > policy.metric_drop:
         assert baseline is not None  # a drop is measured against it
-        return breach("metric_drop", policy.metric_drop, drop, f" (vs {baseline.model})")
+        named = f"{policy.metric} " if policy.metric else ""
+        return breach("metric_drop", policy.metric_drop, drop, f" ({named}vs {baseline.model})")
     agreement = stats.agreement if stats.compared >= policy.min_requests else None
     low = policy.min_agreement
     if low is not None and agreement is not None and agreement < low:
@@ -236,8 +273,14 @@ def judge(
 def _metric_drop(
     policy: HealthPolicy, stats: SlotStats, baseline: SlotStats | None
 ) -> float | None:
-    """How far ``stats``' live metric is below ``baseline``'s (None without enough labels
-    on either side)."""
+    """How far ``stats``' live metric is worse than ``baseline``'s (None without enough
+    labels on either side)."""
+    if policy.metric is not None:
+        if baseline is None or stats.metric is None or baseline.metric is None:
+            return None
+        if min(stats.metric_n, baseline.metric_n) < policy.min_requests:
+            return None
+        return (baseline.metric - stats.metric) * LIVE_METRICS[policy.metric]
     if baseline is None or stats.label_mean is None or baseline.label_mean is None:
         return None
     if min(stats.label_n, baseline.label_n) < policy.min_requests:

@@ -153,6 +153,7 @@ OPERATIONS: dict[str, str] = {
 INTERNAL = frozenset(
     {
         "serving.log_prediction",  # inside predict, which was checked
+        "serving.slot_metric",  # the health watcher's round, as the platform's own user
         "tables.current",
         "tables.entry",
         "tables.open",

@@ -152,6 +152,30 @@ class Observed:
         the predictions of the last ``window`` that have labels (see ``serving.readout``)."""
         return _metrics(*self._labeled(ctx, name, window))
 
+    def slot_metric(
+        self, ctx: Context, name: str, slot: Slot, since_ms: int, metric: str
+    ) -> tuple[float | None, int]:
+        """``metric`` (a key of ``health.LIVE_METRICS``) of what ``slot``'s model answered at
+        ``name`` since ``since_ms`` (a shadow's answers too), over the rows labelled so far,
+        and how many rows it was computed over (None while it cannot be computed yet):
+        what a health policy naming a live metric judges."""
+        query = logged.Query(endpoint=name, since_us=since_ms * 1000)
+        rows = _answered_by(logged.predictions(ctx, self._tables(), self.predictions, query), slot)
+        # a label is given after its answer: labels older than the window label none of it
+        labels = _latest_labels(logged.feedback(ctx, self._tables(), query))
+        mine = rows.select(["request_id", "row", "output", "score"]).to_pylist()
+        found = [(r, labels[(r["request_id"], r["row"])]) for r in mine
+                 if (r["request_id"], r["row"]) in labels]  # fmt: skip
+        scores = [_score(r) for r, _ in found]
+        values = readout.metrics_of(
+            [output_value(r["output"]) for r, _ in found],
+            [label for _, label in found],
+            classifier=metric in ("accuracy", "auc"),
+            scores=scores,
+        )
+        counted = sum(s is not None for s in scores) if metric == "auc" else len(found)
+        return values.get(metric), counted
+
     def ab_readout(
         self,
         ctx: Context,

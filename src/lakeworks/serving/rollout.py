@@ -105,6 +105,11 @@ class Evaluator:
         stats, baseline = self._stats(ctx, subject)
         breach = None
         if subject.policy is not None:
+            if subject.policy.watches_metric:
+                stats, baseline = (
+                    self._metric(ctx, subject, stats),
+                    self._metric(ctx, subject, baseline),
+                )
             drift = self._drift(ctx, subject) if subject.policy.watches_drift else None
             breach = judge(subject.policy, stats, drift=drift, baseline=baseline)
         if breach is not None:
@@ -128,6 +133,20 @@ class Evaluator:
             return SlotStats.of(slot.ref, counts, seconds)
 
         return of(subject.slot), of(subject.baseline)
+
+    def _metric(self, ctx: Context, subject: Subject, stats: SlotStats) -> SlotStats:
+        """``stats`` with the policy's named live metric of its model since the roll-out
+        began (at most ``window`` back), from the prediction log and its labels, so every
+        replica's requests and labels count; unchanged with the log off."""
+        policy = subject.policy
+        assert policy is not None and policy.metric is not None
+        if self.serving.predictions is None or self.serving.tables is None:
+            return stats
+        slot = subject.slot if stats.model == subject.slot.ref else subject.baseline
+        since = max(subject.since_ms, now_ms() - int(policy.window * 1000))
+        endpoint = subject.config.endpoint
+        value, n = self.serving.slot_metric(ctx, endpoint, slot, since, policy.metric)
+        return replace(stats, metric=value, metric_n=n)
 
     def _drift(self, ctx: Context, subject: Subject) -> float | None:
         """The share of the subject's input columns that drifted from the reference (None

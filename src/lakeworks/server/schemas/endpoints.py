@@ -24,8 +24,13 @@ class DeployRequest(BaseModel):
     health: dict[str, Any] | None = Field(
         default=None,
         description="health policy (error_rate, p99_ms, drift, drift_reference, metric_drop, "
-        "window, min_requests, watch, webhook); default: the endpoint's current one",
-        examples=[{"error_rate": 0.05, "p99_ms": 250, "window": "5m"}],
+        "metric: the live metric metric_drop judges (auc, accuracy, rmse, mae), "
+        "min_agreement, window, min_requests, watch, webhook); default: the endpoint's "
+        "current one",
+        examples=[
+            {"error_rate": 0.05, "p99_ms": 250, "window": "5m"},
+            {"metric": "auc", "metric_drop": 0.05, "min_requests": 200, "window": "1h"},
+        ],
     )
     every: float | str | None = Field(
         default=None, description="canary: raise the next step this often ('10m', seconds)"

@@ -25,6 +25,15 @@ class PipelineRegister(BaseModel):
     )
 
 
+class ActingOut(BaseModel):
+    """Whom a pipeline's runs act as: the name and kind only. The stored principal also
+    holds its groups, roles, admin flag and token id; none of those leave the server
+    (pydantic drops the fields this model does not declare)."""
+
+    name: str = Field(examples=["mia"])
+    kind: str = Field(description="user or service", examples=["user"])
+
+
 class PipelineOut(RecordOut):
     """From a ``PipelineInfo``."""
 
@@ -39,6 +48,10 @@ class PipelineOut(RecordOut):
     created_at: datetime
     updated_at: datetime
     created_by: str
+    principal: ActingOut | None = Field(
+        description="who registered or last changed it: whom its scheduled and event runs "
+        "act as (null in embedded mode, where runs are not checked)"
+    )
 
 
 class RunRequest(BaseModel):
@@ -104,6 +117,10 @@ class RunOut(RecordOut):
     created_by: str
     started_at: datetime | None
     finished_at: datetime | None
+    principal: ActingOut | None = Field(
+        description="whom its tasks act as: who triggered it, or for a scheduled or event "
+        "run who registered or last changed the pipeline (null in embedded mode)"
+    )
     tasks: list[TaskRunOut] = Field(description="empty in run listings")
 
 
