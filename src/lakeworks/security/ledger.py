@@ -20,6 +20,7 @@ from lakeworks.meta.models import (
     PipelineRunRow,
     QuotaRow,
     RunRow,
+    TableRow,
     TaskRunRow,
     UsageRow,
     WorkspaceRow,
@@ -89,6 +90,16 @@ class Ledger:
             select(func.count(PipelineRunRow.id))
             .join(WorkspaceRow, WorkspaceRow.id == PipelineRunRow.workspace_id)
             .where(WorkspaceRow.name == workspace, PipelineRunRow.state == "running")
+        )
+        with self.catalog.session() as s:
+            return int(s.scalar(query) or 0)
+
+    def table_count(self, workspace: str) -> int:
+        """The workspace's table entries, counted by the catalog (no row is read out)."""
+        query = (
+            select(func.count(TableRow.id))
+            .join(WorkspaceRow, WorkspaceRow.id == TableRow.workspace_id)
+            .where(WorkspaceRow.name == workspace)
         )
         with self.catalog.session() as s:
             return int(s.scalar(query) or 0)
