@@ -20,7 +20,8 @@ policy, and an hour of per-slot traffic counts from two replicas (what they flus
 Per page: ``visible_ms`` = the later of first contentful paint and the end of the page's
 scripts (DOMContentLoaded; for the lineage graph, Cytoscape's first render), measured
 from navigation start by the browser's own clocks; ``complete_ms`` = the same, or later
-when sections the page loads after it shows (a table's preview and quarantine) are in;
+when sections the page loads after it shows (a table's preview and quarantine, the admin
+page's quotas and costs) are in;
 ``server_ms`` = the page's ``Server-Timing: app`` (time inside the server, from request
 to response start).
 Goals: visible <= 300 ms and server <= 50 ms (p50); the 1,000-node lineage graph
@@ -376,11 +377,13 @@ def pages(run_id: int) -> dict[str, str]:
     }
 
 
-FRAGMENTS = {  # what the table and endpoint pages load after they show (or poll)
+FRAGMENTS = {  # what the table, endpoint and admin pages load after they show (or poll)
     "table_preview": "/w/default/tables/orders/preview",
     "table_quarantine": "/w/default/tables/orders/quarantine",
     "endpoint_charts": "/w/default/endpoints/fraud_api/charts",
     "endpoint_drift": "/w/default/endpoints/fraud_api/drift",
+    "admin_quotas": "/w/default/admin/quotas",
+    "admin_costs": "/w/default/admin/costs",
 }
 
 
