@@ -391,7 +391,7 @@ def fragment(url: str, repeat: int) -> dict[str, Any]:
     """Server time of a fragment (its Server-Timing), p50 of ``repeat`` after a warm-up."""
     took = []
     for i in range(repeat + 1):
-        answer = httpx.get(url, headers={"accept": "text/html"})
+        answer = httpx.get(url, headers={"accept": "text/html"}, timeout=60)
         if i:
             took.append(float(answer.headers["server-timing"].split("=")[1]))
     return {"server_ms_p50": round(median(took), 1), "server_ms": took}
