@@ -180,3 +180,18 @@ def test_usage_days_upgrade_rolls_up_the_usage_recorded_before_it(metadata_url: 
     meta_engine.upgrade(engine)
     assert rolled_up() == expected
     engine.dispose()
+
+
+def test_task_runs_finished_index_goes_down_and_up(tmp_path) -> None:  # noqa: ANN001
+    engine = meta_engine.make_engine(f"sqlite:///{tmp_path / 'meta.db'}")
+    meta_engine.upgrade(engine)
+
+    def indexes() -> set[str]:
+        return {i["name"] for i in sqlalchemy.inspect(engine).get_indexes("pipeline_task_runs")}
+
+    assert "ix_pipeline_task_runs_finished" in indexes()
+    command.downgrade(meta_engine.alembic_config(engine), "0012_usage_days")
+    assert "ix_pipeline_task_runs_finished" not in indexes()
+    meta_engine.upgrade(engine)
+    assert "ix_pipeline_task_runs_finished" in indexes()
+    engine.dispose()

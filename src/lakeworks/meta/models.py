@@ -143,7 +143,11 @@ class TaskRunRow(Base):
     """One task of a run: its state, attempts, captured log, costs and table lineage."""
 
     __tablename__ = "pipeline_task_runs"
-    __table_args__ = (UniqueConstraint("run_id", "task", name="uq_pipeline_task_runs_task"),)
+    __table_args__ = (
+        UniqueConstraint("run_id", "task", name="uq_pipeline_task_runs_task"),
+        # the task CPU-seconds of today (a quota's current use) read only today's attempts
+        Index("ix_pipeline_task_runs_finished", "finished_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     run_id: Mapped[int] = mapped_column(
