@@ -163,7 +163,7 @@ class Ledger:
         """Sum and max of ``kinds`` per (workspace, user, pipeline) in ``[since, until)``:
         whole UTC days from their rolled-up totals, the partial days at the ends from the
         batches."""
-        since, until = since.astimezone(UTC), until.astimezone(UTC)
+        since, until = _utc(since), _utc(until)
         first, last = _whole_days(since, until)
         if first >= last:
             spans = [(since, until)]
@@ -209,8 +209,7 @@ def _roll_up(s: Session, rows: list[dict]) -> None:
     the others."""
     sums: dict[tuple, list[float]] = defaultdict(lambda: [0.0, float("-inf")])
     for r in rows:
-        at = r["recorded_at"]
-        day = (at.astimezone(UTC) if at.tzinfo else at).date()
+        day = _utc(r["recorded_at"]).date()
         into = sums[(r["workspace_id"], day, r["user"], r["pipeline"], r["kind"])]
         into[0] += r["amount"]
         into[1] = max(into[1], r["amount"])
@@ -223,7 +222,7 @@ def _roll_up(s: Session, rows: list[dict]) -> None:
             days.c.pipeline,
             days.c.kind,
             func.min(days.c.id),
-        )  # fmt: skip
+        )
         .where(days.c.workspace_id.in_({k[0] for k in sums}))
         .where(days.c.day.in_({k[1] for k in sums}))
         .group_by(days.c.workspace_id, days.c.day, days.c.user, days.c.pipeline, days.c.kind)
@@ -254,7 +253,7 @@ def _roll_up(s: Session, rows: list[dict]) -> None:
             "kind": k[4],
             "total": total,
             "largest": largest,
-        }  # fmt: skip
+        }
         for k, (total, largest) in sums.items()
         if k not in existing
     ]
@@ -266,6 +265,11 @@ def _whole_days(since: datetime, until: datetime) -> tuple[date, date]:
     """The UTC days wholly inside ``[since, until)``, as ``[first, last)``."""
     first = since.date() if since.timetz() == time(tzinfo=UTC) else since.date() + timedelta(1)
     return first, until.date()
+
+
+def _utc(moment: datetime) -> datetime:
+    """``moment`` in UTC (a naive time is UTC already, as the catalog stores them)."""
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _midnight(day: date) -> datetime:
@@ -283,7 +287,7 @@ def _batch_totals(
             UsageRow.kind,
             func.sum(UsageRow.amount),
             func.max(UsageRow.amount),
-        )  # fmt: skip
+        )
         .join(WorkspaceRow, WorkspaceRow.id == UsageRow.workspace_id)
         .where(UsageRow.kind.in_(kinds), UsageRow.recorded_at >= since)
         .where(UsageRow.recorded_at < until)
@@ -301,7 +305,7 @@ def _day_totals(first: date, last: date, kinds: Sequence[str], workspace: str | 
             UsageDayRow.kind,
             func.sum(UsageDayRow.total),
             func.max(UsageDayRow.largest),
-        )  # fmt: skip
+        )
         .join(WorkspaceRow, WorkspaceRow.id == UsageDayRow.workspace_id)
         .where(UsageDayRow.kind.in_(kinds), UsageDayRow.day >= first, UsageDayRow.day < last)
         .group_by(WorkspaceRow.name, UsageDayRow.user, UsageDayRow.pipeline, UsageDayRow.kind)

@@ -58,7 +58,7 @@ def upgrade() -> None:
             "kind": k[4],
             "total": total,
             "largest": largest,
-        }  # fmt: skip
+        }
         for k, (total, largest) in sums.items()
     ]
     if rows:
