@@ -1,18 +1,17 @@
 """Usage rolled up per UTC day (``usage_days``): a report reads whole days there and the
-partial days at the ends from the batches, and gives the figures the batches give."""
+partial days at the ends from the batches, and gives the figures the batches give; on
+SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, insert, select
 
 from lakeworks import limits
-from lakeworks.config import Settings
+from lakeworks.meta.catalog import Catalog
 from lakeworks.meta.models import UsageDayRow
-from lakeworks.platform import Platform
 from lakeworks.security.ledger import Ledger, UsageRecord, _batch_totals
 
 T0 = datetime(2026, 6, 1, tzinfo=UTC)  # a midnight
@@ -20,12 +19,10 @@ KINDS = [limits.TASK_CPU_SECONDS, limits.TASK_PEAK_MEMORY_BYTES, limits.SERVING_
 
 
 @pytest.fixture
-def ledger(tmp_path: Path) -> Ledger:
-    platform = Platform.open(Settings.load(home=tmp_path / "lw", progress=False))
+def ledger(catalog: Catalog) -> Ledger:
     for ws in ("sales", "ops"):
-        platform.catalog.create_workspace(ws, "tester")
-    yield platform._ledger
-    platform.close()
+        catalog.create_workspace(ws, "tester")
+    return Ledger(catalog)
 
 
 def _usage(hours: float, kind: str = limits.TASK_CPU_SECONDS, amount: float = 1.0, **kw):  # noqa: ANN003, ANN202
