@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy
@@ -135,3 +136,62 @@ def test_every_orm_model_matches_the_migrations_at_head(metadata_url: str) -> No
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     engine.dispose()
     assert diff == []
+
+
+def test_usage_days_upgrade_rolls_up_the_usage_recorded_before_it(metadata_url: str) -> None:
+    """0012 fills ``usage_days`` from the usage already recorded (per UTC day, workspace,
+    user, pipeline and kind: sum and largest); a downgrade drops it, an upgrade fills it
+    again."""
+    engine = meta_engine.make_engine(metadata_url)
+    config = meta_engine.alembic_config(engine)
+    command.upgrade(config, "0011_serve_agreement")
+    usage = [  # (hour of 2026-06-01 UTC, pipeline, amount): two days, two groups
+        (1, None, 2.0), (5, None, 3.0), (5, "daily", 7.0), (25, None, 4.0),
+    ]  # fmt: skip
+    with engine.begin() as conn:
+        conn.execute(
+            sqlalchemy.text(
+                "insert into workspaces (name, created_at, created_by) "
+                "values ('sales', CURRENT_TIMESTAMP, 'ann')"
+            )
+        )
+        for hour, pipeline, amount in usage:
+            conn.execute(
+                sqlalchemy.text(
+                    'insert into usage (workspace_id, "user", pipeline, kind, amount, '
+                    "recorded_at) select id, 'ann', :pipeline, 'task_cpu_seconds', :amount, "
+                    ":at from workspaces"
+                ),
+                {"pipeline": pipeline, "amount": amount,
+                 "at": datetime(2026, 6, 1, tzinfo=UTC) + timedelta(hours=hour)},
+            )  # fmt: skip
+    expected = {("2026-06-01", None, 5.0, 3.0), ("2026-06-01", "daily", 7.0, 7.0),
+                ("2026-06-02", None, 4.0, 4.0)}  # fmt: skip
+
+    def rolled_up() -> set[tuple]:
+        query = sqlalchemy.text("select day, pipeline, total, largest from usage_days")
+        with engine.connect() as conn:
+            return {(str(d)[:10], p, t, m) for d, p, t, m in conn.execute(query)}
+
+    meta_engine.upgrade(engine)
+    assert rolled_up() == expected
+    command.downgrade(config, "0011_serve_agreement")
+    assert "usage_days" not in sqlalchemy.inspect(engine).get_table_names()
+    meta_engine.upgrade(engine)
+    assert rolled_up() == expected
+    engine.dispose()
+
+
+def test_task_runs_finished_index_goes_down_and_up(tmp_path) -> None:  # noqa: ANN001
+    engine = meta_engine.make_engine(f"sqlite:///{tmp_path / 'meta.db'}")
+    meta_engine.upgrade(engine)
+
+    def indexes() -> set[str]:
+        return {i["name"] for i in sqlalchemy.inspect(engine).get_indexes("pipeline_task_runs")}
+
+    assert "ix_pipeline_task_runs_finished" in indexes()
+    command.downgrade(meta_engine.alembic_config(engine), "0012_usage_days")
+    assert "ix_pipeline_task_runs_finished" not in indexes()
+    meta_engine.upgrade(engine)
+    assert "ix_pipeline_task_runs_finished" in indexes()
+    engine.dispose()

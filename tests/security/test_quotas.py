@@ -205,6 +205,33 @@ def test_use_measured_by_another_process_is_seen_within_the_cache_seconds(
         quotas.check("default", limits.TABLES, adding=1)
 
 
+def test_show_gives_the_cached_use_with_its_age_until_the_next_slot(
+    platform: Platform, ctx: Context
+) -> None:
+    """``show`` reads the figures checks use: within a slot a table made by another
+    process is not counted yet (and the age says how old the figure is), this process's
+    own tables count at once, and the next slot counts again."""
+    quotas, now = platform.quotas, [0.0]
+    quotas._clock = lambda: now[0]
+    shown = {q.name: q for q in quotas.show(ctx)}
+    assert (shown["tables"].used, shown["tables"].age) == (0, 0.0)
+    assert shown["concurrent_runs"].age is None  # measured for this answer
+    platform.catalog.add_table("default", "elsewhere", "/nowhere", "other", None)
+    platform.tables.create(ctx, "mine", ROWS)  # taken here: counted at once
+    now[0] = 3.0
+    shown = {q.name: q for q in quotas.show(ctx)}
+    assert (shown["tables"].used, shown["tables"].age) == (1, 3.0)
+    assert shown["storage_bytes"].used == 0 + _taken_bytes(quotas)
+    now[0] = platform.settings.quota_cache_seconds  # the next slot measures again
+    shown = {q.name: q for q in quotas.show(ctx)}
+    assert (shown["tables"].used, shown["tables"].age) == (2, 0.0)
+    assert shown["storage_bytes"].used == platform._measures.table_bytes("default")
+
+
+def _taken_bytes(quotas) -> float:  # noqa: ANN001
+    return sum(amount for _, amount in quotas._recent.get(("default", limits.STORAGE_BYTES), ()))
+
+
 def test_a_load_that_reaches_the_storage_quota_is_recorded_failed_and_writes_nothing(
     platform: Platform, ctx: Context, tmp_path
 ) -> None:  # noqa: ANN001

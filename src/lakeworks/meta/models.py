@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -142,7 +143,11 @@ class TaskRunRow(Base):
     """One task of a run: its state, attempts, captured log, costs and table lineage."""
 
     __tablename__ = "pipeline_task_runs"
-    __table_args__ = (UniqueConstraint("run_id", "task", name="uq_pipeline_task_runs_task"),)
+    __table_args__ = (
+        UniqueConstraint("run_id", "task", name="uq_pipeline_task_runs_task"),
+        # the task CPU-seconds of today (a quota's current use) read only today's attempts
+        Index("ix_pipeline_task_runs_finished", "finished_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     run_id: Mapped[int] = mapped_column(
@@ -680,6 +685,25 @@ class UsageRow(Base):
     obj: Mapped[str | None] = mapped_column(String(256))
     amount: Mapped[float] = mapped_column(Float, nullable=False)
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class UsageDayRow(Base):
+    """The usage of one UTC day per (workspace, user, pipeline, kind): the sum and the
+    largest record, kept by ``Ledger.add_usage`` in the transaction that writes the batch,
+    so a cost report reads whole days from here instead of every batch. Two writers
+    racing on a new group may leave two rows of it; every read sums (and maxes) them."""
+
+    __tablename__ = "usage_days"
+    __table_args__ = (Index("ix_usage_days_workspace_day", "workspace_id", "day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), nullable=False)
+    day: Mapped[date] = mapped_column(Date, nullable=False)
+    user: Mapped[str] = mapped_column(String(256), nullable=False)
+    pipeline: Mapped[str | None] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(64), nullable=False)
+    total: Mapped[float] = mapped_column(Float, nullable=False)
+    largest: Mapped[float] = mapped_column(Float, nullable=False)
 
 
 # the security tables, in their own module (imported here so Base.metadata holds them)

@@ -5,7 +5,7 @@ a measure is right after a crash, a drop in another process, or a restore:
 
 - table storage: the bytes of every file under the workspace's folder of the table
   storage (current versions, the versions kept for time travel, quarantines);
-- tables: the workspace's table entries in the catalog;
+- tables: the workspace's table entries in the catalog (counted there);
 - artifacts: the bytes the workspace's tracking runs refer to;
 - online store: the keys (and bytes) the workspace holds there;
 - concurrent runs: the workspace's pipeline runs in state ``running``;
@@ -53,7 +53,7 @@ class Measures:
         self._online = online
         self._measures: dict[str, Callable[[str], float]] = {
             limits.STORAGE_BYTES: self.table_bytes,
-            limits.TABLES: lambda ws: len(self.catalog.tables(ws)),
+            limits.TABLES: self.ledger.table_count,
             limits.CONCURRENT_RUNS: self.ledger.running_runs,
             limits.TASK_CPU_SECONDS_PER_DAY: self.cpu_seconds_today,
             limits.ONLINE_KEYS: lambda ws: self._online().usage(ws)[0],

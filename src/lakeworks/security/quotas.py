@@ -19,6 +19,10 @@ value and dying by these rules (``tests/security/test_quotas.py`` proves each):
   measuring again; a write or a drop by another process is seen within
   ``quota_cache_seconds``. Pipeline quotas (concurrent runs, CPU-seconds today) are
   measured afresh at every run start, which is not a hot path.
+- ``show`` (the admin page, ``lakeworks quotas show``) reads those same cached figures
+  for storage bytes, tables and online keys, so opening the page does not walk the table
+  storage again within a slot; each such ``QuotaStatus`` carries ``age``, the seconds
+  since its measure started (at most one slot), and the page says "measured N s ago".
 - **requests per second** are counted by ``rates`` per workspace and second of the wall
   clock: in Redis, shared by every process of the deployment, when ``quota_url`` (or the
   online store's or event log's URL) names one (``security/rates/redis.py``: local leases
@@ -72,12 +76,16 @@ _RATES = (limits.SERVING_REQUESTS_PER_SECOND,)  # counted per second by ``rates`
 
 @dataclass(frozen=True)
 class QuotaStatus:
-    """One quota of a workspace: its limit (None: unlimited) and the current use."""
+    """One quota of a workspace: its limit (None: unlimited) and the current use.
+
+    ``age``: seconds since ``used`` was measured (a cached figure, plus what this process
+    took since), or None when it was measured for this answer."""
 
     name: str
     limit: float | None
     used: float
     unit: str
+    age: float | None = None
 
 
 class Quotas:
@@ -120,7 +128,8 @@ class Quotas:
         return self._status(ctx.workspace, name, limit)
 
     def show(self, ctx: Context) -> list[QuotaStatus]:
-        """Every quota of the workspace with its limit and current use (measured now)."""
+        """Every quota of the workspace with its limit and current use: measured now, or
+        for storage bytes, tables and online keys the figure checks use (see ``age``)."""
         self.ledger.catalog.workspace(ctx.workspace)  # NotFoundError for a typo
         found = self.ledger.limits(ctx.workspace)
         return [self._status(ctx.workspace, q, found.get(q)) for q in limits.QUOTAS]
@@ -165,10 +174,15 @@ class Quotas:
     def _used(self, workspace: str, quota: str) -> float:
         if quota not in _CACHED:
             return self.measures.use(workspace, quota)
+        return self._cached_use(workspace, quota)[0]
+
+    def _cached_use(self, workspace: str, quota: str) -> tuple[float, float]:
+        """The slot's measure plus what was taken here since it started, and its age."""
         key = (workspace, quota, self._slot())
         at, measured = self._use.get_or_make(key, lambda: self._measure(workspace, quota))
         recent = tuple(self._recent.get((workspace, quota), ()))
-        return measured + sum(amount for when, amount in recent if when >= at)
+        taken = sum(amount for when, amount in recent if when >= at)
+        return measured + taken, max(self._clock() - at, 0.0)
 
     def _measure(self, workspace: str, quota: str) -> tuple[float, float]:
         """The use now, and the clock when measuring started: what is taken later counts
@@ -177,6 +191,9 @@ class Quotas:
         return at, self.measures.use(workspace, quota)
 
     def _status(self, workspace: str, name: str, limit: float | None) -> QuotaStatus:
+        if name in _CACHED:
+            used, age = self._cached_use(workspace, name)
+            return QuotaStatus(name, limit, used, UNITS[name], age)
         if name in _RATES:
             used = self.rates.used(workspace, name)
         else:

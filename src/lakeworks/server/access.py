@@ -69,6 +69,8 @@ _UI = {
     "endpoints.endpoint_charts": "serving.series",
     "endpoints.endpoint_drift": "serving.drift",
     "admin.admin": "identities.grants",
+    "admin.admin_quotas": "quotas.show",
+    "admin.admin_costs": "costs.of_workspace",
 }
 
 _API = {

@@ -20,6 +20,10 @@ class QuotaOut(RecordOut):
     limit: float | None = Field(description="null: no limit")
     used: float = Field(description="the workspace's current use")
     unit: str = Field(examples=["tables"])
+    age: float | None = Field(
+        None, description="seconds since `used` was measured (the figure quota checks use); "
+        "null: measured for this answer"
+    )  # fmt: skip
 
 
 class CostLineOut(BaseModel):

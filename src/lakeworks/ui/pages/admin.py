@@ -6,6 +6,11 @@ guard checks each read again; a section whose permission the caller lacks (token
 the audit log are for owners) says so instead of being read, so viewing the page audits
 no denials. Revoking a token calls ``DELETE /api/v1/workspaces/<ws>/tokens/<id>`` from
 the browser (``static/pages/admin.js``).
+
+Quotas and costs are fragments the page loads once it shows (htmx, like the endpoint
+page's drift): costs add up 30 days of metered usage and quotas measure current use, so
+the page's own answer holds only members, tokens and the audit log. Quotas show the
+figures quota checks use (cached for ``quota_cache_seconds``) with their age.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from lakeworks.platform import Platform
 from lakeworks.security import policy
 from lakeworks.security.guard import Guard
 from lakeworks.server.dependencies import ContextDep, PlatformDep
-from lakeworks.ui.render import page
+from lakeworks.ui.render import page, templates
 
 router = APIRouter()
 AUDIT_SHOWN = 200
@@ -70,11 +75,8 @@ def _sections(platform: Platform, ctx: Context, wanted: AuditFilter) -> dict[str
     readers: dict[str, tuple[str, Callable[[], Any]]] = {
         "members": ("identities.grants", lambda: platform.identities.grants(ctx)),
         "tokens": ("tokens.list", lambda: platform.tokens.list(ctx)),
-        "quotas": ("quotas.show", lambda: platform.quotas.show(ctx)),
-        "costs": (
-            "costs.of_workspace",
-            lambda: platform.costs.of_workspace(ctx, "user,pipeline", since=COST_SPAN),
-        ),
+        "quotas": ("quotas.show", lambda: True),  # a fragment: loaded after the page shows
+        "costs": ("costs.of_workspace", lambda: True),
         "audit": (
             "audit.list",
             lambda: platform.audit.list(
@@ -102,6 +104,22 @@ def admin(
     wanted = AuditFilter(user, action, since_time(since))
     return page(request, "admin.html", ctx, section="admin", title="Admin", filters=wanted,
                 span=COST_SPAN, shown=AUDIT_SHOWN, **_sections(platform, ctx, wanted))  # fmt: skip
+
+
+@router.get("/w/{ws}/admin/quotas")
+def admin_quotas(ctx: ContextDep, platform: PlatformDep, request: Request) -> HTMLResponse:
+    """The quotas section: each quota's limit and current use (with its age)."""
+    quotas = platform.quotas.show(ctx) if allowed(ctx, "quotas.show") else None
+    return templates.TemplateResponse(request, "admin/quotas.html", {"quotas": quotas})
+
+
+@router.get("/w/{ws}/admin/costs")
+def admin_costs(ctx: ContextDep, platform: PlatformDep, request: Request) -> HTMLResponse:
+    """The costs section: the last ``COST_SPAN`` by user and pipeline."""
+    costs = None
+    if allowed(ctx, "costs.of_workspace"):
+        costs = platform.costs.of_workspace(ctx, "user,pipeline", since=COST_SPAN)
+    return templates.TemplateResponse(request, "admin/costs.html", {"costs": costs})
 
 
 def security_enabled(platform: Platform) -> bool:
