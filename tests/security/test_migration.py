@@ -48,7 +48,7 @@ def test_downgrade_of_0011_run_principal_drops_only_the_principal_columns(tmp_pa
     again = _columns(engine)
     engine.dispose()
     changed = {t: before[t] - after.get(t, set()) for t in before if before[t] != after.get(t)}
-    # the chain is linear: 0011_serve_agreement (after it) goes down with it
-    agreement = {"endpoint_windows": {"compared", "equal"}}
-    assert changed == {"pipelines": {"principal"}, "pipeline_runs": {"principal"}, **agreement}
+    # the chain is linear: 0011_serve_agreement and 0012_usage_days (after it) go down with it
+    later = {"endpoint_windows": {"compared", "equal"}, "usage_days": before["usage_days"]}
+    assert changed == {"pipelines": {"principal"}, "pipeline_runs": {"principal"}, **later}
     assert again == before
