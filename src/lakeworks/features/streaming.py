@@ -83,6 +83,23 @@ class StreamFeatures:
         wait, stop = parse_every(every), stop or threading.Event()
         result = StreamFeatureResult(view)
         processor.start()
+        try:
+            self._loop(ctx, processor, result, wait, stop, once, on_step)
+            processor.flush()
+        finally:
+            processor.close()  # waits for a commit in flight: nothing is left half done
+        return result
+
+    def _loop(
+        self,
+        ctx: Context,
+        processor: WindowProcessor,
+        result: StreamFeatureResult,
+        wait: float,
+        stop: threading.Event,
+        once: bool,
+        on_step: Callable[[StreamFeatureResult], None] | None,
+    ) -> None:
         failures = 0
         while not stop.is_set():
             try:
@@ -91,7 +108,7 @@ class StreamFeatures:
                 failures += 1
                 if not exc.transient or (once and failures > ONCE_RETRIES):
                     raise
-                log.warning("stream feature view %r: %s; retrying", view, exc)
+                log.warning("stream feature view %r: %s; retrying", processor.sview.name, exc)
                 stop.wait(RETRY_WAIT)
                 continue
             failures = 0
@@ -102,8 +119,6 @@ class StreamFeatures:
                     on_step(result)
             elif once:
                 break
-        processor.flush()
-        return result
 
     def _processor(self, ctx: Context, name: str, offline_every: float) -> WindowProcessor:
         snapshot = self.features.registry.snapshot(ctx)
