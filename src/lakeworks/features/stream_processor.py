@@ -27,6 +27,7 @@ history (the batch in flight and the one gathering).
 
 from __future__ import annotations
 
+import gc
 import json
 import time
 from collections.abc import Sequence
@@ -104,6 +105,7 @@ class WindowProcessor:
         self._flushed = time.monotonic()
         self._stale = True  # state and positions must be (re)built from the tables
         self.writer = OfflineWriter(sview.name)
+        self.freeze_gc = False  # gc.freeze() after the first commit (a processor's process)
 
     # lifecycle ------------------------------------------------------------------------
     def start(self) -> None:
@@ -158,6 +160,9 @@ class WindowProcessor:
             raise
         if read:
             self.source.ack(read)
+            if self.freeze_gc:
+                _freeze()
+                self.freeze_gc = False
 
     def _offline(self, p: _Pending) -> None:
         """Commit one batch (any thread; the writer runs one at a time), then compact."""
@@ -305,3 +310,14 @@ class WindowProcessor:
         if not self.tables.exists(self.ctx, table):
             return None
         return arrow_schema(self.tables.current(self.ctx, table))
+
+
+def _freeze() -> None:
+    """Move every object alive now (modules, the libraries' caches, the warm-up's state)
+    to the collector's permanent generation: a full collection then walks only what
+    came later. Measured (issue 19): full collections of the ~220,000 objects a warm
+    processor holds paused the online path 180-530 ms; after the freeze ~25,000 remain
+    tracked. Frozen objects are still freed by reference counting; only cycles among
+    them stay, so this is for a process that runs a processor, not a library default."""
+    gc.collect()
+    gc.freeze()

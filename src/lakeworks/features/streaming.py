@@ -67,19 +67,23 @@ class StreamFeatures:
         stop: threading.Event | None = None,
         compact_every: int | None = 100,
         on_step: Callable[[StreamFeatureResult], None] | None = None,
+        freeze_gc: bool = False,
     ) -> StreamFeatureResult:
         """Process the view's stream: values online as events arrive, offline every
         ``offline_every``. Runs until ``stop`` is set, or with ``once=True`` until the
         stream is drained; either way the offline side is committed before it returns.
         Every ``compact_every`` offline commits the small files of ``<view>_features``
-        and ``<view>_events`` are compacted (None: never).
+        and ``<view>_events`` are compacted (None: never). The offline commits run on a
+        thread of their own; online writes never wait for them. ``freeze_gc=True`` (for a
+        process that runs this processor, as the CLI does) calls ``gc.freeze()`` after
+        the first commit, so the collector's full passes stop pausing the online path.
 
         Example:
             >>> ws.streams.run_features("user_clicks_5m", once=True).accepted  # doctest: +SKIP
             12
         """
         processor = self._processor(ctx, view, parse_every(offline_every))
-        processor.compact_every = compact_every
+        processor.compact_every, processor.freeze_gc = compact_every, freeze_gc
         wait, stop = parse_every(every), stop or threading.Event()
         result = StreamFeatureResult(view)
         processor.start()
