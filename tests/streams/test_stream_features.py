@@ -177,8 +177,10 @@ def test_bad_events_are_quarantined_and_late_ones_counted_never_dropped(lws: lw.
     assert (got["clicks"], got["spend"], got["last_page"]) == (2, 5.0, "/b")
 
 
+# offline_every: 1s commits in the final flush (this thread), 1ms on the writer thread
+@pytest.mark.parametrize("offline_every", [1.0, 0.001])
 def test_a_failed_commit_advances_nothing_and_the_batch_comes_again(
-    lws: lw.Workspace, monkeypatch: pytest.MonkeyPatch
+    lws: lw.Workspace, monkeypatch: pytest.MonkeyPatch, offline_every: float
 ) -> None:
     events = replay(60, seed=3)
     lws.streams.publish("clicks", events)
@@ -192,7 +194,7 @@ def test_a_failed_commit_advances_nothing_and_the_batch_comes_again(
 
     monkeypatch.setattr(tables, "write", full_disk)
     with pytest.raises(OSError, match="No space"):
-        lws.streams.run_features("user_clicks", once=True)
+        lws.streams.run_features("user_clicks", once=True, offline_every=offline_every)
     assert lws.streams.lag("clicks", "user_clicks_features").pending == 60  # nothing acked
     monkeypatch.setattr(tables, "write", real)
     lws.streams.run_features("user_clicks", once=True)
@@ -201,8 +203,9 @@ def test_a_failed_commit_advances_nothing_and_the_batch_comes_again(
     assert_features_unique_and_consistent(lws)
 
 
+@pytest.mark.parametrize("offline_every", [1.0, 0.001])
 def test_a_processor_killed_between_commits_writes_no_row_twice(
-    lws: lw.Workspace, monkeypatch: pytest.MonkeyPatch
+    lws: lw.Workspace, monkeypatch: pytest.MonkeyPatch, offline_every: float
 ) -> None:
     events = replay(80, seed=4)
     lws.streams.publish("clicks", events[:40])
@@ -218,7 +221,7 @@ def test_a_processor_killed_between_commits_writes_no_row_twice(
 
     monkeypatch.setattr(tables, "write", killed)
     with pytest.raises(KeyboardInterrupt):
-        lws.streams.run_features("user_clicks", once=True)
+        lws.streams.run_features("user_clicks", once=True, offline_every=offline_every)
     monkeypatch.setattr(tables, "write", real)
     before = lws.read("user_clicks_features").num_rows
     again = lws.streams.run_features("user_clicks", once=True)
