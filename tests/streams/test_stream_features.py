@@ -9,10 +9,15 @@ table as known at t."""
 
 from __future__ import annotations
 
+import os
 import random
+import signal
+import subprocess
+import sys
 import threading
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -23,6 +28,8 @@ from lakeworks.errors import NotFoundError
 from lakeworks.features import Agg, Entity, StreamFeatureView, Window
 from lakeworks.features.stream_values import OFFSET
 from lakeworks.streams.windows import WindowQuery
+
+SRC = Path(__file__).parents[2] / "src"
 
 FEATURES = [
     Agg("clicks", "count"),
@@ -140,7 +147,7 @@ def lws(tmp_path) -> Any:  # noqa: ANN001
 
 
 def test_bad_events_are_quarantined_and_late_ones_counted_never_dropped(lws: lw.Workspace) -> None:
-    now = time.time() - 600
+    now = time.time() // 30 * 30 - 595  # 5 s into a 30 s window: now and now + 1 share it
     lws.streams.publish(
         "clicks",
         [
@@ -321,6 +328,44 @@ def test_the_cli_runs_a_stream_feature_view(tmp_path) -> None:  # noqa: ANN001
     assert "user_clicks: 31 events" in done.output and "1 quarantined" in done.output
     missing = cli("streams", "features", "nope", "--once")
     assert missing.exit_code != 0 and "nope" in missing.output
+
+
+def test_a_processor_process_commits_on_its_writer_thread_and_stops_clean_on_sigterm(
+    tmp_path,  # noqa: ANN001
+) -> None:
+    """The CLI's long-running processor (offline commits on the writer thread, gc frozen
+    after the first): every event committed once, acknowledged, online == batch."""
+    home = tmp_path / "lw"
+    ws = lw.connect(home=home, workspace="default", create=True)
+    ws.features.apply([Entity("user", join_keys=["user_id"]), view(WINDOWS["tumbling"])])
+    events = replay(90, seed=8)
+    ws.streams.publish("clicks", events[:30])
+    command = [sys.executable, "-m", "lakeworks.cli.app", "--home", str(home), "stream"]
+    command += ["features", "user_clicks", "--every", "10ms", "--offline-every", "50ms"]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC), *sys.path])}
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    try:
+        for start in (30, 60):
+            _wait(lambda: drained(ws), process)
+            ws.streams.publish("clicks", events[start : start + 30])
+        _wait(lambda: drained(ws), process)
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 0, err
+    assert b"user_clicks: 90 events" in out
+    assert ws.read("user_clicks_events").num_rows == 90
+    assert_features_unique_and_consistent(ws)
+    ws.platform.close()
+
+
+def _wait(done: Any, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 60
+    while not done():
+        assert process.poll() is None, process.stderr.read() if process.stderr else ""
+        assert time.monotonic() < deadline, "the processor did not drain the stream in 60 s"
+        time.sleep(0.05)
 
 
 @pytest.mark.parametrize("seed", range(20))
