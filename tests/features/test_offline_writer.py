@@ -70,3 +70,16 @@ def test_the_callers_context_travels_with_the_commit(writer: OfflineWriter) -> N
     finally:
         LABEL.reset(token)
     assert seen == ["lineage inputs"]
+
+
+@pytest.mark.parametrize("rows", [0, 1, 2048, 2049, 5000])
+def test_the_tables_the_writer_builds_slice_by_slice_equal_one_conversion(rows: int) -> None:
+    import pyarrow as pa
+
+    from lakeworks.features.stream_values import _table
+
+    schema = pa.schema([("user_id", pa.int64()), ("page", pa.string())])
+    data = [{"user_id": i, "page": None if i % 3 else f"/{i}"} for i in range(rows)]
+    built = _table(data, schema)
+    assert built.schema == schema
+    assert built.equals(pa.Table.from_pylist(data, schema))
