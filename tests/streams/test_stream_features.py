@@ -389,6 +389,40 @@ def test_the_running_aggregates_equal_the_aggregates_of_the_same_rows(seed: int)
     assert running.result() == expected
 
 
+@pytest.mark.parametrize("kind", list(WINDOWS))
+@pytest.mark.parametrize("seed", range(8))
+def test_window_values_survive_evictions_equal_to_a_recount_of_every_row(
+    kind: str, seed: int
+) -> None:
+    """Evictions keep each key's running aggregates where no counted row is dropped; the
+    values read after every event equal the aggregates of all the key's accepted rows in
+    its window (none forgotten, none counted twice)."""
+    from lakeworks.streams.windows import WindowState, compute
+
+    rng = random.Random(seed)
+    aggs = tuple(FEATURES[:3])
+    state = WindowState(WINDOWS[kind], aggs, timedelta(seconds=10))
+    accepted: dict[int, list[tuple[int, int, tuple[Any, ...]]]] = {}
+    now = 0
+    for offset in range(3000):
+        now += rng.randrange(0, 400_000)  # event time moves on ~0.2 s an event
+        ts = now - rng.randrange(0, 12_000_000)  # some late by up to 12 s
+        key, amount = rng.randrange(5), float(rng.randrange(10))
+        values = (None, amount, amount)
+        if not state.accept((key,), ts, offset, values):
+            continue
+        accepted.setdefault(key, []).append((ts, offset, values))
+        latest, start, got = state.values((key,))
+        rows = [r for r in accepted[key] if start <= r[0] <= latest]
+        expected = {
+            a.name: compute(a.function, [(t, o, v[i]) for t, o, v in rows])
+            for i, a in enumerate(aggs)
+        }
+        assert got == pytest.approx(expected), (kind, offset)
+        state.evict()
+    assert len(state.keys) <= 5 and sum(map(len, state.keys.values())) < 3000  # it evicted
+
+
 def test_an_online_store_outage_is_retried_and_loses_nothing(
     lws: lw.Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
