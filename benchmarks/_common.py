@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-BENCH_DIR = REPO / ".bench"  # gitignored
+# gitignored; LAKEWORKS_BENCH_DIR points a worktree at the main checkout's venvs
+BENCH_DIR = Path(os.environ.get("LAKEWORKS_BENCH_DIR") or REPO / ".bench")
 
 
 def log(*args: Any) -> None:

@@ -63,7 +63,9 @@ settings = Settings.load(home=sys.argv[1], events_url=sys.argv[2], online_url=sy
 ws = lw.connect(settings=settings, workspace=sys.argv[3], user="bench")
 print("ready", flush=True)
 import cProfile, os
-run = lambda: ws.streams.run_features("fresh", every="5ms", offline_every=1.0, stop=stop)
+run = lambda: ws.streams.run_features(
+    "fresh", every="5ms", offline_every=1.0, stop=stop, freeze_gc=True  # as the CLI does
+)
 if os.environ.get("LW_PROFILE"):
     profile = cProfile.Profile()
     r = profile.runcall(run)

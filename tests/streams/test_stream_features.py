@@ -9,10 +9,15 @@ table as known at t."""
 
 from __future__ import annotations
 
+import os
 import random
+import signal
+import subprocess
+import sys
 import threading
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -23,6 +28,8 @@ from lakeworks.errors import NotFoundError
 from lakeworks.features import Agg, Entity, StreamFeatureView, Window
 from lakeworks.features.stream_values import OFFSET
 from lakeworks.streams.windows import WindowQuery
+
+SRC = Path(__file__).parents[2] / "src"
 
 FEATURES = [
     Agg("clicks", "count"),
@@ -140,7 +147,7 @@ def lws(tmp_path) -> Any:  # noqa: ANN001
 
 
 def test_bad_events_are_quarantined_and_late_ones_counted_never_dropped(lws: lw.Workspace) -> None:
-    now = time.time() - 600
+    now = time.time() // 30 * 30 - 595  # 5 s into a 30 s window: now and now + 1 share it
     lws.streams.publish(
         "clicks",
         [
@@ -177,8 +184,10 @@ def test_bad_events_are_quarantined_and_late_ones_counted_never_dropped(lws: lw.
     assert (got["clicks"], got["spend"], got["last_page"]) == (2, 5.0, "/b")
 
 
+# offline_every: 1s commits in the final flush (this thread), 1ms on the writer thread
+@pytest.mark.parametrize("offline_every", [1.0, 0.001])
 def test_a_failed_commit_advances_nothing_and_the_batch_comes_again(
-    lws: lw.Workspace, monkeypatch: pytest.MonkeyPatch
+    lws: lw.Workspace, monkeypatch: pytest.MonkeyPatch, offline_every: float
 ) -> None:
     events = replay(60, seed=3)
     lws.streams.publish("clicks", events)
@@ -192,7 +201,7 @@ def test_a_failed_commit_advances_nothing_and_the_batch_comes_again(
 
     monkeypatch.setattr(tables, "write", full_disk)
     with pytest.raises(OSError, match="No space"):
-        lws.streams.run_features("user_clicks", once=True)
+        lws.streams.run_features("user_clicks", once=True, offline_every=offline_every)
     assert lws.streams.lag("clicks", "user_clicks_features").pending == 60  # nothing acked
     monkeypatch.setattr(tables, "write", real)
     lws.streams.run_features("user_clicks", once=True)
@@ -201,8 +210,9 @@ def test_a_failed_commit_advances_nothing_and_the_batch_comes_again(
     assert_features_unique_and_consistent(lws)
 
 
+@pytest.mark.parametrize("offline_every", [1.0, 0.001])
 def test_a_processor_killed_between_commits_writes_no_row_twice(
-    lws: lw.Workspace, monkeypatch: pytest.MonkeyPatch
+    lws: lw.Workspace, monkeypatch: pytest.MonkeyPatch, offline_every: float
 ) -> None:
     events = replay(80, seed=4)
     lws.streams.publish("clicks", events[:40])
@@ -218,7 +228,7 @@ def test_a_processor_killed_between_commits_writes_no_row_twice(
 
     monkeypatch.setattr(tables, "write", killed)
     with pytest.raises(KeyboardInterrupt):
-        lws.streams.run_features("user_clicks", once=True)
+        lws.streams.run_features("user_clicks", once=True, offline_every=offline_every)
     monkeypatch.setattr(tables, "write", real)
     before = lws.read("user_clicks_features").num_rows
     again = lws.streams.run_features("user_clicks", once=True)
@@ -320,6 +330,44 @@ def test_the_cli_runs_a_stream_feature_view(tmp_path) -> None:  # noqa: ANN001
     assert missing.exit_code != 0 and "nope" in missing.output
 
 
+def test_a_processor_process_commits_on_its_writer_thread_and_stops_clean_on_sigterm(
+    tmp_path,  # noqa: ANN001
+) -> None:
+    """The CLI's long-running processor (offline commits on the writer thread, gc frozen
+    after the first): every event committed once, acknowledged, online == batch."""
+    home = tmp_path / "lw"
+    ws = lw.connect(home=home, workspace="default", create=True)
+    ws.features.apply([Entity("user", join_keys=["user_id"]), view(WINDOWS["tumbling"])])
+    events = replay(90, seed=8)
+    ws.streams.publish("clicks", events[:30])
+    command = [sys.executable, "-m", "lakeworks.cli.app", "--home", str(home), "stream"]
+    command += ["features", "user_clicks", "--every", "10ms", "--offline-every", "50ms"]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC), *sys.path])}
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    try:
+        for start in (30, 60):
+            _wait(lambda: drained(ws), process)
+            ws.streams.publish("clicks", events[start : start + 30])
+        _wait(lambda: drained(ws), process)
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 0, err
+    assert b"user_clicks: 90 events" in out
+    assert ws.read("user_clicks_events").num_rows == 90
+    assert_features_unique_and_consistent(ws)
+    ws.platform.close()
+
+
+def _wait(done: Any, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 60
+    while not done():
+        assert process.poll() is None, process.stderr.read() if process.stderr else ""
+        assert time.monotonic() < deadline, "the processor did not drain the stream in 60 s"
+        time.sleep(0.05)
+
+
 @pytest.mark.parametrize("seed", range(20))
 def test_the_running_aggregates_equal_the_aggregates_of_the_same_rows(seed: int) -> None:
     from lakeworks.streams.windows import Running, compute
@@ -339,6 +387,40 @@ def test_the_running_aggregates_equal_the_aggregates_of_the_same_rows(seed: int)
         a.name: compute(a.function, [(t, o, v[i]) for t, o, v in rows]) for i, a in enumerate(aggs)
     }
     assert running.result() == expected
+
+
+@pytest.mark.parametrize("kind", list(WINDOWS))
+@pytest.mark.parametrize("seed", range(8))
+def test_window_values_survive_evictions_equal_to_a_recount_of_every_row(
+    kind: str, seed: int
+) -> None:
+    """Evictions keep each key's running aggregates where no counted row is dropped; the
+    values read after every event equal the aggregates of all the key's accepted rows in
+    its window (none forgotten, none counted twice)."""
+    from lakeworks.streams.windows import WindowState, compute
+
+    rng = random.Random(seed)
+    aggs = tuple(FEATURES[:3])
+    state = WindowState(WINDOWS[kind], aggs, timedelta(seconds=10))
+    accepted: dict[int, list[tuple[int, int, tuple[Any, ...]]]] = {}
+    now = 0
+    for offset in range(3000):
+        now += rng.randrange(0, 400_000)  # event time moves on ~0.2 s an event
+        ts = now - rng.randrange(0, 12_000_000)  # some late by up to 12 s
+        key, amount = rng.randrange(5), float(rng.randrange(10))
+        values = (None, amount, amount)
+        if not state.accept((key,), ts, offset, values):
+            continue
+        accepted.setdefault(key, []).append((ts, offset, values))
+        latest, start, got = state.values((key,))
+        rows = [r for r in accepted[key] if start <= r[0] <= latest]
+        expected = {
+            a.name: compute(a.function, [(t, o, v[i]) for t, o, v in rows])
+            for i, a in enumerate(aggs)
+        }
+        assert got == pytest.approx(expected), (kind, offset)
+        state.evict()
+    assert len(state.keys) <= 5 and sum(map(len, state.keys.values())) < 3000  # it evicted
 
 
 def test_an_online_store_outage_is_retried_and_loses_nothing(

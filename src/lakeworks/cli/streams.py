@@ -172,7 +172,12 @@ def features(
     stop = threading.Event()
     with workspace(ctx) as ws, _stopped_by_signals(stop):
         r = ws.streams.run_features(
-            view, every=every, offline_every=offline_every, once=once, stop=stop
+            view,
+            every=every,
+            offline_every=offline_every,
+            once=once,
+            stop=stop,
+            freeze_gc=not once,  # this process runs the processor: see StreamFeatures.run
         )
     typer.echo(
         f"{view}: {r.events} events, {r.accepted} on time, {r.late} late (in {view}_late), "

@@ -120,7 +120,7 @@ class EventTypes:
         fields.append(pa.field(self.sview.timestamp, _TS))
         fields += [pa.field(c, self._type(c)) for c in self.sview.columns()]
         fields += [pa.field(OFFSET, pa.int64()), pa.field(LATE, pa.bool_())]
-        return pa.Table.from_pylist(rows, pa.schema([*fields, pa.field(INGESTED_AT, _TS)]))
+        return _table(rows, pa.schema([*fields, pa.field(INGESTED_AT, _TS)]))
 
     def features_table(self, rows: list[dict[str, Any]]) -> pa.Table:
         fields = [pa.field(k, self._type(k)) for k in self.keys]
@@ -133,13 +133,25 @@ class EventTypes:
             else:
                 kind = pa.float64()
             fields.append(pa.field(agg.name, kind))
-        return pa.Table.from_pylist(rows, pa.schema([*fields, pa.field(INGESTED_AT, _TS)]))
+        return _table(rows, pa.schema([*fields, pa.field(INGESTED_AT, _TS)]))
 
     def _type(self, name: str) -> pa.DataType:
         return self.types[name] or pa.string()  # no value seen yet: nulls only
 
 
 _NOT_KEYS = (pa.bool_(), pa.float64())
+_SLICE = 2048  # rows converted under one hold of the GIL
+
+
+def _table(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
+    """``from_pylist`` slice by slice: the writer thread builds these while the online
+    thread runs, and one call holds the GIL throughout (about 6 ms per 10,000 rows)."""
+    if len(rows) <= _SLICE:
+        return pa.Table.from_pylist(rows, schema)
+    parts = [
+        pa.Table.from_pylist(rows[i : i + _SLICE], schema) for i in range(0, len(rows), _SLICE)
+    ]
+    return pa.concat_tables(parts)
 
 
 def parse(

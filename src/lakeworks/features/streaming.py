@@ -67,22 +67,43 @@ class StreamFeatures:
         stop: threading.Event | None = None,
         compact_every: int | None = 100,
         on_step: Callable[[StreamFeatureResult], None] | None = None,
+        freeze_gc: bool = False,
     ) -> StreamFeatureResult:
         """Process the view's stream: values online as events arrive, offline every
         ``offline_every``. Runs until ``stop`` is set, or with ``once=True`` until the
         stream is drained; either way the offline side is committed before it returns.
         Every ``compact_every`` offline commits the small files of ``<view>_features``
-        and ``<view>_events`` are compacted (None: never).
+        and ``<view>_events`` are compacted (None: never). The offline commits run on a
+        thread of their own; online writes never wait for them. ``freeze_gc=True`` (for a
+        process that runs this processor, as the CLI does) calls ``gc.freeze()`` after
+        the first commit, so the collector's full passes stop pausing the online path.
 
         Example:
             >>> ws.streams.run_features("user_clicks_5m", once=True).accepted  # doctest: +SKIP
             12
         """
         processor = self._processor(ctx, view, parse_every(offline_every))
-        processor.compact_every = compact_every
+        processor.compact_every, processor.freeze_gc = compact_every, freeze_gc
         wait, stop = parse_every(every), stop or threading.Event()
         result = StreamFeatureResult(view)
         processor.start()
+        try:
+            self._loop(ctx, processor, result, wait, stop, once, on_step)
+            processor.flush()
+        finally:
+            processor.close()  # waits for a commit in flight: nothing is left half done
+        return result
+
+    def _loop(
+        self,
+        ctx: Context,
+        processor: WindowProcessor,
+        result: StreamFeatureResult,
+        wait: float,
+        stop: threading.Event,
+        once: bool,
+        on_step: Callable[[StreamFeatureResult], None] | None,
+    ) -> None:
         failures = 0
         while not stop.is_set():
             try:
@@ -91,7 +112,7 @@ class StreamFeatures:
                 failures += 1
                 if not exc.transient or (once and failures > ONCE_RETRIES):
                     raise
-                log.warning("stream feature view %r: %s; retrying", view, exc)
+                log.warning("stream feature view %r: %s; retrying", processor.sview.name, exc)
                 stop.wait(RETRY_WAIT)
                 continue
             failures = 0
@@ -102,8 +123,6 @@ class StreamFeatures:
                     on_step(result)
             elif once:
                 break
-        processor.flush()
-        return result
 
     def _processor(self, ctx: Context, name: str, offline_every: float) -> WindowProcessor:
         snapshot = self.features.registry.snapshot(ctx)

@@ -203,12 +203,30 @@ class WindowState:
         self._swept = self.max_us
         floor = self.max_us - self.horizon
         for key in list(self.keys):
-            kept = [r for r in self.keys[key] if r[0] > floor]
-            self._running.pop(key, None)  # its rows moved: counted again on the next read
+            rows = self.keys[key]
+            kept = [r for r in rows if r[0] > floor]
+            if len(kept) == len(rows):
+                continue
+            self._shift(key, rows, floor)
             if kept:
                 self.keys[key] = kept
             elif self.latest[key] <= floor:  # its values can no longer change
                 del self.keys[key]
+                self._running.pop(key, None)
+
+    def _shift(self, key: Any, rows: list[tuple[int, int, tuple[Any, ...]]], floor: int) -> None:
+        """Keep ``key``'s running aggregates across an eviction when every row dropped
+        (at or before ``floor``) is before its window, so none was counted: only its
+        place in the rows moves. Else they are counted again on the next read. (Dropping
+        them all made every key recount its window after each sweep: 2.5 adds an event,
+        in one step, at 10,000 events/s.)"""
+        running = self._running.get(key)
+        if running is None:
+            return
+        if floor < running.start:
+            running.seen = sum(1 for r in rows[: running.seen] if r[0] > floor)
+        else:
+            del self._running[key]
 
 
 class Running:
