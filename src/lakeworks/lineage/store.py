@@ -191,36 +191,27 @@ class LineageStore:
         return {key: edges[key] + reads[key] for key in keys}
 
     def _reads_of(self, workspace: str, names: list[str]) -> list[Edge]:
+        rows = self._run_inputs(workspace, "table", RunInputRow.name.in_(names))
+        return [_run_edge(i, r, e) for i, r, e in rows]
+
+    def _run_inputs(self, workspace: str, kind: str, matching: Any) -> list[Any]:
+        """The (input, run, experiment name) rows of tracking runs' ``kind`` inputs in
+        ``workspace`` that match the condition, in the order they were recorded."""
         query = (
             select(RunInputRow, RunRow, ExperimentRow.name)
             .join(RunRow, RunRow.id == RunInputRow.run_id)
             .join(ExperimentRow, ExperimentRow.id == RunRow.experiment_id)
-            .where(
-                RunInputRow.workspace == workspace,
-                RunInputRow.kind == "table",
-                RunInputRow.name.in_(names),
-            )
+            .where(RunInputRow.workspace == workspace, RunInputRow.kind == kind, matching)
             .order_by(RunInputRow.id)
         )
         with self.catalog.session() as s:
-            return [_run_edge(i, r, e) for i, r, e in s.execute(query).all()]
+            return list(s.execute(query).all())
 
     def view_reads(self, workspace: str, view: str) -> list[Edge]:
         """Tracking runs that built a training set from feature view ``view``: edges
         ``view@vN -> run`` from the ``training_set`` inputs tracking records."""
-        query = (
-            select(RunInputRow, RunRow, ExperimentRow.name)
-            .join(RunRow, RunRow.id == RunInputRow.run_id)
-            .join(ExperimentRow, ExperimentRow.id == RunRow.experiment_id)
-            .where(
-                RunInputRow.workspace == workspace,
-                RunInputRow.kind == "training_set",
-                RunInputRow.name.contains(f"{view}@v", autoescape=True),
-            )
-            .order_by(RunInputRow.id)
-        )
-        with self.catalog.session() as s:
-            rows = s.execute(query).all()
+        named = RunInputRow.name.contains(f"{view}@v", autoescape=True)
+        rows = self._run_inputs(workspace, "training_set", named)
         edges = []
         for read, run, experiment in rows:
             views = (read.detail or {}).get("views") or {}
