@@ -329,3 +329,80 @@ def test_a_canary_whose_auc_holds_stays(tmp_path: Path, frame: pd.DataFrame) -> 
         assert serving.show(ctx, "churn").candidate.ref == "churn/2"
     finally:
         platform.close()
+
+
+def _blue_green(tmp_path: Path, frame: pd.DataFrame, flip: bool, health: dict) -> Platform:
+    """A platform whose endpoint switched from churn/1 to churn/2 (``flip``: learnt the
+    opposite, its AUC near 0) under ``health``, after 60 answered requests and no labels."""
+    platform = Platform.open(Settings.load(home=tmp_path / "lw", progress=False))
+    platform.catalog.create_workspace("default", "tester", exist_ok=True)
+    ctx = Context(workspace="default", user="tester")
+    for flipped in (False, flip):
+        platform.registry.register(ctx, "churn", model=_fit(frame, flipped), training_data=frame)
+    platform.serving.deploy(ctx, "churn", "churn/1")
+    platform.serving.deploy(ctx, "churn", "churn/2", health=health)  # blue-green
+    return platform
+
+
+def _traffic(platform: Platform, ctx: Context, seed: int) -> list[tuple[str, int]]:
+    """60 answered requests and the label each will get."""
+    rng = np.random.default_rng(seed)
+    sent = []
+    for i in range(60):
+        row = {"age": int(rng.integers(18, 80)), "income": float(rng.normal(50, 15))}
+        answer = platform.serving.predict(ctx, "churn", [row], key=f"customer-{i}")
+        sent.append((answer.request_id, int(row["income"] + rng.normal(0, 10) > 50)))
+    return sent
+
+
+def test_a_blue_green_switch_whose_auc_falls_below_the_floor_is_switched_back(
+    tmp_path: Path, frame: pd.DataFrame
+) -> None:
+    from lakeworks.serving.rollout import Evaluator
+
+    health = {"metric": "auc", "min_metric": 0.7, "min_requests": 10, "window": "10m"}
+    platform = _blue_green(tmp_path, frame, True, health)
+    ctx = Context(workspace="default", user="tester")
+    serving = platform.serving
+    evaluator = Evaluator(serving, platform.monitoring, ["default"])
+    try:
+        sent = _traffic(platform, ctx, 23)
+        assert evaluator.run_once() == []  # no labels yet: nothing to judge
+        assert serving.show(ctx, "churn").live.ref == "churn/2"
+        for request_id, label in sent[:5]:  # fewer labelled rows than min_requests
+            serving.feedback(ctx, "churn", request_id=request_id, label=label)
+        assert evaluator.run_once() == []
+        for request_id, label in sent[5:]:
+            serving.feedback(ctx, "churn", request_id=request_id, label=label)
+        auc = serving.live_metrics(ctx, "churn", "1h")["live"].metrics["auc"]
+        assert auc < 0.7  # no baseline traffic: only the floor can see it
+        [back] = evaluator.run_once()
+        assert back.action == "auto-rollback" and back.live.ref == "churn/1"
+        assert back.reason["policy"] == "min_metric" and back.reason["threshold"] == 0.7
+        assert back.reason["observed"] == pytest.approx(auc)
+        assert back.reason["model"] == "churn/2"
+        assert f"churn/2: min_metric {auc:.4g}" in back.reason["reason"]
+        assert "threshold 0.7 (auc over 60 labelled rows)" in back.reason["reason"]
+        assert evaluator.run_once() == []  # switched back once: churn/1 is not watched
+    finally:
+        platform.close()
+
+
+def test_a_blue_green_switch_whose_auc_holds_its_floor_stays(
+    tmp_path: Path, frame: pd.DataFrame
+) -> None:
+    from lakeworks.serving.rollout import Evaluator
+
+    health = {"metric": "auc", "min_metric": 0.7, "min_requests": 10, "window": "10m"}
+    platform = _blue_green(tmp_path, frame, False, health)
+    ctx = Context(workspace="default", user="tester")
+    serving = platform.serving
+    try:
+        for request_id, label in _traffic(platform, ctx, 29):
+            serving.feedback(ctx, "churn", request_id=request_id, label=label)
+        assert serving.live_metrics(ctx, "churn", "1h")["live"].metrics["auc"] >= 0.7
+        assert Evaluator(serving, platform.monitoring, ["default"]).run_once() == []
+        current = serving.show(ctx, "churn")
+        assert current.live.ref == "churn/2" and current.action == "deploy"
+    finally:
+        platform.close()

@@ -14,6 +14,11 @@ slot answered at least ``min_requests`` requests in it:
   when higher), as ``live_metrics`` computes it from the prediction log and its labels;
   without ``metric``, the mean of the labelled outcomes (accuracy when each is 1 or 0).
   Judged once both slots have ``min_requests`` labelled rows;
+- ``min_metric`` / ``max_metric``: an absolute bound on the named ``metric`` of the
+  watched model alone, so it needs no baseline traffic (after a blue-green switch there
+  is none): ``min_metric`` is a floor for ``auc`` and ``accuracy`` (breached below it),
+  ``max_metric`` a ceiling for ``rmse`` and ``mae`` (breached above it). Judged once the
+  model has ``min_requests`` labelled rows;
 - ``min_agreement``: a shadow's share of answer rows equal to the live answers (0..1),
   breached below it once ``min_requests`` rows were compared.
 
@@ -74,6 +79,8 @@ class HealthPolicy:
     drift_reference: str | None = None
     metric_drop: float | None = None
     metric: str | None = None
+    min_metric: float | None = None
+    max_metric: float | None = None
     min_agreement: float | None = None
     window: float = 60.0
     min_requests: int = 20
@@ -98,6 +105,8 @@ class HealthPolicy:
             v[name] = _number(v, name, low=0.0, high=1.0)
         v["metric_drop"] = _number(v, "metric_drop", low=0.0, high=None)
         v["p99_ms"] = _number(v, "p99_ms", low=0.0, high=None)
+        v["min_metric"] = _number(v, "min_metric", low=0.0, high=1.0)
+        v["max_metric"] = _number(v, "max_metric", low=0.0, high=None)
         for name in ("window", "watch"):
             if v.get(name) is not None:
                 v[name] = seconds_of(v[name], f"health {name}")
@@ -121,13 +130,28 @@ class HealthPolicy:
     @property
     def watches_metric(self) -> bool:
         """Whether the policy judges a named live metric (read from the prediction log)."""
-        return self.metric is not None and self.metric_drop is not None
+        bounds = (self.metric_drop, self.min_metric, self.max_metric)
+        return self.metric is not None and any(b is not None for b in bounds)
+
+
+# the bound of a live metric by its direction: a floor when higher is better, else a ceiling
+_BOUND = {1: "min_metric", -1: "max_metric"}
 
 
 def _check_metric(values: dict[str, Any]) -> None:
-    """``metric`` names a live metric, and only beside the ``metric_drop`` that judges it."""
+    """``metric`` names a live metric, and only beside a ``metric_drop`` or the absolute
+    bound that judges it; ``min_metric`` / ``max_metric`` only beside a ``metric`` whose
+    direction they fit (a floor for higher-is-better, a ceiling for lower-is-better)."""
     metric = values.get("metric")
     if metric is None:
+        for name in _BOUND.values():
+            if values.get(name) is not None:
+                raise InvalidInputError(
+                    f"health {name} bounds the live metric that metric names, which is missing",
+                    hint=f'name it, e.g. {{"metric": "auc", "{name}": {values[name]:g}}}',
+                    expected="metric",
+                    found=f"{name} alone",
+                )
         return
     if metric not in LIVE_METRICS:
         raise InvalidInputError(
@@ -136,11 +160,22 @@ def _check_metric(values: dict[str, Any]) -> None:
             expected=", ".join(sorted(LIVE_METRICS)),
             found=repr(metric),
         )
-    if values.get("metric_drop") is None:
+    fits = _BOUND[LIVE_METRICS[metric]]
+    wrong = next(n for n in _BOUND.values() if n != fits)
+    if values.get(wrong) is not None:
+        better = "higher" if LIVE_METRICS[metric] > 0 else "lower"
         raise InvalidInputError(
-            f"health metric {metric!r} is judged by metric_drop, which is missing",
-            hint=f'add the drop that breaches, e.g. {{"metric": "{metric}", "metric_drop": 0.05}}',
-            expected="metric_drop",
+            f"health {wrong} does not fit metric {metric!r}, which is better when {better}",
+            hint=f"bound {metric} with {fits}",
+            expected=fits,
+            found=wrong,
+        )
+    if values.get("metric_drop") is None and values.get(fits) is None:
+        raise InvalidInputError(
+            f"health metric {metric!r} is judged by metric_drop or {fits}, both missing",
+            hint=f'add the drop or the bound that breaches, e.g. {{"metric": "{metric}", '
+            f'"metric_drop": 0.05}}',
+            expected=f"metric_drop or {fits}",
             found="metric alone",
         )
 
@@ -262,11 +297,29 @@ def judge(
         assert baseline is not None  # a drop is measured against it
         named = f"{policy.metric} " if policy.metric else ""
         return breach("metric_drop", policy.metric_drop, drop, f" ({named}vs {baseline.model})")
+    bound = _metric_bound(policy, stats)
+    if bound is not None:
+        return breach(*bound)
     agreement = stats.agreement if stats.compared >= policy.min_requests else None
     low = policy.min_agreement
     if low is not None and agreement is not None and agreement < low:
         detail = f" (share of {stats.compared} answer rows equal to the live ones)"
         return breach("min_agreement", low, agreement, detail)
+    return None
+
+
+def _metric_bound(policy: HealthPolicy, stats: SlotStats) -> tuple[str, float, float, str] | None:
+    """The absolute bound (``min_metric`` / ``max_metric``) ``stats``' named live metric
+    crossed, as (setting, threshold, observed, detail); None while it holds or while the
+    model has fewer than ``min_requests`` labelled rows."""
+    if policy.metric is None or stats.metric is None or stats.metric_n < policy.min_requests:
+        return None
+    detail = f" ({policy.metric} over {stats.metric_n} labelled rows)"
+    low, high = policy.min_metric, policy.max_metric
+    if low is not None and stats.metric < low:
+        return "min_metric", low, stats.metric, detail
+    if high is not None and stats.metric > high:
+        return "max_metric", high, stats.metric, detail
     return None
 
 

@@ -14,7 +14,9 @@ Each round (every ``serving_health_interval`` seconds, on a ``Watcher`` thread i
   (``action="auto-promote"``);
 - a version that took **all traffic** (a blue-green deploy, a final promote) less than
   ``watch`` seconds ago is judged the same way; a breach switches back to the version
-  that was live before it.
+  that was live before it. The old version gets no traffic then, so a named live metric
+  is judged by the policy's absolute ``min_metric`` / ``max_metric`` (``metric_drop``
+  finds no labelled baseline rows).
 
 A policy's ``drift`` compares the inputs the subject's model received (and, without a
 reference table, those the baseline received before it) as read from the prediction log,
@@ -106,10 +108,9 @@ class Evaluator:
         breach = None
         if subject.policy is not None:
             if subject.policy.watches_metric:
-                stats, baseline = (
-                    self._metric(ctx, subject, stats),
-                    self._metric(ctx, subject, baseline),
-                )
+                stats = self._metric(ctx, subject, stats)
+                if subject.policy.metric_drop is not None:  # a bound alone needs no baseline
+                    baseline = self._metric(ctx, subject, baseline)
             drift = self._drift(ctx, subject) if subject.policy.watches_drift else None
             breach = judge(subject.policy, stats, drift=drift, baseline=baseline)
         if breach is not None:

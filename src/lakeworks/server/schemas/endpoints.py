@@ -25,11 +25,13 @@ class DeployRequest(BaseModel):
         default=None,
         description="health policy (error_rate, p99_ms, drift, drift_reference, metric_drop, "
         "metric: the live metric metric_drop judges (auc, accuracy, rmse, mae), "
+        "min_metric / max_metric: its absolute floor (auc, accuracy) or ceiling (rmse, mae), "
         "min_agreement, window, min_requests, watch, webhook); default: the endpoint's "
         "current one",
         examples=[
             {"error_rate": 0.05, "p99_ms": 250, "window": "5m"},
             {"metric": "auc", "metric_drop": 0.05, "min_requests": 200, "window": "1h"},
+            {"metric": "auc", "min_metric": 0.7, "min_requests": 200, "window": "1h"},
         ],
     )
     every: float | str | None = Field(
