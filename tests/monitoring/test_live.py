@@ -188,6 +188,63 @@ def test_a_named_metric_is_checked() -> None:
     assert HealthPolicy.from_dict(kept.to_dict()) == kept
 
 
+@pytest.mark.parametrize(
+    ("policy", "message", "expected", "found"),
+    [
+        ({"min_metric": 0.7}, "min_metric bounds the live metric that metric names",
+         "metric", "min_metric alone"),
+        ({"metric": "rmse", "min_metric": 0.7}, "min_metric does not fit metric 'rmse'",
+         "max_metric", "min_metric"),
+        ({"metric": "auc", "max_metric": 0.3}, "max_metric does not fit metric 'auc'",
+         "min_metric", "max_metric"),
+        ({"metric": "auc", "min_metric": 1.5}, "min_metric must be a number in 0..1",
+         "0..1", "1.5"),
+        ({"metric": "mae", "max_metric": -2}, "max_metric must be a number in >= 0",
+         ">= 0", "-2"),
+        ({"metric": "accuracy", "min_metric": "high"}, "min_metric must be a number",
+         "0..1", "'high'"),
+        ({"metric": "mae"}, "judged by metric_drop or max_metric, both missing",
+         "metric_drop or max_metric", "metric alone"),
+    ],
+)  # fmt: skip
+def test_bad_metric_bounds_are_refused(
+    policy: dict, message: str, expected: str, found: str
+) -> None:
+    with pytest.raises(InvalidInputError, match=message) as refused:
+        HealthPolicy.from_dict(policy)
+    assert refused.value.fields["expected"] == expected
+    assert refused.value.fields["found"] == found
+
+
+def test_judge_a_named_metric_against_its_absolute_bound() -> None:
+    floor = HealthPolicy.from_dict({"metric": "auc", "min_metric": 0.7, "min_requests": 5})
+    assert floor.watches_metric and floor.metric_drop is None
+    low = SlotStats("m/2", requests=50, seconds=10, metric=0.55, metric_n=20)
+    breached = judge(floor, low)  # no baseline: a blue-green switch has none
+    assert breached is not None and breached.policy == "min_metric"
+    assert (breached.threshold, breached.observed, breached.model) == (0.7, 0.55, "m/2")
+    assert breached.reason == (
+        "m/2: min_metric 0.55 over the last 10 s breached the threshold 0.7 "
+        "(auc over 20 labelled rows)"
+    )
+    assert judge(floor, SlotStats("m/2", requests=50, seconds=10, metric=0.7, metric_n=20)) is None
+    assert judge(floor, SlotStats("m/2", requests=50, seconds=10, metric=0.5, metric_n=4)) is None
+    assert judge(floor, SlotStats("m/2", requests=50, seconds=10)) is None  # no labels yet
+    ceiling = HealthPolicy.from_dict({"metric": "rmse", "max_metric": 2.0, "min_requests": 5})
+    worse = judge(ceiling, SlotStats("m/2", requests=50, seconds=10, metric=3.0, metric_n=20))
+    assert worse is not None and worse.policy == "max_metric" and worse.observed == 3.0
+    assert (
+        judge(ceiling, SlotStats("m/2", requests=50, seconds=10, metric=1.0, metric_n=20)) is None
+    )
+    both = HealthPolicy.from_dict(
+        {"metric": "auc", "metric_drop": 0.5, "min_metric": 0.7, "min_requests": 5}
+    )
+    base = SlotStats("m/1", requests=50, seconds=10, metric=0.8, metric_n=20)
+    kept_drop = judge(both, low, baseline=base)  # within the drop, below the floor
+    assert kept_drop is not None and kept_drop.policy == "min_metric"
+    assert HealthPolicy.from_dict(both.to_dict()) == both
+
+
 def test_judge_a_shadows_agreement_once_enough_rows_were_compared() -> None:
     policy = HealthPolicy.from_dict({"min_agreement": 0.9, "min_requests": 10})
     few = SlotStats("m/2", requests=10, seconds=10, compared=9, equal=0)

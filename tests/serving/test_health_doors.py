@@ -102,7 +102,15 @@ def test_rest_health_metrics_and_prometheus(tmp_path, frame: pd.DataFrame) -> No
         assert unknown.status_code == 422 and "must name a live metric, not 'f1'" in unknown.text
         assert unknown.json()["details"]["expected"] == "accuracy, auc, mae, rmse"
         alone = http.put(f"{MANAGE}/churn/health", json={"health": {"metric": "auc"}})
-        assert alone.status_code == 422 and "metric_drop, which is missing" in alone.text
+        assert alone.status_code == 422 and "metric_drop or min_metric, both" in alone.text
+        ceiling = {"metric": "auc", "max_metric": 0.3}  # auc is better when higher
+        wrong = http.put(f"{MANAGE}/churn/health", json={"health": ceiling})
+        assert wrong.status_code == 422 and "max_metric does not fit metric 'auc'" in wrong.text
+        assert wrong.json()["details"]["expected"] == "min_metric"
+        assert wrong.json()["details"]["found"] == "max_metric"
+        floor = {"metric": "auc", "min_metric": 0.7}
+        bounded = http.put(f"{MANAGE}/churn/health", json={"health": floor})
+        assert bounded.status_code == 200 and bounded.json()["health"]["min_metric"] == 0.7
         assert http.get(f"{MANAGE}/churn").json()["health"]["metric"] == "auc"  # unchanged
         cleared = http.put(f"{MANAGE}/churn/health", json={"health": None})
         assert cleared.json()["health"] is None and cleared.json()["action"] == "set-health"
