@@ -193,6 +193,8 @@ def test_a_named_metric_is_checked() -> None:
     [
         ({"min_metric": 0.7}, "min_metric bounds the live metric that metric names",
          "metric", "min_metric alone"),
+        ({"max_metric": 2.0}, "max_metric bounds the live metric that metric names",
+         "metric", "max_metric alone"),
         ({"metric": "rmse", "min_metric": 0.7}, "min_metric does not fit metric 'rmse'",
          "max_metric", "min_metric"),
         ({"metric": "auc", "max_metric": 0.3}, "max_metric does not fit metric 'auc'",

@@ -136,22 +136,15 @@ class HealthPolicy:
 
 # the bound of a live metric by its direction: a floor when higher is better, else a ceiling
 _BOUND = {1: "min_metric", -1: "max_metric"}
+_BOUNDED = {"min_metric": "auc", "max_metric": "rmse"}  # an example metric each bound fits
 
 
 def _check_metric(values: dict[str, Any]) -> None:
     """``metric`` names a live metric, and only beside a ``metric_drop`` or the absolute
-    bound that judges it; ``min_metric`` / ``max_metric`` only beside a ``metric`` whose
-    direction they fit (a floor for higher-is-better, a ceiling for lower-is-better)."""
+    bound that judges it."""
     metric = values.get("metric")
     if metric is None:
-        for name in _BOUND.values():
-            if values.get(name) is not None:
-                raise InvalidInputError(
-                    f"health {name} bounds the live metric that metric names, which is missing",
-                    hint=f'name it, e.g. {{"metric": "auc", "{name}": {values[name]:g}}}',
-                    expected="metric",
-                    found=f"{name} alone",
-                )
+        _check_bounds(values, None)
         return
     if metric not in LIVE_METRICS:
         raise InvalidInputError(
@@ -160,16 +153,8 @@ def _check_metric(values: dict[str, Any]) -> None:
             expected=", ".join(sorted(LIVE_METRICS)),
             found=repr(metric),
         )
+    _check_bounds(values, metric)
     fits = _BOUND[LIVE_METRICS[metric]]
-    wrong = next(n for n in _BOUND.values() if n != fits)
-    if values.get(wrong) is not None:
-        better = "higher" if LIVE_METRICS[metric] > 0 else "lower"
-        raise InvalidInputError(
-            f"health {wrong} does not fit metric {metric!r}, which is better when {better}",
-            hint=f"bound {metric} with {fits}",
-            expected=fits,
-            found=wrong,
-        )
     if values.get("metric_drop") is None and values.get(fits) is None:
         raise InvalidInputError(
             f"health metric {metric!r} is judged by metric_drop or {fits}, both missing",
@@ -178,6 +163,30 @@ def _check_metric(values: dict[str, Any]) -> None:
             expected=f"metric_drop or {fits}",
             found="metric alone",
         )
+
+
+def _check_bounds(values: dict[str, Any], metric: str | None) -> None:
+    """``min_metric`` / ``max_metric`` only beside a ``metric`` whose direction they fit:
+    a floor for one better when higher, a ceiling for one better when lower."""
+    for name, example in _BOUNDED.items():
+        if values.get(name) is None:
+            continue
+        if metric is None:
+            raise InvalidInputError(
+                f"health {name} bounds the live metric that metric names, which is missing",
+                hint=f'name it, e.g. {{"metric": "{example}", "{name}": {values[name]:g}}}',
+                expected="metric",
+                found=f"{name} alone",
+            )
+        fits = _BOUND[LIVE_METRICS[metric]]
+        if name != fits:
+            better = "higher" if LIVE_METRICS[metric] > 0 else "lower"
+            raise InvalidInputError(
+                f"health {name} does not fit metric {metric!r}, which is better when {better}",
+                hint=f"bound {metric} with {fits}",
+                expected=fits,
+                found=name,
+            )
 
 
 def _number(values: dict[str, Any], name: str, low: float, high: float | None) -> float | None:
