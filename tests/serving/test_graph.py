@@ -91,6 +91,24 @@ def test_a_run_model_and_endpoint_walk_both_ways(ws: lw.Workspace) -> None:
     assert ws.lineage.around(run).to_dict()["root"] == run  # the SDK's door
 
 
+def test_a_table_walks_on_through_its_readers_runs_within_depth(ws: lw.Workspace) -> None:
+    run = f"run:{ws.run_id}"
+    up = {(WRITTEN, "table:raw"), ("table:raw", "table:train")}
+    served = {("table:train", run), (run, "model:churn/1"), ("model:churn/1", "endpoint:churn_api")}
+    assert graph(ws, "table:train") == up | served  # run -> model -> endpoint, as from a run
+    assert graph(ws, "table:train", depth=2) == up | served - {
+        ("model:churn/1", "endpoint:churn_api")
+    }
+    assert graph(ws, "table:train", depth=1) == {("table:raw", "table:train"), ("table:train", run)}
+    # from raw the run is two hops away: one step left for its model, none for the endpoint
+    assert graph(ws, "table:raw", depth=3) == up | served - {
+        ("model:churn/1", "endpoint:churn_api")
+    }
+    assert graph(ws, "table:raw", depth=2) == up | {("table:train", run)}
+    found = ws.lineage.around("table:train")
+    assert found.nodes()[0] == "table:train" and "endpoint:churn_api" in found.nodes()
+
+
 def test_a_feature_view_and_its_table(ws: lw.Workspace) -> None:
     built = f"run:{ws.built_id}"
     made = {(WRITTEN, "table:trips"), ("table:trips", "view:rider_stats")}

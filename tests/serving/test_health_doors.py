@@ -170,3 +170,33 @@ def test_the_servers_watcher_leaves_serving_unloaded_without_endpoints(tmp_path)
         assert http.get("/health").status_code == 200
         assert "serving" not in app.state.platform.__dict__
         assert "lakeworks_serving_requests" not in http.get("/metrics").text
+
+
+def test_cli_series_per_slot_and_json(cli: Cli, frame: pd.DataFrame) -> None:
+    _register(cli.home, frame)
+    missing = cli("endpoints", "series", "churn")
+    assert missing.exit_code != 0 and "endpoint 'churn' does not exist" in missing.output
+    assert cli("endpoints", "deploy", "churn", "--model", "churn/1").exit_code == 0
+    assert (
+        "no requests to churn in the last 10m"
+        in cli("endpoints", "series", "churn", "--window", "10m").output
+    )
+    ws = lw.connect(home=cli.home, progress=False)
+    for _ in range(3):
+        ws.endpoints.predict("churn", [ROW])
+    ws.platform.close()  # flushes its counts to the catalog
+    out = cli("endpoints", "series", "churn", "--window", "10m", "--step", "1m")
+    assert out.exit_code == 0, out.output
+    assert "churn live churn/1, steps of 60 s" in out.output
+    assert "v1 deploy by" in out.output
+    found = json.loads(
+        cli("endpoints", "series", "churn", "--window", "10m", "--format", "json").output
+    )
+    [live] = found["slots"]
+    assert (live["slot"], live["model"], sum(live["requests"])) == ("live", "churn/1", 3)
+    assert len(found["times"]) == len(live["requests"]) in (10, 11)
+    assert [c["action"] for c in found["changes"]] == ["deploy"]
+    dense = cli("endpoints", "series", "churn", "--window", "1d", "--step", "1s")
+    assert dense.exit_code != 0 and "has 86400 points" in dense.output
+    bad = cli("endpoints", "series", "churn", "--format", "xml")
+    assert bad.exit_code != 0 and "use table or json" in bad.output

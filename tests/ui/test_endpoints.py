@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from tests.ui import ml_seeds, seeds
-from tests.ui.browser import Browser
+from tests.ui.browser import LAPTOP, Browser
 from tests.ui.conftest import Server
 
 PAGE = "/w/default/endpoints/fraud_api"
@@ -23,6 +23,19 @@ return c && {labels: c.series.slice(1).map(s => s.label), xs: c.data[0].length,
              sums: c.data.slice(1).map(d => d.reduce((a, b) => a + (b || 0), 0)),
              markers: (c.markers || []).map(m => m.label), data: c.data.slice(1)};
 """
+# each line chart's canvas width (CSS pixels), and a container's width
+WIDTHS = """
+return Object.fromEntries(["chart-rate", "chart-errors", "chart-latency"].map(
+  (id) => [id, document.getElementById(id).chart.kept
+    ? document.querySelector(`#${id} canvas`).clientWidth : -1]));
+"""
+STILL = """
+document.body.addEventListener("htmx:beforeRequest", (e) => e.preventDefault());
+for (const id of ["chart-rate", "chart-errors", "chart-latency"]) {
+  document.getElementById(id).chart.kept = true;
+}
+"""
+BOX = "return document.getElementById(arguments[0]).clientWidth"
 REQUESTS = "return JSON.parse(document.getElementById('series-data').textContent).slots"
 
 
@@ -64,6 +77,27 @@ def test_charts_have_each_slots_traffic_and_the_rollback_marked(browser: Browser
     browser.screenshot("endpoint-charts-drawn")
     totals = browser.find("#slot-totals tbody").text
     assert f"live fraud/1 {ANSWERED['live fraud/1']} 0" in totals
+
+
+def test_charts_redraw_at_the_container_width_when_the_window_shrinks(browser: Browser) -> None:
+    browser.visit(PAGE, "endpoint-charts")
+    chart(browser, "chart-rate")
+    browser.driver.execute_script(STILL)  # no refresh: the drawn charts must resize themselves
+    wide = browser.driver.execute_script(WIDTHS)
+    assert all(w > 500 for w in wide.values()), wide
+    try:
+        browser.driver.set_window_size(700, LAPTOP[1])
+        narrow = browser.wait_until(lambda d: narrower(d.execute_script(WIDTHS), wide))
+        for name, width in narrow.items():  # each chart fills its container, no wider
+            assert width <= browser.driver.execute_script(BOX, name), name
+    finally:
+        browser.driver.set_window_size(*LAPTOP)
+    browser.wait_until(lambda d: d.execute_script(WIDTHS)["chart-rate"] >= wide["chart-rate"])
+
+
+def narrower(found: dict[str, int], before: dict[str, int]) -> dict[str, int] | bool:
+    """``found`` once every chart in it is narrower than it was ``before``."""
+    return found if all(0 < found[k] < before[k] for k in before) else False
 
 
 def test_drift_shows_the_shifted_column_drifted(browser: Browser) -> None:

@@ -97,7 +97,7 @@ app.add_typer(runs.app, name="runs")
 app.command("gc")(runs.gc)
 app.add_typer(streams.app, name="streams")
 app.add_typer(streams.app, name="stream", hidden=True)  # `lakeworks stream ingest ...`
-app.command("lineage")(lineage.lineage)
+app.add_typer(lineage.app, name="lineage")
 app.command("sql")(sql.sql)
 app.command("ingest")(ingest.ingest)
 app.command("server")(server.server)

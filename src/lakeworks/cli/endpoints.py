@@ -1,8 +1,10 @@
-"""``lakeworks endpoints deploy|list|show|history|promote|rollback|delete|metrics|health``."""
+"""``lakeworks endpoints deploy|list|show|history|promote|rollback|delete|metrics|series|
+health``."""
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -12,6 +14,7 @@ from lakeworks.cli.session import console, workspace
 
 if TYPE_CHECKING:
     from lakeworks.serving.endpoints import EndpointConfig
+    from lakeworks.serving.series import EndpointSeries, SlotSeries
 
 app = typer.Typer(help="Serve registered models: deploy, promote, roll back.", no_args_is_help=True)
 
@@ -180,6 +183,53 @@ def metrics(
     console().print(out)
     if not found.slots:
         typer.echo(f"no requests to {name} in the last {found.window:g} s")
+
+
+@app.command("series")
+def series(
+    ctx: typer.Context,
+    name: str,
+    window: Annotated[str, typer.Option(help="how far back: 15m, 1h, 1d")] = "1h",
+    step: Annotated[str, typer.Option(help="one bucket: 10s, 1m, 5m")] = "1m",
+    output: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+) -> None:
+    """Requests per second, error rate and p50/p99 latency per slot over the window, a row
+    per step (every replica's), and the configuration changes of the window."""
+    if output not in ("table", "json"):
+        raise typer.BadParameter("use table or json", param_hint="--format")
+    with workspace(ctx) as ws:
+        found = ws.endpoints.series(name, window=window, step=step)
+    if output == "json":
+        typer.echo(json.dumps(found.to_dict(), indent=2))
+        return
+    for slot in found.slots:
+        console().print(_series_table(found, slot))
+    if not found.slots:
+        typer.echo(f"no requests to {name} in the last {window}")
+    for c in found.changes:
+        why = f" ({c.reason})" if c.reason else ""
+        typer.echo(f"{_clock(c.created_ms)} v{c.version} {c.action} by {c.created_by}{why}")
+
+
+def _series_table(found: EndpointSeries, slot: SlotSeries) -> Table:
+    out = Table("from", "requests", "req/s", "error rate", "p50 ms", "p99 ms")
+    out.title = f"{found.endpoint} {slot.slot} {slot.model}, steps of {found.step_ms / 1000:g} s"
+    for i, at in enumerate(found.times):
+        errors = slot.error_rate[i]
+        out.add_row(
+            _clock(at),
+            str(slot.requests[i]),
+            f"{slot.rate[i]:.2f}",
+            "-" if errors is None else f"{errors:.1%}",
+            _ms(slot.p50_ms[i]),
+            _ms(slot.p99_ms[i]),
+        )
+    return out
+
+
+def _clock(ms: int) -> str:
+    """A time in UTC, to the second."""
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _ms(value: float | None) -> str:

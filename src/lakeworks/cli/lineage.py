@@ -1,16 +1,42 @@
-"""``lakeworks lineage TABLE``: upstream and downstream as trees."""
+"""``lakeworks lineage TABLE``: upstream and downstream as trees; ``lakeworks lineage
+around NODE``: the graph around any node (table, run, model, view, endpoint, prediction)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+import json
+from typing import TYPE_CHECKING, Annotated, Any
 
+import click
 import typer
+from rich.table import Table
 from rich.tree import Tree
+from typer.core import TyperGroup
 
 from lakeworks.cli.session import console, workspace
 from lakeworks.lineage import Edge, LineageGraph
 
+if TYPE_CHECKING:
+    from lakeworks.serving.graph import ObjectGraph
 
+
+class TableByDefault(TyperGroup):
+    """``lakeworks lineage orders`` stays ``lakeworks lineage table orders``: a first word
+    that names no subcommand is a table (``lineage table around`` reaches one so named)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["table", *args]
+        return super().parse_args(ctx, args)
+
+
+app = typer.Typer(
+    cls=TableByDefault,
+    no_args_is_help=True,
+    help="Lineage: a table's upstream and downstream, or the graph around any node.",
+)
+
+
+@app.command("table")
 def lineage(
     ctx: typer.Context,
     table: str,
@@ -61,3 +87,38 @@ def _branch(tree: Tree, edges: tuple[Edge, ...], table: str, near, far, columns:
         (k for k in by_near if k[0] == table), key=lambda k: (k[1] is None, k[1] or 0)
     ):
         grow(tree.add(f"{key[0]}@v{key[1]}"), key)
+
+
+@app.command("around")
+def around(
+    ctx: typer.Context,
+    node: Annotated[str, typer.Argument(help="table:orders, run:<id>, model:churn/2, ...")],
+    depth: Annotated[int, typer.Option(help="how many hops to follow")] = 3,
+    output: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+) -> None:
+    """The graph around any node: what it was made from and what was made from it
+    (tables, tracking runs, model versions, views, endpoints, predictions)."""
+    if output not in ("table", "json"):
+        raise typer.BadParameter("use table or json", param_hint="--format")
+    with workspace(ctx) as ws:
+        graph = ws.lineage.around(node, depth)
+    if output == "json":
+        typer.echo(json.dumps({**graph.to_dict(), "nodes": graph.nodes()}, indent=2, default=str))
+        return
+    console().print(edges_table(graph))
+
+
+def edges_table(graph: ObjectGraph) -> Table:
+    """The nodes (root first) in the title, and one row per edge with how it was made."""
+    out = Table("source", "target", "how", title=f"{len(graph.nodes())} nodes around {graph.root}")
+    for link in graph.links:
+        out.add_row(link.source, link.target, _how(link.runs))
+    if not graph.links:
+        out.add_row(graph.root, "[dim](nothing recorded)[/]", "")
+    return out
+
+
+def _how(runs: list[dict[str, Any]]) -> str:
+    """The distinct operations (or jobs) of an edge's records, in order."""
+    found = dict.fromkeys(str(r.get("operation") or r.get("job") or r.get("kind")) for r in runs)
+    return ", ".join(found)

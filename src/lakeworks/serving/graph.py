@@ -10,7 +10,8 @@ prediction; feature view -> run (a training set), -> endpoint (its feature servi
 -> prediction (online features). The walk goes ``depth`` steps upstream and downstream
 of the start, one direction at a time, as the table graph does; between tables it hands
 over to the table graph's batched walk (``Lineage.graph``), which reaches a thousand
-tables in one store query per level.
+tables in one store query per level. From a table start, the tracking runs that table
+graph reaches downstream walk on (model -> endpoint) with the steps they have left.
 
 A prediction's upstream is its own chain, not the endpoint's current state: the
 endpoint configuration version that answered it, the model version that answered, the
@@ -160,22 +161,32 @@ class ObjectLineage:
             raise InvalidInputError(f"invalid lineage depth {depth}: expected 1 to 50")
         links = Links()
         if kind == "table":  # the table graph as it always was, then views reading it
-            links.table_graph(self.lineage.graph(ctx, name, None, depth), True, True)
+            tables = self.lineage.graph(ctx, name, None, depth)
+            links.table_graph(tables, True, True)
             self._views_of(ctx, name, links)
+            # the runs that read a table walk on downstream (model -> endpoint) with the
+            # steps they have left, as a run start does
+            for run, hops in _runs_below(node, tables).items():
+                self._walk(ctx, run, False, depth - hops, links)
             return ObjectGraph(node, tuple(links.by_pair.values()))
         self._check(ctx, kind, name)
         for upstream in (True, False):
-            seen, frontier = {node}, [node]
-            for level in range(depth):
-                following = []
-                for here in frontier:
-                    reached = self._step(ctx, here, upstream, depth - level, links)
-                    following += [n for n in reached if n not in seen]
-                    seen.update(reached)
-                frontier = following
-                if not frontier or len(links) > MAX_LINKS:
-                    break
+            self._walk(ctx, node, upstream, depth, links)
         return ObjectGraph(node, tuple(links.by_pair.values()))
+
+    def _walk(self, ctx: Context, node: str, upstream: bool, depth: int, links: Links) -> None:
+        """Add the edges within ``depth`` steps of ``node`` in one direction, a level at a
+        time, until nothing new is reached or ``MAX_LINKS`` is passed."""
+        seen, frontier = {node}, [node]
+        for level in range(depth):
+            following = []
+            for here in frontier:
+                reached = self._step(ctx, here, upstream, depth - level, links)
+                following += [n for n in reached if n not in seen]
+                seen.update(reached)
+            frontier = following
+            if not frontier or len(links) > MAX_LINKS:
+                break
 
     def _check(self, ctx: Context, kind: str, name: str) -> None:
         """A start that does not exist is a NotFoundError from its own service."""
@@ -337,6 +348,27 @@ def _iso(ms: int | None) -> str:
 
 
 _Step = Callable[[ObjectLineage, "Context", str, Links], Iterable[str]]
+
+
+def _runs_below(start: str, tables: LineageGraph) -> dict[str, int]:
+    """Each tracking run in the table graph's downstream edges, with its fewest hops from
+    ``start`` (``table:<name>``): the steps a walk on from it has already used."""
+    below: dict[str, list[str]] = {}
+    for edge in tables.downstream:
+        source = f"{edge.source.kind}:{edge.source.name}"
+        below.setdefault(source, []).append(f"{edge.target.kind}:{edge.target.name}")
+    hops, frontier = {start: 0}, [start]
+    while frontier:
+        following = []
+        for here in frontier:
+            for there in below.get(here, []):
+                if there not in hops:
+                    hops[there] = hops[here] + 1
+                    following.append(there)
+        frontier = following
+    return {node: n for node, n in hops.items() if node.startswith("run:")}
+
+
 _STEPS: dict[tuple[str, bool], _Step] = {  # (kind, upstream) -> the step
     ("run", True): ObjectLineage._run_inputs,
     ("model", True): ObjectLineage._model_run,

@@ -1,11 +1,37 @@
 // Charts over the vendored uPlot: lines over x, and bars. Load uPlot before this file.
+// uPlot draws at a fixed width, so every chart made here is kept (with its container) and
+// redrawn at the container's width after the window is resized (one debounced listener).
 "use strict";
 const lwCharts = (() => {
   const palette = ["#0b5cad", "#b42318", "#116329", "#7a4b00", "#6639ba", "#0e7490"];
+  const drawn = new Map();  // chart -> its container; a destroyed chart leaves on the next fit
+  let pending = null;
 
   function width(node) {
     return Math.max(240, node.clientWidth || node.parentNode.clientWidth || 320);
   }
+
+  function keep(node, chart) {
+    drawn.set(chart, node);
+    return chart;
+  }
+
+  // each chart to its container's width; charts no longer on the page are forgotten
+  function fit() {
+    for (const [chart, node] of drawn) {
+      if (!chart.root.isConnected) {
+        drawn.delete(chart);
+        continue;
+      }
+      const wide = width(node);
+      if (wide !== chart.width) chart.setSize({ width: wide, height: chart.height });
+    }
+  }
+
+  window.addEventListener("resize", () => {
+    clearTimeout(pending);
+    pending = setTimeout(fit, 150);
+  });
 
   // series: [{label, values, stroke?, dash?}], xs: numbers (time in seconds when time is
   // true); markers: [{x, label, bad?}] drawn as dashed vertical lines (the chart keeps
@@ -23,7 +49,7 @@ const lwCharts = (() => {
     };
     const chart = new uPlot(opts, [xs, ...series.map((s) => s.values)], node);
     chart.markers = markers;
-    return chart;
+    return keep(node, chart);
   }
 
   function markerPlugin(markers) {
@@ -62,8 +88,8 @@ const lwCharts = (() => {
       axes: [names ? { values: (u, ticks) => ticks.map((t) => names[t] ?? "") } : {}, { size: 60 }],
       legend: { show: false },
     };
-    return new uPlot(opts, [xs, values], node);
+    return keep(node, new uPlot(opts, [xs, values], node));
   }
 
-  return { lines, bars, palette };
+  return { lines, bars, palette, fit };
 })();
