@@ -94,15 +94,24 @@ class Browser:
         self.driver.get(self.base_url + path)
 
     def wait_for(self, css: str, timeout: float = WAIT_S) -> WebElement:
-        wait = WebDriverWait(self.driver, timeout)
-        return wait.until(ready.visibility_of_element_located((By.CSS_SELECTOR, css)))
+        return self.wait_until(ready.visibility_of_element_located((By.CSS_SELECTOR, css)), timeout)
 
     def wait_until(self, condition: Any, timeout: float = WAIT_S) -> Any:
-        # a live part swapped while the condition reads it: read it again
-        wait = WebDriverWait(
-            self.driver, timeout, ignored_exceptions=(StaleElementReferenceException,)
-        )
-        return wait.until(condition)
+        """Wait until ``condition(driver)`` is truthy. A page being swapped or loaded while
+        the condition reads it (an element gone stale, or detached mid-read: Chromium's
+        "Node ... does not belong to the document") means "not yet": read it again."""
+
+        def settled(driver: webdriver.Chrome) -> Any:
+            try:
+                return condition(driver)
+            except (StaleElementReferenceException, NoSuchElementException):
+                return False
+            except WebDriverException as exc:
+                if detached(exc):
+                    return False
+                raise
+
+        return WebDriverWait(self.driver, timeout).until(settled)
 
     def wait_text(self, css: str, text: str, timeout: float = WAIT_S) -> WebElement:
         """The element at ``css`` once its text contains ``text``: after a click that swaps
@@ -110,15 +119,8 @@ class Browser:
         it is read); both are read again until the new content shows."""
 
         def shows(driver: webdriver.Chrome) -> WebElement | bool:
-            try:
-                found = driver.find_element(By.CSS_SELECTOR, css)
-                return found if text in found.text else False
-            except NoSuchElementException:
-                return False
-            except WebDriverException as exc:  # detached mid-read: "does not belong to ..."
-                if "belong to the document" in str(exc) or "stale" in str(exc).lower():
-                    return False
-                raise
+            found = driver.find_element(By.CSS_SELECTOR, css)
+            return found if text in found.text else False
 
         return self.wait_until(shows, timeout)
 
@@ -174,6 +176,12 @@ class Browser:
         assert errors == [], f"{name}: the browser console has errors: {errors}"
         assert self.screenshot(name).stat().st_size > 0
         assert self.accessibility_problems() == [], name
+
+
+def detached(exc: WebDriverException) -> bool:
+    """Whether ``exc`` says the element read was swapped out of the page meanwhile."""
+    message = str(exc)
+    return "belong to the document" in message or "stale element" in message.lower()
 
 
 def luminance(hex_colour: str) -> float:
