@@ -78,7 +78,7 @@ class EndpointStore:
                     )
                     s.add(row)
                     s.flush()
-                version = self._last(s, row.id) + 1
+                version = row.version + 1  # the endpoint's version is its newest config's
                 s.add(_row(row.id, version, config))
                 moved = s.execute(
                     update(EndpointRow)
@@ -119,13 +119,6 @@ class EndpointStore:
             EndpointRow.workspace_id == workspace_id, EndpointRow.name == name
         )
         return s.scalars(query).one_or_none()
-
-    @staticmethod
-    def _last(s: Session, endpoint_id: int) -> int:
-        query = select(EndpointConfigRow.version).where(
-            EndpointConfigRow.endpoint_id == endpoint_id
-        )
-        return max(s.scalars(query), default=0)
 
 
 def _config(s: Session, row: EndpointRow, version: int) -> EndpointConfig:
